@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { EnvelopeSchema, EpochMs, IdSchema, LIMITS, NonNegInt, PROTOCOL_VERSION, ShortString } from './common.js';
+
+export const MinerOpSchema = z.enum(['reboot', 'restart', 'pool.set', 'power.target', 'sleep', 'wake', 'led']);
+export type MinerOp = z.infer<typeof MinerOpSchema>;
+export const OutletOpSchema = z.enum(['outlet.cycle', 'outlet.off', 'outlet.on']);
+export type OutletOp = z.infer<typeof OutletOpSchema>;
+
+const minerTarget = z.object({ kind: z.literal('miner'), minerKey: ShortString.min(1) });
+const outletTarget = z.object({ kind: z.literal('outlet'), pduId: IdSchema, outlet: z.number().int().min(1) });
+
+/** Operation and its parameters; one variant per operation. */
+export const CommandActionSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('reboot'), target: minerTarget }),
+  z.object({ op: z.literal('restart'), target: minerTarget }),
+  z.object({ op: z.literal('sleep'), target: minerTarget }),
+  z.object({ op: z.literal('wake'), target: minerTarget }),
+  z.object({ op: z.literal('led'), target: minerTarget, on: z.boolean() }),
+  z.object({
+    op: z.literal('pool.set'),
+    target: minerTarget,
+    url: z.string().min(1).max(LIMITS.maxString),
+    user: z.string().min(1).max(LIMITS.maxString),
+    password: z.string().max(LIMITS.maxString),
+  }),
+  z.object({ op: z.literal('power.target'), target: minerTarget, watts: z.number().int().min(100).max(20000) }),
+  z.object({ op: z.literal('outlet.cycle'), target: outletTarget, offSeconds: z.number().int().min(1).max(600) }),
+  z.object({ op: z.literal('outlet.off'), target: outletTarget }),
+  z.object({ op: z.literal('outlet.on'), target: outletTarget }),
+]);
+export type CommandAction = z.infer<typeof CommandActionSchema>;
+
+export const SignatureSchema = z.object({
+  alg: z.literal('ed25519'),
+  keyId: ShortString.min(1),
+  /** base64 of the Ed25519 signature over `commandSigningBytes(command)`. */
+  sig: z.string().min(1).max(200),
+});
+
+/** Controller -> agent. Signed; the agent rejects expired, replayed and unsigned commands. */
+export const CommandSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  kind: z.literal('command'),
+  id: z.string().uuid(),
+  agentId: IdSchema,
+  /** Who asked: a user or token id, or `remediation:<rule>` for automatic actions. */
+  issuer: ShortString.min(1),
+  issuedAt: EpochMs,
+  expiresAt: EpochMs,
+  /** Strictly increasing per agent; the agent refuses a seq it has already seen or passed. */
+  seq: NonNegInt,
+  action: CommandActionSchema,
+  signature: SignatureSchema,
+});
+export type Command = z.infer<typeof CommandSchema>;
+export type UnsignedCommand = Omit<Command, 'signature'>;
+
+export const RefusalSchema = z.enum([
+  'unsigned',
+  'bad_signature',
+  'expired',
+  'replayed',
+  'wrong_agent',
+  'unknown_target',
+  'unsupported',
+  'malformed',
+]);
+export type Refusal = z.infer<typeof RefusalSchema>;
+
+/** Agent -> controller, one for every command received, including refusals and timeouts. */
+export const CommandResultSchema = EnvelopeSchema.extend({
+  kind: z.literal('result'),
+  commandId: z.string().max(64),
+  commandSeq: NonNegInt.nullable(),
+  status: z.enum(['succeeded', 'failed', 'refused', 'timeout']),
+  refusal: RefusalSchema.nullable(),
+  /** Which transport carried the operation (null when refused before execution). */
+  transport: z.enum(['rpc', 'wm-v3', 'http', 'ssh', 'snmp']).nullable(),
+  startedAt: EpochMs,
+  finishedAt: EpochMs,
+  message: z.string().max(LIMITS.maxOutput),
+});
+export type CommandResult = z.infer<typeof CommandResultSchema>;
+
+/**
+ * Canonical bytes a command signature covers: JSON with keys sorted at every level,
+ * without the `signature` field. Both sides must use this function.
+ */
+export function commandSigningBytes(command: UnsignedCommand | Command): Uint8Array {
+  const { signature: _ignored, ...unsigned } = command as Command;
+  return new TextEncoder().encode(canonicalJson(unsigned));
+}
+
+/** JSON with object keys sorted recursively; arrays keep their order. Used for signatures and input hashes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,7 @@
+export * from './commands.js';
+export * from './common.js';
+export * from './decode.js';
+export * from './messages.js';
+export * from './miner-sample.js';
+export * from './topics.js';
+export * from './examples.js';

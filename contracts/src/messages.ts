@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { EnvelopeSchema, EpochMs, IdSchema, LIMITS, NonNegInt, ShortString, SlotRefSchema } from './common.js';
+import { MinerSampleSchema, UnreachableSchema } from './miner-sample.js';
+
+export const IdentityKindSchema = z.enum(['serial', 'mac', 'ip', 'hostname']);
+export type IdentityKind = z.infer<typeof IdentityKindSchema>;
+
+/** One observation of an identifier on a miner, with when the agent first and last saw it. */
+export const IdentityObservationSchema = z.object({
+  kind: IdentityKindSchema,
+  value: ShortString.min(1),
+  firstSeenAt: EpochMs,
+  lastSeenAt: EpochMs,
+});
+export type IdentityObservation = z.infer<typeof IdentityObservationSchema>;
+
+export const PolledMinerSchema = z.object({
+  minerKey: ShortString.min(1),
+  ip: ShortString,
+  port: z.number().int().min(1).max(65535),
+  profile: ShortString,
+  model: ShortString.nullable(),
+  firmwareVersion: ShortString.nullable(),
+  slot: SlotRefSchema.nullable(),
+  identity: z.array(IdentityObservationSchema).max(LIMITS.maxObservationsPerMiner),
+});
+export type PolledMiner = z.infer<typeof PolledMinerSchema>;
+
+export const PduVendorSchema = z.enum(['apc-rpdu2', 'raritan-pdu2']);
+export type PduVendor = z.infer<typeof PduVendorSchema>;
+
+export const PolledPduSchema = z.object({
+  pduId: IdSchema,
+  vendor: PduVendorSchema,
+  host: ShortString,
+  outlets: z
+    .array(z.object({ outlet: z.number().int().min(1).max(LIMITS.maxOutletsPerPdu), slot: SlotRefSchema.nullable() }))
+    .max(LIMITS.maxOutletsPerPdu),
+});
+export type PolledPdu = z.infer<typeof PolledPduSchema>;
+
+/** Published on every (re)connect: what this agent polls. */
+export const BirthSchema = EnvelopeSchema.extend({
+  kind: z.literal('birth'),
+  siteId: IdSchema,
+  containerId: IdSchema,
+  agentVersion: ShortString,
+  startedAt: EpochMs,
+  pollIntervalMs: z.number().int().positive(),
+  miners: z.array(PolledMinerSchema).max(LIMITS.maxMinersPerBirth),
+  pdus: z.array(PolledPduSchema).max(LIMITS.maxPdusPerMessage),
+});
+export type Birth = z.infer<typeof BirthSchema>;
+
+/** Retained on the status topic; the `offline` form is also the agent's MQTT last will. */
+export const StatusSchema = EnvelopeSchema.extend({
+  kind: z.literal('status'),
+  state: z.enum(['online', 'offline']),
+  /** `lwt` when the broker published the last will, `shutdown` on a clean stop. */
+  reason: z.enum(['connect', 'shutdown', 'lwt']),
+});
+export type Status = z.infer<typeof StatusSchema>;
+
+/** Agent self-metrics riding along with telemetry. */
+export const AgentMetricsSchema = z.object({
+  pollCycleMs: NonNegInt.nullable(),
+  polls: NonNegInt,
+  pollErrors: z.record(ShortString, NonNegInt),
+  spoolMessages: NonNegInt,
+  spoolBytes: NonNegInt,
+  spoolDropped: NonNegInt,
+  publishLatencyMs: NonNegInt.nullable(),
+});
+export type AgentMetrics = z.infer<typeof AgentMetricsSchema>;
+
+export const TelemetrySchema = EnvelopeSchema.extend({
+  kind: z.literal('telemetry'),
+  siteId: IdSchema,
+  containerId: IdSchema,
+  samples: z.array(MinerSampleSchema).max(LIMITS.maxSamplesPerBatch),
+  unreachable: z.array(UnreachableSchema).max(LIMITS.maxSamplesPerBatch),
+  agent: AgentMetricsSchema.nullable(),
+});
+export type Telemetry = z.infer<typeof TelemetrySchema>;
+
+const nn = z.number().finite().nonnegative();
+
+export const OutletSampleSchema = z.object({
+  outlet: z.number().int().min(1).max(LIMITS.maxOutletsPerPdu),
+  name: ShortString.nullable(),
+  state: z.enum(['on', 'off', 'unknown']),
+  powerW: nn.nullable(),
+  currentA: nn.nullable(),
+  /** Raw cumulative energy counter as the PDU reports it (Wh). */
+  energyWh: nn.nullable(),
+  /** Energy since the previous sample of this outlet, with wrap/reset handled at the edge. */
+  energySinceWh: nn.nullable(),
+  counterReset: z.boolean(),
+  slot: SlotRefSchema.nullable(),
+});
+export type OutletSample = z.infer<typeof OutletSampleSchema>;
+
+export const SensorSampleSchema = z.object({
+  sensorId: ShortString.min(1),
+  kind: z.enum(['temperature', 'humidity']),
+  /** °C for temperature, %RH for humidity. */
+  value: z.number().finite(),
+  location: z.enum(['inlet', 'outlet', 'ambient', 'unknown']),
+});
+export type SensorSample = z.infer<typeof SensorSampleSchema>;
+
+export const PduSampleSchema = z.object({
+  pduId: IdSchema,
+  vendor: PduVendorSchema,
+  at: EpochMs,
+  totalPowerW: nn.nullable(),
+  totalEnergyWh: nn.nullable(),
+  totalEnergySinceWh: nn.nullable(),
+  outlets: z.array(OutletSampleSchema).max(LIMITS.maxOutletsPerPdu),
+  sensors: z.array(SensorSampleSchema).max(LIMITS.maxSensorsPerPdu),
+});
+export type PduSample = z.infer<typeof PduSampleSchema>;
+
+export const PowerSchema = EnvelopeSchema.extend({
+  kind: z.literal('power'),
+  siteId: IdSchema,
+  containerId: IdSchema,
+  pdus: z.array(PduSampleSchema).max(LIMITS.maxPdusPerMessage),
+  unreachable: z
+    .array(z.object({ pduId: IdSchema, at: EpochMs, error: ShortString }))
+    .max(LIMITS.maxPdusPerMessage),
+});
+export type Power = z.infer<typeof PowerSchema>;
+
+const eventBase = { at: EpochMs, minerKey: ShortString.min(1), ip: ShortString };
+export const AgentEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('miner.appeared'),
+    ...eventBase,
+    profile: ShortString,
+    model: ShortString.nullable(),
+    identity: z.array(IdentityObservationSchema).max(LIMITS.maxObservationsPerMiner),
+  }),
+  z.object({ type: z.literal('miner.lost'), ...eventBase, error: ShortString }),
+  z.object({ type: z.literal('miner.recovered'), ...eventBase, downSince: EpochMs }),
+  z.object({
+    type: z.literal('miner.identity_changed'),
+    ...eventBase,
+    kind: IdentityKindSchema,
+    previous: ShortString.nullable(),
+    current: ShortString,
+  }),
+  z.object({
+    type: z.literal('miner.firmware_changed'),
+    ...eventBase,
+    previousProfile: ShortString,
+    previousVersion: ShortString.nullable(),
+    profile: ShortString,
+    version: ShortString.nullable(),
+  }),
+  z.object({
+    type: z.literal('miner.pool_changed'),
+    ...eventBase,
+    previous: ShortString.nullable(),
+    current: ShortString.nullable(),
+  }),
+]);
+export type AgentEvent = z.infer<typeof AgentEventSchema>;
+
+export const EventsSchema = EnvelopeSchema.extend({
+  kind: z.literal('events'),
+  siteId: IdSchema,
+  containerId: IdSchema,
+  events: z.array(AgentEventSchema).min(1).max(LIMITS.maxEventsPerMessage),
+});
+export type Events = z.infer<typeof EventsSchema>;

@@ -1,0 +1,146 @@
+import type { MinerOp, MinerReading } from '@hashfleet/contracts';
+import type { z } from 'zod';
+
+/**
+ * How a request reaches a miner. Profiles describe requests as data; the agent owns the sockets.
+ * - `rpc`: cgminer-family API, one request per TCP connection, reply read to close (NUL optional).
+ * - `wm-v3`: Whatsminer API v3, uint32-LE length-prefixed JSON frames on 4433.
+ * - `http`: the firmware's web API.
+ * - `ssh`: a shell command line on the miner.
+ */
+export type Transport = 'rpc' | 'wm-v3' | 'http' | 'ssh';
+
+export type RpcRequest = {
+  transport: 'rpc';
+  port: number;
+  /** One command, or several joined with `+` where the firmware supports it. */
+  command: string;
+  parameter?: string;
+  /** `json` sends `{"command":..}`; `text` sends `command|parameter`. */
+  format: 'json' | 'text';
+  /** btminer-native commands use `cmd` instead of `command` as the JSON key. */
+  key?: 'command' | 'cmd';
+};
+export type WmV3Request = { transport: 'wm-v3'; port: number; cmd: string; param?: unknown };
+export type HttpRequest = {
+  transport: 'http';
+  port: number;
+  method: 'GET' | 'POST';
+  path: string;
+  auth: 'none' | 'digest' | 'bearer-vnish' | 'basic';
+  body?: unknown;
+};
+export type SshRequest = { transport: 'ssh'; command: string };
+export type MinerRequest = RpcRequest | WmV3Request | HttpRequest | SshRequest;
+
+/** One named request of a poll cycle; its decoded reply is handed to `parse` under `key`. */
+export type PollStep = { key: string; request: MinerRequest; optional?: boolean };
+
+/** Result of the tolerant decoder for one raw reply. */
+export type DecodedReply = {
+  /** Parsed JSON value, or the object built from a text-format reply; null when nothing could be recovered. */
+  value: unknown;
+  /** Names of the repairs that fired, e.g. `nul-terminator`, `missing-comma-}{`, `bare-nan`. */
+  repairs: string[];
+  /** Set when the body could not be decoded at all. */
+  error: string | null;
+};
+
+/** Raw bodies of a poll cycle, by PollStep key; null when that request failed. */
+export type RawReplies = Record<string, string | null>;
+
+/** What detection learned from `version` / `devdetails` (and v3 `get.device.info`). */
+export type Detection = {
+  profile: string;
+  model: string | null;
+  firmwareVersion: string | null;
+  /** Port the poll cycle uses (4028, or 4433 for Whatsminer v3). */
+  port: number;
+};
+
+/** Raw replies gathered for detection; any may be null when the miner did not answer it. */
+export type DetectReplies = {
+  version: string | null;
+  devdetails: string | null;
+  /** Whatsminer v3 `get.device.info` over 4433. */
+  deviceInfo: string | null;
+};
+
+/**
+ * Where a credential comes from. The agent resolves it from per-site config (files or env);
+ * profiles only name the default account.
+ */
+export type AuthScheme =
+  | { kind: 'none' }
+  /** Antminer CGI: HTTP Digest, realm `antMiner Configuration`. */
+  | { kind: 'http-digest'; defaultUser: string }
+  /** VNish: POST /api/v1/unlock {pw} -> bearer token. */
+  | { kind: 'vnish-bearer' }
+  | { kind: 'ssh-password'; defaultUser: string }
+  /** LuxOS: `logon` -> SESSION[0].SessionID, passed as the first parameter. */
+  | { kind: 'luxos-session' }
+  /** Whatsminer v2: get_token + md5crypt + AES-256-ECB envelope. */
+  | { kind: 'wm-v2-token'; defaultUser: string }
+  /** Whatsminer v3: per-command token sha256(cmd+password+salt+ts). */
+  | { kind: 'wm-v3-token'; defaultUser: string };
+
+/**
+ * One way to carry out a control operation. Parameters in `{braces}` are filled by the agent
+ * from the command (`{url}`, `{user}`, `{password}`, `{watts}`, `{on}`/`{ledOn}` ...).
+ * `steps` run in order; the operation succeeded when every step's reply passes `expect`.
+ */
+export type ControlOperation = {
+  op: MinerOp;
+  transport: Transport;
+  auth: AuthScheme;
+  steps: MinerRequest[];
+  /** How success shows in the reply: STATUS letter S/I, an HTTP 2xx, exit 0, or connection drop (reboot). */
+  expect: 'status-ok' | 'http-2xx' | 'exit-0' | 'connection-closed-ok';
+  /** Whether the miner reboots or restarts its daemon as a side effect. */
+  disruptive: boolean;
+  note?: string;
+};
+
+export type Capability = { op: MinerOp; transport: Transport };
+
+export type ParseContext = {
+  /** Model row joined from the model table, when the model is known. */
+  modelInfo: ModelInfo | null;
+};
+
+export type ParseResult = MinerReading;
+
+/** A firmware profile: data plus pure functions. No sockets, timers, logging or global state. */
+export type FirmwareProfile = {
+  id: string;
+  name: string;
+  /** Whether it identifies itself on this detection input; null when it is not this firmware. */
+  detect(replies: DetectReplies): Detection | null;
+  /** The minimal command set of one poll cycle. */
+  poll: PollStep[];
+  /** Lenient zod schemas, one per PollStep key. */
+  schemas: Record<string, z.ZodType>;
+  /** Raw replies -> one normalized reading. Never throws; missing fields are null and listed. */
+  parse(replies: RawReplies, ctx: ParseContext): ParseResult;
+  /** Control operations as data; capabilities derive from this list. */
+  controls: ControlOperation[];
+};
+
+/** A row of the model table (STYLE.md 4). */
+export type ModelInfo = {
+  /** Canonical model name, e.g. "Antminer S19 Pro". */
+  model: string;
+  make: 'Bitmain' | 'MicroBT' | 'Canaan' | 'Other';
+  /** Name variants firmwares report, matched after normalisation. */
+  aliases: string[];
+  nominalThs: number;
+  nominalW: number;
+  boards: number;
+  chipsPerBoard: number;
+  fans: number;
+  cooling: 'air' | 'hydro' | 'immersion';
+  warrantyMonths: number;
+  /** Hash algorithm; scrypt/ethash units differ and are excluded from BTC accounting. */
+  algorithm: 'sha256' | 'scrypt' | 'ethash' | 'equihash' | 'x11' | 'other';
+  releaseYear: number;
+};

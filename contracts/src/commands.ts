@@ -1,13 +1,33 @@
 import { z } from 'zod';
-import { EnvelopeSchema, EpochMs, IdSchema, LIMITS, NonNegInt, PROTOCOL_VERSION, ShortString } from './common.js';
+import {
+  EnvelopeSchema,
+  EpochMs,
+  IdSchema,
+  LIMITS,
+  NonNegInt,
+  PROTOCOL_VERSION,
+  ShortString,
+} from './common.js';
 
-export const MinerOpSchema = z.enum(['reboot', 'restart', 'pool.set', 'power.target', 'sleep', 'wake', 'led']);
+export const MinerOpSchema = z.enum([
+  'reboot',
+  'restart',
+  'pool.set',
+  'power.target',
+  'sleep',
+  'wake',
+  'led',
+]);
 export type MinerOp = z.infer<typeof MinerOpSchema>;
 export const OutletOpSchema = z.enum(['outlet.cycle', 'outlet.off', 'outlet.on']);
 export type OutletOp = z.infer<typeof OutletOpSchema>;
 
 const minerTarget = z.object({ kind: z.literal('miner'), minerKey: ShortString.min(1) });
-const outletTarget = z.object({ kind: z.literal('outlet'), pduId: IdSchema, outlet: z.number().int().min(1) });
+const outletTarget = z.object({
+  kind: z.literal('outlet'),
+  pduId: IdSchema,
+  outlet: z.number().int().min(1),
+});
 
 /** Operation and its parameters; one variant per operation. */
 export const CommandActionSchema = z.discriminatedUnion('op', [
@@ -23,8 +43,16 @@ export const CommandActionSchema = z.discriminatedUnion('op', [
     user: z.string().min(1).max(LIMITS.maxString),
     password: z.string().max(LIMITS.maxString),
   }),
-  z.object({ op: z.literal('power.target'), target: minerTarget, watts: z.number().int().min(100).max(20000) }),
-  z.object({ op: z.literal('outlet.cycle'), target: outletTarget, offSeconds: z.number().int().min(1).max(600) }),
+  z.object({
+    op: z.literal('power.target'),
+    target: minerTarget,
+    watts: z.number().int().min(100).max(20000),
+  }),
+  z.object({
+    op: z.literal('outlet.cycle'),
+    target: outletTarget,
+    offSeconds: z.number().int().min(1).max(600),
+  }),
   z.object({ op: z.literal('outlet.off'), target: outletTarget }),
   z.object({ op: z.literal('outlet.on'), target: outletTarget }),
 ]);

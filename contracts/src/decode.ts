@@ -26,7 +26,8 @@ export function formatIssues(error: z.ZodError, prefix = ''): string {
     .slice(0, 5)
     .map((issue) => {
       const path = issue.path.reduce<string>(
-        (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+        (acc, key) =>
+          typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
         prefix,
       );
       return `${path || '(root)'}: ${issue.message}`;
@@ -43,7 +44,8 @@ export function decodeMessage<K extends keyof typeof schemaByKind>(
   payload: Uint8Array | string,
   topicAgentId?: string,
 ): DecodeResult<MessageByKind[K]> {
-  const size = typeof payload === 'string' ? new TextEncoder().encode(payload).byteLength : payload.byteLength;
+  const size =
+    typeof payload === 'string' ? new TextEncoder().encode(payload).byteLength : payload.byteLength;
   if (size > LIMITS.maxPayloadBytes) {
     return { ok: false, error: `${kind}: payload of ${size} bytes exceeds ${LIMITS.maxPayloadBytes}` };
   }

@@ -3,7 +3,14 @@ import type { Birth, Events, Power, Status, Telemetry } from './messages.js';
 import type { MinerSample } from './miner-sample.js';
 
 /** Valid example messages: documentation by example, and the base of tests that break them. */
-const env = { v: 1 as const, agentId: 'sc-c01', bootId: 'b7e1c0de-0001', seq: 42, sentAt: 1_763_900_000_000, historical: false };
+const env = {
+  v: 1 as const,
+  agentId: 'sc-c01',
+  bootId: 'b7e1c0de-0001',
+  seq: 42,
+  sentAt: 1_763_900_000_000,
+  historical: false,
+};
 
 export const exampleSample: MinerSample = {
   minerKey: 'SN-HTM3X1234',
@@ -20,7 +27,9 @@ export const exampleSample: MinerSample = {
   hashrate5sThs: 110.2,
   hashrateAvgThs: 109.8,
   expectedHashrateThs: 110,
-  boards: [{ index: 1, hashrateThs: 36.7, expectedHashrateThs: 36.6, chips: 114, chipTempC: 72, boardTempC: 58 }],
+  boards: [
+    { index: 1, hashrateThs: 36.7, expectedHashrateThs: 36.6, chips: 114, chipTempC: 72, boardTempC: 58 },
+  ],
   chipTempMaxC: 72,
   boardTempMaxC: 58,
   inletTempC: null,
@@ -47,8 +56,24 @@ export const exampleTelemetry: Telemetry = {
   siteId: 'sichuan',
   containerId: 'sc-c01',
   samples: [exampleSample],
-  unreachable: [{ minerKey: '10.0.4.18', ip: '10.0.4.18', at: 1_763_899_999_000, error: 'connect ECONNREFUSED', since: 1_763_899_000_000 }],
-  agent: { pollCycleMs: 2100, polls: 300, pollErrors: { timeout: 1 }, spoolMessages: 0, spoolBytes: 0, spoolDropped: 0, publishLatencyMs: 4 },
+  unreachable: [
+    {
+      minerKey: '10.0.4.18',
+      ip: '10.0.4.18',
+      at: 1_763_899_999_000,
+      error: 'connect ECONNREFUSED',
+      since: 1_763_899_000_000,
+    },
+  ],
+  agent: {
+    pollCycleMs: 2100,
+    polls: 300,
+    pollErrors: { timeout: 1 },
+    spoolMessages: 0,
+    spoolBytes: 0,
+    spoolDropped: 0,
+    publishLatencyMs: 4,
+  },
 };
 
 export const exampleBirth: Birth = {
@@ -69,10 +94,19 @@ export const exampleBirth: Birth = {
       model: 'Antminer S19 Pro',
       firmwareVersion: null,
       slot: { rack: 'R03', slot: '12' },
-      identity: [{ kind: 'serial', value: 'HTM3X1234', firstSeenAt: 1_763_000_000_000, lastSeenAt: 1_763_899_000_000 }],
+      identity: [
+        { kind: 'serial', value: 'HTM3X1234', firstSeenAt: 1_763_000_000_000, lastSeenAt: 1_763_899_000_000 },
+      ],
     },
   ],
-  pdus: [{ pduId: 'pdu-r03', vendor: 'apc-rpdu2', host: '10.0.9.3', outlets: [{ outlet: 12, slot: { rack: 'R03', slot: '12' } }] }],
+  pdus: [
+    {
+      pduId: 'pdu-r03',
+      vendor: 'apc-rpdu2',
+      host: '10.0.9.3',
+      outlets: [{ outlet: 12, slot: { rack: 'R03', slot: '12' } }],
+    },
+  ],
 };
 
 export const exampleStatus: Status = { ...env, kind: 'status', state: 'online', reason: 'connect' };
@@ -91,7 +125,17 @@ export const examplePower: Power = {
       totalEnergyWh: 1_200_000,
       totalEnergySinceWh: 325,
       outlets: [
-        { outlet: 12, name: 'R03-12', state: 'on', powerW: 3250, currentA: 14.1, energyWh: 100_000, energySinceWh: 27, counterReset: false, slot: { rack: 'R03', slot: '12' } },
+        {
+          outlet: 12,
+          name: 'R03-12',
+          state: 'on',
+          powerW: 3250,
+          currentA: 14.1,
+          energyWh: 100_000,
+          energySinceWh: 27,
+          counterReset: false,
+          slot: { rack: 'R03', slot: '12' },
+        },
       ],
       sensors: [{ sensorId: 'inlet-1', kind: 'temperature', value: 24.5, location: 'inlet' }],
     },
@@ -105,7 +149,15 @@ export const exampleEvents: Events = {
   siteId: 'sichuan',
   containerId: 'sc-c01',
   events: [
-    { type: 'miner.identity_changed', at: 1_763_899_999_000, minerKey: 'SN-HTM3X1234', ip: '10.0.4.99', kind: 'ip', previous: '10.0.4.17', current: '10.0.4.99' },
+    {
+      type: 'miner.identity_changed',
+      at: 1_763_899_999_000,
+      minerKey: 'SN-HTM3X1234',
+      ip: '10.0.4.99',
+      kind: 'ip',
+      previous: '10.0.4.17',
+      current: '10.0.4.99',
+    },
   ],
 };
 

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { EnvelopeSchema, EpochMs, IdSchema, LIMITS, NonNegInt, ShortString, SlotRefSchema } from './common.js';
+import {
+  EnvelopeSchema,
+  EpochMs,
+  IdSchema,
+  LIMITS,
+  NonNegInt,
+  ShortString,
+  SlotRefSchema,
+} from './common.js';
 import { MinerSampleSchema, UnreachableSchema } from './miner-sample.js';
 
 export const IdentityKindSchema = z.enum(['serial', 'mac', 'ip', 'hostname']);
@@ -34,7 +42,12 @@ export const PolledPduSchema = z.object({
   vendor: PduVendorSchema,
   host: ShortString,
   outlets: z
-    .array(z.object({ outlet: z.number().int().min(1).max(LIMITS.maxOutletsPerPdu), slot: SlotRefSchema.nullable() }))
+    .array(
+      z.object({
+        outlet: z.number().int().min(1).max(LIMITS.maxOutletsPerPdu),
+        slot: SlotRefSchema.nullable(),
+      }),
+    )
     .max(LIMITS.maxOutletsPerPdu),
 });
 export type PolledPdu = z.infer<typeof PolledPduSchema>;

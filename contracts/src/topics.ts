@@ -28,7 +28,9 @@ export const topics = {
 } as const;
 
 /** Splits a topic into agent id and kind; null when it is not an agent topic of this version. */
-export function parseAgentTopic(topic: string): { agentId: string; kind: AgentTopicKind | 'commands' } | null {
+export function parseAgentTopic(
+  topic: string,
+): { agentId: string; kind: AgentTopicKind | 'commands' } | null {
   const parts = topic.split('/');
   if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== 'agents') return null;
   const agentId = parts[3]!;

@@ -12,21 +12,37 @@ import {
   exampleTelemetry,
   LIMITS,
   parseAgentTopic,
-  schemaByKind,
+  type schemaByKind,
   topics,
 } from '../src/index.js';
 
 type Kind = keyof typeof schemaByKind;
 
 /** For each schema: a valid example, and broken copies with the field the error must name. */
-const cases: Array<{ kind: Kind; valid: unknown; invalid: Array<{ why: string; payload: unknown; names: string }> }> = [
+const cases: Array<{
+  kind: Kind;
+  valid: unknown;
+  invalid: Array<{ why: string; payload: unknown; names: string }>;
+}> = [
   {
     kind: 'birth',
     valid: exampleBirth,
     invalid: [
-      { why: 'port out of range', payload: { ...exampleBirth, miners: [{ ...exampleBirth.miners[0], port: 70000 }] }, names: 'birth.miners[0].port' },
-      { why: 'unknown PDU vendor', payload: { ...exampleBirth, pdus: [{ ...exampleBirth.pdus[0], vendor: 'acme' }] }, names: 'birth.pdus[0].vendor' },
-      { why: 'agent id with a topic wildcard', payload: { ...exampleBirth, agentId: 'a/+' }, names: 'birth.agentId' },
+      {
+        why: 'port out of range',
+        payload: { ...exampleBirth, miners: [{ ...exampleBirth.miners[0], port: 70000 }] },
+        names: 'birth.miners[0].port',
+      },
+      {
+        why: 'unknown PDU vendor',
+        payload: { ...exampleBirth, pdus: [{ ...exampleBirth.pdus[0], vendor: 'acme' }] },
+        names: 'birth.pdus[0].vendor',
+      },
+      {
+        why: 'agent id with a topic wildcard',
+        payload: { ...exampleBirth, agentId: 'a/+' },
+        names: 'birth.agentId',
+      },
     ],
   },
   {
@@ -38,10 +54,30 @@ const cases: Array<{ kind: Kind; valid: unknown; invalid: Array<{ why: string; p
     kind: 'telemetry',
     valid: exampleTelemetry,
     invalid: [
-      { why: 'hashrate as string', payload: { ...exampleTelemetry, samples: [{ ...exampleTelemetry.samples[0], hashrate5sThs: '110' }] }, names: 'telemetry.samples[0].hashrate5sThs' },
-      { why: 'negative work', payload: { ...exampleTelemetry, samples: [{ ...exampleTelemetry.samples[0], work: { diff1Shares: -1, sinceAt: null, counterReset: false } }] }, names: 'telemetry.samples[0].work.diff1Shares' },
+      {
+        why: 'hashrate as string',
+        payload: { ...exampleTelemetry, samples: [{ ...exampleTelemetry.samples[0], hashrate5sThs: '110' }] },
+        names: 'telemetry.samples[0].hashrate5sThs',
+      },
+      {
+        why: 'negative work',
+        payload: {
+          ...exampleTelemetry,
+          samples: [
+            { ...exampleTelemetry.samples[0], work: { diff1Shares: -1, sinceAt: null, counterReset: false } },
+          ],
+        },
+        names: 'telemetry.samples[0].work.diff1Shares',
+      },
       { why: 'missing seq', payload: { ...exampleTelemetry, seq: undefined }, names: 'telemetry.seq' },
-      { why: 'too many samples', payload: { ...exampleTelemetry, samples: Array(LIMITS.maxSamplesPerBatch + 1).fill(exampleTelemetry.samples[0]) }, names: 'telemetry.samples' },
+      {
+        why: 'too many samples',
+        payload: {
+          ...exampleTelemetry,
+          samples: Array(LIMITS.maxSamplesPerBatch + 1).fill(exampleTelemetry.samples[0]),
+        },
+        names: 'telemetry.samples',
+      },
       { why: 'wrong schema version', payload: { ...exampleTelemetry, v: 2 }, names: 'telemetry.v' },
     ],
   },
@@ -49,15 +85,30 @@ const cases: Array<{ kind: Kind; valid: unknown; invalid: Array<{ why: string; p
     kind: 'power',
     valid: examplePower,
     invalid: [
-      { why: 'outlet 0', payload: { ...examplePower, pdus: [{ ...examplePower.pdus[0], outlets: [{ ...examplePower.pdus[0]!.outlets[0], outlet: 0 }] }] }, names: 'power.pdus[0].outlets[0].outlet' },
-      { why: 'negative energy', payload: { ...examplePower, pdus: [{ ...examplePower.pdus[0], totalEnergyWh: -5 }] }, names: 'power.pdus[0].totalEnergyWh' },
+      {
+        why: 'outlet 0',
+        payload: {
+          ...examplePower,
+          pdus: [{ ...examplePower.pdus[0], outlets: [{ ...examplePower.pdus[0]!.outlets[0], outlet: 0 }] }],
+        },
+        names: 'power.pdus[0].outlets[0].outlet',
+      },
+      {
+        why: 'negative energy',
+        payload: { ...examplePower, pdus: [{ ...examplePower.pdus[0], totalEnergyWh: -5 }] },
+        names: 'power.pdus[0].totalEnergyWh',
+      },
     ],
   },
   {
     kind: 'events',
     valid: exampleEvents,
     invalid: [
-      { why: 'unknown event type', payload: { ...exampleEvents, events: [{ ...exampleEvents.events[0], type: 'miner.exploded' }] }, names: 'events.events[0].type' },
+      {
+        why: 'unknown event type',
+        payload: { ...exampleEvents, events: [{ ...exampleEvents.events[0], type: 'miner.exploded' }] },
+        names: 'events.events[0].type',
+      },
       { why: 'empty event list', payload: { ...exampleEvents, events: [] }, names: 'events.events' },
     ],
   },
@@ -65,15 +116,28 @@ const cases: Array<{ kind: Kind; valid: unknown; invalid: Array<{ why: string; p
     kind: 'commands',
     valid: exampleCommand,
     invalid: [
-      { why: 'no signature', payload: { ...exampleCommand, signature: undefined }, names: 'commands.signature' },
-      { why: 'power target in kW', payload: { ...exampleCommand, action: { op: 'power.target', target: { kind: 'miner', minerKey: 'x' }, watts: 3.2 } }, names: 'commands.action.watts' },
+      {
+        why: 'no signature',
+        payload: { ...exampleCommand, signature: undefined },
+        names: 'commands.signature',
+      },
+      {
+        why: 'power target in kW',
+        payload: {
+          ...exampleCommand,
+          action: { op: 'power.target', target: { kind: 'miner', minerKey: 'x' }, watts: 3.2 },
+        },
+        names: 'commands.action.watts',
+      },
       { why: 'id not a uuid', payload: { ...exampleCommand, id: 'nope' }, names: 'commands.id' },
     ],
   },
   {
     kind: 'results',
     valid: exampleResult,
-    invalid: [{ why: 'unknown status', payload: { ...exampleResult, status: 'done' }, names: 'results.status' }],
+    invalid: [
+      { why: 'unknown status', payload: { ...exampleResult, status: 'done' }, names: 'results.status' },
+    ],
   },
 ];
 
@@ -115,7 +179,9 @@ describe('topics', () => {
     expect(parseAgentTopic(topics.commands('sc-c01'))).toEqual({ agentId: 'sc-c01', kind: 'commands' });
     expect(parseAgentTopic('hashfleet/v2/agents/sc-c01/telemetry')).toBeNull();
     expect(parseAgentTopic('hashfleet/v1/agents/sc-c01/bogus')).toBeNull();
-    expect(topics.shared('controllers', 'telemetry')).toBe('$share/controllers/hashfleet/v1/agents/+/telemetry');
+    expect(topics.shared('controllers', 'telemetry')).toBe(
+      '$share/controllers/hashfleet/v1/agents/+/telemetry',
+    );
   });
 });
 

@@ -38,13 +38,17 @@ function tsFiles(dir: string): string[] {
   return out;
 }
 
-const importRe = /(?:import|export)\s[^'"]*?from\s*['"](@hashfleet\/[a-z-]+)|import\(\s*['"](@hashfleet\/[a-z-]+)/g;
+const importRe =
+  /(?:import|export)\s[^'"]*?from\s*['"](@hashfleet\/[a-z-]+)|import\(\s*['"](@hashfleet\/[a-z-]+)/g;
 
 describe('import rules (DESIGN.md §3)', () => {
   for (const [pkg, rule] of Object.entries(allowed)) {
     it(`${pkg} imports only ${rule.src.join(', ') || 'zod'} from src and declares them`, () => {
       const manifest = JSON.parse(readFileSync(join(root, pkg, 'package.json'), 'utf8'));
-      const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})]);
+      const declared = new Set([
+        ...Object.keys(manifest.dependencies ?? {}),
+        ...Object.keys(manifest.devDependencies ?? {}),
+      ]);
       const runtime = new Set(Object.keys(manifest.dependencies ?? {}));
       const violations: string[] = [];
       for (const kind of ['src', 'test', 'bench'] as const) {

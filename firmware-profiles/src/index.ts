@@ -1,1 +1,2 @@
+export * from './models.js';
 export * from './types.js';

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { EnergyLine } from './energy.js';
+import type { NetworkStats } from './expected-revenue.js';
+import type { PayoutRule, Period, StakeEntry, StakingNode } from './types.js';
+
+/**
+ * Every input of a period close, frozen. Its canonical JSON is what the input hash covers and
+ * what `/periods/:id/inputs` serves. Stakers appear only as `holder` commitments
+ * (sha256 of a per-staker secret salt and the staker id, see holder.ts), so the document can be
+ * shown to every staker paid in the period without revealing who the others are, and each
+ * staker can still find their own rows, re-hash the document and re-run the split.
+ */
+export const INPUTS_SCHEMA = 'hashfleet/period-close-inputs@1';
+
+export interface Credit {
+  id: string;
+  pool: string;
+  reference: string;
+  amountSats: bigint;
+}
+
+/** Other operating cost: `amount` is sats when currency is BTC, else micro-units of the currency. */
+export interface OtherCost {
+  id: string;
+  description: string;
+  currency: string;
+  amount: bigint;
+}
+
+export interface BtcPrice {
+  currency: string;
+  priceMicro: bigint;
+  source: string;
+  observedAtMs: number;
+}
+
+export interface CloseInputs {
+  schema: typeof INPUTS_SCHEMA;
+  period: Period;
+  rule: PayoutRule;
+  credits: Credit[];
+  energy: EnergyLine[];
+  otherCosts: OtherCost[];
+  btcPrices: BtcPrice[];
+  nodes: StakingNode[];
+  stakes: StakeEntry[];
+  lossCarriedInSats: bigint;
+  work: { hourStartMs: number; diff1Shares: number }[];
+  network: NetworkStats | null;
+}
+
+const big = z
+  .string()
+  .regex(/^-?\d+$/, 'must be an integer in decimal')
+  .transform((s) => BigInt(s));
+const nonNegBig = z
+  .string()
+  .regex(/^\d+$/, 'must be a non-negative integer in decimal')
+  .transform((s) => BigInt(s));
+const ms = z.number().int().nonnegative();
+
+/** Parses a stored inputs document back into typed inputs (the recompute boundary). */
+export const CloseInputsDocSchema = z.object({
+  schema: z.literal(INPUTS_SCHEMA),
+  period: z.object({ id: z.string().min(1), startMs: ms, endMs: ms }),
+  rule: z.object({
+    version: z.number().int().positive(),
+    stakerBps: z.number().int().min(0).max(10_000),
+    reinvestBps: z.number().int().min(0).max(10_000),
+    operatorBps: z.number().int().min(0).max(10_000),
+    lossRule: z.enum(['carry_forward', 'pay_zero']),
+    minNodeCollateralUnits: nonNegBig,
+  }),
+  credits: z.array(z.object({ id: z.string(), pool: z.string(), reference: z.string(), amountSats: big })),
+  energy: z.array(
+    z.object({
+      siteId: z.string(),
+      hourStartMs: ms,
+      provenance: z.enum(['reported', 'estimated', 'metered']),
+      energyWh: z.number().int().nonnegative(),
+      currency: z.string(),
+      ratePerKwhMicro: nonNegBig,
+    }),
+  ),
+  otherCosts: z.array(
+    z.object({ id: z.string(), description: z.string(), currency: z.string(), amount: big }),
+  ),
+  btcPrices: z.array(
+    z.object({ currency: z.string(), priceMicro: nonNegBig, source: z.string(), observedAtMs: ms }),
+  ),
+  nodes: z.array(z.object({ id: z.string(), kind: z.enum(['solo', 'shared']) })),
+  stakes: z.array(
+    z.object({
+      seq: z.number().int(),
+      holder: z.string(),
+      nodeId: z.string(),
+      amountUnits: nonNegBig,
+      effectiveAtMs: ms,
+    }),
+  ),
+  lossCarriedInSats: nonNegBig,
+  work: z.array(z.object({ hourStartMs: ms, diff1Shares: z.number().nonnegative() })),
+  network: z
+    .object({
+      difficulty: z.number().positive(),
+      blockHeight: z.number().int().nonnegative(),
+      feesPerBlockSats: nonNegBig,
+      source: z.string(),
+      observedAtMs: ms,
+    })
+    .nullable(),
+});
+
+export function parseInputsDoc(text: string, where: string): CloseInputs {
+  const r = CloseInputsDocSchema.safeParse(JSON.parse(text));
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`${where}: stored inputs do not parse: ${issues}`);
+  }
+  return r.data as CloseInputs;
+}

@@ -1,0 +1,157 @@
+import type { StakeEntry, StakingNode } from './types.js';
+
+/**
+ * Time-weighted eligible stake. A holding (holder, node) is a step function of time built from
+ * its entries; a node is eligible while the sum of its holdings is at least the minimum
+ * collateral. Weight over [from, to) = sum of amount x eligible seconds, exact in bigint.
+ */
+
+export interface Segment {
+  fromMs: number;
+  /** Exclusive; Infinity for the last level. */
+  toMs: number;
+  amountUnits: bigint;
+}
+
+export interface Timeline {
+  /** key `${holder}\u0000${nodeId}` -> segments in time order. */
+  holdings: Map<string, { holder: string; nodeId: string; segments: Segment[] }>;
+  /** nodeId -> segments of the node's total collateral, with eligibility. */
+  nodes: Map<string, (Segment & { eligible: boolean })[]>;
+}
+
+export interface Weights {
+  /** holder -> units x seconds in eligible nodes. */
+  byHolder: Map<string, bigint>;
+  /** nodeId -> units x seconds while eligible. */
+  byNode: Map<string, bigint>;
+  /** `${holder}\u0000${nodeId}` -> units x seconds. */
+  byHolding: Map<string, bigint>;
+  total: bigint;
+}
+
+export function holdingKey(holder: string, nodeId: string): string {
+  return `${holder}\u0000${nodeId}`;
+}
+
+function steps(changes: { atMs: number; amountUnits: bigint }[]): Segment[] {
+  const out: Segment[] = [];
+  for (const c of changes) {
+    const last = out[out.length - 1];
+    if (last && last.fromMs === c.atMs) {
+      last.amountUnits = c.amountUnits;
+      continue;
+    }
+    if (last) last.toMs = c.atMs;
+    out.push({ fromMs: c.atMs, toMs: Number.POSITIVE_INFINITY, amountUnits: c.amountUnits });
+  }
+  return out;
+}
+
+export function buildTimeline(
+  entries: readonly StakeEntry[],
+  nodes: readonly StakingNode[],
+  minCollateralUnits: bigint,
+): Timeline {
+  const knownNodes = new Set(nodes.map((n) => n.id));
+  const sorted = [...entries].sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.seq - b.seq);
+  const byHolding = new Map<
+    string,
+    { holder: string; nodeId: string; changes: { atMs: number; amountUnits: bigint }[] }
+  >();
+  for (const e of sorted) {
+    if (!knownNodes.has(e.nodeId)) throw new Error(`stake entry ${e.seq}: unknown node ${e.nodeId}`);
+    const key = holdingKey(e.holder, e.nodeId);
+    let h = byHolding.get(key);
+    if (!h) {
+      h = { holder: e.holder, nodeId: e.nodeId, changes: [] };
+      byHolding.set(key, h);
+    }
+    h.changes.push({ atMs: e.effectiveAtMs, amountUnits: e.amountUnits });
+  }
+  const holdings: Timeline['holdings'] = new Map();
+  const nodeDeltas = new Map<string, { atMs: number; delta: bigint }[]>();
+  for (const [key, h] of byHolding) {
+    const segments = steps(h.changes);
+    holdings.set(key, { holder: h.holder, nodeId: h.nodeId, segments });
+    let deltas = nodeDeltas.get(h.nodeId);
+    if (!deltas) {
+      deltas = [];
+      nodeDeltas.set(h.nodeId, deltas);
+    }
+    let previous = 0n;
+    for (const s of segments) {
+      deltas.push({ atMs: s.fromMs, delta: s.amountUnits - previous });
+      previous = s.amountUnits;
+    }
+  }
+  const nodeTimelines: Timeline['nodes'] = new Map();
+  for (const [nodeId, deltas] of nodeDeltas) {
+    deltas.sort((a, b) => a.atMs - b.atMs);
+    let total = 0n;
+    const changes: { atMs: number; amountUnits: bigint }[] = [];
+    for (const d of deltas) {
+      total += d.delta;
+      changes.push({ atMs: d.atMs, amountUnits: total });
+    }
+    nodeTimelines.set(
+      nodeId,
+      steps(changes).map((s) => ({ ...s, eligible: s.amountUnits >= minCollateralUnits })),
+    );
+  }
+  return { holdings, nodes: nodeTimelines };
+}
+
+function overlapS(aFrom: number, aTo: number, bFrom: number, bTo: number): bigint {
+  const from = Math.max(aFrom, bFrom);
+  const to = Math.min(aTo, bTo);
+  return to > from ? BigInt(Math.floor((to - from) / 1000)) : 0n;
+}
+
+/** Eligible windows of a node clipped to [fromMs, toMs). */
+function eligibleWindows(
+  node: (Segment & { eligible: boolean })[] | undefined,
+  fromMs: number,
+  toMs: number,
+): [number, number][] {
+  const out: [number, number][] = [];
+  for (const s of node ?? []) {
+    if (!s.eligible) continue;
+    const a = Math.max(s.fromMs, fromMs);
+    const b = Math.min(s.toMs, toMs);
+    if (b > a) out.push([a, b]);
+  }
+  return out;
+}
+
+export function weightsBetween(timeline: Timeline, fromMs: number, toMs: number): Weights {
+  const w: Weights = { byHolder: new Map(), byNode: new Map(), byHolding: new Map(), total: 0n };
+  const windowsByNode = new Map<string, [number, number][]>();
+  for (const [nodeId, segs] of timeline.nodes) windowsByNode.set(nodeId, eligibleWindows(segs, fromMs, toMs));
+  for (const [key, h] of timeline.holdings) {
+    const windows = windowsByNode.get(h.nodeId) ?? [];
+    let sum = 0n;
+    for (const s of h.segments) {
+      if (s.amountUnits === 0n || s.toMs <= fromMs || s.fromMs >= toMs) continue;
+      for (const [a, b] of windows) sum += s.amountUnits * overlapS(s.fromMs, s.toMs, a, b);
+    }
+    if (sum === 0n) continue;
+    w.byHolding.set(key, sum);
+    w.byHolder.set(h.holder, (w.byHolder.get(h.holder) ?? 0n) + sum);
+    w.byNode.set(h.nodeId, (w.byNode.get(h.nodeId) ?? 0n) + sum);
+    w.total += sum;
+  }
+  return w;
+}
+
+/** Whether a node is eligible at an instant (for the register view). */
+export function nodeCollateralAt(
+  timeline: Timeline,
+  nodeId: string,
+  atMs: number,
+): { units: bigint; eligible: boolean } {
+  for (const s of timeline.nodes.get(nodeId) ?? []) {
+    if (s.fromMs <= atMs && atMs < s.toMs) return { units: s.amountUnits, eligible: s.eligible };
+  }
+  return { units: 0n, eligible: false };
+}

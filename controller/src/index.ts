@@ -1,1 +1,10 @@
-export {};
+export { allMigrations, buildApp } from './app.js';
+export type { Audit, AuditEntry } from './audit.js';
+export type { Principal, Role } from './auth/roles.js';
+export { createToken } from './auth/tokens.js';
+export { type ControllerConfig, type ControllerConfigInput, loadControllerConfig } from './config.js';
+export type { Feature, FeatureContext, IssueCommand, IssuedCommand } from './features.js';
+export type { InfluxPoint, InfluxSink } from './influx/sink.js';
+export { type RunningController, startController } from './server.js';
+export { type Db, openDb, type SqlValue } from './storage/db.js';
+export { type Migration, migrate } from './storage/migrate.js';

@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The controller's configuration: a YAML/JSON file, then environment overrides. Every option has
+ * a default and a one-line description (STYLE.md 9); a bad file stops start-up listing every error.
+ */
+export const ControllerConfigSchema = z.object({
+  dataDir: z
+    .string()
+    .default('./data')
+    .describe('Directory for the SQLite file, command key, broker secret, Influx spill'),
+  http: z
+    .object({
+      host: z.string().default('127.0.0.1').describe('Address the HTTP API listens on'),
+      port: z.number().int().min(0).max(65535).default(8080).describe('HTTP port (0 picks a free one)'),
+    })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  storage: z
+    .object({
+      url: z
+        .string()
+        .nullable()
+        .default(null)
+        .describe('sqlite:<path> | sqlite::memory: | postgres://...[?schema=]; null = sqlite in dataDir'),
+    })
+    .default({ url: null }),
+  mqtt: z
+    .object({
+      url: z
+        .string()
+        .nullable()
+        .default(null)
+        .describe('External broker (mqtt://host:port); null starts the embedded aedes broker'),
+      embeddedHost: z.string().default('127.0.0.1').describe('Address the embedded broker listens on'),
+      embeddedPort: z
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .default(1883)
+        .describe('Embedded broker port (0 = free)'),
+      username: z.string().default('controller').describe('User the controller connects as'),
+      password: z
+        .string()
+        .nullable()
+        .default(null)
+        .describe('Controller broker password; null = generated into dataDir/broker-secret'),
+      clientId: z.string().default('hashfleet-controller').describe('MQTT client id (unique per replica)'),
+      sharedGroup: z
+        .string()
+        .nullable()
+        .default('hashfleet-controller')
+        .describe('Shared-subscription group on external brokers; null subscribes directly'),
+      protocolVersion: z
+        .union([z.literal(4), z.literal(5)])
+        .default(5)
+        .describe('MQTT version for external brokers'),
+    })
+    .default({
+      url: null,
+      embeddedHost: '127.0.0.1',
+      embeddedPort: 1883,
+      username: 'controller',
+      password: null,
+      clientId: 'hashfleet-controller',
+      sharedGroup: 'hashfleet-controller',
+      protocolVersion: 5,
+    }),
+  influx: z
+    .object({
+      url: z.string().describe('InfluxDB base URL (v2 write API), e.g. http://127.0.0.1:8086'),
+      token: z.string().default('').describe('API token (InfluxDB 1.8: user:password)'),
+      org: z.string().default('hashfleet').describe('Organisation (ignored by 1.8 and VictoriaMetrics)'),
+      bucket: z.string().default('hashfleet').describe('Bucket / database'),
+      batchSize: z.number().int().positive().default(5000).describe('Lines per write request'),
+      flushIntervalMs: z
+        .number()
+        .int()
+        .positive()
+        .default(1000)
+        .describe('Longest a line waits before sending'),
+      maxRetries: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(3)
+        .describe('Client retries before a batch spills to disk'),
+      maxBufferLines: z
+        .number()
+        .int()
+        .positive()
+        .default(100_000)
+        .describe("Client's in-memory retry buffer"),
+      spillMaxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(512 * 1024 * 1024)
+        .describe('Disk spill bound; lines beyond it are dropped and counted'),
+    })
+    .nullable()
+    .default(null),
+  ingest: z
+    .object({
+      offlineAfterS: z
+        .number()
+        .positive()
+        .default(180)
+        .describe('A miner with no sample for this long is offline'),
+      dedupeRetentionH: z
+        .number()
+        .positive()
+        .default(72)
+        .describe('How long (agent, boot, seq) keys are kept'),
+      historyRetentionH: z.number().positive().default(24).describe('Per-miner 1-minute history kept in SQL'),
+      maxIntervalS: z
+        .number()
+        .positive()
+        .default(600)
+        .describe('Longest sample interval counted for energy/uptime (longer gaps count nothing)'),
+      clockSkewWarnMs: z
+        .number()
+        .positive()
+        .default(30_000)
+        .describe('Agent clock skew that raises an event'),
+    })
+    .default({
+      offlineAfterS: 180,
+      dedupeRetentionH: 72,
+      historyRetentionH: 24,
+      maxIntervalS: 600,
+      clockSkewWarnMs: 30_000,
+    }),
+  commands: z
+    .object({
+      ttlS: z.number().int().positive().default(300).describe('Command validity after issue'),
+      approvalTtlS: z
+        .number()
+        .int()
+        .positive()
+        .default(86_400)
+        .describe('How long a pool.set waits for approval'),
+    })
+    .default({ ttlS: 300, approvalTtlS: 86_400 }),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .default({ level: 'info' }),
+});
+
+export type ControllerConfig = z.infer<typeof ControllerConfigSchema>;
+export type ControllerConfigInput = z.input<typeof ControllerConfigSchema>;
+
+/** Environment overrides: variable -> config path and parser. */
+const ENV: [name: string, path: string[], parse: (v: string) => unknown][] = [
+  ['HASHFLEET_DATA_DIR', ['dataDir'], String],
+  ['HASHFLEET_HTTP_HOST', ['http', 'host'], String],
+  ['HASHFLEET_HTTP_PORT', ['http', 'port'], Number],
+  ['HASHFLEET_DB_URL', ['storage', 'url'], String],
+  ['HASHFLEET_MQTT_URL', ['mqtt', 'url'], String],
+  ['HASHFLEET_MQTT_PORT', ['mqtt', 'embeddedPort'], Number],
+  ['HASHFLEET_MQTT_PASSWORD', ['mqtt', 'password'], String],
+  ['HASHFLEET_MQTT_CLIENT_ID', ['mqtt', 'clientId'], String],
+  ['HASHFLEET_INFLUX_URL', ['influx', 'url'], String],
+  ['HASHFLEET_INFLUX_TOKEN', ['influx', 'token'], String],
+  ['HASHFLEET_INFLUX_BUCKET', ['influx', 'bucket'], String],
+  ['HASHFLEET_LOG_LEVEL', ['log', 'level'], String],
+];
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    const next = cur[key];
+    cur[key] = next && typeof next === 'object' ? { ...(next as object) } : {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[path.at(-1)!] = value;
+}
+
+/**
+ * Loads config from a file path (YAML or JSON) or an object, applies HASHFLEET_* environment
+ * overrides, validates. Throws one error listing every problem, naming the source.
+ */
+export function loadControllerConfig(
+  fileOrObject: string | ControllerConfigInput | undefined,
+  env: Record<string, string | undefined> = process.env,
+): ControllerConfig {
+  let raw: Record<string, unknown> = {};
+  let source = 'config';
+  if (typeof fileOrObject === 'string') {
+    source = fileOrObject;
+    let text: string;
+    try {
+      text = readFileSync(fileOrObject, 'utf8');
+    } catch (err) {
+      throw new Error(`config ${fileOrObject}: cannot read: ${(err as Error).message}`);
+    }
+    try {
+      raw = (YAML.parse(text) ?? {}) as Record<string, unknown>;
+    } catch (err) {
+      throw new Error(`config ${fileOrObject}: not YAML/JSON: ${(err as Error).message}`);
+    }
+  } else if (fileOrObject) {
+    raw = structuredClone(fileOrObject) as Record<string, unknown>;
+  }
+  for (const [name, path, parse] of ENV) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(raw, path, parse(v));
+  }
+  const parsed = ControllerConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`config ${source}: ${lines.length} error(s): ${lines.join('; ')}`);
+  }
+  const config = parsed.data;
+  config.dataDir = resolve(config.dataDir);
+  if (!config.storage.url) config.storage.url = `sqlite:${join(config.dataDir, 'controller.db')}`;
+  return config;
+}

@@ -1,0 +1,9 @@
+import type { FeatureContext } from './features.js';
+import type { Metrics } from './metrics.js';
+
+/** What the core's own routes and services share (a FeatureContext plus core internals). */
+export type CoreContext = FeatureContext & {
+  metrics: Metrics;
+  /** Named readiness checks; /ready fails while any returns a reason. */
+  readiness: Map<string, () => string | null>;
+};

@@ -1,0 +1,5 @@
+import type { Migration } from '../migrate.js';
+import { migration as core } from './0001_core.js';
+
+/** Core migrations (0001-0099). Features contribute theirs through features.ts. */
+export const coreMigrations: Migration[] = [core];

@@ -1,0 +1,121 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import { type Db, isSatsColumn, type SqlValue } from './db.js';
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const INT8_TEXT = (v: string) => v;
+
+/** `?` -> `$n`, skipping quoted strings and identifiers. */
+export function toPgPlaceholders(sql: string): string {
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') {
+      out += `$${++n}`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+type Queryable = { query: pg.Pool['query'] };
+
+/** PostgreSQL through a pg pool; a `?schema=` URL option selects (and creates) a schema. */
+export async function openPostgres(url: string): Promise<Db> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new Error(`storage.url: schema "${schema}" must be lower-case letters, digits and "_"`);
+  }
+  const types = {
+    getTypeParser: ((oid: number, format?: string) =>
+      oid === INT8 || oid === NUMERIC ? INT8_TEXT : pg.types.getTypeParser(oid, format as 'text')) as never,
+  };
+  if (schema) {
+    const admin = new pg.Client({ connectionString: parsed.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: Error & { code?: string }) => {
+        // Two replicas creating the schema at once race on the catalog; the loser can go on.
+        if (err.code !== '23505') throw err;
+      });
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: 8,
+    types,
+    // A startup parameter, so every pooled connection has the schema first on its path.
+    ...(schema ? { options: `-c search_path=${schema},public` } : {}),
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  const inTx = new AsyncLocalStorage<pg.PoolClient>();
+
+  const convert = (result: pg.QueryResult): Record<string, unknown>[] => {
+    const big = result.fields.filter((f) => f.dataTypeID === INT8 || f.dataTypeID === NUMERIC);
+    if (big.length === 0) return result.rows;
+    for (const row of result.rows) {
+      for (const f of big) {
+        const v = row[f.name];
+        if (v === null || v === undefined) continue;
+        row[f.name] = isSatsColumn(f.name) ? BigInt(v) : Number(v);
+      }
+    }
+    return result.rows;
+  };
+
+  const bind = (params: SqlValue[] = []) =>
+    params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : typeof p === 'bigint' ? p.toString() : p));
+
+  const target = (): Queryable => inTx.getStore() ?? pool;
+
+  const query = async (sql: string, params?: SqlValue[]) =>
+    target().query(toPgPlaceholders(sql), bind(params));
+
+  const db: Db = {
+    dialect: 'postgres',
+    async all<T>(sql: string, params?: SqlValue[]) {
+      return convert(await query(sql, params)) as T[];
+    },
+    async get<T>(sql: string, params?: SqlValue[]) {
+      return convert(await query(sql, params))[0] as T | undefined;
+    },
+    async run(sql: string, params?: SqlValue[]) {
+      const r = await query(sql, params);
+      return { changes: r.rowCount ?? 0 };
+    },
+    async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+      if (inTx.getStore()) return fn(db);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await inTx.run(client, () => fn(db));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+  return db;
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../src/app.js';
+import type { Role } from '../src/auth/roles.js';
+import { createToken } from '../src/auth/tokens.js';
+import { type ControllerConfigInput, loadControllerConfig } from '../src/config.js';
+
+export const PG_URL = process.env.HASHFLEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Whether the test PostgreSQL answers on its port (it does on this machine and in CI). */
+export async function pgReachable(url = PG_URL): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const s = new Socket();
+    s.setTimeout(500);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.connect(Number(u.port || 5432), u.hostname);
+  });
+}
+
+/** A fresh PostgreSQL schema per test run, so runs never see each other's rows. */
+export const pgSchemaUrl = (url = PG_URL): string => {
+  const u = new URL(url);
+  u.searchParams.set('schema', `t_${randomBytes(6).toString('hex')}`);
+  return u.toString();
+};
+
+export function tempDir(): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'hashfleet-ctl-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** An app on in-memory SQLite with a token per role. */
+export async function testApp(overrides: ControllerConfigInput = {}, now?: () => number) {
+  const { dir, cleanup } = tempDir();
+  const config = loadControllerConfig(
+    { dataDir: dir, storage: { url: 'sqlite::memory:' }, log: { level: 'silent' }, ...overrides },
+    {},
+  );
+  const app = await buildApp(config, now ? { now } : {});
+  const tokens = {} as Record<Role, string>;
+  for (const role of ['admin', 'operator', 'technician', 'staker', 'agent'] as Role[]) {
+    tokens[role] = await createToken(app.hashfleet.db, {
+      role,
+      name: role === 'agent' ? 'c01' : `${role}-1`,
+      stakerId: role === 'staker' ? 'staker-1' : null,
+    });
+  }
+  const auth = (role: Role) => ({ authorization: `Bearer ${tokens[role]}` });
+  return {
+    app,
+    config,
+    tokens,
+    auth,
+    async close() {
+      await app.close();
+      cleanup();
+    },
+  };
+}

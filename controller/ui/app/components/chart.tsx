@@ -1,0 +1,44 @@
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+
+export interface Series {
+  label: string;
+  /** One value per x, null for a gap. */
+  values: (number | null)[];
+  colour: string;
+}
+
+/** A uPlot line chart over time (x in epoch seconds), sized to its box. */
+export function TimeChart({
+  xs,
+  series,
+  height = 220,
+  unit,
+}: {
+  xs: number[];
+  series: Series[];
+  height?: number;
+  unit: string;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height,
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, spanGaps: false }))],
+      axes: [{}, { label: unit, size: 60 }],
+      scales: { x: { time: true } },
+      legend: { show: true },
+    };
+    const plot = new uPlot(opts, [xs, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
+    const onResize = () => plot.setSize({ width: Math.max(200, el.clientWidth), height });
+    addEventListener('resize', onResize);
+    return () => {
+      removeEventListener('resize', onResize);
+      plot.destroy();
+    };
+  }, [xs, series, height, unit]);
+  return <div class="chart" ref={box} />;
+}

@@ -1,0 +1,76 @@
+import { inkOn, type MetricId, metric, type SlotFigures, slotSwatch } from '../scales.js';
+
+export interface GridSlot extends SlotFigures {
+  slot: string;
+}
+
+export interface GridRack {
+  rack: string;
+  slots: GridSlot[];
+}
+
+/**
+ * The container as a technician sees it: one column per rack, one cell per slot, coloured by the
+ * chosen metric. Each cell carries its rack, slot and value as data attributes so tests can compare
+ * them with the API.
+ */
+export function ContainerGrid({
+  racks,
+  metricId,
+  selected,
+  onPick,
+}: {
+  racks: GridRack[];
+  metricId: MetricId;
+  selected: string | null;
+  onPick: (slot: GridSlot, rack: string) => void;
+}) {
+  const m = metric(metricId);
+  return (
+    <div class="racks" data-testid="container-grid">
+      {racks.map((r) => (
+        <div class="rack" key={r.rack}>
+          <div class="rack-name">{r.rack}</div>
+          {r.slots.map((s) => {
+            const sw = slotSwatch(metricId, s);
+            const text = s.minerId === null ? '' : (m.text(s) ?? '–');
+            return (
+              <button
+                type="button"
+                key={s.slot}
+                class={'cell' + (s.minerId !== null && s.minerId === selected ? ' selected' : '')}
+                style={{ background: sw.colour, color: inkOn(sw.colour) }}
+                title={`${r.rack}/${s.slot}: ${s.minerId ?? 'empty'} · ${sw.label}`}
+                data-rack={r.rack}
+                data-slot={s.slot}
+                data-miner={s.minerId ?? ''}
+                data-status={s.status ?? ''}
+                data-chip-temp={s.chipTempMaxC ?? ''}
+                data-band={sw.label}
+                disabled={s.minerId === null}
+                onClick={() => onPick(s, r.rack)}
+              >
+                <span class="slot-name">{s.slot}</span>
+                <span class="slot-value">{text}</span>
+              </button>
+            );
+          })}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function Legend({ metricId }: { metricId: MetricId }) {
+  const m = metric(metricId);
+  return (
+    <ul class="legend">
+      {m.legend.map((b) => (
+        <li key={b.label}>
+          <span class="swatch" style={{ background: b.colour }} />
+          {b.label}
+        </li>
+      ))}
+    </ul>
+  );
+}

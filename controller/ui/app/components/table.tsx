@@ -1,0 +1,47 @@
+import type { ComponentChildren } from 'preact';
+
+export interface Column<T> {
+  label: string;
+  cell: (row: T) => ComponentChildren;
+  /** Right-align numbers. */
+  num?: boolean;
+}
+
+/** A plain table from column definitions (label + cell function), one row per item. */
+export function Table<T>({
+  rows,
+  columns,
+  testid,
+  empty,
+}: {
+  rows: T[];
+  columns: Column<T>[];
+  testid?: string;
+  empty: string;
+}) {
+  if (rows.length === 0) return <p class="muted empty">{empty}</p>;
+  return (
+    <table data-testid={testid}>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={c.label} class={c.num ? 'num' : ''}>
+              {c.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr key={i}>
+            {columns.map((c) => (
+              <td key={c.label} class={c.num ? 'num' : ''}>
+                {c.cell(r)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,120 @@
+import { useState } from 'preact/hooks';
+import { Empty, Loading, Problem } from '../components/bits.js';
+import { ContainerGrid, Legend } from '../components/grid.js';
+import { ago } from '../format.js';
+import type { Me } from '../roles.js';
+import { href } from '../router.js';
+import { METRICS, type MetricId } from '../scales.js';
+import { type ContainerDetail, type ContainerSummary, gridOf } from '../shapes.js';
+import { usePoll } from '../use-poll.js';
+import { MinerPanel } from './miner.js';
+
+const METRIC_KEY = 'hashfleet.metric';
+/** The grid refreshes this often; agents poll every 10 s in the demo, so 5 s shows each poll. */
+const LIVE_MS = 5_000;
+
+export function ContainerView({
+  me,
+  containerId,
+  minerId,
+}: {
+  me: Me;
+  containerId: string | null;
+  minerId: string | null;
+}) {
+  const list = usePoll<ContainerSummary[]>('/containers', 30_000);
+  const chosen = containerId ?? list.data?.[0]?.id ?? null;
+  return (
+    <div class="container-view">
+      <aside class="container-list">
+        <h2>Containers</h2>
+        <Problem error={list.error} />
+        {!list.data && !list.error && <Loading what="containers" />}
+        <ul>
+          {(list.data ?? []).map((c) => (
+            <li key={c.id}>
+              <a href={href('containers', c.id)} class={c.id === chosen ? 'active' : ''}>
+                {c.name ?? c.id}
+                <small>{c.siteId}</small>
+              </a>
+            </li>
+          ))}
+        </ul>
+      </aside>
+      {chosen ? (
+        <ContainerPanel me={me} containerId={chosen} minerId={minerId} />
+      ) : (
+        <Empty>No containers yet.</Empty>
+      )}
+    </div>
+  );
+}
+
+function ContainerPanel({
+  me,
+  containerId,
+  minerId,
+}: {
+  me: Me;
+  containerId: string;
+  minerId: string | null;
+}) {
+  const [metricId, setMetricId] = useState<MetricId>(
+    () => (localStorage.getItem(METRIC_KEY) as MetricId) ?? 'chipTemp',
+  );
+  const detail = usePoll<ContainerDetail>(`/containers/${encodeURIComponent(containerId)}`, LIVE_MS);
+  const pick = (id: MetricId) => {
+    localStorage.setItem(METRIC_KEY, id);
+    setMetricId(id);
+  };
+  const racks = detail.data ? gridOf(detail.data) : [];
+  const slots = racks.flatMap((r) => r.slots);
+  const occupied = slots.filter((s) => s.minerId !== null);
+  return (
+    <div class="container-panel">
+      <div class="toolbar">
+        <h1 data-testid="container-title">{detail.data?.name ?? containerId}</h1>
+        <label>
+          Colour by{' '}
+          <select
+            value={metricId}
+            onChange={(e) => pick((e.target as HTMLSelectElement).value as MetricId)}
+            name="metric"
+          >
+            {METRICS.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="muted" data-testid="grid-updated">
+          {occupied.length} miners in {slots.length} slots · updated {ago(detail.at)}
+        </span>
+      </div>
+      <Problem error={detail.error} />
+      <Legend metricId={metricId} />
+      <div class="grid-and-detail">
+        {detail.data ? (
+          <ContainerGrid
+            racks={racks}
+            metricId={metricId}
+            selected={minerId}
+            onPick={(s) => {
+              if (s.minerId) location.hash = href('containers', containerId, 'miners', s.minerId);
+            }}
+          />
+        ) : (
+          !detail.error && <Loading what="container" />
+        )}
+        {minerId && (
+          <MinerPanel
+            me={me}
+            minerId={minerId}
+            onClose={() => (location.hash = href('containers', containerId))}
+          />
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import { useState } from 'preact/hooks';
+import type { Me } from '../roles.js';
+import { get, saveToken } from '../session.js';
+
+/** Paste a token (printed by `npm start`, or made with the controller CLI); /me says who it is. */
+export function Login({ onLogin }: { onLogin: (me: Me) => void }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const t = token.trim();
+    try {
+      const me = await get<Me>('/me', t);
+      saveToken(t);
+      onLogin(me);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <form class="login" onSubmit={submit}>
+      <h1>hashfleet</h1>
+      <label>
+        API token
+        <input
+          name="token"
+          type="password"
+          autocomplete="off"
+          value={token}
+          onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+          placeholder="paste a token"
+        />
+      </label>
+      <button type="submit" disabled={token.trim() === ''}>
+        Log in
+      </button>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <p class="muted">The demo prints one token per role when it starts.</p>
+    </form>
+  );
+}

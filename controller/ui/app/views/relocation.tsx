@@ -1,0 +1,3 @@
+export function RelocationView() {
+  return <p class="muted pad">Relocation: waiting for the relocation routes.</p>;
+}

@@ -1,5 +1,6 @@
 import type { CommandAction } from '@hashfleet/contracts';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import { uiFeature } from '../ui/feature.js';
 import type { Audit } from './audit.js';
 import type { Principal } from './auth/roles.js';
 import type { ControllerConfig } from './config.js';
@@ -52,4 +53,4 @@ export type Feature = {
 };
 
 /** One line per feature. */
-export const features: Feature[] = [];
+export const features: Feature[] = [uiFeature];

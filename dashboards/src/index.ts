@@ -1,1 +1,17 @@
-export {};
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { agents } from './agents.js';
+import { container } from './container.js';
+import { fleetOverview } from './fleet-overview.js';
+import { miner } from './miner.js';
+import { stakers } from './stakers.js';
+
+export { INFLUX_DATABASE, influxSchema } from './schema.js';
+
+/** Every dashboard, by the file name it is written to in dashboards/build/. */
+export const dashboards: Record<string, () => Dashboard> = {
+  'fleet-overview': fleetOverview,
+  container,
+  miner,
+  agents,
+  stakers,
+};

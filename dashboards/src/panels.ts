@@ -1,0 +1,87 @@
+import { ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
+import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
+import { influxDatasource } from './datasource.js';
+import { influx } from './influx-query.js';
+
+/** Grafana's unit ids for the units in our field names. */
+export const units = {
+  hashrate: 'THs',
+  power: 'watt',
+  celsius: 'celsius',
+  efficiency: 'suffix: J/TH',
+  rpm: 'rotrpm',
+  ms: 'ms',
+  bytes: 'bytes',
+  count: 'short',
+  ratio: 'percentunit',
+  energy: 'watth',
+  current: 'amp',
+} as const;
+
+/** A single figure "now": the last value within the past `window`. */
+export function stat(title: string, query: string, unit: string, window = '15m') {
+  return new StatPanel()
+    .title(title)
+    .datasource(influxDatasource)
+    .withTarget(influx(query))
+    .unit(unit)
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .timeFrom(window)
+    .span(4)
+    .height(4);
+}
+
+/** A time series panel; `alias` names each series (`$tag_<tag>`, `$col`). */
+export function series(title: string, query: string, unit: string, alias: string, span = 12) {
+  return new TimeseriesPanel()
+    .title(title)
+    .datasource(influxDatasource)
+    .withTarget(influx(query, alias))
+    .unit(unit)
+    .span(span)
+    .height(8);
+}
+
+/** A table of one InfluxQL query in table format, over the past `window`. */
+export function table(title: string, query: string, window = '15m') {
+  return new TablePanel()
+    .title(title)
+    .datasource(influxDatasource)
+    .withTarget(influx(query).table())
+    .timeFrom(window)
+    .span(24)
+    .height(10);
+}
+
+/**
+ * A data link from a table cell to another dashboard, carrying variables and the time range.
+ * `vars` maps each variable to a Grafana expression, e.g. `__value.raw` or `__data.fields.site`.
+ */
+export function linkTo(title: string, uid: string, vars: Record<string, string>) {
+  const query = Object.entries(vars)
+    .map(([name, expression]) => `var-${name}=\${${expression}}`)
+    .join('&');
+  return { id: 'links', value: [{ title, url: `/d/${uid}?${query}&\${__url_time_range}` }] };
+}
+
+/**
+ * Numbers every panel (rows and their children included) 1..n in layout order and gives each
+ * target a refId. The SDK leaves both unset; Grafana needs ids unique per dashboard.
+ */
+export function numberPanels(dashboard: Dashboard): Dashboard {
+  let next = 1;
+  const visit = (panel: Panel | RowPanel) => {
+    panel.id = next++;
+    if ('targets' in panel) {
+      (panel.targets ?? []).forEach((target, i) => {
+        (target as { refId?: string }).refId ??= String.fromCharCode(65 + i);
+      });
+    }
+    if ('panels' in panel && Array.isArray(panel.panels)) for (const child of panel.panels) visit(child);
+  };
+  for (const panel of dashboard.panels ?? []) visit(panel);
+  return dashboard;
+}

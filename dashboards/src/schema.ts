@@ -1,0 +1,64 @@
+/**
+ * The InfluxDB schema the controller writes (database/bucket `hashfleet`) and the dashboards read.
+ * One row per measurement: its tags and its fields. Dashboards' tests parse every query and
+ * check it against this table, so a renamed field fails the build, not a panel at 3 a.m.
+ */
+export const INFLUX_DATABASE = 'hashfleet';
+
+export interface MeasurementSchema {
+  readonly tags: readonly string[];
+  readonly fields: readonly string[];
+}
+
+export const influxSchema = {
+  miner: {
+    tags: ['site', 'container', 'rack', 'model', 'profile', 'miner'],
+    fields: [
+      'hashrate_ths',
+      'hashrate_avg_ths',
+      'expected_ths',
+      'power_w',
+      'chip_temp_max_c',
+      'board_temp_max_c',
+      'inlet_temp_c',
+      'outlet_temp_c',
+      'fan_rpm_max',
+      'diff1_shares',
+      'online',
+    ],
+  },
+  board: {
+    tags: ['site', 'container', 'miner', 'board'],
+    fields: ['hashrate_ths', 'chip_temp_c', 'board_temp_c', 'chips'],
+  },
+  container: {
+    tags: ['site', 'container'],
+    fields: [
+      'hashrate_ths',
+      'expected_ths',
+      'power_w',
+      'efficiency_j_per_th',
+      'miners_online',
+      'miners_hashing',
+      'miners_total',
+      'hottest_chip_c',
+    ],
+  },
+  outlet: { tags: ['site', 'container', 'pdu', 'outlet'], fields: ['power_w', 'current_a', 'energy_wh'] },
+  pdu: { tags: ['site', 'container', 'pdu'], fields: ['power_w', 'energy_wh'] },
+  sensor: { tags: ['site', 'container', 'pdu', 'sensor', 'kind', 'location'], fields: ['value'] },
+  agent: {
+    tags: ['site', 'container', 'agent'],
+    fields: [
+      'poll_cycle_ms',
+      'poll_errors',
+      'spool_messages',
+      'spool_bytes',
+      'spool_dropped',
+      'publish_latency_ms',
+    ],
+  },
+  staker_hashrate: { tags: ['staker', 'node'], fields: ['hashrate_ths', 'share'] },
+} as const satisfies Record<string, MeasurementSchema>;
+
+export type Measurement = keyof typeof influxSchema;

@@ -1,0 +1,113 @@
+import type { Highs, ModelData } from 'highs';
+
+/** A sparse MILP built row by row, handed to HiGHS in CSR form (maximisation). */
+export class MilpBuilder {
+  readonly cost: number[] = [];
+  readonly lower: number[] = [];
+  readonly upper: number[] = [];
+  readonly integer: number[] = [];
+  private readonly rowLower: number[] = [];
+  private readonly rowUpper: number[] = [];
+  private readonly starts: number[] = [0];
+  private readonly indices: number[] = [];
+  private readonly values: number[] = [];
+
+  col(cost: number, upper: number, integer = true): number {
+    this.cost.push(cost);
+    this.lower.push(0);
+    this.upper.push(upper);
+    this.integer.push(integer ? 1 : 0);
+    return this.cost.length - 1;
+  }
+
+  /** Adds `lower <= Σ coef·x <= upper`; repeated columns are summed, empty rows are dropped. */
+  row(terms: Map<number, number>, lower: number, upper: number): void {
+    let n = 0;
+    for (const [c, v] of terms) {
+      if (v === 0) continue;
+      this.indices.push(c);
+      this.values.push(v);
+      n++;
+    }
+    if (n === 0) return;
+    this.starts.push(this.indices.length);
+    this.rowLower.push(lower);
+    this.rowUpper.push(upper);
+  }
+
+  get columns(): number {
+    return this.cost.length;
+  }
+  get rows(): number {
+    return this.rowLower.length;
+  }
+
+  model(highs: Highs): ModelData {
+    return {
+      numCols: this.columns,
+      numRows: this.rows,
+      sense: highs.constants.objectiveSense.maximize,
+      colCost: Float64Array.from(this.cost),
+      colLower: Float64Array.from(this.lower),
+      colUpper: Float64Array.from(this.upper),
+      rowLower: Float64Array.from(this.rowLower, (v) => (v === -Infinity ? -highs.infinity : v)),
+      rowUpper: Float64Array.from(this.rowUpper, (v) => (v === Infinity ? highs.infinity : v)),
+      matrix: {
+        format: 'csr',
+        numRows: this.rows,
+        numCols: this.columns,
+        starts: Int32Array.from(this.starts),
+        indices: Int32Array.from(this.indices),
+        values: Float64Array.from(this.values),
+      },
+      integrality: Int32Array.from(this.integer),
+    };
+  }
+}
+
+/** Accumulates terms of one row. */
+export function addTerm(terms: Map<number, number>, col: number | undefined, coef: number): void {
+  if (col === undefined) return;
+  terms.set(col, (terms.get(col) ?? 0) + coef);
+}
+
+export type MilpResult = {
+  status: string;
+  optimal: boolean;
+  objective: number;
+  mipGap: number;
+  seconds: number;
+  x: Float64Array;
+};
+
+const statusNames = (highs: Highs): Map<number, string> =>
+  new Map(Object.entries(highs.constants.modelStatus).map(([k, v]) => [v as number, k]));
+
+/** Solves with HiGHS; a run that ends without a feasible solution is an error naming why. */
+export function solveMilp(
+  highs: Highs,
+  b: MilpBuilder,
+  opts: { timeLimitS: number; mipRelGap: number },
+): MilpResult {
+  const t0 = performance.now();
+  return highs.withModel(b.model(highs), (m) => {
+    m.options.set({ output_flag: false, time_limit: opts.timeLimitS, mip_rel_gap: opts.mipRelGap });
+    m.run();
+    const code = m.getModelStatus() as number;
+    const status = statusNames(highs).get(code) ?? String(code);
+    const sol = m.getSolution();
+    const optimal = code === highs.constants.modelStatus.optimal;
+    const hasSolution =
+      optimal || (sol.colValue.length === b.columns && Number(m.info.get('primal_solution_status')) === 2);
+    if (!hasSolution) throw new Error(`relocation solver: no feasible plan (HiGHS status ${status})`);
+    const gap = Number(m.info.get('mip_gap'));
+    return {
+      status,
+      optimal,
+      objective: m.getObjectiveValue(),
+      mipGap: Number.isFinite(gap) ? gap : 0,
+      seconds: (performance.now() - t0) / 1000,
+      x: Float64Array.from(sol.colValue),
+    };
+  });
+}

@@ -1,0 +1,188 @@
+import type { Highs } from 'highs';
+import { isoDate, monthStartMs } from './calendar.js';
+import { type Classes, groupMiners, plannerKey } from './classes.js';
+import { downtimeUsd, findRoute, monthlyMarginUsd } from './economics.js';
+import { type Formulation, formulate } from './formulation.js';
+import { solveMilp } from './lp.js';
+import { checkReferences } from './schema.js';
+import type { MoveBatch, MoveMode, Plan, PlannedMove, PlannerInput } from './types.js';
+
+/**
+ * The relocation planner: a pure function of its inputs (and the loaded HiGHS instance).
+ * Miners are grouped into classes, the placement MILP is solved once with moves and once
+ * without (the "before" profit), and the optimal class flows are turned into dated moves.
+ */
+export function planRelocation(input: PlannerInput, highs: Highs): Plan {
+  const problems = checkReferences(input);
+  if (problems.length) throw new Error(`relocation input: ${problems.join('; ')}`);
+  const siteIndex = new Map(input.sites.map((s, i) => [s.id, i]));
+  const groups = groupMiners(input, siteIndex, plannerKey(input.policies.conditionStep));
+  const opts = { timeLimitS: input.policies.timeLimitS, mipRelGap: input.policies.mipRelGap };
+  const before = solveMilp(highs, formulate(input, groups, false).builder, opts);
+  const f = formulate(input, groups, true);
+  const after = solveMilp(highs, f.builder, opts);
+  const moves = extractMoves(input, groups, f, after.x);
+  return {
+    start: input.start,
+    horizonMonths: input.horizonMonths,
+    profitBeforeUsd: round2(before.objective),
+    profitAfterUsd: round2(after.objective),
+    moves,
+    batches: batch(moves),
+    solver: {
+      status: after.status,
+      optimal: after.optimal,
+      mipGap: after.mipGap,
+      seconds: round2(before.seconds + after.seconds),
+      classes: groups.classes.length,
+      containers: groups.containers.length,
+      columns: f.builder.columns,
+      rows: f.builder.rows,
+    },
+  };
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+type RawMove = {
+  miner: number;
+  t: number;
+  from: number;
+  to: number;
+  mode: MoveMode;
+  container: string | null;
+};
+
+/** Turns the solution's counts into per-miner moves; members of a class are interchangeable. */
+export function extractMoves(
+  input: PlannerInput,
+  groups: Classes,
+  f: Formulation,
+  x: Float64Array,
+): PlannedMove[] {
+  const raw: RawMove[] = [];
+  const riding = new Set<number>();
+  for (const [ci, t, to, col] of f.containerMoves) {
+    if (x[col]! < 0.5) continue;
+    const c = groups.containers[ci]!;
+    for (const [ki] of c.counts) {
+      for (const m of groups.classes[ki]!.members) {
+        if (input.miners[m]!.containerId !== c.id) continue;
+        riding.add(m);
+        raw.push({ miner: m, t, from: c.homeSite, to, mode: 'container', container: c.id });
+      }
+    }
+  }
+  groups.classes.forEach((k, ki) => {
+    const pool = k.members.filter((m) => !riding.has(m));
+    const at = new Map(pool.map((m) => [m, k.homeSite]));
+    const moved = new Set<number>();
+    const arcs = f.arcs[ki]!.filter(([, a, z, col]) => a !== z && x[col]! >= 0.5);
+    arcs.sort((p, q) => p[0] - q[0]);
+    for (let t = 0; t < input.horizonMonths; t++) {
+      const leaving = new Map<number, number>();
+      for (const [tm, a, z, col] of arcs) {
+        if (tm !== t) continue;
+        let n = Math.round(x[col]!);
+        for (const m of pool) {
+          if (n === 0) break;
+          if (at.get(m) !== a || leaving.has(m)) continue;
+          leaving.set(m, z);
+          raw.push({
+            miner: m,
+            t,
+            from: a,
+            to: z,
+            mode: 'miner',
+            container: moved.has(m) ? null : input.miners[m]!.containerId,
+          });
+          n--;
+        }
+      }
+      for (const [m, z] of leaving) {
+        at.set(m, z);
+        moved.add(m);
+      }
+    }
+  });
+  return price(input, raw);
+}
+
+/** Cost, downtime and gain of each move, from the miner's own figures. */
+function price(input: PlannerInput, raw: RawMove[]): PlannedMove[] {
+  const byMiner = new Map<number, RawMove[]>();
+  for (const r of raw) byMiner.set(r.miner, [...(byMiner.get(r.miner) ?? []), r]);
+  const out: PlannedMove[] = [];
+  const containerSize = new Map<string, number>();
+  for (const r of raw)
+    if (r.mode === 'container') containerSize.set(r.container!, (containerSize.get(r.container!) ?? 0) + 1);
+  for (const [mi, list] of byMiner) {
+    list.sort((a, b) => a.t - b.t);
+    const m = input.miners[mi]!;
+    list.forEach((r, i) => {
+      const from = input.sites[r.from]!;
+      const to = input.sites[r.to]!;
+      const route = findRoute(input.routes, from.id, to.id)!;
+      const cost =
+        route.customsPerMinerUsd +
+        (r.mode === 'container'
+          ? route.costPerContainerUsd / containerSize.get(r.container!)!
+          : route.costPerMinerUsd);
+      const downtime = downtimeUsd(input, route, monthlyMarginUsd(input, m, to, r.t), r.t);
+      const until = list[i + 1]?.t ?? input.horizonMonths;
+      let gain = -cost - downtime;
+      for (let t = r.t; t < until; t++) {
+        gain +=
+          Math.max(0, monthlyMarginUsd(input, m, to, t)) - Math.max(0, monthlyMarginUsd(input, m, from, t));
+      }
+      const depart = monthStartMs(input.start, r.t);
+      out.push({
+        minerId: m.id,
+        serial: m.serial,
+        batchId: `m${r.t}-${from.id}-${to.id}-${r.mode}-${r.container ?? 'slots'}`,
+        month: r.t,
+        departDate: isoDate(depart),
+        arriveDate: isoDate(depart + route.transitDays * 86_400_000),
+        fromSite: from.id,
+        toSite: to.id,
+        fromContainer: r.container,
+        mode: r.mode,
+        costUsd: round2(cost),
+        downtimeUsd: round2(downtime),
+        gainUsd: round2(gain),
+      });
+    });
+  }
+  out.sort(
+    (a, b) => a.month - b.month || a.batchId.localeCompare(b.batchId) || a.minerId.localeCompare(b.minerId),
+  );
+  return out;
+}
+
+function batch(moves: PlannedMove[]): MoveBatch[] {
+  const batches = new Map<string, MoveBatch>();
+  for (const mv of moves) {
+    let b = batches.get(mv.batchId);
+    if (!b) {
+      b = {
+        id: mv.batchId,
+        month: mv.month,
+        departDate: mv.departDate,
+        mode: mv.mode,
+        fromSite: mv.fromSite,
+        toSite: mv.toSite,
+        containerId: mv.fromContainer,
+        minerIds: [],
+        costUsd: 0,
+        downtimeUsd: 0,
+        gainUsd: 0,
+      };
+      batches.set(mv.batchId, b);
+    }
+    b.minerIds.push(mv.minerId);
+    b.costUsd = round2(b.costUsd + mv.costUsd);
+    b.downtimeUsd = round2(b.downtimeUsd + mv.downtimeUsd);
+    b.gainUsd = round2(b.gainUsd + mv.gainUsd);
+  }
+  return [...batches.values()];
+}

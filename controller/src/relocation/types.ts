@@ -1,0 +1,143 @@
+/**
+ * The relocation planner's inputs and its plan. Money in USD (planning figures, not ledger
+ * amounts), power in W, hashrate in TH/s, months as `YYYY-MM`.
+ */
+
+export type Cooling = 'air' | 'hydro' | 'immersion';
+
+export type MinerInput = {
+  id: string;
+  serial: string | null;
+  model: string;
+  nominalThs: number;
+  efficiencyJth: number;
+  /** Recent hashrate over nominal, from telemetry (1 = as new, 0.8 = lost a fifth). */
+  condition: number;
+  cooling: Cooling;
+  /** Last day of the vendor's exchange warranty (ISO date), null when none or unknown. */
+  warrantyEnd: string | null;
+  siteId: string;
+  containerId: string;
+  slot: string | null;
+};
+
+/** Twelve figures, January to December. */
+export type ByCalendarMonth = readonly number[];
+
+export type SiteInput = {
+  id: string;
+  /** Tariff in USD/kWh per calendar month (Sichuan: cheap hydro in the wet season). */
+  tariffUsdPerKwh: ByCalendarMonth;
+  /** Miner slots at the site in all its containers, occupied or not. */
+  slots: number;
+  /** Power the site may draw for miners (after cooling), MW. */
+  mw: number;
+  /** Mean ambient temperature per calendar month, °C (air-cooled miners derate when hot). */
+  ambientC: ByCalendarMonth;
+  /** Fraction of hours with power per calendar month (rationing, curtailment). */
+  availability: ByCalendarMonth;
+  /** The vendor's repair centre is near (miners under warranty stay at such sites). */
+  repairSite: boolean;
+};
+
+export type ContainerInput = { id: string; siteId: string; slots: number };
+
+/** A route; used in both directions unless the reverse is given too. */
+export type RouteInput = {
+  from: string;
+  to: string;
+  transitDays: number;
+  costPerMinerUsd: number;
+  costPerContainerUsd: number;
+  customsPerMinerUsd: number;
+};
+
+/** A figure for the whole horizon, or one per horizon month. */
+export type PerMonth = number | readonly number[];
+
+export type MarketInput = { btcPriceUsd: PerMonth; hashpriceBtcPerPhDay: PerMonth };
+
+export type Policies = {
+  /** `keep-near-repair`: a miner under warranty never moves to a site without the repair centre. */
+  warranty: 'keep-near-repair' | 'ignore';
+  containerMoves: 'allow' | 'never';
+  minerMoves: 'allow' | 'never';
+  /** Air-cooled derating (ATM-style underclock): percent hashrate lost per °C above `derateAboveC`. */
+  deratePctPerC: number;
+  derateAboveC: number;
+  /** Miners whose condition rounds to the same step plan together (0 = exact classes). */
+  conditionStep: number;
+  timeLimitS: number;
+  mipRelGap: number;
+};
+
+export type PlannerInput = {
+  /** First month of the horizon, `YYYY-MM`; moves happen at month starts. */
+  start: string;
+  horizonMonths: number;
+  miners: readonly MinerInput[];
+  sites: readonly SiteInput[];
+  /** Containers and their slot counts; a container not listed has as many slots as miners. */
+  containers: readonly ContainerInput[];
+  routes: readonly RouteInput[];
+  market: MarketInput;
+  policies: Policies;
+};
+
+export type MoveMode = 'miner' | 'container';
+
+export type PlannedMove = {
+  minerId: string;
+  serial: string | null;
+  batchId: string;
+  month: number;
+  departDate: string;
+  arriveDate: string;
+  fromSite: string;
+  toSite: string;
+  /** The container the miner leaves; null when it leaves a slot chosen during this plan. */
+  fromContainer: string | null;
+  mode: MoveMode;
+  costUsd: number;
+  downtimeUsd: number;
+  /** Margin gained at the destination until the miner's next move, minus cost and downtime. */
+  gainUsd: number;
+};
+
+export type MoveBatch = {
+  id: string;
+  month: number;
+  departDate: string;
+  mode: MoveMode;
+  fromSite: string;
+  toSite: string;
+  /** The container that moves (mode `container`) or the one the miners leave (mode `miner`). */
+  containerId: string | null;
+  minerIds: string[];
+  costUsd: number;
+  downtimeUsd: number;
+  gainUsd: number;
+};
+
+export type SolverReport = {
+  status: string;
+  /** True when HiGHS proved the class model optimal within `mipRelGap`. */
+  optimal: boolean;
+  mipGap: number;
+  seconds: number;
+  classes: number;
+  containers: number;
+  columns: number;
+  rows: number;
+};
+
+export type Plan = {
+  start: string;
+  horizonMonths: number;
+  /** Expected fleet profit over the horizon with no moves (idling unprofitable miners). */
+  profitBeforeUsd: number;
+  profitAfterUsd: number;
+  moves: PlannedMove[];
+  batches: MoveBatch[];
+  solver: SolverReport;
+};

@@ -1,2 +1,5 @@
+export * from './capabilities.js';
+export { decodeReply, splitMultiCommand } from './decoder.js';
 export * from './models.js';
+export { detectFirmware, getProfile, PROFILES } from './registry.js';
 export * from './types.js';

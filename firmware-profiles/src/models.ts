@@ -59,14 +59,16 @@ export const MODELS: readonly ModelInfo[] = [
   row('Antminer S21 XP Hyd.', 'Bitmain', 473, 5676, 3, 216, 0, 2024, { cooling: 'hydro' }),
   row('Antminer S21+', 'Bitmain', 216, 3564, 3, 55, 4, 2024),
   row('Antminer S23 Hyd.', 'Bitmain', 580, 5510, 3, 240, 0, 2025, { cooling: 'hydro' }),
-  // Bitmain other algorithms (GHS field means MH/s or kSol/s here)
-  row('Antminer L3+', 'Bitmain', 0.000504, 800, 4, 72, 2, 2017, { algorithm: 'scrypt' }),
-  row('Antminer L7', 'Bitmain', 0.0095, 3425, 3, 120, 4, 2021, { algorithm: 'scrypt' }),
-  row('Antminer D3', 'Bitmain', 0.0193, 1200, 3, 60, 2, 2017, { algorithm: 'x11' }),
-  row('Antminer DR5', 'Bitmain', 0.035, 1610, 3, 60, 2, 2018, { algorithm: 'other' }),
-  row('Antminer E3', 'Bitmain', 0.00019, 760, 12, 8, 2, 2018, { algorithm: 'ethash' }),
-  row('Antminer Z9 Mini', 'Bitmain', 0.00001, 300, 3, 4, 1, 2018, { algorithm: 'equihash' }),
-  row('Antminer Z11', 'Bitmain', 0.000135, 1418, 3, 9, 2, 2019, { algorithm: 'equihash' }),
+  // Bitmain other algorithms. nominalThs is in the unit the firmware's "GHS" field becomes after
+  // the profile's GH->TH conversion (L3+ 504 MH/s is reported as "GHS" 504 -> 0.504), so a
+  // reading and its nominal compare like for like; BTC accounting excludes these rows.
+  row('Antminer L3+', 'Bitmain', 0.504, 800, 4, 72, 2, 2017, { algorithm: 'scrypt' }),
+  row('Antminer L7', 'Bitmain', 9.5, 3425, 3, 120, 4, 2021, { algorithm: 'scrypt' }),
+  row('Antminer D3', 'Bitmain', 19.3, 1200, 3, 60, 2, 2017, { algorithm: 'x11' }),
+  row('Antminer DR5', 'Bitmain', 35, 1610, 3, 60, 2, 2018, { algorithm: 'other' }),
+  row('Antminer E3', 'Bitmain', 0.19, 760, 12, 8, 2, 2018, { algorithm: 'ethash' }),
+  row('Antminer Z9 Mini', 'Bitmain', 0.01, 300, 3, 4, 1, 2018, { algorithm: 'equihash' }),
+  row('Antminer Z11', 'Bitmain', 0.135, 1418, 3, 9, 2, 2019, { algorithm: 'equihash' }),
   // MicroBT
   row('Whatsminer M3', 'MicroBT', 12.5, 2000, 3, 60, 2, 2017, { aliases: ['M3X', 'M3V10'] }),
   row('Whatsminer M20S', 'MicroBT', 68, 3360, 3, 111, 2, 2019),
@@ -95,7 +97,7 @@ export const MODELS: readonly ModelInfo[] = [
   row('Avalon A1566', 'Canaan', 185, 3420, 3, 120, 2, 2024, {
     aliases: ['AvalonMiner 1566', 'A1566', 'AvalonMiner 15-194'],
   }),
-  row('Avalon Nano 3', 'Canaan', 0.004, 140, 1, 10, 1, 2024, { aliases: ['AvalonNano3'] }),
+  row('Avalon Nano 3', 'Canaan', 4, 140, 1, 10, 1, 2024, { aliases: ['AvalonNano3'] }),
 ];
 
 /** Normalises a model string as firmwares report it (STYLE.md: sanitise in one place). */

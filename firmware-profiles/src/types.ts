@@ -20,6 +20,11 @@ export type RpcRequest = {
   format: 'json' | 'text';
   /** btminer-native commands use `cmd` instead of `command` as the JSON key. */
   key?: 'command' | 'cmd';
+  /**
+   * Extra top-level JSON members sent beside the command (btminer-native privileged commands take
+   * named fields, e.g. `{"cmd":"update_pools","pool1":..,"worker1":..}`). Values may hold `{placeholders}`.
+   */
+  fields?: Record<string, string | number>;
 };
 export type WmV3Request = { transport: 'wm-v3'; port: number; cmd: string; param?: unknown };
 export type HttpRequest = {

@@ -1,0 +1,178 @@
+import {
+  activePool,
+  bool,
+  CgminerReplySchema,
+  count,
+  decodeCycle,
+  firstRow,
+  ghsToThs,
+  isObject,
+  mhsToThs,
+  nonNeg,
+  num,
+  rows,
+  str,
+  tempC,
+} from '../cgminer-reply.js';
+import { detectView } from '../detect-util.js';
+import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
+
+/**
+ * Whatsminer btminer with API v1/v2 on 4028: cgminer-style reads (`summary`, `edevs`, `pools`),
+ * btminer-native `{"cmd":..}` commands whose STATUS is a bare string, and privileged writes in
+ * the AES token envelope (miner-apis.md §1.3, §2.3). Firmware after 2024-11 moved to API v3.
+ */
+const RPC = 4028;
+const rpc = (command: string): RpcRequest => ({ transport: 'rpc', port: RPC, command, format: 'json' });
+const native = (cmd: string, fields?: RpcRequest['fields']): RpcRequest => ({
+  transport: 'rpc',
+  port: RPC,
+  command: cmd,
+  format: 'json',
+  key: 'cmd',
+  ...(fields ? { fields } : {}),
+});
+
+const poll: PollStep[] = [
+  { key: 'summary', request: rpc('summary') },
+  { key: 'edevs', request: rpc('edevs') },
+  { key: 'pools', request: rpc('pools') },
+  // `Msg.mineroff`/`btmineroff` tells a sleeping miner from a stalled one; not joinable with the others.
+  { key: 'status', request: native('status'), optional: true },
+];
+const schemas = {
+  summary: CgminerReplySchema,
+  edevs: CgminerReplySchema,
+  pools: CgminerReplySchema,
+  status: CgminerReplySchema,
+};
+
+const SUMMARY: readonly FieldRow[] = [
+  ['MHS 5s', 'hashrate5sThs', mhsToThs],
+  ['MHS av', 'hashrateAvgThs', mhsToThs],
+  ['Factory GHS', 'expectedHashrateThs', ghsToThs],
+  // `Power` is -1 when the PSU does not report; nonNeg turns that into null.
+  ['Power', 'powerW', nonNeg],
+  ['Power_RT', 'powerW', nonNeg],
+  ['Power Limit', 'powerLimitW', nonNeg],
+  ['Env Temp', 'inletTempC', tempC],
+  ['Chip Temp Max', 'chipTempMaxC', tempC],
+  ['Accepted', 'sharesAccepted', count],
+  ['Rejected', 'sharesRejected', count],
+  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
+  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
+  ['Hardware Errors', 'hardwareErrors', count],
+  ['Elapsed', 'uptimeS', count],
+  ['MAC', 'mac', str],
+  // btminer wraps it in single quotes: `'20201202.22.REL'`.
+  ['Firmware Version', 'firmwareVersion', (v) => str(v)?.replace(/^'+|'+$/g, '') || null],
+];
+
+function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
+  const { replies, repairs } = decodeCycle(raw, schemas);
+  const draft: Draft = {};
+  const summary = firstRow(replies.get('summary'), 'SUMMARY');
+  applyRows(draft, summary, SUMMARY);
+  if (draft.powerW != null) draft.powerProvenance = 'reported';
+  if (summary) {
+    draft.fansRpm = [num(summary['Fan Speed In']), num(summary['Fan Speed Out'])].filter(
+      (n): n is number => n !== null && n > 0,
+    );
+  }
+  const devs = rows(replies.get('edevs') ?? replies.get('devs'), 'DEVS');
+  draft.boards = devs.map((d, i) => ({
+    index: num(d['ASC']) ?? num(d['Slot']) ?? i,
+    hashrateThs: mhsToThs(d['MHS 1m'] ?? d['MHS av']),
+    expectedHashrateThs: null,
+    chips: num(d['Effective Chips']),
+    chipTempC: tempC(d['Chip Temp Max']),
+    boardTempC: tempC(d['Temperature']),
+  }));
+  draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
+  const statusMsg = replies.get('status')?.['Msg'];
+  const off = isObject(statusMsg) ? (bool(statusMsg['btmineroff']) ?? bool(statusMsg['mineroff'])) : null;
+  // The rate wins over `btmineroff`: captures (M31S 2021, M3X API 1.4) say "true" while hashing.
+  draft.state =
+    draft.hashrate5sThs == null
+      ? 'error'
+      : draft.hashrate5sThs > 0
+        ? 'hashing'
+        : off === true
+          ? 'sleeping'
+          : (draft.uptimeS ?? Infinity) < 600
+            ? 'starting'
+            : 'idle';
+  return finishReading('whatsminer-v2', draft, repairs, ctx);
+}
+
+/** `M31S+_V20` -> `Whatsminer M31S+` (the suffix is the hash-board variant). */
+export function whatsminerModel(raw: unknown): string | null {
+  const s = str(raw);
+  if (!s) return null;
+  const base = s.split('_')[0]!.trim();
+  return base ? `Whatsminer ${base}` : null;
+}
+
+const token: AuthScheme = { kind: 'wm-v2-token', defaultUser: 'admin' };
+const op = (
+  o: ControlOperation['op'],
+  request: RpcRequest,
+  disruptive: boolean,
+  note?: string,
+): ControlOperation => ({
+  op: o,
+  transport: 'rpc',
+  auth: token,
+  steps: [request],
+  expect: 'status-ok',
+  disruptive,
+  ...(note ? { note } : {}),
+});
+
+export const whatsminerV2: FirmwareProfile = {
+  id: 'whatsminer-v2',
+  name: 'Whatsminer btminer API v2 (4028)',
+  detect(replies) {
+    const v = detectView(replies);
+    if (!/BTMINER|BITMICRO|WHATSMINER/.test(v.text)) return null;
+    const dev = firstRow(v.devdetails ?? undefined, 'DEVDETAILS');
+    const msg = v.version?.['Msg'];
+    return {
+      profile: 'whatsminer-v2',
+      model: whatsminerModel(dev?.['Model']),
+      firmwareVersion: (isObject(msg) ? str(msg['fw_ver']) : null) ?? str(v.versionRow?.['Miner']) ?? null,
+      port: RPC,
+    };
+  },
+  poll,
+  schemas,
+  parse,
+  controls: [
+    op('reboot', native('reboot'), true),
+    op('restart', native('restart_btminer'), true),
+    op(
+      'pool.set',
+      native('update_pools', {
+        pool1: '{url}',
+        worker1: '{user}',
+        passwd1: '{password}',
+      }),
+      true,
+    ),
+    op(
+      'power.target',
+      native('adjust_power_limit', { power_limit: '{watts}' }),
+      true,
+      'btminer reboots to apply',
+    ),
+    op('sleep', native('power_off', { respbefore: 'true' }), true),
+    op('wake', native('power_on'), true),
+    op(
+      'led',
+      native('set_led', { color: 'red', period: 60, duration: 20, start: 0 }),
+      false,
+      'switch back to normal with {"cmd":"set_led","param":"auto"}',
+    ),
+  ],
+};

@@ -1,0 +1,139 @@
+import type { BoardReading, MinerReading } from '@hashfleet/contracts';
+import type { ParseContext } from './types.js';
+
+/** What a profile fills in; everything it leaves undefined becomes null and is named in `missing`. */
+export type Draft = {
+  -readonly [K in Exclude<keyof MinerReading, 'profile' | 'missing' | 'repairs'>]?: MinerReading[K];
+};
+
+/** A table row: raw field -> normalized field, with its unit converter (STYLE.md 3). */
+export type FieldRow<K extends keyof Draft = keyof Draft> = readonly [
+  raw: string,
+  field: K,
+  convert: (v: unknown) => Draft[K] | null,
+];
+
+/** Applies table rows to `draft`; a field already set by an earlier (preferred) source is kept. */
+export function applyRows(
+  draft: Draft,
+  source: Record<string, unknown> | null,
+  table: readonly FieldRow[],
+): void {
+  if (!source) return;
+  for (const [raw, field, convert] of table) {
+    if (draft[field] !== undefined && draft[field] !== null) continue;
+    if (!(raw in source)) continue;
+    const v = convert(source[raw]);
+    if (v !== null && v !== undefined) (draft as Record<string, unknown>)[field] = v;
+  }
+}
+
+/** Scalar fields reported as missing when null, in contract order. */
+const SCALARS = [
+  'model',
+  'firmwareVersion',
+  'serial',
+  'mac',
+  'hashrate5sThs',
+  'hashrateAvgThs',
+  'expectedHashrateThs',
+  'chipTempMaxC',
+  'boardTempMaxC',
+  'inletTempC',
+  'outletTempC',
+  'powerW',
+  'powerLimitW',
+  'sharesAccepted',
+  'sharesRejected',
+  'difficultyAccepted',
+  'difficultyRejected',
+  'hardwareErrors',
+  'uptimeS',
+  'pool',
+] as const;
+
+const MAX_STRING = 256;
+const MAX_BOARDS = 16;
+const MAX_FANS = 16;
+const MAX_REPAIRS = 16;
+
+/**
+ * Completes a draft into a contract-valid reading: nulls for what is absent, `missing` listing
+ * them, limits applied, expected hashrate from the model table when the firmware gives none, and
+ * board/chip maxima derived from the boards when the firmware gives no overall figure.
+ */
+export function finishReading(
+  profile: string,
+  draft: Draft,
+  repairs: string[],
+  ctx: ParseContext,
+): MinerReading {
+  const boards = (draft.boards ?? []).slice(0, MAX_BOARDS).map(cleanBoard);
+  const fansRpm = (draft.fansRpm ?? []).filter((f) => Number.isFinite(f) && f >= 0).slice(0, MAX_FANS);
+  const powerW = finite(draft.powerW);
+  const reading: MinerReading = {
+    profile,
+    model: text(draft.model),
+    firmwareVersion: text(draft.firmwareVersion),
+    serial: text(draft.serial),
+    mac: text(draft.mac),
+    state: draft.state ?? 'error',
+    hashrate5sThs: nonNegative(draft.hashrate5sThs),
+    hashrateAvgThs: nonNegative(draft.hashrateAvgThs),
+    expectedHashrateThs: positive(draft.expectedHashrateThs) ?? ctx.modelInfo?.nominalThs ?? null,
+    boards,
+    chipTempMaxC: finite(draft.chipTempMaxC) ?? maxOf(boards.map((b) => b.chipTempC)),
+    boardTempMaxC: finite(draft.boardTempMaxC) ?? maxOf(boards.map((b) => b.boardTempC)),
+    inletTempC: finite(draft.inletTempC),
+    outletTempC: finite(draft.outletTempC),
+    fansRpm,
+    powerW,
+    powerProvenance: powerW === null ? null : (draft.powerProvenance ?? 'reported'),
+    powerLimitW: positive(draft.powerLimitW),
+    sharesAccepted: int(draft.sharesAccepted),
+    sharesRejected: int(draft.sharesRejected),
+    difficultyAccepted: nonNegative(draft.difficultyAccepted),
+    difficultyRejected: nonNegative(draft.difficultyRejected),
+    hardwareErrors: int(draft.hardwareErrors),
+    uptimeS: int(draft.uptimeS),
+    pool: draft.pool ? { url: clip(draft.pool.url), user: clip(draft.pool.user) } : null,
+    missing: [],
+    repairs: [...new Set(repairs)].slice(0, MAX_REPAIRS).map(clip),
+  };
+  for (const k of SCALARS) if (reading[k] === null) reading.missing.push(k);
+  if (boards.length === 0) reading.missing.push('boards');
+  if (fansRpm.length === 0) reading.missing.push('fansRpm');
+  return reading;
+}
+
+function cleanBoard(b: BoardReading): BoardReading {
+  return {
+    index: Math.trunc(b.index),
+    hashrateThs: nonNegative(b.hashrateThs),
+    expectedHashrateThs: positive(b.expectedHashrateThs),
+    chips: int(b.chips),
+    chipTempC: finite(b.chipTempC),
+    boardTempC: finite(b.boardTempC),
+  };
+}
+
+const finite = (v: number | null | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
+const nonNegative = (v: number | null | undefined): number | null => {
+  const n = finite(v);
+  return n !== null && n >= 0 ? n : null;
+};
+const positive = (v: number | null | undefined): number | null => {
+  const n = finite(v);
+  return n !== null && n > 0 ? n : null;
+};
+const int = (v: number | null | undefined): number | null => {
+  const n = nonNegative(v);
+  return n === null ? null : Math.round(n);
+};
+const clip = (s: string): string => (s.length > MAX_STRING ? s.slice(0, MAX_STRING) : s);
+const text = (s: string | null | undefined): string | null => (s ? clip(s) : null);
+const maxOf = (vs: (number | null)[]): number | null => {
+  const ns = vs.filter((v): v is number => v !== null);
+  return ns.length ? Math.max(...ns) : null;
+};

@@ -1,0 +1,30 @@
+import { antminerStock } from './profiles/antminer-stock.js';
+import { whatsminerV2 } from './profiles/whatsminer-v2.js';
+import { whatsminerV3 } from './profiles/whatsminer-v3.js';
+import type { Detection, DetectReplies, FirmwareProfile } from './types.js';
+
+/**
+ * Every firmware profile, in detection order (miner-apis.md §3): the most specific markers
+ * first, because aftermarket firmwares reuse Bitmain's `Antminer` Type and the cgminer strings.
+ * Adding a firmware: one line here.
+ */
+export const PROFILES: readonly FirmwareProfile[] = [whatsminerV3, whatsminerV2, antminerStock];
+
+const byId = new Map(PROFILES.map((p) => [p.id, p]));
+
+export function getProfile(id: string): FirmwareProfile | null {
+  return byId.get(id) ?? null;
+}
+
+/** The first profile that recognises the detection replies; null when none does. Never throws. */
+export function detectFirmware(replies: DetectReplies): Detection | null {
+  for (const p of PROFILES) {
+    try {
+      const d = p.detect(replies);
+      if (d) return d;
+    } catch {
+      // A profile's detect must not throw; if one does, the next profile still gets its turn.
+    }
+  }
+  return null;
+}

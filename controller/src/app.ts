@@ -7,6 +7,7 @@ import type { ControllerConfig } from './config.js';
 import type { CoreContext } from './context.js';
 import { features } from './features.js';
 import { useZod, zodToOpenApi } from './http/zod.js';
+import { createIngest, type Ingest } from './ingest/ingest.js';
 import { createMetrics } from './metrics.js';
 import { coreRoutes } from './routes/index.js';
 import { systemRoutes } from './routes/system.js';
@@ -57,7 +58,9 @@ export async function buildApp(config: ControllerConfig, opts: BuildOptions = {}
     now,
     metrics: createMetrics(),
     readiness: new Map(),
+    ingest: undefined as unknown as Ingest,
   };
+  ctx.ingest = createIngest(ctx);
   app.decorate('hashfleet', ctx);
   app.addHook('onClose', async () => {
     await ctx.influx?.close();

@@ -1,4 +1,5 @@
 import type { FeatureContext } from './features.js';
+import type { Ingest } from './ingest/ingest.js';
 import type { Metrics } from './metrics.js';
 
 /** What the core's own routes and services share (a FeatureContext plus core internals). */
@@ -6,4 +7,6 @@ export type CoreContext = FeatureContext & {
   metrics: Metrics;
   /** Named readiness checks; /ready fails while any returns a reason. */
   readiness: Map<string, () => string | null>;
+  /** Applies agent messages; the MQTT link (or a test) feeds it. */
+  ingest: Ingest;
 };

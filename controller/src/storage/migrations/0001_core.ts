@@ -23,7 +23,7 @@ CREATE TABLE containers (
   updated_at BIGINT NOT NULL
 );
 CREATE INDEX containers_site ON containers(site_id);
-CREATE UNIQUE INDEX containers_agent ON containers(agent_id);
+CREATE INDEX containers_agent ON containers(agent_id);
 CREATE TABLE slots (
   id TEXT PRIMARY KEY,
   container_id TEXT NOT NULL REFERENCES containers(id),

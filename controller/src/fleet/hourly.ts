@@ -1,0 +1,36 @@
+import type { Db } from '../storage/db.js';
+import type { HourlyIncrement } from './work.js';
+
+/** Adds increments to `container_hourly`; call in the same transaction as the ingest dedupe. */
+export async function addHourly(
+  db: Db,
+  siteId: string,
+  containerId: string,
+  increments: readonly HourlyIncrement[],
+): Promise<void> {
+  for (const i of increments) {
+    await db.run(
+      `INSERT INTO container_hourly (site_id, container_id, hour_start, diff1_shares, energy_wh_metered,
+         energy_wh_reported, energy_wh_estimated, miner_uptime_s, samples)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (site_id, container_id, hour_start) DO UPDATE SET
+         diff1_shares = container_hourly.diff1_shares + excluded.diff1_shares,
+         energy_wh_metered = container_hourly.energy_wh_metered + excluded.energy_wh_metered,
+         energy_wh_reported = container_hourly.energy_wh_reported + excluded.energy_wh_reported,
+         energy_wh_estimated = container_hourly.energy_wh_estimated + excluded.energy_wh_estimated,
+         miner_uptime_s = container_hourly.miner_uptime_s + excluded.miner_uptime_s,
+         samples = container_hourly.samples + excluded.samples`,
+      [
+        siteId,
+        containerId,
+        i.hourStart,
+        i.diff1Shares,
+        i.energyWhMetered,
+        i.energyWhReported,
+        i.energyWhEstimated,
+        Math.round(i.minerUptimeS),
+        i.samples,
+      ],
+    );
+  }
+}

@@ -1,0 +1,143 @@
+import {
+  exampleBirth,
+  examplePower,
+  exampleSample,
+  exampleStatus,
+  exampleTelemetry,
+  type MinerSample,
+  type Telemetry,
+  topics,
+} from '@hashfleet/contracts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testApp } from './helpers.js';
+
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const T0 = exampleSample.at;
+
+function sample(over: Partial<MinerSample>): MinerSample {
+  return { ...exampleSample, ...over };
+}
+
+function batch(seq: number, samples: MinerSample[], over: Partial<Telemetry> = {}): Telemetry {
+  return { ...exampleTelemetry, seq, samples, unreachable: [], agent: null, ...over };
+}
+
+describe('ingest', () => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  beforeEach(async () => {
+    t = await testApp({}, () => T0 + 1000);
+  });
+  afterEach(async () => t.close());
+
+  const handle = (topic: string, msg: unknown) => t.app.hashfleet.ingest.handle(topic, enc(msg));
+  const hourly = () =>
+    t.app.hashfleet.db.all<Record<string, number>>(
+      'SELECT diff1_shares, energy_wh_metered, energy_wh_reported, energy_wh_estimated, miner_uptime_s, samples FROM container_hourly',
+    );
+
+  it('counts a duplicate batch once in the hourly aggregates', async () => {
+    const b = batch(1, [sample({ work: { diff1Shares: 1000, sinceAt: T0 - 30_000, counterReset: false } })]);
+    expect(await handle(topics.telemetry('sc-c01'), b)).toBe('applied');
+    expect(await handle(topics.telemetry('sc-c01'), b)).toBe('duplicate');
+    expect(await hourly()).toEqual([
+      {
+        diff1_shares: 1000,
+        energy_wh_metered: 0,
+        energy_wh_reported: 0,
+        energy_wh_estimated: (3250 * 30) / 3600,
+        miner_uptime_s: 30,
+        samples: 1,
+      },
+    ]);
+    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/hashfleet_ingest_duplicates_total\{kind="telemetry"\} 1/);
+  });
+
+  it('rejects and counts a malformed payload, names the field, and keeps ingesting', async () => {
+    const bad = { ...batch(2, [sample({})]), samples: [{ ...exampleSample, hashrate5sThs: 'fast' }] };
+    expect(await handle(topics.telemetry('sc-c01'), bad)).toBe('malformed');
+    expect(
+      await t.app.hashfleet.ingest.handle(topics.telemetry('sc-c01'), new TextEncoder().encode('{not json')),
+    ).toBe('malformed');
+    // A payload claiming another agent than its topic is refused too.
+    expect(await handle(topics.telemetry('other'), batch(3, [sample({})]))).toBe('malformed');
+    expect(await handle(topics.telemetry('sc-c01'), batch(4, [sample({})]))).toBe('applied');
+    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/hashfleet_ingest_malformed_total\{kind="telemetry"\} 3/);
+    expect((await hourly())[0]?.samples).toBe(1);
+  });
+
+  it('places the miner from birth and keeps its latest sample and identity', async () => {
+    expect(await handle(topics.birth('sc-c01'), exampleBirth)).toBe('applied');
+    expect(await handle(topics.status('sc-c01'), exampleStatus)).toBe('applied');
+    expect(await handle(topics.telemetry('sc-c01'), batch(5, [sample({})]))).toBe('applied');
+    const db = t.app.hashfleet.db;
+    const miner = await db.get<{
+      id: string;
+      serial: string;
+      container_id: string;
+      slot_id: string;
+      status: string;
+    }>('SELECT id, serial, container_id, slot_id, status FROM miners');
+    expect(miner).toMatchObject({
+      serial: 'HTM3X1234',
+      container_id: 'sc-c01',
+      slot_id: 'sc-c01/R03/12',
+      status: 'in_service',
+    });
+    const latest = await db.get<{ hashrate_ths: number; online: number }>(
+      'SELECT hashrate_ths, online FROM miner_latest WHERE miner_id = ?',
+      [miner!.id],
+    );
+    expect(latest).toEqual({ hashrate_ths: 110.2, online: 1 });
+    const ids = await db.all<{ kind: string; value: string }>(
+      'SELECT kind, value FROM miner_identities WHERE miner_id = ? ORDER BY kind',
+      [miner!.id],
+    );
+    expect(ids).toEqual([
+      { kind: 'ip', value: '10.0.4.17' },
+      { kind: 'mac', value: '02:00:00:aa:bb:cc' },
+      { kind: 'serial', value: 'HTM3X1234' },
+    ]);
+  });
+
+  it('meters energy from the PDU outlet and does not count the miner in that slot again', async () => {
+    await handle(topics.birth('sc-c01'), exampleBirth);
+    await handle(topics.power('sc-c01'), { ...examplePower, seq: 6 });
+    await handle(
+      topics.telemetry('sc-c01'),
+      batch(7, [
+        sample({
+          powerProvenance: 'reported',
+          work: { diff1Shares: 5, sinceAt: T0 - 30_000, counterReset: false },
+        }),
+      ]),
+    );
+    const [h] = await hourly();
+    expect(h).toMatchObject({
+      energy_wh_metered: 27,
+      energy_wh_reported: 0,
+      energy_wh_estimated: 0,
+      diff1_shares: 5,
+    });
+  });
+
+  it('follows a miner moved to another slot and an IP change, keeping the history', async () => {
+    await handle(topics.telemetry('sc-c01'), batch(8, [sample({})]));
+    await handle(
+      topics.telemetry('sc-c01'),
+      batch(9, [sample({ at: T0 + 60_000, ip: '10.0.4.99', slot: { rack: 'R04', slot: '01' } })]),
+    );
+    const db = t.app.hashfleet.db;
+    const locations = await db.all<{ slot_id: string }>('SELECT slot_id FROM miner_locations ORDER BY at');
+    expect(locations.map((l) => l.slot_id)).toEqual(['sc-c01/R03/12', 'sc-c01/R04/01']);
+    const kinds = (await db.all<{ kind: string }>('SELECT kind FROM events ORDER BY at, kind')).map(
+      (e) => e.kind,
+    );
+    expect(kinds).toEqual(expect.arrayContaining(['miner.new', 'miner.ip_changed', 'miner.moved']));
+    const slot = await db.get<{ miner_id: string | null }>(
+      "SELECT miner_id FROM slots WHERE id = 'sc-c01/R03/12'",
+    );
+    expect(slot?.miner_id).toBeNull();
+  });
+});

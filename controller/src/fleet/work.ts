@@ -24,6 +24,14 @@ const empty = (hourStart: number): HourlyIncrement => ({
   samples: 0,
 });
 
+function bucket(byHour: Map<number, HourlyIncrement>, hour: number): HourlyIncrement {
+  const existing = byHour.get(hour);
+  if (existing) return existing;
+  const created = empty(hour);
+  byHour.set(hour, created);
+  return created;
+}
+
 export type WorkOptions = {
   /** `rack/slot` keys of slots that have a PDU outlet: their energy is metered, not counted here. */
   meteredSlots: ReadonlySet<string>;
@@ -49,9 +57,7 @@ export function sampleIntervalS(s: MinerSample, maxIntervalS: number): number {
 export function workIncrements(samples: readonly MinerSample[], opts: WorkOptions): HourlyIncrement[] {
   const byHour = new Map<number, HourlyIncrement>();
   for (const s of samples) {
-    const hour = hourOf(s.at);
-    let inc = byHour.get(hour);
-    if (!inc) byHour.set(hour, (inc = empty(hour)));
+    const inc = bucket(byHour, hourOf(s.at));
     const dt = sampleIntervalS(s, opts.maxIntervalS);
     inc.samples += 1;
     inc.diff1Shares += s.work.diff1Shares;
@@ -75,9 +81,7 @@ export function meteredIncrements(pdus: readonly PduSample[]): HourlyIncrement[]
     let wh = 0;
     for (const o of pdu.outlets) if (o.slot && o.energySinceWh !== null) wh += o.energySinceWh;
     if (wh === 0) continue;
-    const hour = hourOf(pdu.at);
-    let inc = byHour.get(hour);
-    if (!inc) byHour.set(hour, (inc = empty(hour)));
+    const inc = bucket(byHour, hourOf(pdu.at));
     inc.energyWhMetered += wh;
   }
   return [...byHour.values()];

@@ -1,0 +1,202 @@
+import type { CommandAction, CommandResult } from '@hashfleet/contracts';
+import type { ControlOperation, MinerRequest } from '@hashfleet/firmware-profiles';
+import { saltOf, wmV3Token } from '../auth/wm-v3-token.js';
+import type { PduConfig } from '../config.js';
+import { openSession, setInteger } from '../pdu/snmp.js';
+import { VENDORS } from '../pdu/vendors.js';
+import type { Target } from '../poll/poller.js';
+import { failureKind, TransportError } from '../transport/errors.js';
+import { type RequestContext, realPort, sendRequest } from '../transport/request.js';
+import { sshExec } from '../transport/ssh.js';
+import { wmV3Exchange } from '../transport/wm-v3.js';
+import { replyOk } from './expect.js';
+import { actionParams, fillParams } from './params.js';
+
+export type Outcome = Pick<CommandResult, 'status' | 'refusal' | 'transport' | 'message'>;
+
+export type ExecuteDeps = {
+  ctx: RequestContext;
+  targetByKey: (minerKey: string) => Target | undefined;
+  pdus: readonly PduConfig[];
+  requestTimeoutMs: number;
+  sleep: (ms: number) => Promise<void>;
+};
+
+const refused = (refusal: 'unknown_target' | 'unsupported', message: string): Outcome => ({
+  status: 'refused',
+  refusal,
+  transport: null,
+  message,
+});
+
+/** Which auth schemes this agent can carry out, and whether the site has the credential for it. */
+function usable(op: ControlOperation, ctx: RequestContext): string | null {
+  switch (op.auth.kind) {
+    case 'none':
+      return null;
+    case 'http-digest':
+    case 'vnish-bearer':
+      return ctx.credentials.web ? null : 'credentials.web is not configured';
+    case 'ssh-password':
+      return ctx.credentials.ssh ? null : 'credentials.ssh is not configured';
+    case 'wm-v3-token':
+      return ctx.credentials.rpc ? null : 'credentials.rpc is not configured';
+    default:
+      return `auth scheme ${op.auth.kind} is not implemented by this agent`;
+  }
+}
+
+/** Runs one miner control operation's steps in order; the first failing step ends it. */
+async function runSteps(
+  op: ControlOperation,
+  ip: string,
+  deps: ExecuteDeps,
+  action: CommandAction,
+): Promise<string> {
+  const { ctx } = deps;
+  const steps = fillParams(op.steps, actionParams(action)) as MinerRequest[];
+  const details: string[] = [];
+  for (const step of steps) {
+    let body: string;
+    try {
+      if (step.transport === 'ssh') {
+        const ssh = ctx.credentials.ssh!;
+        const user = ssh.user ?? ('defaultUser' in op.auth ? op.auth.defaultUser : 'root');
+        const r = await sshExec(
+          {
+            host: ip,
+            port: ctx.ports.ssh,
+            user,
+            password: ssh.password.reveal(),
+            knownHosts: ctx.knownHosts,
+          },
+          step.command,
+          deps.requestTimeoutMs,
+        );
+        if (r.exitCode !== null && r.exitCode !== 0)
+          throw new TransportError('protocol', `exit status ${r.exitCode}`);
+        if (r.closedEarly && op.expect !== 'connection-closed-ok') {
+          throw new TransportError('reset', 'connection closed before an exit status');
+        }
+        body = r.closedEarly ? 'connection closed (expected)' : `exit 0 ${r.stdout.trim()}`.trim();
+      } else if (step.transport === 'wm-v3' && op.auth.kind === 'wm-v3-token') {
+        body = await wmV3Signed(step, ip, deps);
+      } else {
+        body = await sendRequest(ctx, ip, step, deps.requestTimeoutMs);
+      }
+    } catch (err) {
+      const kind = failureKind(err);
+      // A reboot drops the connection it was asked on: that is the expected answer.
+      if (op.expect === 'connection-closed-ok' && (kind === 'reset' || kind === 'empty')) {
+        details.push('connection closed (expected)');
+        continue;
+      }
+      throw err;
+    }
+    const check = replyOk(op.expect, body);
+    if (!check.ok) throw new TransportError('protocol', `miner refused: ${check.detail}`);
+    details.push(check.detail);
+  }
+  return details.join('; ').slice(0, 1000);
+}
+
+async function wmV3Signed(
+  step: Extract<MinerRequest, { transport: 'wm-v3' }>,
+  ip: string,
+  deps: ExecuteDeps,
+): Promise<string> {
+  const { ctx } = deps;
+  const port = realPort(ctx.ports, 'wm-v3', step.port);
+  const info = await wmV3Exchange(
+    ip,
+    port,
+    JSON.stringify({ cmd: 'get.device.info', param: 'salt' }),
+    deps.requestTimeoutMs,
+  );
+  const salt = saltOf(info);
+  if (!salt) throw new TransportError('auth', 'get.device.info gave no salt');
+  const rpc = ctx.credentials.rpc!;
+  const ts = Math.floor(Date.now() / 1000);
+  const body = {
+    cmd: step.cmd,
+    ...(step.param !== undefined ? { param: step.param } : {}),
+    ts,
+    account: rpc.user ?? 'super',
+    token: wmV3Token(step.cmd, rpc.password.reveal(), salt, ts),
+  };
+  return wmV3Exchange(ip, port, JSON.stringify(body), deps.requestTimeoutMs);
+}
+
+async function outletCommand(
+  action: Extract<CommandAction, { target: { kind: 'outlet' } }>,
+  deps: ExecuteDeps,
+): Promise<Outcome> {
+  const pdu = deps.pdus.find((p) => p.id === action.target.pduId);
+  if (!pdu) return refused('unknown_target', `pdu ${action.target.pduId}: not configured on this agent`);
+  const vendor = VENDORS[pdu.vendor];
+  const oid = vendor.control.oid(action.target.outlet);
+  const session = openSession(pdu, 'write');
+  try {
+    if (action.op === 'outlet.on') await setInteger(session, oid, vendor.control.on);
+    else if (action.op === 'outlet.off') await setInteger(session, oid, vendor.control.off);
+    else {
+      // Off, wait, on: honours offSeconds, which the PDUs' own reboot codes cannot take per request.
+      await setInteger(session, oid, vendor.control.off);
+      await deps.sleep(action.offSeconds * 1000);
+      await setInteger(session, oid, vendor.control.on);
+    }
+  } finally {
+    session.close();
+  }
+  return {
+    status: 'succeeded',
+    refusal: null,
+    transport: 'snmp',
+    message: `pdu ${pdu.id} outlet ${action.target.outlet}: ${action.op} done`,
+  };
+}
+
+/** Carries out a verified command; transport errors become a failed result naming the target. */
+export async function execute(action: CommandAction, deps: ExecuteDeps): Promise<Outcome> {
+  if (action.target.kind === 'outlet') {
+    try {
+      return await outletCommand(action as Extract<CommandAction, { target: { kind: 'outlet' } }>, deps);
+    } catch (err) {
+      const message = `pdu ${action.target.pduId} outlet ${action.target.outlet}: ${(err as Error).message}`;
+      return {
+        status: failureKind(err) === 'timeout' ? 'timeout' : 'failed',
+        refusal: null,
+        transport: 'snmp',
+        message,
+      };
+    }
+  }
+  const target = deps.targetByKey(action.target.minerKey);
+  if (!target) return refused('unknown_target', `miner ${action.target.minerKey}: not polled by this agent`);
+  const candidates = target.profile.controls.filter((c) => c.op === action.op);
+  if (candidates.length === 0) {
+    return refused('unsupported', `miner ${target.ip}: ${target.profile.id} has no ${action.op} operation`);
+  }
+  const op = candidates.find((c) => usable(c, deps.ctx) === null);
+  if (!op) {
+    const why = candidates.map((c) => `${c.transport}: ${usable(c, deps.ctx)}`).join('; ');
+    return refused('unsupported', `miner ${target.ip}: ${action.op}: ${why}`);
+  }
+  try {
+    const detail = await runSteps(op, target.ip, deps, action);
+    return {
+      status: 'succeeded',
+      refusal: null,
+      transport: op.transport,
+      message: `miner ${target.ip}: ${action.op}: ${detail}`,
+    };
+  } catch (err) {
+    const kind = failureKind(err);
+    return {
+      status: kind === 'timeout' ? 'timeout' : 'failed',
+      refusal: null,
+      transport: op.transport,
+      message: `miner ${target.ip}: ${action.op} over ${op.transport}: ${(err as Error).message}`,
+    };
+  }
+}

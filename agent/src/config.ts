@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { formatIssues } from '@hashfleet/contracts';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { type AgentConfig, agentConfigSchema } from './config-schema.js';
+import { checkRanges } from './targets.js';
+
+export type { AgentConfig, AgentConfigInput, PduConfig } from './config-schema.js';
+
+/** A config that cannot start the agent; `errors` lists every problem, each naming its key. */
+export class AgentConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly errors: string[],
+  ) {
+    super(`${source}: ${errors.length} config error(s):\n  ${errors.join('\n  ')}`);
+    this.name = 'AgentConfigError';
+  }
+}
+
+/**
+ * Reads and validates a YAML file (or an already-parsed object). Relative paths inside a file are
+ * resolved against the file's directory. Never connects to anything (STYLE.md 9).
+ */
+export function loadAgentConfig(source: string | Record<string, unknown>, baseDir?: string): AgentConfig {
+  let raw: unknown = source;
+  let dir = baseDir ?? process.cwd();
+  let name = 'config';
+  if (typeof source === 'string') {
+    name = source;
+    dir = baseDir ?? dirname(resolve(source));
+    let text: string;
+    try {
+      text = readFileSync(source, 'utf8');
+    } catch (err) {
+      throw new AgentConfigError(name, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`]);
+    }
+    try {
+      raw = parseYaml(text);
+    } catch (err) {
+      throw new AgentConfigError(name, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+    }
+  }
+  const parsed = agentConfigSchema(dir).safeParse(raw ?? {});
+  if (!parsed.success) throw new AgentConfigError(name, allIssues(parsed.error));
+  const config = parsed.data;
+  const errors = crossChecks(config);
+  if (errors.length) throw new AgentConfigError(name, errors);
+  config.spool.dir = resolve(dir, config.spool.dir);
+  return config;
+}
+
+function allIssues(error: z.ZodError): string[] {
+  // formatIssues caps at 5 per call; format one issue at a time so every error is listed.
+  return error.issues.map((issue) => formatIssues({ issues: [issue] } as z.ZodError));
+}
+
+/** Rules that span keys; the schema checks each key on its own. */
+function crossChecks(config: AgentConfig): string[] {
+  const errors: string[] = [...checkRanges(config.miners.ranges)];
+  const seen = new Set<string>();
+  for (const [i, pdu] of config.pdus.entries()) {
+    if (seen.has(pdu.id)) errors.push(`pdus[${i}].id: duplicate PDU id "${pdu.id}"`);
+    seen.add(pdu.id);
+    if (pdu.snmp.version === '3' && pdu.snmp.level !== 'noAuthNoPriv' && !pdu.snmp.authKey) {
+      errors.push(`pdus[${i}].snmp.authKey: required for level ${pdu.snmp.level}`);
+    }
+    if (pdu.snmp.version === '3' && pdu.snmp.level === 'authPriv' && !pdu.snmp.privKey) {
+      errors.push(`pdus[${i}].snmp.privKey: required for level authPriv`);
+    }
+  }
+  if (config.polling.backoffMaxMs < config.polling.backoffInitialMs) {
+    errors.push('polling.backoffMaxMs: must be >= polling.backoffInitialMs');
+  }
+  if (!/^mqtts?:\/\/|^wss?:\/\//.test(config.mqtt.url)) {
+    errors.push(`mqtt.url: "${config.mqtt.url}" is not an mqtt://, mqtts://, ws:// or wss:// URL`);
+  }
+  return errors;
+}

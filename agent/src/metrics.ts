@@ -1,0 +1,142 @@
+import { createServer, type Server } from 'node:http';
+import type { AgentMetrics as AgentMetricsMessage } from '@hashfleet/contracts';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+type SpoolLike = { messages: number; bytes: number; dropped: number };
+
+/**
+ * The agent's self-metrics: one prom-client registry (served on /metrics when enabled) and a window
+ * of the same figures that rides along with telemetry (`agent` field), reset each time it is taken.
+ */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly #pollSeconds = new Histogram({
+    name: 'hashfleet_agent_poll_seconds',
+    help: 'Duration of one miner poll (all steps), by outcome',
+    labelNames: ['outcome'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [this.registry],
+  });
+  readonly #cycleSeconds = new Gauge({
+    name: 'hashfleet_agent_poll_cycle_seconds',
+    help: 'Duration of the last poll cycle',
+    registers: [this.registry],
+  });
+  readonly #errors = new Counter({
+    name: 'hashfleet_agent_errors_total',
+    help: 'Failed requests and bad replies, by target kind and failure kind',
+    labelNames: ['target', 'kind'],
+    registers: [this.registry],
+  });
+  readonly #spoolMessages = new Gauge({
+    name: 'hashfleet_agent_spool_messages',
+    help: 'Messages waiting in the on-disk spool',
+    registers: [this.registry],
+  });
+  readonly #spoolBytes = new Gauge({
+    name: 'hashfleet_agent_spool_bytes',
+    help: 'Bytes in the on-disk spool',
+    registers: [this.registry],
+  });
+  readonly #drops = new Counter({
+    name: 'hashfleet_agent_dropped_total',
+    help: 'Messages or commands dropped, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly #publishSeconds = new Histogram({
+    name: 'hashfleet_agent_publish_seconds',
+    help: 'From publish to PUBACK',
+    labelNames: ['historical'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly #commands = new Counter({
+    name: 'hashfleet_agent_commands_total',
+    help: 'Commands received, by status',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+
+  #window = {
+    polls: 0,
+    errors: {} as Record<string, number>,
+    lastCycleMs: null as number | null,
+    latency: null as number | null,
+  };
+  totals = { polls: 0, pollErrors: 0, published: 0, historicalPublished: 0, dropped: 0 };
+
+  poll(ms: number, error: string | null): void {
+    this.#pollSeconds.observe({ outcome: error ? 'error' : 'ok' }, ms / 1000);
+    this.#window.polls++;
+    this.totals.polls++;
+    if (error) {
+      this.totals.pollErrors++;
+      this.#window.errors[error] = (this.#window.errors[error] ?? 0) + 1;
+      this.#errors.inc({ target: 'miner', kind: error });
+    }
+  }
+
+  error(target: 'miner' | 'pdu' | 'command' | 'discovery', kind: string): void {
+    this.#errors.inc({ target, kind });
+  }
+
+  cycle(ms: number): void {
+    this.#cycleSeconds.set(ms / 1000);
+    this.#window.lastCycleMs = Math.round(ms);
+  }
+
+  spooled(spool: SpoolLike): void {
+    this.#spoolMessages.set(spool.messages);
+    this.#spoolBytes.set(spool.bytes);
+  }
+
+  dropped(reason: string): void {
+    this.#drops.inc({ reason });
+    this.totals.dropped++;
+  }
+
+  published(ms: number, historical: boolean): void {
+    this.#publishSeconds.observe({ historical: String(historical) }, ms / 1000);
+    this.#window.latency = Math.round(ms);
+    this.totals.published++;
+    if (historical) this.totals.historicalPublished++;
+  }
+
+  command(status: string): void {
+    this.#commands.inc({ status });
+  }
+
+  /** The telemetry `agent` block for the window since the last call. */
+  take(spool: SpoolLike): AgentMetricsMessage {
+    const w = this.#window;
+    this.#window = { polls: 0, errors: {}, lastCycleMs: w.lastCycleMs, latency: w.latency };
+    return {
+      pollCycleMs: w.lastCycleMs,
+      polls: w.polls,
+      pollErrors: w.errors,
+      spoolMessages: spool.messages,
+      spoolBytes: spool.bytes,
+      spoolDropped: spool.dropped,
+      publishLatencyMs: w.latency,
+    };
+  }
+}
+
+/** Serves GET /metrics on a local port; returns the server so the agent can close it. */
+export function serveMetrics(metrics: AgentMetrics, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end('not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      (err: Error) => res.writeHead(500).end(`${err.message}\n`),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

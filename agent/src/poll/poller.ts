@@ -1,0 +1,225 @@
+import {
+  type AgentEvent,
+  type MinerSample,
+  MinerSampleSchema,
+  type SlotRef,
+  type Unreachable,
+} from '@hashfleet/contracts';
+import { type FirmwareProfile, findModel } from '@hashfleet/firmware-profiles';
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../config.js';
+import type { IdentityTable } from '../identity.js';
+import type { AgentMetrics } from '../metrics.js';
+import type { KnownTarget } from '../state.js';
+import { type RequestContext, realPort } from '../transport/request.js';
+import { tcpProbe } from '../transport/rpc.js';
+import { type WorkBase, workSince } from '../work.js';
+import { type Health, healthy, isDue, onFailure, onSuccess } from './health.js';
+import { pollMiner } from './poll-miner.js';
+import { forEachBounded } from './pool.js';
+
+/** A miner as the poller sees it: where it answers and with which profile. */
+export type Target = {
+  ip: string;
+  profile: FirmwareProfile;
+  port: number;
+  model: string | null;
+  firmwareVersion: string | null;
+  minerKey: string | null;
+  health: Health;
+  busy: boolean;
+};
+
+export type PollSink = {
+  sample(s: MinerSample): void;
+  unreachable(u: Unreachable): void;
+  event(e: AgentEvent): void;
+};
+
+export type PollerDeps = {
+  config: AgentConfig;
+  ctx: RequestContext;
+  identities: IdentityTable;
+  work: Map<string, WorkBase>;
+  getProfile: (id: string) => FirmwareProfile | undefined;
+  metrics: AgentMetrics;
+  logger: Logger;
+  now: () => number;
+  random: () => number;
+  sink: PollSink;
+};
+
+export type CycleStats = { polled: number; failed: number; skipped: number; ms: number };
+
+/**
+ * Polls every known target once per cycle, `concurrency` at a time. Each miner has one request in
+ * flight at most (a miner still busy from the last cycle is skipped), every request has a hard
+ * deadline, and dead miners are retried on an exponential back-off with a TCP probe first, so a
+ * hung or dead miner costs its own deadline and nothing else.
+ */
+export class Poller {
+  readonly targets = new Map<string, Target>();
+  readonly #d: PollerDeps;
+  readonly #slots: Map<string, SlotRef>;
+
+  constructor(deps: PollerDeps) {
+    this.#d = deps;
+    this.#slots = new Map(deps.config.miners.slots.map((s) => [s.ip, { rack: s.rack, slot: s.slot }]));
+  }
+
+  /** Adds or refreshes a target found by discovery (or restored from state). */
+  upsert(t: KnownTarget): Target | null {
+    const profile = this.#d.getProfile(t.profile);
+    if (!profile) return null;
+    const existing = this.targets.get(t.ip);
+    if (existing && existing.profile.id === t.profile) {
+      existing.model = t.model ?? existing.model;
+      existing.firmwareVersion = t.firmwareVersion ?? existing.firmwareVersion;
+      return existing;
+    }
+    const target: Target = {
+      ip: t.ip,
+      profile,
+      port: t.port,
+      model: t.model,
+      firmwareVersion: t.firmwareVersion,
+      minerKey: existing?.minerKey ?? this.#d.identities.keyAtIp(t.ip) ?? null,
+      health: existing?.health ?? healthy(),
+      busy: false,
+    };
+    this.targets.set(t.ip, target);
+    return target;
+  }
+
+  known(): KnownTarget[] {
+    return [...this.targets.values()].map((t) => ({
+      ip: t.ip,
+      profile: t.profile.id,
+      port: t.port,
+      model: t.model,
+      firmwareVersion: t.firmwareVersion,
+    }));
+  }
+
+  async cycle(): Promise<CycleStats> {
+    const { config, now } = this.#d;
+    const started = performance.now();
+    const at = now();
+    let polled = 0;
+    let failed = 0;
+    let skipped = 0;
+    const due = [...this.targets.values()].filter((t) => {
+      const ok = !t.busy && isDue(t.health, at);
+      if (!ok) skipped++;
+      return ok;
+    });
+    await forEachBounded(due, config.polling.concurrency, async (t) => {
+      t.busy = true;
+      try {
+        if (await this.#pollOne(t)) polled++;
+        else failed++;
+      } finally {
+        t.busy = false;
+      }
+    });
+    const ms = performance.now() - started;
+    this.#d.metrics.cycle(ms);
+    return { polled, failed, skipped, ms };
+  }
+
+  async #pollOne(t: Target): Promise<boolean> {
+    const { ctx, config, metrics } = this.#d;
+    const deadline = config.polling.requestTimeoutMs;
+    const started = performance.now();
+    if (t.health.failures > 0) {
+      // Cheap re-probe: a dead miner costs one connect, not a full poll, until it answers again.
+      const port = realPort(ctx.ports, t.port === 4433 ? 'wm-v3' : 'rpc', t.port);
+      try {
+        await tcpProbe(t.ip, port, deadline);
+      } catch (err) {
+        metrics.poll(performance.now() - started, 'probe');
+        this.#failed(t, `probe: ${(err as Error).message}`);
+        return false;
+      }
+    }
+    const modelInfo = findModel(t.model);
+    const outcome = await pollMiner(ctx, t.ip, t.profile, modelInfo, deadline);
+    const pollMs = performance.now() - started;
+    if (!outcome.ok) {
+      metrics.poll(pollMs, outcome.kind);
+      this.#failed(t, outcome.message);
+      return false;
+    }
+    const at = this.#d.now();
+    const r = outcome.reading;
+    const { minerKey, events } = this.#d.identities.observe(
+      {
+        ip: t.ip,
+        serial: r.serial,
+        mac: r.mac,
+        profile: r.profile,
+        model: r.model ?? t.model,
+        firmwareVersion: r.firmwareVersion ?? t.firmwareVersion,
+        pool: r.pool?.url ?? null,
+      },
+      at,
+    );
+    this.#adopt(t, minerKey);
+    for (const e of events) this.#d.sink.event(e);
+    const { work, base } = workSince(this.#d.work.get(minerKey) ?? null, r.difficultyAccepted, r.uptimeS, at);
+    const sample: MinerSample = {
+      ...r,
+      minerKey,
+      ip: t.ip,
+      at,
+      pollMs: Math.round(pollMs),
+      slot: this.#slots.get(t.ip) ?? null,
+      work,
+    };
+    const valid = MinerSampleSchema.safeParse(sample);
+    if (!valid.success) {
+      metrics.poll(pollMs, 'invalid-sample');
+      this.#failed(t, `sample: ${valid.error.issues[0]?.path.join('.')}: ${valid.error.issues[0]?.message}`);
+      return false;
+    }
+    if (base) this.#d.work.set(minerKey, base);
+    metrics.poll(pollMs, null);
+    const { recoveredFrom } = onSuccess(t.health);
+    t.health = healthy();
+    if (recoveredFrom !== null) {
+      this.#d.logger.info({ miner: t.ip, minerKey }, `miner ${t.ip}: recovered`);
+      this.#d.sink.event({ type: 'miner.recovered', at, minerKey, ip: t.ip, downSince: recoveredFrom });
+    }
+    this.#d.sink.sample(sample);
+    return true;
+  }
+
+  /** The miner answered at this IP: any other target that still thinks it is this miner is stale. */
+  #adopt(t: Target, minerKey: string): void {
+    t.minerKey = minerKey;
+    for (const other of this.targets.values()) {
+      if (other !== t && other.minerKey === minerKey) this.targets.delete(other.ip);
+    }
+  }
+
+  #failed(t: Target, message: string): void {
+    const { config, now, random, logger, sink } = this.#d;
+    const at = now();
+    const { health, wentDown } = onFailure(
+      t.health,
+      message,
+      at,
+      { initialMs: config.polling.backoffInitialMs, maxMs: config.polling.backoffMaxMs },
+      random(),
+    );
+    t.health = health;
+    const minerKey = t.minerKey ?? t.ip;
+    const error = message.slice(0, 200);
+    if (wentDown) {
+      // Logged once when it goes down; the back-off retries stay quiet until it recovers.
+      logger.warn({ miner: t.ip, minerKey }, `miner ${t.ip}: ${error}`);
+      sink.event({ type: 'miner.lost', at, minerKey, ip: t.ip, error });
+    }
+    sink.unreachable({ minerKey, ip: t.ip, at, error, since: health.downSince ?? at });
+  }
+}

@@ -1,0 +1,82 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { MinerIdentity } from './identity.js';
+import type { WorkBase } from './work.js';
+
+/**
+ * What survives an agent restart besides the spool: the identity table (so minerKeys stay), the
+ * counters work is measured from (so the work between the last sample before a restart and the
+ * first after is not lost), where each known miner was polled, and the last command seq (replays
+ * stay refused).
+ */
+const StateSchema = z.object({
+  version: z.literal(1),
+  identities: z.array(z.any()),
+  work: z.record(
+    z.string(),
+    z.object({ at: z.number(), difficultyAccepted: z.number(), uptimeS: z.number().nullable() }),
+  ),
+  targets: z
+    .array(
+      z.object({
+        ip: z.string(),
+        profile: z.string(),
+        port: z.number(),
+        model: z.string().nullable(),
+        firmwareVersion: z.string().nullable(),
+      }),
+    )
+    .default([]),
+  lastCommandSeq: z.number().int().nullable(),
+});
+
+export type KnownTarget = z.infer<typeof StateSchema>['targets'][number];
+
+export type AgentState = {
+  identities: MinerIdentity[];
+  work: Record<string, WorkBase>;
+  targets: KnownTarget[];
+  lastCommandSeq: number | null;
+};
+
+const FILE = 'state.json';
+
+export function emptyState(): AgentState {
+  return { identities: [], work: {}, targets: [], lastCommandSeq: null };
+}
+
+/** Reads the state; a missing file is a first start, a corrupt one is reported and replaced. */
+export function loadState(dir: string): { state: AgentState; error: string | null } {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState(), error: null };
+    return { state: emptyState(), error: `cannot read ${join(dir, FILE)}: ${(err as Error).message}` };
+  }
+  try {
+    const parsed = StateSchema.parse(JSON.parse(text));
+    return { state: { ...parsed, identities: parsed.identities as MinerIdentity[] }, error: null };
+  } catch (err) {
+    return {
+      state: emptyState(),
+      error: `${join(dir, FILE)}: unreadable state, starting empty: ${(err as Error).message.slice(0, 200)}`,
+    };
+  }
+}
+
+/** Atomic replace with fsync: a crash leaves either the old file or the new one. */
+export function saveState(dir: string, state: AgentState): void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, FILE);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, JSON.stringify({ version: 1, ...state }));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}

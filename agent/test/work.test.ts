@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { workSince } from '../src/work.js';
+
+describe('workSince: difficulty-1 shares since the previous sample', () => {
+  const base = { at: 1000, difficultyAccepted: 5000, uptimeS: 100 };
+  it.each([
+    [
+      'first sample of a miner claims no work and starts the base',
+      null,
+      7000,
+      130,
+      { diff1Shares: 0, sinceAt: null, counterReset: false },
+    ],
+    [
+      'counter grew: the difference',
+      base,
+      7000,
+      130,
+      { diff1Shares: 2000, sinceAt: 1000, counterReset: false },
+    ],
+    ['counter unchanged: zero work', base, 5000, 130, { diff1Shares: 0, sinceAt: 1000, counterReset: false }],
+    [
+      'counter went backwards: restart, delta from zero',
+      base,
+      300,
+      20,
+      { diff1Shares: 300, sinceAt: 1000, counterReset: true },
+    ],
+    [
+      'uptime went backwards with a higher counter: still a restart',
+      base,
+      6000,
+      5,
+      { diff1Shares: 6000, sinceAt: 1000, counterReset: true },
+    ],
+    ['no counter: no work claimed', base, null, 130, { diff1Shares: 0, sinceAt: null, counterReset: false }],
+  ] as const)('%s', (_name, prev, diff, uptime, expected) => {
+    expect(workSince(prev, diff, uptime, 2000).work).toEqual(expected);
+  });
+
+  it('a sample without the counter keeps the old base so the next one covers the gap', () => {
+    const a = workSince(base, null, 130, 2000);
+    expect(a.base).toBe(base);
+    const b = workSince(a.base, 9000, 160, 3000);
+    expect(b.work).toEqual({ diff1Shares: 4000, sinceAt: 1000, counterReset: false });
+  });
+
+  it('summing deltas over a restart accounts every share once', () => {
+    // Counter: 0 -> 100 -> 250 -> restart -> 40 -> 90; true work after the first sample = 150 + 40 + 50.
+    const readings = [
+      [0, 10],
+      [100, 20],
+      [250, 30],
+      [40, 2],
+      [90, 12],
+    ] as const;
+    let b = null as ReturnType<typeof workSince>['base'];
+    let total = 0;
+    for (const [i, [d, u]] of readings.entries()) {
+      const r = workSince(b, d, u, i * 1000);
+      total += r.work.diff1Shares;
+      b = r.base;
+    }
+    expect(total).toBe(100 + 150 + 40 + 50);
+  });
+});

@@ -18,9 +18,7 @@ export type DetectView = {
 export function detectView(r: DetectReplies): DetectView {
   const version = decodeObject(r.version);
   const devdetails = decodeObject(r.devdetails);
-  const status = version?.['STATUS'];
-  const description =
-    Array.isArray(status) && isObject(status[0]) ? (str(status[0]['Description']) ?? '') : '';
+  const description = descriptionOf(version) ?? descriptionOf(devdetails) ?? '';
   return {
     text: `${r.version ?? ''}\n${r.devdetails ?? ''}`.toUpperCase(),
     version,
@@ -29,6 +27,11 @@ export function detectView(r: DetectReplies): DetectView {
     versionRow: firstRow(version ?? undefined, 'VERSION'),
     description,
   };
+}
+
+function descriptionOf(reply: Reply | null): string | null {
+  const status = reply?.['STATUS'];
+  return Array.isArray(status) && isObject(status[0]) ? str(status[0]['Description']) : null;
 }
 
 function decodeObject(raw: string | null): Reply | null {

@@ -72,7 +72,7 @@ export const FLAGS: readonly Flag[] = [
     name: '--miners-ip-block',
     key: 'minersIpBlock',
     kind: 'ipBlock',
-    fallback: '127.77',
+    fallback: '127.20',
     description: 'first two octets of the loopback addresses the simulated miners listen on',
   },
   {

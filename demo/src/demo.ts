@@ -1,0 +1,192 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadAgentConfig, startAgent } from '@hashfleet/agent';
+import {
+  createToken,
+  loadControllerConfig,
+  type RunningController,
+  startController,
+} from '@hashfleet/controller';
+import {
+  loadScenario,
+  type Scenario,
+  type ScenarioName,
+  type Simulation,
+  startSimulation,
+} from '@hashfleet/simulator';
+import { moveScenario } from '@hashfleet/simulator/simulation';
+import { agentConfigFor, agentIdOf } from './agents.js';
+import type { BannerInput } from './banner.js';
+import type { DemoOptions } from './flags.js';
+import { ensurePortFree } from './ports.js';
+import { seedInventory } from './seed.js';
+import { seedStakes } from './stakes.js';
+
+export type Agent = Awaited<ReturnType<typeof startAgent>>;
+
+export interface DemoTokens {
+  admin: string;
+  operator: string;
+  technician: string;
+  stakers: { stakerId: string; token: string }[];
+}
+
+export interface RunningDemo {
+  controller: RunningController;
+  simulation: Simulation;
+  agents: Agent[];
+  /** The scenario as running: addresses are the simulation's (moved to the chosen block). */
+  scenario: Scenario;
+  tokens: DemoTokens;
+  summary: BannerInput;
+  /** Stops agents, then the simulation, then the controller. */
+  stop(): Promise<void>;
+}
+
+export interface DemoHooks {
+  /** Quiet for tests: controller log level (default warn). */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'silent';
+  /** Shrinks the scenario (tests): keep only the first n miners of each container. */
+  minersPerContainer?: number;
+  /** `free-block` (tests): the simulation picks an unused 127.N/16 instead of --miners-ip-block. */
+  addressing?: 'fixed' | 'free-block';
+  /** `manual` (tests): agents poll only on pollNow(), so a test counts poll cycles exactly. */
+  schedule?: 'timers' | 'manual';
+}
+
+/** Starts everything `npm start` runs, in order, undoing what already started when a step fails. */
+export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promise<RunningDemo> {
+  const dataDir = resolve(opts.dataDir);
+  if (opts.fresh) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  await ensurePortFree(opts.host, opts.port, '--port');
+  await ensurePortFree(opts.host, opts.mqttPort, '--mqtt-port');
+
+  const scenario = placed(
+    shrink(loadScenario(scenarioName(opts.scenario)), hooks.minersPerContainer),
+    opts,
+    hooks,
+  );
+  const undo: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const u of undo.reverse()) await u().catch(() => {});
+  };
+  try {
+    const controller = await startController(
+      loadControllerConfig(
+        {
+          dataDir,
+          http: { host: opts.host, port: opts.port },
+          mqtt: { embeddedHost: opts.host, embeddedPort: opts.mqttPort },
+          log: { level: hooks.logLevel ?? 'warn' },
+        },
+        {},
+      ),
+    );
+    undo.push(() => controller.stop());
+    const db = controller.db;
+    await seedInventory(db, scenario);
+    const stakers = await seedStakes(db);
+    const tokens: DemoTokens = {
+      admin: await createToken(db, { role: 'admin', name: 'demo-admin' }),
+      operator: await createToken(db, { role: 'operator', name: 'demo-operator' }),
+      technician: await createToken(db, { role: 'technician', name: 'demo-technician' }),
+      stakers: [],
+    };
+    for (const stakerId of stakers) {
+      tokens.stakers.push({
+        stakerId,
+        token: await createToken(db, { role: 'staker', name: stakerId, stakerId }),
+      });
+    }
+
+    const simulation = await startSimulation(scenario, { clock: 'real' });
+    undo.push(() => simulation.stop());
+    const running = simulation.scenario;
+
+    const agents: Agent[] = [];
+    for (const container of running.containers) {
+      const agentId = agentIdOf(container.id);
+      const agentToken = await createToken(db, { role: 'agent', name: agentId });
+      const config = loadAgentConfig(
+        agentConfigFor(running, container, {
+          mqttUrl: controller.mqttUrl,
+          dataDir,
+          agentToken,
+          commandPublicKeyPem: controller.commandPublicKey,
+          pollS: opts.pollS,
+        }) as Record<string, unknown>,
+        dataDir,
+      );
+      const agent = await startAgent(config, { schedule: hooks.schedule ?? 'timers' });
+      agents.push(agent);
+      undo.push(() => agent.stop());
+    }
+
+    let stopped = false;
+    return {
+      controller,
+      simulation,
+      agents,
+      scenario: running,
+      tokens,
+      summary: {
+        url: controller.url,
+        mqttUrl: controller.mqttUrl,
+        dataDir,
+        sites: scenario.sites.length,
+        containers: scenario.containers.length,
+        miners: scenario.miners.length,
+        pollS: opts.pollS,
+        firstContainerId: scenario.containers[0]?.id ?? null,
+        tokens: [
+          { role: 'admin', name: 'demo-admin', token: tokens.admin },
+          { role: 'operator', name: 'demo-operator', token: tokens.operator },
+          { role: 'technician', name: 'demo-technician', token: tokens.technician },
+          ...tokens.stakers.map((s) => ({ role: 'staker', name: s.stakerId, token: s.token })),
+        ],
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await Promise.all(agents.map((a) => a.stop()));
+        await simulation.stop();
+        await controller.stop();
+      },
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+const SCENARIOS: ScenarioName[] = ['demo', 'bench'];
+
+function scenarioName(name: string): ScenarioName {
+  const found = SCENARIOS.find((s) => s === name);
+  if (!found) throw new Error(`--scenario ${name}: unknown; choose one of ${SCENARIOS.join(', ')}`);
+  return found;
+}
+
+/** Moves the fleet to the block chosen with --miners-ip-block, or lets the simulation pick one (tests). */
+function placed(s: Scenario, opts: DemoOptions, hooks: DemoHooks): Scenario {
+  if (hooks.addressing === 'free-block') return { ...s, addressing: 'free-block' };
+  return { ...moveScenario(s, Number(opts.minersIpBlock.split('.')[1])), addressing: 'fixed' };
+}
+
+function shrink(s: Scenario, perContainer: number | undefined): Scenario {
+  if (perContainer === undefined) return s;
+  const keep = new Set(
+    s.containers.flatMap((c) =>
+      s.miners
+        .filter((m) => m.containerId === c.id)
+        .slice(0, perContainer)
+        .map((m) => m.id),
+    ),
+  );
+  return {
+    ...s,
+    miners: s.miners.filter((m) => keep.has(m.id)),
+    faults: s.faults.filter((f) => keep.has(f.minerId)),
+  };
+}

@@ -1,0 +1,82 @@
+import type { Db } from '@hashfleet/controller';
+import {
+  createMiner,
+  ensureSlots,
+  getMiner,
+  moveMiner,
+  slotGrid,
+  slotId,
+  upsertContainer,
+  upsertSite,
+} from '@hashfleet/controller/inventory/index';
+import type { Container, Scenario, Site } from '@hashfleet/simulator/scenario/schema';
+import { agentIdOf } from './agents.js';
+
+/** IANA zone for a whole-hour UTC offset (the Etc zones count the other way round). */
+export function timezoneOf(site: Site): string {
+  const h = site.utcOffsetH;
+  if (!Number.isInteger(h)) throw new Error(`site ${site.id}: utcOffsetH ${h} is not a whole hour`);
+  return h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}`;
+}
+
+/**
+ * The container's slots: the controller's R01../01.. grid when the scenario names its slots that
+ * way (so empty slots show too), else exactly the slots the scenario's miners sit in.
+ */
+export function slotsOf(container: Container, scenario: Scenario): { rack: string; slot: string }[] {
+  const used = scenario.miners
+    .filter((m) => m.containerId === container.id)
+    .map((m) => ({ rack: m.rack, slot: m.slot }));
+  const grid = slotGrid(container.racks, container.slotsPerRack);
+  const names = new Set(grid.map((g) => `${g.rack}/${g.slot}`));
+  return used.every((u) => names.has(`${u.rack}/${u.slot}`)) ? grid : used;
+}
+
+/**
+ * The inventory an operator would have entered before the agents first report: sites with
+ * tariffs, containers with their agent, the rack/slot grid, and each miner asset (by serial) in
+ * its slot. Ingest then recognises each miner by its serial. Idempotent: a restart re-seeds nothing.
+ */
+export async function seedInventory(db: Db, scenario: Scenario, now = Date.now()): Promise<void> {
+  for (const site of scenario.sites) {
+    await upsertSite(
+      db,
+      {
+        id: site.id,
+        name: site.name,
+        timezone: timezoneOf(site),
+        capacityMw: site.capacityMw,
+        capacitySlots: scenario.containers
+          .filter((c) => c.siteId === site.id)
+          .reduce((n, c) => n + c.racks * c.slotsPerRack, 0),
+        tariff: { currency: 'USD', perKwh: site.tariffUsdPerKwh },
+      },
+      now,
+    );
+  }
+  for (const c of scenario.containers) {
+    await upsertContainer(db, { id: c.id, siteId: c.siteId, name: c.name, agentId: agentIdOf(c.id) }, now);
+    await ensureSlots(db, c.id, slotsOf(c, scenario));
+  }
+  for (const m of scenario.miners) {
+    if (await getMiner(db, m.id)) continue;
+    const container = scenario.containers.find((c) => c.id === m.containerId)!;
+    await createMiner(
+      db,
+      { id: m.id, serial: m.serial, model: m.model, profile: m.profile, firmwareVersion: m.firmwareVersion },
+      now,
+    );
+    await moveMiner(
+      db,
+      m.id,
+      {
+        siteId: container.siteId,
+        containerId: container.id,
+        slotId: slotId(container.id, m.rack, m.slot),
+        status: 'in_service',
+        reason: 'demo inventory',
+      },
+      { now },
+    );
+  }
+}

@@ -3,10 +3,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createAudit } from './audit.js';
 import { registerAuth } from './auth/plugin.js';
+import { loadCommandKey } from './commands/keys.js';
+import { type Commands, createCommands } from './commands/service.js';
 import type { ControllerConfig } from './config.js';
 import type { CoreContext } from './context.js';
 import { features } from './features.js';
 import { useZod, zodToOpenApi } from './http/zod.js';
+import { createInfluxWriter } from './influx/writer.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { createMetrics } from './metrics.js';
 import { coreRoutes } from './routes/index.js';
@@ -59,8 +62,20 @@ export async function buildApp(config: ControllerConfig, opts: BuildOptions = {}
     metrics: createMetrics(),
     readiness: new Map(),
     ingest: undefined as unknown as Ingest,
+    commands: undefined as unknown as Commands,
   };
-  ctx.ingest = createIngest(ctx);
+  ctx.commands = createCommands({
+    db,
+    audit: ctx.audit,
+    key: loadCommandKey(config.dataDir),
+    metrics: ctx.metrics,
+    now,
+    ttlS: config.commands.ttlS,
+    approvalTtlS: config.commands.approvalTtlS,
+  });
+  ctx.issueCommand = ctx.commands.issue;
+  ctx.ingest = createIngest(ctx, ctx.commands.applyResult);
+  if (config.influx) ctx.influx = createInfluxWriter(config.influx, config.dataDir, app.log);
   app.decorate('hashfleet', ctx);
   app.addHook('onClose', async () => {
     await ctx.influx?.close();

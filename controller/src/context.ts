@@ -1,3 +1,4 @@
+import type { Commands } from './commands/service.js';
 import type { FeatureContext } from './features.js';
 import type { Ingest } from './ingest/ingest.js';
 import type { Metrics } from './metrics.js';
@@ -9,4 +10,5 @@ export type CoreContext = FeatureContext & {
   readiness: Map<string, () => string | null>;
   /** Applies agent messages; the MQTT link (or a test) feeds it. */
   ingest: Ingest;
+  commands: Commands;
 };

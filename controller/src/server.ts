@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { brokerAuthenticator, controllerBrokerPassword } from './broker/credentials.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import type { ControllerConfig } from './config.js';
+import { pruneSeen } from './ingest/dedupe.js';
+import { connectLink, type MqttLink } from './mqtt/link.js';
 import type { Db } from './storage/db.js';
 
 export type RunningController = {
@@ -28,29 +32,97 @@ export function explainListenError(err: unknown, what: string, port: number, key
   return e instanceof Error ? e : new Error(String(e));
 }
 
-/** Builds the app, listens, and returns a handle whose stop() closes everything gracefully. */
+/**
+ * Starts the whole controller: app (database + migrations), the embedded broker when no MQTT URL
+ * is configured, the broker link (ingest and commands), housekeeping, and the HTTP listener.
+ * stop() closes in reverse order: no new messages, in-flight ones finish, then storage closes.
+ */
 export async function startController(config: ControllerConfig): Promise<RunningController> {
   const app = await buildApp(config);
-  try {
-    await app.listen({ host: config.http.host, port: config.http.port });
-  } catch (err) {
-    await app.close();
-    throw explainListenError(err, 'http', config.http.port, 'http.port (HASHFLEET_HTTP_PORT)');
-  }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
-  const url = `http://${config.http.host}:${port}`;
-  let stopped = false;
-  return {
-    url,
-    mqttUrl: config.mqtt.url ?? '',
-    app,
-    db: app.hashfleet.db,
-    commandPublicKey: '',
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await app.close();
-    },
+  const ctx = app.hashfleet;
+  const cleanups: (() => Promise<void>)[] = [async () => app.close()];
+  const stop = async () => {
+    while (cleanups.length)
+      await cleanups.pop()!().catch((err: Error) => app.log.error({ err }, 'shutdown step failed'));
   };
+  try {
+    const password = controllerBrokerPassword(config.dataDir, config.mqtt.password);
+    let broker: EmbeddedBroker | null = null;
+    if (!config.mqtt.url) {
+      broker = await startEmbeddedBroker({
+        host: config.mqtt.embeddedHost,
+        port: config.mqtt.embeddedPort,
+        authenticate: brokerAuthenticator(ctx.db, config.mqtt.username, password),
+        onRefused: (what) => app.log.warn(`broker: ${what}`),
+      }).catch((err) => {
+        throw explainListenError(
+          err,
+          'embedded broker',
+          config.mqtt.embeddedPort,
+          'mqtt.embeddedPort (HASHFLEET_MQTT_PORT)',
+        );
+      });
+      const b = broker;
+      cleanups.push(() => b.close());
+    }
+    const mqttUrl = broker?.url ?? config.mqtt.url!;
+    const link: MqttLink = await connectLink({
+      url: mqttUrl,
+      username: config.mqtt.username,
+      password,
+      clientId: config.mqtt.clientId,
+      protocolVersion: broker ? 4 : config.mqtt.protocolVersion,
+      sharedGroup: broker ? null : config.mqtt.sharedGroup,
+      ingest: ctx.ingest,
+      log: app.log,
+      onInflight: (n) => ctx.metrics.ingestQueue.set(n),
+    });
+    ctx.commands.attach((topic, payload) => link.publish(topic, payload));
+    ctx.readiness.set('mqtt', () => (link.connected() ? null : `not connected to ${mqttUrl}`));
+    cleanups.push(async () => {
+      ctx.commands.attach(null);
+      ctx.ingest.stop();
+      await link.close();
+    });
+
+    const housekeeping = setInterval(() => {
+      const now = ctx.now();
+      void pruneSeen(ctx.db, now - config.ingest.dedupeRetentionH * 3_600_000).catch(() => {});
+      void ctx.db
+        .run('DELETE FROM miner_history WHERE minute < ?', [
+          now - config.ingest.historyRetentionH * 3_600_000,
+        ])
+        .catch(() => {});
+    }, 60_000);
+    housekeeping.unref();
+    cleanups.push(async () => clearInterval(housekeeping));
+
+    try {
+      await app.listen({ host: config.http.host, port: config.http.port });
+    } catch (err) {
+      throw explainListenError(err, 'http', config.http.port, 'http.port (HASHFLEET_HTTP_PORT)');
+    }
+    // The HTTP server must stop before the link and storage it serves from.
+    cleanups.push(async () => {
+      app.server.closeIdleConnections?.();
+    });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.http.port;
+    let stopped = false;
+    return {
+      url: `http://${config.http.host}:${port}`,
+      mqttUrl,
+      app,
+      db: ctx.db,
+      commandPublicKey: ctx.commands.publicKeyPem,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await stop();
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

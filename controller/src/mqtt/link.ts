@@ -1,0 +1,118 @@
+import { AGENT_TOPIC_KINDS, topics } from '@hashfleet/contracts';
+import type { FastifyBaseLogger } from 'fastify';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Ingest } from '../ingest/ingest.js';
+
+export type MqttLink = {
+  connected(): boolean;
+  /** Publishes QoS 1 and resolves once the broker acknowledged. */
+  publish(topic: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type LinkOptions = {
+  url: string;
+  username: string;
+  password: string;
+  clientId: string;
+  /** MQTT 5 / 3.1.1. The embedded aedes broker speaks 3.1.1 only. */
+  protocolVersion: 4 | 5;
+  /** Shared-subscription group, or null to subscribe directly (embedded broker, one replica). */
+  sharedGroup: string | null;
+  /** Messages the broker may have in flight to us before it waits for acks (backpressure). */
+  receiveMaximum?: number;
+  ingest: Ingest;
+  log: FastifyBaseLogger;
+  onInflight?: (n: number) => void;
+};
+
+/**
+ * The controller's broker session: a persistent session (clean: false, fixed client id) with one
+ * QoS 1 subscription per agent message kind, through a shared subscription on external brokers so
+ * replicas split the load. Each message is acknowledged only after ingest applied it durably:
+ * MQTT.js sends the PUBACK when `handleMessage` calls back, and handles the next message after
+ * that, so a slow database slows acknowledgements instead of growing a buffer.
+ */
+export async function connectLink(o: LinkOptions): Promise<MqttLink> {
+  let inflight = 0;
+  const client: MqttClient = mqtt.connect(o.url, {
+    clientId: o.clientId,
+    username: o.username,
+    password: o.password,
+    clean: false,
+    protocolVersion: o.protocolVersion,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    ...(o.protocolVersion === 5
+      ? { properties: { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum: o.receiveMaximum ?? 64 } }
+      : {}),
+  });
+  client.handleMessage = (packet, callback) => {
+    inflight++;
+    o.onInflight?.(inflight);
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    o.ingest.handle(packet.topic, payload).then(
+      () => {
+        inflight--;
+        o.onInflight?.(inflight);
+        callback();
+      },
+      (err: Error) => {
+        inflight--;
+        o.onInflight?.(inflight);
+        o.log.error({ err, topic: packet.topic }, `mqtt ${packet.topic}: ingest failed: ${err.message}`);
+        callback();
+      },
+    );
+  };
+  const filters = AGENT_TOPIC_KINDS.map((kind) =>
+    o.sharedGroup ? topics.shared(o.sharedGroup, kind) : topics.allOf(kind),
+  );
+  let loggedDown = false;
+  client.on('connect', () => {
+    if (loggedDown) o.log.info(`mqtt ${o.url}: connected again`);
+    loggedDown = false;
+    // A resumed session keeps its subscriptions; subscribing again is harmless and covers a lost one.
+    client.subscribe(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])), (err, granted) => {
+      if (err) o.log.error({ err }, `mqtt ${o.url}: subscribe failed: ${err.message}`);
+      const refused = (granted ?? []).filter((g) => g.qos === 128);
+      if (refused.length)
+        o.log.error({ refused: refused.map((g) => g.topic) }, `mqtt ${o.url}: subscriptions refused`);
+    });
+  });
+  client.on('error', (err) => {
+    if (!loggedDown) o.log.error({ err: err.message }, `mqtt ${o.url}: ${err.message}`);
+    loggedDown = true;
+  });
+  client.on('offline', () => {
+    if (!loggedDown) o.log.warn(`mqtt ${o.url}: offline, reconnecting`);
+    loggedDown = true;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.end(true);
+      reject(new Error(`mqtt ${o.url}: no connection within 10 s`));
+    }, 10_000);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.once('error', (err) => {
+      const code = (err as { code?: number }).code;
+      if (code === 4 || code === 5 || code === 134 || code === 135) {
+        clearTimeout(timer);
+        client.end(true);
+        reject(new Error(`mqtt ${o.url}: user ${o.username}: not authorized (${err.message})`));
+      }
+    });
+  });
+  return {
+    connected: () => client.connected,
+    async publish(topic, payload) {
+      await client.publishAsync(topic, payload, { qos: 1 });
+    },
+    async close() {
+      await client.endAsync();
+    },
+  };
+}

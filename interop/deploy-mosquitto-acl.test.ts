@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,28 +25,21 @@ const users: Record<'controller' | 'ctr-a' | 'ctr-b', string> = { controller: ''
 /** The shipped config with only paths, port and log destination replaced for a temp dir. */
 function testConfig(dir: string, port: number): string {
   const replaced: Record<string, string> = {
+    listener: `${port} 127.0.0.1`,
     password_file: join(dir, 'passwd'),
     acl_file: join(dir, 'acl'),
     persistence_location: `${dir}/`,
+    // conf.d holds the TLS listener, which needs certificates a test has no use for.
+    include_dir: join(dir, 'conf.d'),
     log_dest: 'stderr',
   };
   const lines = readFileSync(new URL('mosquitto.conf', deployDir), 'utf8').split('\n');
-  const out: string[] = [];
-  let skippingTlsListener = false;
-  for (const line of lines) {
+  const out = lines.map((line) => {
     const [key] = line.trim().split(/\s+/);
-    if (key === 'listener') {
-      // One plain listener on the test port; the TLS listener needs certificates that a test has no use for.
-      skippingTlsListener = out.some((l) => l.startsWith('listener '));
-      if (!skippingTlsListener) out.push(`listener ${port} 127.0.0.1`);
-      continue;
-    }
-    if (skippingTlsListener && ['certfile', 'keyfile', 'tls_version', 'cafile'].includes(key ?? '')) continue;
-    if (key === 'log_dest' && out.some((l) => l.startsWith('log_dest '))) continue;
-    out.push(key && key in replaced ? `${key} ${replaced[key]}` : line);
-  }
+    return key && key in replaced ? `${key} ${replaced[key]}` : line;
+  });
   // Running as root, Mosquitto would switch to the "mosquitto" user and lose access to the temp dir.
-  out.push(`user ${process.getuid?.() === 0 ? 'root' : 'mosquitto'}`);
+  if (process.getuid?.() === 0) out.push('user root');
   return out.join('\n');
 }
 
@@ -96,6 +89,7 @@ runOrSkip('deploy/mosquitto: ACL model against a real Mosquitto', () => {
       users[user] = out.toString().trim();
     }
     writeFileSync(join(dir, 'acl'), readFileSync(new URL('acl', deployDir)));
+    mkdirSync(join(dir, 'conf.d'));
     writeFileSync(join(dir, 'mosquitto.conf'), testConfig(dir, port));
     broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
     broker.stderr?.on('data', (chunk: Buffer) => {

@@ -1,0 +1,232 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AGENT_TOPIC_KINDS, TOPIC_ROOT } from '@hashfleet/contracts';
+import { ControllerConfigSchema, loadControllerConfig } from '@hashfleet/controller/config';
+import { INFLUX_DATABASE } from '@hashfleet/dashboards';
+import { influxDatasource } from '@hashfleet/dashboards/datasource';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+
+/**
+ * The deploy files agree with the code and with each other: the example config loads with the
+ * controller's own loader, compose's environment reaches the config, Grafana's datasource is the
+ * one the dashboards point at, the ACL and the bridge cover exactly the contracts' topics. Docker
+ * is not available here, so compose.yaml is checked as data, not run.
+ */
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const deploy = join(repo, 'deploy');
+const read = (path: string) => readFileSync(join(deploy, path), 'utf8');
+
+interface ComposeService {
+  environment?: Record<string, string>;
+  volumes?: string[];
+  command?: string[];
+}
+const compose = YAML.parse(read('compose.yaml'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+};
+
+/** Every key path of a YAML document, e.g. `mqtt.clientId`. */
+function keyPaths(value: unknown, prefix = ''): string[] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([k, v]) => [`${prefix}${k}`, ...keyPaths(v, `${prefix}${k}.`)]);
+}
+
+/** Every key path the controller's zod schema accepts (through defaults and nullables). */
+function schemaPaths(schema: unknown, prefix = ''): string[] {
+  let s = schema as { _zod: { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } } };
+  while (['default', 'nullable', 'optional', 'prefault'].includes(s._zod.def.type))
+    s = s._zod.def.innerType as typeof s;
+  if (s._zod.def.type !== 'object') return [];
+  return Object.entries(s._zod.def.shape ?? {}).flatMap(([k, v]) => [
+    `${prefix}${k}`,
+    ...schemaPaths(v, `${prefix}${k}.`),
+  ]);
+}
+
+/** systemd unit as key -> values (a key may repeat). */
+function unit(path: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of read(path).split('\n')) {
+    const m = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
+    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
+  }
+  return out;
+}
+
+describe('deploy/controller.example.yaml', () => {
+  it("loads with the controller's config loader", () => {
+    const config = loadControllerConfig(join(deploy, 'controller.example.yaml'), {});
+    expect(config.storage.url).toMatch(/^postgres:\/\//);
+    expect(config.mqtt.url).toBe('mqtt://127.0.0.1:1883');
+    expect(config.influx?.bucket).toBe(INFLUX_DATABASE);
+  });
+
+  it('uses only keys the controller knows (zod would drop a misspelt one silently)', () => {
+    const known = new Set(schemaPaths(ControllerConfigSchema));
+    const used = keyPaths(YAML.parse(read('controller.example.yaml')));
+    expect(used.filter((k) => !known.has(k))).toEqual([]);
+  });
+
+  it('holds no secrets: passwords and tokens come from the environment', () => {
+    const raw = YAML.parse(read('controller.example.yaml')) as {
+      mqtt: object;
+      influx: object;
+      storage: { url: string };
+    };
+    expect(raw.mqtt).not.toHaveProperty('password');
+    expect(raw.influx).not.toHaveProperty('token');
+    expect(raw.storage.url).not.toMatch(/:[^@/]+@/);
+  });
+});
+
+describe('deploy/compose.yaml', () => {
+  it('runs two controller replicas, PostgreSQL, Mosquitto, InfluxDB and Grafana', () => {
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining([
+        'controller-1',
+        'controller-2',
+        'postgres',
+        'mosquitto',
+        'influxdb',
+        'grafana',
+      ]),
+    );
+  });
+
+  it("gives each replica its own MQTT client id and data volume, and its environment reaches the controller's config", () => {
+    const ids = new Set<string>();
+    const volumes = new Set<string>();
+    for (const name of ['controller-1', 'controller-2']) {
+      const env = compose.services[name]!.environment!;
+      ids.add(env.HASHFLEET_MQTT_CLIENT_ID!);
+      for (const v of compose.services[name]!.volumes ?? [])
+        if (v.endsWith(':/var/lib/hashfleet-controller')) volumes.add(v);
+      // Compose's ${VAR:?} substitution, done by hand with placeholder values.
+      const resolved = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{([A-Z_]+)[^}]*\}/g, (_, n) => `<${n}>`)]),
+      );
+      const config = loadControllerConfig(join(deploy, 'controller.example.yaml'), resolved);
+      expect(config.http.host).toBe('0.0.0.0');
+      expect(config.storage.url).toBe('postgres://hashfleet:<POSTGRES_PASSWORD>@postgres:5432/hashfleet');
+      expect(config.mqtt.url).toBe('mqtt://mosquitto:1883');
+      expect(config.mqtt.password).toBe('<CONTROLLER_MQTT_PASSWORD>');
+      expect(config.mqtt.clientId).toBe(env.HASHFLEET_MQTT_CLIENT_ID);
+      expect(config.influx?.url).toBe('http://influxdb:8086');
+    }
+    expect(ids.size).toBe(2);
+    expect(volumes.size).toBe(2);
+  });
+
+  it('names only variables that compose.env.example lists, and bind-mounts only files that exist', () => {
+    const listed = new Set(
+      read('compose.env.example')
+        .split('\n')
+        .map((l) => /^([A-Z_]+)=/.exec(l)?.[1])
+        .filter(Boolean),
+    );
+    const used = new Set([...read('compose.yaml').matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]!));
+    expect([...used].filter((v) => !listed.has(v))).toEqual([]);
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0]!;
+        if (!source.startsWith('.')) {
+          expect(compose.volumes, `${name}: volume ${source}`).toHaveProperty(source);
+          continue;
+        }
+        // dashboards/build is generated by `npm run build -w dashboards`; its generator must exist.
+        const path = source === '../dashboards/build' ? '../dashboards/src/build.ts' : source;
+        expect(existsSync(join(deploy, path)), `${name}: ${source}`).toBe(true);
+      }
+    }
+  });
+
+  it('mounts the Grafana provisioning whose datasource is the one every dashboard queries', () => {
+    const grafana = compose.services.grafana!;
+    const datasources = YAML.parse(read('grafana/provisioning/datasources/influxdb.yaml')) as {
+      datasources: { uid: string; type: string; jsonData: { dbName: string } }[];
+    };
+    expect(datasources.datasources).toHaveLength(1);
+    expect(datasources.datasources[0]).toMatchObject({
+      uid: influxDatasource.uid,
+      type: influxDatasource.type,
+      jsonData: { dbName: INFLUX_DATABASE },
+    });
+    const provider = YAML.parse(read('grafana/provisioning/dashboards/hashfleet.yaml')) as {
+      providers: { options: { path: string } }[];
+    };
+    expect(grafana.volumes).toContain(`../dashboards/build:${provider.providers[0]!.options.path}:ro`);
+    expect(grafana.volumes).toContain('./grafana/provisioning:/etc/grafana/provisioning:ro');
+    // Grafana expands ${VAR} in provisioning files from its environment.
+    const needed = [
+      ...read('grafana/provisioning/datasources/influxdb.yaml').matchAll(/\$\{([A-Z_]+)\}/g),
+    ].map((m) => m[1]!);
+    for (const v of needed) expect(grafana.environment, `grafana env ${v}`).toHaveProperty(v);
+  });
+});
+
+describe('deploy/hashfleet-controller.service', () => {
+  const service = unit('hashfleet-controller.service');
+  const one = (key: string) => service.get(key)?.[0];
+
+  it('is hardened: its own user, read-only system, one state directory, restarted on failure', () => {
+    expect(one('DynamicUser') === 'yes' || Boolean(one('User'))).toBe(true);
+    expect(one('ProtectSystem')).toBe('strict');
+    expect(one('NoNewPrivileges')).toBe('yes');
+    expect(one('PrivateTmp')).toBe('yes');
+    expect(one('CapabilityBoundingSet')).toBe('');
+    expect(one('Restart')).toBe('on-failure');
+    expect(one('StateDirectory')).toBe('hashfleet-controller');
+  });
+
+  it('points the data directory at its StateDirectory and runs the config path compose mounts', () => {
+    const env = (service.get('Environment') ?? []).map((e) => e.split('='));
+    const dataDir = env.find(([k]) => k === 'HASHFLEET_DATA_DIR')?.[1];
+    expect(dataDir).toBe(`/var/lib/${one('StateDirectory')}`);
+    expect(YAML.parse(read('controller.example.yaml')).dataDir).toBe(dataDir);
+    expect(one('ExecStart')).toMatch(/ \/etc\/hashfleet\/controller\.yaml$/);
+    expect(compose.services['controller-1']!.volumes).toContain(
+      './controller.example.yaml:/etc/hashfleet/controller.yaml:ro',
+    );
+    // Where systemd is installed, let it check the unit too (syntax, directives, executable).
+    if (existsSync('/usr/bin/systemd-analyze')) {
+      execFileSync('/usr/bin/systemd-analyze', ['verify', join(deploy, 'hashfleet-controller.service')], {
+        stdio: 'pipe',
+      });
+    }
+  });
+});
+
+describe('deploy/mosquitto', () => {
+  const agentTopics = AGENT_TOPIC_KINDS.map((kind) => `${TOPIC_ROOT}/agents/%u/${kind}`);
+
+  it("the ACL lets an agent write exactly the contracts' topic kinds and read only its commands", () => {
+    const rules = read('mosquitto/acl')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    expect(rules.filter((r) => r.startsWith('pattern write ')).map((r) => r.slice(14))).toEqual(agentTopics);
+    expect(rules.filter((r) => r.startsWith('pattern read'))).toEqual([
+      `pattern read ${TOPIC_ROOT}/agents/%u/commands`,
+    ]);
+    expect(rules.filter((r) => !r.startsWith('pattern '))).toEqual([
+      'user controller',
+      `topic read ${TOPIC_ROOT}/agents/+/#`,
+      `topic write ${TOPIC_ROOT}/agents/+/commands`,
+    ]);
+  });
+
+  it("the site bridge forwards exactly the contracts' agent topics out and commands in, at QoS 1", () => {
+    const topics = read('mosquitto/site-bridge.conf')
+      .split('\n')
+      .filter((l) => l.startsWith('topic '));
+    expect(topics).toEqual([
+      ...AGENT_TOPIC_KINDS.map((kind) => `topic ${TOPIC_ROOT}/agents/+/${kind} out 1`),
+      `topic ${TOPIC_ROOT}/agents/+/commands in 1`,
+    ]);
+  });
+});

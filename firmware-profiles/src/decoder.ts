@@ -264,7 +264,16 @@ export function splitMultiCommand(value: unknown): Record<string, unknown> | nul
   let count = 0;
   for (const [k, v] of Object.entries(o)) {
     if (k === 'id') continue;
-    if (!Array.isArray(v) || v.length !== 1 || v[0] === null || typeof v[0] !== 'object') return null;
+    // Each part is a complete reply, so it has its own STATUS; a bare `SUMMARY,...` text reply does not.
+    if (
+      !Array.isArray(v) ||
+      v.length !== 1 ||
+      v[0] === null ||
+      typeof v[0] !== 'object' ||
+      !('STATUS' in v[0])
+    ) {
+      return null;
+    }
     parts[k] = v[0];
     count++;
   }

@@ -87,16 +87,22 @@ export const MODELS: readonly ModelInfo[] = [
   row('Whatsminer M63S', 'MicroBT', 390, 7215, 4, 100, 0, 2023, { cooling: 'hydro' }),
   row('Whatsminer M66S', 'MicroBT', 298, 5513, 4, 100, 0, 2023, { cooling: 'immersion' }),
   // Canaan
+  row('AvalonMiner 741', 'Canaan', 7.3, 1150, 4, 22, 1, 2017),
+  row('AvalonMiner 821', 'Canaan', 11, 1200, 4, 26, 1, 2017),
+  row('AvalonMiner 841', 'Canaan', 13.6, 1290, 4, 26, 1, 2018),
   row('AvalonMiner 1047', 'Canaan', 37, 2380, 3, 120, 2, 2020, { warrantyMonths: 6 }),
   row('AvalonMiner 1066', 'Canaan', 50, 3250, 3, 120, 2, 2020, { warrantyMonths: 6 }),
   row('AvalonMiner 1126 Pro', 'Canaan', 68, 3420, 3, 120, 2, 2021),
-  row('AvalonMiner 1246', 'Canaan', 90, 3420, 3, 120, 2, 2021),
+  row('AvalonMiner 1246', 'Canaan', 90, 3420, 3, 120, 2, 2021, {
+    aliases: ['AvalonMiner 1246-83', 'AvalonMiner 1246-90'],
+  }),
   row('Avalon A1346', 'Canaan', 110, 3300, 3, 120, 2, 2023, { aliases: ['AvalonMiner 1346', 'A1346'] }),
   row('Avalon A1366', 'Canaan', 130, 3250, 3, 120, 2, 2023, { aliases: ['AvalonMiner 1366', 'A1366'] }),
   row('Avalon A1466', 'Canaan', 150, 3230, 3, 120, 2, 2024, { aliases: ['AvalonMiner 1466', 'A1466'] }),
   row('Avalon A1566', 'Canaan', 185, 3420, 3, 120, 2, 2024, {
     aliases: ['AvalonMiner 1566', 'A1566', 'AvalonMiner 15-194'],
   }),
+  row('Avalon Q', 'Canaan', 90, 1674, 1, 160, 4, 2025, { aliases: ['AvalonMiner Q'] }),
   row('Avalon Nano 3', 'Canaan', 4, 140, 1, 10, 1, 2024, { aliases: ['AvalonNano3'] }),
 ];
 

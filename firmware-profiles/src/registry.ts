@@ -1,4 +1,5 @@
 import { antminerStock } from './profiles/antminer-stock.js';
+import { avalon } from './profiles/avalon.js';
 import { braiinsOs } from './profiles/braiins-os.js';
 import { whatsminerV2 } from './profiles/whatsminer-v2.js';
 import { whatsminerV3 } from './profiles/whatsminer-v3.js';
@@ -9,7 +10,13 @@ import type { Detection, DetectReplies, FirmwareProfile } from './types.js';
  * first, because aftermarket firmwares reuse Bitmain's `Antminer` Type and the cgminer strings.
  * Adding a firmware: one line here.
  */
-export const PROFILES: readonly FirmwareProfile[] = [braiinsOs, whatsminerV3, whatsminerV2, antminerStock];
+export const PROFILES: readonly FirmwareProfile[] = [
+  braiinsOs,
+  whatsminerV3,
+  whatsminerV2,
+  antminerStock,
+  avalon,
+];
 
 const byId = new Map(PROFILES.map((p) => [p.id, p]));
 

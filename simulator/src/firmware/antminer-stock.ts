@@ -132,6 +132,23 @@ function pools({ miner: m, now }: RpcCall): Doc {
   return doc;
 }
 
+/** Stock bmminer has devdetails, but the shipped api-groups never let the LAN reach it (Code 45). */
+function devdetails({ miner: m, now }: RpcCall): Doc {
+  return {
+    STATUS: [{ STATUS: 'S', When: unix(now), Code: 69, Msg: 'Device Details', Description: description(m) }],
+    DEVDETAILS: chainIndexes(m).map((c, b) => ({
+      DEVDETAILS: b,
+      Name: 'BTM',
+      ID: c,
+      Driver: 'bitmain',
+      Kernel: '',
+      Model: m.model.model,
+      Chips: m.chipsOn(b),
+    })),
+    id: 1,
+  };
+}
+
 /** Bitmain stock firmware (bmminer / Bitmain cgminer fork) on 4028. */
 export const antminerStock: RpcFirmware = {
   profile: 'antminer-stock',
@@ -151,6 +168,10 @@ export const antminerStock: RpcFirmware = {
       doc: isS9(call.miner) ? statsS9(call.miner, call.now) : statsModern(call.miner, call.now),
     }),
     pools: (call) => ({ doc: pools(call) }),
+    devdetails: (call) => ({ doc: devdetails(call) }),
+    estats: (call) => ({
+      doc: isS9(call.miner) ? statsS9(call.miner, call.now) : statsModern(call.miner, call.now),
+    }),
   },
   serialize: (_command, doc) => writeJson(doc),
 };

@@ -1,11 +1,21 @@
 import type { MinerSpec } from '../scenario/schema.js';
 import { antminerStock } from './antminer-stock.js';
+import { avalon } from './avalon.js';
+import { braiinsOs } from './braiins-os.js';
+import { cgminer } from './cgminer.js';
+import { luxos } from './luxos.js';
 import type { RpcFirmware } from './types.js';
+import { vnish } from './vnish.js';
 import { whatsminerV2 } from './whatsminer-v2.js';
 
 /** Simulated RPC personality per firmware profile id. */
-export const RPC_FIRMWARES: Partial<Record<MinerSpec['profile'], RpcFirmware>> = {
+export const RPC_FIRMWARES: Record<MinerSpec['profile'], RpcFirmware> = {
   'antminer-stock': antminerStock,
+  'braiins-os': braiinsOs,
+  avalon,
+  luxos,
+  vnish,
+  cgminer,
   'whatsminer-v2': whatsminerV2,
   // Whatsminer >= 2024-11 still answers btminer reads on 4028; control moved to 4433 (v3).
   'whatsminer-v3': { ...whatsminerV2, profile: 'whatsminer-v3' },
@@ -24,7 +34,5 @@ export const DEFAULT_PASSWORD: Record<MinerSpec['profile'], string> = {
 };
 
 export function rpcFirmware(profile: MinerSpec['profile']): RpcFirmware {
-  const fw = RPC_FIRMWARES[profile];
-  if (!fw) throw new Error(`profile ${profile}: not simulated`);
-  return fw;
+  return RPC_FIRMWARES[profile];
 }

@@ -54,6 +54,8 @@ export function requestComplete(buf: string): boolean {
  * One cgminer-style connection: read one request (a single segment, or until the JSON parses
  * or the peer half-closes), answer, close. `answer` returns the reply bytes.
  */
+const INCOMPLETE_WAIT_MS = 100;
+
 export function serveOneShot(
   socket: Socket,
   d: Delivery,
@@ -72,11 +74,17 @@ export function serveOneShot(
     if (body === null) socket.destroy();
     else deliver(socket, body, faults(), d);
   };
+  let wait: NodeJS.Timeout | null = null;
   socket.on('data', (chunk) => {
     if (done) return;
     buf += chunk.toString('latin1');
+    if (wait) clearTimeout(wait);
     if (requestComplete(buf)) respond();
+    // cgminer answers what one recv() got; a JSON request still incomplete after a moment is
+    // answered as it stands (Invalid JSON) rather than waited for forever.
+    else wait = setTimeout(respond, INCOMPLETE_WAIT_MS);
   });
   socket.on('end', respond);
   socket.on('error', () => socket.destroy());
+  socket.on('close', () => wait && clearTimeout(wait));
 }

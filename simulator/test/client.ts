@@ -1,0 +1,65 @@
+import { connect } from 'node:net';
+
+/** A bare cgminer-style client: one request per connection, read until the miner closes. */
+export function rpc(host: string, port: number, request: string, timeoutMs = 3000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host, port }, () => socket.write(request));
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(Object.assign(new Error(`miner ${host}: timeout`), { code: 'ETIMEDOUT' }));
+    });
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+}
+
+export const json = (command: string, parameter?: string) =>
+  JSON.stringify(parameter === undefined ? { command } : { command, parameter });
+
+/** Parses a reply the way a tolerant client would: strip the NUL, repair bmminer's `}{`. */
+export function parse(reply: Buffer): Record<string, unknown> {
+  return JSON.parse(reply.toString('latin1').replace(/\0$/, '').replace(/}{/g, '},{')) as Record<
+    string,
+    unknown
+  >;
+}
+
+/** Whatsminer v3: send framed requests over one connection, read one frame per request. */
+export function wmV3(
+  host: string,
+  port: number,
+  requests: unknown[],
+  timeoutMs = 3000,
+): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const out: Record<string, unknown>[] = [];
+    let buf = Buffer.alloc(0);
+    const socket = connect({ host, port }, () => {
+      for (const r of requests) {
+        const body = Buffer.from(JSON.stringify(r));
+        const head = Buffer.alloc(4);
+        head.writeUInt32LE(body.length);
+        socket.write(Buffer.concat([head, body]));
+      }
+    });
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error(`miner ${host}: v3 timeout`));
+    });
+    socket.on('data', (c) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32LE(0)) {
+        const len = buf.readUInt32LE(0);
+        out.push(JSON.parse(buf.subarray(4, 4 + len).toString('utf8')) as Record<string, unknown>);
+        buf = buf.subarray(4 + len);
+        if (out.length === requests.length) {
+          socket.destroy();
+          resolve(out);
+        }
+      }
+    });
+    socket.on('error', reject);
+  });
+}

@@ -1,6 +1,7 @@
 import type { CommandAction } from '@hashfleet/contracts';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { uiFeature } from '../ui/feature.js';
+import { accountingFeature } from './accounting/index.js';
 import type { Audit } from './audit.js';
 import type { Principal } from './auth/roles.js';
 import type { ControllerConfig } from './config.js';
@@ -53,4 +54,4 @@ export type Feature = {
 };
 
 /** One line per feature. */
-export const features: Feature[] = [uiFeature];
+export const features: Feature[] = [uiFeature, accountingFeature];

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { Principal } from '../auth/roles.js';
+import type { FeatureContext } from '../features.js';
+import { jsonReplacer } from '../http/zod.js';
+import { getClose, recomputeStored } from './ledger.js';
+import { periodContaining } from './period.js';
+import { AccountingError } from './register.js';
+import { closeAndPublish, importStakes } from './service.js';
+import { reconciliationOf } from './views.js';
+
+/**
+ * `hashfleet-controller period close|recompute|show <period-id|yesterday>` and
+ * `hashfleet-controller stakes import <file.csv>`. Thin: parse arguments, call the service,
+ * print JSON. Exit codes: 0 done, 1 refused (message on stderr), 2 usage, 3 recompute differs.
+ */
+const cliActor = (): Principal => ({
+  tokenId: 'cli',
+  role: 'admin',
+  stakerId: null,
+  name: `cli:${userInfo().username}`,
+});
+const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, jsonReplacer, 2)}\n`);
+
+function periodArg(arg: string | undefined, now: number): string | null {
+  if (!arg) return null;
+  return arg === 'yesterday' ? periodContaining(now - 86_400_000).id : arg;
+}
+
+async function refusing(fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof AccountingError) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+export async function periodCli(args: string[], ctx: FeatureContext): Promise<number> {
+  const [verb, raw] = args;
+  const id = periodArg(raw, ctx.now());
+  if (!id || !['close', 'recompute', 'show'].includes(verb ?? '')) {
+    process.stderr.write(
+      'usage: hashfleet-controller period close|recompute|show <YYYY-MM-DD|period-id|yesterday>\n',
+    );
+    return 2;
+  }
+  const deps = { db: ctx.db, audit: ctx.audit, influx: ctx.influx, now: ctx.now };
+  return refusing(async () => {
+    if (verb === 'close') {
+      print(await closeAndPublish(deps, id, cliActor()));
+      return 0;
+    }
+    if (verb === 'recompute') {
+      const r = await recomputeStored(ctx.db, id);
+      print(r);
+      return r.identical ? 0 : 3;
+    }
+    const close = await getClose(ctx.db, id);
+    if (!close) throw new AccountingError(`period ${id}: not closed`);
+    print({ ...close, reconciliation: await reconciliationOf(ctx.db, id) });
+    return 0;
+  });
+}
+
+export async function stakesCli(args: string[], ctx: FeatureContext): Promise<number> {
+  const [verb, file] = args;
+  if (verb !== 'import' || !file) {
+    process.stderr.write('usage: hashfleet-controller stakes import <file.csv>\n');
+    return 2;
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    process.stderr.write(`stakes import ${file}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const deps = { db: ctx.db, audit: ctx.audit, influx: ctx.influx, now: ctx.now };
+  return refusing(async () => {
+    print(await importStakes(deps, text, `csv:${file}`, cliActor()));
+    return 0;
+  });
+}

@@ -1,0 +1,16 @@
+import type { Feature } from '../features.js';
+import { periodCli, stakesCli } from './cli.js';
+import { accountingMigrations } from './migrations/index.js';
+import { accountingRoutes } from './routes.js';
+
+/** Accounting: stake register, attribution, period close and ledger, staker and operator views. */
+export const accountingFeature: Feature = {
+  name: 'accounting',
+  migrations: accountingMigrations,
+  routes: accountingRoutes,
+  cli: { period: periodCli, stakes: stakesCli },
+};
+
+export { closePeriod } from './close.js';
+export { parseInputsDoc } from './close-inputs.js';
+export { seedDemoStakes } from './seed.js';

@@ -1,0 +1,309 @@
+import type { Audit } from '../audit.js';
+import type { Principal } from '../auth/roles.js';
+import type { Db } from '../storage/db.js';
+import { sha256Hex } from './canonical.js';
+import { type CloseResult, closePeriod } from './close.js';
+import { parseInputsDoc } from './close-inputs.js';
+import { type AdjustmentLine, adjustmentErrors, type JournalLine } from './journal.js';
+import { loadCloseInputs } from './load-inputs.js';
+import { parsePeriodId } from './period.js';
+import { AccountingError } from './register.js';
+
+/**
+ * The stored side of a close: runs the pure close on inputs gathered from SQL and appends the
+ * close, the payouts and the journal in one transaction. Closing a closed period returns the
+ * stored result untouched. On PostgreSQL the close holds an advisory lock, so of several
+ * controller replicas exactly one closes a period (DESIGN.md §7).
+ */
+const PG_CLOSE_LOCK = 7_345_100;
+
+export interface CloseSummary {
+  periodId: string;
+  startMs: number;
+  endMs: number;
+  ruleVersion: number;
+  inputsSha256: string;
+  outputsSha256: string;
+  netSats: bigint;
+  stakerPoolSats: bigint;
+  lossCarriedOutSats: bigint;
+  closedBy: string;
+  closedAt: number;
+  alreadyClosed: boolean;
+}
+
+interface CloseRow {
+  period_id: string;
+  start_ms: number;
+  end_ms: number;
+  rule_version: number;
+  inputs_sha256: string;
+  outputs_sha256: string;
+  net_sats: bigint;
+  staker_pool_sats: bigint;
+  loss_carried_out_sats: bigint;
+  closed_by: string;
+  closed_at: number;
+}
+
+const SUMMARY_COLUMNS =
+  'period_id, start_ms, end_ms, rule_version, inputs_sha256, outputs_sha256, net_sats, staker_pool_sats, loss_carried_out_sats, closed_by, closed_at';
+
+const toSummary = (r: CloseRow, alreadyClosed: boolean): CloseSummary => ({
+  periodId: r.period_id,
+  startMs: Number(r.start_ms),
+  endMs: Number(r.end_ms),
+  ruleVersion: Number(r.rule_version),
+  inputsSha256: r.inputs_sha256,
+  outputsSha256: r.outputs_sha256,
+  netSats: r.net_sats,
+  stakerPoolSats: r.staker_pool_sats,
+  lossCarriedOutSats: r.loss_carried_out_sats,
+  closedBy: r.closed_by,
+  closedAt: Number(r.closed_at),
+  alreadyClosed,
+});
+
+export async function getClose(db: Db, periodId: string): Promise<CloseSummary | null> {
+  const r = await db.get<CloseRow>(`SELECT ${SUMMARY_COLUMNS} FROM acct_closes WHERE period_id = ?`, [
+    periodId,
+  ]);
+  return r ? toSummary(r, true) : null;
+}
+
+export async function listCloses(db: Db): Promise<CloseSummary[]> {
+  const rows = await db.all<CloseRow>(`SELECT ${SUMMARY_COLUMNS} FROM acct_closes ORDER BY start_ms DESC`);
+  return rows.map((r) => toSummary(r, true));
+}
+
+export interface LedgerDeps {
+  db: Db;
+  audit: Audit;
+  now(): number;
+}
+
+export async function closeStoredPeriod(
+  deps: LedgerDeps,
+  periodId: string,
+  actor: Principal,
+): Promise<{ summary: CloseSummary; result: CloseResult | null }> {
+  let period: ReturnType<typeof parsePeriodId>;
+  try {
+    period = parsePeriodId(periodId);
+  } catch (e) {
+    throw new AccountingError((e as Error).message);
+  }
+  return deps.db.tx(async (db) => {
+    if (db.dialect === 'postgres') await db.get('SELECT pg_advisory_xact_lock(?)', [PG_CLOSE_LOCK]);
+    const existing = await getClose(db, periodId);
+    if (existing) return { summary: existing, result: null };
+    if (period.endMs > deps.now()) throw new AccountingError(`period ${periodId}: has not ended yet`, 409);
+    const { inputs, stakerOf, rule } = await loadCloseInputs(db, period).catch((e: Error) => {
+      throw e instanceof AccountingError ? e : new AccountingError(`period ${periodId}: ${e.message}`, 409);
+    });
+    if ((period.endMs - period.startMs) / 1000 !== rule.periodSeconds) {
+      throw new AccountingError(
+        `period ${periodId}: rule ${rule.version} closes periods of ${rule.periodSeconds} s`,
+      );
+    }
+    let result: CloseResult;
+    try {
+      result = closePeriod(inputs);
+    } catch (e) {
+      throw new AccountingError((e as Error).message, 409);
+    }
+    const o = result.outputs;
+    const at = deps.now();
+    await db.run(
+      `INSERT INTO acct_closes (period_id, start_ms, end_ms, rule_version, inputs_json, inputs_sha256, outputs_json, outputs_sha256,
+        net_sats, staker_pool_sats, loss_carried_out_sats, closed_by, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        periodId,
+        period.startMs,
+        period.endMs,
+        rule.version,
+        result.inputsText,
+        result.inputsSha256,
+        result.outputsText,
+        result.outputsSha256,
+        o.netSats,
+        o.stakerPoolSats,
+        o.lossCarriedOutSats,
+        actor.name,
+        at,
+      ],
+    );
+    for (const p of o.payouts) {
+      await db.run(
+        'INSERT INTO acct_payouts (period_id, staker_id, holder, weight_units_s, amount_sats) VALUES (?, ?, ?, ?, ?)',
+        [periodId, stakerOf.get(p.holder)!, p.holder, p.weight.toString(), p.sats],
+      );
+    }
+    await appendJournal(db, periodId, 'close', o.journal, actor.name, at, null);
+    await deps.audit.record({
+      actor,
+      action: 'accounting.period.close',
+      subject: `period ${periodId}`,
+      details: {
+        inputsSha256: result.inputsSha256,
+        outputsSha256: result.outputsSha256,
+        netSats: o.netSats.toString(),
+      },
+    });
+    const summary = (await getClose(db, periodId))!;
+    return { summary: { ...summary, alreadyClosed: false }, result };
+  });
+}
+
+async function appendJournal(
+  db: Db,
+  periodId: string,
+  kind: 'close' | 'adjustment',
+  lines: readonly JournalLine[],
+  by: string,
+  at: number,
+  idempotencyKey: string | null,
+): Promise<void> {
+  const lineNo = new Map<string, number>();
+  for (const l of lines) {
+    const n = lineNo.get(l.tx) ?? 0;
+    lineNo.set(l.tx, n + 1);
+    await db.run(
+      `INSERT INTO acct_journal (period_id, tx, line_no, kind, account, debit_sats, credit_sats, memo, idempotency_key, created_by, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [periodId, l.tx, n, kind, l.account, l.debitSats, l.creditSats, l.memo, idempotencyKey, by, at],
+    );
+  }
+}
+
+export interface Recomputed {
+  periodId: string;
+  identical: boolean;
+  storedInputsSha256: string;
+  recomputedInputsSha256: string;
+  storedOutputsSha256: string;
+  recomputedOutputsSha256: string;
+}
+
+/** Rebuilds the outputs from the stored inputs alone and compares the bytes. */
+export async function recomputeStored(db: Db, periodId: string): Promise<Recomputed> {
+  const row = await db.get<{
+    inputs_json: string;
+    inputs_sha256: string;
+    outputs_json: string;
+    outputs_sha256: string;
+  }>('SELECT inputs_json, inputs_sha256, outputs_json, outputs_sha256 FROM acct_closes WHERE period_id = ?', [
+    periodId,
+  ]);
+  if (!row) throw new AccountingError(`period ${periodId}: not closed`, 404);
+  const again = closePeriod(parseInputsDoc(row.inputs_json, `period ${periodId}`));
+  return {
+    periodId,
+    identical:
+      again.inputsText === row.inputs_json &&
+      again.outputsText === row.outputs_json &&
+      sha256Hex(row.inputs_json) === row.inputs_sha256 &&
+      again.outputsSha256 === row.outputs_sha256,
+    storedInputsSha256: row.inputs_sha256,
+    recomputedInputsSha256: again.inputsSha256,
+    storedOutputsSha256: row.outputs_sha256,
+    recomputedOutputsSha256: again.outputsSha256,
+  };
+}
+
+export async function storedDocument(
+  db: Db,
+  periodId: string,
+  which: 'inputs' | 'outputs',
+): Promise<string | null> {
+  const row = await db.get<{ doc: string }>(
+    `SELECT ${which === 'inputs' ? 'inputs_json' : 'outputs_json'} AS doc FROM acct_closes WHERE period_id = ?`,
+    [periodId],
+  );
+  return row?.doc ?? null;
+}
+
+export interface StoredJournalLine extends JournalLine {
+  lineNo: number;
+  kind: 'close' | 'adjustment';
+  createdBy: string;
+  createdAt: number;
+}
+
+export async function journalOf(db: Db, periodId: string): Promise<StoredJournalLine[]> {
+  const rows = await db.all<{
+    tx: string;
+    line_no: number;
+    kind: 'close' | 'adjustment';
+    account: string;
+    debit_sats: bigint;
+    credit_sats: bigint;
+    memo: string;
+    created_by: string;
+    created_at: number;
+  }>('SELECT * FROM acct_journal WHERE period_id = ? ORDER BY created_at, tx, line_no', [periodId]);
+  return rows.map((r) => ({
+    tx: r.tx,
+    lineNo: Number(r.line_no),
+    kind: r.kind,
+    account: r.account,
+    debitSats: r.debit_sats,
+    creditSats: r.credit_sats,
+    memo: r.memo,
+    createdBy: r.created_by,
+    createdAt: Number(r.created_at),
+  }));
+}
+
+/** Appends a balanced adjusting entry to a closed period. Same idempotency key, same result. */
+export async function adjustPeriod(
+  deps: LedgerDeps,
+  periodId: string,
+  adj: { memo: string; idempotencyKey: string; lines: AdjustmentLine[] },
+  actor: Principal,
+): Promise<{ tx: string; created: boolean }> {
+  const errors = adjustmentErrors(adj.lines);
+  if (errors.length) throw new AccountingError(`period ${periodId}: adjustment: ${errors.join('; ')}`);
+  return deps.db.tx(async (db) => {
+    if (!(await getClose(db, periodId)))
+      throw new AccountingError(`period ${periodId}: not closed; adjust only closed periods`, 409);
+    const prior = await db.get<{ tx: string; period_id: string }>(
+      'SELECT tx, period_id FROM acct_journal WHERE idempotency_key = ? LIMIT 1',
+      [adj.idempotencyKey],
+    );
+    if (prior) {
+      if (prior.period_id !== periodId)
+        throw new AccountingError(
+          `idempotency key ${adj.idempotencyKey}: used for period ${prior.period_id}`,
+          409,
+        );
+      return { tx: prior.tx, created: false };
+    }
+    const count = await db.get<{ n: number }>(
+      "SELECT COUNT(DISTINCT tx) AS n FROM acct_journal WHERE period_id = ? AND kind = 'adjustment'",
+      [periodId],
+    );
+    const tx = `${periodId}/adj/${Number(count?.n ?? 0) + 1}`;
+    const at = deps.now();
+    await appendJournal(
+      db,
+      periodId,
+      'adjustment',
+      adj.lines.map((l) => ({ ...l, tx, memo: adj.memo })),
+      actor.name,
+      at,
+      adj.idempotencyKey,
+    );
+    await deps.audit.record({
+      actor,
+      action: 'accounting.period.adjust',
+      subject: `period ${periodId}`,
+      details: {
+        tx,
+        memo: adj.memo,
+        lines: adj.lines.map((l) => ({ ...l, debitSats: `${l.debitSats}`, creditSats: `${l.creditSats}` })),
+      },
+    });
+    return { tx, created: true };
+  });
+}

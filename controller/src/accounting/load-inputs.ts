@@ -1,0 +1,204 @@
+import type { Db } from '../storage/db.js';
+import { type CloseInputs, INPUTS_SCHEMA } from './close-inputs.js';
+import { type ContainerHour, energyLines, type SiteTariff, workByHour } from './energy.js';
+import { AccountingError, ruleAt, type StoredRule, stakeEntriesUntil } from './register.js';
+import { parseTariff } from './tariff.js';
+import type { Period, StakeEntry } from './types.js';
+
+/**
+ * Gathers the frozen inputs of a close from SQL. Deterministic for a given database state: every
+ * list is ordered, and only what the close needs is taken (the last stake level of each holding
+ * at the period start plus the changes inside it).
+ */
+export interface LoadedInputs {
+  inputs: CloseInputs;
+  /** holder -> staker id, to store payouts against stakers. */
+  stakerOf: Map<string, string>;
+  rule: StoredRule;
+}
+
+export async function readHours(db: Db, fromMs: number, toMs: number): Promise<ContainerHour[]> {
+  const rows = await db.all<{
+    site_id: string;
+    container_id: string;
+    hour_start: number;
+    diff1_shares: number;
+    energy_wh_metered: number | null;
+    energy_wh_reported: number | null;
+    energy_wh_estimated: number | null;
+  }>(
+    `SELECT site_id, container_id, hour_start, diff1_shares, energy_wh_metered, energy_wh_reported, energy_wh_estimated
+     FROM container_hourly WHERE hour_start >= ? AND hour_start < ? ORDER BY site_id, container_id, hour_start`,
+    [fromMs, toMs],
+  );
+  return rows.map((r) => ({
+    siteId: r.site_id,
+    containerId: r.container_id,
+    hourStartMs: Number(r.hour_start),
+    diff1Shares: Number(r.diff1_shares),
+    energyWhMetered: r.energy_wh_metered === null ? null : Number(r.energy_wh_metered),
+    energyWhReported: r.energy_wh_reported === null ? null : Number(r.energy_wh_reported),
+    energyWhEstimated: r.energy_wh_estimated === null ? null : Number(r.energy_wh_estimated),
+  }));
+}
+
+async function readTariffs(db: Db, siteIds: Set<string>): Promise<Map<string, SiteTariff>> {
+  const out = new Map<string, SiteTariff>();
+  for (const id of [...siteIds].sort()) {
+    const s = await db.get<{ timezone: string | null; tariff_json: string }>(
+      'SELECT timezone, tariff_json FROM sites WHERE id = ?',
+      [id],
+    );
+    if (!s) throw new AccountingError(`site ${id}: has hourly aggregates but is not in the inventory`, 409);
+    out.set(id, { tariff: parseTariff(s.tariff_json, id), timeZone: s.timezone || 'UTC' });
+  }
+  return out;
+}
+
+/** Keep the last level of each holding at the period start and every change inside the period. */
+export function pruneEntries(entries: StakeEntry[], startMs: number): StakeEntry[] {
+  const lastBefore = new Map<string, StakeEntry>();
+  const inside: StakeEntry[] = [];
+  for (const e of entries) {
+    if (e.effectiveAtMs <= startMs) {
+      const key = `${e.holder}\u0000${e.nodeId}`;
+      const prev = lastBefore.get(key);
+      if (
+        !prev ||
+        prev.effectiveAtMs < e.effectiveAtMs ||
+        (prev.effectiveAtMs === e.effectiveAtMs && prev.seq < e.seq)
+      ) {
+        lastBefore.set(key, e);
+      }
+    } else inside.push(e);
+  }
+  return [...lastBefore.values(), ...inside].sort((a, b) => a.seq - b.seq);
+}
+
+export async function loadCloseInputs(db: Db, period: Period): Promise<LoadedInputs> {
+  const rule = await ruleAt(db, period.startMs);
+  const where = `period ${period.id}`;
+  const later = await db.get<{ period_id: string }>(
+    'SELECT period_id FROM acct_closes WHERE start_ms > ? ORDER BY start_ms LIMIT 1',
+    [period.startMs],
+  );
+  if (later)
+    throw new AccountingError(
+      `${where}: a later period ${later.period_id} is already closed; close periods in order`,
+      409,
+    );
+  const overlapping = await db.get<{ period_id: string }>(
+    'SELECT period_id FROM acct_closes WHERE start_ms < ? AND end_ms > ? LIMIT 1',
+    [period.endMs, period.startMs],
+  );
+  if (overlapping)
+    throw new AccountingError(`${where}: overlaps closed period ${overlapping.period_id}`, 409);
+  const prev = await db.get<{ loss_carried_out_sats: bigint }>(
+    'SELECT loss_carried_out_sats FROM acct_closes WHERE end_ms <= ? ORDER BY end_ms DESC LIMIT 1',
+    [period.startMs],
+  );
+
+  const hours = await readHours(db, period.startMs, period.endMs);
+  const tariffs = await readTariffs(db, new Set(hours.map((h) => h.siteId)));
+  const energy = energyLines(hours, tariffs);
+
+  const credits = (
+    await db.all<{ id: string; pool: string; reference: string; amount_sats: bigint }>(
+      'SELECT id, pool, reference, amount_sats FROM acct_credits WHERE period_id = ? ORDER BY pool, reference',
+      [period.id],
+    )
+  ).map((c) => ({ id: c.id, pool: c.pool, reference: c.reference, amountSats: c.amount_sats }));
+  const otherCosts = (
+    await db.all<{
+      id: string;
+      description: string;
+      currency: string;
+      amount_sats: bigint | null;
+      amount_micro: number | null;
+    }>(
+      'SELECT id, description, currency, amount_sats, amount_micro FROM acct_costs WHERE period_id = ? ORDER BY id',
+      [period.id],
+    )
+  ).map((c) => ({
+    id: c.id,
+    description: c.description,
+    currency: c.currency,
+    amount: c.currency === 'BTC' ? (c.amount_sats ?? 0n) : BigInt(c.amount_micro ?? 0),
+  }));
+
+  const currencies = new Set<string>([
+    ...energy.map((e) => e.currency),
+    ...otherCosts.map((c) => c.currency),
+  ]);
+  currencies.delete('BTC');
+  const btcPrices = [];
+  const missing: string[] = [];
+  for (const currency of [...currencies].sort()) {
+    const p = await db.get<{ price_micro: number; source: string; observed_at: number }>(
+      'SELECT price_micro, source, observed_at FROM acct_btc_prices WHERE currency = ? AND observed_at <= ? ORDER BY observed_at DESC, entered_at DESC LIMIT 1',
+      [currency, period.endMs],
+    );
+    if (!p) missing.push(currency);
+    else
+      btcPrices.push({
+        currency,
+        priceMicro: BigInt(p.price_micro),
+        source: p.source,
+        observedAtMs: Number(p.observed_at),
+      });
+  }
+  if (missing.length) {
+    throw new AccountingError(
+      `${where}: no BTC price in ${missing.join(', ')} observed before the period end; enter one (POST /btc-prices)`,
+      409,
+    );
+  }
+
+  const { entries, holderOf } = await stakeEntriesUntil(db, period.endMs);
+  const stakes = pruneEntries(entries, period.startMs);
+  const nodeIds = new Set(stakes.map((s) => s.nodeId));
+  const nodes = (
+    await db.all<{ id: string; kind: 'solo' | 'shared' }>('SELECT id, kind FROM acct_nodes ORDER BY id')
+  ).filter((n) => nodeIds.has(n.id));
+  const net = await db.get<{
+    difficulty: number;
+    block_height: number;
+    fees_per_block_sats: bigint;
+    source: string;
+    observed_at: number;
+  }>(
+    'SELECT difficulty, block_height, fees_per_block_sats, source, observed_at FROM acct_network WHERE observed_at <= ? ORDER BY observed_at DESC, entered_at DESC LIMIT 1',
+    [period.endMs],
+  );
+
+  const inputs: CloseInputs = {
+    schema: INPUTS_SCHEMA,
+    period,
+    rule: {
+      version: rule.version,
+      stakerBps: rule.stakerBps,
+      reinvestBps: rule.reinvestBps,
+      operatorBps: rule.operatorBps,
+      lossRule: rule.lossRule,
+      minNodeCollateralUnits: rule.minNodeCollateralUnits,
+    },
+    credits,
+    energy,
+    otherCosts,
+    btcPrices,
+    nodes,
+    stakes,
+    lossCarriedInSats: prev?.loss_carried_out_sats ?? 0n,
+    work: workByHour(hours),
+    network: net
+      ? {
+          difficulty: Number(net.difficulty),
+          blockHeight: Number(net.block_height),
+          feesPerBlockSats: net.fees_per_block_sats,
+          source: net.source,
+          observedAtMs: Number(net.observed_at),
+        }
+      : null,
+  };
+  return { inputs, stakerOf: holderOf, rule };
+}

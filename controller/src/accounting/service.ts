@@ -1,0 +1,152 @@
+import type { Audit } from '../audit.js';
+import type { Principal } from '../auth/roles.js';
+import type { InfluxPoint, InfluxSink } from '../influx/sink.js';
+import type { Db } from '../storage/db.js';
+import { attributeHours, summarise } from './attribution.js';
+import { workByHour } from './energy.js';
+import { type CloseSummary, closeStoredPeriod } from './ledger.js';
+import { readHours } from './load-inputs.js';
+import { parsePeriodId } from './period.js';
+import {
+  AccountingError,
+  addStakeEntry,
+  createNode,
+  createStaker,
+  getStaker,
+  ruleAt,
+  stakeEntriesUntil,
+} from './register.js';
+import { buildTimeline } from './stake-timeline.js';
+import { parseStakesCsv } from './stakes-csv.js';
+
+/** Thin orchestration shared by the routes, the CLI and the demo seed. */
+export interface AccountingDeps {
+  db: Db;
+  audit: Audit;
+  influx: InfluxSink | null;
+  now(): number;
+}
+
+/** Imports a stakes CSV all-or-nothing; returns how many entries were appended. */
+export async function importStakes(
+  deps: AccountingDeps,
+  csv: string,
+  source: string,
+  actor: Principal,
+): Promise<{ entries: number; unchanged: number }> {
+  const { rows, errors } = parseStakesCsv(csv, source);
+  if (errors.length) throw new AccountingError(errors.join('\n'));
+  return deps.db.tx(async (db) => {
+    const now = deps.now();
+    let entries = 0;
+    for (const r of rows) {
+      try {
+        await createStaker(db, { id: r.stakerId, name: r.stakerName }, now);
+        await createNode(db, { id: r.nodeId, name: r.nodeId, kind: r.nodeKind }, now);
+        const { created } = await addStakeEntry(
+          db,
+          {
+            stakerId: r.stakerId,
+            nodeId: r.nodeId,
+            amountUnits: r.amountUnits,
+            effectiveAtMs: r.effectiveAtMs,
+            source,
+            idempotencyKey: r.idempotencyKey,
+            enteredBy: actor.name,
+          },
+          now,
+        );
+        if (created) entries++;
+      } catch (e) {
+        if (e instanceof AccountingError)
+          throw new AccountingError(`${source}:${r.line}: ${e.message}`, e.status);
+        throw e;
+      }
+    }
+    await deps.audit.record({
+      actor,
+      action: 'accounting.stakes.import',
+      subject: source,
+      details: { rows: rows.length, entries },
+    });
+    return { entries, unchanged: rows.length - entries };
+  });
+}
+
+export interface AttributionView {
+  from: string;
+  to: string;
+  fleet: { hourStart: string; fleetThs: number }[];
+  hours: { hourStart: string; nodeId: string; share: number; attributedThs: number }[];
+  periodAttributedThs: number;
+  byNode: Record<string, number>;
+}
+
+/** A staker's attributed hashrate per hour and node, and over the whole window. */
+export async function stakerAttribution(
+  db: Db,
+  stakerId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<AttributionView> {
+  const staker = await getStaker(db, stakerId);
+  if (!staker) throw new AccountingError(`staker ${stakerId}: not found`, 404);
+  if (!(toMs > fromMs) || toMs - fromMs > 92 * 86_400_000) {
+    throw new AccountingError('attribution: need from < to, at most 92 days apart');
+  }
+  const from = Math.floor(fromMs / 3_600_000) * 3_600_000;
+  const rule = await ruleAt(db, from);
+  const { entries } = await stakeEntriesUntil(db, toMs);
+  const timeline = buildTimeline(entries, await nodesOf(db), rule.minNodeCollateralUnits);
+  const work = workByHour(await readHours(db, from, toMs));
+  const { fleet, rows } = attributeHours(timeline, work, new Set([staker.holder]));
+  const hoursInWindow = Math.max(1, Math.round((toMs - from) / 3_600_000));
+  const sum = summarise(rows, hoursInWindow);
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(toMs).toISOString(),
+    fleet: fleet.map((f) => ({ hourStart: new Date(f.hourStartMs).toISOString(), fleetThs: f.fleetThs })),
+    hours: rows.map((r) => ({
+      hourStart: new Date(r.hourStartMs).toISOString(),
+      nodeId: r.nodeId,
+      share: r.share,
+      attributedThs: r.attributedThs,
+    })),
+    periodAttributedThs: sum.byHolder.get(staker.holder) ?? 0,
+    byNode: Object.fromEntries(sum.byNode),
+  };
+}
+
+async function nodesOf(db: Db) {
+  return db.all<{ id: string; kind: 'solo' | 'shared' }>('SELECT id, kind FROM acct_nodes');
+}
+
+/** Writes `staker_hashrate` (tags staker, node; fields hashrate_ths, share) for each hour of a period. */
+export async function writeAttribution(deps: AccountingDeps, periodId: string): Promise<number> {
+  if (!deps.influx) return 0;
+  const period = parsePeriodId(periodId);
+  const rule = await ruleAt(deps.db, period.startMs);
+  const { entries, holderOf } = await stakeEntriesUntil(deps.db, period.endMs);
+  const timeline = buildTimeline(entries, await nodesOf(deps.db), rule.minNodeCollateralUnits);
+  const work = workByHour(await readHours(deps.db, period.startMs, period.endMs));
+  const { rows } = attributeHours(timeline, work, null);
+  const points: InfluxPoint[] = rows.map((r) => ({
+    measurement: 'staker_hashrate',
+    tags: { staker: holderOf.get(r.holder) ?? r.holder, node: r.nodeId },
+    fields: { hashrate_ths: r.attributedThs, share: r.share },
+    at: r.hourStartMs,
+  }));
+  deps.influx.write(points);
+  return points.length;
+}
+
+/** Closes a period and, when it was closed now, writes its attribution to InfluxDB. */
+export async function closeAndPublish(
+  deps: AccountingDeps,
+  periodId: string,
+  actor: Principal,
+): Promise<CloseSummary> {
+  const { summary } = await closeStoredPeriod(deps, periodId, actor);
+  if (!summary.alreadyClosed) await writeAttribution(deps, periodId);
+  return summary;
+}

@@ -1,6 +1,7 @@
 import { antminerStock } from './profiles/antminer-stock.js';
 import { avalon } from './profiles/avalon.js';
 import { braiinsOs } from './profiles/braiins-os.js';
+import { luxos } from './profiles/luxos.js';
 import { whatsminerV2 } from './profiles/whatsminer-v2.js';
 import { whatsminerV3 } from './profiles/whatsminer-v3.js';
 import type { Detection, DetectReplies, FirmwareProfile } from './types.js';
@@ -11,11 +12,12 @@ import type { Detection, DetectReplies, FirmwareProfile } from './types.js';
  * Adding a firmware: one line here.
  */
 export const PROFILES: readonly FirmwareProfile[] = [
-  braiinsOs,
-  whatsminerV3,
-  whatsminerV2,
-  antminerStock,
-  avalon,
+  braiinsOs, // BOSMINER / BOSER / braiins: also runs on Antminers, so before antminer-stock
+  whatsminerV3, // answers get.device.info on 4433: newer than v2, so before it
+  whatsminerV2, // BTMINER / BITMICRO
+  luxos, // LUXMINER, Type "Antminer ..."
+  antminerStock, // Type "Antminer ..." without any aftermarket marker
+  avalon, // AVALON in PROD / Driver
 ];
 
 const byId = new Map(PROFILES.map((p) => [p.id, p]));

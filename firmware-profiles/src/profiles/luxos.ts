@@ -1,0 +1,176 @@
+import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../bmminer-stats.js';
+import {
+  activePool,
+  bool,
+  CgminerReplySchema,
+  count,
+  decodeCycle,
+  firstRow,
+  ghsToThs,
+  isObject,
+  maxTemp,
+  nonNeg,
+  num,
+  type Reply,
+  rows,
+  str,
+} from '../cgminer-reply.js';
+import { cleanModel, detectView } from '../detect-util.js';
+import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
+
+/**
+ * LuxOS (LUXminer) on Antminers: bmminer-compatible `summary`/`stats`/`pools` plus `temps` with
+ * labelled intake/exhaust sensors, `fans`, `power` and `config`; writes need a `logon` session
+ * whose id is the first parameter (miner-apis.md §2.6, §4).
+ */
+const RPC = 4028;
+const rpc = (command: string, parameter?: string): RpcRequest => ({
+  transport: 'rpc',
+  port: RPC,
+  command,
+  format: 'json',
+  ...(parameter === undefined ? {} : { parameter }),
+});
+
+const poll: PollStep[] = [
+  { key: 'summary', request: rpc('summary') },
+  { key: 'stats', request: rpc('stats') },
+  { key: 'temps', request: rpc('temps') },
+  { key: 'fans', request: rpc('fans') },
+  { key: 'power', request: rpc('power') },
+  { key: 'pools', request: rpc('pools') },
+  // Serial, MAC, model and curtail state; static enough for the agent to poll rarely.
+  { key: 'config', request: rpc('config'), optional: true },
+];
+const schemas = Object.fromEntries(poll.map((s) => [s.key, CgminerReplySchema]));
+
+const SUMMARY: readonly FieldRow[] = [
+  ['GHS 5s', 'hashrate5sThs', ghsToThs],
+  ['GHS av', 'hashrateAvgThs', ghsToThs],
+  ['Accepted', 'sharesAccepted', count],
+  ['Rejected', 'sharesRejected', count],
+  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
+  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
+  ['Hardware Errors', 'hardwareErrors', count],
+  ['Elapsed', 'uptimeS', count],
+];
+const CONFIG: readonly FieldRow[] = [
+  ['Model', 'model', cleanModel],
+  ['SerialNumber', 'serial', str],
+  ['MACAddr', 'mac', str],
+];
+
+/** `LUXminer 2025.4.8.220305-57b389c7` in any reply's STATUS Description. */
+function firmwareOf(replies: Map<string, Reply>): string | null {
+  for (const r of replies.values()) {
+    const s = r['STATUS'];
+    const d = Array.isArray(s) && isObject(s[0]) ? str(s[0]['Description']) : null;
+    const m = d ? /^LUXminer\s+(\S+)/i.exec(d) : null;
+    if (m) return m[1]!;
+  }
+  return null;
+}
+
+/** Sensor names by what METADATA labels them ("Board Intake (top)", "Board Exhaust (bottom)"). */
+function sensorsLabelled(temps: Reply | undefined, word: RegExp): number[] {
+  const meta = firstRow(temps, 'METADATA');
+  if (!meta) return [];
+  const names = Object.entries(meta)
+    .filter(([, v]) => isObject(v) && word.test(String(v['Label'] ?? '')))
+    .map(([k]) => k);
+  return rows(temps, 'TEMPS').flatMap((t) =>
+    names.map((n) => num(t[n])).filter((x): x is number => x !== null),
+  );
+}
+
+function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
+  const { replies, repairs } = decodeCycle(raw, schemas);
+  const draft: Draft = {};
+  applyRows(draft, firstRow(replies.get('config'), 'CONFIG'), CONFIG);
+  applyRows(draft, firstRow(replies.get('summary'), 'SUMMARY'), SUMMARY);
+  const stats = rows(replies.get('stats'), 'STATS');
+  const device = bmminerDevice(stats);
+  applyRows(draft, stats[0] ?? null, [['Type', 'model', cleanModel]]);
+  if (device) {
+    applyRows(draft, device, SUMMARY.slice(0, 2));
+    applyRows(draft, device, [['Elapsed', 'uptimeS', count]]);
+    draft.boards = bmminerBoards(device);
+    draft.expectedHashrateThs = rateInUnitToThs(device['total_rateideal'], device['rate_unit']);
+  }
+  const fans = rows(replies.get('fans'), 'FANS')
+    .map((f) => num(f['RPM']))
+    .filter((n): n is number => n !== null && n > 0);
+  draft.fansRpm = fans.length ? fans : device ? bmminerFans(device) : [];
+  draft.inletTempC = maxTemp(sensorsLabelled(replies.get('temps'), /intake/i));
+  draft.outletTempC = maxTemp(sensorsLabelled(replies.get('temps'), /exhaust/i));
+  const power = firstRow(replies.get('power'), 'POWER');
+  const watts = nonNeg(power?.['Watts']);
+  if (watts !== null) {
+    draft.powerW = watts;
+    // `PSU: false` means LUXminer estimated the figure; true means the PSU reported it.
+    draft.powerProvenance = bool(power?.['PSU']) === true ? 'reported' : 'estimated';
+  }
+  draft.firmwareVersion = firmwareOf(replies);
+  draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
+  const curtail = str(firstRow(replies.get('config'), 'CONFIG')?.['CurtailMode']) ?? 'None';
+  draft.state =
+    draft.hashrate5sThs == null
+      ? 'error'
+      : draft.hashrate5sThs > 0
+        ? 'hashing'
+        : /sleep/i.test(curtail)
+          ? 'sleeping'
+          : (draft.uptimeS ?? Infinity) < 600
+            ? 'starting'
+            : 'idle';
+  return finishReading('luxos', draft, repairs, ctx);
+}
+
+const session: AuthScheme = { kind: 'luxos-session' };
+const op = (
+  o: ControlOperation['op'],
+  steps: RpcRequest[],
+  disruptive: boolean,
+  note?: string,
+): ControlOperation => ({
+  op: o,
+  transport: 'rpc',
+  auth: session,
+  steps,
+  expect: 'status-ok',
+  disruptive,
+  ...(note ? { note } : {}),
+});
+
+export const luxos: FirmwareProfile = {
+  id: 'luxos',
+  name: 'LuxOS (LUXminer)',
+  detect(replies) {
+    const v = detectView(replies);
+    if (!/LUXMINER/.test(v.text)) return null;
+    return {
+      profile: 'luxos',
+      model: cleanModel(v.versionRow?.['Type']),
+      firmwareVersion:
+        str(v.versionRow?.['LUXminer']) ?? /LUXminer\s+(\S+)/i.exec(v.description)?.[1] ?? null,
+      port: RPC,
+    };
+  },
+  poll,
+  schemas,
+  parse,
+  controls: [
+    op('reboot', [rpc('rebootdevice', '{sessionId}')], true),
+    op('restart', [rpc('resetminer', '{sessionId}')], true),
+    op(
+      'pool.set',
+      [rpc('addpool', '{sessionId},{url},{user},{password}')],
+      false,
+      'adds the pool at the lowest priority; switch to it with switchpool|{sessionId},<POOL index from the next pools reply>',
+    ),
+    op('sleep', [rpc('curtail', '{sessionId},sleep')], true),
+    op('wake', [rpc('curtail', '{sessionId},wakeup')], true),
+    op('led', [rpc('ledset', '{sessionId},red,blink')], false, 'off: ledset|{sessionId},red,off'),
+  ],
+};

@@ -31,7 +31,7 @@ export type Rollup = {
   hottest: { minerId: string; rack: string | null; slot: string | null; chipTempMaxC: number }[];
 };
 
-export const isOnline = (r: LatestRow, now: number, offlineAfterMs: number): boolean =>
+export const isOnline = (r: Pick<LatestRow, 'online' | 'at'>, now: number, offlineAfterMs: number): boolean =>
   r.online === 1 && r.at !== null && now - r.at <= offlineAfterMs;
 
 /** Container or site roll-up of latest samples (pure). `meteredW` is the PDUs' total, if any. */

@@ -1,8 +1,26 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { CoreContext } from '../context.js';
+import { agentRoutes } from './agents.js';
+import { commandRoutes } from './commands.js';
+import { containerRoutes } from './containers.js';
+import { eventRoutes } from './events.js';
 import { meRoutes } from './me.js';
+import { minerRoutes } from './miners.js';
+import { siteRoutes } from './sites.js';
+import { tokenRoutes } from './tokens.js';
 
 /** The core HTTP API under /api/v1. */
 export const coreRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
-  await app.register(meRoutes, ctx);
+  for (const routes of [
+    meRoutes,
+    siteRoutes,
+    containerRoutes,
+    minerRoutes,
+    agentRoutes,
+    eventRoutes,
+    commandRoutes,
+    tokenRoutes,
+  ]) {
+    await app.register(routes, ctx);
+  }
 };

@@ -43,7 +43,8 @@ describe('cgminer RPC framing', () => {
     expect(text).toMatch(
       /^STATUS=S,When=\d+,Code=11,Msg=Summary,Description=cgminer 1\.0\.0\|SUMMARY,Elapsed=\d+,GHS 5s=/,
     );
-    expect(text.endsWith('|\0')).toBe(true);
+    expect(text.endsWith('\0')).toBe(true);
+    expect(text.split('|')).toHaveLength(2);
   });
 
   it('joins `+` commands where the firmware can (BOSminer) and refuses where it cannot (S19 stock)', async () => {

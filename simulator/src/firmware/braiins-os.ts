@@ -1,6 +1,6 @@
 import type { MinerModel } from '../model/miner.js';
 import { template } from '../templates.js';
-import { fillPools, put, stamp, statusOnly, unix } from '../wire/cgminer.js';
+import { fillPools, stamp, statusOnly, unix } from '../wire/cgminer.js';
 import type { RpcCall, RpcFirmware } from './types.js';
 
 type Doc = Record<string, unknown>;

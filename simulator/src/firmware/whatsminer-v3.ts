@@ -55,6 +55,8 @@ function deviceInfo(m: MinerModel, now: number): Doc {
     miner[`pcbsn${b}`] = `${m.serial.slice(0, 12)}K${String(b).padStart(2, '0')}`;
   }
   miner.working = m.mode === 'normal' ? 'true' : 'false';
+  // The recorded reply has its keys sorted; per-board keys added here are put back in that order.
+  msg.miner = Object.fromEntries(Object.entries(miner).sort(([a], [b]) => (a < b ? -1 : 1)));
   Object.assign(msg.network!, {
     ip: m.ip,
     mac: m.mac,

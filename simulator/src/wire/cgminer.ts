@@ -59,11 +59,11 @@ function textValue(v: unknown): string {
 }
 
 /**
- * cgminer's text reply: `STATUS=S,When=..,Code=..|SECTION,Key=Value,..|` (API-README).
+ * cgminer's text reply: `STATUS=S,When=..,Code=..|SECTION,Key=Value,..` (API-README).
  * Items that start with their own index field (`POOL=0`, `STATS=0`, `ASC=0`) carry no section name.
  */
 export function toText(doc: Doc): string {
-  let out = '';
+  const parts: string[] = [];
   for (const [section, items] of Object.entries(doc)) {
     if (section === 'id' || !Array.isArray(items)) continue;
     for (const item of items as Doc[]) {
@@ -73,10 +73,11 @@ export function toText(doc: Doc): string {
       const indexed =
         section === 'STATUS' ||
         (first !== undefined && typeof item[first] === 'number' && /^[A-Z]+$/.test(first));
-      out += (indexed ? '' : `${section},`) + fields.join(',') + '|';
+      parts.push((indexed ? '' : `${section},`) + fields.join(','));
     }
   }
-  return out;
+  // Sections are separated, not terminated, by `|` (avalon/a10xx-summary-text.txt ends without one).
+  return parts.join('|');
 }
 
 /** Seconds-ago text as Bitmain's cgminer 4.9 prints `Last Share Time` ("0:00:12"). */

@@ -50,6 +50,8 @@ export interface DemoHooks {
   minersPerContainer?: number;
   /** `free-block` (tests): the simulation picks an unused 127.N/16 instead of --miners-ip-block. */
   addressing?: 'fixed' | 'free-block';
+  /** `off`: no simulated PDUs and no SNMP polling (a leaner fleet for tests). Default `on`. */
+  pdus?: 'on' | 'off';
   /** `manual` (tests): agents poll only on pollNow(), so a test counts poll cycles exactly. */
   schedule?: 'timers' | 'manual';
 }
@@ -62,11 +64,8 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
   await ensurePortFree(opts.host, opts.port, '--port');
   await ensurePortFree(opts.host, opts.mqttPort, '--mqtt-port');
 
-  const scenario = placed(
-    shrink(loadScenario(scenarioName(opts.scenario)), hooks.minersPerContainer),
-    opts,
-    hooks,
-  );
+  const loaded = shrink(loadScenario(scenarioName(opts.scenario)), hooks.minersPerContainer);
+  const scenario = placed(hooks.pdus === 'off' ? withoutPdus(loaded) : loaded, opts, hooks);
   const undo: (() => Promise<void>)[] = [];
   const unwind = async () => {
     for (const u of undo.reverse()) await u().catch(() => {});
@@ -100,7 +99,7 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
       });
     }
 
-    const simulation = await startSimulation(scenario, { clock: 'real' });
+    const simulation = await startSimulation(scenario, { clock: 'real', pdus: hooks.pdus !== 'off' });
     undo.push(() => simulation.stop());
     const running = simulation.scenario;
 
@@ -158,6 +157,10 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
     await unwind();
     throw err;
   }
+}
+
+function withoutPdus(s: Scenario): Scenario {
+  return { ...s, pdus: [], miners: s.miners.map((m) => ({ ...m, pdu: null })) };
 }
 
 const SCENARIOS: ScenarioName[] = ['demo', 'bench'];

@@ -30,7 +30,7 @@ export function rpm(r: number | null | undefined): string {
 }
 
 /** Satoshis (integers, possibly sent as strings for bigint) as BTC with all 8 decimals. */
-export function btc(sats: number | string | null | undefined): string {
+export function btc(sats: bigint | number | string | null | undefined): string {
   if (sats === null || sats === undefined) return DASH;
   const n = BigInt(sats);
   const neg = n < 0n;

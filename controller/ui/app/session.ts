@@ -55,6 +55,14 @@ async function call<T>(method: string, path: string, body?: unknown, token = sav
 }
 
 export const get = <T>(path: string, token?: string | null) => call<T>('GET', path, undefined, token);
+
+/** The reply body exactly as sent (documents whose hash is checked byte for byte). */
+export async function getText(path: string): Promise<string> {
+  const token = savedToken();
+  const res = await fetch(API + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) throw new ApiError(path, res.status, res.statusText);
+  return res.text();
+}
 export const post = <T>(path: string, body: unknown) => call<T>('POST', path, body);
 
 /** Plain-text download (CSV statements) with the bearer token, for a link the user clicks. */

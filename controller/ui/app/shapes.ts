@@ -145,3 +145,57 @@ export interface SiteRollup {
   alerts?: number | null;
   containers?: ContainerRollup[];
 }
+
+/** Accounting replies (controller/src/accounting/routes.ts). Satoshis are decimal strings. */
+export interface StakeEntry {
+  seq: number;
+  stakerId: string;
+  nodeId: string;
+  amountHss: string;
+  effectiveAt: string | number;
+  source: string;
+}
+
+export interface StakerDetail {
+  id: string;
+  name: string;
+  holder: string;
+  stakes: StakeEntry[];
+}
+
+export interface Attribution {
+  from: string;
+  to: string;
+  periodAttributedThs: number;
+  byNode: Record<string, number>;
+  fleet: { hourStart: string | number; fleetThs: number }[];
+  hours: { hourStart: string | number; nodeId: string; share: number; attributedThs: number }[];
+}
+
+export interface Statement {
+  periodId: string;
+  stakeShare: number;
+  attributedThs: number;
+  payoutSats: string;
+  adjustmentSats: string;
+  totalSats: string;
+  ruleVersion: number;
+  inputsSha256: string;
+  outputsSha256: string;
+  inputsUrl: string;
+  outputsUrl: string;
+}
+
+export interface PeriodClose {
+  periodId: string;
+  startMs: number;
+  endMs: number;
+  ruleVersion: number;
+  inputsSha256: string;
+  outputsSha256: string;
+  netSats: string;
+  stakerPoolSats: string;
+  lossCarriedOutSats: string;
+  closedBy: string;
+  closedAt: number;
+}

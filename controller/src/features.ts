@@ -2,6 +2,7 @@ import type { CommandAction } from '@hashfleet/contracts';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { uiFeature } from '../ui/feature.js';
 import { accountingFeature } from './accounting/index.js';
+import { relocationFeature } from './relocation/index.js';
 import type { Audit } from './audit.js';
 import type { Principal } from './auth/roles.js';
 import type { ControllerConfig } from './config.js';
@@ -54,4 +55,4 @@ export type Feature = {
 };
 
 /** One line per feature. */
-export const features: Feature[] = [uiFeature, accountingFeature];
+export const features: Feature[] = [uiFeature, accountingFeature, relocationFeature];

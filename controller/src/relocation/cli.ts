@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { Principal } from '../auth/roles.js';
+import type { FeatureContext } from '../features.js';
+import { type Assumptions, inputFromInventory } from './inventory-input.js';
+import { parsePlannerInput } from './schema.js';
+import {
+  advanceMove,
+  approvePlan,
+  comparePlans,
+  listMoves,
+  listPlans,
+  proposePlan,
+  RelocationError,
+} from './service.js';
+import { loadSolver } from './solver.js';
+import { MOVE_STATES, type MoveState } from './workflow.js';
+
+/**
+ * `hashfleet-controller relocation propose|plans|compare|approve|advance|moves ...`: parse the
+ * arguments, call the service, print JSON. Exit codes: 0 done, 1 refused (message on stderr), 2 usage.
+ */
+const USAGE = `usage: hashfleet-controller relocation
+  propose <name> <file.json>          file: the planner input (with "miners"), or assumptions for inventory
+  plans
+  compare <plan-a> <plan-b>
+  approve <plan-id>                   not by the proposer
+  advance <move-id> <state> [--slot <container/rack/slot>] [--serial <serial seen>]
+  moves [state]
+`;
+
+const cliActor = (): Principal => ({
+  tokenId: 'cli',
+  role: 'admin',
+  stakerId: null,
+  name: `cli:${userInfo().username}`,
+});
+const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+const flag = (args: string[], name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const isState = (s: string | undefined): s is MoveState => MOVE_STATES.includes(s as MoveState);
+
+export async function relocationCli(args: string[], ctx: FeatureContext): Promise<number> {
+  const [verb, a, b] = args;
+  const deps = { db: ctx.db, audit: ctx.audit, now: ctx.now, issueCommand: ctx.issueCommand };
+  const usage = () => {
+    process.stderr.write(USAGE);
+    return 2;
+  };
+  try {
+    switch (verb) {
+      case 'propose': {
+        if (!a || !b) return usage();
+        const raw = JSON.parse(readFileSync(b, 'utf8')) as Record<string, unknown>;
+        const { input } = Array.isArray(raw.miners)
+          ? { input: parsePlannerInput(raw) }
+          : await inputFromInventory(ctx.db, raw as Assumptions);
+        print(await proposePlan(deps, await loadSolver(), cliActor(), a, input));
+        return 0;
+      }
+      case 'plans':
+        print(await listPlans(ctx.db));
+        return 0;
+      case 'compare':
+        if (!a || !b) return usage();
+        print(await comparePlans(ctx.db, a, b));
+        return 0;
+      case 'approve':
+        if (!a) return usage();
+        print(await approvePlan(deps, cliActor(), a));
+        return 0;
+      case 'advance':
+        if (!a || !isState(b)) return usage();
+        print(
+          await advanceMove(deps, cliActor(), a, {
+            to: b,
+            slot: flag(args, '--slot'),
+            serialSeen: flag(args, '--serial'),
+          }),
+        );
+        return 0;
+      case 'moves':
+        if (a !== undefined && !isState(a)) return usage();
+        print(await listMoves(ctx.db, { state: a }));
+        return 0;
+      default:
+        return usage();
+    }
+  } catch (e) {
+    if (e instanceof RelocationError || (e instanceof Error && e.message.startsWith('relocation input:'))) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

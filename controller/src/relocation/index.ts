@@ -1,0 +1,15 @@
+import type { Feature } from '../features.js';
+import { relocationCli } from './cli.js';
+import { migration } from './migrations/0200_relocation.js';
+import { relocationRoutes } from './routes.js';
+
+/** Relocation: the placement planner, plans with approval, and the move workflow over inventory. */
+export const relocationFeature: Feature = {
+  name: 'relocation',
+  migrations: [migration],
+  routes: relocationRoutes,
+  cli: { relocation: relocationCli },
+};
+
+export { planRelocation } from './planner.js';
+export type { Plan, PlannerInput } from './types.js';

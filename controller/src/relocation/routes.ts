@@ -1,0 +1,218 @@
+/**
+ * Relocation HTTP API, under /api/v1/relocation. Money in USD (planning figures), dates ISO.
+ * Roles: operator/admin propose and approve (approval by someone other than the proposer);
+ * technicians also read and advance moves (they do the physical steps).
+ *
+ *   POST /relocation/plans { name, input }                   the planner's full input (schema.ts), or
+ *   POST /relocation/plans { name, assumptions }             miners, sites, slots from inventory + assumptions
+ *        assumptions: { start: "2026-12", horizonMonths?: 12, market: { btcPriceUsd: 90000, hashpriceBtcPerPhDay: 0.0006 },
+ *                       routes: [{ from, to, transitDays, costPerMinerUsd, costPerContainerUsd, customsPerMinerUsd }],
+ *                       sites?: { kazakhstan: { ambientC: [..12], availability: [..12], repairSite: false } }, policies? }
+ *     -> 201 { id, name, state: "proposed", proposedBy, proposedAt, approvedBy: null, approvedAt: null,
+ *              profitBeforeUsd: 637.64, profitAfterUsd: 692.93, gainUsd: 55.29, moveCount: 1,
+ *              plan: { start, horizonMonths, profitBeforeUsd, profitAfterUsd,
+ *                      moves: [{ minerId, serial, batchId, month: 0, departDate: "2026-12-01", arriveDate: "2026-12-11",
+ *                                fromSite, toSite, fromContainer, mode: "miner"|"container", costUsd: 20, downtimeUsd: 12.53, gainUsd: 55.28 }],
+ *                      batches: [{ id, month, departDate, mode, fromSite, toSite, containerId, minerIds, costUsd, downtimeUsd, gainUsd }],
+ *                      solver: { status: "optimal", optimal: true, mipGap: 0, seconds: 0.36, classes, containers, columns, rows } },
+ *              assumptions: { start, horizonMonths, sites, containers, routes, market, policies, minerCount }, skipped: [] }
+ *   GET  /relocation/plans                                   -> [{ id, name, state, profitBeforeUsd, profitAfterUsd, gainUsd, moveCount, ... }]
+ *   GET  /relocation/plans/:id                               -> one plan with `plan` and `assumptions` as above
+ *   GET  /relocation/plans/compare?a=<id>&b=<id>
+ *     -> { a: summary, b: summary, profitAfterDeltaUsd: -120.5, onlyInA: ["m7 sichuan->kazakhstan month 0 by miner"],
+ *          onlyInB: [...], differing: ["<move in a> | <move in b>"], changedAssumptions: ["market", "routes"] }
+ *   POST /relocation/plans/:id/approve                       -> plan summary, state "approved"; its moves are created "planned"
+ *   GET  /relocation/moves?state=installed&planId=<id>
+ *     -> [{ id, planId, batchId, minerId, serialExpected, serialSeen, mode, month, departDate, fromSite, fromContainer,
+ *           toSite, toContainer, toSlot, expectedThs, state, flag, installedAt, updatedAt }]
+ *   GET  /relocation/moves/:id                               -> the move and `events: [{ at, from, to, actor, detail }]`
+ *   POST /relocation/moves/:id/advance { to, slot?, serialSeen? } -> the move after the step
+ *        to: decommissioned | packed | in_transit | arrived | installed (slot: "<container>/<rack>/<slot>") | verified | cancelled
+ *        a wrong serialSeen at installation, or a failed verification, leaves the move "flagged" with `flag` saying why.
+ * Errors: { error: "relocation", message } with 400 (bad input), 403 (four-eyes), 404, 409 (wrong state, slot taken, not yet seen).
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Role } from '../auth/roles.js';
+import type { FeatureContext } from '../features.js';
+import { inputFromInventory } from './inventory-input.js';
+import { parsePlannerInput } from './schema.js';
+import {
+  advanceMove,
+  approvePlan,
+  comparePlans,
+  getPlan,
+  listMoves,
+  listPlans,
+  type MoveRow,
+  moveEvents,
+  presentMove,
+  proposePlan,
+  RelocationError,
+} from './service.js';
+import { loadSolver } from './solver.js';
+import { MOVE_STATES } from './workflow.js';
+
+const PLANNERS: Role[] = ['operator', 'admin'];
+const STAFF: Role[] = ['operator', 'admin', 'technician'];
+
+const ProposeBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    input: z.unknown().optional(),
+    assumptions: z
+      .object({
+        start: z.string(),
+        horizonMonths: z.number().int().optional(),
+        market: z.unknown(),
+        routes: z.unknown().optional(),
+        policies: z.unknown().optional(),
+        sites: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+      })
+      .optional(),
+  })
+  .refine(
+    (b) => (b.input === undefined) !== (b.assumptions === undefined),
+    'give exactly one of input or assumptions',
+  );
+const IdParam = z.object({ id: z.string().min(1).max(100) });
+const AdvanceBody = z.object({
+  to: z.enum(MOVE_STATES),
+  slot: z.string().min(1).max(200).optional(),
+  serialSeen: z.string().min(1).max(200).optional(),
+});
+
+function fail(reply: FastifyReply, e: unknown) {
+  if (e instanceof RelocationError)
+    return reply.code(e.status).send({ error: 'relocation', message: e.message });
+  if (e instanceof Error && e.message.startsWith('relocation input:'))
+    return reply.code(400).send({ error: 'relocation', message: e.message });
+  throw e;
+}
+
+export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  const highs = await loadSolver();
+  const deps = { db: ctx.db, audit: ctx.audit, now: ctx.now, issueCommand: ctx.issueCommand };
+  const planners = { preHandler: app.authorize(...PLANNERS) };
+  const staff = { preHandler: app.authorize(...STAFF) };
+  const tags = ['relocation'];
+
+  app.post(
+    '/relocation/plans',
+    { ...planners, schema: { tags, summary: 'Propose a plan', body: ProposeBody } },
+    async (req, reply) => {
+      const body = req.body as z.infer<typeof ProposeBody>;
+      try {
+        const { input, skipped } = body.input
+          ? { input: parsePlannerInput(body.input), skipped: [] as string[] }
+          : await inputFromInventory(ctx.db, body.assumptions!);
+        const plan = await proposePlan(deps, highs, req.principal!, body.name, input);
+        return reply.code(201).send({ ...plan, skipped });
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.get('/relocation/plans', { ...staff, schema: { tags, summary: 'All plans' } }, async () =>
+    listPlans(ctx.db),
+  );
+
+  app.get(
+    '/relocation/plans/compare',
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'Compare two plans',
+        querystring: z.object({ a: z.string().min(1), b: z.string().min(1) }),
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as { a: string; b: string };
+      try {
+        return await comparePlans(ctx.db, q.a, q.b);
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.get(
+    '/relocation/plans/:id',
+    { ...staff, schema: { tags, summary: 'One plan', params: IdParam } },
+    async (req, reply) => {
+      try {
+        return await getPlan(ctx.db, (req.params as { id: string }).id);
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.post(
+    '/relocation/plans/:id/approve',
+    { ...planners, schema: { tags, summary: 'Approve a plan (not by its proposer)', params: IdParam } },
+    async (req, reply) => {
+      try {
+        return await approvePlan(deps, req.principal!, (req.params as { id: string }).id);
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.get(
+    '/relocation/moves',
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'Moves by state',
+        querystring: z.object({ state: z.enum(MOVE_STATES).optional(), planId: z.string().optional() }),
+      },
+    },
+    async (req) => listMoves(ctx.db, req.query as { state?: (typeof MOVE_STATES)[number]; planId?: string }),
+  );
+
+  app.get(
+    '/relocation/moves/:id',
+    { ...staff, schema: { tags, summary: 'One move and its steps', params: IdParam } },
+    async (req, reply) => {
+      const id = (req.params as { id: string }).id;
+      const row = await ctx.db.get<MoveRow>('SELECT * FROM relocation_moves WHERE id = ?', [id]);
+      if (!row) return reply.code(404).send({ error: 'relocation', message: `move ${id}: not found` });
+      const events = await moveEvents(ctx.db, id);
+      return {
+        ...presentMove(row),
+        events: events.map((e) => ({
+          at: new Date(Number(e.at)).toISOString(),
+          from: e.from_state,
+          to: e.to_state,
+          actor: e.actor,
+          detail: e.detail,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/relocation/moves/:id/advance',
+    {
+      ...staff,
+      schema: { tags, summary: 'Take the next step of a move', params: IdParam, body: AdvanceBody },
+    },
+    async (req, reply) => {
+      try {
+        return await advanceMove(
+          deps,
+          req.principal!,
+          (req.params as { id: string }).id,
+          req.body as z.infer<typeof AdvanceBody>,
+        );
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+};

@@ -1,7 +1,9 @@
 import { antminerStock } from './profiles/antminer-stock.js';
 import { avalon } from './profiles/avalon.js';
 import { braiinsOs } from './profiles/braiins-os.js';
+import { cgminer } from './profiles/cgminer.js';
 import { luxos } from './profiles/luxos.js';
+import { vnish } from './profiles/vnish.js';
 import { whatsminerV2 } from './profiles/whatsminer-v2.js';
 import { whatsminerV3 } from './profiles/whatsminer-v3.js';
 import type { Detection, DetectReplies, FirmwareProfile } from './types.js';
@@ -16,8 +18,10 @@ export const PROFILES: readonly FirmwareProfile[] = [
   whatsminerV3, // answers get.device.info on 4433: newer than v2, so before it
   whatsminerV2, // BTMINER / BITMICRO
   luxos, // LUXMINER, Type "Antminer ..."
+  vnish, // VNISH in Type, "Antminer ... (vnish x.y.z)"
   antminerStock, // Type "Antminer ..." without any aftermarket marker
   avalon, // AVALON in PROD / Driver
+  cgminer, // any other cgminer-family VERSION reply: last, it claims everything the others leave
 ];
 
 const byId = new Map(PROFILES.map((p) => [p.id, p]));

@@ -1,0 +1,143 @@
+import {
+  activePool,
+  CgminerReplySchema,
+  count,
+  decodeCycle,
+  firstRow,
+  ghsToThs,
+  isObject,
+  mhsToThs,
+  nonNeg,
+  num,
+  rows,
+  str,
+  tempC,
+} from '../cgminer-reply.js';
+import { detectView } from '../detect-util.js';
+import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
+
+/**
+ * Plain cgminer API (API-README): the fallback for any cgminer-family daemon no other profile
+ * claims (upstream cgminer, and aftermarket builds such as Hiveon, MSKminer, ASICseer, Blissz,
+ * or a VNish whose `version` does not name itself). Only the standard report commands, one per
+ * connection, since not every fork joins them. Writes need `W:` in the miner's `--api-allow`.
+ */
+const RPC = 4028;
+const rpc = (command: string, parameter?: string): RpcRequest => ({
+  transport: 'rpc',
+  port: RPC,
+  command,
+  format: 'json',
+  ...(parameter === undefined ? {} : { parameter }),
+});
+
+const poll: PollStep[] = [
+  { key: 'summary', request: rpc('summary') },
+  { key: 'devs', request: rpc('devs') },
+  { key: 'pools', request: rpc('pools') },
+];
+const schemas = { summary: CgminerReplySchema, devs: CgminerReplySchema, pools: CgminerReplySchema };
+
+/** cgminer reports MH/s; Bitmain-derived forks report GH/s under `GHS` keys. Both rows are tried. */
+const SUMMARY: readonly FieldRow[] = [
+  ['GHS 5s', 'hashrate5sThs', ghsToThs],
+  ['MHS 5s', 'hashrate5sThs', mhsToThs],
+  ['GHS av', 'hashrateAvgThs', ghsToThs],
+  ['MHS av', 'hashrateAvgThs', mhsToThs],
+  ['Accepted', 'sharesAccepted', count],
+  ['Rejected', 'sharesRejected', count],
+  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
+  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
+  ['Hardware Errors', 'hardwareErrors', count],
+  ['Elapsed', 'uptimeS', count],
+];
+
+function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
+  const { replies, repairs } = decodeCycle(raw, schemas);
+  const draft: Draft = {};
+  const summary = firstRow(replies.get('summary'), 'SUMMARY');
+  applyRows(draft, summary, SUMMARY);
+  if (summary && draft.hashrate5sThs == null) {
+    // `MHS %ds` follows the log interval (`MHS 30s` with --log 30).
+    const rolling = Object.keys(summary).find((k) => /^MHS \d+s$/.test(k));
+    if (rolling) draft.hashrate5sThs = mhsToThs(summary[rolling]);
+  }
+  const devs = rows(replies.get('devs'), 'DEVS');
+  draft.boards = devs.map((d, i) => ({
+    index: num(d['ASC']) ?? num(d['PGA']) ?? num(d['ID']) ?? i,
+    hashrateThs: mhsToThs(d['MHS 5s'] ?? d['MHS av']) ?? ghsToThs(d['GHS 5s'] ?? d['GHS av']),
+    expectedHashrateThs: null,
+    chips: null,
+    chipTempC: null,
+    boardTempC: tempC(d['Temperature']),
+  }));
+  draft.firmwareVersion = descriptionOf(replies);
+  draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
+  draft.state =
+    draft.hashrate5sThs == null
+      ? 'error'
+      : draft.hashrate5sThs > 0
+        ? 'hashing'
+        : (draft.uptimeS ?? Infinity) < 600
+          ? 'starting'
+          : 'idle';
+  return finishReading('cgminer', draft, repairs, ctx);
+}
+
+function descriptionOf(replies: Map<string, Record<string, unknown>>): string | null {
+  for (const r of replies.values()) {
+    const s = r['STATUS'];
+    const d = Array.isArray(s) && isObject(s[0]) ? str(s[0]['Description']) : null;
+    if (d) return d;
+  }
+  return null;
+}
+
+/** Daemon version keys seen in `VERSION[0]` across the cgminer family (miner-apis.md §3). */
+const DAEMON_KEYS = ['CGMiner', 'Cgminer', 'BMMiner', 'BDMiner', 'GCMiner', 'bfgminer'];
+
+const none: AuthScheme = { kind: 'none' };
+const controls: ControlOperation[] = [
+  {
+    op: 'restart',
+    transport: 'rpc',
+    auth: none,
+    steps: [rpc('restart')],
+    expect: 'connection-closed-ok',
+    disruptive: true,
+    note: 'privileged: needs W: access in --api-allow, else Code 45',
+  },
+  {
+    op: 'pool.set',
+    transport: 'rpc',
+    auth: none,
+    steps: [rpc('addpool', '{url},{user},{password}')],
+    expect: 'status-ok',
+    disruptive: false,
+    note: 'privileged; adds the pool last: switch with switchpool|<POOL index from the next pools reply>',
+  },
+];
+
+export const cgminer: FirmwareProfile = {
+  id: 'cgminer',
+  name: 'cgminer API (generic)',
+  detect(replies) {
+    const v = detectView(replies);
+    const row = v.versionRow;
+    // A cgminer-family `version` reply: a VERSION row naming its daemon and API level. The literal
+    // "cgminer" is not required (the S23 Hyd. says "cminer 1.0.0").
+    if (!row || !('API' in row)) return null;
+    const daemon = DAEMON_KEYS.map((k) => str(row[k])).find((x) => x) ?? null;
+    return {
+      profile: 'cgminer',
+      model: str(row['Type'])?.split('\n')[0]?.trim() ?? null,
+      firmwareVersion: daemon ?? (v.description || null),
+      port: RPC,
+    };
+  },
+  poll,
+  schemas,
+  parse,
+  controls,
+};

@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../bmminer-stats.js';
+import {
+  activePool,
+  CgminerReplySchema,
+  count,
+  decodeCycle,
+  firstRow,
+  ghsToThs,
+  isObject,
+  nonNeg,
+  num,
+  rows,
+  str,
+} from '../cgminer-reply.js';
+import { cleanModel, detectView } from '../detect-util.js';
+import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import type {
+  AuthScheme,
+  ControlOperation,
+  FirmwareProfile,
+  HttpRequest,
+  PollStep,
+  RpcRequest,
+} from '../types.js';
+
+/**
+ * VNish (AnthillOS) on Antminers: cgminer 4.11.1 RPC with the bmminer `stats` layout (model in
+ * `STATS[0].Type` as "Antminer S17+ (vnish 2.0.3)"), and a bearer-token web API for control and
+ * the wall-power figure (miner-apis.md §2.7, §4).
+ */
+const RPC = 4028;
+const rpc = (command: string): RpcRequest => ({ transport: 'rpc', port: RPC, command, format: 'json' });
+const web = (method: HttpRequest['method'], path: string, body?: unknown): HttpRequest => ({
+  transport: 'http',
+  port: 80,
+  method,
+  path,
+  auth: 'bearer-vnish',
+  ...(body === undefined ? {} : { body }),
+});
+
+const poll: PollStep[] = [
+  { key: 'summary', request: rpc('summary') },
+  { key: 'stats', request: rpc('stats') },
+  { key: 'pools', request: rpc('pools') },
+  // `miner.power_usage` (W) exists only in the web API.
+  { key: 'web-summary', request: web('GET', '/api/v1/summary'), optional: true },
+];
+const schemas = {
+  summary: CgminerReplySchema,
+  stats: CgminerReplySchema,
+  pools: CgminerReplySchema,
+  'web-summary': z.looseObject({ miner: z.looseObject({}).optional() }),
+};
+
+const SUMMARY: readonly FieldRow[] = [
+  ['GHS 5s', 'hashrate5sThs', ghsToThs],
+  ['GHS av', 'hashrateAvgThs', ghsToThs],
+  ['Accepted', 'sharesAccepted', count],
+  ['Rejected', 'sharesRejected', count],
+  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
+  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
+  ['Hardware Errors', 'hardwareErrors', count],
+  ['Elapsed', 'uptimeS', count],
+];
+
+/** "Antminer S9 (vnish 3.8.6)" -> "3.8.6"; else the stats `build_version`. */
+const vnishVersion = (type: unknown, build: unknown): string | null =>
+  /\(vnish\s+([^)]+)\)/i.exec(String(type ?? ''))?.[1]?.trim() ?? str(build);
+
+function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
+  const { replies, repairs } = decodeCycle(raw, schemas);
+  const draft: Draft = {};
+  applyRows(draft, firstRow(replies.get('summary'), 'SUMMARY'), SUMMARY);
+  const stats = rows(replies.get('stats'), 'STATS');
+  const device = bmminerDevice(stats);
+  draft.model = cleanModel(stats[0]?.['Type']);
+  draft.firmwareVersion = vnishVersion(stats[0]?.['Type'], device?.['build_version']);
+  if (device) {
+    applyRows(draft, device, [...SUMMARY.slice(0, 2), ['Elapsed', 'uptimeS', count]]);
+    draft.boards = bmminerBoards(device);
+    draft.fansRpm = bmminerFans(device);
+    draft.expectedHashrateThs = rateInUnitToThs(device['total_rateideal'], device['rate_unit']);
+  }
+  const webMiner = replies.get('web-summary')?.['miner'];
+  const webWatts = isObject(webMiner) ? nonNeg(webMiner['power_usage']) : null;
+  if (webWatts !== null) {
+    draft.powerW = webWatts;
+    draft.powerProvenance = 'reported';
+  } else if (device) {
+    // `chain_consumption<N>` is VNish's own per-chain power model, not a meter.
+    const chains = Object.keys(device)
+      .filter((k) => /^chain_consumption\d+$/.test(k))
+      .map((k) => num(device[k]) ?? 0);
+    const total = chains.reduce((a, b) => a + b, 0);
+    if (total > 0) {
+      draft.powerW = total;
+      draft.powerProvenance = 'estimated';
+    }
+  }
+  draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
+  const vnishState = str(device?.['state']);
+  draft.state =
+    draft.hashrate5sThs == null
+      ? 'error'
+      : draft.hashrate5sThs > 0
+        ? 'hashing'
+        : vnishState && /stop|pause/i.test(vnishState)
+          ? 'sleeping'
+          : vnishState && /fail/i.test(vnishState)
+            ? 'error'
+            : (draft.uptimeS ?? Infinity) < 600
+              ? 'starting'
+              : 'idle';
+  return finishReading('vnish', draft, repairs, ctx);
+}
+
+const bearer: AuthScheme = { kind: 'vnish-bearer' };
+const op = (
+  o: ControlOperation['op'],
+  request: HttpRequest,
+  disruptive: boolean,
+  note?: string,
+): ControlOperation => ({
+  op: o,
+  transport: 'http',
+  auth: bearer,
+  steps: [request],
+  expect: 'http-2xx',
+  disruptive,
+  ...(note ? { note } : {}),
+});
+
+export const vnish: FirmwareProfile = {
+  id: 'vnish',
+  name: 'VNish (AnthillOS)',
+  detect(replies) {
+    const v = detectView(replies);
+    if (!/VNISH/.test(v.text)) return null;
+    const type = v.versionRow?.['Type'];
+    return {
+      profile: 'vnish',
+      model: cleanModel(type),
+      firmwareVersion: vnishVersion(type, null),
+      port: RPC,
+    };
+  },
+  poll,
+  schemas,
+  parse,
+  controls: [
+    op('reboot', web('POST', '/api/v1/system/reboot'), true),
+    op('restart', web('POST', '/api/v1/mining/restart'), true),
+    op(
+      'pool.set',
+      web('POST', '/api/v1/settings', {
+        miner: { pools: [{ url: '{url}', user: '{user}', pass: '{password}' }] },
+      }),
+      true,
+    ),
+    op(
+      'power.target',
+      web('POST', '/api/v1/settings', { miner: { overclock: { preset: '{watts}' } } }),
+      true,
+      'only watt values listed by GET /api/v1/autotune/presets are accepted',
+    ),
+    op('sleep', web('POST', '/api/v1/mining/stop'), true),
+    op('wake', web('POST', '/api/v1/mining/start'), true),
+    op('led', web('POST', '/api/v1/find-miner'), false, 'toggles the locate blink'),
+  ],
+};

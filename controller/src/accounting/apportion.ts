@@ -13,21 +13,27 @@ export function apportion(total: bigint, weights: ReadonlyMap<string, bigint>): 
   }
   const parts = new Map<string, bigint>();
   if (sum === 0n) throw new Error('apportion: total weight is zero');
-  const rems: { key: string; rem: bigint }[] = [];
+  const rems: { key: string; rem: bigint; approx: number }[] = [];
+  const sumF = Number(sum);
   let given = 0n;
   for (const [key, w] of weights) {
     const num = total * w;
     const q = num / sum;
+    const rem = num - q * sum;
     parts.set(key, q);
     given += q;
-    rems.push({ key, rem: num % sum });
+    rems.push({ key, rem, approx: Number(rem) / sumF });
   }
   let leftover = total - given;
   if (leftover === 0n) return parts;
-  // leftover < number of parts, so at most one extra satoshi each.
-  rems.sort((a, b) =>
-    a.rem === b.rem ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.rem > b.rem ? -1 : 1,
-  );
+  // leftover < number of parts, so at most one extra satoshi each. Remainders are compared as
+  // floats first (fast) and exactly only when the floats are too close to tell apart.
+  rems.sort((a, b) => {
+    const d = b.approx - a.approx;
+    if (d > 1e-9 || d < -1e-9) return d;
+    if (a.rem !== b.rem) return a.rem > b.rem ? -1 : 1;
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  });
   for (const r of rems) {
     if (leftover === 0n) break;
     parts.set(r.key, parts.get(r.key)! + 1n);

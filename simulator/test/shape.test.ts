@@ -195,7 +195,7 @@ const CASES: Case[] = [
     profile: 'vnish' as const,
     model: 'Antminer S17+',
     request: json(c),
-    recorded: `vnish/s17plus-${c}.json.txt`,
+    recorded: c === 'version' ? 'vnish/s9-version.json.txt' : `vnish/s17plus-${c}.json.txt`,
   })),
 ];
 

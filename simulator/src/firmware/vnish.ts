@@ -66,7 +66,14 @@ function pools(call: RpcCall): Doc {
   return d;
 }
 
-const version = (call: RpcCall): Doc => doc('vnish/s17plus-version.json.txt', call);
+/** VNish names itself in VERSION[0].Type (fixture vnish/s9-version.json, VNish 3.8.6). */
+function version(call: RpcCall): Doc {
+  const d = doc('vnish/s9-version.json.txt', call);
+  Object.assign((d.VERSION as Doc[])[0]!, {
+    Type: `${call.miner.model.model} (vnish ${call.miner.firmwareVersion})`,
+  });
+  return d;
+}
 
 /** VNish RPC part on 4028 (its web API on 80 is not simulated). */
 export const vnish: RpcFirmware = {

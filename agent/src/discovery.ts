@@ -55,11 +55,16 @@ export async function probeAddress(ctx: RequestContext, ip: string, timeoutMs: n
       ip,
       status: 'unknown',
       error: answered
-        ? 'no profile recognises the replies'
+        ? `no profile recognises the replies (${describeReplies(replies)})`
         : new TransportError('empty', 'port open, no reply').message,
     };
   }
   return { ip, status: 'found', detection };
+}
+
+function describeReplies(r: DetectReplies): string {
+  const size = (v: string | null) => (v === null ? 'none' : `${v.length} bytes`);
+  return `version: ${size(r.version)}, devdetails: ${size(r.devdetails)}, deviceInfo: ${size(r.deviceInfo)}`;
 }
 
 /** Probes every address with bounded concurrency, reporting each result as it completes. */

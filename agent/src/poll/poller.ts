@@ -167,8 +167,17 @@ export class Poller {
     this.#adopt(t, minerKey);
     for (const e of events) this.#d.sink.event(e);
     const { work, base } = workSince(this.#d.work.get(minerKey) ?? null, r.difficultyAccepted, r.uptimeS, at);
+    // Detection knew the model or version when the poll replies do not carry it (btminer `edevs`).
+    const model = r.model ?? t.model;
+    const firmwareVersion = r.firmwareVersion ?? t.firmwareVersion;
+    const missing = r.missing.filter(
+      (f) => !(f === 'model' && model !== null) && !(f === 'firmwareVersion' && firmwareVersion !== null),
+    );
     const sample: MinerSample = {
       ...r,
+      model,
+      firmwareVersion,
+      missing,
       minerKey,
       ip: t.ip,
       at,

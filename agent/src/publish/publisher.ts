@@ -65,6 +65,8 @@ export class Publisher {
       reconnectPeriod: config.mqtt.reconnectMs,
       connectTimeout: 10_000,
       queueQoSZero: false,
+      // A broker that refuses us (restarting, ACLs not loaded yet) is tried again, never given up on.
+      reconnectOnConnackError: true,
       will: {
         topic: topics.status(agentId),
         payload: Buffer.from(this.#status('offline', 'lwt')),

@@ -32,40 +32,52 @@ const row = (
   ...extra,
 });
 
+/**
+ * Chips per board: as the recorded replies show it where one exists (`chain_acn`, `asic_num`,
+ * `Effective Chips` of a healthy board), else the vendor figure. Whatsminer and Avalon variants
+ * (V10/V20.., -83/-90 TH bins) differ in chip count; the row holds the common one.
+ */
 export const MODELS: readonly ModelInfo[] = [
   // Bitmain SHA-256
   row('Antminer S9', 'Bitmain', 13.5, 1323, 3, 63, 2, 2016, {
-    aliases: ['braiins-am1-s9', 'Bitmain Antminer S9'],
+    aliases: ['braiins-am1-s9'],
   }),
   row('Antminer S9i', 'Bitmain', 14, 1320, 3, 63, 2, 2018),
   row('Antminer S9j', 'Bitmain', 14.5, 1350, 3, 63, 2, 2018),
   row('Antminer S9k', 'Bitmain', 13.5, 1200, 3, 60, 2, 2019),
   row('Antminer S9 SE', 'Bitmain', 16, 1280, 3, 60, 2, 2019),
-  row('Antminer S15', 'Bitmain', 28, 1596, 4, 18, 2, 2018),
+  row('Antminer S15', 'Bitmain', 28, 1596, 4, 72, 2, 2018),
+  row('Antminer T15', 'Bitmain', 23, 1541, 3, 60, 2, 2018),
   row('Antminer S17', 'Bitmain', 56, 2520, 3, 48, 2, 2019),
   row('Antminer S17 Pro', 'Bitmain', 53, 2094, 3, 48, 2, 2019),
   row('Antminer S17+', 'Bitmain', 73, 2920, 3, 65, 2, 2019),
   row('Antminer T17', 'Bitmain', 40, 2200, 3, 30, 2, 2019),
+  row('Antminer T17+', 'Bitmain', 64, 3200, 3, 44, 2, 2020),
   row('Antminer S19', 'Bitmain', 95, 3250, 3, 76, 4, 2020),
   row('Antminer S19 Pro', 'Bitmain', 110, 3250, 3, 114, 4, 2020),
   row('Antminer S19j', 'Bitmain', 90, 3100, 3, 114, 4, 2020),
   row('Antminer S19j Pro', 'Bitmain', 100, 3050, 3, 126, 4, 2021),
+  row('Antminer S19j Pro+', 'Bitmain', 122, 3355, 3, 120, 4, 2022),
   row('Antminer S19 XP', 'Bitmain', 140, 3010, 3, 110, 4, 2022),
+  row('Antminer S19 XP Hyd.', 'Bitmain', 255, 5346, 3, 204, 0, 2022, { cooling: 'hydro' }),
   row('Antminer S19k Pro', 'Bitmain', 120, 2760, 3, 77, 4, 2023),
   row('Antminer S19 Pro Hyd.', 'Bitmain', 177, 5221, 3, 114, 0, 2022, { cooling: 'hydro' }),
   row('Antminer S21', 'Bitmain', 200, 3500, 3, 108, 4, 2023),
+  row('Antminer S21 Hyd.', 'Bitmain', 335, 5360, 3, 216, 0, 2024, { cooling: 'hydro' }),
+  row('Antminer T21', 'Bitmain', 190, 3610, 3, 108, 4, 2024),
   row('Antminer S21 Pro', 'Bitmain', 234, 3510, 3, 65, 4, 2024),
   row('Antminer S21 XP', 'Bitmain', 270, 3645, 3, 91, 4, 2024),
-  row('Antminer S21 XP Hyd.', 'Bitmain', 473, 5676, 3, 216, 0, 2024, { cooling: 'hydro' }),
+  row('Antminer S21 XP Hyd.', 'Bitmain', 473, 5676, 3, 160, 0, 2024, { cooling: 'hydro' }),
   row('Antminer S21+', 'Bitmain', 216, 3564, 3, 55, 4, 2024),
-  row('Antminer S23 Hyd.', 'Bitmain', 580, 5510, 3, 240, 0, 2025, { cooling: 'hydro' }),
+  row('Antminer S21+ Hyd.', 'Bitmain', 319, 4785, 3, 95, 0, 2024, { cooling: 'hydro' }),
+  row('Antminer S23 Hyd.', 'Bitmain', 580, 5510, 3, 88, 0, 2025, { cooling: 'hydro' }),
   // Bitmain other algorithms. nominalThs is in the unit the firmware's "GHS" field becomes after
   // the profile's GH->TH conversion (L3+ 504 MH/s is reported as "GHS" 504 -> 0.504), so a
   // reading and its nominal compare like for like; BTC accounting excludes these rows.
   row('Antminer L3+', 'Bitmain', 0.504, 800, 4, 72, 2, 2017, { algorithm: 'scrypt' }),
   row('Antminer L7', 'Bitmain', 9.5, 3425, 3, 120, 4, 2021, { algorithm: 'scrypt' }),
   row('Antminer D3', 'Bitmain', 19.3, 1200, 3, 60, 2, 2017, { algorithm: 'x11' }),
-  row('Antminer DR5', 'Bitmain', 35, 1610, 3, 60, 2, 2018, { algorithm: 'other' }),
+  row('Antminer DR5', 'Bitmain', 35, 1610, 3, 72, 2, 2018, { algorithm: 'other' }),
   row('Antminer E3', 'Bitmain', 0.19, 760, 12, 8, 2, 2018, { algorithm: 'ethash' }),
   row('Antminer Z9 Mini', 'Bitmain', 0.01, 300, 3, 4, 1, 2018, { algorithm: 'equihash' }),
   row('Antminer Z11', 'Bitmain', 0.135, 1418, 3, 9, 2, 2019, { algorithm: 'equihash' }),
@@ -80,6 +92,8 @@ export const MODELS: readonly ModelInfo[] = [
   row('Whatsminer M31S+', 'MicroBT', 80, 3360, 3, 78, 2, 2021),
   row('Whatsminer M50', 'MicroBT', 114, 3306, 3, 105, 2, 2022),
   row('Whatsminer M50S', 'MicroBT', 126, 3276, 3, 105, 2, 2022),
+  row('Whatsminer M50S+', 'MicroBT', 132, 3306, 3, 105, 2, 2023),
+  row('Whatsminer M50S++', 'MicroBT', 150, 3300, 3, 105, 2, 2023),
   row('Whatsminer M53', 'MicroBT', 226, 6174, 4, 105, 0, 2022, { cooling: 'hydro' }),
   row('Whatsminer M56S', 'MicroBT', 212, 5550, 4, 105, 0, 2022, { cooling: 'immersion' }),
   row('Whatsminer M60', 'MicroBT', 172, 3422, 3, 100, 2, 2023),

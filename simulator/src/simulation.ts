@@ -114,7 +114,7 @@ export class Simulation {
   private readonly pduObjects: SimPdu[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly events: { atMs: number; run: () => void }[] = [];
+  private readonly events: { atMs: number; run: (atMs: number) => void }[] = [];
   private readonly usedIps = new Set<string>();
   private ticker: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -330,7 +330,8 @@ export class Simulation {
     return Buffer.from(out.body, 'latin1');
   }
 
-  private schedule(atMs: number, run: () => void): void {
+  /** Runs `run(atMs)` once simulated time reaches `atMs` (it gets its own time, not the late one). */
+  private schedule(atMs: number, run: (atMs: number) => void): void {
     this.events.push({ atMs, run });
   }
 
@@ -339,7 +340,7 @@ export class Simulation {
     const due = this.events.filter((e) => e.atMs <= now);
     if (!due.length) return;
     this.events.splice(0, this.events.length, ...this.events.filter((e) => e.atMs > now));
-    for (const e of due) e.run();
+    for (const e of due.sort((a, b) => a.atMs - b.atMs)) e.run(e.atMs);
     await Promise.all([...this.byId.values()].map((m) => m.transition));
   }
 
@@ -468,12 +469,20 @@ export class Simulation {
     if (action === 'off' || action === 'cycle') m.model.powerOff(now);
     if (action === 'on') m.model.powerOn(now);
     if (action === 'cycle') {
-      this.schedule(now + this.scenario.timing.outletCycleS * 1000, () => {
-        m.model.powerOn(this.clock.now());
+      this.schedule(now + this.scenario.timing.outletCycleS * 1000, (at) => {
+        m.model.powerOn(at);
         void this.sync(m);
       });
     }
     void this.sync(m);
+  }
+
+  /** Sets a PDU outlet's energy counter (Wh): 0 for a user reset, or near the wrap point. */
+  setPduEnergy(pduId: string, outlet: number, wh: number): void {
+    const pdu = this.pduObjects.find((p) => p.info.id === pduId);
+    if (!pdu) throw new Error(`simulation: unknown pdu ${pduId}`);
+    pdu.setEnergy(outlet, wh);
+    pdu.invalidate();
   }
 
   /** Powers a miner off or on directly (as if its outlet were switched). */

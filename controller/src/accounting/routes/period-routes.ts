@@ -1,0 +1,126 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { FeatureContext } from '../../features.js';
+import { adjustPeriod, getClose, journalOf, listCloses, recomputeStored, storedDocument } from '../ledger.js';
+import { closeAndPublish } from '../service.js';
+import { reconciliationOf, stakerInPeriod } from '../views.js';
+import { fail, MONEY, MONEY_OR_STAKER, PeriodParam, Sats, send } from './http.js';
+
+/** Periods: list, close, recompute, inputs/outputs documents, journal, reconciliation, adjustments. */
+export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  const { db, audit } = ctx;
+  const deps = { db, audit, influx: ctx.influx, now: ctx.now };
+  const money = { onRequest: app.authorize(...MONEY) };
+  const moneyOrStaker = { onRequest: app.authorize(...MONEY_OR_STAKER) };
+  const tags = ['accounting'];
+
+  app.get('/periods', { ...money, schema: { tags, summary: 'Closed periods' } }, async (_req, reply) =>
+    send(reply, 200, await listCloses(db)),
+  );
+
+  app.post(
+    '/periods/:id/close',
+    { ...money, schema: { tags, params: PeriodParam } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      try {
+        const summary = await closeAndPublish(deps, id, request.principal!);
+        return send(reply, summary.alreadyClosed ? 200 : 201, summary);
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.post(
+    '/periods/:id/recompute',
+    { ...money, schema: { tags, params: PeriodParam } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      try {
+        return send(reply, 200, await recomputeStored(db, id));
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  for (const which of ['inputs', 'outputs'] as const) {
+    app.get(
+      `/periods/:id/${which}`,
+      { ...moneyOrStaker, schema: { tags, params: PeriodParam } },
+      async (request, reply) => {
+        const { id } = request.params as { id: string };
+        const p = request.principal!;
+        if (p.role === 'staker' && !(p.stakerId && (await stakerInPeriod(db, p.stakerId, id)))) {
+          return send(reply, 403, {
+            error: 'forbidden',
+            message: `period ${id}: a staker sees the ${which} only of periods they were paid in`,
+          });
+        }
+        const doc = await storedDocument(db, id, which);
+        if (doc === null)
+          return send(reply, 404, { error: 'not_found', message: `period ${id}: not closed` });
+        // The stored bytes, untouched: sha256 of this body is the published hash.
+        return reply.code(200).type('application/json; charset=utf-8').send(doc);
+      },
+    );
+  }
+
+  app.get(
+    '/periods/:id/journal',
+    { ...money, schema: { tags, params: PeriodParam } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!(await getClose(db, id)))
+        return send(reply, 404, { error: 'not_found', message: `period ${id}: not closed` });
+      return send(reply, 200, await journalOf(db, id));
+    },
+  );
+
+  app.get(
+    '/periods/:id/reconciliation',
+    { ...money, schema: { tags, params: PeriodParam } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      try {
+        return send(reply, 200, await reconciliationOf(db, id));
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  const Adjustment = z.object({
+    memo: z.string().min(1).max(500),
+    idempotencyKey: z.string().min(1).max(200),
+    lines: z
+      .array(
+        z.object({
+          account: z.string().min(1).max(200),
+          debitSats: Sats.default(0n),
+          creditSats: Sats.default(0n),
+        }),
+      )
+      .min(2)
+      .max(1000),
+  });
+  app.post(
+    '/periods/:id/adjustments',
+    { ...money, schema: { tags, params: PeriodParam, body: Adjustment } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      try {
+        const r = await adjustPeriod(
+          deps,
+          id,
+          request.body as z.infer<typeof Adjustment>,
+          request.principal!,
+        );
+        return send(reply, r.created ? 201 : 200, r);
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+};

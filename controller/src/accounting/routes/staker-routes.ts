@@ -1,0 +1,70 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { FeatureContext } from '../../features.js';
+import { stakerAttribution } from '../service.js';
+import { statementOf, statementsCsv, statementsOf } from '../views.js';
+import { fail, Id, IsoTime, MONEY, MONEY_OR_STAKER, ownOnly, StakerParam, send } from './http.js';
+
+/** What a staker sees of their own: attributed hashrate, statements, CSV export. */
+export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  const { db, audit } = ctx;
+  const _deps = { db, audit, influx: ctx.influx, now: ctx.now };
+  const _money = { onRequest: app.authorize(...MONEY) };
+  const moneyOrStaker = { onRequest: app.authorize(...MONEY_OR_STAKER) };
+  const tags = ['accounting'];
+
+  const Range = z.object({ from: IsoTime, to: IsoTime });
+  app.get(
+    '/stakers/:id/attribution',
+    { ...moneyOrStaker, schema: { tags, params: StakerParam, querystring: Range } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!ownOnly(request, reply, id)) return reply;
+      const q = request.query as { from: number; to: number };
+      try {
+        return send(reply, 200, await stakerAttribution(db, id, q.from, q.to));
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.get(
+    '/stakers/:id/statements',
+    { ...moneyOrStaker, schema: { tags, params: StakerParam } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!ownOnly(request, reply, id)) return reply;
+      return send(reply, 200, await statementsOf(db, id));
+    },
+  );
+
+  app.get(
+    '/stakers/:id/statements.csv',
+    { ...moneyOrStaker, schema: { tags, params: StakerParam } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!ownOnly(request, reply, id)) return reply;
+      const csv = statementsCsv(await statementsOf(db, id));
+      return reply
+        .code(200)
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="statements-${id}.csv"`)
+        .send(csv);
+    },
+  );
+
+  app.get(
+    '/stakers/:id/statements/:periodId',
+    { ...moneyOrStaker, schema: { tags, params: z.object({ id: Id, periodId: z.string().min(1).max(40) }) } },
+    async (request, reply) => {
+      const { id, periodId } = request.params as { id: string; periodId: string };
+      if (!ownOnly(request, reply, id)) return reply;
+      try {
+        return send(reply, 200, await statementOf(db, id, periodId));
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+};

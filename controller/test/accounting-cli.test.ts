@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { periodCli, stakesCli } from '../src/accounting/cli.js';
+import { seedDemoStakes } from '../src/accounting/index.js';
+import type { FeatureContext } from '../src/features.js';
+import { testApp } from './helpers.js';
+
+/**
+ * The CLI verbs and the demo seed on SQLite: `stakes import`, `period close|show|recompute`,
+ * a loss carried from one period into the next, and a seeded register that closes.
+ */
+const NOW = Date.parse('2026-11-24T03:00:00Z');
+let t: Awaited<ReturnType<typeof testApp>>;
+let ctx: FeatureContext;
+const dir = mkdtempSync(join(tmpdir(), 'hashfleet-acct-cli-'));
+
+async function run(fn: typeof periodCli, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  try {
+    return { code: await fn(args, ctx), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  t = await testApp({}, () => NOW);
+  ctx = t.app.hashfleet;
+});
+afterAll(async () => {
+  await t?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('accounting CLI', () => {
+  it('prints usage and exits 2 on bad arguments', async () => {
+    expect((await run(periodCli, ['open', '2026-11-22'])).code).toBe(2);
+    expect((await run(stakesCli, ['import'])).code).toBe(2);
+  });
+
+  it('imports stakes from a CSV file and names the file and line of a bad row', async () => {
+    const good = join(dir, 'stakes.csv');
+    writeFileSync(
+      good,
+      'staker_id,staker_name,node_id,node_kind,amount_hss,effective_at\n' +
+        'carol,Carol,node-s,shared,6000,2026-11-01T00:00:00Z\n' +
+        'dave,Dave,node-s,shared,5000,2026-11-01T00:00:00Z\n',
+    );
+    const r = await run(stakesCli, ['import', good]);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ entries: 2, unchanged: 0 });
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'staker_id,staker_name,node_id,node_kind,amount_hss,effective_at\nx,X,n,solo,1e5,2026-11-01T00:00:00Z\n');
+    const b = await run(stakesCli, ['import', bad]);
+    expect(b.code).toBe(1);
+    expect(b.err).toContain(`csv:${bad}:2: amount_hss`);
+  });
+
+  it('carries a loss into the next period, then closes, shows and recomputes it', async () => {
+    const db = ctx.db;
+    // 2026-11-22: a 1,000-sat credit against a 3,000-sat cost -> 2,000 sats carried forward.
+    await db.run(
+      "INSERT INTO acct_credits (id, period_id, pool, reference, amount_sats, entered_by, entered_at) VALUES ('c1', '2026-11-22', 'p', 'r22', ?, 't', 0)",
+      [1000n],
+    );
+    await db.run(
+      "INSERT INTO acct_costs (id, period_id, description, currency, amount_sats, amount_micro, entered_by, entered_at) VALUES ('k1', '2026-11-22', 'power', 'BTC', ?, NULL, 't', 0)",
+      [3000n],
+    );
+    await db.run(
+      "INSERT INTO acct_credits (id, period_id, pool, reference, amount_sats, entered_by, entered_at) VALUES ('c2', '2026-11-23', 'p', 'r23', ?, 't', 0)",
+      [12_000n],
+    );
+    const first = await run(periodCli, ['close', '2026-11-22']);
+    expect(first.code, first.err).toBe(0);
+    expect(JSON.parse(first.out)).toMatchObject({ netSats: '-2000', lossCarriedOutSats: '2000', alreadyClosed: false });
+    const second = await run(periodCli, ['close', 'yesterday']);
+    expect(second.code, second.err).toBe(0);
+    expect(JSON.parse(second.out)).toMatchObject({ periodId: '2026-11-23', netSats: '10000', stakerPoolSats: '3000' });
+    const show = await run(periodCli, ['show', '2026-11-23']);
+    expect(JSON.parse(show.out).reconciliation).toMatchObject({ paidToStakersSats: '3000', journalBalanced: true });
+    const re = await run(periodCli, ['recompute', '2026-11-23']);
+    expect(re.code).toBe(0);
+    expect(JSON.parse(re.out).identical).toBe(true);
+    // Closing out of order is refused once a later period is closed (the carried loss would be wrong).
+    const early = await run(periodCli, ['close', '2026-11-21']);
+    expect(early.code).toBe(1);
+    expect(early.err).toContain('a later period 2026-11-22 is already closed');
+    const again = await run(periodCli, ['close', '2026-11-22']);
+    expect(JSON.parse(again.out).alreadyClosed).toBe(true);
+    const missing = await run(periodCli, ['show', '2026-11-20']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('period 2026-11-20: not closed');
+  });
+});
+
+describe('seedDemoStakes', () => {
+  it('seeds 20 stakers and 8 nodes (one shared, one under 10,000 HSS) idempotently; yesterday closes with payouts', async () => {
+    const s = await testApp({}, () => Date.parse('2026-11-24T10:00:00Z'));
+    try {
+      const db = s.app.hashfleet.db;
+      const first = await seedDemoStakes(db, Date.parse('2026-11-24T10:00:00Z'));
+      const second = await seedDemoStakes(db, Date.parse('2026-11-24T10:00:00Z'));
+      expect(first).toMatchObject({ stakers: 20, nodes: 8 });
+      expect(second.entries).toBe(0);
+      const nodes = await s.app.inject({ method: 'GET', url: '/api/v1/nodes', headers: s.auth('operator') });
+      const byId = Object.fromEntries(nodes.json().map((n: { id: string; eligible: boolean; kind: string }) => [n.id, n]));
+      expect(byId['node-07'].eligible).toBe(false);
+      expect(byId['node-08']).toMatchObject({ kind: 'shared', eligible: true });
+      const close = await s.app.inject({ method: 'POST', url: '/api/v1/periods/2026-11-23/close', headers: s.auth('operator') });
+      expect(close.statusCode, close.body).toBe(201);
+      const paid = await db.all<{ staker_id: string }>("SELECT staker_id FROM acct_payouts WHERE period_id = '2026-11-23'");
+      expect(paid.map((p) => p.staker_id)).not.toContain('staker-07');
+      expect(paid.length).toBe(19);
+    } finally {
+      await s.close();
+    }
+  });
+});

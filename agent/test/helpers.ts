@@ -221,3 +221,48 @@ export function memoryLogger(): { logger: pino.Logger; lines: string[] } {
   const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
   return { logger, lines };
 }
+
+/**
+ * A miner's SSH daemon for tests (ssh2's server): password login, and each exec'd command line is
+ * handed to `run`, whose answer is the exit status, or `drop` to close without one (as `reboot`
+ * does). Returns the OpenSSH public key line for known_hosts.
+ */
+export async function startMinerSsh(
+  host: string,
+  port: number,
+  password: string,
+  run: (command: string) => Promise<number | 'drop'>,
+): Promise<{ knownHostsLine: string; close: () => Promise<void>; commands: string[] }> {
+  const { Server, utils } = await import('ssh2');
+  const keys = utils.generateKeyPairSync('ed25519');
+  const commands: string[] = [];
+  const server = new Server({ hostKeys: [keys.private] }, (client) => {
+    client.on('error', () => {});
+    client.on('authentication', (ctx) => {
+      if (ctx.method === 'password' && ctx.password === password) ctx.accept();
+      else ctx.reject(['password']);
+    });
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        const session = accept();
+        session.on('exec', (acceptExec, _reject, info) => {
+          const stream = acceptExec();
+          commands.push(info.command);
+          run(info.command).then((status) => {
+            if (status === 'drop') client.end();
+            else {
+              stream.exit(status);
+              stream.end();
+            }
+          });
+        });
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, () => resolve()));
+  return {
+    knownHostsLine: `${host} ${keys.public.split(' ').slice(0, 2).join(' ')}`,
+    close: () => new Promise((r) => server.close(() => r())),
+    commands,
+  };
+}

@@ -68,7 +68,7 @@ export function finishReading(
   repairs: string[],
   ctx: ParseContext,
 ): MinerReading {
-  const boards = (draft.boards ?? []).slice(0, MAX_BOARDS).map(cleanBoard);
+  const boards = (draft.boards ?? []).slice(0, MAX_BOARDS).map((b, i) => cleanBoard(b, i));
   const fansRpm = (draft.fansRpm ?? []).filter((f) => Number.isFinite(f) && f >= 0).slice(0, MAX_FANS);
   const powerW = finite(draft.powerW);
   const reading: MinerReading = {
@@ -106,9 +106,10 @@ export function finishReading(
   return reading;
 }
 
-function cleanBoard(b: BoardReading): BoardReading {
+function cleanBoard(b: BoardReading, position: number): BoardReading {
+  const index = Math.trunc(b.index);
   return {
-    index: Math.trunc(b.index),
+    index: Number.isSafeInteger(index) ? index : position,
     hashrateThs: nonNegative(b.hashrateThs),
     expectedHashrateThs: positive(b.expectedHashrateThs),
     chips: int(b.chips),
@@ -127,9 +128,10 @@ const positive = (v: number | null | undefined): number | null => {
   const n = finite(v);
   return n !== null && n > 0 ? n : null;
 };
+/** A count; beyond 2^53 it is garbage, not a count (contract integers are safe integers). */
 const int = (v: number | null | undefined): number | null => {
   const n = nonNegative(v);
-  return n === null ? null : Math.round(n);
+  return n === null || n > Number.MAX_SAFE_INTEGER ? null : Math.round(n);
 };
 const clip = (s: string): string => (s.length > MAX_STRING ? s.slice(0, MAX_STRING) : s);
 const text = (s: string | null | undefined): string | null => (s ? clip(s) : null);

@@ -57,7 +57,7 @@ describe('alerts derived from the miner list', () => {
         state: 'hashing',
         chipTempMaxC: 70,
         hashrateThs: 100,
-        expectedHashrateThs: 100,
+        expectedThs: 100,
       },
       {
         id: 'hot',
@@ -65,7 +65,7 @@ describe('alerts derived from the miner list', () => {
         state: 'hashing',
         chipTempMaxC: 91,
         hashrateThs: 100,
-        expectedHashrateThs: 100,
+        expectedThs: 100,
       },
       {
         id: 'slow',
@@ -73,9 +73,9 @@ describe('alerts derived from the miner list', () => {
         state: 'hashing',
         chipTempMaxC: 70,
         hashrateThs: 50,
-        expectedHashrateThs: 100,
+        expectedThs: 100,
       },
-      { id: 'dead', online: false, error: 'summary: timeout', hashrateThs: 0, expectedHashrateThs: 100 },
+      { id: 'dead', online: false, error: 'summary: timeout', hashrateThs: 0, expectedThs: 100 },
       { id: 'err', online: true, state: 'error', error: 'fan failure' },
     ]);
     expect(problems.map((p) => `${p.minerId}:${p.rule}`)).toEqual([

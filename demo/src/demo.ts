@@ -20,7 +20,7 @@ import type { BannerInput } from './banner.js';
 import type { DemoOptions } from './flags.js';
 import { ensurePortFree } from './ports.js';
 import { seedInventory } from './seed.js';
-import { seedStakes } from './stakes.js';
+import { closeYesterday, seedStakes } from './stakes.js';
 
 export type Agent = Awaited<ReturnType<typeof startAgent>>;
 
@@ -98,6 +98,8 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
         token: await createToken(db, { role: 'staker', name: stakerId, stakerId }),
       });
     }
+
+    await closeYesterday(controller.url, tokens.operator);
 
     const simulation = await startSimulation(scenario, { clock: 'real', pdus: hooks.pdus !== 'off' });
     undo.push(() => simulation.stop());

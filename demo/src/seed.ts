@@ -1,14 +1,5 @@
 import type { Db } from '@hashfleet/controller';
-import {
-  createMiner,
-  ensureSlots,
-  getMiner,
-  moveMiner,
-  slotGrid,
-  slotId,
-  upsertContainer,
-  upsertSite,
-} from '@hashfleet/controller/inventory/index';
+import { ensureSlots, slotGrid, upsertContainer, upsertSite } from '@hashfleet/controller/inventory/index';
 import type { Container, Scenario, Site } from '@hashfleet/simulator/scenario/schema';
 import { agentIdOf } from './agents.js';
 
@@ -33,9 +24,10 @@ export function slotsOf(container: Container, scenario: Scenario): { rack: strin
 }
 
 /**
- * The inventory an operator would have entered before the agents first report: sites with
- * tariffs, containers with their agent, the rack/slot grid, and each miner asset (by serial) in
- * its slot. Ingest then recognises each miner by its serial. Idempotent: a restart re-seeds nothing.
+ * The inventory an operator enters before the agents first report: sites with tariffs, containers
+ * with their agent, the rack/slot grid. Miners are not pre-registered: the agents discover them
+ * and the controller reconciles each to an asset (several firmwares report no serial or MAC over
+ * their RPC, so pre-registered assets would not be recognised). Idempotent.
  */
 export async function seedInventory(db: Db, scenario: Scenario, now = Date.now()): Promise<void> {
   for (const site of scenario.sites) {
@@ -57,26 +49,5 @@ export async function seedInventory(db: Db, scenario: Scenario, now = Date.now()
   for (const c of scenario.containers) {
     await upsertContainer(db, { id: c.id, siteId: c.siteId, name: c.name, agentId: agentIdOf(c.id) }, now);
     await ensureSlots(db, c.id, slotsOf(c, scenario));
-  }
-  for (const m of scenario.miners) {
-    if (await getMiner(db, m.id)) continue;
-    const container = scenario.containers.find((c) => c.id === m.containerId)!;
-    await createMiner(
-      db,
-      { id: m.id, serial: m.serial, model: m.model, profile: m.profile, firmwareVersion: m.firmwareVersion },
-      now,
-    );
-    await moveMiner(
-      db,
-      m.id,
-      {
-        siteId: container.siteId,
-        containerId: container.id,
-        slotId: slotId(container.id, m.rack, m.slot),
-        status: 'in_service',
-        reason: 'demo inventory',
-      },
-      { now },
-    );
   }
 }

@@ -1,5 +1,6 @@
 import type { Db } from '@hashfleet/controller';
 import { seedDemoStakes } from '@hashfleet/controller/accounting/index';
+import { periodContaining } from '@hashfleet/controller/accounting/period';
 
 /**
  * The accounting engineer's demo register (20 stakers, solo and shared nodes, yesterday's pool
@@ -11,4 +12,24 @@ export const DEMO_STAKERS = ['staker-01', 'staker-10'];
 export async function seedStakes(db: Db, now = Date.now()): Promise<string[]> {
   await seedDemoStakes(db, now);
   return DEMO_STAKERS;
+}
+
+/**
+ * Closes yesterday's period through the public API as the operator would, so the staker portal
+ * has a statement, a payout and an inputs hash to verify from the first minute. Closing twice
+ * returns the same summary, so a restart is harmless.
+ */
+export async function closeYesterday(
+  controllerUrl: string,
+  operatorToken: string,
+  now = Date.now(),
+): Promise<string> {
+  const periodId = periodContaining(now - 86_400_000).id;
+  const res = await fetch(`${controllerUrl}/api/v1/periods/${periodId}/close`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (!res.ok) throw new Error(`close period ${periodId}: ${res.status} ${await res.text()}`);
+  return periodId;
 }

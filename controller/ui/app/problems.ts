@@ -14,7 +14,7 @@ export interface MinerRow {
   online?: boolean | null;
   chipTempMaxC?: number | null;
   hashrateThs?: number | null;
-  expectedHashrateThs?: number | null;
+  expectedThs?: number | null;
   lastSeenAt?: number | null;
   error?: string | null;
 }
@@ -63,7 +63,7 @@ export const RULES: Rule[] = [
     severity: 'warning',
     test: (m) => {
       const h = m.hashrateThs;
-      const e = m.expectedHashrateThs;
+      const e = m.expectedThs;
       if (m.online === false || h === null || h === undefined || !e) return null;
       return h / e < SLOW_RATIO ? `${((h / e) * 100).toFixed(0)} % of expected hashrate` : null;
     },

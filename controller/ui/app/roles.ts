@@ -26,14 +26,37 @@ export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
   agent: [],
 };
 
-/** Miner actions a role may request from the UI (the API decides; this hides buttons it would refuse). */
-export const ACTIONS_BY_ROLE: Record<Role, string[]> = {
-  admin: ['restart', 'reboot', 'sleep', 'wake', 'blink'],
-  operator: ['restart', 'reboot', 'sleep', 'wake', 'blink'],
-  technician: ['restart', 'reboot', 'blink'],
+/** A miner command as the UI offers it: the button, the body of `POST /miners/:id/commands`. */
+export interface MinerAction {
+  label: string;
+  body: { op: string; on?: boolean };
+}
+
+const TECHNICIAN_ACTIONS: MinerAction[] = [
+  { label: 'restart', body: { op: 'restart' } },
+  { label: 'reboot', body: { op: 'reboot' } },
+  { label: 'blink LED', body: { op: 'led', on: true } },
+];
+const OPERATOR_ACTIONS: MinerAction[] = [
+  ...TECHNICIAN_ACTIONS,
+  { label: 'sleep', body: { op: 'sleep' } },
+  { label: 'wake', body: { op: 'wake' } },
+];
+
+/**
+ * Miner actions a role may request (mirrors the controller's command policy, which decides; this
+ * only hides buttons it would refuse). Pool changes need a second approver and are not offered here.
+ */
+export const ACTIONS_BY_ROLE: Record<Role, MinerAction[]> = {
+  admin: OPERATOR_ACTIONS,
+  operator: OPERATOR_ACTIONS,
+  technician: TECHNICIAN_ACTIONS,
   staker: [],
   agent: [],
 };
+
+/** Roles that may power-cycle a slot's PDU outlet. */
+export const OUTLET_CYCLE_ROLES: Role[] = ['admin', 'operator', 'technician'];
 
 export function homeHash(role: Role): string {
   const first = VIEWS_BY_ROLE[role][0];

@@ -6,26 +6,37 @@ import type { GridRack } from './components/grid.js';
 
 export interface ContainerSummary {
   id: string;
-  name?: string;
+  name: string;
   siteId: string;
+  hashrateThs: number;
+  expectedThs: number;
+  powerW: number;
+  efficiencyJPerTh: number | null;
+  online: number;
+  hashing: number;
+  total: number;
 }
 
+/** One slot of `GET /containers/:id` (controller/src/routes/containers.ts). */
 export interface SlotReply {
+  slotId: string;
   slot: string;
   minerId: string | null;
-  state?: string | null;
-  status?: string | null;
-  online?: boolean | null;
-  hashrateThs?: number | null;
-  expectedHashrateThs?: number | null;
-  expectedThs?: number | null;
-  powerW?: number | null;
-  chipTempMaxC?: number | null;
+  model: string | null;
+  /** Miner state from its last sample, `offline` when it has none recent. */
+  state: string | null;
+  online: boolean;
+  hashrateThs: number | null;
+  expectedThs: number | null;
+  powerW: number | null;
+  chipTempMaxC: number | null;
+  lastSeenAt: number | null;
+  outlet: { pduId: string; outlet: number } | null;
 }
 
 export interface ContainerDetail {
   id: string;
-  name?: string;
+  name: string;
   siteId: string;
   racks: { rack: string; slots: SlotReply[] }[];
 }
@@ -36,7 +47,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 function statusOf(s: SlotReply): string | null {
   if (s.minerId === null) return null;
   if (s.online === false) return 'offline';
-  return s.status ?? s.state ?? null;
+  return s.state ?? null;
 }
 
 export function gridOf(c: ContainerDetail): GridRack[] {
@@ -48,7 +59,7 @@ export function gridOf(c: ContainerDetail): GridRack[] {
       status: statusOf(s),
       chipTempMaxC: num(s.chipTempMaxC),
       hashrateThs: num(s.hashrateThs),
-      expectedHashrateThs: num(s.expectedHashrateThs ?? s.expectedThs),
+      expectedHashrateThs: num(s.expectedThs),
       powerW: num(s.powerW),
     })),
   }));
@@ -63,10 +74,11 @@ export interface BoardReply {
   boardTempC: number | null;
 }
 
+/** The miner's last sample as the agent published it (contracts MinerSample). */
 export interface SampleReply {
   ip?: string;
   at?: number;
-  state?: string;
+  state: string;
   hashrate5sThs: number | null;
   hashrateAvgThs: number | null;
   expectedHashrateThs: number | null;
@@ -78,18 +90,29 @@ export interface SampleReply {
   fansRpm: number[];
   boards: BoardReply[];
   pool: { url: string; user: string } | null;
+  uptimeS: number | null;
 }
 
 export interface MinerDetail {
   id: string;
-  serial?: string | null;
-  model?: string | null;
-  profile?: string | null;
-  firmwareVersion?: string | null;
-  status?: string | null;
-  ip?: string | null;
-  at?: number | null;
-  latest: SampleReply | null;
+  serial: string | null;
+  model: string | null;
+  profile: string | null;
+  firmwareVersion: string | null;
+  status: string;
+  siteId: string | null;
+  containerId: string | null;
+  rack: string | null;
+  slot: string | null;
+  state: string | null;
+  online: boolean;
+  lastSeenAt: number | null;
+  hashrateThs: number | null;
+  expectedThs: number | null;
+  chipTempMaxC: number | null;
+  powerW: number | null;
+  powerProvenance: string | null;
+  sample: SampleReply | null;
 }
 
 export interface HistoryPoint {
@@ -98,52 +121,41 @@ export interface HistoryPoint {
 }
 
 export interface MinerEvent {
-  id?: string;
+  id: string;
   at: number;
   kind: string;
   minerId?: string | null;
+  agentId?: string | null;
   details?: unknown;
 }
 
-/** Lists come either bare or wrapped (`{ items: [...] }`); the UI accepts both. */
-export function listOf<T>(reply: unknown): T[] {
-  if (Array.isArray(reply)) return reply as T[];
-  if (reply && typeof reply === 'object') {
-    for (const key of ['items', 'points', 'events', 'data']) {
-      const v = (reply as Record<string, unknown>)[key];
-      if (Array.isArray(v)) return v as T[];
-    }
-  }
-  return [];
+/** `GET /miners` pages its list. */
+export interface MinerPage<T> {
+  total: number;
+  limit: number;
+  offset: number;
+  miners: T[];
 }
 
-export function historyOf(reply: unknown): HistoryPoint[] {
-  return listOf<Record<string, unknown>>(reply).map((p) => ({
-    at: num(p['at']) ?? num(p['t']) ?? 0,
-    hashrateThs: num(p['hashrateThs']),
-  }));
-}
-
-export interface ContainerRollup {
-  id: string;
-  name?: string;
-  hashrateThs: number | null;
-  powerW: number | null;
-  minersOnline: number | null;
-  minersTotal: number | null;
+export function historyOf(reply: { points: { at: number; hashrateThs: number | null }[] }): HistoryPoint[] {
+  return reply.points.map((p) => ({ at: p.at, hashrateThs: num(p.hashrateThs) }));
 }
 
 export interface SiteRollup {
   id: string;
-  name?: string;
-  hashrateThs: number | null;
-  powerW: number | null;
-  minersTotal: number | null;
-  minersOnline: number | null;
-  minersHashing: number | null;
+  name: string;
+  timezone: string;
+  capacityMw: number | null;
   tariffNowUsdPerKwh: number | null;
-  alerts?: number | null;
-  containers?: ContainerRollup[];
+  hashrateThs: number;
+  expectedThs: number;
+  powerW: number;
+  powerProvenance: Record<string, number>;
+  efficiencyJPerTh: number | null;
+  online: number;
+  hashing: number;
+  total: number;
+  hottest: { minerId: string; rack: string | null; slot: string | null; chipTempMaxC: number }[];
 }
 
 /** Accounting replies (controller/src/accounting/routes.ts). Satoshis are decimal strings. */

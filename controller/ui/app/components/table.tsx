@@ -19,7 +19,12 @@ export function Table<T>({
   testid?: string;
   empty: string;
 }) {
-  if (rows.length === 0) return <p class="muted empty">{empty}</p>;
+  if (rows.length === 0)
+    return (
+      <p class="muted empty" data-testid={testid}>
+        {empty}
+      </p>
+    );
   return (
     <table data-testid={testid}>
       <thead>

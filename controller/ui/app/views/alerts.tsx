@@ -3,14 +3,15 @@ import { Table } from '../components/table.js';
 import { when } from '../format.js';
 import { type MinerRow, problemsOf } from '../problems.js';
 import { href } from '../router.js';
-import { listOf, type MinerEvent } from '../shapes.js';
+import type { MinerEvent, MinerPage } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
 /** What needs a human: miners the API shows as offline, erroring, hot or slow; then recent events. */
 export function AlertsView() {
-  const miners = usePoll<unknown>('/miners', 15_000);
-  const events = usePoll<unknown>('/events?limit=100', 15_000);
-  const problems = miners.data ? problemsOf(listOf<MinerRow>(miners.data)) : null;
+  const miners = usePoll<MinerPage<MinerRow>>('/miners?limit=1000', 15_000);
+  const events = usePoll<MinerEvent[]>('/events?limit=100', 15_000);
+  const problems = miners.data ? problemsOf(miners.data.miners) : null;
+  const truncated = miners.data && miners.data.total > miners.data.miners.length;
   return (
     <div class="page">
       <h1>Alerts</h1>
@@ -21,6 +22,11 @@ export function AlertsView() {
       <Section title={`Hot or dead miners${problems ? ` (${problems.length})` : ''}`}>
         <ErrorLine error={miners.error} />
         {!problems && !miners.error && <Loading what="miners" />}
+        {truncated && (
+          <p class="muted">
+            Checked the first {miners.data!.miners.length} of {miners.data!.total} miners.
+          </p>
+        )}
         {problems && (
           <Table
             rows={problems}
@@ -56,7 +62,7 @@ export function AlertsView() {
         <ErrorLine error={events.error} />
         {events.data && (
           <Table
-            rows={listOf<MinerEvent>(events.data)}
+            rows={events.data}
             empty="No events."
             columns={[
               { label: 'When', cell: (e) => when(e.at) },

@@ -68,6 +68,9 @@ function ContainerPanel({
     setMetricId(id);
   };
   const racks = detail.data ? gridOf(detail.data) : [];
+  const outlet =
+    detail.data?.racks.flatMap((r) => r.slots).find((s) => minerId !== null && s.minerId === minerId)
+      ?.outlet ?? null;
   const slots = racks.flatMap((r) => r.slots);
   const occupied = slots.filter((s) => s.minerId !== null);
   return (
@@ -111,6 +114,7 @@ function ContainerPanel({
           <MinerPanel
             me={me}
             minerId={minerId}
+            outlet={outlet}
             onClose={() => (location.hash = href('containers', containerId))}
           />
         )}

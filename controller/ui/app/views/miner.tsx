@@ -2,22 +2,34 @@ import { useMemo, useState } from 'preact/hooks';
 import { Loading, Problem, Section, Tile } from '../components/bits.js';
 import { TimeChart } from '../components/chart.js';
 import { ago, hashrate, power, rpm, temp, when } from '../format.js';
-import { ACTIONS_BY_ROLE, type Me } from '../roles.js';
-import { post } from '../session.js';
-import { type HistoryPoint, historyOf, listOf, type MinerDetail, type MinerEvent } from '../shapes.js';
+import { ACTIONS_BY_ROLE, type Me, OUTLET_CYCLE_ROLES } from '../roles.js';
+import { get, post } from '../session.js';
+import { type HistoryPoint, historyOf, type MinerDetail, type MinerEvent } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
 const HISTORY_H = 6;
 
 /** One miner: figures, boards, fans, hashrate history, recent events and actions, action buttons. */
-export function MinerPanel({ me, minerId, onClose }: { me: Me; minerId: string; onClose?: () => void }) {
+export type Outlet = { pduId: string; outlet: number };
+
+export function MinerPanel({
+  me,
+  minerId,
+  outlet = null,
+  onClose,
+}: {
+  me: Me;
+  minerId: string;
+  outlet?: Outlet | null;
+  onClose?: () => void;
+}) {
   const id = encodeURIComponent(minerId);
   const miner = usePoll<MinerDetail>(`/miners/${id}`, 10_000);
   const from = useMemo(() => Date.now() - HISTORY_H * 3600_000, [minerId]);
-  const history = usePoll<unknown>(`/miners/${id}/history?from=${from}&stepS=60`, 60_000);
-  const events = usePoll<unknown>(`/miners/${id}/events?limit=20`, 15_000);
+  const history = usePoll<{ points: HistoryPoint[] }>(`/miners/${id}/history?from=${from}&stepS=60`, 60_000);
+  const events = usePoll<MinerEvent[]>(`/miners/${id}/events`, 15_000);
   const m = miner.data;
-  const s = m?.latest ?? null;
+  const s = m?.sample ?? null;
   return (
     <div class="miner-panel" data-testid="miner-panel" data-miner={minerId}>
       <div class="section-head">
@@ -35,18 +47,23 @@ export function MinerPanel({ me, minerId, onClose }: { me: Me; minerId: string; 
       {m && (
         <>
           <p class="muted">
-            {m.serial ?? 'no serial'} · {s?.ip ?? m.ip ?? '–'} · {m.profile ?? '–'} {m.firmwareVersion ?? ''}{' '}
-            · sample {ago(m.at ?? s?.at ?? null)}
+            {[m.containerId, m.rack, m.slot].filter(Boolean).join(' / ')} · {m.serial ?? 'no serial'} ·{' '}
+            {s?.ip ?? '–'} · {m.profile ?? '–'} {m.firmwareVersion ?? ''} · last sample {ago(m.lastSeenAt)}
           </p>
           <div class="tiles">
-            <Tile label="State" value={m.status ?? s?.state ?? '–'} testid="miner-state" />
+            <Tile
+              label="State"
+              value={m.online ? (m.state ?? '–') : 'offline'}
+              hint={m.status}
+              testid="miner-state"
+            />
             <Tile
               label="Hashrate"
               value={hashrate(s?.hashrateAvgThs ?? s?.hashrate5sThs)}
               hint={`expected ${hashrate(s?.expectedHashrateThs)}`}
             />
-            <Tile label="Chip max" value={temp(s?.chipTempMaxC)} testid="miner-chip-temp" />
-            <Tile label="Power" value={power(s?.powerW)} hint={s?.powerProvenance ?? undefined} />
+            <Tile label="Chip max" value={temp(m.chipTempMaxC)} testid="miner-chip-temp" />
+            <Tile label="Power" value={power(m.powerW)} hint={m.powerProvenance ?? undefined} />
           </div>
           {s && (
             <>
@@ -81,7 +98,7 @@ export function MinerPanel({ me, minerId, onClose }: { me: Me; minerId: string; 
               </p>
             </>
           )}
-          <Actions me={me} minerId={minerId} />
+          <Actions me={me} minerId={minerId} outlet={outlet} />
         </>
       )}
       <Section title={`Hashrate, last ${HISTORY_H} h`}>
@@ -90,7 +107,7 @@ export function MinerPanel({ me, minerId, onClose }: { me: Me; minerId: string; 
       </Section>
       <Section title="Recent events and actions">
         <Problem error={events.error} />
-        <EventList events={events.data ? listOf<MinerEvent>(events.data) : null} />
+        <EventList events={events.data ? events.data.slice(0, 30) : null} />
       </Section>
     </div>
   );
@@ -131,31 +148,71 @@ function describe(details: unknown): string {
     .join(' ');
 }
 
-function Actions({ me, minerId }: { me: Me; minerId: string }) {
+interface Sent {
+  label: string;
+  id: string | null;
+  state: string;
+}
+
+/** Buttons for the role's actions; what was sent from here is listed with the state the API reports. */
+function Actions({ me, minerId, outlet }: { me: Me; minerId: string; outlet: Outlet | null }) {
   const actions = ACTIONS_BY_ROLE[me.role];
-  const [status, setStatus] = useState<string | null>(null);
+  const [sent, setSent] = useState<Sent[]>([]);
   if (actions.length === 0) return null;
-  const run = async (action: string) => {
-    if (!confirm(`${action} miner ${minerId}?`)) return;
-    setStatus(`${action}: sending…`);
+  const send = async (label: string, path: string, body: unknown) => {
+    if (!confirm(`${label}: miner ${minerId}?`)) return;
     try {
-      const cmd = await post<{ id?: string; state?: string }>(
-        `/miners/${encodeURIComponent(minerId)}/commands`,
-        { action },
-      );
-      setStatus(`${action}: ${cmd.state ?? 'accepted'}${cmd.id ? ` (command ${cmd.id})` : ''}`);
+      const cmd = await post<{ id: string; state: string }>(path, body);
+      setSent((l) => [{ label, id: cmd.id, state: cmd.state }, ...l]);
+      // Follow the command until the agent reports its result.
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 1500));
+        const c = await get<{ state: string; result: { status?: string } | null }>(`/commands/${cmd.id}`);
+        const state = c.result?.status ? `${c.state}: ${c.result.status}` : c.state;
+        setSent((l) => l.map((x) => (x.id === cmd.id ? { ...x, state } : x)));
+        if (c.result) break;
+      }
     } catch (err) {
-      setStatus(`${action}: ${err instanceof Error ? err.message : String(err)}`);
+      setSent((l) => [{ label, id: null, state: err instanceof Error ? err.message : String(err) }, ...l]);
     }
   };
+  const mid = encodeURIComponent(minerId);
   return (
-    <div class="actions">
-      {actions.map((a) => (
-        <button type="button" key={a} onClick={() => run(a)}>
-          {a}
-        </button>
-      ))}
-      {status && <span class="muted">{status}</span>}
+    <div class="actions-box">
+      <div class="actions">
+        {actions.map((a) => (
+          <button
+            type="button"
+            key={a.label}
+            onClick={() => send(a.label, `/miners/${mid}/commands`, a.body)}
+          >
+            {a.label}
+          </button>
+        ))}
+        {outlet && OUTLET_CYCLE_ROLES.includes(me.role) && (
+          <button
+            type="button"
+            onClick={() =>
+              send(
+                `power-cycle outlet ${outlet.outlet}`,
+                `/pdus/${encodeURIComponent(outlet.pduId)}/outlets/${outlet.outlet}/commands`,
+                { op: 'outlet.cycle' },
+              )
+            }
+          >
+            power-cycle outlet {outlet.pduId}/{outlet.outlet}
+          </button>
+        )}
+      </div>
+      {sent.length > 0 && (
+        <ul class="events" data-testid="sent-commands">
+          {sent.map((c, i) => (
+            <li key={c.id ?? i}>
+              <strong>{c.label}</strong> {c.id && <code>{c.id.slice(0, 8)}</code>} {c.state}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

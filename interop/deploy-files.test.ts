@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_TOPIC_KINDS, TOPIC_ROOT } from '@hashfleet/contracts';
@@ -199,11 +200,20 @@ describe('deploy/hashfleet-controller.service', () => {
     expect(compose.services['controller-1']!.volumes).toContain(
       './controller.example.yaml:/etc/hashfleet/controller.yaml:ro',
     );
-    // Where systemd is installed, let it check the unit too (syntax, directives, executable).
+    // Where systemd is installed, let it check the unit too (syntax, directives, executable), with
+    // node at this machine's path: /usr/bin/node is Debian's, CI images may have it elsewhere.
     if (existsSync('/usr/bin/systemd-analyze')) {
-      execFileSync('/usr/bin/systemd-analyze', ['verify', join(deploy, 'hashfleet-controller.service')], {
-        stdio: 'pipe',
-      });
+      const dir = mkdtempSync(join(tmpdir(), 'hashfleet-unit-'));
+      try {
+        const copy = join(dir, 'hashfleet-controller.service');
+        writeFileSync(
+          copy,
+          read('hashfleet-controller.service').replace('/usr/bin/node ', `${process.execPath} `),
+        );
+        execFileSync('/usr/bin/systemd-analyze', ['verify', copy], { stdio: 'pipe' });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 });

@@ -1,4 +1,5 @@
-import { type Dashboard, DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { hashfleetDashboard } from './base.js';
 import { numberPanels, series, table, units } from './panels.js';
 import { tagFilter, variable } from './variables.js';
 
@@ -19,12 +20,7 @@ const agentsNow =
   `FROM "agent" WHERE ${where} GROUP BY "site", "container", "agent"`;
 
 export function agents(): Dashboard {
-  const builder = new DashboardBuilder('hashfleet / Agents health')
-    .uid('hashfleet-agents')
-    .tags(['hashfleet'])
-    .refresh('1m')
-    .time({ from: 'now-6h', to: 'now' })
-    .timezone('utc')
+  const builder = hashfleetDashboard('Agents health', 'hashfleet-agents', 'now-6h')
     .withVariable(variable('site'))
     .withVariable(variable('container'))
     .withRow(new RowBuilder('Polling'))

@@ -1,5 +1,5 @@
 import { TableSortByFieldStateBuilder } from '@grafana/grafana-foundation-sdk/common';
-import { type Dashboard, DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   HeatmapColorMode,
   HeatmapColorOptionsBuilder,
@@ -7,6 +7,7 @@ import {
   PanelBuilder as HeatmapPanel,
   YAxisConfigBuilder,
 } from '@grafana/grafana-foundation-sdk/heatmap';
+import { hashfleetDashboard } from './base.js';
 import { influxDatasource } from './datasource.js';
 import { influx } from './influx-query.js';
 import { linkTo, numberPanels, series, stat, table, units } from './panels.js';
@@ -34,12 +35,7 @@ const outletsNow =
   `FROM "outlet" WHERE ${where} GROUP BY "pdu", "outlet"`;
 
 export function container(): Dashboard {
-  const builder = new DashboardBuilder('hashfleet / Container')
-    .uid('hashfleet-container')
-    .tags(['hashfleet'])
-    .refresh('1m')
-    .time({ from: 'now-6h', to: 'now' })
-    .timezone('utc')
+  const builder = hashfleetDashboard('Container', 'hashfleet-container', 'now-6h')
     .withVariable(variable('site'))
     .withVariable(variable('containerOne'))
     .withRow(new RowBuilder('Now'))

@@ -1,5 +1,6 @@
-import { type Dashboard, DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TextPanel } from '@grafana/grafana-foundation-sdk/text';
+import { hashfleetDashboard } from './base.js';
 import { linkTo, numberPanels, series, stat, table, units } from './panels.js';
 import { tagFilter, variable } from './variables.js';
 
@@ -37,12 +38,7 @@ approval flow. Grafana would need the JSON API datasource plugin and a token to 
 one source of truth instead of a second view that could drift.`;
 
 export function fleetOverview(): Dashboard {
-  const builder = new DashboardBuilder('hashfleet / Fleet overview')
-    .uid('hashfleet-fleet')
-    .tags(['hashfleet'])
-    .refresh('1m')
-    .time({ from: 'now-24h', to: 'now' })
-    .timezone('utc')
+  const builder = hashfleetDashboard('Fleet overview', 'hashfleet-fleet', 'now-24h')
     .withVariable(variable('site'))
     .withRow(new RowBuilder('Now'))
     .withPanel(stat('Hashrate', fleetNow('hashrate_ths'), units.hashrate))

@@ -1,4 +1,5 @@
-import { type Dashboard, DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { hashfleetDashboard } from './base.js';
 import { numberPanels, series, stat, units } from './panels.js';
 import { tagFilter, variable } from './variables.js';
 
@@ -17,12 +18,7 @@ const boardSeries = (field: string) =>
 const minerNow = (field: string) => `SELECT last("${field}") FROM "miner" WHERE ${where}`;
 
 export function miner(): Dashboard {
-  const builder = new DashboardBuilder('hashfleet / Miner')
-    .uid('hashfleet-miner')
-    .tags(['hashfleet'])
-    .refresh('1m')
-    .time({ from: 'now-24h', to: 'now' })
-    .timezone('utc')
+  const builder = hashfleetDashboard('Miner', 'hashfleet-miner', 'now-24h')
     .withVariable(variable('site'))
     .withVariable(variable('container'))
     .withVariable(variable('miner'))

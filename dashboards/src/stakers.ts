@@ -1,4 +1,5 @@
-import { type Dashboard, DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { hashfleetDashboard } from './base.js';
 import { numberPanels, series, table, units } from './panels.js';
 import { tagFilter, variable } from './variables.js';
 
@@ -14,12 +15,7 @@ const stakersNow =
   `FROM "staker_hashrate" WHERE ${where} GROUP BY "staker", "node"`;
 
 export function stakers(): Dashboard {
-  const builder = new DashboardBuilder('hashfleet / Stakers')
-    .uid('hashfleet-stakers')
-    .tags(['hashfleet'])
-    .refresh('5m')
-    .time({ from: 'now-7d', to: 'now' })
-    .timezone('utc')
+  const builder = hashfleetDashboard('Stakers', 'hashfleet-stakers', 'now-7d', '5m')
     .withVariable(variable('staker'))
     .withVariable(variable('node'))
     .withRow(new RowBuilder('Attributed hashrate'))

@@ -86,9 +86,17 @@ const VALID_ESCAPE = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't', 'u']);
 const NON_FINITE = /^(-?(nan|inf|infinity))$/i;
 const QUOTED_NON_FINITE = /"-?(nan|inf|infinity)"/i;
 
+/** Inside a string only quotes, backslashes and control characters need a look. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: raw control characters are what JSON forbids in strings; finding them is the point
+const STRING_SPECIAL = /["\\\x00-\x1f]/g;
+/** Outside strings only structure, string starts and bare words (true/false/null/nan/inf) do. */
+const STRUCTURAL = /[{}[\],"A-Za-z]/g;
+const WORD = /[A-Za-z]+/y;
+
 /**
  * One pass over the body that tracks strings and nesting and rewrites only what strict JSON
- * rejects. Stops at the end of the first complete top-level value.
+ * rejects. Stops at the end of the first complete top-level value. Ordinary runs of characters
+ * are copied as slices, so a repair costs a few times a JSON.parse, not a character loop.
  */
 function scan(input: string): { text: string; repairs: string[] } {
   const fired = new Set<string>();
@@ -99,44 +107,59 @@ function scan(input: string): { text: string; repairs: string[] } {
   let lastSignificant = '';
   let done = false;
 
+  const copyTo = (end: number) => {
+    if (end <= i) return;
+    const chunk = input.slice(i, end);
+    out.push(chunk);
+    const t = chunk.trimEnd();
+    if (!inString && t !== '') lastSignificant = t[t.length - 1]!;
+    i = end;
+  };
+
   while (i < input.length) {
-    const c = input[i]!;
     if (inString) {
-      if (c === '\\') {
+      STRING_SPECIAL.lastIndex = i;
+      const m = STRING_SPECIAL.exec(input);
+      if (!m) {
+        copyTo(input.length);
+        break;
+      }
+      copyTo(m.index);
+      const c = m[0];
+      if (c === '"') {
+        out.push(c);
+        inString = false;
+        lastSignificant = '"';
+        i += 1;
+      } else if (c === '\\') {
         const next = input[i + 1];
         if (next !== undefined && VALID_ESCAPE.has(next)) {
           out.push(c, next);
           i += 2;
-          continue;
+        } else {
+          fired.add('invalid-escape');
+          i += 1;
         }
-        fired.add('invalid-escape');
-        i += 1;
-        continue;
-      }
-      if (c === '"') {
-        inString = false;
-        out.push(c);
-        lastSignificant = '"';
-        i += 1;
-        continue;
-      }
-      if (c < ' ') {
+      } else {
         fired.add('control-char-in-string');
         out.push(`\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
         i += 1;
-        continue;
       }
-      out.push(c);
-      i += 1;
       continue;
     }
+    STRUCTURAL.lastIndex = i;
+    const m = STRUCTURAL.exec(input);
+    if (!m) {
+      copyTo(input.length);
+      break;
+    }
+    copyTo(m.index);
+    const c = m[0];
     if (c === '"') {
       inString = true;
       out.push(c);
       i += 1;
-      continue;
-    }
-    if (c === '{' || c === '[') {
+    } else if (c === '{' || c === '[') {
       if (lastSignificant === '}' || lastSignificant === ']') {
         fired.add('missing-comma-}{');
         out.push(',');
@@ -145,9 +168,7 @@ function scan(input: string): { text: string; repairs: string[] } {
       out.push(c);
       lastSignificant = c;
       i += 1;
-      continue;
-    }
-    if (c === '}' || c === ']') {
+    } else if (c === '}' || c === ']') {
       if (lastSignificant === ',') {
         fired.add('trailing-comma');
         dropLastComma(out);
@@ -160,32 +181,30 @@ function scan(input: string): { text: string; repairs: string[] } {
         done = true;
         break;
       }
-      continue;
-    }
-    if (c === ',') {
+    } else if (c === ',') {
       if (lastSignificant === '[' || lastSignificant === '{' || lastSignificant === ',') {
         fired.add('leading-comma');
-        i += 1;
-        continue;
+      } else {
+        out.push(c);
+        lastSignificant = c;
       }
-      out.push(c);
-      lastSignificant = c;
       i += 1;
-      continue;
-    }
-    if (/[A-Za-z+-]/.test(c)) {
-      const m = /^[-+]?[A-Za-z]+/.exec(input.slice(i, i + 12));
-      if (m && NON_FINITE.test(m[0].replace(/^\+/, ''))) {
+    } else {
+      WORD.lastIndex = i;
+      const word = WORD.exec(input)![0];
+      if (NON_FINITE.test(word)) {
         fired.add('bare-nan');
+        // `-inf`: the sign was already copied with the preceding run.
+        const last = out[out.length - 1];
+        if (last?.trimEnd().endsWith('-')) out[out.length - 1] = last.trimEnd().slice(0, -1);
         out.push('null');
         lastSignificant = 'l';
-        i += m[0].length;
-        continue;
+      } else {
+        out.push(word);
+        lastSignificant = word[word.length - 1]!;
       }
+      i += word.length;
     }
-    if (c > ' ') lastSignificant = c;
-    out.push(c);
-    i += 1;
   }
 
   if (done) {

@@ -4,7 +4,8 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { topics } from '@hashfleet/contracts';
+import { AGENT_TOPIC_KINDS, topics } from '@hashfleet/contracts';
+import { type BrokerUser, canPublish } from '@hashfleet/controller/broker/acl';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -270,5 +271,39 @@ runOrSkip('deploy/mosquitto: ACL model against a real Mosquitto', () => {
     await controller.publishAsync(topics.commands('ctr-a'), 'for-a', { qos: 1 });
     await boxA.next(topics.commands('ctr-a'));
     expect(boxA.received.map((m) => m.payload)).toEqual(['for-a']);
+  });
+  it("Mosquitto's ACL and the controller's embedded-broker ACL agree on who may publish where", async () => {
+    const matrix = ['ctr-a', 'ctr-b'].flatMap((agent) => [
+      ...[...AGENT_TOPIC_KINDS, 'commands', 'other'].map((kind) => `hashfleet/v1/agents/${agent}/${kind}`),
+      `hashfleet/v1/agents/${agent}/telemetry/extra`,
+    ]);
+    const observer = await connect('controller', users.controller);
+    const box = inbox(observer);
+    await observer.subscribeAsync('hashfleet/v1/agents/#', { qos: 1 });
+    const publishers: [keyof typeof users, BrokerUser, string][] = [
+      ['ctr-a', { kind: 'agent', agentId: 'ctr-a' }, topics.events('ctr-a')],
+      ['ctr-b', { kind: 'agent', agentId: 'ctr-b' }, topics.events('ctr-b')],
+      ['controller', { kind: 'controller' }, topics.commands('ctr-b')],
+    ];
+    const expected: string[] = [];
+    for (const [name, user, sentinelTopic] of publishers) {
+      const client = await connect(name, users[name]);
+      for (const topic of matrix) {
+        await client.publishAsync(topic, `${name} ${topic}`, { qos: 1 }).catch(() => undefined);
+        if (canPublish(user, topic)) expected.push(`${name} ${topic}`);
+      }
+      // Ordered delivery from one client: once its sentinel is in, all its allowed messages are.
+      await client.publishAsync(sentinelTopic, `${name} sentinel`, { qos: 1 });
+      await new Promise<void>((resolve) => {
+        const check = () =>
+          box.received.some((m) => m.payload === `${name} sentinel`) ? resolve() : setTimeout(check, 10);
+        check();
+      });
+    }
+    // Retained messages of earlier tests (ctr-b's last will) are not publishes of this one.
+    const delivered = box.received
+      .filter((m) => !m.retain && !m.payload.endsWith(' sentinel'))
+      .map((m) => m.payload);
+    expect(delivered.sort()).toEqual(expected.sort());
   });
 });

@@ -4,7 +4,8 @@
  * Baseline in the same process: summing 1,000,000 bigints. Prints times and peak RSS.
  */
 import { performance } from 'node:perf_hooks';
-import { closePeriod } from '../src/accounting/close.js';
+import { canonicalText, sha256Hex } from '../src/accounting/canonical.js';
+import { closePeriod, computeClose } from '../src/accounting/close.js';
 import { type CloseInputs, INPUTS_SCHEMA } from '../src/accounting/close-inputs.js';
 import { MIN_NODE_COLLATERAL_UNITS, UNITS_PER_HSS } from '../src/accounting/hss.js';
 import { parsePeriodId } from '../src/accounting/period.js';
@@ -74,17 +75,34 @@ let sum = 0n;
 for (const a of amounts) sum += a;
 const baselineMs = performance.now() - t0;
 
+const cpu0 = process.cpuUsage();
 t0 = performance.now();
 const r = closePeriod(inputs);
 const closeMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 const rssPeak = process.resourceUsage().maxRSS;
 
 const paid = r.outputs.payouts.reduce((s, p) => s + p.sats, 0n);
 if (paid !== r.outputs.stakerPoolSats) throw new Error('payouts do not sum to the staker pool');
+
+// Where the time goes (a second run, phase by phase).
+const phase = <T>(fn: () => T): [T, number] => {
+  const t = performance.now();
+  const v = fn();
+  return [v, performance.now() - t];
+};
+const [inText, inMs] = phase(() => canonicalText(inputs));
+const [, inHashMs] = phase(() => sha256Hex(inText));
+const [outputs, computeMs] = phase(() => computeClose(inputs, 'x'));
+const [, outMs] = phase(() => sha256Hex(canonicalText(outputs)));
+
 console.log(`stakers ${STAKERS}, stake entries ${stakes.length}, nodes ${NODES} (checksum ${sum % 1000n})`);
-console.log(`baseline: sum of ${amounts.length} bigints      ${baselineMs.toFixed(1)} ms`);
+console.log(`baseline: sum of ${amounts.length} bigints          ${baselineMs.toFixed(1)} ms`);
 console.log(
-  `close (split + journal + 2 x canonical JSON + SHA-256) ${closeMs.toFixed(0)} ms  (${(closeMs / baselineMs).toFixed(0)} x baseline)`,
+  `close (split + journal + 2 x canonical JSON + SHA-256) ${closeMs.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU  (${(closeMs / baselineMs).toFixed(0)} x baseline)`,
+);
+console.log(
+  `  phases: canonical inputs ${inMs.toFixed(0)} ms, sha256 ${inHashMs.toFixed(0)} ms, weights+split+journal ${computeMs.toFixed(0)} ms, canonical outputs + sha256 ${outMs.toFixed(0)} ms`,
 );
 console.log(
   `inputs document ${(r.inputsText.length / 1e6).toFixed(0)} MB, outputs document ${(r.outputsText.length / 1e6).toFixed(0)} MB, payouts ${r.outputs.payouts.length}`,

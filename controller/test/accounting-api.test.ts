@@ -215,6 +215,20 @@ describe('accounting API', () => {
     expect(r.body.periodAttributedThs).toBeCloseTo((fleetThs * (15 / 27 + 30 / 42)) / 2, 9);
   });
 
+  it('fleet attribution: accepted work, effective hashrate, and per-staker parts that add up to the eligible hours', async () => {
+    const r = await req('operator', 'GET', '/attribution?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z');
+    expect(r.status, r.raw).toBe(200);
+    const fleetThs = (5e9 * 2 ** 32) / 3600 / 1e12;
+    expect(r.body.diff1Shares).toBe(24 * 5e9);
+    expect(r.body.effectiveThs).toBeCloseTo(fleetThs, 9);
+    // Every hour has eligible stake, so the stakers' attributed hashrate adds up to the fleet's.
+    const total = r.body.stakers.reduce((s: number, x: { attributedThs: number }) => s + x.attributedThs, 0);
+    expect(total).toBeCloseTo(fleetThs, 9);
+    expect(r.body.nodes.map((n: { nodeId: string }) => n.nodeId)).toEqual(['node-1', 'node-2']);
+    expect((await req('staker', 'GET', '/attribution?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z')).status).toBe(403);
+    expect((await req('technician', 'GET', '/attribution?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z')).status).toBe(403);
+  });
+
   it('a correction is a new balanced adjusting entry; unbalanced ones are refused; replays are no-ops', async () => {
     const me = await req('operator', 'GET', '/stakers/staker-1');
     const account = `liability:staker:${me.body.holder}`;

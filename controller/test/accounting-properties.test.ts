@@ -1,5 +1,7 @@
+import { canonicalJson } from '@hashfleet/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalText, jsonSafe } from '../src/accounting/canonical.js';
 import { closePeriod } from '../src/accounting/close.js';
 import { type CloseInputs, INPUTS_SCHEMA, parseInputsDoc } from '../src/accounting/close-inputs.js';
 import { UNITS_PER_HSS } from '../src/accounting/hss.js';
@@ -137,6 +139,32 @@ describe('period close properties', () => {
         expect(recomputed.outputsText).toBe(first.outputsText);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('canonical text', () => {
+  it('the one-pass writer gives exactly canonicalJson of the value with bigints as strings', () => {
+    const leaf = fc.oneof(
+      fc.bigInt(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.string(),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('node')),
+        fc.dictionary(fc.string(), tie('node')),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalText(v)).toBe(canonicalJson(jsonSafe(v)));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -128,14 +128,15 @@ export function computeClose(inputs: CloseInputs, inputsSha256: string): CloseOu
   }
 
   const timeline = buildTimeline(inputs.stakes, inputs.nodes, rule.minNodeCollateralUnits);
-  const weights = weightsBetween(timeline, period.startMs, period.endMs);
+  const weights = weightsBetween(timeline, period.startMs, period.endMs, false);
   let unallocated = 0n;
   const payouts: Payout[] = [];
   if (weights.total === 0n) {
     unallocated = stakerPool;
   } else {
     const parts = stakerPool > 0n ? apportion(stakerPool, weights.byHolder) : null;
-    for (const holder of [...weights.byHolder.keys()].sort(byText)) {
+    // Default sort is UTF-16 code-unit order, the same as byText, and much faster for a million ids.
+    for (const holder of [...weights.byHolder.keys()].sort()) {
       payouts.push({ holder, weight: weights.byHolder.get(holder)!, sats: parts?.get(holder) ?? 0n });
     }
   }

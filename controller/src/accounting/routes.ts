@@ -17,6 +17,8 @@
  *   GET  /stakers/:id/attribution?from=ISO&to=ISO
  *        -> { from, to, periodAttributedThs: 12.3, byNode: { "node-1": 12.3 },
  *             fleet: [{ hourStart, fleetThs }], hours: [{ hourStart, nodeId, share: 0.0123, attributedThs }] }
+ *   GET  /attribution?from=ISO&to=ISO     (operator) -> { diff1Shares, effectiveThs, hours: [{ hourStart, diff1Shares, fleetThs, eligibleHssSeconds }],
+ *                                           stakers: [{ stakerId, attributedThs }], nodes: [{ nodeId, attributedThs }] }
  *   GET  /stakers/:id/statements          -> [statement]
  *   GET  /stakers/:id/statements/:periodId
  *        -> { periodId: "2026-11-23", start, end, holder, stakeUnitsSeconds, totalEligibleUnitsSeconds,

@@ -4,6 +4,8 @@ import type { InfluxPoint, InfluxSink } from '../influx/sink.js';
 import type { Db } from '../storage/db.js';
 import { attributeHours, summarise } from './attribution.js';
 import { workByHour } from './energy.js';
+import { hashrateThs } from './expected-revenue.js';
+import { UNITS_PER_HSS } from './hss.js';
 import { type CloseSummary, closeStoredPeriod } from './ledger.js';
 import { readHours } from './load-inputs.js';
 import { parsePeriodId } from './period.js';
@@ -114,6 +116,51 @@ export async function stakerAttribution(
     })),
     periodAttributedThs: sum.byHolder.get(staker.holder) ?? 0,
     byNode: Object.fromEntries(sum.byNode),
+  };
+}
+
+export interface FleetAttributionView {
+  from: string;
+  to: string;
+  /** Accepted difficulty-1 shares in the window, from the hourly aggregates. */
+  diff1Shares: number;
+  /** Effective hashrate over the window: diff1 x 2^32 / seconds. */
+  effectiveThs: number;
+  hours: { hourStart: string; diff1Shares: number; fleetThs: number; eligibleHssSeconds: string }[];
+  stakers: { stakerId: string; attributedThs: number }[];
+  nodes: { nodeId: string; attributedThs: number }[];
+}
+
+/** The fleet's work and effective hashrate in a window, and what of it is attributed to each staker and node. */
+export async function fleetAttribution(db: Db, fromMs: number, toMs: number): Promise<FleetAttributionView> {
+  if (!(toMs > fromMs) || toMs - fromMs > 92 * 86_400_000) {
+    throw new AccountingError('attribution: need from < to, at most 92 days apart');
+  }
+  const from = Math.floor(fromMs / 3_600_000) * 3_600_000;
+  const rule = await ruleAt(db, from);
+  const { entries, holderOf } = await stakeEntriesUntil(db, toMs);
+  const timeline = buildTimeline(entries, await nodesOf(db), rule.minNodeCollateralUnits);
+  const work = workByHour(await readHours(db, from, toMs));
+  const { fleet, rows } = attributeHours(timeline, work, null);
+  const sum = summarise(rows, Math.max(1, Math.round((toMs - from) / 3_600_000)));
+  const diff1 = work.reduce((s, w) => s + w.diff1Shares, 0);
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(toMs).toISOString(),
+    diff1Shares: diff1,
+    effectiveThs: hashrateThs(diff1, (toMs - from) / 1000),
+    hours: fleet.map((f, i) => ({
+      hourStart: new Date(f.hourStartMs).toISOString(),
+      diff1Shares: work[i]!.diff1Shares,
+      fleetThs: f.fleetThs,
+      eligibleHssSeconds: (f.eligibleUnitsS / UNITS_PER_HSS).toString(),
+    })),
+    stakers: [...sum.byHolder]
+      .map(([holder, attributedThs]) => ({ stakerId: holderOf.get(holder) ?? holder, attributedThs }))
+      .sort((a, b) => (a.stakerId < b.stakerId ? -1 : 1)),
+    nodes: [...sum.byNode]
+      .map(([nodeId, attributedThs]) => ({ nodeId, attributedThs }))
+      .sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1)),
   };
 }
 

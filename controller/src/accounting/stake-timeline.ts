@@ -124,7 +124,13 @@ function eligibleWindows(
   return out;
 }
 
-export function weightsBetween(timeline: Timeline, fromMs: number, toMs: number): Weights {
+/** `withHoldings` false leaves `byHolding` empty (the close does not need it; attribution does). */
+export function weightsBetween(
+  timeline: Timeline,
+  fromMs: number,
+  toMs: number,
+  withHoldings = true,
+): Weights {
   const w: Weights = { byHolder: new Map(), byNode: new Map(), byHolding: new Map(), total: 0n };
   const windowsByNode = new Map<string, [number, number][]>();
   for (const [nodeId, segs] of timeline.nodes) windowsByNode.set(nodeId, eligibleWindows(segs, fromMs, toMs));
@@ -136,7 +142,7 @@ export function weightsBetween(timeline: Timeline, fromMs: number, toMs: number)
       for (const [a, b] of windows) sum += s.amountUnits * overlapS(s.fromMs, s.toMs, a, b);
     }
     if (sum === 0n) continue;
-    w.byHolding.set(key, sum);
+    if (withHoldings) w.byHolding.set(key, sum);
     w.byHolder.set(h.holder, (w.byHolder.get(h.holder) ?? 0n) + sum);
     w.byNode.set(h.nodeId, (w.byNode.get(h.nodeId) ?? 0n) + sum);
     w.total += sum;

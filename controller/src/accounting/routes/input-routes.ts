@@ -3,14 +3,12 @@ import { z } from 'zod';
 import type { FeatureContext } from '../../features.js';
 import { addBtcPrice, addCost, addCredit, addNetworkStats } from '../entries.js';
 import { parseMicro } from '../fiat.js';
-import { fail, IsoTime, input, MONEY, MONEY_OR_STAKER, Sats, send } from './http.js';
+import { fail, IsoTime, input, MONEY, Sats, send } from './http.js';
 
 /** Operator-entered close inputs: pool credits, other costs, BTC prices, network difficulty. */
 export const inputRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const { db, audit } = ctx;
-  const _deps = { db, audit, influx: ctx.influx, now: ctx.now };
   const money = { onRequest: app.authorize(...MONEY) };
-  const _moneyOrStaker = { onRequest: app.authorize(...MONEY_OR_STAKER) };
   const tags = ['accounting'];
 
   const Credit = z.object({

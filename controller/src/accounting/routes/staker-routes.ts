@@ -1,19 +1,37 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { FeatureContext } from '../../features.js';
-import { stakerAttribution } from '../service.js';
+import { fleetAttribution, stakerAttribution } from '../service.js';
 import { statementOf, statementsCsv, statementsOf } from '../views.js';
 import { fail, Id, IsoTime, MONEY, MONEY_OR_STAKER, ownOnly, StakerParam, send } from './http.js';
 
 /** What a staker sees of their own: attributed hashrate, statements, CSV export. */
 export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
-  const { db, audit } = ctx;
-  const _deps = { db, audit, influx: ctx.influx, now: ctx.now };
-  const _money = { onRequest: app.authorize(...MONEY) };
+  const { db } = ctx;
   const moneyOrStaker = { onRequest: app.authorize(...MONEY_OR_STAKER) };
   const tags = ['accounting'];
 
   const Range = z.object({ from: IsoTime, to: IsoTime });
+  const money = { onRequest: app.authorize(...MONEY) };
+  app.get(
+    '/attribution',
+    {
+      ...money,
+      schema: {
+        tags,
+        summary: 'Fleet work, effective hashrate, and attribution per staker and node',
+        querystring: Range,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as { from: number; to: number };
+      try {
+        return send(reply, 200, await fleetAttribution(db, q.from, q.to));
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
   app.get(
     '/stakers/:id/attribution',
     { ...moneyOrStaker, schema: { tags, params: StakerParam, querystring: Range } },

@@ -37,7 +37,13 @@ export async function touchAgent(
 }
 
 /** Makes sure the site and container an agent reports exist (placeholders until an operator edits them). */
-export async function ensurePlace(db: Db, siteId: string, containerId: string, agentId: string, now: number) {
+export async function ensurePlace(
+  db: Db,
+  siteId: string,
+  containerId: string,
+  agentId: string | null,
+  now: number,
+) {
   await ensureSite(db, siteId, now);
   await db.run(
     `INSERT INTO containers (id, site_id, name, agent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)

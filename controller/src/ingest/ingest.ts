@@ -57,7 +57,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
         case 'status':
           return applyStatus(tx, msg, deps);
         case 'events':
-          return applyEvents(tx, msg, deps);
+          return applyEvents(tx, msg, deps, pending);
         case 'result':
           await onResult?.(tx, msg);
           return { points: [], samples: 0 };

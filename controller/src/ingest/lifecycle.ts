@@ -97,15 +97,52 @@ export async function applyStatus(db: Db, msg: Status, deps: IngestDeps): Promis
 }
 
 /** Agent events (miner appeared, lost, recovered, identity/firmware/pool changed) into the event log. */
-export async function applyEvents(db: Db, msg: Events, deps: IngestDeps): Promise<Applied> {
+export async function applyEvents(
+  db: Db,
+  msg: Events,
+  deps: IngestDeps,
+  pending: PendingCache,
+): Promise<Applied> {
   await touchAgent(db, msg, deps.now());
   for (const e of msg.events) {
     const mapped = await db.get<{ miner_id: string }>(
       'SELECT miner_id FROM agent_miners WHERE agent_id = ? AND miner_key = ?',
       [msg.agentId, e.minerKey],
     );
+    if (e.type === 'miner.appeared') {
+      const seen = (kind: string) =>
+        e.identity.filter((i) => i.kind === kind).sort((a, b) => b.lastSeenAt - a.lastSeenAt)[0];
+      await deps.reconciler.resolve(
+        db,
+        {
+          agentId: msg.agentId,
+          siteId: msg.siteId,
+          containerId: msg.containerId,
+          minerKey: e.minerKey,
+          serial: seen('serial')?.value ?? null,
+          mac: seen('mac')?.value ?? null,
+          ip: e.ip,
+          hostname: seen('hostname')?.value ?? null,
+          model: e.model,
+          profile: e.profile,
+          firmwareVersion: null,
+          slot: null,
+          at: e.at,
+        },
+        pending,
+      );
+    }
     const { type, at, ...details } = e;
-    await addEvent(db, { at, kind: type, minerId: mapped?.miner_id ?? null, agentId: msg.agentId, details });
+    const minerId =
+      mapped?.miner_id ??
+      (
+        await db.get<{ miner_id: string }>(
+          'SELECT miner_id FROM agent_miners WHERE agent_id = ? AND miner_key = ?',
+          [msg.agentId, e.minerKey],
+        )
+      )?.miner_id ??
+      null;
+    await addEvent(db, { at, kind: type, minerId, agentId: msg.agentId, details });
   }
   return none;
 }

@@ -144,6 +144,10 @@ export class Reconciler {
     }
     const miner = await getMiner(db, minerId);
     if (!miner) return;
+    // Some firmwares never report a serial in their API; another source (web page, label) may.
+    if (o.serial && !miner.serial && !bySerial) {
+      await db.run('UPDATE miners SET serial = ?, updated_at = ? WHERE id = ?', [o.serial, o.at, minerId]);
+    }
     const changed =
       (o.model && o.model !== miner.model) ||
       (o.profile && o.profile !== miner.profile) ||

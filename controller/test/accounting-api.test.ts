@@ -225,8 +225,13 @@ describe('accounting API', () => {
     const total = r.body.stakers.reduce((s: number, x: { attributedThs: number }) => s + x.attributedThs, 0);
     expect(total).toBeCloseTo(fleetThs, 9);
     expect(r.body.nodes.map((n: { nodeId: string }) => n.nodeId)).toEqual(['node-1', 'node-2']);
-    expect((await req('staker', 'GET', '/attribution?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z')).status).toBe(403);
-    expect((await req('technician', 'GET', '/attribution?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z')).status).toBe(403);
+    expect(
+      (await req('staker', 'GET', '/attribution?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z')).status,
+    ).toBe(403);
+    expect(
+      (await req('technician', 'GET', '/attribution?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z'))
+        .status,
+    ).toBe(403);
   });
 
   it('a correction is a new balanced adjusting entry; unbalanced ones are refused; replays are no-ops', async () => {

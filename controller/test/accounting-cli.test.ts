@@ -16,7 +16,10 @@ let t: Awaited<ReturnType<typeof testApp>>;
 let ctx: FeatureContext;
 const dir = mkdtempSync(join(tmpdir(), 'hashfleet-acct-cli-'));
 
-async function run(fn: typeof periodCli, args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  fn: typeof periodCli,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
@@ -62,7 +65,10 @@ describe('accounting CLI', () => {
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toEqual({ entries: 2, unchanged: 0 });
     const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, 'staker_id,staker_name,node_id,node_kind,amount_hss,effective_at\nx,X,n,solo,1e5,2026-11-01T00:00:00Z\n');
+    writeFileSync(
+      bad,
+      'staker_id,staker_name,node_id,node_kind,amount_hss,effective_at\nx,X,n,solo,1e5,2026-11-01T00:00:00Z\n',
+    );
     const b = await run(stakesCli, ['import', bad]);
     expect(b.code).toBe(1);
     expect(b.err).toContain(`csv:${bad}:2: amount_hss`);
@@ -85,12 +91,23 @@ describe('accounting CLI', () => {
     );
     const first = await run(periodCli, ['close', '2026-11-22']);
     expect(first.code, first.err).toBe(0);
-    expect(JSON.parse(first.out)).toMatchObject({ netSats: '-2000', lossCarriedOutSats: '2000', alreadyClosed: false });
+    expect(JSON.parse(first.out)).toMatchObject({
+      netSats: '-2000',
+      lossCarriedOutSats: '2000',
+      alreadyClosed: false,
+    });
     const second = await run(periodCli, ['close', 'yesterday']);
     expect(second.code, second.err).toBe(0);
-    expect(JSON.parse(second.out)).toMatchObject({ periodId: '2026-11-23', netSats: '10000', stakerPoolSats: '3000' });
+    expect(JSON.parse(second.out)).toMatchObject({
+      periodId: '2026-11-23',
+      netSats: '10000',
+      stakerPoolSats: '3000',
+    });
     const show = await run(periodCli, ['show', '2026-11-23']);
-    expect(JSON.parse(show.out).reconciliation).toMatchObject({ paidToStakersSats: '3000', journalBalanced: true });
+    expect(JSON.parse(show.out).reconciliation).toMatchObject({
+      paidToStakersSats: '3000',
+      journalBalanced: true,
+    });
     const re = await run(periodCli, ['recompute', '2026-11-23']);
     expect(re.code).toBe(0);
     expect(JSON.parse(re.out).identical).toBe(true);
@@ -116,12 +133,20 @@ describe('seedDemoStakes', () => {
       expect(first).toMatchObject({ stakers: 20, nodes: 8 });
       expect(second.entries).toBe(0);
       const nodes = await s.app.inject({ method: 'GET', url: '/api/v1/nodes', headers: s.auth('operator') });
-      const byId = Object.fromEntries(nodes.json().map((n: { id: string; eligible: boolean; kind: string }) => [n.id, n]));
+      const byId = Object.fromEntries(
+        nodes.json().map((n: { id: string; eligible: boolean; kind: string }) => [n.id, n]),
+      );
       expect(byId['node-07'].eligible).toBe(false);
       expect(byId['node-08']).toMatchObject({ kind: 'shared', eligible: true });
-      const close = await s.app.inject({ method: 'POST', url: '/api/v1/periods/2026-11-23/close', headers: s.auth('operator') });
+      const close = await s.app.inject({
+        method: 'POST',
+        url: '/api/v1/periods/2026-11-23/close',
+        headers: s.auth('operator'),
+      });
       expect(close.statusCode, close.body).toBe(201);
-      const paid = await db.all<{ staker_id: string }>("SELECT staker_id FROM acct_payouts WHERE period_id = '2026-11-23'");
+      const paid = await db.all<{ staker_id: string }>(
+        "SELECT staker_id FROM acct_payouts WHERE period_id = '2026-11-23'",
+      );
       expect(paid.map((p) => p.staker_id)).not.toContain('staker-07');
       expect(paid.length).toBe(19);
     } finally {

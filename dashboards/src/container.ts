@@ -1,11 +1,11 @@
 import { TableSortByFieldStateBuilder } from '@grafana/grafana-foundation-sdk/common';
 import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
+  CellValuesBuilder,
   HeatmapColorMode,
   HeatmapColorOptionsBuilder,
   HeatmapColorScale,
   PanelBuilder as HeatmapPanel,
-  YAxisConfigBuilder,
 } from '@grafana/grafana-foundation-sdk/heatmap';
 import { hashfleetDashboard } from './base.js';
 import { influxDatasource } from './datasource.js';
@@ -61,10 +61,14 @@ export function container(): Dashboard {
             .scheme('RdYlBu')
             .reverse(true)
             .scale(HeatmapColorScale.Linear)
+            // Grafana's own defaults; the SDK leaves them 0, which would quantize the scheme to nothing.
+            .steps(64)
+            .exponent(0.5)
             .min(40)
             .max(95),
         )
-        .yAxis(new YAxisConfigBuilder().unit(units.celsius))
+        // Rows are miners; the unit belongs to the cells.
+        .cellValues(new CellValuesBuilder().unit(units.celsius).decimals(0))
         .unit(units.celsius)
         .span(24)
         .height(12),

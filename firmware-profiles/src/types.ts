@@ -91,7 +91,9 @@ export type AuthScheme =
 
 /**
  * One way to carry out a control operation. Parameters in `{braces}` are filled by the agent
- * from the command (`{url}`, `{user}`, `{password}`, `{watts}`, `{on}`/`{ledOn}` ...).
+ * from the command and its config: `{url}`, `{user}`, `{password}`, `{watts}`, `{ledOn}` (1/0),
+ * `{ledOnBool}` (true/false), `{unixTime}`, `{sessionId}` (LuxOS logon), `{webUser}`/`{webPassword}`
+ * (Avalon setpool).
  * `steps` run in order; the operation succeeded when every step's reply passes `expect`.
  */
 export type ControlOperation = {

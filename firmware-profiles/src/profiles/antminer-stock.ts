@@ -257,7 +257,7 @@ export const antminerStock: FirmwareProfile = {
           method: 'POST',
           path: '/cgi-bin/blink.cgi',
           auth: 'digest',
-          body: { blink: '{ledOn}' },
+          body: { blink: '{ledOnBool}' },
         },
       ],
       expect: 'http-2xx',

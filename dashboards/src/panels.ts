@@ -1,4 +1,12 @@
-import { ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
+import {
+  LegendDisplayMode,
+  LegendPlacement,
+  ReduceDataOptionsBuilder,
+  SortOrder,
+  TooltipDisplayMode,
+  VizLegendOptionsBuilder,
+  VizTooltipOptionsBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
 import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
@@ -36,13 +44,23 @@ export function stat(title: string, query: string, unit: string, window = '15m')
 
 /** A time series panel; `alias` names each series (`$tag_<tag>`, `$col`). */
 export function series(title: string, query: string, unit: string, alias: string, span = 12) {
-  return new TimeseriesPanel()
-    .title(title)
-    .datasource(influxDatasource)
-    .withTarget(influx(query, alias))
-    .unit(unit)
-    .span(span)
-    .height(8);
+  return (
+    new TimeseriesPanel()
+      .title(title)
+      .datasource(influxDatasource)
+      .withTarget(influx(query, alias))
+      .unit(unit)
+      // The SDK's default hides the legend; our series are named by site, miner, outlet...
+      .legend(
+        new VizLegendOptionsBuilder()
+          .showLegend(true)
+          .displayMode(LegendDisplayMode.List)
+          .placement(LegendPlacement.Bottom),
+      )
+      .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending))
+      .span(span)
+      .height(8)
+  );
 }
 
 /** A table of one InfluxQL query in table format, over the past `window`. */

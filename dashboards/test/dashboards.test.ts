@@ -74,6 +74,12 @@ describe('generated dashboards', () => {
         }
       });
 
+      it('shows a legend on every time series panel (the SDK default hides it)', () => {
+        for (const p of allPanels(dashboard).filter((p) => p.type === 'timeseries')) {
+          expect((p as Panel).options?.legend?.showLegend, `${p.title}: legend`).toBe(true);
+        }
+      });
+
       it('references only measurements, fields and tags of the InfluxDB schema', () => {
         const errors = dashboardQueries(dashboard).flatMap((q) =>
           checkQuery(q.query, influxSchema).errors.map((e) => `${q.where}: ${e}`),

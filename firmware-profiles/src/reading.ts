@@ -73,7 +73,8 @@ export function finishReading(
   const powerW = finite(draft.powerW);
   const reading: MinerReading = {
     profile,
-    model: text(draft.model),
+    // Detection named the model when these replies do not (Whatsminer v2 summary, BOSminer without devdetails).
+    model: text(draft.model) ?? ctx.modelInfo?.model ?? null,
     firmwareVersion: text(draft.firmwareVersion),
     serial: text(draft.serial),
     mac: text(draft.mac),

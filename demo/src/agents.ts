@@ -13,6 +13,8 @@ export interface AgentWiring {
   agentToken: string;
   commandPublicKeyPem: string;
   pollS: number;
+  /** Agent log level; default warn. */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info';
 }
 
 /** Writes a secret to a file only the owner can read; the agent config refers to the file. */
@@ -72,6 +74,6 @@ export function agentConfigFor(scenario: Scenario, container: Container, w: Agen
       reconnectMs: 500,
     },
     commands: { publicKey: { file: secretFile(secrets, 'controller.pub.pem', w.commandPublicKeyPem) } },
-    log: { level: 'warn' },
+    log: { level: w.logLevel ?? 'warn' },
   };
 }

@@ -10,6 +10,8 @@ export interface BannerInput {
   pollS: number;
   tokens: { role: string; name: string; token: string }[];
   firstContainerId: string | null;
+  /** Things that did not start as intended, printed first. */
+  warnings: string[];
 }
 
 export function banner(b: BannerInput): string {
@@ -17,6 +19,7 @@ export function banner(b: BannerInput): string {
   const tokens = b.tokens.map((t) => `  ${`${t.role} (${t.name})`.padEnd(width)}  ${t.token}`);
   const admin = b.tokens.find((t) => t.role === 'admin')?.token ?? '<token>';
   return [
+    ...b.warnings.map((w) => `WARNING: ${w}`),
     '',
     `hashfleet demo: ${b.sites} sites, ${b.containers} containers, ${b.miners} simulated miners, agents poll every ${b.pollS} s`,
     '',

@@ -65,7 +65,7 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
   await ensurePortFree(opts.host, opts.mqttPort, '--mqtt-port');
 
   const loaded = shrink(loadScenario(scenarioName(opts.scenario)), hooks.minersPerContainer);
-  const scenario = placed(hooks.pdus === 'off' ? withoutPdus(loaded) : loaded, opts, hooks);
+  const scenario = placed(loaded, opts, hooks);
   const undo: (() => Promise<void>)[] = [];
   const unwind = async () => {
     for (const u of undo.reverse()) await u().catch(() => {});
@@ -101,7 +101,8 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
 
     await closeYesterday(controller.url, tokens.operator);
 
-    const simulation = await startSimulation(scenario, { clock: 'real', pdus: hooks.pdus !== 'off' });
+    const warnings: string[] = [];
+    const simulation = await simulate(scenario, hooks, warnings);
     undo.push(() => simulation.stop());
     const running = simulation.scenario;
 
@@ -116,6 +117,7 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
           agentToken,
           commandPublicKeyPem: controller.commandPublicKey,
           pollS: opts.pollS,
+          logLevel: hooks.logLevel === 'silent' ? 'fatal' : (hooks.logLevel ?? 'warn'),
         }) as Record<string, unknown>,
         dataDir,
       );
@@ -140,6 +142,7 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
         miners: scenario.miners.length,
         pollS: opts.pollS,
         firstContainerId: scenario.containers[0]?.id ?? null,
+        warnings,
         tokens: [
           { role: 'admin', name: 'demo-admin', token: tokens.admin },
           { role: 'operator', name: 'demo-operator', token: tokens.operator },
@@ -158,6 +161,26 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
   } catch (err) {
     await unwind();
     throw err;
+  }
+}
+
+/**
+ * Starts the simulated fleet. When its PDUs cannot start (a simulator fault, not the operator's),
+ * the fleet runs without them rather than not at all, and the banner says so.
+ */
+async function simulate(scenario: Scenario, hooks: DemoHooks, warnings: string[]): Promise<Simulation> {
+  if (hooks.pdus === 'off') return startSimulation(withoutPdus(scenario), { clock: 'real', pdus: false });
+  try {
+    return await startSimulation(scenario, { clock: 'real' });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    const simulation = await startSimulation(withoutPdus(scenario), { clock: 'real', pdus: false }).catch(
+      () => {
+        throw err;
+      },
+    );
+    warnings.push(`simulated PDUs could not start (${why}); running without PDUs`);
+    return simulation;
   }
 }
 

@@ -117,7 +117,7 @@ describe.each(PROFILES.map((p) => [p.id, p] as const))('profile %s on damaged re
           checkReading(profile, out);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
@@ -138,7 +138,7 @@ describe.each(PROFILES.map((p) => [p.id, p] as const))('profile %s on damaged re
         (container as Record<string | number, unknown>)[k] = junk;
         checkReading(profile, { ...raw, [key]: JSON.stringify(value) });
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 });

@@ -1,7 +1,7 @@
 import type { Audit } from '../audit.js';
 import type { Principal } from '../auth/roles.js';
 import type { Db } from '../storage/db.js';
-import { sha256Hex } from './canonical.js';
+import { canonicalText, sha256Hex } from './canonical.js';
 import { type CloseResult, closePeriod } from './close.js';
 import { parseInputsDoc } from './close-inputs.js';
 import { type AdjustmentLine, adjustmentErrors, type JournalLine } from './journal.js';
@@ -139,6 +139,11 @@ export async function closeStoredPeriod(
         [periodId, stakerOf.get(p.holder)!, p.holder, p.weight.toString(), p.sats],
       );
     }
+    const { payouts: _p, journal: _j, ...summaryDoc } = o;
+    await db.run('INSERT INTO acct_close_summaries (period_id, summary_json) VALUES (?, ?)', [
+      periodId,
+      canonicalText(summaryDoc),
+    ]);
     await appendJournal(db, periodId, 'close', o.journal, actor.name, at, null);
     await deps.audit.record({
       actor,
@@ -221,6 +226,17 @@ export async function storedDocument(
     [periodId],
   );
   return row?.doc ?? null;
+}
+
+/** The outputs document without payouts and journal (JSON, bigints as strings). */
+export async function closeSummaryDoc(db: Db, periodId: string): Promise<Record<string, unknown> | null> {
+  const s = await db.get<{ summary_json: string }>(
+    'SELECT summary_json FROM acct_close_summaries WHERE period_id = ?',
+    [periodId],
+  );
+  if (s) return JSON.parse(s.summary_json) as Record<string, unknown>;
+  const doc = await storedDocument(db, periodId, 'outputs');
+  return doc === null ? null : (JSON.parse(doc) as Record<string, unknown>);
 }
 
 export interface StoredJournalLine extends JournalLine {

@@ -1,7 +1,7 @@
 import type { Db } from '../storage/db.js';
 import { ratio } from './attribution.js';
 import { accountBalances, journalBalances } from './journal.js';
-import { journalOf } from './ledger.js';
+import { closeSummaryDoc, journalOf } from './ledger.js';
 import { AccountingError } from './register.js';
 
 /**
@@ -38,7 +38,6 @@ interface Row {
   rule_version: number;
   inputs_sha256: string;
   outputs_sha256: string;
-  outputs_json: string;
 }
 
 async function adjustmentsFor(db: Db, periodId: string, holder: string): Promise<bigint> {
@@ -51,7 +50,10 @@ async function adjustmentsFor(db: Db, periodId: string, holder: string): Promise
 }
 
 async function toStatement(db: Db, r: Row): Promise<Statement> {
-  const out = JSON.parse(r.outputs_json) as { totalWeight: string; fleet: { hashrateThs: number } };
+  const out = (await closeSummaryDoc(db, r.period_id)) as {
+    totalWeight: string;
+    fleet: { hashrateThs: number };
+  };
   const share = ratio(BigInt(r.weight_units_s), BigInt(out.totalWeight));
   const adjustment = await adjustmentsFor(db, r.period_id, r.holder);
   return {
@@ -75,7 +77,7 @@ async function toStatement(db: Db, r: Row): Promise<Statement> {
 }
 
 const STATEMENT_SQL = `SELECT p.period_id, c.start_ms, c.end_ms, p.holder, p.weight_units_s, p.amount_sats, c.rule_version,
-  c.inputs_sha256, c.outputs_sha256, c.outputs_json
+  c.inputs_sha256, c.outputs_sha256
   FROM acct_payouts p JOIN acct_closes c ON c.period_id = p.period_id WHERE p.staker_id = ?`;
 
 export async function statementsOf(db: Db, stakerId: string): Promise<Statement[]> {
@@ -135,12 +137,9 @@ export interface ReconciliationView {
 }
 
 export async function reconciliationOf(db: Db, periodId: string): Promise<ReconciliationView> {
-  const c = await db.get<{ outputs_json: string }>(
-    'SELECT outputs_json FROM acct_closes WHERE period_id = ?',
-    [periodId],
-  );
-  if (!c) throw new AccountingError(`period ${periodId}: not closed`, 404);
-  const o = JSON.parse(c.outputs_json) as {
+  const doc = await closeSummaryDoc(db, periodId);
+  if (!doc) throw new AccountingError(`period ${periodId}: not closed`, 404);
+  const o = doc as {
     creditedSats: string;
     costsSats: string;
     netSats: string;

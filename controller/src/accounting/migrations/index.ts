@@ -1,5 +1,6 @@
 import type { Migration } from '../../storage/migrate.js';
 import { migration as accounting } from './0100_accounting.js';
+import { migration as closeSummaries } from './0101_close_summaries.js';
 
 /** Accounting migrations, numbers 0100-0199. */
-export const accountingMigrations: Migration[] = [accounting];
+export const accountingMigrations: Migration[] = [accounting, closeSummaries];

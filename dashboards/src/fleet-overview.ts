@@ -22,8 +22,8 @@ function perSite(fields: readonly string[], outer: string): string {
 }
 
 /** Whole-fleet figure now: the last value of each container, summed. */
-function fleetNow(field: string, outer = `sum("${field}")`): string {
-  return `SELECT ${outer} FROM (SELECT last("${field}") AS "${field}" FROM "container" WHERE ${where} GROUP BY "site", "container")`;
+function fleetNow(field: string): string {
+  return `SELECT sum("${field}") FROM (SELECT last("${field}") AS "${field}" FROM "container" WHERE ${where} GROUP BY "site", "container")`;
 }
 
 const containersNow =
@@ -33,9 +33,9 @@ const containersNow =
   `last("hottest_chip_c") AS "hottest_chip_c" FROM "container" WHERE ${where} GROUP BY "site", "container"`;
 
 const relocationNote = `Relocation plans and moves are not time series: they live in the controller's SQL
-(tables of plans and moves) and are shown in the controller's web UI under **Relocation**, with the
-approval flow. Grafana would need the JSON API datasource plugin and a token to read them; we keep
-one source of truth instead of a second view that could drift.`;
+and are shown in the controller's web UI (**Relocation**) and API (\`/api/v1/relocation/plans\`).
+Grafana would need the JSON API datasource plugin and an API token to read them; we keep one view
+of them instead of a second one that could drift.`;
 
 export function fleetOverview(): Dashboard {
   const builder = hashfleetDashboard('Fleet overview', 'hashfleet-fleet', 'now-24h')

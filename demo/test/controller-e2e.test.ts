@@ -89,6 +89,7 @@ beforeAll(async () => {
         agentToken: token,
         commandPublicKeyPem: controller.commandPublicKey,
         pollS: 1,
+        logLevel: 'warn',
       }) as Record<string, unknown>,
       dataDir,
     );

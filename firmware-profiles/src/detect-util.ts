@@ -48,3 +48,11 @@ export function cleanModel(raw: unknown): string | null {
   const cut = line.split(' (')[0]!.trim();
   return cut === '' ? null : cut;
 }
+
+/** `M31S+_V20` -> `Whatsminer M31S+` (the suffix is the hash-board variant). */
+export function whatsminerModel(raw: unknown): string | null {
+  const s = str(raw);
+  if (!s) return null;
+  const base = s.split('_')[0]!.trim();
+  return base ? `Whatsminer ${base}` : null;
+}

@@ -14,7 +14,7 @@ import {
   str,
   tempC,
 } from '../cgminer-reply.js';
-import { detectView } from '../detect-util.js';
+import { detectView, whatsminerModel } from '../detect-util.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
 
@@ -104,14 +104,6 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
             ? 'starting'
             : 'idle';
   return finishReading('whatsminer-v2', draft, repairs, ctx);
-}
-
-/** `M31S+_V20` -> `Whatsminer M31S+` (the suffix is the hash-board variant). */
-export function whatsminerModel(raw: unknown): string | null {
-  const s = str(raw);
-  if (!s) return null;
-  const base = s.split('_')[0]!.trim();
-  return base ? `Whatsminer ${base}` : null;
 }
 
 const token: AuthScheme = { kind: 'wm-v2-token', defaultUser: 'admin' };

@@ -11,10 +11,9 @@ import {
   tempC,
   ths,
 } from '../cgminer-reply.js';
-import { detectView } from '../detect-util.js';
+import { detectView, whatsminerModel } from '../detect-util.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, WmV3Request } from '../types.js';
-import { whatsminerModel } from './whatsminer-v2.js';
 
 /**
  * Whatsminer API v3 (firmware from 2024-11): length-prefixed JSON frames on 4433, figures in

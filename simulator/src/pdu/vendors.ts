@@ -42,8 +42,8 @@ export type VendorMib = { tables: Table[]; control: ControlWrite & { table: stri
 
 const outletRows = (r: PduReadings) => r.outlets.map((o) => [o.outlet]);
 const at = (r: PduReadings, row: number[], pos = 0) => r.outlets[(row[pos] ?? 1) - 1]!;
-const u32 = (v: number) => Math.floor(v) % 4294967296;
-const i32 = (v: number) => Math.floor(v) % 2147483648;
+const u32 = (v: number) => Math.max(0, Math.floor(v)) % 4294967296;
+const i32 = (v: number) => Math.max(0, Math.floor(v)) % 2147483648;
 
 /**
  * APC PowerNet-MIB rPDU2 (anchors.md §4.1). Energy columns are tenths of kWh and, as Integer32,
@@ -245,6 +245,10 @@ const outletSensorValue = (r: PduReadings, row: number[]): number => {
   const raw = t === 1 ? o.currentA : t === 4 ? o.voltageV : t === 5 ? o.powerW : o.energyWh;
   return u32(raw * 10 ** RARITAN_DIGITS[t]!);
 };
+/** External sensor 1 is temperature (1 decimal digit), 2 is relative humidity (0 digits). */
+const external = (r: PduReadings, row: number[]): number =>
+  row[1] === 1 ? r.temperatureC * 10 : r.humidityPct;
+
 export const RARITAN_PDU2: VendorMib = {
   tables: [
     {
@@ -349,7 +353,15 @@ export const RARITAN_PDU2: VendorMib = {
           name: 'measurementsExternalSensorValue',
           type: 'Unsigned32',
           access: 'read-only',
-          read: (r, row) => (row[1] === 1 ? u32(r.temperatureC * 10) : u32(r.humidityPct)),
+          // Unsigned32 cannot go below zero: a Pavlodar winter reads 0 here and the truth in SignedValue.
+          read: (r, row) => u32(Math.max(0, external(r, row))),
+        },
+        {
+          number: 6,
+          name: 'measurementsExternalSensorSignedValue',
+          type: 'Integer',
+          access: 'read-only',
+          read: (r, row) => Math.round(external(r, row)),
         },
       ],
       rows: () => [

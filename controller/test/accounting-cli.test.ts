@@ -76,6 +76,9 @@ describe('accounting CLI', () => {
 
   it('carries a loss into the next period, then closes, shows and recomputes it', async () => {
     const db = ctx.db;
+    const noCredit = await run(periodCli, ['close', '2026-11-22']);
+    expect(noCredit.code).toBe(1);
+    expect(noCredit.err).toContain('period 2026-11-22: no pool credit entered');
     // 2026-11-22: a 1,000-sat credit against a 3,000-sat cost -> 2,000 sats carried forward.
     await db.run(
       "INSERT INTO acct_credits (id, period_id, pool, reference, amount_sats, entered_by, entered_at) VALUES ('c1', '2026-11-22', 'p', 'r22', ?, 't', 0)",

@@ -108,6 +108,13 @@ export async function loadCloseInputs(db: Db, period: Period): Promise<LoadedInp
       [period.id],
     )
   ).map((c) => ({ id: c.id, pool: c.pool, reference: c.reference, amountSats: c.amount_sats }));
+  if (credits.length === 0) {
+    // Closing without the pool's credit would book a loss and lock the period: refuse instead.
+    throw new AccountingError(
+      `${where}: no pool credit entered; POST /credits first (amountSats 0 if the pool paid nothing)`,
+      409,
+    );
+  }
   const otherCosts = (
     await db.all<{
       id: string;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import { InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ControllerConfig } from '../config.js';
 import { toLine } from './line.js';
@@ -25,6 +25,13 @@ export function createInfluxWriter(cfg: InfluxConfig, dataDir: string, log: Fast
     spillBytes: 0,
     writeErrors: 0,
   };
+  // The client logs every failed attempt to the console; ours logs a state change once (STYLE.md 10).
+  setLogger({
+    error: (message, err) =>
+      log.debug({ err: (err as Error | undefined)?.message }, `influx client: ${message}`),
+    warn: (message, err) =>
+      log.debug({ err: (err as Error | undefined)?.message }, `influx client: ${message}`),
+  });
   const spill = new Spill(join(dataDir, 'influx-spill'));
   stats.spillBytes = spill.bytes();
   const client = new InfluxDB({ url: cfg.url, token: cfg.token, timeout: 10_000 });

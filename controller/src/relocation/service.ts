@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Highs } from 'highs';
 import type { Audit } from '../audit.js';
-import type { Principal } from '../auth/roles.js';
+import { type Principal, SYSTEM } from '../auth/roles.js';
 import type { IssueCommand } from '../features.js';
 import { getMiner, moveMiner } from '../inventory/miners.js';
 import { upsertContainer } from '../inventory/sites.js';
@@ -312,7 +312,7 @@ export async function advanceMove(deps: Deps, actor: Principal, id: string, req:
   let detail = step.meaning;
   let to: MoveState = step.to;
   let flag: string | null = null;
-  if (step.command === 'sleep') detail = `${detail}; ${await sendSleep(deps, actor, mv.miner_id)}`;
+  if (step.command === 'sleep') detail = `${detail}; ${await sendSleep(deps, actor, mv)}`;
   const result = await deps.db.tx(async (tx) => {
     const miner = await getMiner(tx, mv.miner_id);
     if (!miner) throw new RelocationError(`move ${id}: miner ${mv.miner_id} is not in inventory`, 409);
@@ -433,9 +433,18 @@ async function placement(
   return { siteId: mv.to_site, containerId: null, slotId: null, status, reason };
 }
 
-/** Puts the miner to sleep through its agent; the outcome goes into the move's log either way. */
-async function sendSleep(deps: Deps, actor: Principal, minerId: string): Promise<string> {
+/**
+ * Puts the miner to sleep through its agent; the outcome goes into the move's log either way.
+ * The plan's approval (by an operator, four-eyes) authorises the command, so the technician who
+ * takes the step need not hold the command role; the issuer names both.
+ */
+async function sendSleep(deps: Deps, actor: Principal, mv: MoveRow): Promise<string> {
+  const minerId = mv.miner_id;
   if (!deps.issueCommand) return 'sleep not sent: this controller issues no commands';
+  const plan = await deps.db.get<{ approved_by: string | null }>(
+    'SELECT approved_by FROM relocation_plans WHERE id = ?',
+    [mv.plan_id],
+  );
   const at = await deps.db.get<{ agent_id: string; miner_key: string }>(
     'SELECT agent_id, miner_key FROM agent_miners WHERE miner_id = ? ORDER BY updated_at DESC LIMIT 1',
     [minerId],
@@ -443,7 +452,8 @@ async function sendSleep(deps: Deps, actor: Principal, minerId: string): Promise
   if (!at) return 'sleep not sent: no agent has reported this miner';
   try {
     const c = await deps.issueCommand({
-      actor,
+      actor: { ...SYSTEM, name: `relocation plan ${mv.plan_id} approved by ${plan?.approved_by ?? '?'}` },
+      issuer: `relocation move ${mv.id} by ${actor.name}`,
       agentId: at.agent_id,
       minerId,
       action: { op: 'sleep', target: { kind: 'miner', minerKey: at.miner_key } },

@@ -50,18 +50,24 @@ function statusOf(s: SlotReply): string | null {
   return s.state ?? null;
 }
 
+/** R2 before R10, S9 before S10: names sort the way people count. */
+const natural = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
 export function gridOf(c: ContainerDetail): GridRack[] {
-  return c.racks.map((r) => ({
+  const racks = [...c.racks].sort((a, b) => natural(a.rack, b.rack));
+  return racks.map((r) => ({
     rack: r.rack,
-    slots: r.slots.map((s) => ({
-      slot: s.slot,
-      minerId: s.minerId ?? null,
-      status: statusOf(s),
-      chipTempMaxC: num(s.chipTempMaxC),
-      hashrateThs: num(s.hashrateThs),
-      expectedHashrateThs: num(s.expectedThs),
-      powerW: num(s.powerW),
-    })),
+    slots: [...r.slots]
+      .sort((a, b) => natural(a.slot, b.slot))
+      .map((s) => ({
+        slot: s.slot,
+        minerId: s.minerId ?? null,
+        status: statusOf(s),
+        chipTempMaxC: num(s.chipTempMaxC),
+        hashrateThs: num(s.hashrateThs),
+        expectedHashrateThs: num(s.expectedThs),
+        powerW: num(s.powerW),
+      })),
   }));
 }
 

@@ -27,7 +27,17 @@ export function TimeChart({
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, spanGaps: false }))],
+      // Points as well as lines, so a series of one hour still shows.
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.colour,
+          width: 2,
+          spanGaps: false,
+          points: { show: true, size: 5 },
+        })),
+      ],
       axes: [{}, { label: unit, size: 60 }],
       scales: { x: { time: true } },
       legend: { show: true },

@@ -9,7 +9,7 @@ import { usePoll } from '../use-poll.js';
 /** What needs a human: miners the API shows as offline, erroring, hot or slow; then recent events. */
 export function AlertsView() {
   const miners = usePoll<MinerPage<MinerRow>>('/miners?limit=1000', 15_000);
-  const events = usePoll<MinerEvent[]>('/events?limit=100', 15_000);
+  const events = usePoll<MinerEvent[]>('/events?limit=30', 15_000);
   const problems = miners.data ? problemsOf(miners.data.miners) : null;
   const truncated = miners.data && miners.data.total > miners.data.miners.length;
   return (

@@ -44,7 +44,8 @@ function StakerPicker() {
 function StakerPortal({ stakerId }: { stakerId: string }) {
   const sid = encodeURIComponent(stakerId);
   const range = useMemo(() => {
-    const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    // Up to the end of the current hour, so the hour in progress shows too.
+    const to = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
     const from = new Date(to.getTime() - DAYS * 86_400_000);
     return `from=${from.toISOString()}&to=${to.toISOString()}`;
   }, [stakerId]);
@@ -58,8 +59,7 @@ function StakerPortal({ stakerId }: { stakerId: string }) {
   return (
     <div class="page" data-testid={ready ? 'staker-ready' : undefined}>
       <h1>
-        Staker portal · <span data-testid="staker-id">{staker.data?.name ?? stakerId}</span>{' '}
-        <code>{stakerId}</code>
+        Staker portal · {staker.data?.name ?? stakerId} <code data-testid="staker-id">{stakerId}</code>
       </h1>
       <Problem error={staker.error ?? attribution.error ?? statements.error} />
       {staker.data && (
@@ -150,7 +150,7 @@ function AttributionChart({ a }: { a: Attribution }) {
       series: [{ label: 'attributed TH/s', values: xs.map((t) => byHour.get(t) ?? 0), colour: '#2b8a3e' }],
     };
   }, [a]);
-  if (data.xs.length < 2) return <Empty>Not enough hours of attributed work yet ({data.xs.length}).</Empty>;
+  if (data.xs.length === 0) return <Empty>No attributed work in the last {DAYS} days yet.</Empty>;
   return <TimeChart xs={data.xs} series={data.series} unit="TH/s" />;
 }
 

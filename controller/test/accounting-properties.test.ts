@@ -1,6 +1,7 @@
 import { canonicalJson } from '@hashfleet/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { apportion } from '../src/accounting/apportion.js';
 import { canonicalText, jsonSafe } from '../src/accounting/canonical.js';
 import { closePeriod } from '../src/accounting/close.js';
 import { type CloseInputs, INPUTS_SCHEMA, parseInputsDoc } from '../src/accounting/close-inputs.js';
@@ -165,6 +166,35 @@ describe('canonical text', () => {
         expect(canonicalText(v)).toBe(canonicalJson(jsonSafe(v)));
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+/** Largest remainder written the obvious way (one exact sort of everything), as the reference. */
+function naiveApportion(total: bigint, weights: Map<string, bigint>): Map<string, bigint> {
+  let sum = 0n;
+  for (const w of weights.values()) sum += w;
+  const rows = [...weights].map(([key, w]) => ({ key, q: (total * w) / sum, rem: (total * w) % sum }));
+  let left = total - rows.reduce((s, r) => s + r.q, 0n);
+  rows.sort((a, b) => (a.rem !== b.rem ? (a.rem > b.rem ? -1 : 1) : a.key < b.key ? -1 : 1));
+  for (const r of rows) if (left > 0n) r.q++, left--;
+  return new Map(rows.map((r) => [r.key, r.q]));
+}
+
+describe('apportion', () => {
+  it('equals the naive exact largest-remainder split, ties included (small weights make many ties)', () => {
+    const weights = fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 4 }),
+      fc.oneof(fc.bigInt({ min: 0n, max: 5n }), fc.bigInt({ min: 0n, max: 10n ** 30n })),
+      { minKeys: 1, maxKeys: 30 },
+    );
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 16n }), weights, (total, w) => {
+        const m = new Map(Object.entries(w));
+        fc.pre([...m.values()].some((x) => x > 0n));
+        expect(Object.fromEntries(apportion(total, m))).toEqual(Object.fromEntries(naiveApportion(total, m)));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -13,8 +13,11 @@ export function apportion(total: bigint, weights: ReadonlyMap<string, bigint>): 
   }
   const parts = new Map<string, bigint>();
   if (sum === 0n) throw new Error('apportion: total weight is zero');
-  const rems: { key: string; rem: bigint; approx: number }[] = [];
-  const sumF = Number(sum);
+  const keys: string[] = [];
+  const rems: bigint[] = [];
+  // Number() is monotone, so float order never contradicts the exact order of the remainders
+  // (which share one denominator); only equal floats need the exact bigint comparison.
+  const remF = new Float64Array(weights.size);
   let given = 0n;
   for (const [key, w] of weights) {
     const num = total * w;
@@ -22,23 +25,34 @@ export function apportion(total: bigint, weights: ReadonlyMap<string, bigint>): 
     const rem = num - q * sum;
     parts.set(key, q);
     given += q;
-    rems.push({ key, rem, approx: Number(rem) / sumF });
+    remF[keys.length] = Number(rem);
+    keys.push(key);
+    rems.push(rem);
   }
-  let leftover = total - given;
-  if (leftover === 0n) return parts;
-  // leftover < number of parts, so at most one extra satoshi each. Remainders are compared as
-  // floats first (fast) and exactly only when the floats are too close to tell apart.
-  rems.sort((a, b) => {
-    const d = b.approx - a.approx;
-    if (d > 1e-9 || d < -1e-9) return d;
-    if (a.rem !== b.rem) return a.rem > b.rem ? -1 : 1;
-    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-  });
-  for (const r of rems) {
-    if (leftover === 0n) break;
-    parts.set(r.key, parts.get(r.key)! + 1n);
-    leftover--;
+  const leftover = Number(total - given);
+  if (leftover === 0) return parts;
+  // leftover < number of parts, so at most one extra satoshi each, to the `leftover` largest.
+  const threshold = remF.slice().sort()[keys.length - leftover]!;
+  let slots = leftover;
+  const ties: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    if (remF[i]! > threshold) {
+      parts.set(keys[i]!, parts.get(keys[i]!)! + 1n);
+      slots--;
+    } else if (remF[i] === threshold) ties.push(i);
   }
+  ties.sort((a, b) =>
+    rems[a]! !== rems[b]!
+      ? rems[a]! > rems[b]!
+        ? -1
+        : 1
+      : keys[a]! < keys[b]!
+        ? -1
+        : keys[a]! > keys[b]!
+          ? 1
+          : 0,
+  );
+  for (let j = 0; j < slots; j++) parts.set(keys[ties[j]!]!, parts.get(keys[ties[j]!]!)! + 1n);
   return parts;
 }
 

@@ -54,25 +54,20 @@ export function buildTimeline(
   minCollateralUnits: bigint,
 ): Timeline {
   const knownNodes = new Set(nodes.map((n) => n.id));
-  const sorted = [...entries].sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.seq - b.seq);
-  const byHolding = new Map<
-    string,
-    { holder: string; nodeId: string; changes: { atMs: number; amountUnits: bigint }[] }
-  >();
-  for (const e of sorted) {
+  // Group first, then sort each holding's few changes: cheaper than sorting a million entries.
+  const byHolding = new Map<string, { holder: string; nodeId: string; entries: StakeEntry[] }>();
+  for (const e of entries) {
     if (!knownNodes.has(e.nodeId)) throw new Error(`stake entry ${e.seq}: unknown node ${e.nodeId}`);
     const key = holdingKey(e.holder, e.nodeId);
-    let h = byHolding.get(key);
-    if (!h) {
-      h = { holder: e.holder, nodeId: e.nodeId, changes: [] };
-      byHolding.set(key, h);
-    }
-    h.changes.push({ atMs: e.effectiveAtMs, amountUnits: e.amountUnits });
+    const h = byHolding.get(key);
+    if (h) h.entries.push(e);
+    else byHolding.set(key, { holder: e.holder, nodeId: e.nodeId, entries: [e] });
   }
   const holdings: Timeline['holdings'] = new Map();
   const nodeDeltas = new Map<string, { atMs: number; delta: bigint }[]>();
   for (const [key, h] of byHolding) {
-    const segments = steps(h.changes);
+    if (h.entries.length > 1) h.entries.sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.seq - b.seq);
+    const segments = steps(h.entries.map((e) => ({ atMs: e.effectiveAtMs, amountUnits: e.amountUnits })));
     holdings.set(key, { holder: h.holder, nodeId: h.nodeId, segments });
     let deltas = nodeDeltas.get(h.nodeId);
     if (!deltas) {

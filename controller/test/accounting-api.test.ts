@@ -156,6 +156,10 @@ describe('accounting API', () => {
     const re = await req('operator', 'POST', `/periods/${PERIOD}/recompute`);
     expect(re.body).toMatchObject({ identical: true, recomputedOutputsSha256: first.body.outputsSha256 });
     const journal = await req('operator', 'GET', `/periods/${PERIOD}/journal`);
+    const stakerLines = journal.body.filter((l: { account: string }) =>
+      l.account.startsWith('liability:staker:'),
+    );
+    expect(stakerLines.map((l: { stakerId: string }) => l.stakerId).sort()).toEqual(['staker-1', 'staker-2']);
     let sum = 0n;
     for (const l of journal.body) sum += BigInt(l.debitSats) - BigInt(l.creditSats);
     expect(sum).toBe(0n);

@@ -31,7 +31,7 @@
  *   POST /periods/:id/recompute           -> { identical: true, storedOutputsSha256, recomputedOutputsSha256, ... }
  *   GET  /periods/:id/inputs              -> the exact canonical inputs document the hash covers (operator, or a staker paid in the period)
  *   GET  /periods/:id/outputs             -> the canonical outputs document (same access as inputs)
- *   GET  /periods/:id/journal             -> [{ tx, lineNo, kind: "close"|"adjustment", account, debitSats, creditSats, memo, createdBy, createdAt }]
+ *   GET  /periods/:id/journal             -> [{ tx, lineNo, kind: "close"|"adjustment", account, stakerId (staker accounts), debitSats, creditSats, memo, createdBy, createdAt }]
  *   GET  /periods/:id/reconciliation      -> { creditedSats, expectedSats, shortfallSats, shortfallBps, poolShortfallFlagged, costsSats, netSats, paidToStakersSats, journalBalanced, adjustments, balances }
  *   POST /periods/:id/adjustments { memo, idempotencyKey, lines: [{ account, debitSats, creditSats }] } -> 201 { tx }
  * Close inputs (operator/admin)

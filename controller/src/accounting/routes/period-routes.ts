@@ -74,7 +74,20 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
       const { id } = request.params as { id: string };
       if (!(await getClose(db, id)))
         return send(reply, 404, { error: 'not_found', message: `period ${id}: not closed` });
-      return send(reply, 200, await journalOf(db, id));
+      // The ledger names stakers by holder hash; the operator's view adds who that is.
+      const stakers = new Map(
+        (await db.all<{ id: string; holder: string }>('SELECT id, holder FROM acct_stakers')).map((r) => [
+          r.holder,
+          r.id,
+        ]),
+      );
+      const lines = (await journalOf(db, id)).map((l) => {
+        const holder = l.account.startsWith('liability:staker:')
+          ? l.account.slice('liability:staker:'.length)
+          : null;
+        return { ...l, stakerId: holder ? (stakers.get(holder) ?? null) : null };
+      });
+      return send(reply, 200, lines);
     },
   );
 

@@ -220,6 +220,14 @@ export async function approvePlan(deps: Deps, actor: Principal, id: string) {
         403,
       );
     }
+    // The state change comes first and only from `proposed`: two replicas approving at once
+    // serialise on the row, and the second sees no proposed plan (no moves created twice).
+    const now = deps.now();
+    const won = await tx.run(
+      "UPDATE relocation_plans SET state = 'approved', approved_by = ?, approved_at = ? WHERE id = ? AND state = 'proposed'",
+      [actor.name, now, id],
+    );
+    if (won.changes !== 1) throw new RelocationError(`plan ${id}: was approved meanwhile`, 409);
     const plan = JSON.parse(r.plan_json) as Plan;
     const input = JSON.parse(r.input_json) as PlannerInput;
     const byId = new Map(input.miners.map((m) => [m.id, m]));
@@ -234,7 +242,6 @@ export async function approvePlan(deps: Deps, actor: Principal, id: string) {
         409,
       );
     }
-    const now = deps.now();
     for (const m of plan.moves) {
       const mi = byId.get(m.minerId);
       await tx.run(
@@ -259,12 +266,6 @@ export async function approvePlan(deps: Deps, actor: Principal, id: string) {
         ],
       );
     }
-    await tx.run('UPDATE relocation_plans SET state = ?, approved_by = ?, approved_at = ? WHERE id = ?', [
-      'approved',
-      actor.name,
-      now,
-      id,
-    ]);
     await deps.audit.record({
       actor,
       action: 'relocation.plan.approve',
@@ -368,13 +369,12 @@ export async function advanceMove(deps: Deps, actor: Principal, id: string, req:
       });
     }
     const sets = ['state = ?', 'flag = ?', 'updated_at = ?', ...Object.keys(updates).map((k) => `${k} = ?`)];
-    await tx.run(`UPDATE relocation_moves SET ${sets.join(', ')} WHERE id = ?`, [
-      to,
-      flag,
-      now,
-      ...Object.values(updates),
-      id,
-    ]);
+    // Only from the state this step was checked against: a concurrent step on another replica wins.
+    const changed = await tx.run(
+      `UPDATE relocation_moves SET ${sets.join(', ')} WHERE id = ? AND state = ?`,
+      [to, flag, now, ...Object.values(updates), id, mv.state],
+    );
+    if (changed.changes !== 1) throw new RelocationError(`move ${id}: changed meanwhile; reload it`, 409);
     await tx.run(
       'INSERT INTO relocation_move_events (move_id, at, from_state, to_state, actor, detail) VALUES (?, ?, ?, ?, ?, ?)',
       [id, now, mv.state, to, actor.name, detail],

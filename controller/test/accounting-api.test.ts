@@ -315,6 +315,30 @@ describe('accounting API', () => {
     expect(future.body.message).toContain('has not ended');
   });
 
+  it('payout rules are versioned; only an admin adds one, and shares must sum to 10000 bps', async () => {
+    const rule = {
+      stakerBps: 3500,
+      reinvestBps: 4500,
+      operatorBps: 2000,
+      lossRule: 'pay_zero',
+      effectiveFrom: '2026-12-01T00:00:00Z',
+    };
+    expect((await req('operator', 'POST', '/rules', rule)).status).toBe(403);
+    const bad = await req('admin', 'POST', '/rules', { ...rule, operatorBps: 2001 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toContain('must sum to 10000');
+    const past = await req('admin', 'POST', '/rules', { ...rule, effectiveFrom: '2026-11-23T06:00:00Z' });
+    expect(past.status).toBe(409);
+    const ok = await req('admin', 'POST', '/rules', rule);
+    expect(ok.status, ok.raw).toBe(201);
+    expect(ok.body.version).toBe(2);
+    const rules = await req('operator', 'GET', '/rules');
+    expect(rules.body.map((r: { version: number; stakerBps: number }) => [r.version, r.stakerBps])).toEqual([
+      [1, 3000],
+      [2, 3500],
+    ]);
+  });
+
   it('imports stakes from CSV all or nothing, reporting every bad line', async () => {
     const csv = [
       'staker_id,staker_name,node_id,node_kind,amount_hss,effective_at,idempotency_key',

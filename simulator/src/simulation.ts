@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { findModel } from '@hashfleet/firmware-profiles';
 import { type ClockMode, SimClock } from './clock.js';
-import { DEFAULT_PASSWORD, rpcFirmware } from './firmware/registry.js';
+import { DEFAULT_PASSWORD, DEFAULT_SSH_PASSWORD, rpcFirmware } from './firmware/registry.js';
 import type { RpcFirmware } from './firmware/types.js';
 import { answerWmV3, serveFramed } from './firmware/whatsminer-v3.js';
 import { ambientC } from './model/ambient.js';
@@ -23,6 +23,7 @@ import {
   type ScenarioInput,
   type Site,
 } from './scenario/schema.js';
+import { SimSshServer } from './ssh-server.js';
 import { type AccessRules, parseAccess } from './wire/access.js';
 import { answerRpc } from './wire/rpc-handler.js';
 import { type Delivery, serveOneShot } from './wire/serve.js';
@@ -30,7 +31,7 @@ import { type Delivery, serveOneShot } from './wire/serve.js';
 export type SimMinerInfo = {
   id: string;
   ip: string;
-  ports: { rpc: number; wmV3?: number };
+  ports: { rpc: number; wmV3?: number; ssh?: number };
   profile: MinerSpec['profile'];
   model: string;
   firmwareVersion: string;
@@ -86,6 +87,8 @@ export type SimulationOptions = {
   startMs?: number;
   /** Start the SNMP agents of the scenario's PDUs (default true). */
   pdus?: boolean;
+  /** Serve SSH (reboot, daemon restart) on this port at every miner's address; off by default. */
+  sshPort?: number;
   /** Called with progress while binding thousands of listeners. */
   onProgress?: (done: number, total: number) => void;
 };
@@ -117,6 +120,8 @@ export class Simulation {
   private readonly events: { atMs: number; run: (atMs: number) => void }[] = [];
   private readonly usedIps = new Set<string>();
   private ticker: NodeJS.Timeout | null = null;
+  private readonly ssh: SimSshServer | null;
+  private readonly byIp = new Map<string, SimMiner>();
   private stopped = false;
   readonly delivery: Delivery;
 
@@ -162,15 +167,17 @@ export class Simulation {
         { bootS: scenario.timing.bootS, restartS: scenario.timing.restartS },
       );
       model.password = spec.password ?? DEFAULT_PASSWORD[spec.profile];
+      model.sshPassword = spec.password ?? DEFAULT_SSH_PASSWORD[spec.profile];
       model.advance(now, ambientC(site, now) + container.inletOffsetC);
       const access = parseAccess(spec.apiAllow ?? fw.defaultApiAllow, fw.defaultApiGroups);
       const minerInfo: SimMinerInfo = {
         id: spec.id,
         ip: spec.ip,
-        ports:
-          spec.profile === 'whatsminer-v3'
-            ? { rpc: scenario.ports.rpc, wmV3: scenario.ports.wmV3 }
-            : { rpc: scenario.ports.rpc },
+        ports: {
+          rpc: scenario.ports.rpc,
+          ...(spec.profile === 'whatsminer-v3' ? { wmV3: scenario.ports.wmV3 } : {}),
+          ...(opts.sshPort !== undefined ? { ssh: opts.sshPort } : {}),
+        },
         profile: spec.profile,
         model: info.model,
         firmwareVersion: spec.firmwareVersion,
@@ -199,6 +206,15 @@ export class Simulation {
       });
     }
     this.miners = [...this.byId.values()].map((m) => m.info);
+    for (const m of this.byId.values()) this.byIp.set(m.info.ip, m);
+    this.ssh =
+      opts.sshPort === undefined
+        ? null
+        : new SimSshServer({
+            minerAt: (address) => this.byIp.get(address)?.model ?? null,
+            now: () => this.clock.now(),
+            changed: (model) => void this.sync(this.get(model.id)),
+          });
     for (const p of scenario.pdus) {
       this.pduObjects.push(
         new SimPdu(p, {
@@ -291,6 +307,17 @@ export class Simulation {
             },
             () => m.model.faults,
           ),
+      ]);
+    }
+    if (this.ssh && m.info.ports.ssh !== undefined) {
+      const ssh = this.ssh;
+      endpoints.push([
+        m.info.ports.ssh,
+        (socket) => {
+          this.delivery.track(socket);
+          if (m.model.faults.has('hung')) return;
+          ssh.accept(socket);
+        },
       ]);
     }
     const servers: Server[] = [];
@@ -392,6 +419,11 @@ export class Simulation {
     };
   }
 
+  /** The SSH host key every simulated miner presents (`ssh-rsa AAAA...`), to pin; null without SSH. */
+  get sshHostKey(): string | null {
+    return this.ssh?.hostKey ?? null;
+  }
+
   info(minerId: string): SimMinerInfo {
     return this.get(minerId).info;
   }
@@ -447,6 +479,8 @@ export class Simulation {
       m.listening = false;
       this.usedIps.delete(m.info.ip);
       this.usedIps.add(candidate);
+      this.byIp.delete(m.info.ip);
+      this.byIp.set(candidate, m);
       m.info.ip = candidate;
       m.model.ip = candidate;
       return;

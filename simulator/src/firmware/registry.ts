@@ -36,3 +36,15 @@ export const DEFAULT_PASSWORD: Record<MinerSpec['profile'], string> = {
 export function rpcFirmware(profile: MinerSpec['profile']): RpcFirmware {
   return RPC_FIRMWARES[profile];
 }
+
+/** root's SSH password per firmware as shipped (pyasic settings; miner-apis.md §4). */
+export const DEFAULT_SSH_PASSWORD: Record<MinerSpec['profile'], string> = {
+  'antminer-stock': 'miner',
+  'braiins-os': 'root',
+  'whatsminer-v2': 'admin',
+  'whatsminer-v3': 'admin',
+  avalon: 'root',
+  luxos: 'root',
+  vnish: 'admin',
+  cgminer: 'root',
+};

@@ -84,6 +84,8 @@ export class MinerModel {
   readonly session = new Map<string, unknown>();
   /** The firmware's API/admin password (btminer admin, v3 super, LuxOS and SSH root). */
   password = '';
+  /** root's SSH password (pyasic defaults: Antminer `miner`, Braiins OS `root`). */
+  sshPassword = 'root';
   readonly rng: Rng;
 
   constructor(

@@ -1,4 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createMiner,
   ensureSlots,
@@ -7,6 +10,7 @@ import {
   upsertContainer,
   upsertSite,
 } from '../src/inventory/index.js';
+import { relocationCli } from '../src/relocation/cli.js';
 import type { Db } from '../src/storage/db.js';
 import { testApp } from './helpers.js';
 
@@ -293,5 +297,34 @@ describe('relocation workflow over inventory', () => {
     });
     expect(r.statusCode).toBe(400);
     expect(r.json().message).toMatch(/sites: .*market\.btcPriceUsd/);
+  });
+});
+
+describe('relocation CLI', () => {
+  it('proposes from an assumptions file, lists moves, refuses self-approval and bad usage with exit codes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reloc-cli-'));
+    const file = join(dir, 'assumptions.json');
+    writeFileSync(file, JSON.stringify(assumptions));
+    const out: string[] = [];
+    const err: string[] = [];
+    const so = vi.spyOn(process.stdout, 'write').mockImplementation((c) => out.push(String(c)) > 0);
+    const se = vi.spyOn(process.stderr, 'write').mockImplementation((c) => err.push(String(c)) > 0);
+    try {
+      const ctx = t.app.hashfleet;
+      expect(await relocationCli(['propose', 'from cli', file], ctx)).toBe(0);
+      const plan = JSON.parse(out.join(''));
+      expect(plan.moveCount).toBe(3);
+      expect(await relocationCli(['approve', plan.id], ctx)).toBe(1);
+      expect(err.join('')).toMatch(/a second person must approve/);
+      expect(await relocationCli(['moves', 'levitating'], ctx)).toBe(2);
+      expect(await relocationCli(['frobnicate'], ctx)).toBe(2);
+      out.length = 0;
+      expect(await relocationCli(['plans'], ctx)).toBe(0);
+      expect(JSON.parse(out.join(''))).toHaveLength(1);
+    } finally {
+      so.mockRestore();
+      se.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

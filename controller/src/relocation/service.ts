@@ -6,6 +6,7 @@ import type { IssueCommand } from '../features.js';
 import { getMiner, moveMiner } from '../inventory/miners.js';
 import { upsertContainer } from '../inventory/sites.js';
 import type { Location } from '../inventory/types.js';
+import { insertMany } from '../storage/bulk.js';
 import type { Db } from '../storage/db.js';
 import { planRelocation } from './planner.js';
 import type { Plan, PlannerInput } from './types.js';
@@ -242,13 +243,17 @@ export async function approvePlan(deps: Deps, actor: Principal, id: string) {
         409,
       );
     }
-    for (const m of plan.moves) {
-      const mi = byId.get(m.minerId);
-      await tx.run(
-        `INSERT INTO relocation_moves (id, plan_id, batch_id, miner_id, serial_expected, mode, month, depart_date,
-           from_site, from_container, to_site, to_container, to_slot, expected_ths, state, flag, serial_seen, installed_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 'planned', NULL, NULL, NULL, ?)`,
-        [
+    // One round trip per 200 moves: a fleet-wide plan has tens of thousands.
+    await insertMany(
+      tx,
+      `INSERT INTO relocation_moves (id, plan_id, batch_id, miner_id, serial_expected, mode, month, depart_date,
+         from_site, from_container, to_site, to_container, to_slot, expected_ths, state, flag, serial_seen, installed_at, updated_at)`,
+      19,
+      plan.moves.map((m) => {
+        const mi = byId.get(m.minerId);
+        const expected = mi ? mi.nominalThs * mi.condition : null;
+        const toContainer = m.mode === 'container' ? m.fromContainer : null;
+        return [
           randomUUID(),
           id,
           m.batchId,
@@ -258,14 +263,9 @@ export async function approvePlan(deps: Deps, actor: Principal, id: string) {
           m.month,
           m.departDate,
           m.fromSite,
-          m.fromContainer,
-          m.toSite,
-          m.mode === 'container' ? m.fromContainer : null,
-          mi ? mi.nominalThs * mi.condition : null,
-          now,
-        ],
-      );
-    }
+        ].concat([m.fromContainer, m.toSite, toContainer, null, expected, 'planned', null, null, null, now]);
+      }),
+    );
     await deps.audit.record({
       actor,
       action: 'relocation.plan.approve',

@@ -33,6 +33,21 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
   const deps: IngestDeps = { db: ctx.db, config: ctx.config, reconciler, log: ctx.logger, now: ctx.now };
   const malformed = new MalformedLog((fields, msg) => ctx.logger.warn(fields, msg));
   const places = new Set<string>();
+  const skewLoggedAt = new Map<string, number>();
+
+  // The agent's clock against ours (DESIGN.md §5: keep receipt time, flag skew); logged at most every 10 min.
+  function noteSkew(msg: AgentMessage) {
+    if (msg.historical) return;
+    const now = ctx.now();
+    const skew = msg.sentAt - now;
+    if (Math.abs(skew) <= ctx.config.ingest.clockSkewWarnMs) return;
+    if (now - (skewLoggedAt.get(msg.agentId) ?? 0) < 600_000) return;
+    skewLoggedAt.set(msg.agentId, now);
+    ctx.logger.warn(
+      { agentId: msg.agentId, skewMs: skew },
+      `agent ${msg.agentId}: clock is ${Math.round(skew / 1000)} s off the controller's`,
+    );
+  }
   let stopped = false;
 
   async function apply(kind: string, msg: AgentMessage): Promise<Applied | null> {
@@ -142,6 +157,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
         return 'duplicate';
       }
       ctx.metrics.ingestMessages.inc({ kind, result: 'applied' });
+      noteSkew(msg);
       ctx.metrics.ingestSamples.inc(applied.samples);
       applied.afterCommit?.();
       if (ctx.influx) {

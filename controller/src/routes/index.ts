@@ -4,6 +4,7 @@ import { agentRoutes } from './agents.js';
 import { commandRoutes } from './commands.js';
 import { containerRoutes } from './containers.js';
 import { eventRoutes } from './events.js';
+import { inventoryRoutes } from './inventory.js';
 import { meRoutes } from './me.js';
 import { minerRoutes } from './miners.js';
 import { siteRoutes } from './sites.js';
@@ -20,6 +21,7 @@ export const coreRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
     eventRoutes,
     commandRoutes,
     tokenRoutes,
+    inventoryRoutes,
   ]) {
     await app.register(routes, ctx);
   }

@@ -2,11 +2,11 @@ import type { CommandAction } from '@hashfleet/contracts';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { uiFeature } from '../ui/feature.js';
 import { accountingFeature } from './accounting/index.js';
-import { relocationFeature } from './relocation/index.js';
 import type { Audit } from './audit.js';
 import type { Principal } from './auth/roles.js';
 import type { ControllerConfig } from './config.js';
 import type { InfluxSink } from './influx/sink.js';
+import { relocationFeature } from './relocation/index.js';
 import type { Db } from './storage/db.js';
 import type { Migration } from './storage/migrate.js';
 

@@ -1,9 +1,11 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { findModel } from '@hashfleet/firmware-profiles';
 import { type ClockMode, SimClock } from './clock.js';
 import { DEFAULT_PASSWORD, DEFAULT_SSH_PASSWORD, rpcFirmware } from './firmware/registry.js';
 import type { RpcFirmware } from './firmware/types.js';
 import { answerWmV3, serveFramed } from './firmware/whatsminer-v3.js';
+import { antminerCgi } from './http/antminer-cgi.js';
 import { ambientC } from './model/ambient.js';
 import {
   type Fault,
@@ -31,7 +33,7 @@ import { type Delivery, serveOneShot } from './wire/serve.js';
 export type SimMinerInfo = {
   id: string;
   ip: string;
-  ports: { rpc: number; wmV3?: number; ssh?: number };
+  ports: { rpc: number; wmV3?: number; ssh?: number; http?: number };
   profile: MinerSpec['profile'];
   model: string;
   firmwareVersion: string;
@@ -87,6 +89,8 @@ export type SimulationOptions = {
   startMs?: number;
   /** Start the SNMP agents of the scenario's PDUs (default true). */
   pdus?: boolean;
+  /** Serve Antminer's web CGI (digest root/root) on this port at every antminer-stock miner; off by default (80 needs root). */
+  httpPort?: number;
   /** Serve SSH (reboot, daemon restart) on this port at every miner's address; off by default. */
   sshPort?: number;
   /** Called with progress while binding thousands of listeners. */
@@ -121,6 +125,7 @@ export class Simulation {
   private readonly usedIps = new Set<string>();
   private ticker: NodeJS.Timeout | null = null;
   private readonly ssh: SimSshServer | null;
+  private http: HttpServer | null = null;
   private readonly byIp = new Map<string, SimMiner>();
   private stopped = false;
   readonly delivery: Delivery;
@@ -177,6 +182,9 @@ export class Simulation {
           rpc: scenario.ports.rpc,
           ...(spec.profile === 'whatsminer-v3' ? { wmV3: scenario.ports.wmV3 } : {}),
           ...(opts.sshPort !== undefined ? { ssh: opts.sshPort } : {}),
+          ...(opts.httpPort !== undefined && spec.profile === 'antminer-stock'
+            ? { http: opts.httpPort }
+            : {}),
         },
         profile: spec.profile,
         model: info.model,
@@ -309,6 +317,17 @@ export class Simulation {
           ),
       ]);
     }
+    if (m.info.ports.http !== undefined) {
+      const http = this.webServer();
+      endpoints.push([
+        m.info.ports.http,
+        (socket) => {
+          this.delivery.track(socket);
+          if (m.model.faults.has('hung')) return;
+          http.emit('connection', socket);
+        },
+      ]);
+    }
     if (this.ssh && m.info.ports.ssh !== undefined) {
       const ssh = this.ssh;
       endpoints.push([
@@ -341,6 +360,28 @@ export class Simulation {
     }
     m.servers = servers;
     m.listening = true;
+  }
+
+  /** One HTTP server for every miner's web port; the miner is the one bound to the local address. */
+  private webServer(): HttpServer {
+    if (!this.http) {
+      this.http = createHttpServer((req, res) => {
+        const m = this.byIp.get((req.socket.localAddress ?? '').replace(/^::ffff:/, ''));
+        if (!m) {
+          res.writeHead(404).end();
+          return;
+        }
+        this.advance(m);
+        antminerCgi(
+          m.model,
+          () => this.clock.now(),
+          req,
+          res,
+          () => void this.sync(m),
+        ).catch(() => res.destroy());
+      });
+    }
+    return this.http;
   }
 
   private answer(m: SimMiner, request: string, peer: string): Buffer | null {

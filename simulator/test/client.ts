@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { digestAuthorization } from '../src/http/digest.js';
 
 /** A bare cgminer-style client: one request per connection, read until the miner closes. */
 export function rpc(host: string, port: number, request: string, timeoutMs = 3000): Promise<Buffer> {
@@ -62,4 +63,23 @@ export function wmV3(
     });
     socket.on('error', reject);
   });
+}
+
+/** HTTP with Digest auth (answers the 401 challenge once), as the agent talks to Antminer CGI. */
+export async function digestFetch(
+  url: string,
+  user: string,
+  password: string,
+  init: { method?: string; body?: string } = {},
+): Promise<{ status: number; text: string; challenge: string | null }> {
+  const method = init.method ?? 'GET';
+  const first = await fetch(url, { method, body: init.body });
+  const challenge = first.headers.get('www-authenticate');
+  if (first.status !== 401 || !challenge)
+    return { status: first.status, text: await first.text(), challenge };
+  await first.text();
+  const uri = new URL(url).pathname;
+  const authorization = digestAuthorization(challenge, method, uri, user, password);
+  const second = await fetch(url, { method, body: init.body, headers: { authorization } });
+  return { status: second.status, text: await second.text(), challenge };
 }

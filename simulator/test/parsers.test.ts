@@ -35,7 +35,7 @@ beforeAll(async () => {
   const scenario = smallScenario({ miners: cases.length, pdus: false, seed: 5 });
   for (const [i, c] of cases.entries())
     Object.assign(scenario.miners[i]!, { profile: c.profile.id, model: c.model });
-  sim = await startSimulation(scenario);
+  sim = await startSimulation(scenario, { httpPort: 8080 });
 });
 afterAll(() => sim?.stop());
 
@@ -57,7 +57,7 @@ describe('firmware profiles parse the simulated firmwares', () => {
       };
       expect(detectFirmware(detect)?.profile).toBe(c.profile.id);
 
-      const raw = await pollOnce(m.ip, c.profile.poll);
+      const raw = await pollOnce(m.ip, c.profile.poll, m.ports.http);
       const truth = sim.miner(m.id);
       const reading = c.profile.parse(raw, { modelInfo: findModel(c.model) });
 
@@ -81,6 +81,11 @@ describe('firmware profiles parse the simulated firmwares', () => {
       if (reading.uptimeS !== null) expect([truth.elapsedS, truth.uptimeS]).toContain(reading.uptimeS);
       if (reading.pool) expect(reading.pool.url).toBe(truth.pool.url);
       expect(reading.state).toBe('hashing');
+      // Power where the firmware reports one (stats.cgi watt, tunerstatus, btminer Power, Avalon PS ...).
+      if (reading.powerW !== null)
+        expect(Math.abs(reading.powerW - truth.powerW) / truth.powerW).toBeLessThan(0.07);
+      if (c.profile.id === 'antminer-stock' && c.model !== 'Antminer S9')
+        expect(reading.powerW).toBe(Math.round(truth.powerW));
     });
   });
 });

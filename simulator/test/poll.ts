@@ -1,5 +1,5 @@
 import type { MinerRequest, PollStep, RawReplies } from '@hashfleet/firmware-profiles';
-import { rpc, wmV3 } from './client.js';
+import { digestFetch, rpc, wmV3 } from './client.js';
 
 /** Renders a profile's RPC request as the bytes a poller sends (cgminer JSON/text, btminer `cmd`). */
 export function rpcBody(req: Extract<MinerRequest, { transport: 'rpc' }>): string {
@@ -14,9 +14,9 @@ export function rpcBody(req: Extract<MinerRequest, { transport: 'rpc' }>): strin
 
 /**
  * Runs a profile's poll steps against one miner over real TCP, as a bare poller would.
- * HTTP and SSH steps are not simulated and come back null (the profiles mark them optional).
+ * Antminer's digest-auth CGI GETs go to `httpPort`; other HTTP and SSH steps come back null.
  */
-export async function pollOnce(ip: string, steps: PollStep[]): Promise<RawReplies> {
+export async function pollOnce(ip: string, steps: PollStep[], httpPort?: number): Promise<RawReplies> {
   const raw: RawReplies = {};
   for (const step of steps) {
     const r = step.request;
@@ -27,6 +27,14 @@ export async function pollOnce(ip: string, steps: PollStep[]): Promise<RawReplie
           r.param === undefined ? { cmd: r.cmd } : { cmd: r.cmd, param: r.param },
         ]);
         raw[step.key] = JSON.stringify(reply);
+      } else if (
+        r.transport === 'http' &&
+        r.auth === 'digest' &&
+        httpPort !== undefined &&
+        r.method === 'GET'
+      ) {
+        const res = await digestFetch(`http://${ip}:${httpPort}${r.path}`, 'root', 'root');
+        raw[step.key] = res.status === 200 ? res.text : null;
       } else raw[step.key] = null;
     } catch {
       raw[step.key] = null;

@@ -86,6 +86,8 @@ export class MinerModel {
   password = '';
   /** root's SSH password (pyasic defaults: Antminer `miner`, Braiins OS `root`). */
   sshPassword = 'root';
+  /** Web UI password (Antminer digest `root`/`root`). */
+  webPassword = 'root';
   readonly rng: Rng;
 
   constructor(

@@ -364,4 +364,18 @@ describe('accounting API', () => {
     expect(good.json()).toEqual({ entries: 1, unchanged: 0 });
     expect((await post(csv.split('\n').slice(0, 2).join('\n'))).json()).toEqual({ entries: 0, unchanged: 1 });
   });
+
+  it('late data for a closed period leaves the close as it was and shows up as input drift', async () => {
+    const before = await req('operator', 'GET', `/periods/${PERIOD}/reconciliation`);
+    expect(before.body.inputsDrift).toMatchObject({ drifted: false, sections: [] });
+    // An agent's spool replays an hour of a second container after the close.
+    await t.app.hashfleet.db.run(
+      `INSERT INTO container_hourly (site_id, container_id, hour_start, diff1_shares, energy_wh_metered, energy_wh_reported,
+       energy_wh_estimated, miner_uptime_s, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ['kz-1', 'c02', DAY_START, 1e9, 50_000, 0, 0, 3600, 60],
+    );
+    const after = await req('operator', 'GET', `/periods/${PERIOD}/reconciliation`);
+    expect(after.body.inputsDrift).toMatchObject({ drifted: true, sections: ['energy', 'work'] });
+    expect((await req('operator', 'POST', `/periods/${PERIOD}/recompute`)).body.identical).toBe(true);
+  });
 });

@@ -216,6 +216,37 @@ export async function recomputeStored(db: Db, periodId: string): Promise<Recompu
   };
 }
 
+export interface InputsDrift {
+  /** True when the sources, read today, no longer give the inputs the close froze. */
+  drifted: boolean;
+  /** Top-level sections of the inputs document that differ (e.g. "work", "energy", "btcPrices"). */
+  sections: string[];
+  sourceInputsSha256: string | null;
+}
+
+/**
+ * Late data (an agent's spool replayed after an outage, a corrected tariff, a price entered
+ * afterwards) can change a closed period's sources. The close stays as it was; this says what
+ * moved, so the operator can book an adjusting entry.
+ */
+export async function inputsDrift(db: Db, periodId: string): Promise<InputsDrift> {
+  const stored = await storedDocument(db, periodId, 'inputs');
+  if (stored === null) throw new AccountingError(`period ${periodId}: not closed`, 404);
+  const frozen = JSON.parse(stored) as Record<string, unknown>;
+  let today: Record<string, unknown>;
+  let text: string;
+  try {
+    const { inputs } = await loadCloseInputs(db, parsePeriodId(periodId), 'drift');
+    text = canonicalText(inputs);
+    today = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    return { drifted: true, sections: [`unreadable: ${(e as Error).message}`], sourceInputsSha256: null };
+  }
+  const keys = [...new Set([...Object.keys(frozen), ...Object.keys(today)])].sort();
+  const sections = keys.filter((k) => JSON.stringify(frozen[k]) !== JSON.stringify(today[k]));
+  return { drifted: sections.length > 0, sections, sourceInputsSha256: sha256Hex(text) };
+}
+
 export async function storedDocument(
   db: Db,
   periodId: string,

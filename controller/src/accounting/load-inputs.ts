@@ -75,9 +75,26 @@ export function pruneEntries(entries: StakeEntry[], startMs: number): StakeEntry
   return [...lastBefore.values(), ...inside].sort((a, b) => a.seq - b.seq);
 }
 
-export async function loadCloseInputs(db: Db, period: Period): Promise<LoadedInputs> {
+/**
+ * `close` checks that the period may be closed now; `drift` re-reads the sources of a closed
+ * period as they are today, to compare with what its close froze.
+ */
+export async function loadCloseInputs(
+  db: Db,
+  period: Period,
+  mode: 'close' | 'drift' = 'close',
+): Promise<LoadedInputs> {
   const rule = await ruleAt(db, period.startMs);
   const where = `period ${period.id}`;
+  if (mode === 'close') await assertClosable(db, period, where);
+  const prev = await db.get<{ loss_carried_out_sats: bigint }>(
+    'SELECT loss_carried_out_sats FROM acct_closes WHERE end_ms <= ? ORDER BY end_ms DESC LIMIT 1',
+    [period.startMs],
+  );
+  return readInputs(db, period, rule, prev?.loss_carried_out_sats ?? 0n, where);
+}
+
+async function assertClosable(db: Db, period: Period, where: string): Promise<void> {
   const later = await db.get<{ period_id: string }>(
     'SELECT period_id FROM acct_closes WHERE start_ms > ? ORDER BY start_ms LIMIT 1',
     [period.startMs],
@@ -93,11 +110,15 @@ export async function loadCloseInputs(db: Db, period: Period): Promise<LoadedInp
   );
   if (overlapping)
     throw new AccountingError(`${where}: overlaps closed period ${overlapping.period_id}`, 409);
-  const prev = await db.get<{ loss_carried_out_sats: bigint }>(
-    'SELECT loss_carried_out_sats FROM acct_closes WHERE end_ms <= ? ORDER BY end_ms DESC LIMIT 1',
-    [period.startMs],
-  );
+}
 
+async function readInputs(
+  db: Db,
+  period: Period,
+  rule: StoredRule,
+  lossCarriedInSats: bigint,
+  where: string,
+): Promise<LoadedInputs> {
   const hours = await readHours(db, period.startMs, period.endMs);
   const tariffs = await readTariffs(db, new Set(hours.map((h) => h.siteId)));
   const energy = energyLines(hours, tariffs);
@@ -195,7 +216,7 @@ export async function loadCloseInputs(db: Db, period: Period): Promise<LoadedInp
     btcPrices,
     nodes,
     stakes,
-    lossCarriedInSats: prev?.loss_carried_out_sats ?? 0n,
+    lossCarriedInSats,
     work: workByHour(hours),
     network: net
       ? {

@@ -32,7 +32,8 @@
  *   GET  /periods/:id/inputs              -> the exact canonical inputs document the hash covers (operator, or a staker paid in the period)
  *   GET  /periods/:id/outputs             -> the canonical outputs document (same access as inputs)
  *   GET  /periods/:id/journal             -> [{ tx, lineNo, kind: "close"|"adjustment", account, stakerId (staker accounts), debitSats, creditSats, memo, createdBy, createdAt }]
- *   GET  /periods/:id/reconciliation      -> { creditedSats, expectedSats, shortfallSats, shortfallBps, poolShortfallFlagged, costsSats, netSats, paidToStakersSats, journalBalanced, adjustments, balances }
+ *   GET  /periods/:id/reconciliation      -> { creditedSats, expectedSats, shortfallSats, shortfallBps, poolShortfallFlagged, costsSats, netSats, paidToStakersSats, journalBalanced, adjustments, balances,
+ *                                           inputsDrift: { drifted, sections: ["energy", "work"], sourceInputsSha256 } }
  *   POST /periods/:id/adjustments { memo, idempotencyKey, lines: [{ account, debitSats, creditSats }] } -> 201 { tx }
  * Close inputs (operator/admin)
  *   POST /credits { periodId, pool, reference, amountSats }          (pool + reference unique: re-posting is a no-op)

@@ -1,7 +1,7 @@
 import type { Db } from '../storage/db.js';
 import { ratio } from './attribution.js';
 import { accountBalances, journalBalances } from './journal.js';
-import { closeSummaryDoc, journalOf } from './ledger.js';
+import { closeSummaryDoc, type InputsDrift, inputsDrift, journalOf } from './ledger.js';
 import { AccountingError } from './register.js';
 
 /**
@@ -134,6 +134,7 @@ export interface ReconciliationView {
   journalBalanced: boolean;
   adjustments: number;
   balances: Record<string, bigint>;
+  inputsDrift: InputsDrift;
 }
 
 export async function reconciliationOf(db: Db, periodId: string): Promise<ReconciliationView> {
@@ -172,5 +173,6 @@ export async function reconciliationOf(db: Db, periodId: string): Promise<Reconc
     journalBalanced: journalBalances(journal),
     adjustments: new Set(journal.filter((l) => l.kind === 'adjustment').map((l) => l.tx)).size,
     balances: aggregated,
+    inputsDrift: await inputsDrift(db, periodId),
   };
 }

@@ -99,7 +99,7 @@ runOrSkip('controller with Mosquitto, PostgreSQL and VictoriaMetrics', () => {
       password: 'controller-secret',
       clientId: 'tap',
     });
-    tap.on('message', (topic, payload) => {
+    tap.on('message', (_topic, payload) => {
       try {
         const parsed = TelemetrySchema.safeParse(JSON.parse(payload.toString()));
         if (parsed.success) published.push(parsed.data);

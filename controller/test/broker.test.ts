@@ -89,3 +89,53 @@ describe('embedded broker end to end', () => {
     await client.endAsync();
   });
 });
+
+describe('backpressure on the broker link', () => {
+  it('applies one message at a time and acknowledges only after it is applied', async () => {
+    const { startEmbeddedBroker } = await import('../src/broker/embedded.js');
+    const { connectLink } = await import('../src/mqtt/link.js');
+    const pino = (await import('pino')).default;
+    const broker = await startEmbeddedBroker({
+      host: '127.0.0.1',
+      port: 0,
+      authenticate: async (user) =>
+        user === 'controller' ? { kind: 'controller' } : { kind: 'agent', agentId: user },
+    });
+    // Storage that is slower than ingest: each apply waits until the test lets it finish.
+    const started: number[] = [];
+    const releases: (() => void)[] = [];
+    const ingest = {
+      handle: (_topic: string, payload: Uint8Array) =>
+        new Promise<'applied'>((resolve) => {
+          started.push(Number(Buffer.from(payload).toString()));
+          releases.push(() => resolve('applied'));
+        }),
+      stop() {},
+    };
+    const link = await connectLink({
+      url: broker.url,
+      username: 'controller',
+      password: 'x',
+      clientId: 'ctl',
+      protocolVersion: 4,
+      sharedGroup: null,
+      ingest,
+      log: pino({ level: 'silent' }),
+    });
+    const agent = await mqtt.connectAsync(broker.url, { username: 'c01', password: 'x', clientId: 'c01' });
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => agent.publishAsync(topics.telemetry('c01'), String(n), { qos: 1 })),
+    );
+    await expect.poll(() => started.length).toBe(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(started).toEqual([1]); // the rest wait at the broker / socket, not in a controller queue
+    for (let i = 0; i < 5; i++) {
+      await expect.poll(() => releases.length).toBe(i + 1);
+      releases[i]!();
+    }
+    await expect.poll(() => started).toEqual([1, 2, 3, 4, 5]);
+    await agent.endAsync();
+    await link.close();
+    await broker.close();
+  });
+});

@@ -141,3 +141,30 @@ describe('ingest', () => {
     expect(slot?.miner_id).toBeNull();
   });
 });
+
+describe('identity reconciliation', () => {
+  it('records a control-board swap when a known serial shows a new MAC', async () => {
+    const t = await testApp({}, () => T0 + 1000);
+    try {
+      const h = (seq: number, over: Partial<MinerSample>) =>
+        t.app.hashfleet.ingest.handle(
+          topics.telemetry('sc-c01'),
+          enc({ ...exampleTelemetry, seq, samples: [sample(over)], unreachable: [], agent: null }),
+        );
+      await h(1, {});
+      await h(2, { at: T0 + 30_000, mac: '02:00:00:ff:ff:ff' });
+      const db = t.app.hashfleet.db;
+      expect((await db.all('SELECT id FROM miners')).length).toBe(1);
+      const swap = await db.get<{ details_json: string }>(
+        "SELECT details_json FROM events WHERE kind = 'miner.board_swap'",
+      );
+      expect(JSON.parse(swap!.details_json)).toEqual({
+        part: 'control_board',
+        previousMac: '02:00:00:aa:bb:cc',
+        mac: '02:00:00:ff:ff:ff',
+      });
+    } finally {
+      await t.close();
+    }
+  });
+});

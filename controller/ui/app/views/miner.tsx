@@ -59,8 +59,9 @@ export function MinerPanel({
             />
             <Tile
               label="Hashrate"
-              value={hashrate(s?.hashrateAvgThs ?? s?.hashrate5sThs)}
-              hint={`expected ${hashrate(s?.expectedHashrateThs)}`}
+              // The controller's figure, the one the grid and the history show.
+              value={hashrate(m.hashrateThs)}
+              hint={`expected ${hashrate(m.expectedThs)} · average since boot ${hashrate(s?.hashrateAvgThs)}`}
             />
             <Tile label="Chip max" value={temp(m.chipTempMaxC)} testid="miner-chip-temp" />
             <Tile label="Power" value={power(m.powerW)} hint={m.powerProvenance ?? undefined} />
@@ -122,7 +123,7 @@ function HistoryChart({ points }: { points: HistoryPoint[] | null }) {
     };
   }, [points]);
   if (!data) return <Loading what="history" />;
-  if (data.xs.length < 2) return <p class="muted">Not enough history yet ({data.xs.length} point).</p>;
+  if (data.xs.length === 0) return <p class="muted">No history yet.</p>;
   return <TimeChart xs={data.xs} series={data.series} unit="TH/s" height={180} />;
 }
 

@@ -19,6 +19,33 @@ const COMMANDS: Record<string, ShellCommand> = {
   'cat /proc/sys/kernel/hostname': (m) => ({ stdout: `${m.hostname}\n`, exit: 0 }),
 };
 
+/**
+ * Command lines matched by pattern: Braiins OS power target by editing bosminer.toml then
+ * restarting bosminer (the braiins-os profile's power.target step).
+ */
+const PATTERNS: [
+  RegExp,
+  (miner: MinerModel, now: number, m: RegExpMatchArray) => ReturnType<ShellCommand>,
+][] = [
+  [
+    /^sed -i .*\b(?:power_target|psu_power_limit)\b.*= *(\d+)\/.*\/etc\/bosminer\.toml && \/etc\/init\.d\/bosminer restart$/,
+    (miner, now, match) => {
+      miner.powerLimitW = Number(match[1]);
+      return { stdout: 'Restarting bosminer\n', exit: 0, after: () => miner.restartDaemon(now) };
+    },
+  ],
+];
+
+function lookup(line: string): ((miner: MinerModel, now: number) => ReturnType<ShellCommand>) | null {
+  const exact = COMMANDS[line];
+  if (exact) return exact;
+  for (const [re, run] of PATTERNS) {
+    const m = re.exec(line);
+    if (m) return (miner, now) => run(miner, now, m);
+  }
+  return null;
+}
+
 export type SshHost = {
   /** The miner reached at a local address, or null. */
   minerAt(address: string): MinerModel | null;
@@ -83,7 +110,7 @@ export class SimSshServer {
           channel.end();
           return;
         }
-        const run = COMMANDS[info.command.trim()];
+        const run = lookup(info.command.trim());
         if (!run) {
           channel.stderr.write(`sh: ${info.command.split(' ')[0]}: not found\n`);
           channel.exit(127);

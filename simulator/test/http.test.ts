@@ -74,6 +74,16 @@ describe('Antminer web CGI', () => {
     expect(sim.miner(m.id).mode).toBe('normal');
   });
 
+  it('blink.cgi {"blink":true} turns the locate LED on', async () => {
+    const m = sim.miners[0]!;
+    const r = await digestFetch(url(m.ip, 'blink.cgi'), 'root', 'root', {
+      method: 'POST',
+      body: JSON.stringify({ blink: true }),
+    });
+    expect(r.status).toBe(200);
+    expect(sim.miner(m.id).led).toBe(true);
+  });
+
   it('reboot.cgi reboots: RPC refused until the boot is over', async () => {
     const m = sim.miners[0]!;
     expect((await digestFetch(url(m.ip, 'reboot.cgi'), 'root', 'root')).status).toBe(200);

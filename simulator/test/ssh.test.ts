@@ -65,6 +65,18 @@ describe('simulated SSH', () => {
     expect(sim.miner(m.id).accepted).toBe(0);
   });
 
+  it("the braiins-os profile's power-target line (sed on bosminer.toml + restart) sets the limit", async () => {
+    const m = sim.miners.find((x) => x.profile === 'braiins-os')!;
+    await sim.tick(20_000);
+    const line =
+      "sed -i -e '/^\\[autotuning\\]/,/^\\[/ s/^\\(power_target\\|psu_power_limit\\) *=.*/\\1 = 1100/' /etc/bosminer.toml && /etc/init.d/bosminer restart";
+    expect((await exec(m.ip, 'root', line)).code).toBe(0);
+    await sim.tick(11_000);
+    const t = sim.miner(m.id);
+    expect(t.powerLimitW).toBe(1100);
+    expect(t.hashrateThs).toBeLessThan(t.nominalThs * 0.9);
+  });
+
   it('`reboot` on an Antminer with its default password reboots it; unknown commands exit 127', async () => {
     const m = sim.miners.find((x) => x.profile === 'antminer-stock')!;
     expect((await exec(m.ip, 'miner', 'rm -rf /')).code).toBe(127);

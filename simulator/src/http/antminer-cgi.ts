@@ -134,6 +134,18 @@ export async function antminerCgi(
       }
       return json(OK);
     }
+    case '/cgi-bin/blink.cgi': {
+      // X19/X21 take JSON {"blink":true|false}; X9/X17 a form field action=startBlink|stopBlink.
+      const text = await body(req);
+      let on: boolean;
+      try {
+        on = Boolean((JSON.parse(text) as Doc).blink === true || (JSON.parse(text) as Doc).blink === 'true');
+      } catch {
+        on = /action=startBlink/.test(text);
+      }
+      m.led = on;
+      return json({ code: on ? 'B000' : 'B100' });
+    }
     case '/cgi-bin/reboot.cgi':
       json(OK);
       m.reboot(now());

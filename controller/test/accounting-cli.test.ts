@@ -120,6 +120,27 @@ describe('accounting CLI', () => {
     expect(early.err).toContain('a later period 2026-11-22 is already closed');
     const again = await run(periodCli, ['close', '2026-11-22']);
     expect(JSON.parse(again.out).alreadyClosed).toBe(true);
+    // What a staker does with the downloaded inputs document: re-hash it and re-run the close.
+    const file = join(dir, 'inputs.json');
+    const doc = await db.get<{ inputs_json: string; outputs_sha256: string; inputs_sha256: string }>(
+      "SELECT inputs_json, inputs_sha256, outputs_sha256 FROM acct_closes WHERE period_id = '2026-11-23'",
+    );
+    writeFileSync(file, doc!.inputs_json);
+    const carol = await db.get<{ holder: string; amount_sats: bigint }>(
+      "SELECT p.holder, p.amount_sats FROM acct_payouts p WHERE p.staker_id = 'carol' AND p.period_id = '2026-11-23'",
+    );
+    const v = await run(periodCli, ['verify', file, carol!.holder]);
+    expect(v.code, v.err).toBe(0);
+    expect(JSON.parse(v.out)).toMatchObject({
+      fileSha256: doc!.inputs_sha256,
+      inputsSha256: doc!.inputs_sha256,
+      outputsSha256: doc!.outputs_sha256,
+      payoutSats: String(carol!.amount_sats),
+    });
+    writeFileSync(file, doc!.inputs_json.replace('"amountSats":"12000"', '"amountSats":"12001"'));
+    const tampered = JSON.parse((await run(periodCli, ['verify', file, carol!.holder])).out);
+    expect(tampered.fileSha256).not.toBe(doc!.inputs_sha256);
+    expect(tampered.outputsSha256).not.toBe(doc!.outputs_sha256);
     const missing = await run(periodCli, ['show', '2026-11-20']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('period 2026-11-20: not closed');

@@ -3,6 +3,9 @@ import { userInfo } from 'node:os';
 import type { Principal } from '../auth/roles.js';
 import type { FeatureContext } from '../features.js';
 import { jsonReplacer } from '../http/zod.js';
+import { sha256Hex } from './canonical.js';
+import { closePeriod } from './close.js';
+import { parseInputsDoc } from './close-inputs.js';
 import { getClose, recomputeStored } from './ledger.js';
 import { periodContaining } from './period.js';
 import { AccountingError } from './register.js';
@@ -11,7 +14,9 @@ import { reconciliationOf } from './views.js';
 
 /**
  * `hashfleet-controller period close|recompute|show <period-id|yesterday>` and
- * `hashfleet-controller stakes import <file.csv>`. Thin: parse arguments, call the service,
+ * `hashfleet-controller stakes import <file.csv>`, and `period verify <inputs.json> [holder]`, which
+ * needs nothing but the inputs document a staker downloaded: it re-hashes it, re-runs the close
+ * and prints both hashes and that holder's payout, to compare with the statement. Thin: parse arguments, call the service,
  * print JSON. Exit codes: 0 done, 1 refused (message on stderr), 2 usage, 3 recompute differs.
  */
 const cliActor = (): Principal => ({
@@ -39,12 +44,47 @@ async function refusing(fn: () => Promise<number>): Promise<number> {
   }
 }
 
+export function verifyInputsFile(file: string, holder: string | undefined): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    process.stderr.write(`period verify ${file}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const r = closePeriod(parseInputsDoc(text, file));
+    const payout = holder ? r.outputs.payouts.find((p) => p.holder === holder) : undefined;
+    print({
+      periodId: r.outputs.periodId,
+      // Hash of the file as downloaded; equal to the statement's inputsSha256 when untouched.
+      fileSha256: sha256Hex(text),
+      inputsSha256: r.inputsSha256,
+      outputsSha256: r.outputsSha256,
+      ...(holder
+        ? { holder, payoutSats: payout?.sats ?? null, stakeUnitsSeconds: payout?.weight ?? null }
+        : {}),
+    });
+    return 0;
+  } catch (e) {
+    process.stderr.write(`period verify ${file}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
 export async function periodCli(args: string[], ctx: FeatureContext): Promise<number> {
   const [verb, raw] = args;
+  if (verb === 'verify') {
+    if (!raw) {
+      process.stderr.write('usage: hashfleet-controller period verify <inputs.json> [holder]\n');
+      return 2;
+    }
+    return verifyInputsFile(raw, args[2]);
+  }
   const id = periodArg(raw, ctx.now());
   if (!id || !['close', 'recompute', 'show'].includes(verb ?? '')) {
     process.stderr.write(
-      'usage: hashfleet-controller period close|recompute|show <YYYY-MM-DD|period-id|yesterday>\n',
+      'usage: hashfleet-controller period close|recompute|show <YYYY-MM-DD|period-id|yesterday> | verify <inputs.json> [holder]\n',
     );
     return 2;
   }

@@ -136,6 +136,11 @@ runOrSkip('web UI in Chromium', () => {
     expect(await page.textContent('[data-testid=staker-id]')).toContain(me!.stakerId);
     const body = await page.textContent('body');
     expect(body).not.toContain(other!.stakerId);
+    // The payout's inputs hash, checked in the browser against the document the API serves.
+    await page.click('text=Check the inputs hash now');
+    const verdict = page.locator('[data-testid=verify-result]');
+    await verdict.filter({ hasText: 'sha256' }).waitFor();
+    expect(await verdict.textContent()).toContain('✓ matches');
     await shot(page, 'staker-portal');
     // The same browser session asking for another staker's statements is refused by the API.
     // The function runs in the page; this project has no DOM types, so the page's storage is reached via globalThis.

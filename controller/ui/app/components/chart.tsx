@@ -14,11 +14,14 @@ export function TimeChart({
   series,
   height = 220,
   unit,
+  range,
 }: {
   xs: number[];
   series: Series[];
   height?: number;
   unit: string;
+  /** Fixed x range (epoch seconds); without it uPlot fits the data, which is odd for one point. */
+  range?: [number, number];
 }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -39,7 +42,7 @@ export function TimeChart({
         })),
       ],
       axes: [{}, { label: unit, size: 60 }],
-      scales: { x: { time: true } },
+      scales: { x: range ? { time: true, range: () => range } : { time: true } },
       legend: { show: true },
     };
     const plot = new uPlot(opts, [xs, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
@@ -49,6 +52,6 @@ export function TimeChart({
       removeEventListener('resize', onResize);
       plot.destroy();
     };
-  }, [xs, series, height, unit]);
+  }, [xs, series, height, unit, range]);
   return <div class="chart" ref={box} />;
 }

@@ -43,12 +43,16 @@ function StakerPicker() {
 
 function StakerPortal({ stakerId }: { stakerId: string }) {
   const sid = encodeURIComponent(stakerId);
-  const range = useMemo(() => {
+  const span = useMemo(() => {
     // Up to the end of the current hour, so the hour in progress shows too.
-    const to = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
-    const from = new Date(to.getTime() - DAYS * 86_400_000);
-    return `from=${from.toISOString()}&to=${to.toISOString()}`;
+    const to = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+    const from = to - DAYS * 86_400_000;
+    return {
+      query: `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+      seconds: [from / 1000, to / 1000] as [number, number],
+    };
   }, [stakerId]);
+  const range = span.query;
   const staker = usePoll<StakerDetail>(`/stakers/${sid}`);
   const attribution = usePoll<Attribution>(`/stakers/${sid}/attribution?${range}`, 60_000);
   const statements = usePoll<Statement[]>(`/stakers/${sid}/statements`, 60_000);
@@ -77,7 +81,11 @@ function StakerPortal({ stakerId }: { stakerId: string }) {
         <Tile label="Statements" value={String(statements.data?.length ?? '–')} />
       </div>
       <Section title="Attributed hashrate">
-        {attribution.data ? <AttributionChart a={attribution.data} /> : <Loading what="attribution" />}
+        {attribution.data ? (
+          <AttributionChart a={attribution.data} range={span.seconds} />
+        ) : (
+          <Loading what="attribution" />
+        )}
       </Section>
       <Section title="Stakes">
         {staker.data ? (
@@ -137,7 +145,7 @@ function StakerPortal({ stakerId }: { stakerId: string }) {
   );
 }
 
-function AttributionChart({ a }: { a: Attribution }) {
+function AttributionChart({ a, range }: { a: Attribution; range: [number, number] }) {
   const data = useMemo(() => {
     const byHour = new Map<number, number>();
     for (const h of a.hours) {
@@ -151,7 +159,7 @@ function AttributionChart({ a }: { a: Attribution }) {
     };
   }, [a]);
   if (data.xs.length === 0) return <Empty>No attributed work in the last {DAYS} days yet.</Empty>;
-  return <TimeChart xs={data.xs} series={data.series} unit="TH/s" />;
+  return <TimeChart xs={data.xs} series={data.series} unit="TH/s" range={range} />;
 }
 
 /** Checks in the browser what anyone can check with curl and sha256sum, and says how. */

@@ -173,6 +173,13 @@ describe('seedDemoStakes', () => {
       );
       expect(paid.map((p) => p.staker_id)).not.toContain('staker-07');
       expect(paid.length).toBe(19);
+      // The demo restarted the next day: the register stays, the new yesterday gets its credit and closes.
+      const nextDay = Date.parse('2026-11-25T10:00:00Z');
+      expect((await seedDemoStakes(db, nextDay)).entries).toBe(0);
+      const credits = await db.all(
+        "SELECT period_id FROM acct_credits WHERE pool = 'demo-pool' ORDER BY period_id",
+      );
+      expect(credits.map((c) => c.period_id)).toEqual(['2026-11-23', '2026-11-24']);
     } finally {
       await s.close();
     }

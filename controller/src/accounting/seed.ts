@@ -8,7 +8,8 @@ import { AccountingError, addStakeEntry, createNode, createStaker } from './regi
  * Demo register for `npm start`: 20 stakers, 8 nodes (six solo nodes above the minimum, one solo
  * node under 10,000 HSS that is therefore ineligible, one shared node pooling 13 small stakes),
  * a few stake changes during yesterday, a BTC price, network difficulty, and yesterday's pool
- * credit so that yesterday can be closed at once. Safe to call again (idempotency keys).
+ * credit so that yesterday can be closed at once. Safe to call again, also on a later day: the
+ * register is seeded once, and each call adds the credit of its own yesterday.
  */
 const SOLO: [string, string, string][] = [
   ['node-01', 'staker-01', '50000'],
@@ -69,14 +70,20 @@ export async function seedDemoStakes(
     for (const [nodeId] of SOLO)
       await createNode(tx, { id: nodeId, name: `Solo ${nodeId}`, kind: 'solo' }, now);
     await createNode(tx, { id: 'node-08', name: 'Shared pool node', kind: 'shared' }, now);
-    for (const [nodeId, stakerId, hss] of SOLO) await stake(stakerId, nodeId, hss, start);
-    for (const [i, hss] of SHARED_STAKES.entries()) {
-      await stake(`staker-${String(i + 8).padStart(2, '0')}`, 'node-08', hss, start);
+    // The register is seeded once: on a later start "yesterday" has moved and may be closed.
+    const registered = await tx.get('SELECT seq FROM acct_stake_entries WHERE source = ? LIMIT 1', [
+      'demo-seed',
+    ]);
+    if (!registered) {
+      for (const [nodeId, stakerId, hss] of SOLO) await stake(stakerId, nodeId, hss, start);
+      for (const [i, hss] of SHARED_STAKES.entries()) {
+        await stake(`staker-${String(i + 8).padStart(2, '0')}`, 'node-08', hss, start);
+      }
+      // Changes during yesterday: a top-up at 06:00, a partial withdrawal at 12:00, a late joiner at 18:00.
+      await stake('staker-02', 'node-02', '30000', yesterday.startMs + 6 * hour);
+      await stake('staker-03', 'node-03', '15000', yesterday.startMs + 12 * hour);
+      await stake('staker-20', 'node-08', '2000', yesterday.startMs + 18 * hour);
     }
-    // Changes during yesterday: a top-up at 06:00, a partial withdrawal at 12:00, a late joiner at 18:00.
-    await stake('staker-02', 'node-02', '30000', yesterday.startMs + 6 * hour);
-    await stake('staker-03', 'node-03', '15000', yesterday.startMs + 12 * hour);
-    await stake('staker-20', 'node-08', '2000', yesterday.startMs + 18 * hour);
     const seeded = await tx.get('SELECT id FROM acct_btc_prices WHERE source = ? LIMIT 1', ['demo seed']);
     if (!seeded) {
       await addBtcPrice(

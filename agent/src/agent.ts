@@ -230,7 +230,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     const outcome = await Promise.race([
       execute(command.action, {
         ctx,
-        targetByKey: (k) => [...poller.targets.values()].find((t) => t.minerKey === k),
+        targetByKey: (k) => poller.byKey(k),
         pdus: config.pdus,
         requestTimeoutMs: Math.min(
           config.commands.timeoutMs,

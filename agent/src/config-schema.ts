@@ -106,7 +106,15 @@ export function agentConfigSchema(baseDir: string) {
     credentials: z
       .strictObject({
         web: account.optional().describe('firmware web API (Antminer CGI digest, VNish unlock)'),
-        ssh: account.optional().describe('SSH login on the miners'),
+        ssh: z
+          .strictObject({
+            user: z.string().min(1).optional().describe("login name; default: the profile's default account"),
+            password: secretRef.optional(),
+            privateKey: secretRef.optional().describe('OpenSSH private key, tried before the password'),
+          })
+          .refine((a) => a.password || a.privateKey, 'needs password or privateKey')
+          .optional()
+          .describe('SSH login on the miners'),
         rpc: account.optional().describe('privileged RPC (Whatsminer token, LuxOS session)'),
         knownHostsFile: z
           .string()

@@ -29,6 +29,8 @@ export function keyFor(o: Pick<Observed, 'ip' | 'serial' | 'mac'>): string {
   return o.ip;
 }
 
+const idx = (kind: string, value: string) => `${kind}\u0000${value}`;
+
 const normMac = (mac: string | null) => (mac ? mac.toLowerCase() : null);
 
 /**
@@ -38,9 +40,15 @@ const normMac = (mac: string | null) => (mac ? mac.toLowerCase() : null);
  */
 export class IdentityTable {
   readonly #byKey = new Map<string, MinerIdentity>();
+  /** kind+value -> minerKey of its current holder, and of whoever was last seen with it. */
+  readonly #current = new Map<string, string>();
+  readonly #seen = new Map<string, string>();
 
   constructor(saved: readonly MinerIdentity[] = []) {
-    for (const m of saved) this.#byKey.set(m.minerKey, m);
+    for (const m of saved) {
+      this.#byKey.set(m.minerKey, m);
+      this.#index(m);
+    }
   }
 
   get size(): number {
@@ -57,18 +65,23 @@ export class IdentityTable {
 
   #find(kind: IdentityKind, value: string | null): MinerIdentity | undefined {
     if (!value) return undefined;
-    for (const m of this.#byKey.values()) if (m.current[kind] === value) return m;
+    const current = this.#byKey.get(this.#current.get(idx(kind, value)) ?? '');
+    if (current?.current[kind] === value) return current;
     // An older value still identifies the miner (a board swapped back, an IP handed back).
-    for (const m of this.#byKey.values()) {
-      if (m.observations.some((o) => o.kind === kind && o.value === value)) return m;
-    }
+    const seen = this.#byKey.get(this.#seen.get(idx(kind, value)) ?? '');
+    if (seen?.observations.some((o) => o.kind === kind && o.value === value)) return seen;
     return undefined;
   }
 
   /** Which miner an IP belongs to right now, if known. */
   keyAtIp(ip: string): string | undefined {
-    for (const m of this.#byKey.values()) if (m.current.ip === ip) return m.minerKey;
-    return undefined;
+    const m = this.#byKey.get(this.#current.get(idx('ip', ip)) ?? '');
+    return m?.current.ip === ip ? m.minerKey : undefined;
+  }
+
+  #index(m: MinerIdentity): void {
+    for (const [kind, value] of Object.entries(m.current)) this.#current.set(idx(kind, value), m.minerKey);
+    for (const o of m.observations) this.#seen.set(idx(o.kind, o.value), m.minerKey);
   }
 
   observe(o: Observed, at: number): { minerKey: string; events: AgentEvent[] } {
@@ -109,6 +122,8 @@ export class IdentityTable {
       }
       if (kind === 'ip') this.#releaseIp(value, m.minerKey);
       m.current[kind] = value;
+      this.#current.set(idx(kind, value), m.minerKey);
+      this.#seen.set(idx(kind, value), m.minerKey);
       record(m, kind, value, at);
     }
     if (isNew) {
@@ -165,9 +180,8 @@ export class IdentityTable {
 
   /** An IP now observed on `owner` no longer belongs to whichever miner had it. */
   #releaseIp(ip: string, owner: string): void {
-    for (const m of this.#byKey.values()) {
-      if (m.minerKey !== owner && m.current.ip === ip) delete m.current.ip;
-    }
+    const holder = this.#byKey.get(this.#current.get(idx('ip', ip)) ?? '');
+    if (holder && holder.minerKey !== owner && holder.current.ip === ip) delete holder.current.ip;
   }
 }
 

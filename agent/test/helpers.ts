@@ -80,9 +80,11 @@ export class Consumer {
     client.on('message', (topic, payload) => this.#onMessage(topic, payload));
   }
 
-  static async connect(url: string): Promise<Consumer> {
+  /** `clean: false` with a fixed clientId is a persistent session, as a controller keeps. */
+  static async connect(url: string, opts: { clientId?: string; clean?: boolean } = {}): Promise<Consumer> {
     const client = mqtt.connect(url, {
-      clientId: `consumer-${Math.random().toString(16).slice(2)}`,
+      clientId: opts.clientId ?? `consumer-${Math.random().toString(16).slice(2)}`,
+      clean: opts.clean ?? true,
       reconnectPeriod: 100,
     });
     const c = new Consumer(client);

@@ -61,6 +61,8 @@ export class Poller {
   readonly targets = new Map<string, Target>();
   readonly #d: PollerDeps;
   readonly #slots: Map<string, SlotRef>;
+  /** minerKey -> IP of the target that last answered as that miner. */
+  readonly #ipOf = new Map<string, string>();
 
   constructor(deps: PollerDeps) {
     this.#d = deps;
@@ -88,6 +90,7 @@ export class Poller {
       busy: false,
     };
     this.targets.set(t.ip, target);
+    if (target.minerKey) this.#ipOf.set(target.minerKey, t.ip);
     return target;
   }
 
@@ -206,9 +209,21 @@ export class Poller {
   /** The miner answered at this IP: any other target that still thinks it is this miner is stale. */
   #adopt(t: Target, minerKey: string): void {
     t.minerKey = minerKey;
-    for (const other of this.targets.values()) {
-      if (other !== t && other.minerKey === minerKey) this.targets.delete(other.ip);
+    const previousIp = this.#ipOf.get(minerKey);
+    if (
+      previousIp !== undefined &&
+      previousIp !== t.ip &&
+      this.targets.get(previousIp)?.minerKey === minerKey
+    ) {
+      this.targets.delete(previousIp);
     }
+    this.#ipOf.set(minerKey, t.ip);
+  }
+
+  /** The target polling a miner now, by its key (commands address miners by key). */
+  byKey(minerKey: string): Target | undefined {
+    const t = this.targets.get(this.#ipOf.get(minerKey) ?? '');
+    return t?.minerKey === minerKey ? t : undefined;
   }
 
   #failed(t: Target, message: string): void {

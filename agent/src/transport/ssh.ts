@@ -32,7 +32,8 @@ export type SshTarget = {
   host: string;
   port: number;
   user: string;
-  password: string;
+  password?: string;
+  privateKey?: string;
   knownHosts: KnownHosts;
 };
 
@@ -94,6 +95,7 @@ export function sshExec(target: SshTarget, command: string, deadlineMs: number):
       port: target.port,
       username: target.user,
       password: target.password,
+      privateKey: target.privateKey,
       readyTimeout: deadlineMs,
       hostVerifier: (key: Buffer) => {
         const trusted = target.knownHosts.get(target.host) ?? [];

@@ -8,18 +8,28 @@ import { fileURLToPath } from 'node:url';
  */
 const recordedDir = fileURLToPath(new URL('../recorded/', import.meta.url));
 const cache = new Map<string, unknown>();
+const textCache = new Map<string, string>();
 
 /** Raw bytes of a recorded reply, as text. */
 export function recordedText(file: string): string {
   return readFileSync(recordedDir + file, 'latin1');
 }
 
-/** The recorded reply parsed, with the `}{` and NUL quirks undone so it can serve as a template. */
+/** The recorded reply as JSON text, with the `}{` and NUL quirks undone so it can serve as a template. */
+function templateText(file: string): string {
+  let text = textCache.get(file);
+  if (text === undefined) {
+    text = JSON.stringify(JSON.parse(recordedText(file).replace(/\0+$/, '').replace(/}{/g, '},{').trim()));
+    textCache.set(file, text);
+  }
+  return text;
+}
+
+/** The recorded reply parsed (shared; do not modify). */
 export function recordedJson(file: string): unknown {
   let doc = cache.get(file);
   if (doc === undefined) {
-    const text = recordedText(file).replace(/\0+$/, '').replace(/}{/g, '},{').trim();
-    doc = JSON.parse(text);
+    doc = JSON.parse(templateText(file));
     cache.set(file, doc);
   }
   return doc;
@@ -27,7 +37,8 @@ export function recordedJson(file: string): unknown {
 
 /** A fresh deep copy of a recorded reply, to be filled with simulated values. */
 export function template<T = Record<string, unknown>>(file: string): T {
-  return structuredClone(recordedJson(file)) as T;
+  // JSON.parse of compact text is several times faster than structuredClone of the object.
+  return JSON.parse(templateText(file)) as T;
 }
 
 export const recordedPath = (file: string): string => recordedDir + file;

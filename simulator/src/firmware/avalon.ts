@@ -12,9 +12,20 @@ const doc = (file: string, call: RpcCall): Doc => stamp(template(file), call.now
 /** `15-194` style model number from the model table name (`Avalon A1566` -> `1566`). */
 const modelNo = (m: MinerModel) => m.model.model.replace(/^\D+/, '');
 
-/** Replaces the value of one `KEY[...]` token of Avalon's packed `MM ID0` string. */
-function token(mm: string, key: string, value: string): string {
-  return mm.replace(new RegExp(`(^|\\s)${key}\\[[^\\]]*\\]`), `$1${key}[${value}]`);
+/**
+ * The recorded `MM ID0` string split once into `KEY[value]` tokens; a reply swaps the values it
+ * simulates and joins them back with the recorded separators.
+ */
+let mmTokens: { key: string; value: string; sep: string }[] | null = null;
+function recordedTokens(mm: string): { key: string; value: string; sep: string }[] {
+  if (!mmTokens) {
+    mmTokens = [...mm.matchAll(/(\s*)(\w+)\[([^\]]*)\]/g)].map((t) => ({
+      sep: t[1]!,
+      key: t[2]!,
+      value: t[3]!,
+    }));
+  }
+  return mmTokens;
 }
 
 /** Avalon's estats: one `MM ID0` string of `KEY[v v v]` tokens (fixture a1566-estats.json). */
@@ -23,7 +34,7 @@ function estats(call: RpcCall): Doc {
   const d = doc('avalon/a1566-estats.json.txt', call);
   const s = (d.STATS as Doc[])[0]!;
   put(s, 'Elapsed', m.elapsedS(now));
-  let mm = String(s['MM ID0']);
+  const tokens = recordedTokens(String(s['MM ID0']));
   const hashing = m.hashing(now);
   const round = (v: number) => String(Math.round(v));
   const boards = m.boardThs.map((_, b) => b);
@@ -50,8 +61,7 @@ function estats(call: RpcCall): Doc {
     ECHU: boards.map((b) => (m.chipsOn(b) > 0 ? '0' : '512')).join(' '),
     MPO: round(m.powerLimitW),
   };
-  for (const [k, v] of Object.entries(values)) mm = token(mm, k, v);
-  s['MM ID0'] = mm;
+  s['MM ID0'] = tokens.map((t) => `${t.sep}${t.key}[${values[t.key] ?? t.value}]`).join('');
   return d;
 }
 

@@ -19,19 +19,25 @@ export class Glued {
 export const fixed = (value: number, decimals: number): Fixed => new Fixed(value, decimals);
 export const glued = (items: unknown[]): Glued => new Glued(items);
 
+const RAW_OPEN = '\uE000';
+const RAW_CLOSE = '\uE001';
+const RAW = /"\uE000(\d+)\uE001"/g;
+
+/**
+ * Serialises like JSON.stringify (compact, key order kept), except Fixed numbers keep their
+ * decimals and Glued arrays lose their commas. Uses the native serializer with placeholders in
+ * private-use characters, which firmware replies never contain, then splices the raw text in.
+ */
 export function writeJson(value: unknown): string {
-  if (value instanceof Fixed) return Number.isFinite(value.value) ? value.value.toFixed(value.decimals) : '0';
-  if (value instanceof Glued) return `[${value.items.map(writeJson).join('')}]`;
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(writeJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const parts: string[] = [];
-    for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined) parts.push(`${JSON.stringify(k)}:${writeJson(v)}`);
-    }
-    return `{${parts.join(',')}}`;
-  }
-  return JSON.stringify(value);
+  const pieces: string[] = [];
+  const raw = (text: string) => `${RAW_OPEN}${pieces.push(text) - 1}${RAW_CLOSE}`;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Fixed) return raw(Number.isFinite(v.value) ? v.value.toFixed(v.decimals) : '0');
+    if (v instanceof Glued) return raw(`[${v.items.map(writeJson).join('')}]`);
+    return v;
+  });
+  if (text === undefined) return 'null';
+  return pieces.length ? text.replace(RAW, (_m, i: string) => pieces[Number(i)]!) : text;
 }
 
 /** Plain value of a field that may hold a Fixed, for reading state back out of a reply. */

@@ -22,9 +22,19 @@ export type Ingest = {
 
 export type ResultHandler = (db: Db, msg: CommandResult) => Promise<void>;
 
-// Errors worth waiting out (database restarting, lock contention) rather than dropping a message.
+// Errors worth waiting out (database restarting or unreachable): retried until they pass.
 const TRANSIENT =
-  /ECONNREFUSED|ECONNRESET|terminat|Connection|timeout|SQLITE_BUSY|database is locked|57P0|08006|08001|40001|40P01|deadlock|could not serialize/i;
+  /ECONNREFUSED|ECONNRESET|terminat|Connection|timeout|SQLITE_BUSY|database is locked|57P0|08006|08001/i;
+// Races between replicas (two creating the same new asset, deadlock, serialization): a few
+// retries settle them, since the retry sees the other replica's committed row.
+const RACE = /^(23505|40001|40P01)$|SQLITE_CONSTRAINT_UNIQUE|deadlock|could not serialize/i;
+
+function retryable(err: unknown, attempt: number): boolean {
+  const message = (err as Error).message ?? '';
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (TRANSIENT.test(message) || TRANSIENT.test(code)) return attempt < 10_000;
+  return (RACE.test(code) || RACE.test(message)) && attempt < 5;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,8 +99,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
         return await apply(kind, msg);
       } catch (err) {
         const message = (err as Error).message;
-        const code = String((err as { code?: unknown }).code ?? '');
-        if (stopped || (!TRANSIENT.test(message) && !TRANSIENT.test(code)) || attempt >= 1000) throw err;
+        if (stopped || !retryable(err, attempt)) throw err;
         // Backpressure: the acknowledgement waits while storage recovers, so the broker holds the
         // message (and stops sending once its in-flight window is full) instead of us buffering it.
         if (attempt === 1 || attempt % 20 === 0) {

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeAttribution } from '@hashfleet/controller/accounting/service';
 import { buildApp } from '@hashfleet/controller/app';
 import { createToken } from '@hashfleet/controller/auth/tokens';
 import { loadControllerConfig } from '@hashfleet/controller/config';
@@ -216,5 +217,35 @@ runOrSkip('accounting on PostgreSQL with two replicas and VictoriaMetrics', () =
     expect(bob?.timestamps).toHaveLength(16);
     const fleetThs = (5e9 * 2 ** 32) / 3600 / 1e12;
     expect(bob!.values[0]).toBeCloseTo((fleetThs * 5000.5) / 12000.5, 6);
+  });
+
+  it('above the series bound, writes the hours per node with staker="*" instead of per staker', async () => {
+    const app = apps[0]!;
+    const ctx = app.hashfleet;
+    const written = await writeAttribution(
+      { db: ctx.db, audit: ctx.audit, influx: ctx.influx, now: ctx.now },
+      PERIOD,
+      1,
+    );
+    // node-1 holds 7,000 HSS until staker-2 joins at 08:00: eligible for 16 hours.
+    expect(written).toBe(16);
+    await ctx.influx?.flush();
+    let body = '';
+    for (let i = 0; i < 60 && !body.includes('"staker":"*"'); i++) {
+      await fetch(`${vmUrl}/internal/force_flush`).catch(() => undefined);
+      const r = await fetch(
+        `${vmUrl}/api/v1/export?match[]={__name__="staker_hashrate_share",staker="*"}&start=${DAY_START / 1000}&end=${NOW / 1000}`,
+      );
+      body = await r.text();
+      if (!body.includes('"staker":"*"')) await new Promise((res) => setTimeout(res, 250));
+    }
+    const series = JSON.parse(body.trim().split('\n')[0]!) as {
+      metric: Record<string, string>;
+      values: number[];
+    };
+    expect(series.metric.node).toBe('node-1');
+    expect(series.values).toHaveLength(16);
+    // The only eligible node holds all eligible stake.
+    expect(series.values.every((v) => v === 1)).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import type { Audit } from '../audit.js';
 import type { Principal } from '../auth/roles.js';
 import type { InfluxPoint, InfluxSink } from '../influx/sink.js';
 import type { Db } from '../storage/db.js';
-import { attributeHours, summarise } from './attribution.js';
+import { attributeHours, ratio, summarise } from './attribution.js';
 import { workByHour } from './energy.js';
 import { hashrateThs } from './expected-revenue.js';
 import { UNITS_PER_HSS } from './hss.js';
@@ -18,7 +18,7 @@ import {
   ruleAt,
   stakeEntriesUntil,
 } from './register.js';
-import { buildTimeline } from './stake-timeline.js';
+import { buildTimeline, weightsBetween } from './stake-timeline.js';
 import { parseStakesCsv } from './stakes-csv.js';
 
 /** Thin orchestration shared by the routes, the CLI and the demo seed. */
@@ -168,21 +168,49 @@ async function nodesOf(db: Db) {
   return db.all<{ id: string; kind: 'solo' | 'shared' }>('SELECT id, kind FROM acct_nodes');
 }
 
+/**
+ * Beyond this many staker-node holdings a per-staker series would swamp the time-series store
+ * (one series per staker and node): the hours are then written per node, with staker="*".
+ */
+export const MAX_STAKER_SERIES = 10_000;
+
 /** Writes `staker_hashrate` (tags staker, node; fields hashrate_ths, share) for each hour of a period. */
-export async function writeAttribution(deps: AccountingDeps, periodId: string): Promise<number> {
+export async function writeAttribution(
+  deps: AccountingDeps,
+  periodId: string,
+  maxStakerSeries = MAX_STAKER_SERIES,
+): Promise<number> {
   if (!deps.influx) return 0;
   const period = parsePeriodId(periodId);
   const rule = await ruleAt(deps.db, period.startMs);
   const { entries, holderOf } = await stakeEntriesUntil(deps.db, period.endMs);
   const timeline = buildTimeline(entries, await nodesOf(deps.db), rule.minNodeCollateralUnits);
   const work = workByHour(await readHours(deps.db, period.startMs, period.endMs));
-  const { rows } = attributeHours(timeline, work, null);
-  const points: InfluxPoint[] = rows.map((r) => ({
-    measurement: 'staker_hashrate',
-    tags: { staker: holderOf.get(r.holder) ?? r.holder, node: r.nodeId },
-    fields: { hashrate_ths: r.attributedThs, share: r.share },
-    at: r.hourStartMs,
-  }));
+  const points: InfluxPoint[] = [];
+  if (timeline.holdings.size > maxStakerSeries) {
+    for (const h of work) {
+      const w = weightsBetween(timeline, h.hourStartMs, h.hourStartMs + 3_600_000, false);
+      const fleetThs = hashrateThs(h.diff1Shares, 3600);
+      for (const [node, weight] of w.byNode) {
+        const share = ratio(weight, w.total);
+        points.push({
+          measurement: 'staker_hashrate',
+          tags: { staker: '*', node },
+          fields: { hashrate_ths: fleetThs * share, share },
+          at: h.hourStartMs,
+        });
+      }
+    }
+  } else {
+    for (const r of attributeHours(timeline, work, null).rows) {
+      points.push({
+        measurement: 'staker_hashrate',
+        tags: { staker: holderOf.get(r.holder) ?? r.holder, node: r.nodeId },
+        fields: { hashrate_ths: r.attributedThs, share: r.share },
+        at: r.hourStartMs,
+      });
+    }
+  }
   deps.influx.write(points);
   return points.length;
 }

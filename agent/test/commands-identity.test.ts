@@ -66,9 +66,11 @@ beforeAll(async () => {
   const knownHosts = join(base.spool.dir, 'known_hosts');
   writeFileSync(knownHosts, `${ssh[0]!.knownHostsLine}\n`);
   process.env['TEST_SSH_PASSWORD'] = 'miner-ssh-pw';
+  process.env['TEST_RPC_PASSWORD'] = 'admin'; // the simulated Whatsminer v2 keeps its default
   config = simAgentConfig(sim, broker.url, {
     credentials: {
       ssh: { user: 'root', password: { env: 'TEST_SSH_PASSWORD' } },
+      rpc: { password: { env: 'TEST_RPC_PASSWORD' } },
       knownHostsFile: knownHosts,
     },
     commands: { publicKey: { base64: signer.publicKeyBase64 }, timeoutMs: 10_000 },
@@ -120,6 +122,19 @@ describe('signed commands', () => {
     );
     expect(ssh[1]!.commands).toEqual([]);
     expect(sim.miner('m0004').uptimeS).toBeGreaterThan(60);
+  });
+
+  it('LED on a Whatsminer v2 goes through the get_token + AES envelope and lights the LED', async () => {
+    expect(sim.miner('m0002').led).toBe(false);
+    const cmd = signer.command(
+      config.agentId,
+      { op: 'led', target: { kind: 'miner', minerKey: keyOf('m0002') }, on: true },
+      { now: sim.clock.now() },
+    );
+    await publishCommand(consumer.client, cmd);
+    const r = await resultOf(cmd.id);
+    expect(r, r.message).toMatchObject({ status: 'succeeded', transport: 'rpc' });
+    expect(sim.miner('m0002').led).toBe(true);
   });
 
   it('an outlet power-cycle over SNMP cuts the miner off, powers it back and reports success', async () => {

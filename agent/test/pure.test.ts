@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { md5cryptHash } from '../src/auth/md5crypt.js';
 import { actionParams, fillParams } from '../src/commands/params.js';
 import { counterSince } from '../src/pdu/energy.js';
 import { backoffDelay, healthy, isDue, onFailure, onSuccess } from '../src/poll/health.js';
@@ -69,5 +70,15 @@ describe('control operation parameters', () => {
   });
   it('refuses a placeholder the command does not carry', () => {
     expect(() => fillParams({ a: '{url}' }, {})).toThrow(/\{url\}/);
+  });
+});
+
+describe('md5crypt (Whatsminer v2 tokens)', () => {
+  it.each([
+    // Expected values from `openssl passwd -1 -salt <salt> <password>`.
+    ['password', 'saltsalt', 'qjXMvbEw8oaL.CzflDtaK/'],
+    ['admin', 'BQ5hoXV9', 'RxmaDUO33TS7O26yeMHZ81'],
+  ])('%s with salt %s', (password, salt, hash) => {
+    expect(md5cryptHash(password, salt)).toBe(hash);
   });
 });

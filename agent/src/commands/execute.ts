@@ -1,5 +1,6 @@
 import type { CommandAction, CommandResult } from '@hashfleet/contracts';
 import type { ControlOperation, MinerRequest } from '@hashfleet/firmware-profiles';
+import { openReply, parseChallenge, sealCommand } from '../auth/wm-v2-token.js';
 import { saltOf, wmV3Token } from '../auth/wm-v3-token.js';
 import type { PduConfig } from '../config.js';
 import { openSession, setInteger } from '../pdu/snmp.js';
@@ -7,6 +8,7 @@ import { VENDORS } from '../pdu/vendors.js';
 import type { Target } from '../poll/poller.js';
 import { failureKind, TransportError } from '../transport/errors.js';
 import { type RequestContext, realPort, sendRequest } from '../transport/request.js';
+import { rpcExchange } from '../transport/rpc.js';
 import { sshExec } from '../transport/ssh.js';
 import { wmV3Exchange } from '../transport/wm-v3.js';
 import { replyOk } from './expect.js';
@@ -40,6 +42,7 @@ function usable(op: ControlOperation, ctx: RequestContext): string | null {
     case 'ssh-password':
       return ctx.credentials.ssh ? null : 'credentials.ssh is not configured';
     case 'wm-v3-token':
+    case 'wm-v2-token':
       return ctx.credentials.rpc ? null : 'credentials.rpc is not configured';
     default:
       return `auth scheme ${op.auth.kind} is not implemented by this agent`;
@@ -82,6 +85,8 @@ async function runSteps(
         body = r.closedEarly ? 'connection closed (expected)' : `exit 0 ${r.stdout.trim()}`.trim();
       } else if (step.transport === 'wm-v3' && op.auth.kind === 'wm-v3-token') {
         body = await wmV3Signed(step, ip, deps);
+      } else if (step.transport === 'rpc' && op.auth.kind === 'wm-v2-token') {
+        body = await wmV2Sealed(step, ip, deps);
       } else {
         body = await sendRequest(ctx, ip, step, deps.requestTimeoutMs);
       }
@@ -99,6 +104,23 @@ async function runSteps(
     details.push(check.detail);
   }
   return details.join('; ').slice(0, 1000);
+}
+
+async function wmV2Sealed(
+  step: Extract<MinerRequest, { transport: 'rpc' }>,
+  ip: string,
+  deps: ExecuteDeps,
+): Promise<string> {
+  const { ctx } = deps;
+  const port = realPort(ctx.ports, 'rpc', step.port);
+  const challenge = parseChallenge(await rpcExchange(ip, port, '{"cmd":"get_token"}', deps.requestTimeoutMs));
+  if (!challenge) throw new TransportError('auth', 'get_token gave no salt');
+  const { body, key } = sealCommand(ctx.credentials.rpc!.password.reveal(), challenge, {
+    cmd: step.command,
+    ...step.fields,
+    ...(step.parameter !== undefined ? { param: step.parameter } : {}),
+  });
+  return openReply(key, await rpcExchange(ip, port, body, deps.requestTimeoutMs));
 }
 
 async function wmV3Signed(

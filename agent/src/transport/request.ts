@@ -31,7 +31,7 @@ export function realPort(
 export function rpcBody(req: Extract<MinerRequest, { transport: 'rpc' }>): string {
   if (req.format === 'text')
     return req.parameter === undefined ? req.command : `${req.command}|${req.parameter}`;
-  const body: Record<string, unknown> = { [req.key ?? 'command']: req.command };
+  const body: Record<string, unknown> = { [req.key ?? 'command']: req.command, ...req.fields };
   if (req.parameter !== undefined) body['parameter'] = req.parameter;
   return JSON.stringify(body);
 }

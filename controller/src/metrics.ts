@@ -1,8 +1,10 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The controller's Prometheus metrics; one registry per app so several apps can share a process. */
 export function createMetrics() {
   const registry = new Registry();
+  // Process figures (CPU, memory, event-loop lag): what an operator checks first when ingest lags.
+  collectDefaultMetrics({ register: registry });
   const c = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] });
   return {

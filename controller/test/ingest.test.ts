@@ -168,3 +168,37 @@ describe('identity reconciliation', () => {
     }
   });
 });
+
+describe('agent liveness', () => {
+  it('marks an agent offline on its last will even though the will was stamped at connect time', async () => {
+    const t = await testApp({}, () => T0 + 1000);
+    try {
+      const h = (topic: string, msg: unknown) => t.app.hashfleet.ingest.handle(topic, enc(msg));
+      const connectAt = T0 - 10_000;
+      await h(topics.status('sc-c01'), { ...exampleStatus, seq: 0, sentAt: connectAt });
+      await h(topics.birth('sc-c01'), { ...exampleBirth, seq: 1, sentAt: connectAt + 50 });
+      await h(topics.status('sc-c01'), {
+        ...exampleStatus,
+        seq: 99,
+        sentAt: connectAt,
+        state: 'offline',
+        reason: 'lwt',
+      });
+      const agent = (await t.app.inject({ url: '/api/v1/agents', headers: t.auth('operator') })).json()[0];
+      expect(agent).toMatchObject({ id: 'sc-c01', state: 'offline', stateReason: 'lwt', online: false });
+      // A will from an earlier boot does not take a newer session offline.
+      await h(topics.status('sc-c01'), { ...exampleStatus, bootId: 'newer-boot-0001', seq: 0, sentAt: T0 });
+      await h(topics.status('sc-c01'), {
+        ...exampleStatus,
+        seq: 100,
+        sentAt: connectAt,
+        state: 'offline',
+        reason: 'lwt',
+      });
+      const again = (await t.app.inject({ url: '/api/v1/agents', headers: t.auth('operator') })).json()[0];
+      expect(again).toMatchObject({ state: 'online' });
+    } finally {
+      await t.close();
+    }
+  });
+});

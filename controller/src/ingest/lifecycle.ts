@@ -75,14 +75,19 @@ export async function applyBirth(
   return none;
 }
 
-/** Status (retained; the offline form is the agent's last will). Older than what we know is ignored. */
+/**
+ * Status (retained; the offline form is the agent's last will). Older than what we know is ignored,
+ * except the will of the current boot: it is prepared at connect time, so it is always "older" than
+ * the birth that followed, yet it is the news that this session died.
+ */
 export async function applyStatus(db: Db, msg: Status, deps: IngestDeps): Promise<Applied> {
   const now = deps.now();
   const r = await db.run(
     `INSERT INTO agents (id, state, state_reason, state_at, boot_id, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, state_reason = excluded.state_reason,
        state_at = excluded.state_at, boot_id = excluded.boot_id
-     WHERE agents.state_at <= excluded.state_at`,
+     WHERE agents.state_at <= excluded.state_at
+        OR (excluded.state_reason = 'lwt' AND agents.boot_id = excluded.boot_id)`,
     [msg.agentId, msg.state, msg.reason, msg.sentAt, msg.bootId, now],
   );
   if (r.changes > 0) {

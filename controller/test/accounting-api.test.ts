@@ -313,6 +313,14 @@ describe('accounting API', () => {
     const future = await req('operator', 'POST', '/periods/2026-11-24/close');
     expect(future.status).toBe(409);
     expect(future.body.message).toContain('has not ended');
+    // Each refusal is counted for /metrics.
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /hashfleet_accounting_refused_total\{route="POST \/api\/v1\/stakes",status="400"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /hashfleet_accounting_refused_total\{route="POST \/api\/v1\/periods\/:id\/close",status="409"\} [1-9]/,
+    );
   });
 
   it('payout rules are versioned; only an admin adds one, and shares must sum to 10000 bps', async () => {

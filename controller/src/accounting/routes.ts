@@ -49,6 +49,8 @@
  * stakers appear only as salted holder hashes.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { Counter } from 'prom-client';
+import type { CoreContext } from '../context.js';
 import type { FeatureContext } from '../features.js';
 import { inputRoutes } from './routes/input-routes.js';
 import { periodRoutes } from './routes/period-routes.js';
@@ -56,6 +58,24 @@ import { registerRoutes } from './routes/register-routes.js';
 import { stakerRoutes } from './routes/staker-routes.js';
 
 export const accountingRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  // Every refused accounting request (bad input, wrong role, closed period) is counted.
+  const registry = (app as unknown as { hashfleet?: CoreContext }).hashfleet?.metrics.registry;
+  const refused = registry
+    ? new Counter({
+        name: 'hashfleet_accounting_refused_total',
+        help: 'Accounting API requests refused, by route and status',
+        labelNames: ['route', 'status'],
+        registers: [registry],
+      })
+    : null;
+  app.addHook('onResponse', async (request, reply) => {
+    if (refused && reply.statusCode >= 400) {
+      refused.inc({
+        route: `${request.method} ${request.routeOptions.url ?? '?'}`,
+        status: String(reply.statusCode),
+      });
+    }
+  });
   await app.register(registerRoutes, ctx);
   await app.register(stakerRoutes, ctx);
   await app.register(periodRoutes, ctx);

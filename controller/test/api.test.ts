@@ -93,7 +93,7 @@ describe('HTTP API over ingested state', () => {
       hashrateThs: 110.2,
       chipTempMaxC: 72,
       online: true,
-      outlet: { pduId: 'pdu-r03', outlet: 12 },
+      outlet: { pduId: 'pdu-r03', outlet: 12, powerW: 3250 },
     });
     expect(c.hottest[0]).toMatchObject({ minerId, chipTempMaxC: 72 });
   });

@@ -5,7 +5,7 @@ import { containerRollup } from '../fleet/queries.js';
 import { isOnline } from '../fleet/rollup.js';
 import { upsertContainer } from '../inventory/sites.js';
 import { ensureSlots, slotGrid } from '../inventory/slots.js';
-import { EDITORS, IdParams, notFound, READERS } from './common.js';
+import { EDITORS, IdParams, notFound, parseJson, READERS } from './common.js';
 
 const ListQuery = z.object({ siteId: z.string().optional() });
 
@@ -100,6 +100,20 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
          WHERE s.container_id = ? ORDER BY s.rack, s.slot`,
         [id],
       );
+      const pdus = await ctx.db.all<{
+        pdu_id: string;
+        at: number;
+        power_w: number | null;
+        sample_json: string;
+      }>('SELECT pdu_id, at, power_w, sample_json FROM pdu_latest WHERE container_id = ? ORDER BY pdu_id', [
+        id,
+      ]);
+      // Metered watts per outlet, so a technician sees what a slot really draws beside what the miner says.
+      const outletW = new Map<string, number | null>();
+      for (const p of pdus) {
+        const sample = parseJson<{ outlets?: { outlet: number; powerW: number | null }[] }>(p.sample_json);
+        for (const o of sample?.outlets ?? []) outletW.set(`${p.pdu_id}/${o.outlet}`, o.powerW);
+      }
       const racks = new Map<string, unknown[]>();
       for (const s of slots) {
         const online = s.miner_id ? isOnline(s, now, offlineMs) : false;
@@ -120,15 +134,13 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
           powerProvenance: s.power_provenance,
           online,
           lastSeenAt: s.at,
-          outlet: s.pdu_id ? { pduId: s.pdu_id, outlet: s.outlet } : null,
+          outlet: s.pdu_id
+            ? { pduId: s.pdu_id, outlet: s.outlet, powerW: outletW.get(`${s.pdu_id}/${s.outlet}`) ?? null }
+            : null,
         });
         racks.set(s.rack, list);
       }
       const r = await containerRollup(ctx.db, id, now, offlineMs);
-      const pdus = await ctx.db.all<{ pdu_id: string; at: number; power_w: number | null }>(
-        'SELECT pdu_id, at, power_w FROM pdu_latest WHERE container_id = ? ORDER BY pdu_id',
-        [id],
-      );
       return {
         id: c.id,
         siteId: c.site_id,

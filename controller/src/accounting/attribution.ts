@@ -1,5 +1,5 @@
 import { hashrateThs } from './expected-revenue.js';
-import { holdingKey, type Timeline, weightsBetween } from './stake-timeline.js';
+import { type Timeline, weightsBetween } from './stake-timeline.js';
 
 /**
  * Attributed hashrate (a view, never money): for each hour, the fleet's effective hashrate from
@@ -68,5 +68,3 @@ export function summarise(
   }
   return { byHolder, byNode };
 }
-
-export { holdingKey };

@@ -16,12 +16,6 @@ export function parseMicro(text: string, what: string): bigint {
   return BigInt(m[1]!) * MICRO + BigInt((m[2] ?? '').padEnd(6, '0'));
 }
 
-export function formatMicro(micro: bigint): string {
-  const whole = micro / MICRO;
-  const frac = (micro % MICRO).toString().padStart(6, '0').replace(/0+$/, '');
-  return whole.toString() + (frac ? `.${frac}` : '');
-}
-
 /** A float tariff rate (currency per kWh, from sites.tariff_json) -> micro-units per kWh. */
 export function rateMicro(perKwh: number): bigint {
   return BigInt(Math.round(perKwh * 1e6));

@@ -99,7 +99,7 @@ console.log(
   `  plan (group + 2 MILP solves + moves): ${planMs.toFixed(0)} ms = ${(planMs / baselineMs).toFixed(1)}x baseline`,
 );
 console.log(
-  `  MILP: ${plan.solver.columns} columns, ${plan.solver.rows} rows, status ${plan.solver.status}, gap ${(plan.solver.mipGap * 100).toFixed(3)} %, solver ${plan.solver.seconds} s`,
+  `  MILP: ${plan.solver.columns} columns, ${plan.solver.rows} rows, status ${plan.solver.status}, gap ${plan.solver.mipGap === null ? 'unknown' : `${(plan.solver.mipGap * 100).toFixed(3)} %`}, solver ${plan.solver.seconds} s`,
 );
 console.log(
   `  result: ${plan.moves.length} moves in ${plan.batches.length} batches (${plan.batches.filter((b) => b.mode === 'container').length} whole containers); profit ${plan.profitBeforeUsd.toFixed(0)} -> ${plan.profitAfterUsd.toFixed(0)} USD`,

@@ -169,6 +169,29 @@ describe('relocation planner: figures', () => {
   });
 });
 
+describe('relocation planner: time limit', () => {
+  it('stopped early, it still returns a plan no worse than staying put (its fallback)', () => {
+    const miners = Array.from({ length: 600 }, (_, i) =>
+      miner(`m${i}`, (['t17', 'm20s', 's19xp', 's21'] as const)[i % 4]!, {
+        containerId: `c${Math.floor(i / 20)}`,
+        condition: 0.7 + (i % 37) / 100,
+      }),
+    );
+    const input = scenario({
+      start: '2026-06',
+      horizonMonths: 12,
+      miners,
+      sites: [sichuan(), kazakhstan({ slots: 300, mw: 0.6 })],
+      policies: { ...scenario({}).policies, timeLimitS: 0.01 },
+    });
+    const plan = planRelocation(input, highs);
+    expect(plan.solver.status).toMatch(/^(optimal|timeLimit)/);
+    expect(plan.profitAfterUsd).toBeGreaterThanOrEqual(plan.profitBeforeUsd);
+    if (!plan.solver.optimal && plan.moves.length === 0)
+      expect(plan.profitAfterUsd).toBe(plan.profitBeforeUsd);
+  });
+});
+
 describe('relocation planner: bad input', () => {
   it('names every problem with its place', () => {
     expect(() =>

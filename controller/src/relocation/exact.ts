@@ -46,5 +46,6 @@ export function solveExact(
     });
   }
   const r = solveMilp(highs, f.builder, { timeLimitS: input.policies.timeLimitS, mipRelGap: 0 });
+  if (!r.x) throw new Error(`exact relocation MILP: no solution (HiGHS status ${r.status})`);
   return { objective: r.objective, optimal: r.optimal };
 }

@@ -28,6 +28,8 @@ export type Formulation = {
   arcs: [number, number, number, number][][];
   /** Container moves: [container, t, to, column]. */
   containerMoves: [number, number, number, number][];
+  /** Running miners per class, month and site: column, or -1 where never profitable. */
+  on: number[][][];
   margin: number[][][];
 };
 
@@ -173,9 +175,33 @@ export function formulate(input: PlannerInput, groups: Classes, allowMoves: bool
     for (const [, , col] of moves) addTerm(terms, col, 1);
     b.row(terms, -Infinity, 1);
   }
-  return { builder: b, arcs, containerMoves, margin };
+  return { builder: b, arcs, containerMoves, on: onCols, margin };
 }
 
 function* outOfStart(arcs: [number, number, number, number][]): Generator<number> {
   for (const [t, , , col] of arcs) if (t === 0) yield col;
+}
+
+/**
+ * A feasible start for `f`: everyone stays, running as in the no-move solution `before` (same
+ * classes), or all idle without one. HiGHS then always holds a plan at least as good as that,
+ * even when it stops at its time limit.
+ */
+export function stayStart(
+  groups: Classes,
+  f: Formulation,
+  before?: { f: Formulation; x: Float64Array },
+): Float64Array {
+  const x = new Float64Array(f.builder.columns);
+  groups.classes.forEach((k, ki) => {
+    for (const [, a, z, col] of f.arcs[ki]!)
+      if (a === k.homeSite && z === k.homeSite) x[col] = k.members.length;
+    f.on[ki]!.forEach((sites, t) =>
+      sites.forEach((col, s) => {
+        const was = before?.f.on[ki]![t]![s] ?? -1;
+        if (col >= 0 && was >= 0) x[col] = Math.round(before!.x[was]!);
+      }),
+    );
+  });
+  return x;
 }

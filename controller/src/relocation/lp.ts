@@ -75,23 +75,27 @@ export type MilpResult = {
   status: string;
   optimal: boolean;
   objective: number;
-  mipGap: number;
+  /** Relative gap to the best bound; null when HiGHS has no finite bound (stopped early). */
+  mipGap: number | null;
   seconds: number;
-  x: Float64Array;
+  /** Column values; null when HiGHS stopped (time limit) before finding any feasible solution. */
+  x: Float64Array | null;
 };
 
 const statusNames = (highs: Highs): Map<number, string> =>
   new Map(Object.entries(highs.constants.modelStatus).map(([k, v]) => [v as number, k]));
 
-/** Solves with HiGHS; a run that ends without a feasible solution is an error naming why. */
+/** Solves with HiGHS, optionally from a feasible start. */
 export function solveMilp(
   highs: Highs,
   b: MilpBuilder,
   opts: { timeLimitS: number; mipRelGap: number },
+  start?: Float64Array,
 ): MilpResult {
   const t0 = performance.now();
   return highs.withModel(b.model(highs), (m) => {
     m.options.set({ output_flag: false, time_limit: opts.timeLimitS, mip_rel_gap: opts.mipRelGap });
+    if (start) m.setSolution({ colValue: start });
     m.run();
     const code = m.getModelStatus() as number;
     const status = statusNames(highs).get(code) ?? String(code);
@@ -99,15 +103,14 @@ export function solveMilp(
     const optimal = code === highs.constants.modelStatus.optimal;
     const hasSolution =
       optimal || (sol.colValue.length === b.columns && Number(m.info.get('primal_solution_status')) === 2);
-    if (!hasSolution) throw new Error(`relocation solver: no feasible plan (HiGHS status ${status})`);
     const gap = Number(m.info.get('mip_gap'));
     return {
       status,
       optimal,
-      objective: m.getObjectiveValue(),
-      mipGap: Number.isFinite(gap) ? gap : 0,
+      objective: hasSolution ? m.getObjectiveValue() : Number.NaN,
+      mipGap: Number.isFinite(gap) && gap < 1e20 ? gap : null,
       seconds: (performance.now() - t0) / 1000,
-      x: Float64Array.from(sol.colValue),
+      x: hasSolution ? Float64Array.from(sol.colValue) : null,
     };
   });
 }

@@ -123,7 +123,8 @@ export type SolverReport = {
   status: string;
   /** True when HiGHS proved the class model optimal within `mipRelGap`. */
   optimal: boolean;
-  mipGap: number;
+  /** Relative gap to HiGHS's best bound; null when it stopped without a finite bound. */
+  mipGap: number | null;
   seconds: number;
   classes: number;
   containers: number;

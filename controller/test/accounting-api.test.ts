@@ -147,6 +147,9 @@ describe('accounting API', () => {
   });
 
   it('closes once; closing again returns the same result; recompute is byte-identical', async () => {
+    expect((await req('operator', 'GET', '/periods/open')).body).toEqual([
+      { periodId: PERIOD, creditedSats: '5000000', credits: 1 },
+    ]);
     const first = await req('operator', 'POST', `/periods/${PERIOD}/close`);
     expect(first.status, first.raw).toBe(201);
     const again = await req('admin', 'POST', `/periods/${PERIOD}/close`);
@@ -278,6 +281,16 @@ describe('accounting API', () => {
     });
     expect(late.status).toBe(409);
     expect(late.body.message).toContain('closed period');
+    expect((await req('operator', 'GET', '/periods/open')).body).toEqual([]);
+    // A period before the last close can never close, so its inputs are refused too.
+    const earlier = await req('operator', 'POST', '/credits', {
+      periodId: '2026-11-22',
+      pool: 'braiins',
+      reference: 'd-22',
+      amountSats: '1',
+    });
+    expect(earlier.status).toBe(409);
+    expect(earlier.body.message).toContain('a later period is closed');
     const credit = await req('operator', 'POST', '/credits', {
       periodId: PERIOD,
       pool: 'braiins',

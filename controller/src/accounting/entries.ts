@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/db.js';
 import { parsePeriodId } from './period.js';
-import { AccountingError } from './register.js';
+import { AccountingError, closedUntil } from './register.js';
 
 /**
  * Operator-entered inputs of a close: pool credits, other costs, BTC prices, network stats.
@@ -10,14 +10,38 @@ import { AccountingError } from './register.js';
  */
 
 async function assertOpen(db: Db, periodId: string): Promise<void> {
+  let startMs: number;
   try {
-    parsePeriodId(periodId);
+    startMs = parsePeriodId(periodId).startMs;
   } catch (e) {
     throw new AccountingError((e as Error).message);
   }
   const c = await db.get('SELECT period_id FROM acct_closes WHERE period_id = ?', [periodId]);
   if (c)
     throw new AccountingError(`period ${periodId}: already closed; enter a correction as an adjustment`, 409);
+  // Periods close in order, so one before the last close can never close: its input would be lost.
+  const closed = await closedUntil(db);
+  if (startMs < closed) {
+    throw new AccountingError(
+      `period ${periodId}: a later period is closed (closed until ${new Date(closed).toISOString()}); enter this as an adjustment`,
+      409,
+    );
+  }
+}
+
+/** Periods with inputs entered but not closed yet, oldest first. */
+export async function openPeriods(
+  db: Db,
+): Promise<{ periodId: string; creditedSats: bigint; credits: number }[]> {
+  const rows = await db.all<{ period_id: string; credited_sats: bigint; n: number }>(
+    `SELECT period_id, SUM(amount_sats) AS credited_sats, COUNT(*) AS n FROM acct_credits
+     WHERE period_id NOT IN (SELECT period_id FROM acct_closes) GROUP BY period_id ORDER BY period_id`,
+  );
+  return rows.map((r) => ({
+    periodId: r.period_id,
+    creditedSats: BigInt(r.credited_sats),
+    credits: Number(r.n),
+  }));
 }
 
 export async function addCredit(

@@ -27,6 +27,7 @@
  *   GET  /stakers/:id/statements.csv      -> text/csv, one row per period
  * Periods (operator/admin unless noted)
  *   GET  /periods                         -> [{ periodId, startMs, endMs, ruleVersion, inputsSha256, outputsSha256, netSats, stakerPoolSats, lossCarriedOutSats, closedBy, closedAt }]
+ *   GET  /periods/open                    -> [{ periodId, creditedSats, credits }]  (credits entered, not closed yet)
  *   POST /periods/:id/close               -> 201 summary (alreadyClosed: false) | 200 the same summary (alreadyClosed: true)
  *   POST /periods/:id/recompute           -> { identical: true, storedOutputsSha256, recomputedOutputsSha256, ... }
  *   GET  /periods/:id/inputs              -> the exact canonical inputs document the hash covers (operator, or a staker paid in the period)

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { FeatureContext } from '../../features.js';
+import { openPeriods } from '../entries.js';
 import { adjustPeriod, getClose, journalOf, listCloses, recomputeStored, storedDocument } from '../ledger.js';
 import { closeAndPublish } from '../service.js';
 import { reconciliationOf, stakerInPeriod } from '../views.js';
@@ -13,6 +14,12 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
   const money = { onRequest: app.authorize(...MONEY) };
   const moneyOrStaker = { onRequest: app.authorize(...MONEY_OR_STAKER) };
   const tags = ['accounting'];
+
+  app.get(
+    '/periods/open',
+    { ...money, schema: { tags, summary: 'Periods with a pool credit entered, not closed yet' } },
+    async (_req, reply) => send(reply, 200, await openPeriods(db)),
+  );
 
   app.get('/periods', { ...money, schema: { tags, summary: 'Closed periods' } }, async (_req, reply) =>
     send(reply, 200, await listCloses(db)),

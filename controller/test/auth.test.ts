@@ -44,6 +44,19 @@ describe('API token auth', () => {
     expect((await t.app.inject({ url: '/metrics' })).body).toMatch(/hashfleet_ingest_messages_total/);
     const doc = await t.app.inject({ url: '/docs/json' });
     expect(doc.statusCode).toBe(200);
-    expect(Object.keys(doc.json().paths)).toContain('/api/v1/me');
+    expect(Object.keys(doc.json().paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/me',
+        '/api/v1/miners',
+        '/api/v1/containers/{id}',
+        '/api/v1/miners/{id}/commands',
+      ]),
+    );
+    // zod schemas become JSON Schema in the document (query parameters of the miner search).
+    const params = doc.json().paths['/api/v1/miners'].get.parameters.map((p: { name: string }) => p.name);
+    expect(params).toEqual(
+      expect.arrayContaining(['siteId', 'containerId', 'status', 'q', 'limit', 'offset']),
+    );
+    expect((await t.app.inject({ url: '/docs/' })).statusCode).toBe(200);
   });
 });

@@ -1,7 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { type AgentEvent, type CommandResult, LIMITS, type PduSample } from '@hashfleet/contracts';
+import {
+  type AgentEvent,
+  type CommandResult,
+  LIMITS,
+  type MinerSample,
+  type PduSample,
+} from '@hashfleet/contracts';
 import { getProfile } from '@hashfleet/firmware-profiles/registry';
 import type { Logger } from 'pino';
 import { bearerTokens } from './auth/vnish.js';
@@ -18,7 +24,7 @@ import { Batcher, splitToFit } from './publish/batcher.js';
 import { Envelopes } from './publish/envelope.js';
 import { Publisher } from './publish/publisher.js';
 import { Spool } from './publish/spool.js';
-import { loadState, saveState } from './state.js';
+import { appendWorkJournal, loadState, saveState } from './state.js';
 import { addresses } from './targets.js';
 import type { RequestContext } from './transport/request.js';
 import { loadKnownHosts } from './transport/ssh.js';
@@ -106,8 +112,27 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     const agent = attachMetrics ? metrics.take(spool) : null;
     attachMetrics = false;
     const body = { kind: 'telemetry', ...where, samples: b.samples, unreachable: b.unreachable, agent };
-    for (const part of splitToFit(body as never, (x) => JSON.stringify(x).length))
+    for (const part of splitToFit(body as never, (x) => JSON.stringify(x).length)) {
       publisher.send('telemetry', part);
+      // Right after the batch is on disk: the bases its samples measured work to.
+      const entries = (part as { samples: MinerSample[] }).samples.flatMap((s) =>
+        s.difficultyAccepted === null
+          ? []
+          : [
+              {
+                minerKey: s.minerKey,
+                at: s.at,
+                difficultyAccepted: s.difficultyAccepted,
+                uptimeS: s.uptimeS,
+              },
+            ],
+      );
+      try {
+        appendWorkJournal(config.spool.dir, entries);
+      } catch (err) {
+        logger.error(`state: cannot append the work journal: ${(err as Error).message}`);
+      }
+    }
   };
   const sendEvents = (events: AgentEvent[]) => publisher.send('events', { kind: 'events', ...where, events });
   const batcher = new Batcher(

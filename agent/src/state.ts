@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { MinerIdentity } from './identity.js';
@@ -41,6 +50,48 @@ export type AgentState = {
 };
 
 const FILE = 'state.json';
+/**
+ * Work bases of samples spooled since state.json was last written, one JSON line per batch,
+ * appended (and fsynced) right after the batch reaches the spool. Without it a crash mid-cycle
+ * would restart work from the older bases and count those samples' shares twice.
+ */
+const JOURNAL = 'work.journal';
+
+export type WorkEntry = { minerKey: string } & WorkBase;
+
+export function appendWorkJournal(dir: string, entries: readonly WorkEntry[]): void {
+  if (entries.length === 0) return;
+  const fd = openSync(join(dir, JOURNAL), 'a');
+  try {
+    writeSync(fd, `${JSON.stringify(entries)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Applies journal lines newer than the saved bases; a torn last line (crash mid-write) is skipped. */
+function replayJournal(dir: string, work: Record<string, WorkBase>): void {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, JOURNAL), 'utf8');
+  } catch {
+    return;
+  }
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    let entries: WorkEntry[];
+    try {
+      entries = JSON.parse(line) as WorkEntry[];
+    } catch {
+      continue;
+    }
+    for (const { minerKey, ...base } of entries) {
+      const known = work[minerKey];
+      if (!known || base.at > known.at) work[minerKey] = base;
+    }
+  }
+}
 
 export function emptyState(): AgentState {
   return { identities: [], work: {}, targets: [], lastCommandSeq: null };
@@ -52,11 +103,16 @@ export function loadState(dir: string): { state: AgentState; error: string | nul
   try {
     text = readFileSync(join(dir, FILE), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState(), error: null };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      const state = emptyState();
+      replayJournal(dir, state.work);
+      return { state, error: null };
+    }
     return { state: emptyState(), error: `cannot read ${join(dir, FILE)}: ${(err as Error).message}` };
   }
   try {
     const parsed = StateSchema.parse(JSON.parse(text));
+    replayJournal(dir, parsed.work);
     return { state: { ...parsed, identities: parsed.identities as MinerIdentity[] }, error: null };
   } catch (err) {
     return {
@@ -79,4 +135,6 @@ export function saveState(dir: string, state: AgentState): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  // Everything the journal held is in state.json now.
+  writeFileSync(join(dir, JOURNAL), '');
 }

@@ -1,4 +1,4 @@
-import type { MinerModel } from '../model/miner.js';
+import type { MinerModel, PoolConfig } from '../model/miner.js';
 import { template } from '../templates.js';
 import { fillPools, put, stamp, statusOnly, unix } from '../wire/cgminer.js';
 import { CORE_PRIVILEGED, coreCommands } from './cgminer-core.js';
@@ -134,8 +134,33 @@ function ascset(call: RpcCall): Reply {
   if (dev !== '0')
     return { doc: statusOnly('E', 107, `Invalid ASC id ${dev ?? ''}`, call.now, description()) };
   switch (option) {
-    case 'reboot':
-      return { doc: ok(), after: () => m.reboot(call.now) };
+    case 'reboot': {
+      const pending = m.session.get('avalon-setpool') as PoolConfig | undefined;
+      return {
+        doc: ok(),
+        after: () => {
+          // setpool is written to flash and read at boot (CA manual §2.5).
+          if (pending) m.setPool(0, pending);
+          m.session.delete('avalon-setpool');
+          m.reboot(call.now);
+        },
+      };
+    }
+    case 'setpool': {
+      // ascset|0,setpool,<web user>,<web password>,<url>,<worker>,<worker password>
+      const [webUser, webPassword, url, worker, workerPassword] = rest;
+      if (webUser !== 'root' || webPassword !== m.webPassword)
+        return { doc: statusOnly('E', 118, 'ASC 0 set info: auth failed', call.now, description()) };
+      if (!url || !worker)
+        return { doc: statusOnly('E', 118, 'ASC 0 set info: invalid setpool', call.now, description()) };
+      m.session.set('avalon-setpool', { url, user: worker, password: workerPassword ?? '' });
+      // Recorded reply (a1047-ascset-setpool.txt): an informational status whose Msg holds raw newlines.
+      return {
+        doc: info(
+          `\npool success set to ${url}\nworker is ${worker}\nworkerpassword is ${workerPassword ?? ''}\nPlease reboot miner to make config work.`,
+        ),
+      };
+    }
     case 'led':
       if (value.endsWith('-255')) return { doc: info(`led[${m.led ? 1 : 0}]`) };
       m.led = value.endsWith('-1');

@@ -185,3 +185,42 @@ describe('seedDemoStakes', () => {
     }
   });
 });
+
+describe('configurable period length', () => {
+  it('a rule version with 6-hour periods closes 6-hour periods, and only where it is in force', async () => {
+    const now = Date.parse('2026-11-24T07:00:00Z');
+    const s = await testApp({}, () => now);
+    try {
+      const post = (url: string, payload: object, role: 'admin' | 'operator' = 'operator') =>
+        s.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: s.auth(role), payload });
+      const rule = await post(
+        '/rules',
+        {
+          stakerBps: 3000,
+          reinvestBps: 5000,
+          operatorBps: 2000,
+          lossRule: 'carry_forward',
+          periodSeconds: 21_600,
+          effectiveFrom: '2026-11-24T00:00:00Z',
+        },
+        'admin',
+      );
+      expect(rule.statusCode, rule.body).toBe(201);
+      for (const periodId of ['2026-11-23T18:00Z_PT6H', '2026-11-24T00:00Z_PT6H']) {
+        expect(
+          (await post('/credits', { periodId, pool: 'p', reference: periodId, amountSats: '1000' }))
+            .statusCode,
+        ).toBe(201);
+      }
+      // 2026-11-23 is still under rule 1 (daily periods).
+      const wrong = await post('/periods/2026-11-23T18:00Z_PT6H/close', {});
+      expect(wrong.statusCode).toBe(400);
+      expect(wrong.json().message).toContain('rule 1 closes periods of 86400 s');
+      const ok = await post('/periods/2026-11-24T00:00Z_PT6H/close', {});
+      expect(ok.statusCode, ok.body).toBe(201);
+      expect(ok.json()).toMatchObject({ ruleVersion: 2, endMs: Date.parse('2026-11-24T06:00:00Z') });
+    } finally {
+      await s.close();
+    }
+  });
+});

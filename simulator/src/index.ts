@@ -4,7 +4,14 @@ import { parseScenario, type Scenario } from './scenario/schema.js';
 
 export { SimClock } from './clock.js';
 export { md5crypt } from './crypto/md5crypt.js';
-export { wmV2Decrypt, wmV2Encrypt, wmV2Key, wmV2Sign, wmV3Token } from './crypto/whatsminer.js';
+export {
+  wmV2Decrypt,
+  wmV2Encrypt,
+  wmV2Key,
+  wmV2Sign,
+  wmV3EncryptParam,
+  wmV3Token,
+} from './crypto/whatsminer.js';
 export { frame as wmV3Frame } from './firmware/whatsminer-v3.js';
 export type { Fault, FaultInput, FaultKind } from './model/faults.js';
 export { FaultSchema } from './model/faults.js';

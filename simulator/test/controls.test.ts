@@ -1,19 +1,29 @@
 import { type ControlOperation, PROFILES } from '@hashfleet/firmware-profiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulation, smallScenario, startSimulation } from '../src/index.js';
-import { parse, rpc } from './client.js';
+import {
+  type Simulation,
+  smallScenario,
+  startSimulation,
+  wmV2Decrypt,
+  wmV2Encrypt,
+  wmV2Key,
+  wmV2Sign,
+  wmV3EncryptParam,
+  wmV3Token,
+} from '../src/index.js';
+import { parse, rpc, wmV3 } from './client.js';
 import { rpcBody } from './poll.js';
 
 /**
- * The profiles' control operations are data; this runs every RPC one that needs no secret (or
- * only a LuxOS session) against the simulated firmware and checks that it is accepted and that
+ * The profiles' control operations are data; this runs every RPC and Whatsminer v3 one (no auth,
+ * LuxOS session, btminer v2 token envelope, v3 per-command token) against the simulated firmware and checks that it is accepted and that
  * the miner really changed. Shows the simulator and the profiles agree on the control wire format.
  */
 const ORDER = ['led', 'pool.set', 'power.target', 'sleep', 'wake', 'restart', 'reboot'] as const;
 const runnable = (c: ControlOperation) =>
-  c.transport === 'rpc' &&
-  (c.auth.kind === 'none' || c.auth.kind === 'luxos-session') &&
-  (ORDER as readonly string[]).includes(c.op);
+  (ORDER as readonly string[]).includes(c.op) &&
+  ((c.transport === 'rpc' && ['none', 'luxos-session', 'wm-v2-token'].includes(c.auth.kind)) ||
+    (c.transport === 'wm-v3' && c.auth.kind === 'wm-v3-token'));
 const cases = PROFILES.filter((p) => p.controls.some(runnable));
 
 let sim: Simulation;
@@ -27,6 +37,45 @@ afterAll(() => sim?.stop());
 
 const fill = (text: string, vars: Record<string, string>) =>
   text.replace(/\{(\w+)\}/g, (_m, k: string) => vars[k] ?? `{${k}}`);
+
+const fillDeep = (v: unknown, vars: Record<string, string>): unknown =>
+  typeof v === 'string'
+    ? fill(v, vars)
+    : Array.isArray(v)
+      ? v.map((x) => fillDeep(x, vars))
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillDeep(x, vars)]))
+        : v;
+
+/** btminer API v2 privileged call: get_token, md5crypt sign, AES envelope; returns the decrypted reply. */
+async function wmV2Call(ip: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const t = parse(await rpc(ip, 4028, '{"cmd":"get_token"}')) as {
+    Msg: { time: string; salt: string; newsalt: string };
+  };
+  const key = wmV2Key('admin', t.Msg.salt);
+  const sign = wmV2Sign('admin', t.Msg.salt, t.Msg.time, t.Msg.newsalt);
+  const data = wmV2Encrypt(key, JSON.stringify({ ...body, token: sign }));
+  const sealed = parse(await rpc(ip, 4028, JSON.stringify({ enc: 1, data }))) as { enc: string };
+  return JSON.parse(wmV2Decrypt(key, sealed.enc)) as Record<string, unknown>;
+}
+
+/** Whatsminer API v3 set.*: salt from get.device.info, per-command token, pools param encrypted. */
+async function wmV3Call(
+  ip: string,
+  port: number,
+  cmd: string,
+  param: unknown,
+): Promise<Record<string, unknown>> {
+  const [info] = await wmV3(ip, port, [{ cmd: 'get.device.info' }]);
+  const salt = (info!.msg as { salt: string }).salt;
+  const ts = 1_767_000_000;
+  const p =
+    cmd === 'set.miner.pools' ? wmV3EncryptParam(cmd, 'super', salt, ts, JSON.stringify(param)) : param;
+  const [reply] = await wmV3(ip, port, [
+    { cmd, param: p, ts, account: 'super', token: wmV3Token(cmd, 'super', salt, ts) },
+  ]);
+  return reply!;
+}
 
 describe('profile control operations against the simulated firmware', () => {
   cases.forEach((profile, i) => {
@@ -55,7 +104,21 @@ describe('profile control operations against the simulated firmware', () => {
           vars.sessionId = logon.SESSION[0]!.SessionID;
         }
         for (const step of op.steps) {
+          if (step.transport === 'wm-v3') {
+            const reply = await wmV3Call(m.ip, step.port, step.cmd, fillDeep(step.param, vars));
+            expect(reply.code, `${profile.id} ${op.op}: ${JSON.stringify(reply)}`).toBe(0);
+            continue;
+          }
           if (step.transport !== 'rpc') continue;
+          if (op.auth.kind === 'wm-v2-token') {
+            const fields = (fillDeep((step as { fields?: unknown }).fields ?? {}, vars) ?? {}) as Record<
+              string,
+              unknown
+            >;
+            const reply = await wmV2Call(m.ip, { cmd: step.command, ...fields });
+            expect(reply, `${profile.id} ${op.op}`).toMatchObject({ STATUS: 'S', Code: 131 });
+            continue;
+          }
           const req = {
             ...step,
             command: fill(step.command, vars),

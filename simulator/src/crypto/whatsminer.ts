@@ -49,3 +49,16 @@ export function wmV3DecryptParam(
   const decipher = createDecipheriv('aes-256-ecb', key, null);
   return Buffer.concat([decipher.update(Buffer.from(b64, 'base64')), decipher.final()]).toString('utf8');
 }
+
+/** Client side of wmV3DecryptParam: what the agent sends as `param` of set.miner.pools. */
+export function wmV3EncryptParam(
+  cmd: string,
+  password: string,
+  salt: string,
+  ts: number,
+  plain: string,
+): string {
+  const key = createHash('sha256').update(`${cmd}${password}${salt}${ts}`).digest();
+  const cipher = createCipheriv('aes-256-ecb', key, null);
+  return Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]).toString('base64');
+}

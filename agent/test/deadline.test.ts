@@ -2,6 +2,7 @@ import { type Simulation, smallScenario, startSimulation } from '@hashfleet/simu
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../src/agent.js';
 import { Consumer, memoryLogger, simAgentConfig, TestBroker } from './helpers.js';
+import { freePort } from './servers.js';
 
 /** A hung miner (accepts, never answers) and a slow one cost their own deadline and nothing else. */
 let sim: Simulation;
@@ -9,6 +10,7 @@ let broker: TestBroker;
 let consumer: Consumer;
 let agent: RunningAgent;
 let wallNow = Date.now();
+let metricsPort = 0;
 
 beforeAll(async () => {
   sim = await startSimulation(
@@ -21,6 +23,8 @@ beforeAll(async () => {
   config.miners.ranges = sim.miners.map((m) => m.ip);
   config.polling.requestTimeoutMs = 300;
   config.polling.backoffInitialMs = 60_000;
+  metricsPort = await freePort();
+  config.metrics = { mode: 'on', host: '127.0.0.1', port: metricsPort };
   agent = await startAgent(config, { schedule: 'manual', now: () => wallNow, logger: memoryLogger().logger });
   await agent.scanNow();
   await sim.setFault('m0002', { kind: 'hung' });
@@ -58,5 +62,13 @@ describe('hard deadlines', () => {
   it('next cycle the dead ones are in back-off and not contacted at all', async () => {
     const stats = await agent.pollNow();
     expect(stats).toMatchObject({ polled: 6, failed: 0, skipped: 2 });
+  });
+
+  it('the local /metrics endpoint shows poll durations, timeouts and the spool', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/hashfleet_agent_poll_seconds_count\{outcome="ok"\} 12/);
+    expect(text).toMatch(/hashfleet_agent_errors_total\{target="miner",kind="timeout"\} 2/);
+    expect(text).toMatch(/hashfleet_agent_spool_messages \d+/);
+    expect(text).toContain('hashfleet_agent_publish_seconds_bucket');
   });
 });

@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type Simulation, smallScenario, startSimulation } from '@hashfleet/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+
+/** The hashfleet-agent CLI as an operator runs it: check-config and scan, in a child process. */
+const cli = join(import.meta.dirname, '../src/cli.ts');
+const run = (args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' }).then(
+    (r) => ({ code: 0, ...r }),
+    (err: { code: number; stdout: string; stderr: string }) => ({
+      code: err.code,
+      stdout: err.stdout,
+      stderr: err.stderr,
+    }),
+  );
+
+let sim: Simulation;
+let file = '';
+
+beforeAll(async () => {
+  sim = await startSimulation(
+    smallScenario({ miners: 6, profiles: ['antminer-stock', 'whatsminer-v2', 'whatsminer-v3'], pdus: false }),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'agent-cli-'));
+  file = join(dir, 'agent.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      agentId: 'cli',
+      siteId: 'lab',
+      containerId: 'c1',
+      miners: {
+        ranges: [...sim.miners.map((m) => m.ip), '127.1.2.3'],
+        ports: { rpc: sim.miners[0]!.ports.rpc, wmV3: sim.miners[2]!.ports.wmV3 },
+      },
+      spool: { dir: join(dir, 'spool') },
+      mqtt: { url: 'mqtt://127.0.0.1:1' },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await sim?.stop();
+});
+
+describe('hashfleet-agent CLI', () => {
+  it('check-config accepts a good file and exits 1 listing every error of a bad one', async () => {
+    const ok = await run(['check-config', file]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('ok — agent cli at lab/c1, 7 addresses, 0 PDUs');
+    const bad = join(mkdtempSync(join(tmpdir(), 'agent-cli-')), 'bad.yaml');
+    writeFileSync(bad, 'agentId: x\npolling: { concurrency: -1 }\n');
+    const r = await run(['check-config', bad]);
+    expect(r.code).toBe(1);
+    for (const key of ['siteId', 'containerId', 'polling.concurrency', 'spool', 'mqtt'])
+      expect(r.stderr).toContain(key);
+  });
+
+  it('scan prints progress on stderr and a table of what answered on stdout', async () => {
+    const r = await run(['scan', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/scanned 7\/7, found 6/);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ip\s+port\s+profile\s+model\s+firmware$/);
+    expect(lines).toHaveLength(2 + 6);
+    for (const m of sim.miners)
+      expect(r.stdout).toMatch(new RegExp(`${m.ip.replaceAll('.', '\\.')}\\s+\\d+\\s+${m.profile}`));
+  });
+});

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,5 +70,19 @@ describe('hashfleet-agent CLI', () => {
     expect(lines).toHaveLength(2 + 6);
     for (const m of sim.miners)
       expect(r.stdout).toMatch(new RegExp(`${m.ip.replaceAll('.', '\\.')}\\s+\\d+\\s+${m.profile}`));
+  });
+
+  it('record saves the raw replies of one miner for a testcase folder', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'agent-rec-')), 'case');
+    const m = sim.miners[1]!;
+    const r = await run(['record', file, m.ip, out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`miner ${m.ip}: whatsminer-v2: wrote`);
+    const summary = readFileSync(join(out, 'summary.txt'), 'utf8');
+    expect(summary).toContain('"SUMMARY"');
+    expect(JSON.parse(readFileSync(join(out, 'detected.json'), 'utf8'))).toMatchObject({
+      ip: m.ip,
+      profile: 'whatsminer-v2',
+    });
   });
 });

@@ -1,8 +1,10 @@
+import type { MinerSample } from '@hashfleet/contracts';
 import { describe, expect, it } from 'vitest';
 import { md5cryptHash } from '../src/auth/md5crypt.js';
 import { actionParams, fillParams } from '../src/commands/params.js';
 import { counterSince } from '../src/pdu/energy.js';
 import { backoffDelay, healthy, isDue, onFailure, onSuccess } from '../src/poll/health.js';
+import { Batcher, splitToFit } from '../src/publish/batcher.js';
 import { addresses, checkRanges, parseRange } from '../src/targets.js';
 
 describe('PDU energy counters: wrap and reset', () => {
@@ -80,5 +82,34 @@ describe('md5crypt (Whatsminer v2 tokens)', () => {
     ['admin', 'BQ5hoXV9', 'RxmaDUO33TS7O26yeMHZ81'],
   ])('%s with salt %s', (password, salt, hash) => {
     expect(md5cryptHash(password, salt)).toBe(hash);
+  });
+});
+
+describe('telemetry batches are bounded in count and in time', () => {
+  it('a full batch goes out at once; a partial one after maxDelayMs; events before samples', async () => {
+    const out: string[] = [];
+    const b = new Batcher(
+      { maxItems: 2, maxDelayMs: 30 },
+      (batch) => out.push(`telemetry:${batch.samples.length}+${batch.unreachable.length}`),
+      (events) => out.push(`events:${events.length}`),
+    );
+    const sample = {} as MinerSample;
+    b.event({ type: 'miner.lost', at: 1, minerKey: 'k', ip: 'i', error: 'e' });
+    b.sample(sample);
+    b.sample(sample);
+    expect(out).toEqual(['events:1', 'telemetry:2+0']);
+    b.unreachable({ minerKey: 'k', ip: 'i', at: 1, error: 'e', since: 1 });
+    expect(out).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(out).toEqual(['events:1', 'telemetry:2+0', 'telemetry:0+1']);
+  });
+
+  it('splits a batch that would exceed the payload limit', () => {
+    const batch = {
+      samples: Array.from({ length: 10 }, (_, i) => ({ i }) as unknown as MinerSample),
+      unreachable: [],
+    };
+    const parts = splitToFit(batch, (x) => x.samples.length * 100, 300);
+    expect(parts.map((p) => p.samples.length)).toEqual([3, 2, 3, 2]);
   });
 });

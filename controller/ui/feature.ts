@@ -1,13 +1,26 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Feature, FeatureContext } from '../src/features.js';
-import { uiBundle } from './build.js';
+import { type UiBundle, uiBundle } from './build.js';
 
 /**
  * Serves the web UI from the controller itself: `/` is the page, `/ui/app.<hash>.{js,css}` the
  * bundle. No data is served here; the page reads everything from the public `/api/v1`.
  */
-const routes: FastifyPluginAsync<FeatureContext> = async (app) => {
-  const ui = await uiBundle();
+const routes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  let ui: UiBundle;
+  try {
+    ui = await uiBundle();
+  } catch (err) {
+    // A UI that cannot be built must not take the API, ingest and commands down with it.
+    const reason = err instanceof Error ? err.message : String(err);
+    ctx.logger.error(`ui: cannot build the web UI bundle: ${reason}`);
+    app.get('/', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .code(503)
+        .send({ error: 'ui_unavailable', message: `ui: cannot build the web UI bundle: ${reason}` }),
+    );
+    return;
+  }
   const assets: Record<string, { body: Uint8Array; type: string }> = {
     [`app.${ui.version}.js`]: { body: ui.js, type: 'text/javascript; charset=utf-8' },
     [`app.${ui.version}.css`]: { body: ui.css, type: 'text/css; charset=utf-8' },

@@ -12,6 +12,11 @@ interface Recompute {
   recomputedOutputsSha256: string;
 }
 
+/** Yesterday's daily period id (UTC), the one usually closed next. */
+function yesterday(): string {
+  return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+}
+
 /** Closed periods with their hashes, a recompute check per period, and the stake register. */
 export function AccountingView() {
   const periods = usePoll<PeriodClose[]>('/periods', 30_000);
@@ -31,12 +36,38 @@ export function AccountingView() {
       setChecks((c) => ({ ...c, [periodId]: err instanceof Error ? err.message : String(err) }));
     }
   };
+  const [periodId, setPeriodId] = useState(yesterday);
+  const close = async () => {
+    setChecks((c) => ({ ...c, [periodId]: 'closing…' }));
+    try {
+      const r = await post<{ alreadyClosed?: boolean }>(`/periods/${encodeURIComponent(periodId)}/close`, {});
+      setChecks((c) => ({ ...c, [periodId]: r.alreadyClosed ? 'was already closed' : 'closed' }));
+    } catch (err) {
+      setChecks((c) => ({ ...c, [periodId]: err instanceof Error ? err.message : String(err) }));
+    }
+  };
   const ready = periods.data && stakers.data && nodes.data;
   return (
     <div class="page" data-testid={ready ? 'accounting-ready' : undefined}>
       <h1>Accounting</h1>
       <Problem error={periods.error ?? stakers.error ?? nodes.error} />
-      <Section title="Closed periods">
+      <Section
+        title="Closed periods"
+        aside={
+          <span>
+            <input
+              name="period"
+              value={periodId}
+              size={12}
+              onInput={(e) => setPeriodId((e.target as HTMLInputElement).value)}
+            />{' '}
+            <button type="button" onClick={close}>
+              Close period
+            </button>{' '}
+            {checks[periodId]}
+          </span>
+        }
+      >
         {periods.data ? (
           <Table<PeriodClose>
             rows={periods.data}

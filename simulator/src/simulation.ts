@@ -1,19 +1,13 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { findModel } from '@hashfleet/firmware-profiles';
-import { type ClockMode, SimClock } from './clock.js';
+import { SimClock } from './clock.js';
 import { DEFAULT_PASSWORD, DEFAULT_SSH_PASSWORD, rpcFirmware } from './firmware/registry.js';
 import type { RpcFirmware } from './firmware/types.js';
 import { answerWmV3, serveFramed } from './firmware/whatsminer-v3.js';
 import { antminerCgi } from './http/antminer-cgi.js';
 import { ambientC } from './model/ambient.js';
-import {
-  type Fault,
-  type FaultInput,
-  type FaultKind,
-  FaultSchema,
-  PERSISTENT_FAULTS,
-} from './model/faults.js';
+import { type FaultInput, type FaultKind, FaultSchema, PERSISTENT_FAULTS } from './model/faults.js';
 import { MinerModel } from './model/miner.js';
 import { SimPdu, type SimPduInfo } from './pdu/pdu.js';
 import { seedFor } from './rng.js';
@@ -25,77 +19,12 @@ import {
   type ScenarioInput,
   type Site,
 } from './scenario/schema.js';
+import type { MinerTruth, SimMinerInfo, SimulationOptions } from './sim-types.js';
 import { SimSshServer } from './ssh-server.js';
+import { truthOf } from './truth.js';
 import { type AccessRules, parseAccess } from './wire/access.js';
 import { answerRpc } from './wire/rpc-handler.js';
 import { type Delivery, serveOneShot } from './wire/serve.js';
-
-export type SimMinerInfo = {
-  id: string;
-  ip: string;
-  ports: { rpc: number; wmV3?: number; ssh?: number; http?: number };
-  profile: MinerSpec['profile'];
-  model: string;
-  firmwareVersion: string;
-  serial: string;
-  mac: string;
-  worker: string;
-  siteId: string;
-  containerId: string;
-  rack: string;
-  slot: string;
-  pduId: string | null;
-  outlet: number | null;
-};
-
-/** The model's true state, to compare what a poller reports against. */
-export type MinerTruth = {
-  id: string;
-  ip: string;
-  mac: string;
-  serial: string;
-  model: string;
-  poweredOn: boolean;
-  apiUp: boolean;
-  mode: 'normal' | 'sleep';
-  hashrateThs: number;
-  boardThs: number[];
-  averageThs: number;
-  nominalThs: number;
-  accepted: number;
-  rejected: number;
-  difficultyAccepted: number;
-  difficultyRejected: number;
-  poolDifficulty: number;
-  hardwareErrors: number;
-  chipTempC: number[];
-  boardTempC: number[];
-  fanRpm: number[];
-  powerW: number;
-  powerLimitW: number;
-  uptimeS: number;
-  elapsedS: number;
-  ambientC: number;
-  pool: { url: string; user: string };
-  pools: { url: string; user: string }[];
-  led: boolean;
-  faults: Fault[];
-};
-
-export type SimulationOptions = {
-  /** `manual` (default for tests) moves time only on tick(); `real` follows the wall clock. */
-  clock?: ClockMode;
-  /** Start instant of a manual clock (ms since epoch). */
-  startMs?: number;
-  /** Start the SNMP agents of the scenario's PDUs (default true). */
-  pdus?: boolean;
-  /** Serve Antminer's web CGI (digest root/root) on this port at every antminer-stock miner; off by default (80 needs root). */
-  httpPort?: number;
-  /** Serve SSH (reboot, daemon restart) on this port at every miner's address; off by default. */
-  sshPort?: number;
-  /** Called with progress while binding thousands of listeners. */
-  onProgress?: (done: number, total: number) => void;
-};
 
 type SimMiner = {
   spec: MinerSpec;
@@ -423,41 +352,7 @@ export class Simulation {
   /** The miner's true state now (advances its model). */
   miner(minerId: string): MinerTruth {
     const m = this.get(minerId);
-    const now = this.advance(m);
-    const x = m.model;
-    const pool = x.pools[x.activePool] ?? { url: '', user: '' };
-    return {
-      id: x.id,
-      ip: x.ip,
-      mac: x.mac,
-      serial: x.serial,
-      model: x.model.model,
-      poweredOn: x.poweredOn,
-      apiUp: x.apiUp(now),
-      mode: x.mode,
-      hashrateThs: x.hashrateThs,
-      boardThs: [...x.boardThs],
-      averageThs: x.averageThs(now),
-      nominalThs: x.nominalThs,
-      accepted: x.accepted,
-      rejected: x.rejected,
-      difficultyAccepted: x.difficultyAccepted,
-      difficultyRejected: x.difficultyRejected,
-      poolDifficulty: x.poolDifficulty,
-      hardwareErrors: x.hardwareErrors,
-      chipTempC: [...x.chipTempC],
-      boardTempC: [...x.boardTempC],
-      fanRpm: [...x.fanRpm],
-      powerW: x.powerW,
-      powerLimitW: x.powerLimitW,
-      uptimeS: x.uptimeS(now),
-      elapsedS: x.elapsedS(now),
-      ambientC: x.ambientC,
-      pool: { url: pool.url, user: pool.user },
-      pools: x.pools.map((p) => ({ url: p.url, user: p.user })),
-      led: x.led,
-      faults: [...x.faults.values()],
-    };
+    return truthOf(m.model, this.advance(m));
   }
 
   /** The SSH host key every simulated miner presents (`ssh-rsa AAAA...`), to pin; null without SSH. */
@@ -637,3 +532,5 @@ export async function startSimulation(
   }
   throw lastError;
 }
+
+export type { MinerTruth, SimMinerInfo, SimulationOptions } from './sim-types.js';

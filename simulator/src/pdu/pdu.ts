@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import snmp from 'net-snmp';
 import { ambientC } from '../model/ambient.js';
 import type { PduSpec, Site } from '../scenario/schema.js';
-import type { MinerTruth } from '../simulation.js';
+import type { MinerTruth } from '../sim-types.js';
 import {
   APC_RPDU2,
   type OutletReading,

@@ -1,5 +1,6 @@
 import type { CommandAction, CommandResult } from '@hashfleet/contracts';
 import type { ControlOperation, MinerRequest } from '@hashfleet/firmware-profiles';
+import { LOGON, logoff, sessionIdOf } from '../auth/luxos-session.js';
 import { openReply, parseChallenge, sealCommand } from '../auth/wm-v2-token.js';
 import { saltOf, wmV3Token } from '../auth/wm-v3-token.js';
 import type { PduConfig } from '../config.js';
@@ -35,6 +36,7 @@ const refused = (refusal: 'unknown_target' | 'unsupported', message: string): Ou
 function usable(op: ControlOperation, ctx: RequestContext): string | null {
   switch (op.auth.kind) {
     case 'none':
+    case 'luxos-session':
       return null;
     case 'http-digest':
     case 'vnish-bearer':
@@ -45,7 +47,8 @@ function usable(op: ControlOperation, ctx: RequestContext): string | null {
     case 'wm-v2-token':
       return ctx.credentials.rpc ? null : 'credentials.rpc is not configured';
     default:
-      return `auth scheme ${op.auth.kind} is not implemented by this agent`;
+      // A scheme added to the profiles after this agent was built.
+      return `auth scheme ${(op.auth as { kind: string }).kind} is not implemented by this agent`;
   }
 }
 
@@ -57,7 +60,33 @@ async function runSteps(
   action: CommandAction,
 ): Promise<string> {
   const { ctx } = deps;
-  const steps = fillParams(op.steps, actionParams(action)) as MinerRequest[];
+  const params: Record<string, string | number | boolean> = actionParams(action);
+  let sessionId: string | null = null;
+  if (op.auth.kind === 'luxos-session') {
+    const port = realPort(ctx.ports, 'rpc', 4028);
+    sessionId = sessionIdOf(await rpcExchange(ip, port, LOGON, deps.requestTimeoutMs));
+    if (!sessionId) throw new TransportError('auth', 'logon gave no SessionID');
+    params['sessionId'] = sessionId;
+  }
+  try {
+    return await runFilled(op, ip, deps, fillParams(op.steps, params) as MinerRequest[]);
+  } finally {
+    if (sessionId) {
+      // Best effort: LuxOS keeps one session; a left-over one expires on its own.
+      await rpcExchange(ip, realPort(ctx.ports, 'rpc', 4028), logoff(sessionId), deps.requestTimeoutMs).catch(
+        () => {},
+      );
+    }
+  }
+}
+
+async function runFilled(
+  op: ControlOperation,
+  ip: string,
+  deps: ExecuteDeps,
+  steps: MinerRequest[],
+): Promise<string> {
+  const { ctx } = deps;
   const details: string[] = [];
   for (const step of steps) {
     let body: string;

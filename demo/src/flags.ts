@@ -59,7 +59,7 @@ export const FLAGS: readonly Flag[] = [
     key: 'scenario',
     kind: 'string',
     fallback: 'demo',
-    description: 'simulator scenario: sites, containers and miners to simulate',
+    description: 'simulator scenario: demo (2 sites, 400 miners) or bench (large)',
   },
   {
     name: '--poll-s',
@@ -80,7 +80,7 @@ export const FLAGS: readonly Flag[] = [
     key: 'fresh',
     kind: 'switch',
     fallback: false,
-    description: 'delete the data dir first (new database, new tokens)',
+    description: 'delete the data dir first (a new database; tokens are new on every start anyway)',
   },
   { name: '--help', key: 'help', kind: 'switch', fallback: false, description: 'print this help' },
 ];

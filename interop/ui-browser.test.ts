@@ -60,7 +60,7 @@ runOrSkip('web UI in Chromium', () => {
     const page = await logIn(browser, demo.controller.url, demo.tokens.technician);
     expect(await page.textContent('[data-testid=who]')).toContain('technician');
     const navs = await page.locator('header nav a').allTextContents();
-    expect(navs).toEqual(['Overview', 'Containers', 'Alerts']);
+    expect(navs).toEqual(['Overview', 'Containers', 'Alerts', 'Relocation']);
 
     const containerId = demo.scenario.containers[0]!.id;
     const replied = page.waitForResponse(

@@ -81,7 +81,7 @@ function Page({ me, home = false }: { me: Me; home?: boolean }) {
     case 'alerts':
       return <AlertsView />;
     case 'relocation':
-      return <RelocationView />;
+      return <RelocationView me={me} />;
     case 'accounting':
       return <AccountingView />;
     case 'staker':

@@ -21,7 +21,8 @@ export const NAV: { view: ViewId; label: string; hash: string }[] = [
 export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
   admin: ['overview', 'container', 'alerts', 'relocation', 'accounting', 'staker'],
   operator: ['overview', 'container', 'alerts', 'relocation', 'accounting', 'staker'],
-  technician: ['overview', 'container', 'alerts'],
+  // Technicians do the physical steps of relocation moves, so they see and advance them.
+  technician: ['overview', 'container', 'alerts', 'relocation'],
   staker: ['staker'],
   agent: [],
 };
@@ -54,6 +55,9 @@ export const ACTIONS_BY_ROLE: Record<Role, MinerAction[]> = {
   staker: [],
   agent: [],
 };
+
+/** Roles that may propose and approve relocation plans (four-eyes: not one's own). */
+export const PLANNER_ROLES: Role[] = ['admin', 'operator'];
 
 /** Roles that may power-cycle a slot's PDU outlet. */
 export const OUTLET_CYCLE_ROLES: Role[] = ['admin', 'operator', 'technician'];

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { Loading, Problem, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
 import { when } from '../format.js';
+import { type Me, PLANNER_ROLES } from '../roles.js';
 import { post } from '../session.js';
 import { usePoll } from '../use-poll.js';
 
@@ -88,7 +89,8 @@ const DEFAULT_ASSUMPTIONS = () => {
   );
 };
 
-export function RelocationView() {
+export function RelocationView({ me }: { me: Me }) {
+  const planner = PLANNER_ROLES.includes(me.role);
   const plans = usePoll<PlanSummary[]>('/relocation/plans', 30_000);
   const moves = usePoll<Move[]>('/relocation/moves', 15_000);
   const [open, setOpen] = useState<string | null>(null);
@@ -140,7 +142,7 @@ export function RelocationView() {
               {
                 label: '',
                 cell: (p) =>
-                  p.state === 'proposed' ? (
+                  planner && p.state === 'proposed' ? (
                     <button
                       type="button"
                       onClick={() =>
@@ -200,23 +202,25 @@ export function RelocationView() {
           <Loading what="moves" />
         )}
       </Section>
-      <Section title="Propose a plan from the current inventory">
-        <p class="muted">
-          The planner takes miners, sites and slots from inventory; these are the assumptions it cannot know
-          (market, routes, horizon). Approval needs a second person.
-        </p>
-        <textarea
-          class="assumptions"
-          rows={14}
-          value={assumptions}
-          onInput={(e) => setAssumptions((e.target as HTMLTextAreaElement).value)}
-        />
-        <div>
-          <button type="button" onClick={propose}>
-            Propose plan
-          </button>
-        </div>
-      </Section>
+      {planner && (
+        <Section title="Propose a plan from the current inventory">
+          <p class="muted">
+            The planner takes miners, sites and slots from inventory; these are the assumptions it cannot know
+            (market, routes, horizon). Approval needs a second person.
+          </p>
+          <textarea
+            class="assumptions"
+            rows={14}
+            value={assumptions}
+            onInput={(e) => setAssumptions((e.target as HTMLTextAreaElement).value)}
+          />
+          <div>
+            <button type="button" onClick={propose}>
+              Propose plan
+            </button>
+          </div>
+        </Section>
+      )}
     </div>
   );
 }

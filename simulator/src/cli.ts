@@ -51,6 +51,9 @@ function describeSimulation(sim: Simulation, list: boolean): string {
     '',
     `RPC on port ${s.ports.rpc} at each miner's IP; Whatsminer v3 also on ${s.ports.wmV3}. Scan the blocks above.`,
   );
+  if (s.ports.ssh)
+    out.push(`SSH on ${s.ports.ssh}: user root, the firmware's default password; host key ${sim.sshHostKey}`);
+  if (s.ports.http) out.push(`Antminer web CGI on ${s.ports.http}: HTTP digest root/root`);
   if (sim.pdus.length) {
     const p = [['pdu', 'vendor', 'snmp', 'v2c read/write', 'v3 user (authPriv SHA/AES)', 'outlets']];
     for (const x of sim.pdus)

@@ -63,6 +63,13 @@ export class Simulation {
     readonly scenario: Scenario,
     private readonly opts: SimulationOptions,
   ) {
+    // Options win over the scenario's own ports, so a test can turn SSH/HTTP on for any scenario.
+    opts = {
+      ...opts,
+      sshPort: opts.sshPort ?? scenario.ports.ssh,
+      httpPort: opts.httpPort ?? scenario.ports.http,
+    };
+    this.opts = opts;
     this.clock = new SimClock(opts.clock ?? 'manual', opts.startMs);
     this.delivery = {
       track: (socket) => {

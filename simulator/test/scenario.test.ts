@@ -10,6 +10,7 @@ describe('scenarios', () => {
     expect(new Set(s.miners.map((m) => m.profile)).size).toBe(8);
     expect(s.miners.every((m) => m.pdu !== null)).toBe(true);
     expect(s.faults.length).toBeGreaterThan(4);
+    expect(s.ports).toEqual({ rpc: 4028, wmV3: 4433, ssh: 2222, http: 8080 });
     // Sichuan's wet season is cheaper than its dry season.
     const sc = s.sites[0]!;
     expect(sc.tariffUsdPerKwh[6]![3]!).toBeLessThan(sc.tariffUsdPerKwh[0]![3]!);

@@ -136,6 +136,7 @@ export function demoScenario(params: DemoParams = {}): ScenarioInput {
     name: 'demo',
     seed,
     addressing: 'fixed',
+    ports: { rpc: 4028, wmV3: 4433, ssh: 2222, http: 8080 },
     timing: { bootS: 90, restartS: 10, outletCycleS: 5 },
     sites: SITES,
     containers: CONTAINERS.map(([cid, siteId, name], c) => ({

@@ -86,8 +86,14 @@ export const ScenarioSchema = z.object({
   seed: z.number().int(),
   /** `fixed`: bind the IPs as written; `free-block`: move the whole scenario to a random unused 127.N.0.0/16 (tests). */
   addressing: z.enum(['fixed', 'free-block']).default('fixed'),
+  /** Ports at every miner's address; ssh/http are off unless set (22 and 80 need root: 2222, 8080). */
   ports: z
-    .object({ rpc: z.number().int().default(4028), wmV3: z.number().int().default(4433) })
+    .object({
+      rpc: z.number().int().default(4028),
+      wmV3: z.number().int().default(4433),
+      ssh: z.number().int().min(1).max(65535).optional().describe('SSH for every miner'),
+      http: z.number().int().min(1).max(65535).optional().describe('Antminer web CGI'),
+    })
     .default({ rpc: 4028, wmV3: 4433 }),
   timing: z
     .object({

@@ -111,7 +111,7 @@ runOrSkip('web UI in Chromium', () => {
     await page.context().close();
   });
 
-  it('operator: overview, alerts, relocation and accounting load with their data', async () => {
+  it('operator: overview, alerts, relocation and accounting load with their data; a plan proposed in the UI is stored', async () => {
     const page = await logIn(browser, demo.controller.url, demo.tokens.operator);
     await page.waitForSelector('[data-testid=fleet-hashrate]');
     for (const site of demo.scenario.sites) await page.waitForSelector(`[data-testid=site-${site.id}]`);
@@ -126,6 +126,19 @@ runOrSkip('web UI in Chromium', () => {
       expect(await page.locator('.error').count(), `${name}: error shown`).toBe(0);
       await shot(page, name);
     }
+    // The planner runs on the inventory the agents reported; its plan shows once the API has stored it.
+    await page.goto(`${demo.controller.url}/#/relocation`);
+    await page.waitForSelector('[data-testid=relocation-ready]');
+    await page.click('text=Propose plan');
+    await page.waitForSelector('[data-testid=plans] tbody tr', { timeout: 90_000 });
+    const plans = await apiGet<{ name: string; state: string }[]>(
+      demo.controller.url,
+      demo.tokens.operator,
+      '/relocation/plans',
+    );
+    expect(plans.map((p) => p.state)).toEqual(['proposed']);
+    expect(await page.textContent('[data-testid=plans] tbody tr')).toContain(plans[0]!.name);
+    await shot(page, 'relocation-plan');
     await page.context().close();
   });
 

@@ -197,11 +197,28 @@ const CASES: Case[] = [
     request: json(c),
     recorded: c === 'version' ? 'vnish/s9-version.json.txt' : `vnish/s17plus-${c}.json.txt`,
   })),
+  // Plain cgminer 4.11.1 replies are cgminer's own layout, which the Avalon captures show.
+  ...(
+    [
+      ['summary', 'avalon/q-summary.json.txt'],
+      ['devs', 'avalon/a1566-devs.json.txt'],
+      ['pools', 'avalon/a1566-pools.json.txt'],
+      ['version', 'vnish/s17plus-version.json.txt'],
+    ] as const
+  ).map(([c, recorded]) => ({
+    profile: 'cgminer' as const,
+    model: 'AvalonMiner 1066',
+    request: json(c),
+    recorded,
+  })),
 ];
 
-/** Keys in order and JSON types, recursively; arrays by their first two items. */
+/** Keys in order and JSON types, recursively; an array by the distinct shapes of its items. */
 function shape(v: unknown, omit?: RegExp): unknown {
-  if (Array.isArray(v)) return v.slice(0, 2).map((x) => shape(x, omit));
+  if (Array.isArray(v)) {
+    const distinct = new Map(v.map((x) => shape(x, omit)).map((x) => [JSON.stringify(x), x]));
+    return [...distinct.values()];
+  }
   if (v !== null && typeof v === 'object') {
     return Object.entries(v)
       .filter(([k]) => !omit?.test(k))

@@ -1,8 +1,22 @@
 import { z } from 'zod';
 import { decodeReply, splitMultiCommand } from './decoder.js';
-import type { RawReplies } from './types.js';
+import type { RawReplies, RpcRequest } from './types.js';
 
 /** One decoded reply object of the cgminer family (`{STATUS:[..], SUMMARY:[..], id}`). */
+/** The cgminer-family API port (cgminer API-README). */
+export const CGMINER_PORT = 4028;
+
+/** A JSON request to the cgminer-family API on 4028, one command (or `+`-joined) per connection. */
+export function rpcRequest(command: string, parameter?: string): RpcRequest {
+  return {
+    transport: 'rpc',
+    port: CGMINER_PORT,
+    command,
+    format: 'json',
+    ...(parameter === undefined ? {} : { parameter }),
+  };
+}
+
 export type Reply = Record<string, unknown>;
 export type Row = Record<string, unknown>;
 

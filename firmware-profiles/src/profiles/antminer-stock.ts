@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../bmminer-stats.js';
 import {
   activePool,
+  CGMINER_PORT,
   CgminerReplySchema,
   count,
   decodeCycle,
@@ -13,6 +14,7 @@ import {
   num,
   type Row,
   rows,
+  rpcRequest,
   str,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
@@ -24,13 +26,8 @@ import type { AuthScheme, FirmwareProfile, PollStep } from '../types.js';
  * RPC 4028 serves only `stats pools devs summary version` (api-allow `A:0/0,W:*`); control goes
  * over the digest-protected CGI on port 80 or SSH. miner-apis.md §2.1, §4.
  */
-const RPC = 4028;
-const rpc = (command: string): PollStep['request'] => ({
-  transport: 'rpc',
-  port: RPC,
-  command,
-  format: 'json',
-});
+const RPC = CGMINER_PORT;
+const rpc = rpcRequest;
 const cgi = (path: string): PollStep['request'] => ({
   transport: 'http',
   port: 80,

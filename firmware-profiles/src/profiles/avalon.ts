@@ -1,6 +1,7 @@
 import type { BoardReading } from '@hashfleet/contracts';
 import {
   activePool,
+  CGMINER_PORT,
   CgminerReplySchema,
   count,
   decodeCycle,
@@ -25,7 +26,7 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcReques
  * module (MM ID0) with per-board lists, A7/A8 units one module per `MM ID1..N`, Avalon Q/Nano a
  * `MM ID0:Summary` key. The API is single-threaded: one joined request per cycle. miner-apis.md §2.5.
  */
-const RPC = 4028;
+const RPC = CGMINER_PORT;
 const REPORT = 'summary+estats+pools';
 const poll: PollStep[] = [
   { key: 'report', request: { transport: 'rpc', port: RPC, command: REPORT, format: 'json' } },

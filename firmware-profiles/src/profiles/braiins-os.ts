@@ -1,6 +1,7 @@
 import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../bmminer-stats.js';
 import {
   activePool,
+  CGMINER_PORT,
   CgminerReplySchema,
   count,
   decodeCycle,
@@ -24,7 +25,7 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '..
  * same joined request with bmminer `stats` and E statuses for the BOSminer-only commands.
  * miner-apis.md §2.2, §4.
  */
-const RPC = 4028;
+const RPC = CGMINER_PORT;
 /** One joined request: BOSminer supports multi-command, and one connection per cycle is kinder. */
 const REPORT = 'summary+devs+devdetails+temps+fans+tunerstatus+pools+stats';
 

@@ -1,5 +1,6 @@
 import {
   activePool,
+  CGMINER_PORT,
   CgminerReplySchema,
   count,
   decodeCycle,
@@ -10,12 +11,13 @@ import {
   nonNeg,
   num,
   rows,
+  rpcRequest,
   str,
   tempC,
 } from '../cgminer-reply.js';
 import { detectView } from '../detect-util.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
-import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
+import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 
 /**
  * Plain cgminer API (API-README): the fallback for any cgminer-family daemon no other profile
@@ -23,14 +25,8 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcReques
  * or a VNish whose `version` does not name itself). Only the standard report commands, one per
  * connection, since not every fork joins them. Writes need `W:` in the miner's `--api-allow`.
  */
-const RPC = 4028;
-const rpc = (command: string, parameter?: string): RpcRequest => ({
-  transport: 'rpc',
-  port: RPC,
-  command,
-  format: 'json',
-  ...(parameter === undefined ? {} : { parameter }),
-});
+const RPC = CGMINER_PORT;
+const rpc = rpcRequest;
 
 const poll: PollStep[] = [
   { key: 'summary', request: rpc('summary') },

@@ -2,6 +2,7 @@ import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../b
 import {
   activePool,
   bool,
+  CGMINER_PORT,
   CgminerReplySchema,
   count,
   decodeCycle,
@@ -13,6 +14,7 @@ import {
   num,
   type Reply,
   rows,
+  rpcRequest,
   str,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
@@ -24,14 +26,8 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcReques
  * labelled intake/exhaust sensors, `fans`, `power` and `config`; writes need a `logon` session
  * whose id is the first parameter (miner-apis.md §2.6, §4).
  */
-const RPC = 4028;
-const rpc = (command: string, parameter?: string): RpcRequest => ({
-  transport: 'rpc',
-  port: RPC,
-  command,
-  format: 'json',
-  ...(parameter === undefined ? {} : { parameter }),
-});
+const RPC = CGMINER_PORT;
+const rpc = rpcRequest;
 
 const poll: PollStep[] = [
   { key: 'summary', request: rpc('summary') },

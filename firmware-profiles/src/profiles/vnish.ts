@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../bmminer-stats.js';
 import {
   activePool,
+  CGMINER_PORT,
   CgminerReplySchema,
   count,
   decodeCycle,
@@ -11,26 +12,20 @@ import {
   nonNeg,
   num,
   rows,
+  rpcRequest,
   str,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
-import type {
-  AuthScheme,
-  ControlOperation,
-  FirmwareProfile,
-  HttpRequest,
-  PollStep,
-  RpcRequest,
-} from '../types.js';
+import type { AuthScheme, ControlOperation, FirmwareProfile, HttpRequest, PollStep } from '../types.js';
 
 /**
  * VNish (AnthillOS) on Antminers: cgminer 4.11.1 RPC with the bmminer `stats` layout (model in
  * `STATS[0].Type` as "Antminer S17+ (vnish 2.0.3)"), and a bearer-token web API for control and
  * the wall-power figure (miner-apis.md §2.7, §4).
  */
-const RPC = 4028;
-const rpc = (command: string): RpcRequest => ({ transport: 'rpc', port: RPC, command, format: 'json' });
+const RPC = CGMINER_PORT;
+const rpc = rpcRequest;
 const web = (method: HttpRequest['method'], path: string, body?: unknown): HttpRequest => ({
   transport: 'http',
   port: 80,

@@ -1,6 +1,7 @@
 import {
   activePool,
   bool,
+  CGMINER_PORT,
   CgminerReplySchema,
   count,
   decodeCycle,
@@ -11,6 +12,7 @@ import {
   nonNeg,
   num,
   rows,
+  rpcRequest,
   str,
   tempC,
 } from '../cgminer-reply.js';
@@ -23,8 +25,8 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcReques
  * btminer-native `{"cmd":..}` commands whose STATUS is a bare string, and privileged writes in
  * the AES token envelope (miner-apis.md §1.3, §2.3). Firmware after 2024-11 moved to API v3.
  */
-const RPC = 4028;
-const rpc = (command: string): RpcRequest => ({ transport: 'rpc', port: RPC, command, format: 'json' });
+const RPC = CGMINER_PORT;
+const rpc = rpcRequest;
 const native = (cmd: string, fields?: RpcRequest['fields']): RpcRequest => ({
   transport: 'rpc',
   port: RPC,

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeAttribution } from '@hashfleet/controller/accounting/service';
@@ -11,6 +10,7 @@ import { loadControllerConfig } from '@hashfleet/controller/config';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, reachable } from './lib/net.js';
 
 /**
  * Accounting against real servers: two controller replicas on one PostgreSQL schema close the
@@ -23,35 +23,6 @@ const VM = '/usr/bin/victoria-metrics';
 const NOW = Date.parse('2026-11-24T03:00:00Z');
 const PERIOD = '2026-11-23';
 const DAY_START = Date.parse('2026-11-23T00:00:00Z');
-
-async function reachable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.setTimeout(1000);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.connect(Number(u.port || 5432), u.hostname);
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const available = existsSync(VM) && (await reachable(PG_URL));
 const runOrSkip = !available && !process.env.CI ? describe.skip : describe;

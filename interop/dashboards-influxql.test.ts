@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dashboards, INFLUX_DATABASE, influxSchema } from '@hashfleet/dashboards';
 import { dashboardQueries, substitute } from '@hashfleet/dashboards/template';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './lib/net.js';
 
 /**
  * Every InfluxQL query of every generated dashboard, variables substituted as Grafana would,
@@ -50,17 +50,6 @@ function lines(nowMs: number): string {
     }
   }
   return out.join('\n');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 interface InfluxResult {

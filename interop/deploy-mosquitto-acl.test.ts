@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { AGENT_TOPIC_KINDS, topics } from '@hashfleet/contracts';
 import { type BrokerUser, canPublish } from '@hashfleet/controller/broker/acl';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './lib/net.js';
 
 /**
  * Runs the real deploy/mosquitto/mosquitto.conf and acl under /usr/sbin/mosquitto and proves the
@@ -42,17 +43,6 @@ function testConfig(dir: string, port: number): string {
   // Running as root, Mosquitto would switch to the "mosquitto" user and lose access to the temp dir.
   if (process.getuid?.() === 0) out.push('user root');
   return out.join('\n');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function waitForPort(port: number, broker: ChildProcess, log: () => string): Promise<void> {

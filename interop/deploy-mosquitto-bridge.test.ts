@@ -1,12 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { topics } from '@hashfleet/contracts';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './lib/net.js';
 
 /**
  * A site broker running deploy/mosquitto/site-bridge.conf, bridged to a centre running
@@ -20,17 +21,6 @@ const deployDir = new URL('../deploy/mosquitto/', import.meta.url);
 const missing = [MOSQUITTO, '/usr/bin/mosquitto_passwd'].filter((bin) => !existsSync(bin));
 const runOrSkip = missing.length > 0 && !process.env.CI ? describe.skip : describe;
 const BRIDGE_USER = 'bridge-kz-pavlodar';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Writes a password for `user` into `file` with deploy's add-user.sh and returns it. */
 function addUser(file: string, user: string): string {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '@hashfleet/controller/app';
@@ -17,6 +16,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reachable } from './lib/net.js';
 
 /**
  * Relocation on a real PostgreSQL: the same migration, queries and workflow as on SQLite. Two
@@ -24,24 +24,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * to verified across both, and approving twice at once creates the moves exactly once.
  */
 const PG_URL = process.env.HASHFLEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function reachable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.setTimeout(1000);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.connect(Number(u.port || 5432), u.hostname);
-  });
-}
 
 const available = await reachable(PG_URL);
 const runOrSkip = !available && !process.env.CI ? describe.skip : describe;

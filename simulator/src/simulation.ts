@@ -6,6 +6,7 @@ import { DEFAULT_PASSWORD, DEFAULT_SSH_PASSWORD, rpcFirmware } from './firmware/
 import type { RpcFirmware } from './firmware/types.js';
 import { answerWmV3, serveFramed } from './firmware/whatsminer-v3.js';
 import { antminerCgi } from './http/antminer-cgi.js';
+import { vnishWeb } from './http/vnish-web.js';
 import { ambientC } from './model/ambient.js';
 import { type FaultInput, type FaultKind, FaultSchema, PERSISTENT_FAULTS } from './model/faults.js';
 import { MinerModel } from './model/miner.js';
@@ -41,6 +42,8 @@ type SimMiner = {
 };
 
 const BIND_CONCURRENCY = 256;
+/** Firmwares whose web API is simulated (Antminer CGI, VNish). */
+const WEB_PROFILES: ReadonlySet<string> = new Set(['antminer-stock', 'vnish']);
 
 export class Simulation {
   readonly miners: SimMinerInfo[];
@@ -118,9 +121,7 @@ export class Simulation {
           rpc: scenario.ports.rpc,
           ...(spec.profile === 'whatsminer-v3' ? { wmV3: scenario.ports.wmV3 } : {}),
           ...(opts.sshPort !== undefined ? { ssh: opts.sshPort } : {}),
-          ...(opts.httpPort !== undefined && spec.profile === 'antminer-stock'
-            ? { http: opts.httpPort }
-            : {}),
+          ...(opts.httpPort !== undefined && WEB_PROFILES.has(spec.profile) ? { http: opts.httpPort } : {}),
         },
         profile: spec.profile,
         model: info.model,
@@ -308,7 +309,8 @@ export class Simulation {
           return;
         }
         this.advance(m);
-        antminerCgi(
+        const serve = m.spec.profile === 'vnish' ? vnishWeb : antminerCgi;
+        serve(
           m.model,
           () => this.clock.now(),
           req,

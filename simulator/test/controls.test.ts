@@ -11,7 +11,7 @@ import {
   wmV3EncryptParam,
   wmV3Token,
 } from '../src/index.js';
-import { parse, rpc, wmV3 } from './client.js';
+import { digestFetch, parse, rpc, wmV3 } from './client.js';
 import { rpcBody } from './poll.js';
 
 /**
@@ -23,7 +23,8 @@ const ORDER = ['led', 'pool.set', 'power.target', 'sleep', 'wake', 'restart', 'r
 const runnable = (c: ControlOperation) =>
   (ORDER as readonly string[]).includes(c.op) &&
   ((c.transport === 'rpc' && ['none', 'luxos-session', 'wm-v2-token'].includes(c.auth.kind)) ||
-    (c.transport === 'wm-v3' && c.auth.kind === 'wm-v3-token'));
+    (c.transport === 'wm-v3' && c.auth.kind === 'wm-v3-token') ||
+    (c.transport === 'http' && ['http-digest', 'vnish-bearer'].includes(c.auth.kind)));
 const cases = PROFILES.filter((p) => p.controls.some(runnable));
 
 let sim: Simulation;
@@ -31,7 +32,7 @@ beforeAll(async () => {
   const s = smallScenario({ miners: cases.length, pdus: false, seed: 13, bootS: 30, restartS: 5 });
   for (const [i, p] of cases.entries()) s.miners[i]!.profile = p.id as (typeof s.miners)[number]['profile'];
   // Plain cgminer is driven with write access on its API (`--api-allow W:...`).
-  sim = await startSimulation(s);
+  sim = await startSimulation(s, { httpPort: 8080 });
 });
 afterAll(() => sim?.stop());
 
@@ -107,6 +108,34 @@ describe('profile control operations against the simulated firmware', () => {
           if (step.transport === 'wm-v3') {
             const reply = await wmV3Call(m.ip, step.port, step.cmd, fillDeep(step.param, vars));
             expect(reply.code, `${profile.id} ${op.op}: ${JSON.stringify(reply)}`).toBe(0);
+            continue;
+          }
+          if (step.transport === 'http') {
+            const url = `http://${m.ip}:${m.ports.http}${step.path}`;
+            const payload = step.body === undefined ? undefined : JSON.stringify(fillDeep(step.body, vars));
+            let status: number;
+            if (op.auth.kind === 'http-digest') {
+              status = (
+                await digestFetch(url, 'root', 'root', {
+                  method: step.method,
+                  ...(payload ? { body: payload } : {}),
+                })
+              ).status;
+            } else {
+              const unlock = await fetch(`http://${m.ip}:${m.ports.http}/api/v1/unlock`, {
+                method: 'POST',
+                body: '{"pw":"admin"}',
+              });
+              const { token } = (await unlock.json()) as { token: string };
+              status = (
+                await fetch(url, {
+                  method: step.method,
+                  body: payload,
+                  headers: { authorization: `Bearer ${token}` },
+                })
+              ).status;
+            }
+            expect(status, `${profile.id} ${op.op} ${step.path}`).toBeLessThan(300);
             continue;
           }
           if (step.transport !== 'rpc') continue;

@@ -14,7 +14,7 @@ export function rpcBody(req: Extract<MinerRequest, { transport: 'rpc' }>): strin
 
 /**
  * Runs a profile's poll steps against one miner over real TCP, as a bare poller would.
- * Antminer's digest-auth CGI GETs go to `httpPort`; other HTTP and SSH steps come back null.
+ * Antminer CGI (digest) and VNish web (bearer) requests go to `httpPort`; SSH steps come back null.
  */
 export async function pollOnce(ip: string, steps: PollStep[], httpPort?: number): Promise<RawReplies> {
   const raw: RawReplies = {};
@@ -35,6 +35,17 @@ export async function pollOnce(ip: string, steps: PollStep[], httpPort?: number)
       ) {
         const res = await digestFetch(`http://${ip}:${httpPort}${r.path}`, 'root', 'root');
         raw[step.key] = res.status === 200 ? res.text : null;
+      } else if (r.transport === 'http' && r.auth === 'bearer-vnish' && httpPort !== undefined) {
+        const unlock = await fetch(`http://${ip}:${httpPort}/api/v1/unlock`, {
+          method: 'POST',
+          body: '{"pw":"admin"}',
+        });
+        const { token } = (await unlock.json()) as { token: string };
+        const res = await fetch(`http://${ip}:${httpPort}${r.path}`, {
+          method: r.method,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        raw[step.key] = res.status === 200 ? await res.text() : null;
       } else raw[step.key] = null;
     } catch {
       raw[step.key] = null;

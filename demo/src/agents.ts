@@ -41,7 +41,13 @@ export function agentConfigFor(scenario: Scenario, container: Container, w: Agen
     containerId: container.id,
     miners: {
       ranges: [container.ipBlock],
-      ports: { rpc: scenario.ports.rpc, wmV3: scenario.ports.wmV3 },
+      // Where the simulator really serves each protocol (it moves SSH and the web CGI off 22 and 80).
+      ports: {
+        rpc: scenario.ports.rpc,
+        wmV3: scenario.ports.wmV3,
+        ...(scenario.ports.http ? { http: scenario.ports.http } : {}),
+        ...(scenario.ports.ssh ? { ssh: scenario.ports.ssh } : {}),
+      },
       slots: miners.map((m) => ({ ip: m.ip, rack: m.rack, slot: m.slot })),
     },
     pdus: pdus.map((p) => ({

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import ssh2 from 'ssh2';
 import { digestAuthorization } from '../src/http/digest.js';
 
 /** A bare cgminer-style client: one request per connection, read until the miner closes. */
@@ -82,4 +83,37 @@ export async function digestFetch(
   const authorization = digestAuthorization(challenge, method, uri, user, password);
   const second = await fetch(url, { method, body: init.body, headers: { authorization } });
   return { status: second.status, text: await second.text(), challenge };
+}
+
+/** Runs one command over SSH as root; resolves with its exit code. */
+export function sshExec(
+  ip: string,
+  port: number,
+  password: string,
+  command: string,
+  hostKey?: string | null,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const c = new ssh2.Client();
+    c.on('ready', () => {
+      c.exec(command, (err, stream) => {
+        if (err) return reject(err);
+        stream.resume();
+        stream.stderr.resume();
+        stream.on('exit', (code: number) => {
+          c.end();
+          resolve(code);
+        });
+      });
+    });
+    c.on('error', reject);
+    c.connect({
+      host: ip,
+      port,
+      username: 'root',
+      password,
+      readyTimeout: 5000,
+      hostVerifier: (key: Buffer) => !hostKey || `ssh-rsa ${key.toString('base64')}` === hostKey,
+    });
+  });
 }

@@ -11,7 +11,7 @@ import {
   wmV3EncryptParam,
   wmV3Token,
 } from '../src/index.js';
-import { digestFetch, parse, rpc, wmV3 } from './client.js';
+import { digestFetch, parse, rpc, sshExec, wmV3 } from './client.js';
 import { rpcBody } from './poll.js';
 
 /**
@@ -24,7 +24,8 @@ const runnable = (c: ControlOperation) =>
   (ORDER as readonly string[]).includes(c.op) &&
   ((c.transport === 'rpc' && ['none', 'luxos-session', 'wm-v2-token'].includes(c.auth.kind)) ||
     (c.transport === 'wm-v3' && c.auth.kind === 'wm-v3-token') ||
-    (c.transport === 'http' && ['http-digest', 'vnish-bearer'].includes(c.auth.kind)));
+    (c.transport === 'http' && ['http-digest', 'vnish-bearer'].includes(c.auth.kind)) ||
+    (c.transport === 'ssh' && c.auth.kind === 'ssh-password'));
 const cases = PROFILES.filter((p) => p.controls.some(runnable));
 
 let sim: Simulation;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   const s = smallScenario({ miners: cases.length, pdus: false, seed: 13, bootS: 30, restartS: 5 });
   for (const [i, p] of cases.entries()) s.miners[i]!.profile = p.id as (typeof s.miners)[number]['profile'];
   // Plain cgminer is driven with write access on its API (`--api-allow W:...`).
-  sim = await startSimulation(s, { httpPort: 8080 });
+  sim = await startSimulation(s, { httpPort: 8080, sshPort: 2222 });
 });
 afterAll(() => sim?.stop());
 
@@ -136,6 +137,18 @@ describe('profile control operations against the simulated firmware', () => {
               ).status;
             }
             expect(status, `${profile.id} ${op.op} ${step.path}`).toBeLessThan(300);
+            continue;
+          }
+          if (step.transport === 'ssh') {
+            const password = { 'antminer-stock': 'miner', 'braiins-os': 'root' }[profile.id] ?? 'root';
+            const code = await sshExec(
+              m.ip,
+              m.ports.ssh!,
+              password,
+              fill(step.command, vars),
+              sim.sshHostKey,
+            );
+            expect(code, `${profile.id} ${op.op}: ${step.command}`).toBe(0);
             continue;
           }
           if (step.transport !== 'rpc') continue;

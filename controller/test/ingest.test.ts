@@ -169,6 +169,36 @@ describe('identity reconciliation', () => {
   });
 });
 
+describe('identity reconciliation: identifiers that appear late', () => {
+  // Whatsminer v2 answers its first cycles without a MAC; the agent keeps one minerKey for it.
+  it('keeps one asset when a miner first seen by IP only later reports its MAC and serial', async () => {
+    const t = await testApp({}, () => T0 + 1000);
+    try {
+      const h = (seq: number, over: Partial<MinerSample>) =>
+        t.app.hashfleet.ingest.handle(
+          topics.telemetry('sc-c01'),
+          enc({
+            ...exampleTelemetry,
+            seq,
+            samples: [sample({ minerKey: 'IP-10.0.4.17', ...over })],
+            unreachable: [],
+            agent: null,
+          }),
+        );
+      await h(1, { serial: null, mac: null });
+      await h(2, { at: T0 + 30_000, serial: null, mac: '02:00:00:aa:bb:cc' });
+      await h(3, { at: T0 + 60_000, serial: 'HTM3X1234', mac: '02:00:00:aa:bb:cc' });
+      const db = t.app.hashfleet.db;
+      expect((await db.all('SELECT id FROM miners')).length).toBe(1);
+      // A different unit taking over the same agent key (another serial) is a new asset.
+      await h(4, { at: T0 + 90_000, serial: 'OTHER999', mac: '02:00:00:00:00:01' });
+      expect((await db.all('SELECT id FROM miners')).length).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('agent liveness', () => {
   it('marks an agent offline on its last will even though the will was stamped at connect time', async () => {
     const t = await testApp({}, () => T0 + 1000);

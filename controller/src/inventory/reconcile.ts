@@ -78,8 +78,12 @@ export class Reconciler {
       [o.agentId, o.minerKey],
     );
     // A serial is the strongest identity; a MAC next (a control board swap changes it); then what
-    // this agent called the miner before (miners that report neither).
-    let minerId = bySerial ?? byMac ?? (o.serial || o.mac ? null : (mapped?.miner_id ?? null));
+    // this agent called the miner before. The agent keeps one key per miner across IP changes and
+    // board swaps, so its mapping also holds when a MAC or serial shows up for the first time
+    // (Whatsminer v2 reports its MAC only after the first cycles) — unless the mapped asset
+    // carries a different serial: then another unit took the key's place.
+    let minerId =
+      bySerial ?? byMac ?? (await this.#mappedUnlessContradicted(db, mapped?.miner_id ?? null, o));
     if (!minerId) {
       minerId = await createMiner(
         db,
@@ -118,6 +122,13 @@ export class Reconciler {
     );
     await this.#place(db, minerId, o);
     return minerId;
+  }
+
+  async #mappedUnlessContradicted(db: Db, mappedId: string | null, o: Observation): Promise<string | null> {
+    if (!mappedId) return null;
+    const miner = await getMiner(db, mappedId);
+    if (!miner) return null;
+    return o.serial && miner.serial && miner.serial !== o.serial ? null : mappedId;
   }
 
   async #noteChanges(db: Db, minerId: string, o: Observation, bySerial: string | null, byMac: string | null) {

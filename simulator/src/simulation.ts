@@ -209,10 +209,14 @@ export class Simulation {
       const up = m.model.apiUp(now);
       if (up && !m.listening) {
         await this.listen(m);
-      } else if (!up && m.listening) {
-        m.listening = false;
-        for (const s of m.servers) s.close();
-        m.servers = [];
+      } else if (!up) {
+        if (m.listening) {
+          m.listening = false;
+          for (const s of m.servers) s.close();
+          m.servers = [];
+        }
+        // Also when already closed: a miner powered back on boots while its listeners are down,
+        // and must open them once booted.
         if (Number.isFinite(m.model.apiReadyMs) && !m.model.faults.has('dead')) {
           this.schedule(m.model.apiReadyMs, () => void this.sync(m));
         }

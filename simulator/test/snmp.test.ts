@@ -162,5 +162,9 @@ describe('simulated PDUs over SNMP (net-snmp client)', () => {
     expect(Number(off!.value)).toBe(0);
     await set(s, `${RARITAN_SWITCH}.1.2`, 1);
     expect(sim.miner(id).poweredOn).toBe(true);
+    // Switched back on, it boots with its listeners closed and opens them once booted.
+    await expect(rpc(sim.info(id).ip, 4028, json('summary'))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await sim.tick(61_000);
+    expect((await rpc(sim.info(id).ip, 4028, json('summary'))).toString()).toContain('"SUMMARY"');
   });
 });

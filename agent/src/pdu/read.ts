@@ -137,8 +137,11 @@ export function readRaritan(values: Values): RawPdu {
     column(values, raritan.externalDigits).map(([i, v]) => [i, typeof v === 'number' ? v : 0]),
   );
   const sensors: SensorSample[] = [];
-  for (const [index, v] of column(values, raritan.externalValue)) {
+  const signed = new Map(column(values, raritan.externalSignedValue));
+  for (const [index, unsigned] of column(values, raritan.externalValue)) {
     const type = types.get(index);
+    const s = signed.get(index);
+    const v = typeof s === 'number' ? s : unsigned;
     if (typeof v !== 'number') continue;
     const value = v / 10 ** (extDigits.get(index) ?? 0);
     if (type === raritanSensor.temperature) {

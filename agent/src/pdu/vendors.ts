@@ -40,6 +40,8 @@ export const raritan = {
   switchingOperation: `${RARITAN}.4.1.2.1.2`,
   switchingState: `${RARITAN}.4.1.2.1.3`,
   externalValue: `${RARITAN}.5.5.3.1.4`,
+  /** Integer32 twin of externalValue: the Unsigned32 one cannot show sub-zero inlet air (Pavlodar winters). */
+  externalSignedValue: `${RARITAN}.5.5.3.1.6`,
   externalType: `${RARITAN}.3.6.3.1.2`,
   externalDigits: `${RARITAN}.3.6.3.1.17`,
 } as const;
@@ -81,6 +83,7 @@ export const VENDORS: Record<PduVendor, VendorTable> = {
       raritan.outletName,
       raritan.switchingState,
       raritan.externalValue,
+      raritan.externalSignedValue,
       raritan.externalType,
       raritan.externalDigits,
     ],

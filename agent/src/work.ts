@@ -5,7 +5,8 @@ export type WorkBase = { at: number; difficultyAccepted: number; uptimeS: number
 
 /**
  * Accepted difficulty-1 shares since the previous sample (DESIGN.md §5). A counter that went
- * backwards, or an uptime that did, means the miner restarted: the delta is taken from zero.
+ * backwards, or an uptime that did, means the miner restarted: the delta is taken from zero (see
+ * `fromZero` for a counter older than our previous sample).
  * Without a counter this sample claims no work and keeps the old base, so the next sample that has
  * one covers the gap.
  */
@@ -23,6 +24,22 @@ export function workSince(
   const restarted =
     difficultyAccepted < base.difficultyAccepted ||
     (uptimeS !== null && base.uptimeS !== null && uptimeS < base.uptimeS);
-  const diff1Shares = restarted ? difficultyAccepted : difficultyAccepted - base.difficultyAccepted;
+  const diff1Shares = restarted
+    ? fromZero(difficultyAccepted, uptimeS, at, base.at)
+    : difficultyAccepted - base.difficultyAccepted;
   return { work: { diff1Shares, sinceAt: base.at, counterReset: restarted }, base: next };
+}
+
+/**
+ * Work of a counter that restarted. When the miner booted after our previous sample, all of it is
+ * new. When its uptime says it was already running then, this counter is not the one we sampled
+ * (a replaced unit, a daemon that reset its counters without restarting, a simulator restarted
+ * under a persisted agent state): only the part of it that falls in our gap is claimed, pro rata
+ * to time, rather than work done before our previous sample.
+ */
+function fromZero(counter: number, uptimeS: number | null, at: number, sinceAt: number): number {
+  if (uptimeS === null || uptimeS <= 0) return counter;
+  const upMs = uptimeS * 1000;
+  const gapMs = at - sinceAt;
+  return gapMs >= upMs ? counter : (counter * Math.max(0, gapMs)) / upMs;
 }

@@ -20,18 +20,25 @@ describe('workSince: difficulty-1 shares since the previous sample', () => {
     ],
     ['counter unchanged: zero work', base, 5000, 130, { diff1Shares: 0, sinceAt: 1000, counterReset: false }],
     [
-      'counter went backwards: restart, delta from zero',
+      'counter went backwards: restart after our last sample, delta from zero',
       base,
       300,
-      20,
+      1,
       { diff1Shares: 300, sinceAt: 1000, counterReset: true },
     ],
     [
       'uptime went backwards with a higher counter: still a restart',
       base,
       6000,
-      5,
+      1,
       { diff1Shares: 6000, sinceAt: 1000, counterReset: true },
+    ],
+    [
+      'counter went backwards but the miner was up before our last sample: only the gap, pro rata',
+      base,
+      300,
+      20,
+      { diff1Shares: 15, sinceAt: 1000, counterReset: true },
     ],
     ['no counter: no work claimed', base, null, 130, { diff1Shares: 0, sinceAt: null, counterReset: false }],
   ] as const)('%s', (_name, prev, diff, uptime, expected) => {
@@ -46,7 +53,7 @@ describe('workSince: difficulty-1 shares since the previous sample', () => {
   });
 
   it('summing deltas over a restart accounts every share once', () => {
-    // Counter: 0 -> 100 -> 250 -> restart -> 40 -> 90; true work after the first sample = 150 + 40 + 50.
+    // Samples 10 s apart. Counter: 0 -> 100 -> 250 -> restart (up 2 s) -> 40 -> 90.
     const readings = [
       [0, 10],
       [100, 20],
@@ -57,7 +64,7 @@ describe('workSince: difficulty-1 shares since the previous sample', () => {
     let b = null as ReturnType<typeof workSince>['base'];
     let total = 0;
     for (const [i, [d, u]] of readings.entries()) {
-      const r = workSince(b, d, u, i * 1000);
+      const r = workSince(b, d, u, i * 10_000);
       total += r.work.diff1Shares;
       b = r.base;
     }

@@ -177,7 +177,11 @@ function naiveApportion(total: bigint, weights: Map<string, bigint>): Map<string
   const rows = [...weights].map(([key, w]) => ({ key, q: (total * w) / sum, rem: (total * w) % sum }));
   let left = total - rows.reduce((s, r) => s + r.q, 0n);
   rows.sort((a, b) => (a.rem !== b.rem ? (a.rem > b.rem ? -1 : 1) : a.key < b.key ? -1 : 1));
-  for (const r of rows) if (left > 0n) r.q++, left--;
+  for (const r of rows) {
+    if (left === 0n) break;
+    r.q++;
+    left--;
+  }
   return new Map(rows.map((r) => [r.key, r.q]));
 }
 

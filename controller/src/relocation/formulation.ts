@@ -196,12 +196,13 @@ export function stayStart(
   groups.classes.forEach((k, ki) => {
     for (const [, a, z, col] of f.arcs[ki]!)
       if (a === k.homeSite && z === k.homeSite) x[col] = k.members.length;
-    f.on[ki]!.forEach((sites, t) =>
-      sites.forEach((col, s) => {
-        const was = before?.f.on[ki]![t]![s] ?? -1;
-        if (col >= 0 && was >= 0) x[col] = Math.round(before!.x[was]!);
-      }),
-    );
+    if (!before) return;
+    for (const [t, sites] of f.on[ki]!.entries()) {
+      for (const [s, col] of sites.entries()) {
+        const was = before.f.on[ki]?.[t]?.[s] ?? -1;
+        if (col >= 0 && was >= 0) x[col] = Math.round(before.x[was]!);
+      }
+    }
   });
   return x;
 }

@@ -21,6 +21,9 @@ export const MinerOpSchema = z.enum([
 export type MinerOp = z.infer<typeof MinerOpSchema>;
 export const OutletOpSchema = z.enum(['outlet.cycle', 'outlet.off', 'outlet.on']);
 export type OutletOp = z.infer<typeof OutletOpSchema>;
+/** Agent-local management: whether the agent polls a miner at all (a miner being moved is not polled). */
+export const PollOpSchema = z.enum(['poll.stop', 'poll.resume']);
+export type PollOp = z.infer<typeof PollOpSchema>;
 
 const minerTarget = z.object({ kind: z.literal('miner'), minerKey: ShortString.min(1) });
 const outletTarget = z.object({
@@ -55,6 +58,8 @@ export const CommandActionSchema = z.discriminatedUnion('op', [
   }),
   z.object({ op: z.literal('outlet.off'), target: outletTarget }),
   z.object({ op: z.literal('outlet.on'), target: outletTarget }),
+  z.object({ op: z.literal('poll.stop'), target: minerTarget }),
+  z.object({ op: z.literal('poll.resume'), target: minerTarget }),
 ]);
 export type CommandAction = z.infer<typeof CommandActionSchema>;
 

@@ -130,6 +130,14 @@ const cases: Array<{
         names: 'commands.action.watts',
       },
       { why: 'id not a uuid', payload: { ...exampleCommand, id: 'nope' }, names: 'commands.id' },
+      {
+        why: 'poll.stop aimed at an outlet (it takes a miner)',
+        payload: {
+          ...exampleCommand,
+          action: { op: 'poll.stop', target: { kind: 'outlet', pduId: 'pdu-1', outlet: 3 } },
+        },
+        names: 'commands.action.target.kind',
+      },
     ],
   },
   {
@@ -169,6 +177,18 @@ describe('contracts: every message schema accepts its example and names the bad 
     const r = decodeMessage('telemetry', JSON.stringify(exampleTelemetry), 'kz-c09');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain('telemetry.agentId');
+  });
+});
+
+describe('poll management commands', () => {
+  it('accept poll.stop and poll.resume on a miner by key', () => {
+    for (const op of ['poll.stop', 'poll.resume'] as const) {
+      const r = decodeMessage(
+        'commands',
+        JSON.stringify({ ...exampleCommand, action: { op, target: { kind: 'miner', minerKey: 'SN-1' } } }),
+      );
+      expect(r.ok, r.ok ? '' : r.error).toBe(true);
+    }
   });
 });
 

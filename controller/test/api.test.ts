@@ -125,6 +125,18 @@ describe('HTTP API over ingested state', () => {
     expect((await get('/api/v1/miners', 'staker')).statusCode).toBe(403);
   });
 
+  it('poll.stop and poll.resume: an operator may take a miner out of polling, a technician may not', async () => {
+    const denied = await post(`/api/v1/miners/${minerId}/commands`, { op: 'poll.stop' }, 'technician');
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().message).toMatch(/may not poll\.stop; requires one of: operator, admin/);
+    for (const op of ['poll.stop', 'poll.resume']) {
+      const r = await post(`/api/v1/miners/${minerId}/commands`, { op }, 'operator');
+      expect(r.statusCode, r.body).toBe(202);
+      const cmd = JSON.parse(published.at(-1)!.payload) as Command;
+      expect(cmd.action).toEqual({ op, target: { kind: 'miner', minerKey: 'SN-HTM3X1234' } });
+    }
+  });
+
   it('signs a reboot with a per-agent increasing seq; a technician may not change power', async () => {
     const a = await post(`/api/v1/miners/${minerId}/commands`, { op: 'reboot' }, 'technician');
     expect(a.statusCode).toBe(202);

@@ -211,11 +211,45 @@ describe('relocation workflow over inventory', () => {
       'installed',
       'verified',
     ]);
-    expect(detail.events[0].detail).toMatch(/sleep/);
+    expect(detail.events[0].detail).toMatch(/sleep not sent.*poll\.stop not sent/);
     const audit = await db.all<{ action: string }>(
       "SELECT action FROM audit_log WHERE action LIKE 'relocation.%'",
     );
     expect(audit.filter((a) => a.action === 'relocation.move.advance')).toHaveLength(6);
+  });
+
+  it('decommission sends sleep then poll.stop to the source agent only; the destination agent gets neither', async () => {
+    const at = Date.parse('2026-12-01T00:00:00Z');
+    await db.run(
+      `INSERT INTO agents (id, site_id, container_id, state, state_at) VALUES ('agent-sc-c1', 'sichuan', 'sc-c1', 'online', ?)`,
+      [at],
+    );
+    await db.run(
+      `INSERT INTO agent_miners (agent_id, miner_key, miner_id, updated_at) VALUES ('agent-sc-c1', 'SN-1', 'm1', ?)`,
+      [at],
+    );
+    const { moves } = await approvedPlan();
+    const mv = moves.find((m) => m.minerId === 'm1')!;
+    await walk(mv.id, ['decommissioned', 'packed', 'in_transit', 'arrived']);
+    await post('technician', `/moves/${mv.id}/advance`, { to: 'installed', slot: 'kz-c1/R01/02' });
+    await reported('m1', 39.5, Date.parse('2026-12-02T00:00:00Z'));
+    expect((await post('technician', `/moves/${mv.id}/advance`, { to: 'verified' })).statusCode).toBe(200);
+    const sent = await db.all<{ agent_id: string; op: string; action_json: string; issuer: string }>(
+      'SELECT agent_id, op, action_json, issuer FROM commands ORDER BY created_at, seq',
+    );
+    expect(sent.map((c) => [c.agent_id, c.op])).toEqual([
+      ['agent-sc-c1', 'sleep'],
+      ['agent-sc-c1', 'poll.stop'],
+    ]);
+    expect(JSON.parse(sent[1]!.action_json)).toEqual({
+      op: 'poll.stop',
+      target: { kind: 'miner', minerKey: 'SN-1' },
+    });
+    expect(sent[1]!.issuer).toMatch(/relocation move .* by /);
+    const detail = (await get(`/moves/${mv.id}`)).json();
+    expect(detail.events[0].detail).toMatch(
+      /sleep command .* to agent agent-sc-c1.*poll\.stop command .* to agent agent-sc-c1/,
+    );
   });
 
   it('flags a unit that arrives with a different serial, and one that does not hash', async () => {

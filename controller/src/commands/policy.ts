@@ -15,6 +15,9 @@ export const COMMAND_POLICY: Record<Op, { roles: Role[]; approval: boolean }> = 
   'outlet.off': { roles: ['operator', 'admin'], approval: false },
   'outlet.on': { roles: ['operator', 'admin'], approval: false },
   'pool.set': { roles: ['operator', 'admin'], approval: true },
+  // Taking a miner out of polling hides it from monitoring: not a technician's call.
+  'poll.stop': { roles: ['operator', 'admin'], approval: false },
+  'poll.resume': { roles: ['operator', 'admin'], approval: false },
 };
 
 export const APPROVER_ROLES: Role[] = ['operator', 'admin'];

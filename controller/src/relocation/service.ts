@@ -10,7 +10,7 @@ import { insertMany } from '../storage/bulk.js';
 import type { Db } from '../storage/db.js';
 import { planRelocation } from './planner.js';
 import type { Plan, PlannerInput } from './types.js';
-import { type MoveState, stepFor, verify } from './workflow.js';
+import { type MoveCommand, type MoveState, stepFor, verify } from './workflow.js';
 
 /** Plans and moves in SQL; routes and the CLI call these (STYLE 11: thin callers, logic here). */
 
@@ -313,7 +313,7 @@ export async function advanceMove(deps: Deps, actor: Principal, id: string, req:
   let detail = step.meaning;
   let to: MoveState = step.to;
   let flag: string | null = null;
-  if (step.command === 'sleep') detail = `${detail}; ${await sendSleep(deps, actor, mv)}`;
+  for (const op of step.commands) detail = `${detail}; ${await sendToAgent(deps, actor, mv, op)}`;
   const result = await deps.db.tx(async (tx) => {
     const miner = await getMiner(tx, mv.miner_id);
     if (!miner) throw new RelocationError(`move ${id}: miner ${mv.miner_id} is not in inventory`, 409);
@@ -434,13 +434,14 @@ async function placement(
 }
 
 /**
- * Puts the miner to sleep through its agent; the outcome goes into the move's log either way.
+ * Sends one command to the agent that last reported the miner (the source container's; the
+ * destination's agent never gets it); the outcome goes into the move's log either way.
  * The plan's approval (by an operator, four-eyes) authorises the command, so the technician who
  * takes the step need not hold the command role; the issuer names both.
  */
-async function sendSleep(deps: Deps, actor: Principal, mv: MoveRow): Promise<string> {
+async function sendToAgent(deps: Deps, actor: Principal, mv: MoveRow, op: MoveCommand): Promise<string> {
   const minerId = mv.miner_id;
-  if (!deps.issueCommand) return 'sleep not sent: this controller issues no commands';
+  if (!deps.issueCommand) return `${op} not sent: this controller issues no commands`;
   const plan = await deps.db.get<{ approved_by: string | null }>(
     'SELECT approved_by FROM relocation_plans WHERE id = ?',
     [mv.plan_id],
@@ -449,18 +450,18 @@ async function sendSleep(deps: Deps, actor: Principal, mv: MoveRow): Promise<str
     'SELECT agent_id, miner_key FROM agent_miners WHERE miner_id = ? ORDER BY updated_at DESC LIMIT 1',
     [minerId],
   );
-  if (!at) return 'sleep not sent: no agent has reported this miner';
+  if (!at) return `${op} not sent: no agent has reported this miner`;
   try {
     const c = await deps.issueCommand({
       actor: { ...SYSTEM, name: `relocation plan ${mv.plan_id} approved by ${plan?.approved_by ?? '?'}` },
       issuer: `relocation move ${mv.id} by ${actor.name}`,
       agentId: at.agent_id,
       minerId,
-      action: { op: 'sleep', target: { kind: 'miner', minerKey: at.miner_key } },
+      action: { op, target: { kind: 'miner', minerKey: at.miner_key } },
     });
-    return `sleep command ${c.id} to agent ${at.agent_id}: ${c.state}`;
+    return `${op} command ${c.id} to agent ${at.agent_id}: ${c.state}`;
   } catch (e) {
-    return `sleep to agent ${at.agent_id} failed: ${(e as Error).message}`;
+    return `${op} to agent ${at.agent_id} failed: ${(e as Error).message}`;
   }
 }
 

@@ -21,13 +21,18 @@ export type MoveState = (typeof MOVE_STATES)[number];
 /** Where the asset is after a step: kept in its slot, out of any slot, on the road, at the destination. */
 export type Placement = 'keep' | 'unslotted' | 'on_road' | 'destination' | 'slot';
 
+export type MoveCommand = 'sleep' | 'poll.stop';
+
 export type Step = {
   from: MoveState[];
   to: MoveState;
   status: MinerStatus | null;
   placement: Placement;
-  /** The agent puts the miner to sleep (and it stops hashing) before anyone unplugs it. */
-  command: 'sleep' | null;
+  /**
+   * Commands the miner's agent gets, in order: at decommission it puts the miner to sleep (it stops
+   * hashing before anyone unplugs it) and stops polling it (no lost-miner alarms while it travels).
+   */
+  commands: readonly MoveCommand[];
   meaning: string;
 };
 
@@ -37,15 +42,15 @@ export const STEPS: readonly Step[] = [
     to: 'decommissioned',
     status: 'sleeping',
     placement: 'keep',
-    command: 'sleep',
-    meaning: 'agent puts the miner to sleep',
+    commands: ['sleep', 'poll.stop'],
+    meaning: 'agent puts the miner to sleep and stops polling it',
   },
   {
     from: ['decommissioned'],
     to: 'packed',
     status: 'in_transit',
     placement: 'unslotted',
-    command: null,
+    commands: [],
     meaning: 'out of its slot, crated',
   },
   {
@@ -53,7 +58,7 @@ export const STEPS: readonly Step[] = [
     to: 'in_transit',
     status: 'in_transit',
     placement: 'on_road',
-    command: null,
+    commands: [],
     meaning: 'left the origin site',
   },
   {
@@ -61,7 +66,7 @@ export const STEPS: readonly Step[] = [
     to: 'arrived',
     status: 'in_storage',
     placement: 'destination',
-    command: null,
+    commands: [],
     meaning: 'at the destination site, not installed',
   },
   {
@@ -69,7 +74,7 @@ export const STEPS: readonly Step[] = [
     to: 'installed',
     status: 'in_service',
     placement: 'slot',
-    command: null,
+    commands: [],
     meaning: 'installed into a named slot',
   },
   {
@@ -77,7 +82,7 @@ export const STEPS: readonly Step[] = [
     to: 'verified',
     status: null,
     placement: 'keep',
-    command: null,
+    commands: [],
     meaning: 'destination agent sees the same serial hashing',
   },
   {
@@ -85,7 +90,7 @@ export const STEPS: readonly Step[] = [
     to: 'cancelled',
     status: null,
     placement: 'keep',
-    command: null,
+    commands: [],
     meaning: 'dropped before anything moved',
   },
 ];

@@ -19,6 +19,8 @@ const MinerCommandBody = z.discriminatedUnion('op', [
     password: z.string().max(256),
   }),
   z.object({ op: z.literal('power.target'), watts: z.number().int().min(100).max(20000) }),
+  z.object({ op: z.literal('poll.stop') }),
+  z.object({ op: z.literal('poll.resume') }),
 ]);
 const OutletCommandBody = z.discriminatedUnion('op', [
   z.object({ op: z.literal('outlet.cycle'), offSeconds: z.number().int().min(1).max(600).default(10) }),

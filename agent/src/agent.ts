@@ -116,7 +116,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       publisher.send('telemetry', part);
       // Right after the batch is on disk: the bases its samples measured work to.
       const entries = (part as { samples: MinerSample[] }).samples.flatMap((s) =>
-        s.difficultyAccepted === null
+        s.difficultyAccepted === null && s.work.provenance !== 'estimated'
           ? []
           : [
               {

@@ -24,7 +24,7 @@ const StateSchema = z.object({
   identities: z.array(z.any()),
   work: z.record(
     z.string(),
-    z.object({ at: z.number(), difficultyAccepted: z.number(), uptimeS: z.number().nullable() }),
+    z.object({ at: z.number(), difficultyAccepted: z.number().nullable(), uptimeS: z.number().nullable() }),
   ),
   targets: z
     .array(

@@ -1,7 +1,10 @@
 import type { Work } from '@hashfleet/contracts';
 
 /** The last counters of a miner that work is measured from; persisted with the identity table. */
-export type WorkBase = { at: number; difficultyAccepted: number; uptimeS: number | null };
+/** `difficultyAccepted` is null while work is estimated from hashrate (no counter on the firmware). */
+export type WorkBase = { at: number; difficultyAccepted: number | null; uptimeS: number | null };
+
+const DIFF1_HASHES = 2 ** 32;
 
 /**
  * Accepted difficulty-1 shares since the previous sample (DESIGN.md §5). A counter that went
@@ -15,12 +18,17 @@ export function workSince(
   difficultyAccepted: number | null,
   uptimeS: number | null,
   at: number,
+  /** Average hashrate over the interval, for firmwares without the counter; null when unknown. */
+  estimateThs: number | null = null,
 ): { work: Work; base: WorkBase | null } {
   if (difficultyAccepted === null) {
-    return { work: { diff1Shares: 0, sinceAt: null, counterReset: false }, base };
+    if (estimateThs === null) return { work: { diff1Shares: 0, sinceAt: null, counterReset: false }, base };
+    return estimated(base, estimateThs, uptimeS, at);
   }
   const next: WorkBase = { at, difficultyAccepted, uptimeS };
-  if (!base) return { work: { diff1Shares: 0, sinceAt: null, counterReset: false }, base: next };
+  if (!base || base.difficultyAccepted === null) {
+    return { work: { diff1Shares: 0, sinceAt: null, counterReset: false }, base: next };
+  }
   const restarted =
     difficultyAccepted < base.difficultyAccepted ||
     (uptimeS !== null && base.uptimeS !== null && uptimeS < base.uptimeS);
@@ -42,4 +50,30 @@ function fromZero(counter: number, uptimeS: number | null, at: number, sinceAt: 
   const upMs = uptimeS * 1000;
   const gapMs = at - sinceAt;
   return gapMs >= upMs ? counter : (counter * Math.max(0, gapMs)) / upMs;
+}
+
+/**
+ * Work credited from hashrate when the firmware has no accepted-difficulty counter: hashes over
+ * the interval (or over the uptime, when the miner restarted inside it) / 2^32, marked estimated.
+ */
+function estimated(
+  base: WorkBase | null,
+  ths: number,
+  uptimeS: number | null,
+  at: number,
+): { work: Work; base: WorkBase } {
+  const next: WorkBase = { at, difficultyAccepted: null, uptimeS };
+  if (!base)
+    return {
+      work: { diff1Shares: 0, sinceAt: null, counterReset: false, provenance: 'estimated' },
+      base: next,
+    };
+  const gapS = Math.max(0, (at - base.at) / 1000);
+  const restarted = uptimeS !== null && uptimeS < gapS;
+  const seconds = restarted ? uptimeS : gapS;
+  const diff1Shares = (Math.max(0, ths) * 1e12 * seconds) / DIFF1_HASHES;
+  return {
+    work: { diff1Shares, sinceAt: base.at, counterReset: restarted, provenance: 'estimated' },
+    base: next,
+  };
 }

@@ -70,4 +70,42 @@ describe('workSince: difficulty-1 shares since the previous sample', () => {
     }
     expect(total).toBe(100 + 150 + 40 + 50);
   });
+
+  describe('firmware without the counter (Whatsminer API v3): estimated from hashrate', () => {
+    const hashesPerDiff1 = 2 ** 32;
+    it('credits hashrate x interval / 2^32, marked estimated, from the second sample on', () => {
+      const first = workSince(null, null, 500, 0, 100);
+      expect(first.work).toEqual({
+        diff1Shares: 0,
+        sinceAt: null,
+        counterReset: false,
+        provenance: 'estimated',
+      });
+      const second = workSince(first.base, null, 530, 30_000, 100);
+      expect(second.work.provenance).toBe('estimated');
+      expect(second.work.sinceAt).toBe(0);
+      expect(second.work.diff1Shares).toBeCloseTo((100e12 * 30) / hashesPerDiff1, 3);
+    });
+
+    it('a restart inside the interval credits only the uptime', () => {
+      const base = { at: 0, difficultyAccepted: null, uptimeS: 500 };
+      const r = workSince(base, null, 10, 30_000, 100);
+      expect(r.work.counterReset).toBe(true);
+      expect(r.work.diff1Shares).toBeCloseTo((100e12 * 10) / hashesPerDiff1, 3);
+    });
+
+    it('without a hashrate either, no work is claimed and the base is kept', () => {
+      const base = { at: 0, difficultyAccepted: null, uptimeS: 500 };
+      const r = workSince(base, null, 530, 30_000, null);
+      expect(r.work.diff1Shares).toBe(0);
+      expect(r.base).toBe(base);
+    });
+
+    it('when a counter appears (firmware update), it starts a fresh base instead of a bogus delta', () => {
+      const base = { at: 0, difficultyAccepted: null, uptimeS: 500 };
+      const r = workSince(base, 1e9, 530, 30_000, 100);
+      expect(r.work).toEqual({ diff1Shares: 0, sinceAt: null, counterReset: false });
+      expect(r.base).toEqual({ at: 30_000, difficultyAccepted: 1e9, uptimeS: 530 });
+    });
+  });
 });

@@ -68,6 +68,12 @@ export const WorkSchema = z.object({
   sinceAt: EpochMs.nullable(),
   /** True when the raw counter went backwards (miner restart) and the delta was taken from zero. */
   counterReset: z.boolean(),
+  /**
+   * `reported` (or absent): the delta of the firmware's accepted-difficulty counter. `estimated`:
+   * the firmware exposes no such counter (Whatsminer API v3), so the agent credits the average
+   * hashrate over the interval (hashes / 2^32); ingest counts it and keeps it apart.
+   */
+  provenance: z.enum(['reported', 'estimated']).optional(),
 });
 export type Work = z.infer<typeof WorkSchema>;
 

@@ -53,6 +53,30 @@ describe('ingest', () => {
     expect(metrics).toMatch(/hashfleet_ingest_duplicates_total\{kind="telemetry"\} 1/);
   });
 
+  it('counts work the agent estimated from hashrate and keeps it apart in the hourly aggregate', async () => {
+    const estimated = {
+      diff1Shares: 1_000_000,
+      sinceAt: T0 - 30_000,
+      counterReset: false,
+      provenance: 'estimated' as const,
+    };
+    await handle(
+      topics.telemetry('sc-c01'),
+      batch(1, [sample({ difficultyAccepted: null, work: estimated })]),
+    );
+    await handle(
+      topics.telemetry('sc-c01'),
+      batch(2, [sample({ at: T0 + 30_000, minerKey: 'SN-OTHER', serial: 'OTHER', mac: null })]),
+    );
+    const [row] = await t.app.hashfleet.db.all<{ diff1_shares: number; diff1_shares_estimated: number }>(
+      'SELECT diff1_shares, diff1_shares_estimated FROM container_hourly',
+    );
+    expect(row).toEqual({
+      diff1_shares: 1_000_000 + exampleSample.work.diff1Shares,
+      diff1_shares_estimated: 1_000_000,
+    });
+  });
+
   it('rejects and counts a malformed payload, names the field, and keeps ingesting', async () => {
     const bad = { ...batch(2, [sample({})]), samples: [{ ...exampleSample, hashrate5sThs: 'fast' }] };
     expect(await handle(topics.telemetry('sc-c01'), bad)).toBe('malformed');

@@ -169,7 +169,13 @@ export class Poller {
     );
     this.#adopt(t, minerKey);
     for (const e of events) this.#d.sink.event(e);
-    const { work, base } = workSince(this.#d.work.get(minerKey) ?? null, r.difficultyAccepted, r.uptimeS, at);
+    const { work, base } = workSince(
+      this.#d.work.get(minerKey) ?? null,
+      r.difficultyAccepted,
+      r.uptimeS,
+      at,
+      r.hashrateAvgThs ?? r.hashrate5sThs,
+    );
     // Detection knew the model or version when the poll replies do not carry it (btminer `edevs`).
     const model = r.model ?? t.model;
     const firmwareVersion = r.firmwareVersion ?? t.firmwareVersion;

@@ -10,11 +10,12 @@ export async function addHourly(
 ): Promise<void> {
   for (const i of increments) {
     await db.run(
-      `INSERT INTO container_hourly (site_id, container_id, hour_start, diff1_shares, energy_wh_metered,
-         energy_wh_reported, energy_wh_estimated, miner_uptime_s, samples)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO container_hourly (site_id, container_id, hour_start, diff1_shares, diff1_shares_estimated,
+         energy_wh_metered, energy_wh_reported, energy_wh_estimated, miner_uptime_s, samples)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (site_id, container_id, hour_start) DO UPDATE SET
          diff1_shares = container_hourly.diff1_shares + excluded.diff1_shares,
+         diff1_shares_estimated = container_hourly.diff1_shares_estimated + excluded.diff1_shares_estimated,
          energy_wh_metered = container_hourly.energy_wh_metered + excluded.energy_wh_metered,
          energy_wh_reported = container_hourly.energy_wh_reported + excluded.energy_wh_reported,
          energy_wh_estimated = container_hourly.energy_wh_estimated + excluded.energy_wh_estimated,
@@ -25,6 +26,7 @@ export async function addHourly(
         containerId,
         i.hourStart,
         i.diff1Shares,
+        i.diff1SharesEstimated,
         i.energyWhMetered,
         i.energyWhReported,
         i.energyWhEstimated,

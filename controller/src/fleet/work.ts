@@ -4,6 +4,8 @@ import type { MinerSample, PduSample } from '@hashfleet/contracts';
 export type HourlyIncrement = {
   hourStart: number;
   diff1Shares: number;
+  /** The part of diff1Shares the agent estimated from hashrate (no counter on the firmware). */
+  diff1SharesEstimated: number;
   energyWhMetered: number;
   energyWhReported: number;
   energyWhEstimated: number;
@@ -17,6 +19,7 @@ export const hourOf = (at: number): number => Math.floor(at / HOUR_MS) * HOUR_MS
 const empty = (hourStart: number): HourlyIncrement => ({
   hourStart,
   diff1Shares: 0,
+  diff1SharesEstimated: 0,
   energyWhMetered: 0,
   energyWhReported: 0,
   energyWhEstimated: 0,
@@ -61,6 +64,7 @@ export function workIncrements(samples: readonly MinerSample[], opts: WorkOption
     const dt = sampleIntervalS(s, opts.maxIntervalS);
     inc.samples += 1;
     inc.diff1Shares += s.work.diff1Shares;
+    if (s.work.provenance === 'estimated') inc.diff1SharesEstimated += s.work.diff1Shares;
     if (s.state === 'hashing') inc.minerUptimeS += dt;
     if (s.slot && opts.meteredSlots.has(`${s.slot.rack}/${s.slot.slot}`)) continue;
     if (s.powerW !== null && s.powerProvenance === 'reported') {

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate.js';
 import { migration as core } from './0001_core.js';
+import { migration as estimatedWork } from './0002_estimated_work.js';
 
 /** Core migrations (0001-0099). Features contribute theirs through features.ts. */
-export const coreMigrations: Migration[] = [core];
+export const coreMigrations: Migration[] = [core, estimatedWork];

@@ -12,6 +12,7 @@ import { getProfile } from '@hashfleet/firmware-profiles/registry';
 import type { Logger } from 'pino';
 import { bearerTokens } from './auth/vnish.js';
 import { execute } from './commands/execute.js';
+import { applyPollAction, isPollAction, managedOnly } from './commands/poll-control.js';
 import { loadPublicKey, verifyCommand } from './commands/verify.js';
 import type { AgentConfig } from './config.js';
 import { type ProbeResult, scan } from './discovery.js';
@@ -76,6 +77,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   const identities = new IdentityTable(state.identities);
   const work = new Map<string, WorkBase>(Object.entries(state.work));
   let lastCommandSeq = state.lastCommandSeq;
+  const unmanaged = new Set(state.unmanaged);
 
   const spool = new Spool(config.spool.dir, config.spool, (drop) => {
     metrics.dropped('spool-full');
@@ -150,7 +152,8 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     logger,
     now,
     random,
-    sink: batcher,
+    sink: managedOnly(batcher, unmanaged),
+    unmanaged,
   });
   for (const t of state.targets) poller.upsert(t);
   const pduReader = new PduReader();
@@ -163,6 +166,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
         work: Object.fromEntries(work),
         targets: poller.known(),
         lastCommandSeq,
+        unmanaged: [...unmanaged],
       });
     } catch (err) {
       logger.error(`state: cannot save: ${(err as Error).message}`);
@@ -176,19 +180,23 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     agentVersion: AGENT_VERSION,
     startedAt,
     pollIntervalMs: config.polling.intervalMs,
-    miners: [...poller.targets.values()].slice(0, LIMITS.maxMinersPerBirth).map((t) => {
-      const id = t.minerKey ? identities.get(t.minerKey) : undefined;
-      return {
-        minerKey: t.minerKey ?? t.ip,
-        ip: t.ip,
-        port: t.port,
-        profile: t.profile.id,
-        model: t.model,
-        firmwareVersion: t.firmwareVersion,
-        slot: slots.get(t.ip) ?? null,
-        identity: (id?.observations ?? []).slice(0, LIMITS.maxObservationsPerMiner),
-      };
-    }),
+    // A miner taken out of polling (poll.stop) is left out: this agent no longer reports it.
+    miners: [...poller.targets.values()]
+      .filter((t) => t.minerKey === null || !unmanaged.has(t.minerKey))
+      .slice(0, LIMITS.maxMinersPerBirth)
+      .map((t) => {
+        const id = t.minerKey ? identities.get(t.minerKey) : undefined;
+        return {
+          minerKey: t.minerKey ?? t.ip,
+          ip: t.ip,
+          port: t.port,
+          profile: t.profile.id,
+          model: t.model,
+          firmwareVersion: t.firmwareVersion,
+          slot: slots.get(t.ip) ?? null,
+          identity: (id?.observations ?? []).slice(0, LIMITS.maxObservationsPerMiner),
+        };
+      }),
     pdus: config.pdus.slice(0, LIMITS.maxPdusPerMessage).map((p) => ({
       pduId: p.id,
       vendor: p.vendor,
@@ -252,6 +260,28 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     const timeoutMs =
       config.commands.timeoutMs +
       (command.action.op === 'outlet.cycle' ? command.action.offSeconds * 1000 : 0);
+    const action = command.action;
+    if (isPollAction(action)) {
+      const outcome = applyPollAction(
+        action,
+        unmanaged,
+        (k) => identities.get(k) !== undefined || poller.byKey(k) !== undefined,
+      );
+      persist();
+      logger.info(
+        { commandId: command.id, op: action.op, status: outcome.status },
+        `command ${command.id}: ${outcome.message}`,
+      );
+      publishResult({
+        kind: 'result',
+        commandId: command.id,
+        commandSeq: command.seq,
+        ...outcome,
+        startedAt: startedAtCmd,
+        finishedAt: now(),
+      });
+      return;
+    }
     const outcome = await Promise.race([
       execute(command.action, {
         ctx,

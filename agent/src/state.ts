@@ -16,8 +16,8 @@ import type { WorkBase } from './work.js';
 /**
  * What survives an agent restart besides the spool: the identity table (so minerKeys stay), the
  * counters work is measured from (so the work between the last sample before a restart and the
- * first after is not lost), where each known miner was polled, and the last command seq (replays
- * stay refused).
+ * first after is not lost), where each known miner was polled, the last command seq (replays
+ * stay refused) and the miners poll.stop took out of polling.
  */
 const StateSchema = z.object({
   version: z.literal(1),
@@ -38,6 +38,8 @@ const StateSchema = z.object({
     )
     .default([]),
   lastCommandSeq: z.number().int().nullable(),
+  /** minerKeys taken out of polling by poll.stop; a state file from before poll.stop has none. */
+  unmanaged: z.array(z.string()).default([]),
 });
 
 export type KnownTarget = z.infer<typeof StateSchema>['targets'][number];
@@ -47,6 +49,7 @@ export type AgentState = {
   work: Record<string, WorkBase>;
   targets: KnownTarget[];
   lastCommandSeq: number | null;
+  unmanaged: string[];
 };
 
 const FILE = 'state.json';
@@ -94,7 +97,7 @@ function replayJournal(dir: string, work: Record<string, WorkBase>): void {
 }
 
 export function emptyState(): AgentState {
-  return { identities: [], work: {}, targets: [], lastCommandSeq: null };
+  return { identities: [], work: {}, targets: [], lastCommandSeq: null, unmanaged: [] };
 }
 
 /** Reads the state; a missing file is a first start, a corrupt one is reported and replaced. */

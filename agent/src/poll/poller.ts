@@ -47,6 +47,8 @@ export type PollerDeps = {
   now: () => number;
   random: () => number;
   sink: PollSink;
+  /** minerKeys taken out of polling by poll.stop (a miner being moved): never polled. */
+  unmanaged?: ReadonlySet<string>;
 };
 
 export type CycleStats = { polled: number; failed: number; skipped: number; ms: number };
@@ -112,6 +114,7 @@ export class Poller {
     let failed = 0;
     let skipped = 0;
     const due = [...this.targets.values()].filter((t) => {
+      if (t.minerKey !== null && this.#d.unmanaged?.has(t.minerKey)) return false;
       const ok = !t.busy && isDue(t.health, at);
       if (!ok) skipped++;
       return ok;

@@ -251,6 +251,18 @@ describe('relocation end to end with simulator, agents and controller', () => {
         timeoutMs: 20_000,
       },
     );
+    // ...and poll.stop: the Sichuan agent takes none of them up any more, so unplugging them raises
+    // no lost-miner alarm. The Kazakhstan agent never gets poll.stop (checked at the end).
+    const stopped = (agentId: string) =>
+      controller.db.get<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM commands WHERE op = 'poll.stop' AND agent_id = ? AND result_status = 'succeeded'`,
+        [agentId],
+      );
+    await waitFor('20 poll.stop results from the Sichuan agent', async () =>
+      Number((await stopped(agentIdOf('sc-c1')))?.n) === 20 ? true : null,
+    );
+    const sc = await agents.get('sc-c1')!.pollNow();
+    expect(sc.polled + sc.failed + sc.skipped).toBe(0);
 
     // Packed (unplugged), on the road, arrived; at the other end the unit boots in its new slot.
     for (const m of moves) {
@@ -298,6 +310,7 @@ describe('relocation end to end with simulator, agents and controller', () => {
       expect(verdicts.get(id)!.state, `${id}: ${verdicts.get(id)!.flag}`).toBe('verified');
     expect(verdicts.get(swappedId)).toMatchObject({ state: 'flagged' });
     expect(verdicts.get(swappedId)!.flag).toContain(twins[SWAPPED]!.serial);
+    expect(Number((await stopped(agentIdOf('kz-c1')))?.n)).toBe(0);
 
     // Inventory followed: new container and slot, a new IP observed, the same serial; Sichuan slots free.
     const db = controller.db;

@@ -1,4 +1,4 @@
-import type { BoardReading, MinerReading } from '@hashfleet/contracts';
+import { type BoardReading, LIMITS, type MinerReading } from '@hashfleet/contracts';
 import type { ParseContext } from './types.js';
 
 /** What a profile fills in; everything it leaves undefined becomes null and is named in `missing`. */
@@ -52,9 +52,10 @@ const SCALARS = [
   'pool',
 ] as const;
 
-const MAX_STRING = 256;
-const MAX_BOARDS = 16;
-const MAX_FANS = 16;
+// The contract's limits, so a parsed reading always fits the telemetry schema.
+const MAX_STRING = LIMITS.maxString;
+const MAX_BOARDS = LIMITS.maxBoardsPerMiner;
+const MAX_FANS = LIMITS.maxFansPerMiner;
 const MAX_REPAIRS = 16;
 
 /**

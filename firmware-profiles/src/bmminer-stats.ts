@@ -1,5 +1,6 @@
 import type { BoardReading } from '@hashfleet/contracts';
-import { dashList, ghsToThs, maxTemp, num, type Row, round, tempC } from './cgminer-reply.js';
+import { count, dashList, ghsToThs, maxTemp, nonNeg, num, type Row, round, tempC } from './cgminer-reply.js';
+import type { FieldRow } from './reading.js';
 
 /**
  * The bmminer `stats` layout shared by Antminer stock, LuxOS and VNish: `STATS[0]` holds the
@@ -60,3 +61,15 @@ export function rateInUnitToThs(value: unknown, unit: unknown): number | null {
 export function bmminerDevice(stats: Row[]): Row | null {
   return stats.find((s) => 'ID' in s || 'STATS' in s) ?? null;
 }
+
+/** bmminer `summary` (GH/s hashrates, cumulative share counters): the same rows on all three firmwares. */
+export const BMMINER_SUMMARY: readonly FieldRow[] = [
+  ['GHS 5s', 'hashrate5sThs', ghsToThs],
+  ['GHS av', 'hashrateAvgThs', ghsToThs],
+  ['Accepted', 'sharesAccepted', count],
+  ['Rejected', 'sharesRejected', count],
+  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
+  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
+  ['Hardware Errors', 'hardwareErrors', count],
+  ['Elapsed', 'uptimeS', count],
+];

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../bmminer-stats.js';
+import {
+  BMMINER_SUMMARY,
+  bmminerBoards,
+  bmminerDevice,
+  bmminerFans,
+  rateInUnitToThs,
+} from '../bmminer-stats.js';
 import {
   activePool,
   CGMINER_PORT,
@@ -55,16 +61,7 @@ const schemas = {
   'system-info': CgiSchema,
 };
 
-const SUMMARY: readonly FieldRow[] = [
-  ['GHS 5s', 'hashrate5sThs', ghsToThs],
-  ['GHS av', 'hashrateAvgThs', ghsToThs],
-  ['Accepted', 'sharesAccepted', count],
-  ['Rejected', 'sharesRejected', count],
-  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
-  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
-  ['Hardware Errors', 'hardwareErrors', count],
-  ['Elapsed', 'uptimeS', count],
-];
+const SUMMARY = BMMINER_SUMMARY;
 const STATS_DEVICE: readonly FieldRow[] = [
   ['GHS 5s', 'hashrate5sThs', ghsToThs],
   ['GHS av', 'hashrateAvgThs', ghsToThs],

@@ -1,4 +1,10 @@
-import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../bmminer-stats.js';
+import {
+  BMMINER_SUMMARY,
+  bmminerBoards,
+  bmminerDevice,
+  bmminerFans,
+  rateInUnitToThs,
+} from '../bmminer-stats.js';
 import {
   activePool,
   bool,
@@ -7,7 +13,6 @@ import {
   count,
   decodeCycle,
   firstRow,
-  ghsToThs,
   isObject,
   maxTemp,
   nonNeg,
@@ -41,16 +46,7 @@ const poll: PollStep[] = [
 ];
 const schemas = Object.fromEntries(poll.map((s) => [s.key, CgminerReplySchema]));
 
-const SUMMARY: readonly FieldRow[] = [
-  ['GHS 5s', 'hashrate5sThs', ghsToThs],
-  ['GHS av', 'hashrateAvgThs', ghsToThs],
-  ['Accepted', 'sharesAccepted', count],
-  ['Rejected', 'sharesRejected', count],
-  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
-  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
-  ['Hardware Errors', 'hardwareErrors', count],
-  ['Elapsed', 'uptimeS', count],
-];
+const SUMMARY = BMMINER_SUMMARY;
 const CONFIG: readonly FieldRow[] = [
   ['Model', 'model', cleanModel],
   ['SerialNumber', 'serial', str],

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../bmminer-stats.js';
+import {
+  BMMINER_SUMMARY,
+  bmminerBoards,
+  bmminerDevice,
+  bmminerFans,
+  rateInUnitToThs,
+} from '../bmminer-stats.js';
 import {
   activePool,
   CGMINER_PORT,
@@ -7,7 +13,6 @@ import {
   count,
   decodeCycle,
   firstRow,
-  ghsToThs,
   isObject,
   nonNeg,
   num,
@@ -16,7 +21,7 @@ import {
   str,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
-import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import { applyRows, type Draft, finishReading } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, HttpRequest, PollStep } from '../types.js';
 
 /**
@@ -49,16 +54,7 @@ const schemas = {
   'web-summary': z.looseObject({ miner: z.looseObject({}).optional() }),
 };
 
-const SUMMARY: readonly FieldRow[] = [
-  ['GHS 5s', 'hashrate5sThs', ghsToThs],
-  ['GHS av', 'hashrateAvgThs', ghsToThs],
-  ['Accepted', 'sharesAccepted', count],
-  ['Rejected', 'sharesRejected', count],
-  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
-  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
-  ['Hardware Errors', 'hardwareErrors', count],
-  ['Elapsed', 'uptimeS', count],
-];
+const SUMMARY = BMMINER_SUMMARY;
 
 /** "Antminer S9 (vnish 3.8.6)" -> "3.8.6"; else the stats `build_version`. */
 const vnishVersion = (type: unknown, build: unknown): string | null =>

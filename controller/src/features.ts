@@ -6,10 +6,12 @@ import type { Audit } from './audit.js';
 import type { Principal } from './auth/roles.js';
 import type { ControllerConfig } from './config.js';
 import type { InfluxSink } from './influx/sink.js';
+import type { Job } from './jobs.js';
 import { relocationFeature } from './relocation/index.js';
 import type { Db } from './storage/db.js';
 import type { Migration } from './storage/migrate.js';
 
+export type { Job } from './jobs.js';
 export type { Migration } from './storage/migrate.js';
 
 /** What a command request returns: the stored command and where it stands. */
@@ -44,7 +46,7 @@ export type FeatureContext = {
 /**
  * A feature: its migrations (numbered in its own range), its routes (registered under `prefix`,
  * default `/api/v1`, with auth active: use `app.authorize(...)`; `config: { public: true }` opts a
- * route out) and its CLI subcommands (`hashfleet-controller <name> ...`).
+ * route out), its CLI subcommands (`hashfleet-controller <name> ...`) and its background jobs.
  */
 export type Feature = {
   name: string;
@@ -52,6 +54,8 @@ export type Feature = {
   routes?: FastifyPluginAsync<FeatureContext>;
   prefix?: string;
   cli?: Record<string, (args: string[], ctx: FeatureContext) => Promise<number>>;
+  /** Background jobs, started by `startController` (`src/jobs.ts`); tests call `run(now)` directly. */
+  jobs?: (ctx: FeatureContext) => Job[];
 };
 
 /** One line per feature. */

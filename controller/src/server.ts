@@ -3,7 +3,9 @@ import { buildApp } from './app.js';
 import { brokerAuthenticator, controllerBrokerPassword } from './broker/credentials.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import type { ControllerConfig } from './config.js';
+import { features } from './features.js';
 import { pruneSeen } from './ingest/dedupe.js';
+import { startJobs } from './jobs.js';
 import { connectLink, type MqttLink } from './mqtt/link.js';
 import type { Db } from './storage/db.js';
 
@@ -96,6 +98,16 @@ export async function startController(config: ControllerConfig): Promise<Running
     }, 60_000);
     housekeeping.unref();
     cleanups.push(async () => clearInterval(housekeeping));
+
+    // Features' background jobs; stopped (in-flight runs finished, locks released) before storage closes.
+    const jobs = await startJobs({
+      jobs: features.flatMap((f) => f.jobs?.(ctx) ?? []),
+      storageUrl: config.storage.url!,
+      logger: app.log,
+      registry: ctx.metrics.registry,
+      now: ctx.now,
+    });
+    cleanups.push(() => jobs.stop());
 
     try {
       await app.listen({ host: config.http.host, port: config.http.port });

@@ -1,0 +1,190 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** A background duty a feature runs on a timer (see `Feature.jobs`). */
+export type Job = {
+  name: string;
+  everyMs: number;
+  /** Runs on one replica only: the one holding this job's PostgreSQL advisory lock. */
+  singleton: boolean;
+  run(now: number): Promise<void>;
+};
+
+/**
+ * Who may run singleton jobs. On SQLite there is one controller per file, so always this one;
+ * on PostgreSQL, the replica whose lock session holds `pg_try_advisory_lock` for the job.
+ */
+export type LockSession = {
+  /** Holds (or already held) the job's lock; false when another replica holds it. */
+  hold(job: string): Promise<boolean>;
+  close(): Promise<void>;
+};
+
+export type JobsOptions = {
+  jobs: Job[];
+  /** Storage URL: `postgres://…` gets a dedicated lock session; anything else runs singletons here. */
+  storageUrl: string;
+  logger: FastifyBaseLogger;
+  registry: Registry;
+  now(): number;
+};
+
+export type RunningJobs = {
+  /** Stops timers, waits for runs in flight, releases locks. Call before storage closes. */
+  stop(): Promise<void>;
+};
+
+/** Two 32-bit keys from a string (FNV-1a), as `pg_try_advisory_lock(int, int)` takes. */
+export function lockKey(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+const alwaysHeld: LockSession = { hold: async () => true, close: async () => {} };
+
+/**
+ * A dedicated PostgreSQL connection (not the query pool: an advisory lock belongs to the session
+ * that took it). The lock's first key is the schema, so deployments or test runs sharing a
+ * server in separate schemas never block each other; if the connection drops, PostgreSQL frees
+ * the locks and another replica takes the jobs over on its next tick.
+ */
+export async function pgLockSession(url: string, logger: FastifyBaseLogger): Promise<LockSession> {
+  const { default: pg } = await import('pg');
+  const parsed = new URL(url);
+  const scope = lockKey(`hashfleet-jobs:${parsed.searchParams.get('schema') ?? 'public'}`);
+  parsed.searchParams.delete('schema');
+  let client: InstanceType<typeof pg.Client> | null = null;
+  const held = new Set<string>();
+  let closed = false;
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: parsed.toString() });
+    c.on('error', (err) => {
+      logger.warn({ err }, 'jobs: lock session lost; singleton jobs pause until it is back');
+      held.clear();
+      if (client === c) client = null;
+    });
+    await c.connect();
+    client = c;
+    return c;
+  };
+  return {
+    async hold(job) {
+      if (closed) return false;
+      if (held.has(job) && client) return true;
+      const c = client ?? (await connect());
+      const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
+        scope,
+        lockKey(job),
+      ]);
+      if (r.rows[0]?.ok) {
+        held.add(job);
+        logger.info(`jobs: ${job}: this replica runs it (advisory lock held)`);
+        return true;
+      }
+      return false;
+    },
+    async close() {
+      closed = true;
+      held.clear();
+      const c = client;
+      client = null;
+      // Ending the session releases every advisory lock it held.
+      await c?.end().catch(() => {});
+    },
+  };
+}
+
+function jobMetrics(registry: Registry) {
+  const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+  return {
+    runs:
+      existing<Counter<'job' | 'result'>>('hashfleet_job_runs_total') ??
+      new Counter({
+        name: 'hashfleet_job_runs_total',
+        help: 'Background job runs by job and result (ok, failed, skipped_overlap, not_leader)',
+        labelNames: ['job', 'result'],
+        registers: [registry],
+      }),
+    failing:
+      existing<Gauge<'job'>>('hashfleet_job_failing') ??
+      new Gauge({
+        name: 'hashfleet_job_failing',
+        help: '1 while the last run of a job failed',
+        labelNames: ['job'],
+        registers: [registry],
+      }),
+  };
+}
+
+/**
+ * Starts every job on its interval. A job never overlaps itself (a tick while it still runs is
+ * skipped and counted); a failure is counted every time and logged once per change of state
+ * (failing, recovered), and never stops the controller or the other jobs.
+ */
+export async function startJobs(opts: JobsOptions): Promise<RunningJobs> {
+  const { jobs, logger } = opts;
+  for (const job of jobs) {
+    if (!(job.everyMs > 0)) throw new Error(`job ${job.name}: everyMs must be > 0 (got ${job.everyMs})`);
+  }
+  const metrics = jobMetrics(opts.registry);
+  const needLock = jobs.some((j) => j.singleton);
+  const locks =
+    needLock && /^postgres(ql)?:\/\//.test(opts.storageUrl)
+      ? await pgLockSession(opts.storageUrl, logger)
+      : alwaysHeld;
+  const timers: NodeJS.Timeout[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let stopped = false;
+
+  for (const job of jobs) {
+    let running = false;
+    let failing = false;
+    const tick = async () => {
+      if (stopped) return;
+      if (running) {
+        metrics.runs.inc({ job: job.name, result: 'skipped_overlap' });
+        return;
+      }
+      running = true;
+      try {
+        if (job.singleton && !(await locks.hold(job.name))) {
+          metrics.runs.inc({ job: job.name, result: 'not_leader' });
+          return;
+        }
+        if (stopped) return;
+        await job.run(opts.now());
+        metrics.runs.inc({ job: job.name, result: 'ok' });
+        if (failing) logger.info(`job ${job.name}: recovered`);
+        failing = false;
+      } catch (err) {
+        metrics.runs.inc({ job: job.name, result: 'failed' });
+        if (!failing) logger.error({ err }, `job ${job.name}: failed (logged again only after it recovers)`);
+        failing = true;
+      } finally {
+        metrics.failing.set({ job: job.name }, failing ? 1 : 0);
+        running = false;
+      }
+    };
+    const timer = setInterval(() => {
+      const p = tick();
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }, job.everyMs);
+    timer.unref();
+    timers.push(timer);
+  }
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const t of timers) clearInterval(t);
+      await Promise.allSettled([...inFlight]);
+      await locks.close();
+    },
+  };
+}

@@ -1,12 +1,18 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dashboards } from './index.js';
+import { DASHBOARDS_DIR, renderDashboards } from './render.js';
 
-/** Writes every dashboard as JSON to dashboards/build/ (or the directory given), for Grafana provisioning. */
-const outDir = process.argv[2] ?? join(import.meta.dirname, '..', 'build');
+/**
+ * Writes every dashboard's JSON to deploy/grafana/dashboards/ (or the directory given), which
+ * Grafana's provisioning loads. A JSON file of a dashboard that no longer exists is removed.
+ */
+const outDir = process.argv[2] ?? join(import.meta.dirname, '..', '..', DASHBOARDS_DIR);
 mkdirSync(outDir, { recursive: true });
-for (const [name, build] of Object.entries(dashboards)) {
-  const file = join(outDir, `${name}.json`);
-  writeFileSync(file, `${JSON.stringify(build(), null, 2)}\n`);
-  console.log(`dashboards: wrote ${file}`);
+const rendered = renderDashboards();
+for (const file of readdirSync(outDir)) {
+  if (file.endsWith('.json') && !rendered.has(file)) rmSync(join(outDir, file));
+}
+for (const [file, text] of rendered) {
+  writeFileSync(join(outDir, file), text);
+  console.log(`dashboards: wrote ${join(outDir, file)}`);
 }

@@ -28,7 +28,7 @@ const chipHeat = `SELECT max("chip_temp_max_c") FROM "miner" WHERE ${where} GROU
 const hottestSlots =
   'SELECT last("chip_temp_max_c") AS "chip_temp_max_c", last("board_temp_max_c") AS "board_temp_max_c", ' +
   'last("hashrate_ths") AS "hashrate_ths", last("expected_ths") AS "expected_ths", last("power_w") AS "power_w", ' +
-  `last("fan_rpm_max") AS "fan_rpm_max" FROM "miner" WHERE ${where} GROUP BY "rack", "miner", "model"`;
+  `last("fan_rpm_max") AS "fan_rpm_max", last("online") AS "online" FROM "miner" WHERE ${where} GROUP BY "rack", "miner", "model"`;
 
 const outletsNow =
   'SELECT last("power_w") AS "power_w", last("current_a") AS "current_a", last("energy_wh") AS "energy_wh" ' +
@@ -74,7 +74,7 @@ export function container(): Dashboard {
         .height(12),
     )
     .withPanel(
-      table('Hottest slots now', hottestSlots)
+      table('Miners now (hottest chip first)', hottestSlots)
         .sortBy([new TableSortByFieldStateBuilder().displayName('chip_temp_max_c').desc(true)])
         .overrideByName('miner', [
           linkTo('Miner dashboard', 'hashfleet-miner', {

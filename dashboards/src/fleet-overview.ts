@@ -47,6 +47,11 @@ export function fleetOverview(): Dashboard {
     .withPanel(stat('Efficiency', perSiteNowEfficiency(), units.efficiency))
     .withPanel(stat('Miners hashing', fleetNow('miners_hashing'), units.count))
     .withPanel(stat('Miners total', fleetNow('miners_total'), units.count))
+    .withPanel(
+      stat('Energy cost per TH/s per day', costPerThsDay(''), units.money, '24h').description(
+        'Energy cost over the past 24 h divided by the mean hashrate of the accepted work, per tariff currency.',
+      ),
+    )
     .withRow(new RowBuilder('By site'))
     .withPanel(
       series(
@@ -79,6 +84,15 @@ export function fleetOverview(): Dashboard {
         '$tag_site $col',
       ),
     )
+    .withPanel(
+      series(
+        'Energy cost per TH/s per day',
+        costPerThsDay('time(1d), "site", '),
+        units.money,
+        '$tag_site $tag_currency',
+        24,
+      ),
+    )
     .withRow(new RowBuilder('Containers'))
     .withPanel(
       table('Containers now', containersNow)
@@ -92,6 +106,15 @@ export function fleetOverview(): Dashboard {
     )
     .withPanel(new TextPanel().title('Relocations').content(relocationNote).span(6).height(10));
   return numberPanels(builder.build());
+}
+
+/**
+ * Energy cost per TH/s per day from the hourly `energy` points: cost over the work's TH/s x hours,
+ * times 24. The ratio does not depend on the interval it is summed over, so a day, a week or the
+ * current partial hour all give cost per TH/s-day. One figure per tariff currency.
+ */
+function costPerThsDay(groupBy: string): string {
+  return `SELECT 24 * sum("cost") / sum("work_ths_h") AS "cost_per_ths_day" FROM "energy" WHERE ${where} GROUP BY ${groupBy}"currency"${groupBy ? ' fill(none)' : ''}`;
 }
 
 /** Fleet J/TH now: total power over total hashrate, each the sum of per-container last values. */

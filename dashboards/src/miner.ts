@@ -1,6 +1,12 @@
-import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  AnnotationQueryBuilder,
+  type Dashboard,
+  RowBuilder,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import { hashfleetDashboard } from './base.js';
-import { numberPanels, series, stat, units } from './panels.js';
+import { influxDatasource } from './datasource.js';
+import { influx } from './influx-query.js';
+import { numberPanels, series, stat, table, units } from './panels.js';
 import { tagFilter, variable } from './variables.js';
 
 /** One miner, templated by `$miner`: what it does, how hot it runs, and each hash board. */
@@ -17,11 +23,30 @@ const boardSeries = (field: string) =>
 
 const minerNow = (field: string) => `SELECT last("${field}") FROM "miner" WHERE ${where}`;
 
+/** Raw share counters restart with the miner: their non-negative increase is what happened. */
+const counterSeries = (fields: Record<string, string>) =>
+  `SELECT ${Object.entries(fields)
+    .map(([field, as]) => `non_negative_difference(max("${field}")) AS "${as}"`)
+    .join(', ')} FROM "miner_shares" WHERE ${where} GROUP BY time($__interval) fill(none)`;
+
+const events = `SELECT "text" FROM "miner_event" WHERE ${where} GROUP BY "kind"`;
+
+/** The agent's events (appeared, lost, recovered, pool or firmware changed) on every graph. */
+const eventAnnotations = new AnnotationQueryBuilder()
+  .name('Miner events')
+  .datasource(influxDatasource)
+  .enable(true)
+  .iconColor('orange')
+  .target(influx(events).table().refId('Anno'))
+  .textFormat('{{text}}')
+  .tagKeys('kind');
+
 export function miner(): Dashboard {
   const builder = hashfleetDashboard('Miner', 'hashfleet-miner', 'now-24h')
     .withVariable(variable('site'))
     .withVariable(variable('container'))
     .withVariable(variable('miner'))
+    .annotation(eventAnnotations)
     .withRow(new RowBuilder('Now'))
     .withPanel(stat('Hashrate', minerNow('hashrate_ths'), units.hashrate))
     .withPanel(stat('Expected', minerNow('expected_ths'), units.hashrate))
@@ -62,6 +87,36 @@ export function miner(): Dashboard {
       ),
     )
     .withPanel(series('Online', minerSeries({ online: 'online' }), units.count, '$col'))
+    .withRow(new RowBuilder('Shares'))
+    .withPanel(
+      series(
+        'Shares per interval (firmware counters)',
+        counterSeries({ accepted: 'accepted', rejected: 'rejected' }),
+        units.count,
+        '$col',
+        8,
+      ),
+    )
+    .withPanel(
+      series(
+        'Rejected difficulty share',
+        `SELECT non_negative_difference(max("difficulty_rejected")) / (non_negative_difference(max("difficulty_accepted")) + non_negative_difference(max("difficulty_rejected"))) AS "rejected" FROM "miner_shares" WHERE ${where} GROUP BY time($__interval) fill(none)`,
+        units.ratio,
+        '$col',
+        8,
+      ),
+    )
+    .withPanel(
+      series(
+        'Hardware errors per interval',
+        counterSeries({ hardware_errors: 'hardware errors' }),
+        units.count,
+        '$col',
+        8,
+      ),
+    )
+    .withRow(new RowBuilder('Events'))
+    .withPanel(table('Events', events, null).height(8))
     .withRow(new RowBuilder('Hash boards'))
     .withPanel(series('Board hashrate', boardSeries('hashrate_ths'), units.hashrate, 'board $tag_board', 8))
     .withPanel(

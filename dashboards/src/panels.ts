@@ -26,6 +26,8 @@ export const units = {
   count: 'short',
   ratio: 'percentunit',
   energy: 'watth',
+  /** Money: the tariff's currency is in each series' name. */
+  money: 'none',
   current: 'amp',
 } as const;
 
@@ -63,15 +65,15 @@ export function series(title: string, query: string, unit: string, alias: string
   );
 }
 
-/** A table of one InfluxQL query in table format, over the past `window`. */
-export function table(title: string, query: string, window = '15m') {
-  return new TablePanel()
+/** A table of one InfluxQL query in table format, over the past `window` (null: the dashboard's range). */
+export function table(title: string, query: string, window: string | null = '15m') {
+  const panel = new TablePanel()
     .title(title)
     .datasource(influxDatasource)
     .withTarget(influx(query).table())
-    .timeFrom(window)
     .span(24)
     .height(10);
+  return window ? panel.timeFrom(window) : panel;
 }
 
 /**

@@ -59,6 +59,25 @@ export const influxSchema = {
     ],
   },
   staker_hashrate: { tags: ['staker', 'node'], fields: ['hashrate_ths', 'share'] },
+  /** One point per container-hour (controller/src/influx/points-energy.ts), priced by the site's tariff. */
+  energy: {
+    tags: ['site', 'container', 'currency'],
+    fields: [
+      'energy_wh',
+      'energy_wh_metered',
+      'energy_wh_reported',
+      'energy_wh_estimated',
+      'rate_per_kwh',
+      'cost',
+      'diff1_shares',
+      'work_ths_h',
+    ],
+  },
+  miner_shares: {
+    tags: ['site', 'container', 'miner'],
+    fields: ['accepted', 'rejected', 'difficulty_accepted', 'difficulty_rejected', 'hardware_errors'],
+  },
+  miner_event: { tags: ['site', 'container', 'miner', 'kind'], fields: ['text'] },
 } as const satisfies Record<string, MeasurementSchema>;
 
 export type Measurement = keyof typeof influxSchema;

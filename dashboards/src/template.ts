@@ -6,7 +6,7 @@ import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk
  */
 
 /** Variables Grafana itself defines for InfluxQL queries. */
-export const GRAFANA_BUILTINS = ['timeFilter', '__interval', '__interval_ms'] as const;
+export const GRAFANA_BUILTINS = ['timeFilter', '__interval', 'interval', '__interval_ms'] as const;
 
 export interface DashboardQuery {
   /** Where it sits, for error messages: `<dashboard uid> / <panel title> / <refId>` or `... / variable site`. */
@@ -20,6 +20,10 @@ export function dashboardQueries(dashboard: Dashboard): DashboardQuery[] {
     if (v.type === 'query' && typeof v.query === 'string') {
       out.push({ where: `${dashboard.uid} / variable ${v.name}`, query: v.query });
     }
+  }
+  for (const a of dashboard.annotations?.list ?? []) {
+    const query = (a.target as { query?: unknown } | undefined)?.query;
+    if (typeof query === 'string') out.push({ where: `${dashboard.uid} / annotation ${a.name}`, query });
   }
   const visit = (panel: Panel | RowPanel) => {
     if ('targets' in panel) {
@@ -52,6 +56,8 @@ export function substitute(query: string, with_: Substitution): string {
     ...with_.variables,
     timeFilter: with_.timeFilter,
     __interval: with_.interval,
+    // Grafana's older name for the same thing.
+    interval: with_.interval,
   };
   return query.replace(/\$\{([A-Za-z0-9_]+)(?::[A-Za-z]+)?\}|\$([A-Za-z0-9_]+)/g, (_, braced, bare) => {
     const name = braced ?? bare;

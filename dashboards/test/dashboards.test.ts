@@ -18,12 +18,13 @@ function allPanels(dashboard: Dashboard): (Panel | RowPanel)[] {
 }
 
 describe('generated dashboards', () => {
-  it('are the five the operation needs, each with its own uid', () => {
+  it('are the six the operation needs, each with its own uid', () => {
     expect(built.map((b) => b.name).sort()).toEqual([
       'agents',
       'container',
       'fleet-overview',
       'miner',
+      'power-cost',
       'stakers',
     ]);
     const uids = built.map((b) => b.dashboard.uid);

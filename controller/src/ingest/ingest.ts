@@ -1,6 +1,7 @@
 import { type AgentMessage, type CommandResult, decodeMessage, parseAgentTopic } from '@hashfleet/contracts';
 import type { CoreContext } from '../context.js';
 import { containerRollup } from '../fleet/queries.js';
+import { extraPoints } from '../influx/points-extra.js';
 import type { InfluxPoint } from '../influx/sink.js';
 import { type PendingCache, Reconciler } from '../inventory/reconcile.js';
 import type { Db } from '../storage/db.js';
@@ -174,6 +175,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
         if (msg.kind === 'telemetry' || msg.kind === 'power') {
           points.push(await containerPoint(msg.siteId, msg.containerId, msg.sentAt));
         }
+        points.push(...(await extraPoints(ctx.db, msg, points, (m) => ctx.logger.warn(m))));
         if (points.length) ctx.influx.write(points);
       }
       return 'applied';

@@ -1,5 +1,3 @@
-import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import {
   type AgentEvent,
@@ -13,7 +11,7 @@ import type { Logger } from 'pino';
 import { bearerTokens } from './auth/vnish.js';
 import { execute } from './commands/execute.js';
 import { applyPollAction, isPollAction, managedOnly } from './commands/poll-control.js';
-import { loadPublicKey, verifyCommand } from './commands/verify.js';
+import { loadCommandKeys, verifyCommand } from './commands/verify.js';
 import type { AgentConfig } from './config.js';
 import { type ProbeResult, scan } from './discovery.js';
 import { IdentityTable } from './identity.js';
@@ -99,12 +97,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     knownHosts: loadKnownHosts(config.credentials.knownHostsFile),
     bearer: bearerTokens(config),
   };
-  let publicKey: KeyObject | null = null;
-  const key = config.commands.publicKey;
-  if (key)
-    publicKey = loadPublicKey(
-      'file' in key ? { pem: readFileSync(key.file, 'utf8') } : { base64: key.base64 },
-    );
+  const publicKeys = loadCommandKeys(config.commands);
 
   const envelopes = new Envelopes(config.agentId, now);
   const where = { siteId: config.siteId, containerId: config.containerId };
@@ -231,7 +224,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     const startedAtCmd = now();
     const verdict = verifyCommand(payload, {
       agentId: config.agentId,
-      publicKey,
+      publicKeys,
       now: startedAtCmd,
       lastSeq: lastCommandSeq,
     });

@@ -28,6 +28,11 @@ export function agentConfigSchema(baseDir: string) {
     password: secretRef,
   });
 
+  const publicKeyRef = z.union([
+    z.strictObject({ file: z.string().min(1).describe('PEM file of the controller public key') }),
+    z.strictObject({ base64: z.string().min(1).describe('base64 DER SPKI of the controller public key') }),
+  ]);
+
   const slotRef = { rack: z.string().min(1).max(64), slot: z.string().min(1).max(64) };
 
   const snmpV2c = z.strictObject({
@@ -187,15 +192,15 @@ export function agentConfigSchema(baseDir: string) {
     }),
     commands: z
       .strictObject({
-        publicKey: z
-          .union([
-            z.strictObject({ file: z.string().min(1).describe('PEM file of the controller public key') }),
-            z.strictObject({
-              base64: z.string().min(1).describe('base64 DER SPKI of the controller public key'),
-            }),
-          ])
+        publicKey: publicKeyRef
           .optional()
-          .describe('controller key that signs commands; without it every command is refused'),
+          .describe(
+            'controller key that signs commands; without it (or publicKeys) every command is refused',
+          ),
+        publicKeys: z
+          .array(publicKeyRef)
+          .default([])
+          .describe("more controller keys, during a key rotation; a command's signature.keyId picks one"),
         timeoutMs: z.number().int().min(100).default(30_000).describe('deadline of one command'),
       })
       .prefault({}),

@@ -1,21 +1,22 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { type Command, CommandSchema, commandSigningBytes, exampleCommand } from '@hashfleet/contracts';
 import { describe, expect, it } from 'vitest';
-import { loadPublicKey, verifyCommand } from '../src/commands/verify.js';
+import { commandKeyId, loadCommandKeys, verifyCommand } from '../src/commands/verify.js';
 
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const other = generateKeyPairSync('ed25519');
-const spki = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+const spkiOf = (key: KeyObject) => key.export({ format: 'der', type: 'spki' }).toString('base64');
+const spki = spkiOf(publicKey);
 
-function signed(overrides: Partial<Command> = {}, key = privateKey): Command {
+function signed(overrides: Partial<Command> = {}, key = privateKey, keyId = 'k'): Command {
   const { signature: _s, ...unsigned } = { ...exampleCommand, ...overrides };
   const sig = sign(null, commandSigningBytes(unsigned), key).toString('base64');
-  return CommandSchema.parse({ ...unsigned, signature: { alg: 'ed25519', keyId: 'k', sig } });
+  return CommandSchema.parse({ ...unsigned, signature: { alg: 'ed25519', keyId, sig } });
 }
 
 const ctx = {
   agentId: 'sc-c01',
-  publicKey: loadPublicKey({ base64: spki }),
+  publicKeys: loadCommandKeys({ publicKey: { base64: spki }, publicKeys: [] }),
   now: exampleCommand.issuedAt + 1000,
   lastSeq: 6,
 };
@@ -54,8 +55,63 @@ describe('command verification', () => {
     });
   });
   it('refuses everything when no controller key is configured', () => {
-    expect(verifyCommand(JSON.stringify(signed()), { ...ctx, publicKey: null })).toMatchObject({
+    expect(verifyCommand(JSON.stringify(signed()), { ...ctx, publicKeys: new Map() })).toMatchObject({
       refusal: 'bad_signature',
     });
+  });
+});
+
+describe('command key rotation', () => {
+  const oldKey = { ...generateKeyPairSync('ed25519') };
+  const newKey = { ...generateKeyPairSync('ed25519') };
+  const oldId = commandKeyId(oldKey.publicKey);
+  const newId = commandKeyId(newKey.publicKey);
+  const byOld = JSON.stringify(signed({}, oldKey.privateKey, oldId));
+  const byNew = JSON.stringify(signed({}, newKey.privateKey, newId));
+  const agentWith = (publicKey: KeyObject | undefined, ...publicKeys: KeyObject[]) => ({
+    ...ctx,
+    publicKeys: loadCommandKeys({
+      publicKey: publicKey && { base64: spkiOf(publicKey) },
+      publicKeys: publicKeys.map((k) => ({ base64: spkiOf(k) })),
+    }),
+  });
+
+  it.each([
+    ['old in publicKey, new in publicKeys', agentWith(oldKey.publicKey, newKey.publicKey)],
+    ['both in publicKeys', agentWith(undefined, oldKey.publicKey, newKey.publicKey)],
+  ])('an agent with [old, new] (%s) accepts commands signed by either', (_n, agent) => {
+    expect(verifyCommand(byOld, agent)).toMatchObject({ ok: true });
+    expect(verifyCommand(byNew, agent)).toMatchObject({ ok: true });
+  });
+
+  it('once old is removed, an old-signed command is refused as bad_signature', () => {
+    const agent = agentWith(undefined, newKey.publicKey);
+    expect(verifyCommand(byNew, agent)).toMatchObject({ ok: true });
+    expect(verifyCommand(byOld, agent)).toMatchObject({ ok: false, refusal: 'bad_signature' });
+  });
+
+  it('with several keys, a keyId no configured key has is refused by name, even if a key would verify', () => {
+    const agent = agentWith(undefined, oldKey.publicKey, other.publicKey);
+    const mislabelled = JSON.stringify(signed({}, oldKey.privateKey, newId));
+    expect(verifyCommand(mislabelled, agent)).toMatchObject({ ok: false, refusal: 'bad_signature' });
+    expect((verifyCommand(mislabelled, agent) as { message: string }).message).toContain(
+      `unknown keyId ${newId}`,
+    );
+  });
+
+  it("a command signed by the old key but labelled with the new key's id is refused: the id chooses the key", () => {
+    const agent = agentWith(undefined, oldKey.publicKey, newKey.publicKey);
+    const forged = JSON.stringify(signed({}, oldKey.privateKey, newId));
+    expect(verifyCommand(forged, agent)).toMatchObject({ ok: false, refusal: 'bad_signature' });
+  });
+
+  it('a config key that is not an Ed25519 public key is an error naming it', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    expect(() => loadCommandKeys({ publicKeys: [{ base64: spki }, { base64: spkiOf(rsa) }] })).toThrow(
+      /commands\.publicKeys\[1\]: an rsa key/,
+    );
+    expect(() => loadCommandKeys({ publicKeys: [{ file: '/nonexistent/controller.pem' }] })).toThrow(
+      /commands\.publicKeys\[0\]: \/nonexistent\/controller\.pem: not a public key/,
+    );
   });
 });

@@ -1,4 +1,5 @@
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   type Command,
   CommandSchema,
@@ -11,9 +12,12 @@ export type Verdict =
   | { ok: true; command: Command }
   | { ok: false; refusal: Refusal; commandId: string; commandSeq: number | null; message: string };
 
+/** The controller keys this agent accepts, by key id. Empty: every command is refused. */
+export type CommandKeys = ReadonlyMap<string, KeyObject>;
+
 export type VerifyContext = {
   agentId: string;
-  publicKey: KeyObject | null;
+  publicKeys: CommandKeys;
   now: number;
   lastSeq: number | null;
 };
@@ -22,6 +26,56 @@ export type VerifyContext = {
 export function loadPublicKey(source: { pem: string } | { base64: string }): KeyObject {
   if ('pem' in source) return createPublicKey(source.pem);
   return createPublicKey({ key: Buffer.from(source.base64, 'base64'), format: 'der', type: 'spki' });
+}
+
+/**
+ * The id a command's `signature.keyId` names a key by. Derived from the public key itself, so an
+ * agent needs no id in its config; controller/src/commands/keys.ts derives the same one.
+ */
+export function commandKeyId(key: KeyObject): string {
+  const der = key.export({ type: 'spki', format: 'der' });
+  return `hf-${createHash('sha256').update(der).digest('hex').slice(0, 16)}`;
+}
+
+type KeyRef = { file: string } | { base64: string };
+
+/**
+ * Loads `commands.publicKey` and `commands.publicKeys` (during a key rotation: the current and the
+ * next controller key). A key that cannot be read or parsed throws, naming the config key.
+ */
+export function loadCommandKeys(commands: {
+  publicKey?: KeyRef | undefined;
+  publicKeys: KeyRef[];
+}): CommandKeys {
+  const refs: [string, KeyRef][] = [
+    ...(commands.publicKey ? [['commands.publicKey', commands.publicKey] as [string, KeyRef]] : []),
+    ...commands.publicKeys.map((ref, i): [string, KeyRef] => [`commands.publicKeys[${i}]`, ref]),
+  ];
+  const keys = new Map<string, KeyObject>();
+  for (const [where, ref] of refs) {
+    let key: KeyObject;
+    try {
+      key = loadPublicKey('file' in ref ? { pem: readFileSync(ref.file, 'utf8') } : ref);
+    } catch (err) {
+      const source = 'file' in ref ? ref.file : 'base64';
+      throw new Error(`${where}: ${source}: not a public key: ${(err as Error).message}`);
+    }
+    if (key.asymmetricKeyType !== 'ed25519')
+      throw new Error(`${where}: an ${key.asymmetricKeyType} key; commands are signed with ed25519`);
+    keys.set(commandKeyId(key), key);
+  }
+  return keys;
+}
+
+/**
+ * The key a command names. With a single key configured it is tried whatever the id says (signers
+ * from before key ids mattered); with several, the id chooses and an unknown id is refused.
+ */
+function keyFor(keys: CommandKeys, keyId: string): KeyObject | string {
+  const named = keys.get(keyId);
+  if (named) return named;
+  if (keys.size === 1) return [...keys.values()][0]!;
+  return `unknown keyId ${keyId}; this agent accepts ${[...keys.keys()].join(', ')}`;
 }
 
 /**
@@ -53,15 +107,13 @@ export function verifyCommand(payload: Uint8Array | string, ctx: VerifyContext):
       `command is for agent "${command.agentId}", this is "${ctx.agentId}"`,
     );
   }
-  if (!ctx.publicKey) return refuse('bad_signature', id, seq, 'no controller public key configured');
+  if (ctx.publicKeys.size === 0)
+    return refuse('bad_signature', id, seq, 'no controller public key configured');
+  const key = keyFor(ctx.publicKeys, command.signature.keyId);
+  if (typeof key === 'string') return refuse('bad_signature', id, seq, key);
   let good = false;
   try {
-    good = verify(
-      null,
-      commandSigningBytes(command),
-      ctx.publicKey,
-      Buffer.from(command.signature.sig, 'base64'),
-    );
+    good = verify(null, commandSigningBytes(command), key, Buffer.from(command.signature.sig, 'base64'));
   } catch {
     good = false;
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { allMigrations, buildApp } from '../app.js';
 import { SYSTEM } from '../auth/roles.js';
 import { createToken } from '../auth/tokens.js';
+import { BROKER_USAGE, brokerCommand } from '../broker/add-agent.js';
 import { loadCommandKey } from '../commands/keys.js';
 import { type ControllerConfig, loadControllerConfig } from '../config.js';
 import { features } from '../features.js';
@@ -9,6 +10,7 @@ import { importMinersCsv } from '../inventory/import.js';
 import { startController } from '../server.js';
 import { openDb } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
+import { KEYS_USAGE, keysCommand } from './keys.js';
 
 const USAGE = `usage: hashfleet-controller [--config <file>] <command>
   run                                   start the controller (HTTP API, broker link, ingest)
@@ -18,6 +20,8 @@ const USAGE = `usage: hashfleet-controller [--config <file>] <command>
   inventory import <file.csv>           import miners (serial, model, firmware, site, container, rack, slot,
                                         status, purchase_date, warranty_end)
   command-key                           print the Ed25519 public key agents verify commands with
+${KEYS_USAGE}
+${BROKER_USAGE}
 ${features
   .flatMap((f) => Object.keys(f.cli ?? {}).map((name) => `  ${name.padEnd(38)}(${f.name})`))
   .join('\n')}
@@ -115,6 +119,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(loadCommandKey(config.dataDir).publicKeyPem);
       return 0;
     }
+    case 'keys':
+      return keysCommand(sub, config.dataDir, (entry) =>
+        withApp(config, (app) => app.hashfleet.audit.record({ actor: SYSTEM, ...entry })),
+      );
+    case 'broker':
+      return brokerCommand(sub, rest);
     default: {
       for (const f of features) {
         const handler = f.cli?.[command];

@@ -4,4 +4,5 @@ export * from './decode.js';
 export * from './examples.js';
 export * from './messages.js';
 export * from './miner-sample.js';
+export * from './safety.js';
 export * from './topics.js';

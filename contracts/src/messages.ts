@@ -9,6 +9,7 @@ import {
   SlotRefSchema,
 } from './common.js';
 import { MinerSampleSchema, UnreachableSchema } from './miner-sample.js';
+import { safetyActionFields } from './safety.js';
 
 export const IdentityKindSchema = z.enum(['serial', 'mac', 'ip', 'hostname']);
 export type IdentityKind = z.infer<typeof IdentityKindSchema>;
@@ -177,6 +178,8 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
     previous: ShortString.nullable(),
     current: ShortString.nullable(),
   }),
+  /** The agent acted on a local safety rule on its own (reported through the spool like any event). */
+  z.object({ type: z.literal('safety.action'), ...eventBase, ...safetyActionFields }),
 ]);
 export type AgentEvent = z.infer<typeof AgentEventSchema>;
 

@@ -21,6 +21,8 @@ export const topics = {
   results: (agentId: string) => `${TOPIC_ROOT}/agents/${agentId}/results`,
   /** Controller -> agent. */
   commands: (agentId: string) => `${TOPIC_ROOT}/agents/${agentId}/commands`,
+  /** Controller -> agent, retained: the signed local safety rule set (contracts/src/safety.ts). */
+  safety: (agentId: string) => `${TOPIC_ROOT}/agents/${agentId}/safety`,
   /** What the controller subscribes to (one filter per kind, so a replica can choose). */
   allOf: (kind: AgentTopicKind) => `${TOPIC_ROOT}/agents/+/${kind}`,
   /** MQTT 5 / Mosquitto shared subscription for controller replicas. */

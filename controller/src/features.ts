@@ -8,8 +8,11 @@ import type { ControllerConfig } from './config.js';
 import type { InfluxSink } from './influx/sink.js';
 import type { Job } from './jobs.js';
 import { relocationFeature } from './relocation/index.js';
+import { remediationFeature } from './remediation/index.js';
+import { safetyFeature } from './safety/index.js';
 import type { Db } from './storage/db.js';
 import type { Migration } from './storage/migrate.js';
+import { ticketsFeature } from './tickets/index.js';
 
 export type { Job } from './jobs.js';
 export type { Migration } from './storage/migrate.js';
@@ -41,6 +44,8 @@ export type FeatureContext = {
   logger: FastifyBaseLogger;
   now(): number;
   issueCommand?: IssueCommand;
+  /** Publishes QoS 1 through the controller's broker link; set by `startController` once connected. */
+  publish?: (topic: string, payload: string, opts?: { retain?: boolean }) => Promise<void>;
 };
 
 /**
@@ -59,4 +64,4 @@ export type Feature = {
 };
 
 /** One line per feature. */
-export const features: Feature[] = [uiFeature, accountingFeature, relocationFeature];
+export const features: Feature[] = [uiFeature, accountingFeature, relocationFeature, safetyFeature, remediationFeature, ticketsFeature];

@@ -80,9 +80,11 @@ export async function startController(config: ControllerConfig): Promise<Running
       onInflight: (n) => ctx.metrics.ingestQueue.set(n),
     });
     ctx.commands.attach((topic, payload) => link.publish(topic, payload));
+    ctx.publish = (topic, payload, opts) => link.publish(topic, payload, opts);
     ctx.readiness.set('mqtt', () => (link.connected() ? null : `not connected to ${mqttUrl}`));
     cleanups.push(async () => {
       ctx.commands.attach(null);
+      delete ctx.publish;
       ctx.ingest.stop();
       await link.close();
     });

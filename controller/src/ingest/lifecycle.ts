@@ -2,6 +2,7 @@ import type { Birth, Events, Status } from '@hashfleet/contracts';
 import { addEvent } from '../inventory/events.js';
 import type { PendingCache } from '../inventory/reconcile.js';
 import { ensureSlots } from '../inventory/slots.js';
+import { auditSafetyAction } from '../safety/ingest.js';
 import type { Db } from '../storage/db.js';
 import { touchAgent } from './agents.js';
 import type { Applied, IngestDeps } from './deps.js';
@@ -148,6 +149,7 @@ export async function applyEvents(
       )?.miner_id ??
       null;
     await addEvent(db, { at, kind: type, minerId, agentId: msg.agentId, details });
+    if (e.type === 'safety.action') await auditSafetyAction(db, msg, e, minerId, deps.now());
   }
   return none;
 }

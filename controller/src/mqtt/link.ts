@@ -5,8 +5,8 @@ import type { Ingest } from '../ingest/ingest.js';
 
 export type MqttLink = {
   connected(): boolean;
-  /** Publishes QoS 1 and resolves once the broker acknowledged. */
-  publish(topic: string, payload: string): Promise<void>;
+  /** Publishes QoS 1 (retained when asked) and resolves once the broker acknowledged. */
+  publish(topic: string, payload: string, opts?: { retain?: boolean }): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -108,8 +108,8 @@ export async function connectLink(o: LinkOptions): Promise<MqttLink> {
   });
   return {
     connected: () => client.connected,
-    async publish(topic, payload) {
-      await client.publishAsync(topic, payload, { qos: 1 });
+    async publish(topic, payload, opts) {
+      await client.publishAsync(topic, payload, { qos: 1, retain: opts?.retain ?? false });
     },
     async close() {
       await client.endAsync();

@@ -17,10 +17,17 @@ export const MinerOpSchema = z.enum([
   'sleep',
   'wake',
   'led',
+  'power.mode',
 ]);
 export type MinerOp = z.infer<typeof MinerOpSchema>;
 export const OutletOpSchema = z.enum(['outlet.cycle', 'outlet.off', 'outlet.on']);
 export type OutletOp = z.infer<typeof OutletOpSchema>;
+/**
+ * Vendor work modes, where the documented API has them (miner-apis.md §4): Whatsminer v2
+ * `set_low_power`/`set_normal_power`/`set_high_power`, v3 `set.miner.power_mode` low/normal/high.
+ */
+export const PowerModeSchema = z.enum(['low', 'normal', 'high']);
+export type PowerMode = z.infer<typeof PowerModeSchema>;
 /** Agent-local management: whether the agent polls a miner at all (a miner being moved is not polled). */
 export const PollOpSchema = z.enum(['poll.stop', 'poll.resume']);
 export type PollOp = z.infer<typeof PollOpSchema>;
@@ -51,6 +58,7 @@ export const CommandActionSchema = z.discriminatedUnion('op', [
     target: minerTarget,
     watts: z.number().int().min(100).max(20000),
   }),
+  z.object({ op: z.literal('power.mode'), target: minerTarget, mode: PowerModeSchema }),
   z.object({
     op: z.literal('outlet.cycle'),
     target: outletTarget,

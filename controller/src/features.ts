@@ -4,6 +4,7 @@ import { uiFeature } from '../ui/feature.js';
 import { accountingFeature } from './accounting/index.js';
 import type { Audit } from './audit.js';
 import type { Principal } from './auth/roles.js';
+import { operationsFeature } from './commands/feature.js';
 import type { ControllerConfig } from './config.js';
 import type { InfluxSink } from './influx/sink.js';
 import type { Job } from './jobs.js';
@@ -64,4 +65,12 @@ export type Feature = {
 };
 
 /** One line per feature. */
-export const features: Feature[] = [uiFeature, accountingFeature, relocationFeature, safetyFeature, remediationFeature, ticketsFeature];
+export const features: Feature[] = [
+  uiFeature,
+  accountingFeature,
+  relocationFeature,
+  safetyFeature,
+  remediationFeature,
+  ticketsFeature,
+  operationsFeature,
+];

@@ -7,6 +7,8 @@ export function actionParams(action: CommandAction): Record<string, string | num
       return { url: action.url, user: action.user, password: action.password };
     case 'power.target':
       return { watts: action.watts };
+    case 'power.mode':
+      return { mode: action.mode };
     case 'led':
       return { on: action.on, ledOn: action.on };
     default:

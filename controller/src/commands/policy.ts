@@ -12,6 +12,7 @@ export const COMMAND_POLICY: Record<Op, { roles: Role[]; approval: boolean }> = 
   sleep: { roles: ['operator', 'admin'], approval: false },
   wake: { roles: ['operator', 'admin'], approval: false },
   'power.target': { roles: ['operator', 'admin'], approval: false },
+  'power.mode': { roles: ['operator', 'admin'], approval: false },
   'outlet.off': { roles: ['operator', 'admin'], approval: false },
   'outlet.on': { roles: ['operator', 'admin'], approval: false },
   'pool.set': { roles: ['operator', 'admin'], approval: true },

@@ -36,7 +36,12 @@ export type CommandRow = {
   result_status: string | null;
   result_json: string | null;
   finished_at: number | null;
+  retry_of: string | null;
+  bulk_job_id: string | null;
 };
+
+/** A command request, optionally linked to the command it retries or the bulk job it belongs to. */
+export type TrackedRequest = Parameters<IssueCommand>[0] & { retryOf?: string; bulkJobId?: string };
 
 export type Publish = (topic: string, payload: string) => Promise<void>;
 
@@ -115,7 +120,15 @@ export function createCommands(deps: {
     return { id: row.id, state: 'sent', seq: signed.seq, agentId: row.agent_id };
   }
 
-  const issue: IssueCommand = async ({ actor, agentId, action, issuer, minerId }) => {
+  const issueTracked = async ({
+    actor,
+    agentId,
+    action,
+    issuer,
+    minerId,
+    retryOf,
+    bulkJobId,
+  }: TrackedRequest): Promise<IssuedCommand> => {
     const refusal = refusalFor(actor.role, action.op);
     if (refusal) throw new CommandError(403, refusal);
     const id = randomUUID();
@@ -124,8 +137,8 @@ export function createCommands(deps: {
     await db.tx(async (tx) => {
       await tx.run(
         `INSERT INTO commands (id, agent_id, seq, op, target, miner_id, action_json, issuer, requested_by, approved_by,
-           state, created_at, issued_at, expires_at, result_status, result_json, finished_at)
-         VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, NULL, NULL, NULL)`,
+           state, created_at, issued_at, expires_at, result_status, result_json, finished_at, retry_of, bulk_job_id)
+         VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, NULL, NULL, NULL, ?, ?)`,
         [
           id,
           agentId,
@@ -137,13 +150,20 @@ export function createCommands(deps: {
           actor.tokenId,
           needsApproval ? 'pending_approval' : 'signing',
           now(),
+          retryOf ?? null,
+          bulkJobId ?? null,
         ],
       );
       await audit.record({
         actor,
         action: needsApproval ? 'command.request' : 'command.issue',
         subject: `agent ${agentId}: ${describeTarget(action)}`,
-        details: { commandId: id, action },
+        details: {
+          commandId: id,
+          action,
+          ...(retryOf ? { retryOf } : {}),
+          ...(bulkJobId ? { bulkJobId } : {}),
+        },
       });
     });
     if (needsApproval) {
@@ -152,6 +172,7 @@ export function createCommands(deps: {
     }
     return send(row);
   };
+  const issue: IssueCommand = (req) => issueTracked(req);
 
   async function approve(actor: Principal, commandId: string): Promise<IssuedCommand> {
     if (!APPROVER_ROLES.includes(actor.role)) {
@@ -213,6 +234,7 @@ export function createCommands(deps: {
 
   return {
     issue,
+    issueTracked,
     approve,
     applyResult,
     get: (id: string) => db.get<CommandRow>('SELECT * FROM commands WHERE id = ?', [id]),

@@ -1,27 +1,16 @@
 import { CommandActionSchema } from '@hashfleet/contracts';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { CommandError } from '../commands/service.js';
+import { MinerCommandBody } from '../commands/bodies.js';
+import { bulkRoutes } from '../commands/bulk-routes.js';
+import { sendError } from '../commands/http-errors.js';
+import { CommandError, type CommandRow } from '../commands/service.js';
+import { listCommands, retryCommand } from '../commands/tracking.js';
 import type { CoreContext } from '../context.js';
+import { curtailmentRoutes } from '../curtailment/routes.js';
+import { profileRoutes } from '../operating-profiles/routes.js';
 import { IdParams, notFound, parseJson, READERS } from './common.js';
 
-// The body is the action without its target: the route names the target.
-const MinerCommandBody = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('reboot') }),
-  z.object({ op: z.literal('restart') }),
-  z.object({ op: z.literal('sleep') }),
-  z.object({ op: z.literal('wake') }),
-  z.object({ op: z.literal('led'), on: z.boolean() }),
-  z.object({
-    op: z.literal('pool.set'),
-    url: z.string().min(1).max(256),
-    user: z.string().min(1).max(256),
-    password: z.string().max(256),
-  }),
-  z.object({ op: z.literal('power.target'), watts: z.number().int().min(100).max(20000) }),
-  z.object({ op: z.literal('poll.stop') }),
-  z.object({ op: z.literal('poll.resume') }),
-]);
 const OutletCommandBody = z.discriminatedUnion('op', [
   z.object({ op: z.literal('outlet.cycle'), offSeconds: z.number().int().min(1).max(600).default(10) }),
   z.object({ op: z.literal('outlet.off') }),
@@ -29,14 +18,38 @@ const OutletCommandBody = z.discriminatedUnion('op', [
 ]);
 const OutletParams = z.object({ pduId: z.string().min(1), outlet: z.coerce.number().int().min(1).max(96) });
 
-function sendError(reply: FastifyReply, err: unknown) {
-  if (err instanceof CommandError) {
-    return reply
-      .code(err.statusCode)
-      .send({ error: err.statusCode === 403 ? 'forbidden' : 'conflict', message: err.message });
-  }
-  throw err;
+/** A stored command as the API shows it; a pool password never leaves the controller. */
+export function commandView(c: CommandRow) {
+  const action = parseJson<Record<string, unknown>>(c.action_json);
+  if (action && 'password' in action) action.password = '***';
+  return {
+    id: c.id,
+    agentId: c.agent_id,
+    seq: c.seq,
+    op: c.op,
+    target: c.target,
+    minerId: c.miner_id,
+    action,
+    issuer: c.issuer,
+    requestedBy: c.requested_by,
+    approvedBy: c.approved_by,
+    state: c.state,
+    createdAt: c.created_at,
+    issuedAt: c.issued_at,
+    expiresAt: c.expires_at,
+    result: parseJson(c.result_json),
+    finishedAt: c.finished_at,
+    retryOf: c.retry_of,
+    bulkJobId: c.bulk_job_id,
+  };
 }
+
+const CommandQuery = z.object({
+  miner: z.string().min(1).max(200).optional(),
+  state: z.string().min(1).max(40).optional(),
+  bulk: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
 
 export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   app.post(
@@ -148,26 +161,45 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
       const { id } = request.params as z.infer<typeof IdParams>;
       const c = await ctx.commands.get(id);
       if (!c) return notFound(reply, `command ${id}`);
-      const action = parseJson<Record<string, unknown>>(c.action_json);
-      if (action && 'password' in action) action.password = '***';
-      return {
-        id: c.id,
-        agentId: c.agent_id,
-        seq: c.seq,
-        op: c.op,
-        target: c.target,
-        minerId: c.miner_id,
-        action,
-        issuer: c.issuer,
-        requestedBy: c.requested_by,
-        approvedBy: c.approved_by,
-        state: c.state,
-        createdAt: c.created_at,
-        issuedAt: c.issued_at,
-        expiresAt: c.expires_at,
-        result: parseJson(c.result_json),
-        finishedAt: c.finished_at,
-      };
+      return commandView(c);
     },
   );
+
+  app.get(
+    '/commands',
+    {
+      preHandler: app.authorize(...READERS),
+      schema: { tags: ['commands'], summary: 'Commands, newest first', querystring: CommandQuery },
+    },
+    async (request) => {
+      const q = request.query as z.infer<typeof CommandQuery>;
+      return (await listCommands(ctx.db, q)).map(commandView);
+    },
+  );
+
+  app.post(
+    '/commands/:id/retry',
+    {
+      preHandler: app.authorize('admin', 'operator', 'technician'),
+      schema: {
+        tags: ['commands'],
+        summary:
+          'Re-issue a command that expired without a result (safe operations; pool.set needs a fresh approval)',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      try {
+        const issued = await retryCommand(ctx.commands, ctx.db, request.principal!, id);
+        return reply.code(issued.state === 'failed' ? 502 : 202).send(issued);
+      } catch (err) {
+        return sendError(reply, err);
+      }
+    },
+  );
+
+  await app.register(bulkRoutes, ctx);
+  await app.register(profileRoutes, ctx);
+  await app.register(curtailmentRoutes, ctx);
 };

@@ -160,6 +160,12 @@ export const whatsminerV2: FirmwareProfile = {
       true,
       'btminer reboots to apply',
     ),
+    op(
+      'power.mode',
+      native('set_{mode}_power'),
+      false,
+      'set_low_power / set_normal_power / set_high_power; read back as summary "Power Mode"',
+    ),
     op('sleep', native('power_off', { respbefore: 'true' }), true),
     op('wake', native('power_on'), true),
     op(

@@ -170,6 +170,7 @@ export const whatsminerV3: FirmwareProfile = {
       'param is AES-256-ECB encrypted with sha256(cmd+password+salt+ts) as key',
     ),
     op('power.target', req('set.miner.power_limit', '{watts}'), true, 'btminer restarts to apply'),
+    op('power.mode', req('set.miner.power_mode', '{mode}'), false, 'low / normal / high'),
     op('sleep', req('set.miner.service', 'stop'), true),
     op('wake', req('set.miner.service', 'start'), true),
     op(

@@ -1,12 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { topics } from '@hashfleet/contracts';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  addUser,
+  Broker,
+  deployDir,
+  describeWithMosquitto,
+  requireMosquitto,
+  rewrite,
+} from './lib/mosquitto.js';
 import { freePort } from './lib/net.js';
 
 /**
@@ -16,74 +21,7 @@ import { freePort } from './lib/net.js';
  * controller receives every one of them once the link is back; and that commands flow in.
  */
 
-const MOSQUITTO = '/usr/sbin/mosquitto';
-const deployDir = new URL('../deploy/mosquitto/', import.meta.url);
-const missing = [MOSQUITTO, '/usr/bin/mosquitto_passwd'].filter((bin) => !existsSync(bin));
-const runOrSkip = missing.length > 0 && !process.env.CI ? describe.skip : describe;
 const BRIDGE_USER = 'bridge-kz-pavlodar';
-
-/** Writes a password for `user` into `file` with deploy's add-user.sh and returns it. */
-function addUser(file: string, user: string): string {
-  return execFileSync('sh', [fileURLToPath(new URL('add-user.sh', deployDir)), file, user])
-    .toString()
-    .trim();
-}
-
-/** A shipped config with the directives in `replace` rewritten and those in `drop` removed. */
-function rewrite(name: string, replace: Record<string, string>, drop: string[] = []): string {
-  const lines = readFileSync(new URL(name, deployDir), 'utf8')
-    .split('\n')
-    .filter((line) => !drop.includes(line.trim().split(/\s+/)[0] ?? ''))
-    .map((line) => {
-      const [key] = line.trim().split(/\s+/);
-      return key && key in replace ? `${key} ${replace[key]}` : line;
-    });
-  // Running as root, Mosquitto would switch to the "mosquitto" user and lose access to the temp dir.
-  if (process.getuid?.() === 0) lines.push('user root');
-  return lines.join('\n');
-}
-
-class Broker {
-  process: ChildProcess | null = null;
-  log = '';
-  constructor(
-    readonly name: string,
-    readonly config: string,
-    readonly port: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const broker = spawn(MOSQUITTO, ['-c', this.config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.process = broker;
-    broker.stderr?.on('data', (c: Buffer) => {
-      this.log = (this.log + c.toString()).slice(-8000);
-    });
-    for (let attempt = 0; attempt < 100; attempt++) {
-      if (broker.exitCode !== null)
-        throw new Error(`${this.name} mosquitto exited ${broker.exitCode}: ${this.log}`);
-      const open = await new Promise<boolean>((resolve) => {
-        const socket = createConnection({ port: this.port, host: '127.0.0.1' });
-        socket.once('connect', () => {
-          socket.end();
-          resolve(true);
-        });
-        socket.once('error', () => resolve(false));
-      });
-      if (open) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`${this.name} mosquitto 127.0.0.1:${this.port}: not listening after 5 s: ${this.log}`);
-  }
-
-  /** A clean stop: Mosquitto saves its persistence file (sessions and queues) on SIGTERM. */
-  async stop(): Promise<void> {
-    const broker = this.process;
-    if (!broker || broker.exitCode !== null) return;
-    const exited = new Promise((r) => broker.once('exit', r));
-    broker.kill('SIGTERM');
-    await exited;
-  }
-}
 
 async function until(
   what: string,
@@ -97,7 +35,7 @@ async function until(
   }
 }
 
-runOrSkip('deploy/mosquitto: a site broker bridged to the centre through a WAN outage', () => {
+describeWithMosquitto('deploy/mosquitto: a site broker bridged to the centre through a WAN outage', () => {
   let dir = '';
   let centre: Broker;
   let site: Broker;
@@ -106,7 +44,7 @@ runOrSkip('deploy/mosquitto: a site broker bridged to the centre through a WAN o
   const logs = () => `centre: ${centre?.log.slice(-4000)}\nsite: ${site?.log.slice(-4000)}`;
 
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(`missing ${missing.join(', ')} (install the mosquitto package)`);
+    requireMosquitto();
     dir = mkdtempSync(join(tmpdir(), 'hashfleet-bridge-'));
     for (const d of ['centre', 'site', 'centre/conf.d']) mkdirSync(join(dir, d));
     const [centrePort, sitePort] = [await freePort(), await freePort()];

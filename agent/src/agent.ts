@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import {
   type AgentEvent,
   type CommandResult,
@@ -6,6 +7,7 @@ import {
   type MinerSample,
   type PduSample,
 } from '@hashfleet/contracts';
+import { findModel } from '@hashfleet/firmware-profiles';
 import { getProfile } from '@hashfleet/firmware-profiles/registry';
 import type { Logger } from 'pino';
 import { bearerTokens } from './auth/vnish.js';
@@ -23,6 +25,9 @@ import { Batcher, splitToFit } from './publish/batcher.js';
 import { Envelopes } from './publish/envelope.js';
 import { Publisher } from './publish/publisher.js';
 import { Spool } from './publish/spool.js';
+import { SafetyGuard } from './safety/guard.js';
+import { ruleSetSignatureCheck } from './safety/keys.js';
+import { outletForSlot } from './safety/outlet.js';
 import { appendWorkJournal, loadState, saveState } from './state.js';
 import { addresses } from './targets.js';
 import type { RequestContext } from './transport/request.js';
@@ -135,6 +140,28 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     sendTelemetry,
     sendEvents,
   );
+  // Local safety: acts through the command executor and reports through the spool, on its own.
+  const safety: SafetyGuard = new SafetyGuard({
+    agentId: config.agentId,
+    mode: config.safety.mode,
+    file: config.safety.file ?? join(config.spool.dir, 'safety-rules.json'),
+    check: ruleSetSignatureCheck(publicKeys),
+    canonicalModel: (m) => findModel(m)?.model ?? m,
+    outletFor: (slot) => outletForSlot(config.pdus, slot),
+    run: (action) =>
+      execute(action, {
+        ctx,
+        targetByKey: (k) => poller.byKey(k),
+        pdus: config.pdus,
+        requestTimeoutMs: Math.max(config.polling.requestTimeoutMs, 5_000),
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      }),
+    report: (event) => sendEvents([event]),
+    connected: () => publisher.connected,
+    onRefused: (refusal) => metrics.error('command', `safety-${refusal}`),
+    logger,
+    now,
+  });
   const poller = new Poller({
     config,
     ctx,
@@ -145,7 +172,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     logger,
     now,
     random,
-    sink: managedOnly(batcher, unmanaged),
+    sink: safety.tap(managedOnly(batcher, unmanaged)),
     unmanaged,
   });
   for (const t of state.targets) poller.upsert(t);
@@ -314,7 +341,18 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     });
   };
 
-  const publisher = new Publisher({ config, spool, envelopes, logger, metrics, now, birth, onCommand });
+  const onSafety = (payload: Buffer) => void safety.receive(payload);
+  const publisher = new Publisher({
+    config,
+    spool,
+    envelopes,
+    logger,
+    metrics,
+    now,
+    birth,
+    onCommand,
+    onSafety,
+  });
 
   const pollPdus = async (): Promise<void> => {
     if (config.pdus.length === 0) return;
@@ -348,6 +386,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
         const [stats] = await Promise.all([poller.cycle(), pollPdus()]);
         attachMetrics = true;
         batcher.flush();
+        await safety.afterCycle();
         persist();
         return stats;
       } finally {

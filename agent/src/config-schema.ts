@@ -204,6 +204,22 @@ export function agentConfigSchema(baseDir: string) {
         timeoutMs: z.number().int().min(100).default(30_000).describe('deadline of one command'),
       })
       .prefault({}),
+    safety: z
+      .strictObject({
+        mode: z
+          .enum(['always', 'whenDisconnected', 'off'])
+          .default('always')
+          .describe(
+            "when the controller's local safety rules act: always (a connected broker does not prove a live controller), only while the broker is unreachable, or never",
+          ),
+        file: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('where the last verified rule set is kept; default: <spool.dir>/safety-rules.json'),
+      })
+      .prefault({})
+      .describe('local safety: the signed rule set the controller pushes, applied by the agent on its own'),
     metrics: z
       .strictObject({
         mode: z.enum(['off', 'on']).default('off').describe('serve Prometheus /metrics'),

@@ -19,6 +19,8 @@ export type PublisherDeps = {
   /** The birth body, built fresh on every connect (what the agent polls right now). */
   birth: () => Body;
   onCommand: (payload: Buffer) => void;
+  /** The controller's signed local safety rule set (retained on the agent's `safety` topic). */
+  onSafety?: (payload: Buffer) => void;
 };
 
 /**
@@ -94,7 +96,9 @@ export class Publisher {
         logger.warn({ broker: config.mqtt.url }, 'mqtt: disconnected');
     });
     client.on('error', (err) => logger.warn({ broker: config.mqtt.url, err: err.message }, 'mqtt: error'));
-    client.on('message', (_topic, payload) => this.#d.onCommand(payload));
+    client.on('message', (topic, payload) =>
+      topic === topics.safety(agentId) ? this.#d.onSafety?.(payload) : this.#d.onCommand(payload),
+    );
   }
 
   #onConnect(): void {
@@ -117,6 +121,13 @@ export class Publisher {
     );
     client.subscribe(topics.commands(agentId), { qos: 1 }, (err) => {
       if (err) logger.error({ err: err.message }, 'mqtt: cannot subscribe to commands');
+    });
+    client.subscribe(topics.safety(agentId), { qos: 1 }, (err, granted) => {
+      if (err || granted?.[0]?.qos === 128)
+        logger.error(
+          { err: err?.message },
+          `mqtt: cannot subscribe to ${topics.safety(agentId)} (broker ACL: the agent must read it)`,
+        );
     });
     this.drain();
   }

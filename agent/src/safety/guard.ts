@@ -8,6 +8,7 @@ import type {
 } from '@hashfleet/contracts';
 import type { Logger } from 'pino';
 import type { Outcome } from '../commands/execute.js';
+import type { PollSink } from '../poll/poller.js';
 import { type Decision, evaluate, type Streak, streakKey } from './evaluate.js';
 import { readRuleSetFile, writeRuleSetFile } from './store.js';
 import { type RuleSetVerdict, type SignatureCheck, verifyRuleSet } from './verify.js';
@@ -111,6 +112,18 @@ export class SafetyGuard {
   /** Poll-cycle hook: a sample as it goes to the batcher. */
   observe(sample: MinerSample): void {
     this.#samples.push(sample);
+  }
+
+  /** The poller's sink with every sample also seen here. */
+  tap(sink: PollSink): PollSink {
+    return {
+      sample: (s) => {
+        this.observe(s);
+        sink.sample(s);
+      },
+      unreachable: (u) => sink.unreachable(u),
+      event: (e) => sink.event(e),
+    };
   }
 
   /** Poll-cycle hook: the cycle is done; evaluate its samples and act. */

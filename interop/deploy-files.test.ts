@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_TOPIC_KINDS, TOPIC_ROOT } from '@hashfleet/contracts';
+import { AGENT_TOPIC_KINDS, TOPIC_ROOT, topics } from '@hashfleet/contracts';
 import { ControllerConfigSchema, loadControllerConfig } from '@hashfleet/controller/config';
 import { INFLUX_DATABASE } from '@hashfleet/dashboards';
 import { influxDatasource } from '@hashfleet/dashboards/datasource';
@@ -219,29 +219,32 @@ describe('deploy/hashfleet-controller.service', () => {
 describe('deploy/mosquitto', () => {
   const agentTopics = AGENT_TOPIC_KINDS.map((kind) => `${TOPIC_ROOT}/agents/%u/${kind}`);
 
-  it("the ACL lets an agent write exactly the contracts' topic kinds and read only its commands", () => {
+  it("the ACL lets an agent write exactly the contracts' topic kinds and read only its commands and safety rules", () => {
     const rules = read('mosquitto/acl')
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
     expect(rules.filter((r) => r.startsWith('pattern write ')).map((r) => r.slice(14))).toEqual(agentTopics);
     expect(rules.filter((r) => r.startsWith('pattern read'))).toEqual([
-      `pattern read ${TOPIC_ROOT}/agents/%u/commands`,
+      `pattern read ${topics.commands('%u')}`,
+      `pattern read ${topics.safety('%u')}`,
     ]);
     expect(rules.filter((r) => !r.startsWith('pattern '))).toEqual([
       'user controller',
       `topic read ${TOPIC_ROOT}/agents/+/#`,
-      `topic write ${TOPIC_ROOT}/agents/+/commands`,
+      `topic write ${topics.commands('+')}`,
+      `topic write ${topics.safety('+')}`,
     ]);
   });
 
-  it("the site bridge forwards exactly the contracts' agent topics out and commands in, at QoS 1", () => {
-    const topics = read('mosquitto/site-bridge.conf')
+  it("the site bridge forwards exactly the contracts' agent topics out and commands and safety rules in, at QoS 1", () => {
+    const bridged = read('mosquitto/site-bridge.conf')
       .split('\n')
       .filter((l) => l.startsWith('topic '));
-    expect(topics).toEqual([
+    expect(bridged).toEqual([
       ...AGENT_TOPIC_KINDS.map((kind) => `topic ${TOPIC_ROOT}/agents/+/${kind} out 1`),
-      `topic ${TOPIC_ROOT}/agents/+/commands in 1`,
+      `topic ${topics.commands('+')} in 1`,
+      `topic ${topics.safety('+')} in 1`,
     ]);
   });
 });

@@ -119,7 +119,9 @@ async function probe(b: Running): Promise<string[]> {
     .subscribeAsync(
       [
         topics.commands('ctr-a'),
+        topics.safety('ctr-a'),
         topics.commands('ctr-b'),
+        topics.safety('ctr-b'),
         topics.telemetry('ctr-b'),
         topics.allOf('telemetry'),
         `$share/x/${topics.allOf('telemetry')}`,
@@ -136,6 +138,8 @@ async function probe(b: Running): Promise<string[]> {
     topics.status('ctr-b'),
     topics.commands('ctr-b'),
     topics.commands('ctr-a'),
+    topics.safety('ctr-b'),
+    topics.safety('ctr-a'),
   ];
   for (const topic of forged)
     await a.publishAsync(topic, 'forged by ctr-a', { qos: 1 }).catch(() => undefined);
@@ -145,7 +149,7 @@ async function probe(b: Running): Promise<string[]> {
   if (forged.slice(0, 2).some((t) => ctl.got(t, 'forged by ctr-a')))
     found.push("an agent publishes under another agent's topics");
   if (forged.slice(2).some((t) => ctl.got(t, 'forged by ctr-a') || boxB.got(t, 'forged by ctr-a')))
-    found.push('an agent publishes commands');
+    found.push('an agent publishes commands or safety rules');
 
   await agentB.publishAsync(topics.telemetry('ctr-b'), 'b telemetry', { qos: 1 });
   await controller.publishAsync(topics.commands('ctr-b'), 'for b', { qos: 1 }).catch(() => undefined);
@@ -156,7 +160,8 @@ async function probe(b: Running): Promise<string[]> {
     found.push('the controller cannot command an agent');
   if (!(await ctl.arrives(topics.telemetry('ctr-b'), 'b telemetry')))
     found.push("the controller cannot read an agent's telemetry");
-  if (boxA.got(topics.commands('ctr-b'), 'for b')) found.push("an agent reads another agent's commands");
+  if (boxA.got(topics.commands('ctr-b'), 'for b') || boxA.got(topics.safety('ctr-b'), 'rules for b'))
+    found.push("an agent reads another agent's commands or safety rules");
   if (boxA.received.some((m) => m.payload === 'b telemetry'))
     found.push("an agent reads another agent's telemetry");
   return found;
@@ -179,7 +184,7 @@ describeWithMosquitto('deploy/mosquitto: ACL model against a real Mosquitto', ()
     await b?.stop();
   });
 
-  it("an agent cannot publish as another agent, read another's commands or telemetry, or publish commands; the controller can read and command", async () => {
+  it("an agent cannot publish as another agent, read another's commands, safety rules or telemetry, or publish commands or safety rules; the controller can read and command", async () => {
     expect(await probe(b)).toEqual([]);
   });
 
@@ -253,7 +258,9 @@ describeWithMosquitto('deploy/mosquitto: ACL model against a real Mosquitto', ()
 
   it("Mosquitto's ACL and the controller's embedded-broker ACL agree on who may publish where", async () => {
     const matrix = ['ctr-a', 'ctr-b'].flatMap((agent) => [
-      ...[...AGENT_TOPIC_KINDS, 'commands', 'other'].map((kind) => `hashfleet/v1/agents/${agent}/${kind}`),
+      ...[...AGENT_TOPIC_KINDS, 'commands', 'safety', 'other'].map(
+        (kind) => `hashfleet/v1/agents/${agent}/${kind}`,
+      ),
       `hashfleet/v1/agents/${agent}/telemetry/extra`,
     ]);
     const observer = await connect('controller', users.controller);
@@ -295,20 +302,23 @@ const loosenings: [name: string, acl: string, leaks: string[]][] = [
     `${shipped}\npattern readwrite hashfleet/#\n`,
     [
       "an agent publishes under another agent's topics",
-      'an agent publishes commands',
-      "an agent reads another agent's commands",
+      'an agent publishes commands or safety rules',
+      "an agent reads another agent's commands or safety rules",
       "an agent reads another agent's telemetry",
     ],
   ],
   [
     '%u widened to + in every pattern',
     shipped.replaceAll('%u', '+'),
-    ["an agent publishes under another agent's topics", "an agent reads another agent's commands"],
+    [
+      "an agent publishes under another agent's topics",
+      "an agent reads another agent's commands or safety rules",
+    ],
   ],
   [
     'agents given their whole subtree (readwrite .../%u/#)',
     `${shipped}\npattern readwrite hashfleet/v1/agents/%u/#\n`,
-    ['an agent publishes commands'],
+    ['an agent publishes commands or safety rules'],
   ],
   [
     "agents allowed to read every agent's telemetry",

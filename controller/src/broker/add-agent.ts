@@ -20,7 +20,7 @@ function filterMatches(filter: string, topic: string): boolean {
 
 /**
  * What a Mosquitto acl_file lets agent `agentId` do, checked against what an agent needs: write
- * each of its own topic kinds, read its own commands, and hold no `user` block of its own (that
+ * each of its own topic kinds, read its own commands and safety rules, and hold no `user` block of its own (that
  * user, e.g. "controller", has other rights). The ACL is per pattern (`%u`), so no per-agent entry
  * is ever written; this check proves the patterns cover the id. Returns the problems, none if fine.
  */
@@ -44,8 +44,8 @@ export function aclProblemsFor(aclText: string, agentId: string): string[] {
     const topic = topics[kind](agentId);
     if (!allows('write', topic)) problems.push(`ACL: no pattern lets ${agentId} publish ${topic}`);
   }
-  if (!allows('read', topics.commands(agentId)))
-    problems.push(`ACL: no pattern lets ${agentId} read ${topics.commands(agentId)}`);
+  for (const topic of [topics.commands(agentId), topics.safety(agentId)])
+    if (!allows('read', topic)) problems.push(`ACL: no pattern lets ${agentId} read ${topic}`);
   return problems;
 }
 

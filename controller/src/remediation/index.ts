@@ -1,0 +1,19 @@
+import type { Feature } from '../features.js';
+import { migration } from './migrations/0400_remediation.js';
+import { remediationRoutes } from './routes.js';
+import { createRemediation } from './service.js';
+
+/** Remediation: the per-miner escalation ladder with throttles, run after the alert evaluation. */
+export const remediationFeature: Feature = {
+  name: 'remediation',
+  migrations: [migration],
+  routes: remediationRoutes,
+  jobs: (ctx) => {
+    const remediation = createRemediation(ctx);
+    return [{ name: 'remediation', everyMs: 30_000, singleton: true, run: (now) => remediation.tick(now) }];
+  },
+};
+
+export { decide, settle } from './ladder.js';
+export { createRemediation, type Remediation } from './service.js';
+export { DEFAULT_SETTINGS } from './settings.js';

@@ -1,0 +1,136 @@
+/**
+ * Remediation API, under /api/v1. Staff read; operators and admins change a site's settings
+ * (audited as `remediation.settings`, a rule change).
+ *
+ *   GET /remediation/steps?minerId=&alertId=&limit=50
+ *     -> [{ id, minerId, alertId, alertKind: "offline", containerId, siteId, rung: "restart"|"reboot"|"power_cycle"|"sleep"|"ticket",
+ *           outcome: "pending"|"verified"|"failed"|"skipped"|"throttled"|"ticket", code: "cooldown"|"no_outlet"|..., reason,
+ *           commandId, commandState: "succeeded", transport: "rpc", ticketId, at, verifyBy, settledAt, result: "alert resolved" }]  newest first
+ *   GET /remediation/settings              -> { defaults: {...}, sites: { "<siteId>": { overrides, effective } } }
+ *   GET /remediation/settings/:siteId      -> { siteId, overrides, effective }
+ *   PUT /remediation/settings/:siteId { maxActionsPerDay?, cooldownS?, maxConcurrentPerContainer?, verifyS?: {...}, outletOffS?, enabled? }
+ *     -> { siteId, overrides, effective }
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { STAFF } from '../auth/roles.js';
+import type { FeatureContext } from '../features.js';
+import { DEFAULT_SETTINGS, mergeSettings, OverridesSchema, type SettingsOverrides } from './settings.js';
+import { presentStep, type StepRow } from './store.js';
+
+const StepsQuery = z.object({
+  minerId: z.string().min(1).max(200).optional(),
+  alertId: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+const SiteParam = z.object({ siteId: z.string().min(1).max(200) });
+
+const parseOverrides = (json: string): SettingsOverrides | null => {
+  try {
+    const r = OverridesSchema.safeParse(JSON.parse(json));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+};
+
+export const remediationRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  const staff = { preValidation: app.authorize(...STAFF) };
+  const tags = ['remediation'];
+
+  app.get(
+    '/remediation/steps',
+    {
+      ...staff,
+      schema: { tags, summary: 'Ladder steps with outcomes, newest first', querystring: StepsQuery },
+    },
+    async (req) => {
+      const q = req.query as z.infer<typeof StepsQuery>;
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (q.minerId) {
+        where.push('s.miner_id = ?');
+        params.push(q.minerId);
+      }
+      if (q.alertId) {
+        where.push('s.alert_id = ?');
+        params.push(q.alertId);
+      }
+      params.push(q.limit);
+      const rows = await ctx.db.all<StepRow & { command_state: string | null }>(
+        `SELECT s.*, c.state AS command_state FROM remediation_steps s LEFT JOIN commands c ON c.id = s.command_id
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.seq DESC LIMIT ?`,
+        params,
+      );
+      return rows.map(presentStep);
+    },
+  );
+
+  app.get(
+    '/remediation/settings',
+    { ...staff, schema: { tags, summary: 'Defaults and per-site settings' } },
+    async () => {
+      const rows = await ctx.db.all<{ site_id: string; settings_json: string }>(
+        'SELECT site_id, settings_json FROM remediation_settings ORDER BY site_id',
+      );
+      const sites: Record<string, unknown> = {};
+      for (const r of rows) {
+        const overrides = parseOverrides(r.settings_json);
+        sites[r.site_id] = { overrides, effective: mergeSettings(overrides) };
+      }
+      return { defaults: DEFAULT_SETTINGS, sites };
+    },
+  );
+
+  app.get(
+    '/remediation/settings/:siteId',
+    { ...staff, schema: { tags, summary: "A site's effective settings", params: SiteParam } },
+    async (req) => {
+      const { siteId } = req.params as z.infer<typeof SiteParam>;
+      const row = await ctx.db.get<{ settings_json: string }>(
+        'SELECT settings_json FROM remediation_settings WHERE site_id = ?',
+        [siteId],
+      );
+      const overrides = row ? parseOverrides(row.settings_json) : null;
+      return { siteId, overrides, effective: mergeSettings(overrides) };
+    },
+  );
+
+  app.put(
+    '/remediation/settings/:siteId',
+    {
+      preValidation: app.authorize('admin', 'operator'),
+      schema: {
+        tags,
+        summary: "Override a site's throttles and windows",
+        params: SiteParam,
+        body: OverridesSchema,
+      },
+    },
+    async (req, reply) => {
+      const { siteId } = req.params as z.infer<typeof SiteParam>;
+      const overrides = req.body as SettingsOverrides;
+      const site = await ctx.db.get('SELECT id FROM sites WHERE id = ?', [siteId]);
+      if (!site) return reply.code(404).send({ error: 'not_found', message: `site ${siteId}: not found` });
+      await ctx.db.tx(async (tx) => {
+        const before = await tx.get<{ settings_json: string }>(
+          'SELECT settings_json FROM remediation_settings WHERE site_id = ?',
+          [siteId],
+        );
+        await tx.run(
+          `INSERT INTO remediation_settings (site_id, settings_json, updated_at, updated_by) VALUES (?, ?, ?, ?)
+           ON CONFLICT (site_id) DO UPDATE SET settings_json = excluded.settings_json, updated_at = excluded.updated_at,
+             updated_by = excluded.updated_by`,
+          [siteId, JSON.stringify(overrides), ctx.now(), req.principal!.name],
+        );
+        await ctx.audit.record({
+          actor: req.principal!,
+          action: 'remediation.settings',
+          subject: `site ${siteId}`,
+          details: { before: before ? parseOverrides(before.settings_json) : null, after: overrides },
+        });
+      });
+      return { siteId, overrides, effective: mergeSettings(overrides) };
+    },
+  );
+};

@@ -1,0 +1,309 @@
+import type { CommandAction } from '@hashfleet/contracts';
+import { SYSTEM } from '../auth/roles.js';
+import type { FeatureContext } from '../features.js';
+import { ticketForMiner } from '../tickets/service.js';
+import { blockedRungs, type MinerReach, transportsFor } from './capabilities.js';
+import { decide, type OpenAlert, type PlannedStep, settle } from './ladder.js';
+import { type CommandRung, isCommandRung, LADDERS, RUNGS } from './ladders.js';
+import type { RemediationSettings } from './settings.js';
+import { insertStep, ladderSteps, siteSettings } from './store.js';
+
+const DAY_MS = 86_400_000;
+
+type MinerFacts = MinerReach & {
+  id: string;
+  status: string;
+  containerId: string | null;
+  siteId: string | null;
+  slotId: string | null;
+};
+
+/**
+ * The remediation job: settles steps waiting for verification, then runs each alerting miner's
+ * ladder (`decide`) and carries the steps out: commands through `issueCommand` as SYSTEM with
+ * issuer `remediation:<alert kind>`, tickets through the tickets service. Every step is stored
+ * and audited. A singleton (one replica), run after the alert evaluation.
+ */
+export function createRemediation(ctx: FeatureContext) {
+  const { db, audit, logger } = ctx;
+  const stats = { ticks: 0, steps: 0, errors: 0 };
+
+  async function settlePending(now: number) {
+    const rows = await db.all<{
+      id: string;
+      miner_id: string;
+      alert_id: string;
+      rung: CommandRung;
+      verify_by: number | null;
+      at: number;
+      alert_state: 'open' | 'resolved' | null;
+      command_state: string | null;
+      result_json: string | null;
+    }>(
+      `SELECT s.id, s.miner_id, s.alert_id, s.rung, s.verify_by, s.at, a.state AS alert_state,
+         COALESCE(c.result_status, c.state) AS command_state, c.result_json
+       FROM remediation_steps s LEFT JOIN alerts a ON a.id = s.alert_id LEFT JOIN commands c ON c.id = s.command_id
+       WHERE s.outcome = 'pending'`,
+    );
+    for (const r of rows) {
+      let message: string | null = null;
+      try {
+        message = r.result_json
+          ? ((JSON.parse(r.result_json) as { message?: string }).message ?? null)
+          : null;
+      } catch {
+        message = null;
+      }
+      const verdict = settle({
+        rung: r.rung,
+        verifyBy: Number(r.verify_by ?? r.at),
+        alertState: r.alert_state,
+        commandState: r.command_state,
+        commandMessage: message,
+        now,
+      });
+      if (!verdict) continue;
+      await db.tx(async (tx) => {
+        await tx.run(
+          `UPDATE remediation_steps SET outcome = ?, settled_at = ?, result = ? WHERE id = ? AND outcome = 'pending'`,
+          [verdict.outcome, now, verdict.reason.slice(0, 1000), r.id],
+        );
+        await audit.record({
+          actor: SYSTEM,
+          action: `remediation.${verdict.outcome}`,
+          subject: `miner ${r.miner_id}`,
+          details: { stepId: r.id, alertId: r.alert_id, rung: r.rung, reason: verdict.reason },
+        });
+      });
+    }
+  }
+
+  async function loadFacts(minerIds: string[]): Promise<Map<string, MinerFacts>> {
+    const rows = await db.all<{
+      id: string;
+      profile: string | null;
+      status: string;
+      container_id: string | null;
+      site_id: string | null;
+      slot_id: string | null;
+      agent_id: string | null;
+      birth_json: string | null;
+      miner_key: string | null;
+      pdu_id: string | null;
+      outlet: number | null;
+      pdu_agent_id: string | null;
+    }>(
+      `SELECT m.id, m.profile, m.status, m.container_id, m.site_id, m.slot_id, c.agent_id, ag.birth_json,
+         (SELECT am.miner_key FROM agent_miners am WHERE am.miner_id = m.id AND am.agent_id = c.agent_id
+           ORDER BY am.updated_at DESC LIMIT 1) AS miner_key,
+         o.pdu_id, o.outlet, pc.agent_id AS pdu_agent_id
+       FROM miners m
+       LEFT JOIN containers c ON c.id = m.container_id
+       LEFT JOIN agents ag ON ag.id = c.agent_id
+       LEFT JOIN pdu_outlets o ON o.slot_id = m.slot_id
+       LEFT JOIN pdus p ON p.id = o.pdu_id
+       LEFT JOIN containers pc ON pc.id = p.container_id
+       WHERE m.id IN (${minerIds.map(() => '?').join(',')})
+       ORDER BY m.id, o.pdu_id, o.outlet`,
+      minerIds,
+    );
+    const out = new Map<string, MinerFacts>();
+    for (const r of rows) {
+      if (out.has(r.id)) continue; // a slot on two outlets: the first one
+      out.set(r.id, {
+        id: r.id,
+        status: r.status,
+        containerId: r.container_id,
+        siteId: r.site_id,
+        slotId: r.slot_id,
+        profile: r.profile ?? profileFromBirth(r.birth_json, r.miner_key),
+        agentId: r.agent_id,
+        minerKey: r.miner_key,
+        outlet:
+          r.pdu_id !== null && r.outlet !== null
+            ? { pduId: r.pdu_id, outlet: Number(r.outlet), agentId: r.pdu_agent_id }
+            : null,
+      });
+    }
+    return out;
+  }
+
+  async function containerBusy(): Promise<Map<string, number>> {
+    const throttled = Object.entries(RUNGS)
+      .filter(([, info]) => info.throttled)
+      .map(([rung]) => rung);
+    const rows = await db.all<{ container_id: string; n: number }>(
+      `SELECT container_id, COUNT(DISTINCT miner_id) AS n FROM remediation_steps
+       WHERE outcome = 'pending' AND container_id IS NOT NULL AND rung IN (${throttled.map(() => '?').join(',')})
+       GROUP BY container_id`,
+      throttled,
+    );
+    return new Map(rows.map((r) => [r.container_id, Number(r.n)]));
+  }
+
+  function actionFor(
+    rung: CommandRung,
+    m: MinerFacts,
+    s: RemediationSettings,
+  ): { agentId: string; action: CommandAction } {
+    if (rung === 'power_cycle') {
+      const o = m.outlet!;
+      return {
+        agentId: o.agentId!,
+        action: {
+          op: 'outlet.cycle',
+          target: { kind: 'outlet', pduId: o.pduId, outlet: o.outlet },
+          offSeconds: s.outletOffS,
+        },
+      };
+    }
+    const op = RUNGS[rung].op as 'restart' | 'reboot' | 'sleep';
+    return { agentId: m.agentId!, action: { op, target: { kind: 'miner', minerKey: m.minerKey! } } };
+  }
+
+  async function carryOut(
+    now: number,
+    m: MinerFacts,
+    alert: OpenAlert,
+    step: PlannedStep,
+    s: RemediationSettings,
+  ) {
+    const base = {
+      miner_id: m.id,
+      alert_id: alert.id,
+      alert_kind: alert.kind,
+      container_id: m.containerId,
+      site_id: m.siteId,
+      rung: step.rung,
+      outcome: step.outcome,
+      code: step.code,
+      reason: step.reason,
+      command_id: null,
+      transport: null,
+      ticket_id: null,
+      at: now,
+      verify_by: step.verifyBy,
+    };
+    const record = (id: string, details: Record<string, unknown>) =>
+      audit.record({
+        actor: SYSTEM,
+        action: `remediation.${step.outcome === 'pending' ? 'step' : step.outcome}`,
+        subject: `miner ${m.id}`,
+        details: {
+          stepId: id,
+          alertId: alert.id,
+          alertKind: alert.kind,
+          rung: step.rung,
+          reason: step.reason,
+          ...details,
+        },
+      });
+    stats.steps++;
+    if (step.outcome === 'ticket') {
+      const { ticket, created } = await ticketForMiner({ db, audit, now: () => now }, SYSTEM, {
+        minerId: m.id,
+        alertId: alert.id,
+        title: `${alert.kind} on ${m.slotId ?? m.id}`,
+        note: `ladder stopped ${step.reason}`,
+        source: 'remediation',
+      });
+      const id = await insertStep(db, { ...base, ticket_id: ticket.id });
+      await record(id, { ticketId: ticket.id, ticketCreated: created });
+      return;
+    }
+    if (step.outcome !== 'pending' || !isCommandRung(step.rung)) {
+      const id = await insertStep(db, base);
+      await record(id, { code: step.code });
+      return;
+    }
+    const { agentId, action } = actionFor(step.rung, m, s);
+    const transport =
+      step.rung === 'power_cycle' ? 'snmp' : transportsFor(m.profile, RUNGS[step.rung].op as 'reboot');
+    // Stored before the command goes out: a crash in between leaves a step that fails its window,
+    // never a command nobody accounts for.
+    const id = await insertStep(db, { ...base, transport });
+    try {
+      if (!ctx.issueCommand) throw new Error('this controller cannot issue commands');
+      const issued = await ctx.issueCommand({
+        actor: SYSTEM,
+        agentId,
+        action,
+        issuer: `remediation:${alert.kind}`,
+        minerId: m.id,
+      });
+      await db.run('UPDATE remediation_steps SET command_id = ? WHERE id = ?', [issued.id, id]);
+      await record(id, { commandId: issued.id, commandState: issued.state, transport, agentId });
+    } catch (err) {
+      const reason = `command not issued: ${(err as Error).message}`;
+      await db.run(
+        `UPDATE remediation_steps SET outcome = 'failed', settled_at = ?, result = ? WHERE id = ?`,
+        [now, reason, id],
+      );
+      await record(id, { error: reason });
+    }
+  }
+
+  async function tick(now: number): Promise<void> {
+    stats.ticks++;
+    const settingsOf = await siteSettings(db);
+    await settlePending(now);
+    const open = await db.all<{ id: string; kind: string; miner_id: string; opened_at: number }>(
+      `SELECT id, kind, miner_id, opened_at FROM alerts WHERE state = 'open' AND miner_id IS NOT NULL
+       ORDER BY miner_id, opened_at, id`,
+    );
+    const byMiner = new Map<string, OpenAlert[]>();
+    for (const a of open) {
+      if (!LADDERS[a.kind]) continue;
+      const list = byMiner.get(a.miner_id) ?? [];
+      list.push({ id: a.id, kind: a.kind, openedAt: Number(a.opened_at) });
+      byMiner.set(a.miner_id, list);
+    }
+    const minerIds = [...byMiner.keys()];
+    if (!minerIds.length) return;
+    const facts = await loadFacts(minerIds);
+    const steps = await ladderSteps(db, minerIds, now - DAY_MS);
+    const busy = await containerBusy();
+    for (const minerId of minerIds) {
+      const m = facts.get(minerId);
+      // Miners not in service (asleep on purpose, in repair, in transit) are left alone.
+      if (m?.status !== 'in_service') continue;
+      const settings = settingsOf(m.siteId);
+      try {
+        const decision = decide({
+          now,
+          alerts: byMiner.get(minerId)!,
+          steps: steps.get(minerId) ?? [],
+          blocked: blockedRungs(m),
+          containerBusy: busy.get(m.containerId ?? '') ?? 0,
+          settings,
+        });
+        for (const step of decision.steps) await carryOut(now, m, decision.alert!, step, settings);
+        if (
+          decision.steps.some(
+            (s) => s.outcome === 'pending' && isCommandRung(s.rung) && RUNGS[s.rung].throttled,
+          )
+        )
+          busy.set(m.containerId ?? '', (busy.get(m.containerId ?? '') ?? 0) + 1);
+      } catch (err) {
+        // One miner's trouble never stops the others' ladders.
+        stats.errors++;
+        logger.warn({ err }, `remediation: miner ${minerId}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  return { tick, stats: () => ({ ...stats }) };
+}
+
+export type Remediation = ReturnType<typeof createRemediation>;
+
+/** The miner's profile as its agent's birth message lists it, when inventory has none yet. */
+function profileFromBirth(birthJson: string | null, minerKey: string | null): string | null {
+  if (!birthJson || !minerKey) return null;
+  try {
+    const birth = JSON.parse(birthJson) as { miners?: { minerKey: string; profile: string }[] };
+    return birth.miners?.find((x) => x.minerKey === minerKey)?.profile ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Tickets API, under /api/v1. Staff (technician, operator, admin) list, open, take, update and
+ * close; stakers and agents get 403. Every change is audited (`ticket.open|update|close|note`).
+ *
+ *   GET   /tickets?state=open&minerId=&containerId=&siteId=&assignee=&limit=
+ *     -> [{ id, state: "open"|"in_progress"|"done", title, minerId, slotId: "kz-c1/R2/S14", containerId, siteId,
+ *           alertId, source: "remediation"|"person", createdBy, assignee, createdAt, updatedAt, doneAt }]
+ *   POST  /tickets { title, minerId?, slotId?, containerId?, note? }          -> 201 the ticket
+ *   GET   /tickets/:id                                                      -> the ticket and notes: [{ at, author, text }]
+ *   POST  /tickets/:id/take { note? }                                       -> the ticket, in_progress, assignee = caller
+ *   PATCH /tickets/:id { state?, assignee?, note? }                         -> the ticket
+ *   POST  /tickets/:id/close { note? }                                      -> the ticket, done
+ * Errors: { error: "ticket", message } with 400, 404, 409 (a done ticket does not change).
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { STAFF } from '../auth/roles.js';
+import type { FeatureContext } from '../features.js';
+import {
+  changeTicket,
+  getTicket,
+  listTickets,
+  openTicket,
+  presentTicket,
+  TicketError,
+  takeTicket,
+} from './service.js';
+import { TICKET_STATES } from './workflow.js';
+
+const IdParam = z.object({ id: z.string().min(1).max(100) });
+const Note = z.string().min(1).max(4000);
+const ListQuery = z.object({
+  state: z.enum(TICKET_STATES).optional(),
+  minerId: z.string().min(1).max(200).optional(),
+  containerId: z.string().min(1).max(200).optional(),
+  siteId: z.string().min(1).max(200).optional(),
+  assignee: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).optional(),
+});
+const OpenBody = z
+  .strictObject({
+    title: z.string().min(1).max(300),
+    minerId: z.string().min(1).max(200).optional(),
+    slotId: z.string().min(1).max(200).optional(),
+    containerId: z.string().min(1).max(200).optional(),
+    note: Note.optional(),
+  })
+  .refine((b) => b.minerId || b.slotId || b.containerId, 'give minerId, slotId or containerId');
+const PatchBody = z
+  .strictObject({
+    state: z.enum(TICKET_STATES).optional(),
+    assignee: z.string().min(1).max(200).nullable().optional(),
+    note: Note.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give state, assignee or note');
+const NoteBody = z.strictObject({ note: Note.optional() }).nullish();
+
+function fail(reply: FastifyReply, e: unknown) {
+  if (e instanceof TicketError) return reply.code(e.statusCode).send({ error: 'ticket', message: e.message });
+  throw e;
+}
+
+export const ticketRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  const deps = { db: ctx.db, audit: ctx.audit, now: ctx.now };
+  const staff = { preValidation: app.authorize(...STAFF) };
+  const tags = ['tickets'];
+
+  app.get(
+    '/tickets',
+    { ...staff, schema: { tags, summary: 'Tickets, open first', querystring: ListQuery } },
+    async (req) => (await listTickets(ctx.db, req.query as z.infer<typeof ListQuery>)).map(presentTicket),
+  );
+
+  app.post(
+    '/tickets',
+    { ...staff, schema: { tags, summary: 'Open a ticket for a miner, slot or container', body: OpenBody } },
+    async (req, reply) => {
+      const b = req.body as z.infer<typeof OpenBody>;
+      if (b.slotId && !b.containerId) {
+        const slot = await ctx.db.get<{ container_id: string }>(
+          'SELECT container_id FROM slots WHERE id = ?',
+          [b.slotId],
+        );
+        if (!slot) return reply.code(404).send({ error: 'ticket', message: `slot ${b.slotId}: not found` });
+        b.containerId = slot.container_id;
+      }
+      try {
+        const t = await openTicket(deps, req.principal!, { ...b, source: 'person' });
+        return reply.code(201).send(presentTicket(t));
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.get(
+    '/tickets/:id',
+    { ...staff, schema: { tags, summary: 'One ticket with its notes', params: IdParam } },
+    async (req, reply) => {
+      try {
+        const { ticket, notes } = await getTicket(ctx.db, (req.params as { id: string }).id);
+        return {
+          ...presentTicket(ticket),
+          notes: notes.map((n) => ({ at: n.at, author: n.author, text: n.text })),
+        };
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.post(
+    '/tickets/:id/take',
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'Take a ticket (assign to yourself, in progress)',
+        params: IdParam,
+        body: NoteBody,
+      },
+    },
+    async (req, reply) => {
+      try {
+        const note = (req.body as z.infer<typeof NoteBody>)?.note;
+        return presentTicket(await takeTicket(deps, req.principal!, (req.params as { id: string }).id, note));
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.patch(
+    '/tickets/:id',
+    {
+      ...staff,
+      schema: { tags, summary: 'Change state or assignee, or add a note', params: IdParam, body: PatchBody },
+    },
+    async (req, reply) => {
+      try {
+        const b = req.body as z.infer<typeof PatchBody>;
+        return presentTicket(await changeTicket(deps, req.principal!, (req.params as { id: string }).id, b));
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.post(
+    '/tickets/:id/close',
+    { ...staff, schema: { tags, summary: 'Mark a ticket done', params: IdParam, body: NoteBody } },
+    async (req, reply) => {
+      try {
+        const note = (req.body as z.infer<typeof NoteBody>)?.note;
+        const id = (req.params as { id: string }).id;
+        return presentTicket(
+          await changeTicket(deps, req.principal!, id, { state: 'done', ...(note ? { note } : {}) }),
+        );
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+};

@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import type { Command, CommandResult } from '@hashfleet/contracts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createMiner,
+  ensureSlots,
+  flatTariff,
+  moveMiner,
+  slotId,
+  upsertContainer,
+  upsertSite,
+} from '../src/inventory/index.js';
+import { createRemediation, type Remediation } from '../src/remediation/service.js';
+import type { Db } from '../src/storage/db.js';
+import { testApp } from './helpers.js';
+
+type T = Awaited<ReturnType<typeof testApp>>;
+const MIN = 60_000;
+const T0 = 1_800_000_000_000;
+let t: T;
+let db: Db;
+let clock: number;
+let rem: Remediation;
+let sent: Command[];
+
+/** The columns the alerts feature's table has (the interface remediation reads); only when it is not migrated here. */
+const ALERTS_TABLE = `CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, kind TEXT NOT NULL,
+  subject TEXT NOT NULL, miner_id TEXT, container_id TEXT, site_id TEXT, agent_id TEXT, severity TEXT NOT NULL,
+  state TEXT NOT NULL, opened_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, resolved_at BIGINT, value DOUBLE PRECISION,
+  threshold DOUBLE PRECISION, message TEXT NOT NULL, details_json TEXT NOT NULL)`;
+
+async function openAlert(minerId: string, kind: string): Promise<string> {
+  const id = randomUUID();
+  await db.run(
+    `INSERT INTO alerts (id, rule_id, kind, subject, miner_id, container_id, site_id, agent_id, severity, state,
+       opened_at, updated_at, resolved_at, value, threshold, message, details_json)
+     VALUES (?, ?, ?, ?, ?, 'c1', 'kz', NULL, 'critical', 'open', ?, ?, NULL, NULL, NULL, ?, '{}')`,
+    [id, `rule-${kind}`, kind, `miner:${minerId}`, minerId, clock, clock, `${kind} on ${minerId}`],
+  );
+  return id;
+}
+const resolveAlert = (id: string) =>
+  db.run(`UPDATE alerts SET state = 'resolved', resolved_at = ? WHERE id = ?`, [clock, id]);
+
+/** What the agent sends back for a command (applied by the real commands service, as ingest does). */
+async function agentAnswers(status: CommandResult['status'], message: string) {
+  const c = sent.at(-1)!;
+  await t.app.hashfleet.commands.applyResult(db, {
+    v: 1,
+    kind: 'result',
+    agentId: c.agentId,
+    bootId: 'b1',
+    seq: sent.length,
+    sentAt: clock,
+    commandId: c.id,
+    commandSeq: c.seq,
+    status,
+    refusal: status === 'refused' ? 'unsupported' : null,
+    transport: 'rpc',
+    startedAt: clock,
+    finishedAt: clock,
+    message,
+  } as CommandResult);
+}
+
+const steps = (minerId: string) =>
+  db.all<{
+    rung: string;
+    outcome: string;
+    code: string | null;
+    command_id: string | null;
+    ticket_id: string | null;
+  }>(
+    'SELECT rung, outcome, code, command_id, ticket_id FROM remediation_steps WHERE miner_id = ? ORDER BY seq',
+    [minerId],
+  );
+const summary = async (minerId: string) =>
+  (await steps(minerId)).map((s) => `${s.rung} ${s.outcome}${s.code ? `/${s.code}` : ''}`);
+
+/** Kazakhstan container c1 (agent-c1) with an APC PDU; m1 avalon on outlet 1, m2 cgminer without outlet, m3 whatsminer. */
+async function seed() {
+  await upsertSite(db, { id: 'kz', name: 'Pavlodar', timezone: 'Asia/Almaty', tariff: flatTariff(0.03) });
+  await upsertContainer(db, { id: 'c1', siteId: 'kz', name: 'c1', agentId: 'agent-c1' });
+  await ensureSlots(
+    db,
+    'c1',
+    ['S1', 'S2', 'S3'].map((slot) => ({ rack: 'R1', slot })),
+  );
+  for (const [i, [id, profile]] of (
+    [
+      ['m1', 'avalon'],
+      ['m2', 'cgminer'],
+      ['m3', 'whatsminer-v3'],
+    ] as const
+  ).entries()) {
+    await createMiner(db, { id, serial: `SN${id}`, model: 'Antminer S19', profile });
+    await moveMiner(db, id, {
+      siteId: 'kz',
+      containerId: 'c1',
+      slotId: slotId('c1', 'R1', `S${i + 1}`),
+      status: 'in_service',
+      reason: 'seed',
+    });
+    await db.run('INSERT INTO agent_miners (agent_id, miner_key, miner_id, updated_at) VALUES (?, ?, ?, ?)', [
+      'agent-c1',
+      `10.0.0.${i + 1}`,
+      id,
+      clock,
+    ]);
+  }
+  await db.run(
+    `INSERT INTO pdus (id, container_id, vendor, host, updated_at) VALUES ('pdu-1', 'c1', 'apc-rpdu2', 'h', 0)`,
+  );
+  await db.run(`INSERT INTO pdu_outlets (pdu_id, outlet, slot_id) VALUES ('pdu-1', 1, ?)`, [
+    slotId('c1', 'R1', 'S1'),
+  ]);
+}
+
+beforeEach(async () => {
+  clock = T0;
+  t = await testApp({}, () => clock);
+  db = t.app.hashfleet.db;
+  await db.run(ALERTS_TABLE);
+  await seed();
+  sent = [];
+  t.app.hashfleet.commands.attach(async (_topic, payload) => {
+    sent.push(JSON.parse(payload) as Command);
+  });
+  rem = createRemediation(t.app.hashfleet);
+});
+afterEach(async () => t.close());
+
+describe('remediation job over SQLite with the real commands service', () => {
+  it('climbs restart -> reboot -> power-cycle for an offline miner, as SYSTEM with issuer remediation:offline, and a resolved alert verifies the step', async () => {
+    const alert = await openAlert('m1', 'offline');
+    await rem.tick(clock);
+    expect(sent.map((c) => [c.action.op, c.issuer, c.agentId])).toEqual([
+      ['restart', 'remediation:offline', 'agent-c1'],
+    ]);
+    await rem.tick(clock); // waiting: nothing new
+    expect(sent).toHaveLength(1);
+
+    await agentAnswers('timeout', 'miner 10.0.0.1: restart over rpc: timeout');
+    clock += 11 * MIN;
+    await rem.tick(clock);
+    expect(sent.map((c) => c.action.op)).toEqual(['restart', 'reboot']);
+
+    clock += 16 * MIN; // reboot window (15 min) passes with the alert open
+    await agentAnswers('succeeded', 'rebooted');
+    await rem.tick(clock);
+    expect(sent.at(-1)!.action).toEqual({
+      op: 'outlet.cycle',
+      target: { kind: 'outlet', pduId: 'pdu-1', outlet: 1 },
+      offSeconds: 10,
+    });
+    await agentAnswers('succeeded', 'pdu pdu-1 outlet 1: outlet.cycle done');
+    clock += 3 * MIN;
+    await resolveAlert(alert);
+    await rem.tick(clock);
+    expect(await summary('m1')).toEqual(['restart failed', 'reboot failed', 'power_cycle verified']);
+    const rows = await steps('m1');
+    const cmd = await db.get<{ issuer: string; requested_by: string; miner_id: string }>(
+      'SELECT issuer, requested_by, miner_id FROM commands WHERE id = ?',
+      [rows[2]!.command_id],
+    );
+    expect(cmd).toEqual({ issuer: 'remediation:offline', requested_by: 'system', miner_id: 'm1' });
+
+    const audit = await db.all<{ action: string; actor_name: string }>(
+      `SELECT action, actor_name FROM audit_log WHERE subject = 'miner m1' OR action = 'command.issue' ORDER BY at, rowid`,
+    );
+    expect(audit.map((a) => a.action)).toEqual([
+      'command.issue',
+      'remediation.step',
+      'remediation.failed',
+      'command.issue',
+      'remediation.step',
+      'remediation.failed',
+      'command.issue',
+      'remediation.step',
+      'remediation.verified',
+    ]);
+    expect(new Set(audit.map((a) => a.actor_name))).toEqual(new Set(['system']));
+  });
+
+  it('skips what the firmware or slot cannot do (cgminer: no reboot, no outlet) and stops at a ticket', async () => {
+    await openAlert('m2', 'offline');
+    await rem.tick(clock);
+    await agentAnswers('failed', 'connection refused');
+    clock += 11 * MIN;
+    await rem.tick(clock);
+    expect(await summary('m2')).toEqual([
+      'restart failed',
+      'reboot skipped/no_capability',
+      'power_cycle skipped/no_outlet',
+      'ticket ticket',
+    ]);
+    const ticket = await db.get<{
+      state: string;
+      miner_id: string;
+      slot_id: string;
+      site_id: string;
+      source: string;
+    }>('SELECT state, miner_id, slot_id, site_id, source FROM tickets');
+    expect(ticket).toEqual({
+      state: 'open',
+      miner_id: 'm2',
+      slot_id: 'c1/R1/S2',
+      site_id: 'kz',
+      source: 'remediation',
+    });
+    clock += 6 * 60 * MIN;
+    await rem.tick(clock);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('an overheating miner is put to sleep and ticketed at once; its fan alert adds a note to the same ticket', async () => {
+    await openAlert('m3', 'fan_failed');
+    await rem.tick(clock);
+    clock += MIN;
+    await openAlert('m3', 'chip_overtemp');
+    await rem.tick(clock);
+    expect(sent.map((c) => c.action.op)).toEqual(['sleep']);
+    expect(await summary('m3')).toEqual(['ticket ticket', 'sleep pending', 'ticket ticket']);
+    const tickets = await db.all<{ id: string }>('SELECT id FROM tickets');
+    expect(tickets).toHaveLength(1);
+    const notes = await db.all<{ text: string }>('SELECT text FROM ticket_notes ORDER BY n');
+    expect(notes.map((n) => n.text)).toEqual([
+      'ladder stopped needs a technician',
+      'chip_overtemp on c1/R1/S3: ladder stopped after sleep sent',
+    ]);
+    await agentAnswers('succeeded', 'asleep');
+    await rem.tick(clock);
+    expect(await summary('m3')).toEqual(['ticket ticket', 'sleep verified', 'ticket ticket']);
+  });
+
+  it('the container cap holds the third miner back, recorded once, and lets it go when a slot frees', async () => {
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/remediation/settings/kz',
+      headers: t.auth('operator'),
+      payload: { maxConcurrentPerContainer: 2 },
+    });
+    for (const m of ['m1', 'm2', 'm3']) await openAlert(m, 'hashrate_low');
+    await rem.tick(clock);
+    await rem.tick(clock + MIN);
+    expect(sent).toHaveLength(2);
+    expect(await summary('m3')).toEqual(['restart throttled/container_cap']);
+    await agentAnswers('failed', 'nope'); // m2's restart fails: its slot frees
+    await rem.tick(clock + 2 * MIN);
+    expect(await summary('m3')).toEqual(['restart throttled/container_cap', 'restart pending']);
+  });
+});
+
+describe('remediation and tickets API', () => {
+  it('technicians list, take, note and close tickets; stakers get nothing; every change is audited', async () => {
+    const open = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tickets',
+      headers: t.auth('operator'),
+      payload: { title: 'replace fan 2', minerId: 'm1', note: 'rattling' },
+    });
+    expect(open.statusCode).toBe(201);
+    const id = open.json().id as string;
+    expect(open.json()).toMatchObject({ state: 'open', slotId: 'c1/R1/S1', containerId: 'c1', siteId: 'kz' });
+
+    expect((await t.app.inject({ url: '/api/v1/tickets', headers: t.auth('staker') })).statusCode).toBe(403);
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/v1/tickets/${id}/take`, headers: t.auth('staker') }))
+        .statusCode,
+    ).toBe(403);
+
+    const list = await t.app.inject({ url: '/api/v1/tickets?state=open', headers: t.auth('technician') });
+    expect(list.json().map((x: { id: string }) => x.id)).toEqual([id]);
+    const taken = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/tickets/${id}/take`,
+      headers: t.auth('technician'),
+    });
+    expect(taken.json()).toMatchObject({ state: 'in_progress', assignee: 'technician-1' });
+    const closed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/tickets/${id}/close`,
+      headers: t.auth('technician'),
+      payload: { note: 'fan replaced' },
+    });
+    expect(closed.json()).toMatchObject({ state: 'done', doneAt: clock });
+    const reopen = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/tickets/${id}`,
+      headers: t.auth('technician'),
+      payload: { state: 'open' },
+    });
+    expect(reopen.statusCode).toBe(409);
+    expect(reopen.json().message).toContain('is done');
+    const one = await t.app.inject({ url: `/api/v1/tickets/${id}`, headers: t.auth('technician') });
+    expect(one.json().notes.map((n: { text: string }) => n.text)).toEqual(['rattling', 'fan replaced']);
+
+    const audit = await db.all<{ action: string; actor_name: string }>(
+      `SELECT action, actor_name FROM audit_log WHERE subject = ? ORDER BY at, rowid`,
+      [`ticket ${id}`],
+    );
+    expect(audit).toEqual([
+      { action: 'ticket.open', actor_name: 'operator-1' },
+      { action: 'ticket.update', actor_name: 'technician-1' },
+      { action: 'ticket.close', actor_name: 'technician-1' },
+    ]);
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tickets',
+      headers: t.auth('technician'),
+      payload: { title: 'x' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toContain('give minerId, slotId or containerId');
+  });
+
+  it('site settings: operators override (audited), technicians may only read, bad values are refused naming the field', async () => {
+    const put = (role: 'operator' | 'technician', payload: Record<string, unknown>) =>
+      t.app.inject({ method: 'PUT', url: '/api/v1/remediation/settings/kz', headers: t.auth(role), payload });
+    expect((await put('technician', { cooldownS: 60 })).statusCode).toBe(403);
+    const bad = await put('operator', { cooldownS: -1 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toContain('cooldownS');
+    const ok = await put('operator', { maxActionsPerDay: 2, verifyS: { reboot: 600 } });
+    expect(ok.json().effective).toMatchObject({
+      maxActionsPerDay: 2,
+      cooldownS: 600,
+      verifyS: { reboot: 600, restart: 600 },
+    });
+    const read = await t.app.inject({
+      url: '/api/v1/remediation/settings/kz',
+      headers: t.auth('technician'),
+    });
+    expect(read.json().overrides).toEqual({ maxActionsPerDay: 2, verifyS: { reboot: 600 } });
+    const audit = await db.get<{ details_json: string }>(
+      `SELECT details_json FROM audit_log WHERE action = 'remediation.settings'`,
+    );
+    expect(JSON.parse(audit!.details_json)).toEqual({
+      before: null,
+      after: { maxActionsPerDay: 2, verifyS: { reboot: 600 } },
+    });
+  });
+
+  it('lists a miner’s steps newest first with the command state', async () => {
+    await openAlert('m1', 'offline');
+    await rem.tick(clock);
+    await agentAnswers('timeout', 'no reply');
+    const res = await t.app.inject({
+      url: '/api/v1/remediation/steps?minerId=m1',
+      headers: t.auth('technician'),
+    });
+    expect(res.json()).toEqual([
+      expect.objectContaining({
+        rung: 'restart',
+        outcome: 'pending',
+        commandState: 'timeout',
+        alertKind: 'offline',
+        transport: 'rpc',
+      }),
+    ]);
+  });
+});

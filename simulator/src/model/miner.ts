@@ -288,6 +288,9 @@ export class MinerModel {
   powerOff(nowMs: number): void {
     this.advance(nowMs, this.ambientC);
     this.poweredOn = false;
+    // A hung daemon lives in RAM: losing power clears it (what a technician's power-cycle is for).
+    // The other connection faults stand for lasting causes (dead board, bad network) and stay.
+    this.faults.delete('hung');
     this.apiReadyMs = Number.POSITIVE_INFINITY;
     this.boardThs.fill(0);
     this.powerW = 0;

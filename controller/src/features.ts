@@ -2,6 +2,7 @@ import type { CommandAction } from '@hashfleet/contracts';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { uiFeature } from '../ui/feature.js';
 import { accountingFeature } from './accounting/index.js';
+import { alertsFeature } from './alerts/index.js';
 import type { Audit } from './audit.js';
 import type { Principal } from './auth/roles.js';
 import { operationsFeature } from './commands/feature.js';
@@ -70,6 +71,7 @@ export const features: Feature[] = [
   accountingFeature,
   relocationFeature,
   safetyFeature,
+  alertsFeature,
   remediationFeature,
   ticketsFeature,
   operationsFeature,

@@ -150,3 +150,18 @@ export function findModel(raw: string | null | undefined): ModelInfo | null {
     null
   );
 }
+
+/**
+ * Temperature limits by cooling type, in °C, for alerting (the hottest chip, the hottest board/PCB
+ * sensor). Air: Bitmain's stock firmware starts protecting itself (halving frequency, then
+ * shutting down) around 95 °C chip temperature on the S19/S21 generation; the limit keeps 5 °C
+ * of margin so a human hears first. Boards read lower than chips (the PCB sensor sits away from
+ * the die), hence 80 °C. Hydro and immersion units run their chips cooler by design, so the same
+ * reading means more trouble there: 5 °C less. Our margins, not vendor figures; override per
+ * model or site in the alert rules.
+ */
+export const TEMP_LIMITS_C: Readonly<Record<ModelInfo['cooling'], { chipC: number; boardC: number }>> = {
+  air: { chipC: 90, boardC: 80 },
+  hydro: { chipC: 85, boardC: 75 },
+  immersion: { chipC: 85, boardC: 75 },
+};

@@ -1,0 +1,104 @@
+import type { Migration } from '../storage/migrate.js';
+
+/**
+ * Alerts: rules as data, the alerts themselves (the table remediation reads), the counters that
+ * carry a rule's for-duration and clear-after across ticks, known-good workers (hijack guard),
+ * silences, webhook endpoints and the durable notification outbox.
+ */
+export const migration: Migration = {
+  id: '0300_alerts',
+  up: `
+CREATE TABLE alert_rules (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  scope_id TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  enabled BIGINT NOT NULL,
+  threshold DOUBLE PRECISION,
+  clear_threshold DOUBLE PRECISION,
+  for_polls BIGINT NOT NULL,
+  for_ms BIGINT NOT NULL,
+  clear_polls BIGINT NOT NULL,
+  params_json TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  updated_by TEXT NOT NULL,
+  UNIQUE (kind, scope, scope_id)
+);
+CREATE TABLE alerts (
+  id TEXT PRIMARY KEY,
+  rule_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  miner_id TEXT,
+  container_id TEXT,
+  site_id TEXT,
+  agent_id TEXT,
+  severity TEXT NOT NULL,
+  state TEXT NOT NULL,
+  opened_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  resolved_at BIGINT,
+  value DOUBLE PRECISION,
+  threshold DOUBLE PRECISION,
+  message TEXT NOT NULL,
+  details_json TEXT NOT NULL,
+  acked_at BIGINT,
+  acked_by TEXT
+);
+CREATE INDEX alerts_state ON alerts(state, site_id, container_id);
+CREATE INDEX alerts_subject ON alerts(rule_id, subject, opened_at);
+CREATE INDEX alerts_miner ON alerts(miner_id, opened_at);
+CREATE TABLE alert_tracking (
+  rule_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  breaches BIGINT NOT NULL,
+  breach_since BIGINT,
+  clears BIGINT NOT NULL,
+  PRIMARY KEY (rule_id, subject)
+);
+CREATE TABLE alert_known_workers (
+  miner_id TEXT PRIMARY KEY,
+  pool_url TEXT NOT NULL,
+  worker TEXT NOT NULL,
+  source TEXT NOT NULL,
+  at BIGINT NOT NULL
+);
+CREATE TABLE alert_silences (
+  id TEXT PRIMARY KEY,
+  subject TEXT NOT NULL,
+  kind TEXT,
+  until_at BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX alert_silences_subject ON alert_silences(subject, until_at);
+CREATE TABLE alert_webhooks (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  site_id TEXT,
+  min_severity TEXT NOT NULL,
+  enabled BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE TABLE alert_outbox (
+  id TEXT PRIMARY KEY,
+  webhook_id TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  payload_json TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX alert_outbox_due ON alert_outbox(state, next_attempt_at);
+-- At most one open alert per (rule, subject): the database enforces it, not just the code.
+CREATE UNIQUE INDEX alerts_one_open ON alerts(rule_id, subject) WHERE state = 'open'
+`,
+};

@@ -1,0 +1,187 @@
+import type { Db } from '../storage/db.js';
+import { type AlertSettings, backoffMs } from './settings.js';
+
+/** An alert as stored (the `alerts` row, camelCased) and as notifications describe it. */
+export type AlertRecord = {
+  id: string;
+  ruleId: string;
+  kind: string;
+  subject: string;
+  minerId: string | null;
+  containerId: string | null;
+  siteId: string | null;
+  agentId: string | null;
+  severity: string;
+  state: 'open' | 'resolved';
+  openedAt: number;
+  updatedAt: number;
+  resolvedAt: number | null;
+  value: number | null;
+  threshold: number | null;
+  message: string;
+  details: Record<string, unknown>;
+};
+
+export type NotifyEvent = 'opened' | 'resolved' | 'flapping';
+
+/**
+ * Whether an open or resolve is told to the webhooks. A (rule, subject) that opened more than
+ * `budget` times in the flap window is flapping: the opening that crosses the budget is sent
+ * once as `flapping`, later ones are held, and a held opening's resolve is held too. Silenced
+ * subjects are held.
+ */
+export function notificationFor(
+  transition: 'open' | 'resolve',
+  opensInWindow: number,
+  budget: number,
+  silenced: boolean,
+  openWasNotified: boolean,
+): NotifyEvent | null {
+  if (silenced) return null;
+  if (transition === 'resolve') return openWasNotified ? 'resolved' : null;
+  if (opensInWindow <= budget) return 'opened';
+  return opensInWindow === budget + 1 ? 'flapping' : null;
+}
+
+export type Webhook = { id: string; url: string; siteId: string | null; minSeverity: string };
+
+/** The JSON body a webhook receives; `id` is also sent as the Idempotency-Key header. */
+export function webhookPayload(
+  id: string,
+  event: NotifyEvent,
+  a: AlertRecord,
+  where: { rack: string | null; slot: string | null },
+  linkBase: string,
+  opensInWindow: number,
+) {
+  const link = a.minerId
+    ? a.containerId
+      ? `${linkBase}/#/containers/${encodeURIComponent(a.containerId)}/miners/${encodeURIComponent(a.minerId)}`
+      : `${linkBase}/#/miners/${encodeURIComponent(a.minerId)}`
+    : `${linkBase}/#/alerts`;
+  return {
+    id,
+    event,
+    alert: { id: a.id, kind: a.kind, severity: a.severity, state: a.state, ruleId: a.ruleId },
+    subject: a.subject,
+    minerId: a.minerId,
+    agentId: a.agentId,
+    site: a.siteId,
+    container: a.containerId,
+    rack: where.rack,
+    slot: where.slot,
+    value: a.value,
+    threshold: a.threshold,
+    message:
+      event === 'flapping'
+        ? `${a.message} (opened ${opensInWindow} times recently; further notifications for it are held)`
+        : a.message,
+    openedAt: a.openedAt,
+    resolvedAt: a.resolvedAt,
+    link,
+  };
+}
+
+const SEVERITY_RANK: Record<string, number> = { warning: 1, critical: 2 };
+
+export async function loadWebhooks(db: Db): Promise<Webhook[]> {
+  const rows = await db.all<{ id: string; url: string; site_id: string | null; min_severity: string }>(
+    'SELECT id, url, site_id, min_severity FROM alert_webhooks WHERE enabled = 1',
+  );
+  return rows.map((r) => ({ id: r.id, url: r.url, siteId: r.site_id, minSeverity: r.min_severity }));
+}
+
+export const webhookWants = (w: Webhook, a: AlertRecord): boolean =>
+  (w.siteId === null || w.siteId === a.siteId) &&
+  (SEVERITY_RANK[a.severity] ?? 0) >= (SEVERITY_RANK[w.minSeverity] ?? 0);
+
+/**
+ * Puts one notification per interested webhook into the outbox, inside the caller's transaction
+ * (the transition and its notification commit together). The row id `<alert>:<event>:<webhook>`
+ * is the idempotency key: enqueuing twice is a no-op, receivers can drop repeats.
+ */
+export async function enqueue(
+  db: Db,
+  webhooks: Webhook[],
+  event: NotifyEvent,
+  alert: AlertRecord,
+  payload: (id: string) => unknown,
+  now: number,
+): Promise<number> {
+  let n = 0;
+  for (const w of webhooks) {
+    if (!webhookWants(w, alert)) continue;
+    const id = `${alert.id}:${event}:${w.id}`;
+    const r = await db.run(
+      `INSERT INTO alert_outbox (id, webhook_id, alert_id, event, payload_json, state, attempts, next_attempt_at,
+         last_error, created_at, delivered_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?, NULL) ON CONFLICT (id) DO NOTHING`,
+      [id, w.id, alert.id, event, JSON.stringify(payload(id)), now, now],
+    );
+    n += r.changes;
+  }
+  return n;
+}
+
+export type DeliveryReport = { delivered: number; failed: number; dead: number };
+
+/**
+ * Sends due outbox rows. A 2xx marks the row delivered; anything else (status, refused
+ * connection, timeout) schedules a retry with back-off, and after `maxAttempts` the row is dead
+ * (kept, counted, logged by the caller). A crash between the POST and the update re-sends the
+ * same row with the same Idempotency-Key: at least once, never lost.
+ */
+export async function deliverDue(
+  db: Db,
+  now: number,
+  settings: AlertSettings,
+  post: (url: string, body: string, key: string, timeoutMs: number) => Promise<number> = httpPost,
+): Promise<DeliveryReport> {
+  const due = await db.all<{ id: string; url: string | null; payload_json: string; attempts: number }>(
+    `SELECT o.id, w.url, o.payload_json, o.attempts FROM alert_outbox o LEFT JOIN alert_webhooks w ON w.id = o.webhook_id
+     WHERE o.state = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.created_at LIMIT ?`,
+    [now, settings.batch],
+  );
+  const report: DeliveryReport = { delivered: 0, failed: 0, dead: 0 };
+  for (const row of due) {
+    let error: string | null = null;
+    if (!row.url) error = 'webhook removed';
+    else {
+      try {
+        const status = await post(row.url, row.payload_json, row.id, settings.timeoutMs);
+        if (status < 200 || status > 299) error = `HTTP ${status}`;
+      } catch (err) {
+        error = (err as Error).message;
+      }
+    }
+    if (error === null) {
+      await db.run(
+        `UPDATE alert_outbox SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?`,
+        [row.attempts + 1, now, row.id],
+      );
+      report.delivered++;
+      continue;
+    }
+    const attempts = row.attempts + 1;
+    const dead = attempts >= settings.maxAttempts || !row.url;
+    await db.run(
+      `UPDATE alert_outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+      [dead ? 'dead' : 'pending', attempts, now + backoffMs(attempts, settings), error.slice(0, 500), row.id],
+    );
+    if (dead) report.dead++;
+    else report.failed++;
+  }
+  return report;
+}
+
+/** POSTs JSON; resolves with the HTTP status, rejects on network error or timeout. */
+export async function httpPost(url: string, body: string, key: string, timeoutMs: number): Promise<number> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  await res.arrayBuffer().catch(() => undefined);
+  return res.status;
+}

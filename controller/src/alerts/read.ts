@@ -1,0 +1,234 @@
+import { findModel } from '@hashfleet/firmware-profiles';
+import type { Db } from '../storage/db.js';
+import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
+
+type MinerRow = {
+  id: string;
+  model: string | null;
+  status: string;
+  site_id: string | null;
+  container_id: string | null;
+  slot_id: string | null;
+  rack: string | null;
+  slot: string | null;
+  at: number | null;
+  received_at: number | null;
+  online: number | null;
+  error: string | null;
+  state: string | null;
+  sample_json: string | null;
+};
+
+type Sample = {
+  agentId?: string;
+  hashrate5sThs: number | null;
+  hashrateAvgThs: number | null;
+  expectedHashrateThs: number | null;
+  chipTempMaxC: number | null;
+  boardTempMaxC: number | null;
+  fansRpm: number[];
+  boards: { index: number; hashrateThs: number | null; chips: number | null }[];
+  powerW: number | null;
+  powerProvenance: string | null;
+  hardwareErrors: number | null;
+  uptimeS: number | null;
+  pool: { url: string; user: string } | null;
+};
+
+/** A stored sample that does not parse is a miner with no usable sample, not a failed tick. */
+function parseSample(json: string): Sample | null {
+  try {
+    const s = JSON.parse(json) as Sample;
+    return s && typeof s === 'object' ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+export function latestFromRow(r: MinerRow): LatestSample | null {
+  if (r.at === null || r.sample_json === null) return null;
+  const s = parseSample(r.sample_json);
+  return {
+    at: r.at,
+    receivedAt: r.received_at ?? r.at,
+    online: r.online === 1,
+    error: r.error,
+    state: r.state ?? 'error',
+    agentId: s?.agentId ?? null,
+    hashrateThs: s ? (s.hashrate5sThs ?? s.hashrateAvgThs ?? null) : null,
+    expectedThs: s?.expectedHashrateThs ?? null,
+    chipTempMaxC: s?.chipTempMaxC ?? null,
+    boardTempMaxC: s?.boardTempMaxC ?? null,
+    fansRpm: Array.isArray(s?.fansRpm) ? s.fansRpm : [],
+    boards: Array.isArray(s?.boards) ? s.boards : [],
+    powerW: s?.powerW ?? null,
+    powerProvenance: s?.powerProvenance ?? null,
+    hardwareErrors: s?.hardwareErrors ?? null,
+    uptimeS: s?.uptimeS ?? null,
+    pool: s?.pool ?? null,
+  };
+}
+
+export const MINERS_SQL = `SELECT m.id, m.model, m.status, m.site_id, m.container_id, m.slot_id, s.rack, s.slot,
+  l.at, l.received_at, l.online, l.error, l.state, l.sample_json
+  FROM miners m LEFT JOIN slots s ON s.id = m.slot_id LEFT JOIN miner_latest l ON l.miner_id = m.id`;
+
+/**
+ * Reads the fleet's latest state in bulk (one query per table, whatever the fleet size):
+ * miners with slot and latest sample, outlet readings by slot, the last control command and
+ * known-good worker per miner, PDUs and agents. Hashrate history is read separately
+ * (`readRecentHashrate`) for the miners that need it.
+ */
+export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
+  const [minerRows, outletRows, controlRows, workerRows, pduRows, agentRows, containerRows] =
+    await Promise.all([
+      db.all<MinerRow>(MINERS_SQL),
+      db.all<{ slot_id: string; pdu_id: string; outlet: number }>(
+        'SELECT slot_id, pdu_id, outlet FROM pdu_outlets WHERE slot_id IS NOT NULL',
+      ),
+      db.all<{ miner_id: string; op: string; created_at: number }>(
+        `SELECT miner_id, op, created_at FROM commands
+       WHERE miner_id IS NOT NULL AND op IN ('sleep', 'wake', 'poll.stop', 'poll.resume')
+         AND state IN ('sent', 'succeeded') ORDER BY created_at`,
+      ),
+      db.all<{ miner_id: string; pool_url: string; worker: string; source: string }>(
+        'SELECT miner_id, pool_url, worker, source FROM alert_known_workers',
+      ),
+      db.all<{
+        pdu_id: string;
+        container_id: string;
+        at: number;
+        sample_json: string;
+        site_id: string | null;
+      }>(
+        `SELECT p.pdu_id, p.container_id, p.at, p.sample_json, c.site_id
+       FROM pdu_latest p LEFT JOIN containers c ON c.id = p.container_id`,
+      ),
+      db.all<{
+        id: string;
+        site_id: string | null;
+        container_id: string | null;
+        state: string;
+        last_seen_at: number | null;
+        metrics_json: string | null;
+      }>('SELECT id, site_id, container_id, state, last_seen_at, metrics_json FROM agents'),
+      db.all<{ id: string; site_id: string }>('SELECT id, site_id FROM containers'),
+    ]);
+
+  const pdus: PduSnapshot[] = [];
+  const outletPower = new Map<string, { powerW: number | null; at: number }>();
+  for (const r of pduRows) {
+    let sample: {
+      totalPowerW?: number | null;
+      outlets?: { outlet: number; powerW: number | null; currentA: number | null; state: string }[];
+      sensors?: { kind: string; location: string; value: number }[];
+    } = {};
+    try {
+      sample = JSON.parse(r.sample_json);
+    } catch {
+      // Unreadable stored sample: the PDU is judged as having no figures.
+    }
+    const outlets = (sample.outlets ?? []).map((o) => ({
+      outlet: o.outlet,
+      powerW: o.powerW ?? null,
+      currentA: o.currentA ?? null,
+      state: o.state,
+    }));
+    for (const o of outlets) outletPower.set(`${r.pdu_id}/${o.outlet}`, { powerW: o.powerW, at: r.at });
+    pdus.push({
+      id: r.pdu_id,
+      containerId: r.container_id,
+      siteId: r.site_id,
+      at: r.at,
+      totalPowerW: sample.totalPowerW ?? null,
+      outlets,
+      inletTempsC: (sample.sensors ?? [])
+        .filter((s) => s.kind === 'temperature' && s.location === 'inlet')
+        .map((s) => s.value),
+    });
+  }
+  const outletBySlot = new Map<string, MinerSnapshot['outlet']>();
+  for (const r of outletRows) {
+    const p = outletPower.get(`${r.pdu_id}/${r.outlet}`);
+    outletBySlot.set(r.slot_id, {
+      pduId: r.pdu_id,
+      outlet: r.outlet,
+      powerW: p?.powerW ?? null,
+      at: p?.at ?? 0,
+    });
+  }
+  const lastControl = new Map<string, { op: string; at: number }>();
+  for (const r of controlRows) lastControl.set(r.miner_id, { op: r.op, at: r.created_at });
+  const known = new Map(
+    workerRows.map((r) => [r.miner_id, { poolUrl: r.pool_url, worker: r.worker, source: r.source }]),
+  );
+
+  const models = new Map<string, ReturnType<typeof findModel>>();
+  const miners: MinerSnapshot[] = minerRows.map((r) => {
+    let info = r.model === null ? null : models.get(r.model);
+    if (info === undefined && r.model !== null) {
+      info = findModel(r.model);
+      models.set(r.model, info);
+    }
+    return {
+      id: r.id,
+      siteId: r.site_id,
+      containerId: r.container_id,
+      slotId: r.slot_id,
+      rack: r.rack,
+      slot: r.slot,
+      model: info?.model ?? r.model,
+      modelInfo: info ?? null,
+      status: r.status,
+      latest: latestFromRow(r),
+      recentThs: null,
+      outlet: r.slot_id ? (outletBySlot.get(r.slot_id) ?? null) : null,
+      lastControl: lastControl.get(r.id) ?? null,
+      knownWorker: known.get(r.id) ?? null,
+    };
+  });
+
+  const agents: AgentSnapshot[] = agentRows.map((r) => {
+    let metrics: { spoolMessages?: number; spoolDropped?: number } | null = null;
+    try {
+      metrics = r.metrics_json ? JSON.parse(r.metrics_json) : null;
+    } catch {
+      metrics = null;
+    }
+    return {
+      id: r.id,
+      siteId: r.site_id,
+      containerId: r.container_id,
+      state: r.state,
+      lastSeenAt: r.last_seen_at,
+      spoolMessages: metrics?.spoolMessages ?? null,
+      spoolDropped: metrics?.spoolDropped ?? null,
+    };
+  });
+  return { miners, pdus, agents, containerSites: new Map(containerRows.map((r) => [r.id, r.site_id])) };
+}
+
+/**
+ * Hashrate of the last `windowMs` for the given miners (1-minute history, plus the latest sample,
+ * which history may not hold yet). One query; a long id list is read in chunks.
+ */
+export async function readRecentHashrate(db: Db, miners: MinerSnapshot[], since: number): Promise<void> {
+  if (miners.length === 0) return;
+  const byId = new Map(miners.map((m) => [m.id, m]));
+  for (const m of miners) m.recentThs = [];
+  const ids = [...byId.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    const rows = await db.all<{ miner_id: string; at: number; hashrate_ths: number | null }>(
+      `SELECT miner_id, at, hashrate_ths FROM miner_history
+       WHERE minute >= ? AND miner_id IN (${part.map(() => '?').join(', ')})`,
+      [Math.floor(since / 60_000) * 60_000, ...part],
+    );
+    for (const r of rows) {
+      const m = byId.get(r.miner_id)!;
+      if (r.hashrate_ths !== null && r.at >= since && r.at !== m.latest?.at)
+        m.recentThs!.push(r.hashrate_ths);
+    }
+  }
+  for (const m of miners) if (m.latest?.hashrateThs != null) m.recentThs!.push(m.latest.hashrateThs);
+}

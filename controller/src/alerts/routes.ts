@@ -1,0 +1,336 @@
+/**
+ * Alerts HTTP API (under /api/v1). Staff read alerts and rules; technicians may acknowledge;
+ * operators and admins change rules, webhooks and silences. Every change is in the audit log.
+ *
+ *   GET    /alerts?state=open&site=&container=&miner=&kind=&limit=   -> [alert + rack, slot, silencedUntil]
+ *   GET    /alerts/:id
+ *   POST   /alerts/:id/ack                           -> the alert, ackedAt/ackedBy set
+ *   POST   /alerts/:id/silence { minutes, reason }   -> { id, subject, kind, untilAt }: no notifications for it meanwhile
+ *   GET    /alert-rules                              -> rules (the seeded global row of each kind included)
+ *   POST   /alert-rules { kind, scope, scopeId, severity?, enabled?, threshold?, clearThreshold?,
+ *                         forPolls?, forMs?, clearPolls?, params? } -> 201 rule (409 when that kind+scope exists)
+ *   PUT    /alert-rules/:id { same }                 -> rule
+ *   DELETE /alert-rules/:id                          -> 204 (global rows are disabled, not deleted: 409)
+ *   GET    /alert-webhooks | POST { url, siteId?, minSeverity? } | DELETE /alert-webhooks/:id
+ * Errors: { error: "alerts", message } with 400, 404, 409.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Role } from '../auth/roles.js';
+import type { FeatureContext } from '../features.js';
+import type { SqlValue } from '../storage/db.js';
+import { ALERT_KINDS, SEVERITIES } from './kinds.js';
+import { type Rule, RuleInputSchema, ruleFromInput } from './rules.js';
+import {
+  type AlertRow,
+  alertFromRow,
+  getRule,
+  insertRule,
+  loadRules,
+  seedDefaultRules,
+  updateRule,
+} from './store.js';
+
+const STAFF: Role[] = ['operator', 'admin', 'technician'];
+const OPERATORS: Role[] = ['operator', 'admin'];
+
+const ListQuery = z.object({
+  state: z.enum(['open', 'resolved']).optional(),
+  site: z.string().max(200).optional(),
+  container: z.string().max(200).optional(),
+  miner: z.string().max(200).optional(),
+  kind: z.enum(ALERT_KINDS).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+const IdParam = z.object({ id: z.string().min(1).max(200) });
+const SilenceBody = z.object({
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
+  reason: z.string().min(1).max(500),
+});
+const WebhookBody = z.object({
+  url: z
+    .string()
+    .url()
+    .max(2000)
+    .refine((u) => /^https?:\/\//.test(u), 'url must be http:// or https://'),
+  siteId: z.string().min(1).max(200).nullable().default(null),
+  minSeverity: z.enum(SEVERITIES).default('warning'),
+});
+
+const fail = (reply: FastifyReply, status: number, message: string) =>
+  reply.code(status).send({ error: 'alerts', message });
+
+const presentRule = (r: Rule) => ({ ...r, scopeId: r.scope === 'global' ? null : r.scopeId });
+
+export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  const { db, audit } = ctx;
+  await seedDefaultRules(db, ctx.now());
+  const staff = { preHandler: app.authorize(...STAFF) };
+  const operators = { preHandler: app.authorize(...OPERATORS) };
+  const tags = ['alerts'];
+
+  app.get(
+    '/alerts',
+    { ...staff, schema: { tags, summary: 'Alerts', querystring: ListQuery } },
+    async (req) => {
+      const q = req.query as z.infer<typeof ListQuery>;
+      const where: string[] = [];
+      const params: SqlValue[] = [];
+      const add = (sql: string, v: string | undefined) => {
+        if (v === undefined) return;
+        where.push(sql);
+        params.push(v);
+      };
+      add('a.state = ?', q.state);
+      add('a.site_id = ?', q.site);
+      add('a.container_id = ?', q.container);
+      add('a.miner_id = ?', q.miner);
+      add('a.kind = ?', q.kind);
+      const rows = await db.all<
+        AlertRow & { rack: string | null; slot: string | null; silenced_until: number | null }
+      >(
+        `SELECT a.*, s.rack, s.slot,
+         (SELECT MAX(x.until_at) FROM alert_silences x
+          WHERE x.subject = a.subject AND (x.kind IS NULL OR x.kind = a.kind) AND x.until_at > ?) AS silenced_until
+       FROM alerts a LEFT JOIN miners m ON m.id = a.miner_id LEFT JOIN slots s ON s.id = m.slot_id
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY CASE a.state WHEN 'open' THEN 0 ELSE 1 END, CASE a.severity WHEN 'critical' THEN 0 ELSE 1 END,
+         a.opened_at DESC LIMIT ?`,
+        [ctx.now(), ...params, q.limit],
+      );
+      return rows.map((r) => ({
+        ...alertFromRow(r),
+        rack: r.rack,
+        slot: r.slot,
+        silencedUntil: r.silenced_until,
+      }));
+    },
+  );
+
+  const getAlert = async (id: string) => {
+    const row = await db.get<AlertRow>('SELECT * FROM alerts WHERE id = ?', [id]);
+    return row ? alertFromRow(row) : null;
+  };
+
+  app.get(
+    '/alerts/:id',
+    { ...staff, schema: { tags, summary: 'One alert', params: IdParam } },
+    async (req, reply) => {
+      const a = await getAlert((req.params as { id: string }).id);
+      return a ?? fail(reply, 404, `alert ${(req.params as { id: string }).id}: not found`);
+    },
+  );
+
+  app.post(
+    '/alerts/:id/ack',
+    { ...staff, schema: { tags, summary: 'Acknowledge an alert', params: IdParam } },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const p = req.principal!;
+      const a = await db.tx(async (tx) => {
+        const r = await tx.run('UPDATE alerts SET acked_at = ?, acked_by = ? WHERE id = ?', [
+          ctx.now(),
+          p.name,
+          id,
+        ]);
+        if (r.changes === 0) return null;
+        await audit.record({ actor: p, action: 'alert.ack', subject: `alert:${id}`, details: {} });
+        return getAlert(id);
+      });
+      return a ?? fail(reply, 404, `alert ${id}: not found`);
+    },
+  );
+
+  app.post(
+    '/alerts/:id/silence',
+    {
+      ...operators,
+      schema: { tags, summary: 'Silence notifications for an alert', params: IdParam, body: SilenceBody },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const body = req.body as z.infer<typeof SilenceBody>;
+      const a = await getAlert(id);
+      if (!a) return fail(reply, 404, `alert ${id}: not found`);
+      const silence = {
+        id: randomUUID(),
+        subject: a.subject,
+        kind: a.kind,
+        untilAt: ctx.now() + body.minutes * 60_000,
+      };
+      await db.tx(async (tx) => {
+        await tx.run(
+          `INSERT INTO alert_silences (id, subject, kind, until_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          [silence.id, a.subject, a.kind, silence.untilAt, body.reason, req.principal!.name, ctx.now()],
+        );
+        await audit.record({
+          actor: req.principal!,
+          action: 'alert.silence',
+          subject: `alert:${id}`,
+          details: { ...silence, reason: body.reason },
+        });
+      });
+      return silence;
+    },
+  );
+
+  app.get('/alert-rules', { ...staff, schema: { tags, summary: 'Alert rules' } }, async () =>
+    (await loadRules(db)).map(presentRule),
+  );
+
+  app.post(
+    '/alert-rules',
+    { ...operators, schema: { tags, summary: 'Create an alert rule', body: RuleInputSchema } },
+    async (req, reply) => {
+      const input = req.body as z.output<typeof RuleInputSchema>;
+      const rule = ruleFromInput(randomUUID(), input, req.principal!.name, ctx.now());
+      const created = await db.tx(async (tx) => {
+        if ((await insertRule(tx, rule, ctx.now())) === 0) return false;
+        await audit.record({
+          actor: req.principal!,
+          action: 'alert_rule.create',
+          subject: `alert_rule:${rule.id}`,
+          details: rule,
+        });
+        return true;
+      });
+      if (!created)
+        return fail(
+          reply,
+          409,
+          `a ${rule.kind} rule for ${rule.scope} ${rule.scopeId || '(global)'} exists; PUT it instead`,
+        );
+      return reply.code(201).send(presentRule(rule));
+    },
+  );
+
+  app.put(
+    '/alert-rules/:id',
+    {
+      ...operators,
+      schema: { tags, summary: 'Replace an alert rule', params: IdParam, body: RuleInputSchema },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const before = await getRule(db, id);
+      if (!before) return fail(reply, 404, `alert rule ${id}: not found`);
+      const rule = ruleFromInput(
+        id,
+        req.body as z.output<typeof RuleInputSchema>,
+        req.principal!.name,
+        ctx.now(),
+      );
+      try {
+        await db.tx(async (tx) => {
+          await updateRule(tx, rule);
+          await audit.record({
+            actor: req.principal!,
+            action: 'alert_rule.update',
+            subject: `alert_rule:${id}`,
+            details: { before, after: rule },
+          });
+        });
+      } catch (err) {
+        if (/unique|duplicate/i.test((err as Error).message))
+          return fail(
+            reply,
+            409,
+            `a ${rule.kind} rule for ${rule.scope} ${rule.scopeId || '(global)'} exists`,
+          );
+        throw err;
+      }
+      return presentRule(rule);
+    },
+  );
+
+  app.delete(
+    '/alert-rules/:id',
+    { ...operators, schema: { tags, summary: 'Delete an alert rule', params: IdParam } },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const before = await getRule(db, id);
+      if (!before) return fail(reply, 404, `alert rule ${id}: not found`);
+      if (before.scope === 'global')
+        return fail(
+          reply,
+          409,
+          `alert rule ${id}: the global rule of a kind is disabled (PUT enabled: false), not deleted`,
+        );
+      await db.tx(async (tx) => {
+        await tx.run('DELETE FROM alert_rules WHERE id = ?', [id]);
+        await audit.record({
+          actor: req.principal!,
+          action: 'alert_rule.delete',
+          subject: `alert_rule:${id}`,
+          details: before,
+        });
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.get('/alert-webhooks', { ...operators, schema: { tags, summary: 'Webhook endpoints' } }, async () =>
+    (
+      await db.all<{
+        id: string;
+        url: string;
+        site_id: string | null;
+        min_severity: string;
+        enabled: number;
+      }>('SELECT id, url, site_id, min_severity, enabled FROM alert_webhooks ORDER BY created_at')
+    ).map((w) => ({
+      id: w.id,
+      url: w.url,
+      siteId: w.site_id,
+      minSeverity: w.min_severity,
+      enabled: w.enabled === 1,
+    })),
+  );
+
+  app.post(
+    '/alert-webhooks',
+    { ...operators, schema: { tags, summary: 'Add a webhook endpoint', body: WebhookBody } },
+    async (req, reply) => {
+      const body = req.body as z.infer<typeof WebhookBody>;
+      const hook = { id: randomUUID(), ...body, enabled: true };
+      await db.tx(async (tx) => {
+        await tx.run(
+          `INSERT INTO alert_webhooks (id, url, site_id, min_severity, enabled, created_at, created_by) VALUES (?, ?, ?, ?, 1, ?, ?)`,
+          [hook.id, hook.url, hook.siteId, hook.minSeverity, ctx.now(), req.principal!.name],
+        );
+        await audit.record({
+          actor: req.principal!,
+          action: 'alert_webhook.create',
+          subject: `alert_webhook:${hook.id}`,
+          details: hook,
+        });
+      });
+      return reply.code(201).send(hook);
+    },
+  );
+
+  app.delete(
+    '/alert-webhooks/:id',
+    { ...operators, schema: { tags, summary: 'Remove a webhook endpoint', params: IdParam } },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const done = await db.tx(async (tx) => {
+        const r = await tx.run('DELETE FROM alert_webhooks WHERE id = ?', [id]);
+        if (r.changes === 0) return false;
+        await audit.record({
+          actor: req.principal!,
+          action: 'alert_webhook.delete',
+          subject: `alert_webhook:${id}`,
+          details: {},
+        });
+        return true;
+      });
+      return done ? reply.code(204).send() : fail(reply, 404, `alert webhook ${id}: not found`);
+    },
+  );
+};

@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import { insertMany } from '../storage/bulk.js';
+import type { Db, SqlValue } from '../storage/db.js';
+import { evaluateAlerts, type Observation, trackingKey } from './evaluate.js';
+import { step, type Tracking, type Transition } from './machine.js';
+import { type AlertRecord, enqueue, loadWebhooks, notificationFor, webhookPayload } from './notify.js';
+import { readRecentHashrate, readSnapshot } from './read.js';
+import { indexRules, type RuleIndex } from './rules.js';
+import type { AlertSettings } from './settings.js';
+import type { FleetSnapshot } from './snapshot.js';
+import { type AlertRow, alertFromRow, loadRules, seedDefaultRules } from './store.js';
+
+export type AlertServiceDeps = {
+  db: Db;
+  offlineAfterMs: number;
+  /** Base of the links in notifications, e.g. http://controller:8080 */
+  linkBase: string;
+  settings: AlertSettings;
+};
+
+export type TickReport = {
+  opened: number;
+  updated: number;
+  resolved: number;
+  notifications: number;
+  observations: number;
+  ms: { read: number; evaluate: number; write: number };
+};
+
+/** What a tick has to change, worked out purely from the tracked state and observations. */
+export type TickPlan = {
+  transitions: {
+    obs: Observation | null;
+    key: string;
+    transition: Exclude<Transition, null>;
+    open: OpenRow | undefined;
+  }[];
+  tracking: Map<string, Tracking | null>;
+};
+
+type OpenRow = { id: string; rule_id: string; subject: string; details_json: string; opened_at: number };
+
+/**
+ * Folds one evaluation into the tracked state: every observation, and every tracked key the
+ * evaluation did not mention (its rule or subject is gone), goes through the state machine.
+ */
+export function planTick(
+  observations: Observation[],
+  tracking: Map<string, Tracking>,
+  open: Map<string, OpenRow>,
+  rules: RuleIndex,
+  now: number,
+): TickPlan {
+  const plan: TickPlan = { transitions: [], tracking: new Map() };
+  const seen = new Set<string>();
+  for (const obs of observations) {
+    seen.add(obs.key);
+    const prev = tracking.get(obs.key);
+    const o = open.get(obs.key);
+    const s = step(prev, !!o, obs.status, obs.rule, now);
+    if (s.tracking !== null || prev) plan.tracking.set(obs.key, s.tracking);
+    if (s.transition) plan.transitions.push({ obs, key: obs.key, transition: s.transition, open: o });
+  }
+  const ruleById = new Map(rules.rules.map((r) => [r.id, r]));
+  for (const key of new Set([...tracking.keys(), ...open.keys()])) {
+    if (seen.has(key)) continue;
+    const ruleId = key.slice(0, key.indexOf('\u0000'));
+    const rule = ruleById.get(ruleId) ?? { forPolls: 1, forMs: 0, clearPolls: 1 };
+    const o = open.get(key);
+    const s = step(tracking.get(key), !!o, undefined, rule, now);
+    if (tracking.has(key)) plan.tracking.set(key, s.tracking);
+    if (s.transition) plan.transitions.push({ obs: null, key, transition: s.transition, open: o });
+  }
+  return plan;
+}
+
+/** Miners whose hashrate history the hashrate_low rule needs this tick. */
+function historyCandidates(snapshot: FleetSnapshot, rules: RuleIndex, tracked: Set<string>) {
+  return snapshot.miners.filter((m) => {
+    const l = m.latest;
+    if (!l || l.hashrateThs === null) return false;
+    const rule = rules.resolve('hashrate_low', m);
+    if (!rule?.enabled) return false;
+    if (tracked.has(trackingKey(rule.id, `miner:${m.id}`))) return true;
+    const expected = l.expectedThs ?? m.modelInfo?.nominalThs ?? null;
+    return !!expected && l.hashrateThs / expected <= (rule.clearThreshold ?? rule.threshold ?? 0.8);
+  });
+}
+
+export function createAlertService(deps: AlertServiceDeps) {
+  const { db } = deps;
+  let seeded = false;
+
+  async function tick(now: number): Promise<TickReport> {
+    const t0 = performance.now();
+    if (!seeded) {
+      await seedDefaultRules(db, now);
+      seeded = true;
+    }
+    const [rules, trackingRows, openRows, snapshot, poolSets] = await Promise.all([
+      loadRules(db).then(indexRules),
+      db.all<{
+        rule_id: string;
+        subject: string;
+        breaches: number;
+        breach_since: number | null;
+        clears: number;
+      }>('SELECT rule_id, subject, breaches, breach_since, clears FROM alert_tracking'),
+      db.all<OpenRow>(
+        `SELECT id, rule_id, subject, details_json, opened_at FROM alerts WHERE state = 'open'`,
+      ),
+      readSnapshot(db),
+      db.all<{ miner_id: string; action_json: string; finished_at: number | null }>(
+        `SELECT miner_id, action_json, finished_at FROM commands
+         WHERE op = 'pool.set' AND state = 'succeeded' AND miner_id IS NOT NULL ORDER BY finished_at`,
+      ),
+    ]);
+    const tracking = new Map<string, Tracking>(
+      trackingRows.map((r) => [
+        trackingKey(r.rule_id, r.subject),
+        { breaches: r.breaches, breachSince: r.breach_since, clears: r.clears },
+      ]),
+    );
+    const open = new Map(openRows.map((r) => [trackingKey(r.rule_id, r.subject), r]));
+    const tracked = new Set([...tracking.keys(), ...open.keys()]);
+    const workers = knownWorkerChanges(snapshot, poolSets, now);
+    const candidates = historyCandidates(snapshot, rules, tracked);
+    const windowMs = Math.max(
+      60_000,
+      ...rules.rules
+        .filter((r) => r.kind === 'hashrate_low')
+        .map((r) => Number(r.params['windowMs'] ?? 600_000)),
+    );
+    await readRecentHashrate(db, candidates, now - windowMs);
+    const t1 = performance.now();
+
+    const observations = evaluateAlerts(snapshot, rules, {
+      now,
+      offlineAfterMs: deps.offlineAfterMs,
+      tracked,
+    });
+    const plan = planTick(observations, tracking, open, rules, now);
+    const t2 = performance.now();
+
+    const report = await db.tx((tx) => writePlan(tx, plan, workers, snapshot, now));
+    const t3 = performance.now();
+    return {
+      ...report,
+      observations: observations.length,
+      ms: { read: t1 - t0, evaluate: t2 - t1, write: t3 - t2 },
+    };
+  }
+
+  async function writePlan(
+    tx: Db,
+    plan: TickPlan,
+    workers: SqlValue[][],
+    snapshot: FleetSnapshot,
+    now: number,
+  ): Promise<Omit<TickReport, 'observations' | 'ms'>> {
+    await insertMany(
+      tx,
+      'INSERT INTO alert_known_workers (miner_id, pool_url, worker, source, at)',
+      5,
+      workers,
+      `ON CONFLICT (miner_id) DO UPDATE SET pool_url = excluded.pool_url, worker = excluded.worker,
+         source = excluded.source, at = excluded.at`,
+    );
+    const upserts: SqlValue[][] = [];
+    for (const [key, t] of plan.tracking) {
+      const [ruleId, subject] = key.split('\u0000') as [string, string];
+      if (t === null)
+        await tx.run('DELETE FROM alert_tracking WHERE rule_id = ? AND subject = ?', [ruleId, subject]);
+      else upserts.push([ruleId, subject, t.breaches, t.breachSince, t.clears]);
+    }
+    await insertMany(
+      tx,
+      'INSERT INTO alert_tracking (rule_id, subject, breaches, breach_since, clears)',
+      5,
+      upserts,
+      `ON CONFLICT (rule_id, subject) DO UPDATE SET breaches = excluded.breaches,
+         breach_since = excluded.breach_since, clears = excluded.clears`,
+    );
+
+    const counts = { opened: 0, updated: 0, resolved: 0, notifications: 0 };
+    const notices: { alert: AlertRecord; transition: 'open' | 'resolve'; notifiedOpen: boolean }[] = [];
+    const inserts: SqlValue[][] = [];
+    for (const t of plan.transitions) {
+      const o = t.obs;
+      if (t.transition === 'open' && o) {
+        const alert: AlertRecord = {
+          id: randomUUID(),
+          ruleId: o.rule.id,
+          kind: o.kind,
+          subject: o.subject,
+          minerId: o.minerId,
+          containerId: o.containerId,
+          siteId: o.siteId,
+          agentId: o.agentId,
+          severity: o.severity,
+          state: 'open',
+          openedAt: now,
+          updatedAt: now,
+          resolvedAt: null,
+          value: o.value,
+          threshold: o.threshold,
+          message: o.message,
+          details: { ...o.details, rack: o.rack, slot: o.slot },
+        };
+        inserts.push([
+          alert.id,
+          alert.ruleId,
+          alert.kind,
+          alert.subject,
+          alert.minerId,
+          alert.containerId,
+          alert.siteId,
+          alert.agentId,
+          alert.severity,
+          'open',
+          now,
+          now,
+          null,
+          alert.value,
+          alert.threshold,
+          alert.message,
+          JSON.stringify(alert.details),
+        ]);
+        notices.push({ alert, transition: 'open', notifiedOpen: true });
+        counts.opened++;
+      } else if (t.transition === 'update' && o && t.open) {
+        await tx.run(
+          'UPDATE alerts SET value = ?, threshold = ?, message = ?, updated_at = ?, details_json = ? WHERE id = ?',
+          [
+            o.value,
+            o.threshold,
+            o.message,
+            now,
+            JSON.stringify({ ...prevDetails(t.open), ...o.details }),
+            t.open.id,
+          ],
+        );
+        counts.updated++;
+      } else if (t.transition === 'resolve' && t.open) {
+        const reason = o
+          ? o.status === 'suppressed'
+            ? o.message
+            : 'back to normal'
+          : 'rule no longer applies';
+        const details: Record<string, unknown> = { ...prevDetails(t.open), resolvedBecause: reason };
+        await tx.run(
+          `UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ?, details_json = ? WHERE id = ?`,
+          [now, now, JSON.stringify(details), t.open.id],
+        );
+        const row = await tx.get<AlertRow>('SELECT * FROM alerts WHERE id = ?', [t.open.id]);
+        if (row)
+          notices.push({
+            alert: alertFromRow(row),
+            transition: 'resolve',
+            notifiedOpen: details['notified'] !== false,
+          });
+        counts.resolved++;
+      }
+    }
+    await insertMany(
+      tx,
+      `INSERT INTO alerts (id, rule_id, kind, subject, miner_id, container_id, site_id, agent_id, severity, state,
+         opened_at, updated_at, resolved_at, value, threshold, message, details_json)`,
+      17,
+      inserts,
+    );
+    if (notices.length) counts.notifications = await notify(tx, notices, snapshot, now);
+    return counts;
+  }
+
+  async function notify(
+    tx: Db,
+    notices: { alert: AlertRecord; transition: 'open' | 'resolve'; notifiedOpen: boolean }[],
+    snapshot: FleetSnapshot,
+    now: number,
+  ): Promise<number> {
+    const webhooks = await loadWebhooks(tx);
+    const where = new Map(snapshot.miners.map((m) => [m.id, { rack: m.rack, slot: m.slot }]));
+    let n = 0;
+    for (const { alert, transition, notifiedOpen } of notices) {
+      const opens = await tx.get<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM alerts WHERE rule_id = ? AND subject = ? AND opened_at > ?',
+        [alert.ruleId, alert.subject, now - deps.settings.flapWindowMs],
+      );
+      const silenced = await tx.get(
+        `SELECT id FROM alert_silences WHERE subject = ? AND (kind IS NULL OR kind = ?) AND until_at > ?`,
+        [alert.subject, alert.kind, now],
+      );
+      const opensInWindow = Number(opens?.n ?? 0);
+      const event = notificationFor(
+        transition,
+        opensInWindow,
+        deps.settings.flapBudget,
+        !!silenced,
+        notifiedOpen,
+      );
+      if (transition === 'open' && event !== 'opened') {
+        // Remembered so this alert's resolve is held as well.
+        const details = {
+          ...alert.details,
+          notified: false,
+          heldBecause: silenced ? 'silenced' : 'flapping',
+        };
+        await tx.run('UPDATE alerts SET details_json = ? WHERE id = ?', [JSON.stringify(details), alert.id]);
+      }
+      if (!event || webhooks.length === 0) continue;
+      const at = (alert.minerId ? where.get(alert.minerId) : undefined) ?? { rack: null, slot: null };
+      n += await enqueue(
+        tx,
+        webhooks,
+        event,
+        alert,
+        (id) => webhookPayload(id, event, alert, at, deps.linkBase, opensInWindow),
+        now,
+      );
+    }
+    return n;
+  }
+
+  return { tick };
+}
+
+const prevDetails = (r: OpenRow): Record<string, unknown> =>
+  JSON.parse(r.details_json) as Record<string, unknown>;
+
+/**
+ * Known-good workers to record: the worker of the last successful pool.set when newer than what
+ * is known, else the first worker seen for a miner. The snapshot is updated in place so this
+ * tick already judges by them.
+ */
+function knownWorkerChanges(
+  snapshot: FleetSnapshot,
+  poolSets: { miner_id: string; action_json: string; finished_at: number | null }[],
+  now: number,
+): SqlValue[][] {
+  const lastSet = new Map<string, { url: string; user: string; at: number }>();
+  for (const r of poolSets) {
+    try {
+      const a = JSON.parse(r.action_json) as { url?: string; user?: string };
+      if (a.url && a.user) lastSet.set(r.miner_id, { url: a.url, user: a.user, at: r.finished_at ?? 0 });
+    } catch {
+      // A stored action that does not parse says nothing about the worker.
+    }
+  }
+  const rows: SqlValue[][] = [];
+  for (const m of snapshot.miners) {
+    const set = lastSet.get(m.id);
+    if (
+      set &&
+      (m.knownWorker?.source !== 'pool.set' ||
+        m.knownWorker.worker !== set.user ||
+        m.knownWorker.poolUrl !== set.url)
+    ) {
+      m.knownWorker = { poolUrl: set.url, worker: set.user, source: 'pool.set' };
+      rows.push([m.id, set.url, set.user, 'pool.set', now]);
+    } else if (!m.knownWorker && m.latest?.pool && m.latest.online) {
+      m.knownWorker = { poolUrl: m.latest.pool.url, worker: m.latest.pool.user, source: 'first_seen' };
+      rows.push([m.id, m.latest.pool.url, m.latest.pool.user, 'first_seen', now]);
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,77 @@
+import type { ModelInfo } from '@hashfleet/firmware-profiles';
+
+/**
+ * The fleet's latest state as the evaluation sees it: plain data read in bulk once per tick
+ * (read.ts), so evaluation is a pure function of it (evaluate.ts).
+ */
+export type LatestSample = {
+  at: number;
+  receivedAt: number;
+  /** 0 once the agent reported the miner unreachable. */
+  online: boolean;
+  error: string | null;
+  state: string;
+  agentId: string | null;
+  hashrateThs: number | null;
+  expectedThs: number | null;
+  chipTempMaxC: number | null;
+  boardTempMaxC: number | null;
+  fansRpm: number[];
+  boards: { index: number; hashrateThs: number | null; chips: number | null }[];
+  powerW: number | null;
+  powerProvenance: string | null;
+  hardwareErrors: number | null;
+  uptimeS: number | null;
+  pool: { url: string; user: string } | null;
+};
+
+export type MinerSnapshot = {
+  id: string;
+  siteId: string | null;
+  containerId: string | null;
+  slotId: string | null;
+  rack: string | null;
+  slot: string | null;
+  /** Canonical model name when the model table knows it, else what the miner reported. */
+  model: string | null;
+  modelInfo: ModelInfo | null;
+  /** Inventory status (in_service, sleeping, in_repair, ...). */
+  status: string;
+  latest: LatestSample | null;
+  /** Hashrate samples (TH/s) of the median window, the latest included; null when not read. */
+  recentThs: number[] | null;
+  /** The metered outlet feeding this miner's slot. */
+  outlet: { pduId: string; outlet: number; powerW: number | null; at: number } | null;
+  /** The last sleep/wake/poll.stop/poll.resume command that went out for it. */
+  lastControl: { op: string; at: number } | null;
+  /** Last known-good worker (first seen, or the last successful pool.set). */
+  knownWorker: { poolUrl: string; worker: string; source: string } | null;
+};
+
+export type PduSnapshot = {
+  id: string;
+  containerId: string;
+  siteId: string | null;
+  at: number;
+  totalPowerW: number | null;
+  outlets: { outlet: number; powerW: number | null; currentA: number | null; state: string }[];
+  inletTempsC: number[];
+};
+
+export type AgentSnapshot = {
+  id: string;
+  siteId: string | null;
+  containerId: string | null;
+  state: string;
+  lastSeenAt: number | null;
+  spoolMessages: number | null;
+  spoolDropped: number | null;
+};
+
+export type FleetSnapshot = {
+  miners: MinerSnapshot[];
+  pdus: PduSnapshot[];
+  agents: AgentSnapshot[];
+  /** containerId -> siteId, for container subjects. */
+  containerSites: Map<string, string>;
+};

@@ -13,10 +13,14 @@ import { tagFilter, variable } from './variables.js';
 
 const where = `$timeFilter AND ${tagFilter('site', 'container')}`;
 
-/** PDU power summed per container: per-PDU means per interval first, so two PDUs add up once each. */
+/**
+ * Outlet power summed per container (per-outlet means per interval first, so each outlet counts
+ * once). Outlets, not PDU totals: they are what feeds the miners, and a Raritan PDU without an
+ * inlet sensor reports no total (the interop day showed it).
+ */
 const meteredPower =
-  `SELECT sum("power_w") AS "metered" FROM (SELECT mean("power_w") AS "power_w" FROM "pdu" WHERE ${where} ` +
-  'GROUP BY time($__interval), "container", "pdu") WHERE $timeFilter GROUP BY time($__interval), "container" fill(none)';
+  `SELECT sum("power_w") AS "metered" FROM (SELECT mean("power_w") AS "power_w" FROM "outlet" WHERE ${where} ` +
+  'GROUP BY time($__interval), "container", "pdu", "outlet") WHERE $timeFilter GROUP BY time($__interval), "container" fill(none)';
 
 const reportedPower = `SELECT mean("power_w") AS "reported" FROM "container" WHERE ${where} GROUP BY time($__interval), "container" fill(none)`;
 

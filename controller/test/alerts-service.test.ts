@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   exampleSample,
   exampleTelemetry,
@@ -66,5 +68,313 @@ describe('alert service over ingested telemetry (SQLite, manual clock)', () => {
     expect((await rows())[0]!.state).toBe('open');
     await poll({ chipTempMaxC: 80 });
     expect((await rows()).map((a) => a.state)).toEqual(['resolved']);
+  });
+
+  it('one noisy sample never fires hashrate_low; a sustained drop does, judged by the median', async () => {
+    for (let i = 0; i < 12; i++) await poll();
+    await poll({ hashrate5sThs: 20 });
+    for (let i = 0; i < 4; i++) await poll();
+    expect(await rows()).toEqual([]);
+    for (let i = 0; i < 16; i++) await poll({ hashrate5sThs: 60 });
+    const [a] = await rows();
+    expect(a).toMatchObject({ kind: 'hashrate_low', state: 'open' });
+    expect(a!.message).toMatch(/^hashrate median 60 TH\/s is 55 % of expected 110 TH\/s/);
+  });
+
+  it('a sleeping miner does not alert, and an open alert resolves when the miner is put to sleep', async () => {
+    await poll({ state: 'sleeping', chipTempMaxC: 97 });
+    await poll({ state: 'sleeping', chipTempMaxC: 97 });
+    await poll({ state: 'sleeping', chipTempMaxC: 97 });
+    expect(await rows()).toEqual([]);
+    await poll({ chipTempMaxC: 97 });
+    await poll({ chipTempMaxC: 97 });
+    expect((await rows()).map((a) => a.state)).toEqual(['open']);
+    await poll({ state: 'sleeping', chipTempMaxC: 97 });
+    const [a] = await t.app.hashfleet.db.all<{ state: string; details_json: string }>(
+      'SELECT state, details_json FROM alerts',
+    );
+    expect(a!.state).toBe('resolved');
+    expect(JSON.parse(a!.details_json).resolvedBecause).toBe('miner reports sleeping');
+  });
+
+  it('an unreachable miner raises offline; with its agent silent, agent_offline is raised instead of every miner', async () => {
+    await poll();
+    const unreachable = [
+      {
+        minerKey: exampleSample.minerKey,
+        ip: exampleSample.ip,
+        at: 0,
+        error: 'connect ECONNREFUSED',
+        since: 0,
+      },
+    ];
+    const down = async () => {
+      clock += POLL;
+      unreachable[0]!.at = clock;
+      const msg: Telemetry = { ...exampleTelemetry, seq: seq++, sentAt: clock, samples: [], unreachable };
+      await t.app.hashfleet.ingest.handle(topics.telemetry('sc-c01'), enc(msg));
+      return alerts.tick(clock);
+    };
+    await down();
+    await down();
+    expect(await rows()).toEqual([
+      {
+        kind: 'offline',
+        state: 'open',
+        value: expect.any(Number),
+        message: 'no answer: connect ECONNREFUSED',
+      },
+    ]);
+    // The agent goes quiet for longer than ingest.offlineAfterS: one agent alert, the miner's stays as it was.
+    clock += 200_000;
+    await alerts.tick(clock);
+    const kinds = (await rows()).map((a) => `${a.kind}:${a.state}`);
+    expect(kinds).toEqual(['offline:open', 'agent_offline:open']);
+  });
+
+  it('the worker changing behind our back raises worker_changed at once; a pool outside the site list raises pool_not_allowed', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/alert-rules',
+      headers: t.auth('operator'),
+      payload: {
+        kind: 'pool_not_allowed',
+        scope: 'site',
+        scopeId: 'sichuan',
+        params: { allowedPools: ['pool.example:3333'] },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    await poll();
+    await poll();
+    expect(await rows()).toEqual([]);
+    await poll({ pool: { url: 'stratum+tcp://btc.hijack.example:3333', user: 'intruder.worker1' } });
+    const r = await rows();
+    expect(r.map((a) => a.kind).sort()).toEqual(['pool_not_allowed', 'worker_changed']);
+    expect(r.find((a) => a.kind === 'worker_changed')!.message).toBe(
+      'worker intruder.worker1 on stratum+tcp://btc.hijack.example:3333; last known-good worker hashshare.sc01',
+    );
+    await poll();
+    expect((await rows()).map((a) => a.state)).toEqual(['resolved', 'resolved']);
+  });
+
+  it('at most one open alert per (rule, subject): the database refuses a second', async () => {
+    await poll({ chipTempMaxC: 96 });
+    await poll({ chipTempMaxC: 96 });
+    const db = t.app.hashfleet.db;
+    await expect(
+      db.run(
+        `INSERT INTO alerts (id, rule_id, kind, subject, severity, state, opened_at, updated_at, message, details_json)
+         SELECT 'dup', rule_id, kind, subject, severity, 'open', opened_at, updated_at, message, details_json FROM alerts`,
+      ),
+    ).rejects.toThrow(/UNIQUE/i);
+  });
+
+  describe('webhooks', () => {
+    let server: Server;
+    let url = '';
+    let failFirst = 0;
+    const received: { key: string; body: Record<string, unknown> }[] = [];
+    beforeEach(async () => {
+      received.length = 0;
+      failFirst = 0;
+      server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => {
+          body += d;
+        });
+        req.on('end', () => {
+          if (failFirst > 0) {
+            failFirst--;
+            res.writeHead(503).end('busy');
+            return;
+          }
+          received.push({ key: String(req.headers['idempotency-key']), body: JSON.parse(body) });
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const hook = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/alert-webhooks',
+        headers: t.auth('admin'),
+        payload: { url },
+      });
+      expect(hook.statusCode).toBe(201);
+    });
+    afterEach(async () => new Promise<void>((r) => server.close(() => r())));
+
+    it('a webhook failing twice gets the alert on the third attempt after back-off, and a restarted controller does not lose it', async () => {
+      failFirst = 2;
+      await poll({ chipTempMaxC: 96 });
+      await poll({ chipTempMaxC: 96 });
+      expect(await alerts.deliver(clock)).toEqual({ delivered: 0, failed: 1, dead: 0 });
+      // Not due again before its back-off (5 s).
+      expect(await alerts.deliver(clock + 1000)).toEqual({ delivered: 0, failed: 0, dead: 0 });
+      expect(await alerts.deliver(clock + 5_000)).toEqual({ delivered: 0, failed: 1, dead: 0 });
+      // A new service (as after a restart) finds the pending row in the outbox.
+      const restarted = alertsFor(t.app.hashfleet);
+      expect(await restarted.deliver(clock + 16_000)).toEqual({ delivered: 1, failed: 0, dead: 0 });
+      expect(await restarted.deliver(clock + 60_000)).toEqual({ delivered: 0, failed: 0, dead: 0 });
+      expect(received).toHaveLength(1);
+      const [{ key, body }] = received as [(typeof received)[0]];
+      expect(body).toMatchObject({
+        id: key,
+        event: 'opened',
+        alert: { kind: 'chip_overtemp', severity: 'critical', state: 'open' },
+        subject: expect.stringMatching(/^miner:/),
+        site: 'sichuan',
+        container: 'sc-c01',
+        rack: 'R03',
+        slot: '12',
+        value: 96,
+        threshold: 90,
+        message: 'chip 96 °C ≥ 90 °C',
+      });
+      expect(body['link']).toMatch(/\/#\/containers\/sc-c01\/miners\//);
+      const outbox = await t.app.hashfleet.db.get<{ attempts: number; state: string }>(
+        'SELECT attempts, state FROM alert_outbox',
+      );
+      expect(outbox).toEqual({ attempts: 3, state: 'delivered' });
+    });
+
+    it('a flapping miner does not flood: opens beyond the budget are held, with one flapping notice', async () => {
+      await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/alert-rules/default:chip_overtemp',
+        headers: t.auth('operator'),
+        payload: { kind: 'chip_overtemp', scope: 'global', forPolls: 1, clearPolls: 1 },
+      });
+      for (let i = 0; i < 10; i++) {
+        await poll({ chipTempMaxC: 97 });
+        await poll({ chipTempMaxC: 70 });
+      }
+      const opened = await t.app.hashfleet.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM alerts');
+      expect(opened!.n).toBe(10);
+      while ((await alerts.deliver(clock)).delivered > 0);
+      const events = received.map((r) => r.body['event']);
+      expect(events).toEqual(['opened', 'resolved', 'opened', 'resolved', 'opened', 'resolved', 'flapping']);
+    });
+
+    it('a silenced alert is not notified again while the silence lasts; ack and silence are audited', async () => {
+      await poll({ chipTempMaxC: 97 });
+      await poll({ chipTempMaxC: 97 });
+      const [a] = (await (
+        await t.app.inject({ url: '/api/v1/alerts?state=open', headers: t.auth('technician') })
+      ).json()) as {
+        id: string;
+      }[];
+      const ack = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/alerts/${a!.id}/ack`,
+        headers: t.auth('technician'),
+      });
+      expect(ack.json()).toMatchObject({ ackedBy: 'technician-1' });
+      const tech = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/alerts/${a!.id}/silence`,
+        headers: t.auth('technician'),
+        payload: { minutes: 60, reason: 'fan on order' },
+      });
+      expect(tech.statusCode).toBe(403);
+      const sil = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/alerts/${a!.id}/silence`,
+        headers: t.auth('operator'),
+        payload: { minutes: 60, reason: 'fan on order' },
+      });
+      expect(sil.statusCode).toBe(200);
+      await poll({ chipTempMaxC: 70 });
+      await poll({ chipTempMaxC: 70 });
+      await poll({ chipTempMaxC: 97 });
+      await poll({ chipTempMaxC: 97 });
+      while ((await alerts.deliver(clock)).delivered > 0);
+      expect(received.map((r) => r.body['event'])).toEqual(['opened']);
+      const audit = await t.app.hashfleet.db.all<{ action: string }>(
+        `SELECT action FROM audit_log WHERE action LIKE 'alert%' ORDER BY at`,
+      );
+      expect(audit.map((r) => r.action)).toEqual(['alert_webhook.create', 'alert.ack', 'alert.silence']);
+    });
+  });
+
+  it('rules API: operators create, change and delete rules, each change audited; technicians only read; bad input is named', async () => {
+    const list = await t.app.inject({ url: '/api/v1/alert-rules', headers: t.auth('technician') });
+    expect(list.json().map((r: { id: string }) => r.id)).toContain('default:chip_overtemp');
+    const denied = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/alert-rules',
+      headers: t.auth('technician'),
+      payload: { kind: 'chip_overtemp', scope: 'container', scopeId: 'sc-c01', threshold: 85 },
+    });
+    expect(denied.statusCode).toBe(403);
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/alert-rules',
+      headers: t.auth('operator'),
+      payload: {
+        kind: 'chip_overtemp',
+        scope: 'container',
+        scopeId: 'sc-c01',
+        threshold: 85,
+        clearThreshold: 88,
+      },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('clearThreshold must be on the other side of 85');
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/alert-rules',
+      headers: t.auth('operator'),
+      payload: { kind: 'chip_overtemp', scope: 'container', scopeId: 'sc-c01', threshold: 85 },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id as string;
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/alert-rules',
+      headers: t.auth('operator'),
+      payload: { kind: 'chip_overtemp', scope: 'container', scopeId: 'sc-c01', threshold: 80 },
+    });
+    expect(again.statusCode).toBe(409);
+    // The container rule (85 °C) now decides for this miner.
+    await poll({ chipTempMaxC: 87 });
+    await poll({ chipTempMaxC: 87 });
+    expect((await rows()).map((a) => a.message)).toEqual(['chip 87 °C ≥ 85 °C']);
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/alert-rules/${id}`,
+      headers: t.auth('admin'),
+      payload: { kind: 'chip_overtemp', scope: 'container', scopeId: 'sc-c01', enabled: false },
+    });
+    expect(put.json()).toMatchObject({ enabled: false });
+    await poll({ chipTempMaxC: 87 });
+    expect((await rows()).map((a) => a.state)).toEqual(['resolved']);
+    expect(
+      (
+        await t.app.inject({
+          method: 'DELETE',
+          url: `/api/v1/alert-rules/${id}`,
+          headers: t.auth('operator'),
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect(
+      (
+        await t.app.inject({
+          method: 'DELETE',
+          url: '/api/v1/alert-rules/default:offline',
+          headers: t.auth('operator'),
+        })
+      ).statusCode,
+    ).toBe(409);
+    const audit = await t.app.hashfleet.db.all<{ action: string }>(
+      `SELECT action FROM audit_log WHERE action LIKE 'alert_rule%' ORDER BY at`,
+    );
+    expect(audit.map((r) => r.action)).toEqual([
+      'alert_rule.create',
+      'alert_rule.update',
+      'alert_rule.delete',
+    ]);
   });
 });

@@ -83,6 +83,8 @@ type Verdict =
   | 'suppressed';
 
 type Where = Placement & {
+  /** Why the subject is suppressed, when it is. */
+  why?: string | null;
   minerId: string | null;
   agentId: string | null;
   rack: string | null;
@@ -119,7 +121,21 @@ export function evaluateAlerts(
     }
     const v = verdict(rule);
     if (typeof v === 'string') {
-      if (tracked) out.push(observation(rule, kind, subject, where, key, v, null, null, v, {}));
+      if (tracked)
+        out.push(
+          observation(
+            rule,
+            kind,
+            subject,
+            where,
+            key,
+            v,
+            null,
+            null,
+            (v === 'suppressed' && where.why) || v,
+            {},
+          ),
+        );
       return;
     }
     const status = v.force ?? judge(KIND_SPECS[kind].direction, v.value, v.threshold, v.clear);
@@ -155,6 +171,7 @@ export function evaluateAlerts(
     };
     const subject = `miner:${m.id}`;
     const paused = pausedReason(m);
+    where.why = paused;
     const fresh = !!m.latest && m.latest.online && opts.now - m.latest.receivedAt < opts.offlineAfterMs;
     // Figures from the sample are judged only while it is fresh and the miner is not paused.
     const sampled =

@@ -23,12 +23,6 @@ let clock: number;
 let rem: Remediation;
 let sent: Command[];
 
-/** The columns the alerts feature's table has (the interface remediation reads); only when it is not migrated here. */
-const ALERTS_TABLE = `CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, kind TEXT NOT NULL,
-  subject TEXT NOT NULL, miner_id TEXT, container_id TEXT, site_id TEXT, agent_id TEXT, severity TEXT NOT NULL,
-  state TEXT NOT NULL, opened_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, resolved_at BIGINT, value DOUBLE PRECISION,
-  threshold DOUBLE PRECISION, message TEXT NOT NULL, details_json TEXT NOT NULL)`;
-
 async function openAlert(minerId: string, kind: string): Promise<string> {
   const id = randomUUID();
   await db.run(
@@ -120,7 +114,6 @@ beforeEach(async () => {
   clock = T0;
   t = await testApp({}, () => clock);
   db = t.app.hashfleet.db;
-  await db.run(ALERTS_TABLE);
   await seed();
   sent = [];
   t.app.hashfleet.commands.attach(async (_topic, payload) => {
@@ -277,6 +270,13 @@ describe('remediation and tickets API', () => {
       headers: t.auth('technician'),
     });
     expect(taken.json()).toMatchObject({ state: 'in_progress', assignee: 'technician-1' });
+    const noted = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/tickets/${id}/notes`,
+      headers: t.auth('technician'),
+      payload: { note: 'fan 2 ordered' },
+    });
+    expect(noted.statusCode).toBe(200);
     const closed = await t.app.inject({
       method: 'POST',
       url: `/api/v1/tickets/${id}/close`,
@@ -293,7 +293,11 @@ describe('remediation and tickets API', () => {
     expect(reopen.statusCode).toBe(409);
     expect(reopen.json().message).toContain('is done');
     const one = await t.app.inject({ url: `/api/v1/tickets/${id}`, headers: t.auth('technician') });
-    expect(one.json().notes.map((n: { text: string }) => n.text)).toEqual(['rattling', 'fan replaced']);
+    expect(one.json().notes.map((n: { text: string }) => n.text)).toEqual([
+      'rattling',
+      'fan 2 ordered',
+      'fan replaced',
+    ]);
 
     const audit = await db.all<{ action: string; actor_name: string }>(
       `SELECT action, actor_name FROM audit_log WHERE subject = ? ORDER BY at, rowid`,
@@ -301,6 +305,7 @@ describe('remediation and tickets API', () => {
     );
     expect(audit).toEqual([
       { action: 'ticket.open', actor_name: 'operator-1' },
+      { action: 'ticket.update', actor_name: 'technician-1' },
       { action: 'ticket.update', actor_name: 'technician-1' },
       { action: 'ticket.close', actor_name: 'technician-1' },
     ]);

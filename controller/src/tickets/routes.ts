@@ -10,6 +10,7 @@
  *   POST  /tickets/:id/take { note? }                                       -> the ticket, in_progress, assignee = caller
  *   PATCH /tickets/:id { state?, assignee?, note? }                         -> the ticket
  *   POST  /tickets/:id/close { note? }                                      -> the ticket, done
+ *   POST  /tickets/:id/notes { note }                                       -> the ticket (a note appended)
  * Errors: { error: "ticket", message } with 400, 404, 409 (a done ticket does not change).
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -54,6 +55,7 @@ const PatchBody = z
   })
   .refine((b) => Object.keys(b).length > 0, 'give state, assignee or note');
 const NoteBody = z.strictObject({ note: Note.optional() }).nullish();
+const NoteRequired = z.strictObject({ note: Note });
 
 function fail(reply: FastifyReply, e: unknown) {
   if (e instanceof TicketError) return reply.code(e.statusCode).send({ error: 'ticket', message: e.message });
@@ -155,6 +157,21 @@ export const ticketRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
         const id = (req.params as { id: string }).id;
         return presentTicket(
           await changeTicket(deps, req.principal!, id, { state: 'done', ...(note ? { note } : {}) }),
+        );
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.post(
+    '/tickets/:id/notes',
+    { ...staff, schema: { tags, summary: 'Add a note', params: IdParam, body: NoteRequired } },
+    async (req, reply) => {
+      try {
+        const { note } = req.body as z.infer<typeof NoteRequired>;
+        return presentTicket(
+          await changeTicket(deps, req.principal!, (req.params as { id: string }).id, { note }),
         );
       } catch (e) {
         return fail(reply, e);

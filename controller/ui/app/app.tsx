@@ -10,6 +10,7 @@ import { MinerView } from './views/miner.js';
 import { OverviewView } from './views/overview.js';
 import { RelocationView } from './views/relocation.js';
 import { StakerView } from './views/staker.js';
+import { TicketsView } from './views/tickets.js';
 
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
@@ -80,6 +81,8 @@ function Page({ me, home = false }: { me: Me; home?: boolean }) {
       return <MinerView me={me} minerId={route.minerId} />;
     case 'alerts':
       return <AlertsView />;
+    case 'tickets':
+      return <TicketsView me={me} />;
     case 'relocation':
       return <RelocationView me={me} />;
     case 'accounting':

@@ -6,6 +6,7 @@ export type Route =
   | { view: 'container'; containerId: string | null; minerId: string | null }
   | { view: 'miner'; minerId: string }
   | { view: 'alerts' }
+  | { view: 'tickets' }
   | { view: 'relocation' }
   | { view: 'accounting' }
   | { view: 'staker'; stakerId: string | null };
@@ -21,6 +22,7 @@ const PATTERNS: [RegExp, (m: string[]) => Route][] = [
   ],
   [/^\/miners\/([^/]+)$/, (m) => ({ view: 'miner', minerId: m[1]! })],
   [/^\/alerts$/, () => ({ view: 'alerts' })],
+  [/^\/tickets$/, () => ({ view: 'tickets' })],
   [/^\/relocation$/, () => ({ view: 'relocation' })],
   [/^\/accounting$/, () => ({ view: 'accounting' })],
   [/^\/staker$/, () => ({ view: 'staker', stakerId: null })],

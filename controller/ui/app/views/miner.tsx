@@ -3,9 +3,10 @@ import { Loading, Problem, Section, Tile } from '../components/bits.js';
 import { TimeChart } from '../components/chart.js';
 import { ago, hashrate, power, rpm, temp, when } from '../format.js';
 import { ACTIONS_BY_ROLE, type Me, OUTLET_CYCLE_ROLES } from '../roles.js';
-import { get, post } from '../session.js';
+import { post } from '../session.js';
 import { type HistoryPoint, historyOf, type MinerDetail, type MinerEvent } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
+import { History } from './miner-history.js';
 
 const HISTORY_H = 6;
 
@@ -30,6 +31,8 @@ export function MinerPanel({
   const events = usePoll<MinerEvent[]>(`/miners/${id}/events`, 15_000);
   const m = miner.data;
   const s = m?.sample ?? null;
+  // Bumped when this panel sends a command, so the server history shows it at once.
+  const [bump, setBump] = useState(0);
   return (
     <div class="miner-panel" data-testid="miner-panel" data-miner={minerId}>
       <div class="section-head">
@@ -99,14 +102,15 @@ export function MinerPanel({
               </p>
             </>
           )}
-          <Actions me={me} minerId={minerId} outlet={outlet} />
+          <Actions me={me} minerId={minerId} outlet={outlet} onSent={() => setBump((b) => b + 1)} />
         </>
       )}
       <Section title={`Hashrate, last ${HISTORY_H} h`}>
         <Problem error={history.error} />
         <HistoryChart points={history.data ? historyOf(history.data) : null} />
       </Section>
-      <Section title="Recent events and actions">
+      <History minerId={minerId} bump={bump} />
+      <Section title="Recent events">
         <Problem error={events.error} />
         <EventList events={events.data ? events.data.slice(0, 30) : null} />
       </Section>
@@ -149,32 +153,29 @@ function describe(details: unknown): string {
     .join(' ');
 }
 
-interface Sent {
-  label: string;
-  id: string | null;
-  state: string;
-}
-
-/** Buttons for the role's actions; what was sent from here is listed with the state the API reports. */
-function Actions({ me, minerId, outlet }: { me: Me; minerId: string; outlet: Outlet | null }) {
+/** Buttons for the role's actions; what happened to them is in the server history below. */
+function Actions({
+  me,
+  minerId,
+  outlet,
+  onSent,
+}: {
+  me: Me;
+  minerId: string;
+  outlet: Outlet | null;
+  onSent: () => void;
+}) {
   const actions = ACTIONS_BY_ROLE[me.role];
-  const [sent, setSent] = useState<Sent[]>([]);
+  const [status, setStatus] = useState<string | null>(null);
   if (actions.length === 0) return null;
   const send = async (label: string, path: string, body: unknown) => {
     if (!confirm(`${label}: miner ${minerId}?`)) return;
     try {
       const cmd = await post<{ id: string; state: string }>(path, body);
-      setSent((l) => [{ label, id: cmd.id, state: cmd.state }, ...l]);
-      // Follow the command until the agent reports its result.
-      for (let i = 0; i < 10; i++) {
-        await new Promise((r) => setTimeout(r, 1500));
-        const c = await get<{ state: string; result: { status?: string } | null }>(`/commands/${cmd.id}`);
-        const state = c.result?.status ? `${c.state}: ${c.result.status}` : c.state;
-        setSent((l) => l.map((x) => (x.id === cmd.id ? { ...x, state } : x)));
-        if (c.result) break;
-      }
+      setStatus(`${label}: ${cmd.state}`);
+      onSent();
     } catch (err) {
-      setSent((l) => [{ label, id: null, state: err instanceof Error ? err.message : String(err) }, ...l]);
+      setStatus(`${label}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
   const mid = encodeURIComponent(minerId);
@@ -205,15 +206,7 @@ function Actions({ me, minerId, outlet }: { me: Me; minerId: string; outlet: Out
           </button>
         )}
       </div>
-      {sent.length > 0 && (
-        <ul class="events" data-testid="sent-commands">
-          {sent.map((c, i) => (
-            <li key={c.id ?? i}>
-              <strong>{c.label}</strong> {c.id && <code>{c.id.slice(0, 8)}</code>} {c.state}
-            </li>
-          ))}
-        </ul>
-      )}
+      {status && <p class="muted">{status}</p>}
     </div>
   );
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_TOPIC_KINDS, TOPIC_ROOT, topics } from '@hashfleet/contracts';
-import { ControllerConfigSchema, loadControllerConfig } from '@hashfleet/controller/config';
+import { commandKeyDir } from '@hashfleet/controller/commands/keys';
+import { loadControllerConfig } from '@hashfleet/controller/config';
 import { INFLUX_DATABASE } from '@hashfleet/dashboards';
 import { influxDatasource } from '@hashfleet/dashboards/datasource';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ import YAML from 'yaml';
  * is not available here, so compose.yaml is checked as data, not run.
  */
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
+const repo = fileURLToPath(new URL('../..', import.meta.url));
 const deploy = join(repo, 'deploy');
 const read = (path: string) => readFileSync(join(deploy, path), 'utf8');
 
@@ -25,29 +26,13 @@ interface ComposeService {
   environment?: Record<string, string>;
   volumes?: string[];
   command?: string[];
+  ports?: string[];
+  depends_on?: Record<string, unknown> | string[];
 }
 const compose = YAML.parse(read('compose.yaml'), { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes: Record<string, unknown>;
 };
-
-/** Every key path of a YAML document, e.g. `mqtt.clientId`. */
-function keyPaths(value: unknown, prefix = ''): string[] {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
-  return Object.entries(value).flatMap(([k, v]) => [`${prefix}${k}`, ...keyPaths(v, `${prefix}${k}.`)]);
-}
-
-/** Every key path the controller's zod schema accepts (through defaults and nullables). */
-function schemaPaths(schema: unknown, prefix = ''): string[] {
-  let s = schema as { _zod: { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } } };
-  while (['default', 'nullable', 'optional', 'prefault'].includes(s._zod.def.type))
-    s = s._zod.def.innerType as typeof s;
-  if (s._zod.def.type !== 'object') return [];
-  return Object.entries(s._zod.def.shape ?? {}).flatMap(([k, v]) => [
-    `${prefix}${k}`,
-    ...schemaPaths(v, `${prefix}${k}.`),
-  ]);
-}
 
 /** systemd unit as key -> values (a key may repeat). */
 function unit(path: string): Map<string, string[]> {
@@ -65,12 +50,6 @@ describe('deploy/controller.example.yaml', () => {
     expect(config.storage.url).toMatch(/^postgres:\/\//);
     expect(config.mqtt.url).toBe('mqtt://127.0.0.1:1883');
     expect(config.influx?.bucket).toBe(INFLUX_DATABASE);
-  });
-
-  it('uses only keys the controller knows (zod would drop a misspelt one silently)', () => {
-    const known = new Set(schemaPaths(ControllerConfigSchema));
-    const used = keyPaths(YAML.parse(read('controller.example.yaml')));
-    expect(used.filter((k) => !known.has(k))).toEqual([]);
   });
 
   it('holds no secrets: passwords and tokens come from the environment', () => {
@@ -165,6 +144,75 @@ describe('deploy/compose.yaml', () => {
       ...read('grafana/provisioning/datasources/influxdb.yaml').matchAll(/\$\{([A-Z_]+)\}/g),
     ].map((m) => m[1]!);
     for (const v of needed) expect(grafana.environment, `grafana env ${v}`).toHaveProperty(v);
+  });
+});
+
+describe('deploy/compose.yaml: consistency', () => {
+  const replicas = ['controller-1', 'controller-2'];
+  /** Compose's ${VAR:?} substitution, done by hand with placeholder values. */
+  const resolved = (env: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{([A-Z_]+)[^}]*\}/g, (_, n) => `<${n}>`)]),
+    );
+
+  it("every HASHFLEET_* variable of a replica is one the controller's loader reads (its value reaches the config)", () => {
+    for (const name of replicas) {
+      const env = resolved(compose.services[name]!.environment!);
+      const load = (vars: Record<string, string>) =>
+        JSON.stringify(loadControllerConfig(join(deploy, 'controller.example.yaml'), vars));
+      // A variable the loader reads makes a difference when its value does.
+      const other = (v: string) => (/^\d+$/.test(v) ? String(Number(v) + 1) : `${v}-x`);
+      const ignored = Object.entries(env).filter(([k, v]) => load({ [k]: v }) === load({ [k]: other(v) }));
+      expect(ignored.map(([k]) => `${name}: ${k}`)).toEqual([]);
+    }
+  });
+
+  it("the replicas share one command-key directory, at their data dir's keys/, and keep their own data dir", () => {
+    const config = loadControllerConfig(join(deploy, 'controller.example.yaml'), {});
+    const mounts = replicas.map((name) =>
+      (compose.services[name]!.volumes ?? [])
+        .map((v) => v.split(':'))
+        .filter(([src]) => !src!.startsWith('.')),
+    );
+    const keys = mounts.map((m) => m.find(([, target]) => target === commandKeyDir(config.dataDir))?.[0]);
+    expect(keys[0]).toBeDefined();
+    expect(keys[1]).toBe(keys[0]);
+    const data = mounts.map((m) => m.find(([, target]) => target === config.dataDir)?.[0]);
+    expect(new Set(data).size).toBe(2);
+    // The image creates the mount point owned by the user the controller runs as, so a fresh
+    // named volume there is writable.
+    expect(read('Dockerfile')).toContain(commandKeyDir(config.dataDir));
+  });
+
+  it('publishes distinct host ports, each onto the port its service listens on', () => {
+    const listens: Record<string, string> = {
+      'controller-1': compose.services['controller-1']!.environment!.HASHFLEET_HTTP_PORT!,
+      'controller-2': compose.services['controller-2']!.environment!.HASHFLEET_HTTP_PORT!,
+      mosquitto: /^listener (\d+)$/m.exec(read('mosquitto/mosquitto.conf'))![1]!,
+      grafana: '3000',
+    };
+    const hostPorts: string[] = [];
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const mapping of service.ports ?? []) {
+        const parts = mapping.split(':');
+        expect(parts.at(-1), `${name}: ${mapping}`).toBe(listens[name]);
+        hostPorts.push(parts.at(-2)!);
+      }
+    }
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
+    expect(Object.keys(listens).every((name) => compose.services[name]?.ports?.length)).toBe(true);
+  });
+
+  it('depends only on services it defines, and declares exactly the named volumes it uses', () => {
+    const used = new Set<string>();
+    for (const [name, service] of Object.entries(compose.services)) {
+      const deps = Array.isArray(service.depends_on)
+        ? service.depends_on
+        : Object.keys(service.depends_on ?? {});
+      for (const dep of deps) expect(compose.services, `${name} depends on ${dep}`).toHaveProperty(dep);
+      for (const v of service.volumes ?? []) if (!v.startsWith('.')) used.add(v.split(':')[0]!);
+    }
+    expect([...used].sort()).toEqual(Object.keys(compose.volumes).sort());
   });
 });
 

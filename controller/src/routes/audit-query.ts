@@ -73,9 +73,14 @@ export function auditQuerySql(
     params.push(`%${likeLiteral(q.subject.toLowerCase())}%`);
   }
   if (q.miner) {
-    // Entries name a miner in their subject ("miner m-17") or carry its id in their details.
-    where.push("(subject LIKE ? ESCAPE '\\' OR details_json LIKE ? ESCAPE '\\')");
-    params.push(`%${likeLiteral(q.miner)}%`, `%"${likeLiteral(q.miner)}"%`);
+    // Entries name a miner in their subject ("miner m-17") or carry its id in their details; a
+    // command's entries name the agent's key for the miner and the command id, so those are found
+    // through the commands table, which knows the miner.
+    where.push(
+      `(subject LIKE ? ESCAPE '\\' OR details_json LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM commands c
+        WHERE c.miner_id = ? AND audit_log.details_json LIKE '%"' || c.id || '"%'))`,
+    );
+    params.push(`%${likeLiteral(q.miner)}%`, `%"${likeLiteral(q.miner)}"%`, q.miner);
   }
   if (q.since !== undefined) {
     where.push('at >= ?');

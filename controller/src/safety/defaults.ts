@@ -1,5 +1,5 @@
 import type { SafetyLimits, SafetyRule } from '@hashfleet/contracts';
-import { MODELS, type ModelInfo } from '@hashfleet/firmware-profiles';
+import { MODELS, type ModelInfo, TEMP_LIMITS_C } from '@hashfleet/firmware-profiles';
 
 /**
  * The rule set a fresh install starts with (issue 10: chip temperature over the model's limit for
@@ -19,16 +19,16 @@ export const DEFAULT_RULES: SafetyRule[] = [
 ];
 
 /**
- * Limits by cooling type, for models without an operator override. Our reference material gives no
- * vendor chip limit per model, so these are operator defaults, set so the agent acts before the
- * firmware's own protective throttling, and meant to be overridden per model through the API
- * (`PUT /api/v1/safety/rules` `modelLimits`).
+ * Limits by cooling type, for models without an operator override: the model table's temperature
+ * limits (firmware-profiles `TEMP_LIMITS_C`, shared with alerting), so the agent acts at the same
+ * figure an alert names. Override per model through `PUT /api/v1/safety/rules` `modelLimits`.
  */
-export const COOLING_LIMITS: Record<ModelInfo['cooling'], SafetyLimits> = {
-  air: { chipTempMaxC: 90, boardTempMaxC: 80 },
-  hydro: { chipTempMaxC: 85, boardTempMaxC: 75 },
-  immersion: { chipTempMaxC: 85, boardTempMaxC: 75 },
-};
+export const COOLING_LIMITS: Record<ModelInfo['cooling'], SafetyLimits> = Object.fromEntries(
+  Object.entries(TEMP_LIMITS_C).map(([cooling, l]) => [
+    cooling,
+    { chipTempMaxC: l.chipC, boardTempMaxC: l.boardC },
+  ]),
+) as Record<ModelInfo['cooling'], SafetyLimits>;
 
 /**
  * The limits `modelLimit` means for every model in the table, pure: the operator's override for

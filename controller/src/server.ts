@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
+import { type BuildOptions, buildApp } from './app.js';
 import { brokerAuthenticator, controllerBrokerPassword } from './broker/credentials.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import type { ControllerConfig } from './config.js';
@@ -39,8 +39,12 @@ export function explainListenError(err: unknown, what: string, port: number, key
  * is configured, the broker link (ingest and commands), housekeeping, and the HTTP listener.
  * stop() closes in reverse order: no new messages, in-flight ones finish, then storage closes.
  */
-export async function startController(config: ControllerConfig): Promise<RunningController> {
-  const app = await buildApp(config);
+export async function startController(
+  config: ControllerConfig,
+  // `now`: a manual clock for end-to-end tests (ingest receipt times, command expiry, jobs).
+  opts: BuildOptions = {},
+): Promise<RunningController> {
+  const app = await buildApp(config, opts);
   const ctx = app.hashfleet;
   const cleanups: (() => Promise<void>)[] = [async () => app.close()];
   const stop = async () => {

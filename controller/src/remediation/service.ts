@@ -10,6 +10,12 @@ import { insertStep, ladderSteps, siteSettings } from './store.js';
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The tick in flight per database: a `tick(now)` called directly (tests, a CLI) waits for the
+ * timer's run on the same database instead of interleaving with it, so no step is taken twice.
+ */
+const inFlight = new WeakMap<object, Promise<void>>();
+
 type MinerFacts = MinerReach & {
   id: string;
   status: string;
@@ -243,7 +249,13 @@ export function createRemediation(ctx: FeatureContext) {
     }
   }
 
-  async function tick(now: number): Promise<void> {
+  function tick(now: number): Promise<void> {
+    const run = (inFlight.get(db) ?? Promise.resolve()).catch(() => {}).then(() => tickOnce(now));
+    inFlight.set(db, run);
+    return run;
+  }
+
+  async function tickOnce(now: number): Promise<void> {
     stats.ticks++;
     const settingsOf = await siteSettings(db);
     await settlePending(now);

@@ -63,8 +63,8 @@ describe('audit query (pure)', () => {
 });
 
 describe.each([
-  ['sqlite', () => 'sqlite::memory:', true],
-  ['postgres', () => pgSchemaUrl(PG_URL), pgUp],
+  ['sqlite', (): string => 'sqlite::memory:', true],
+  ['postgres', (): string => pgSchemaUrl(PG_URL), pgUp],
 ] as const)('GET /api/v1/audit on %s', (_name, url, available) => {
   // PostgreSQL is up here and in CI; without it only the SQLite run counts.
   const check = available ? it : it.skip;

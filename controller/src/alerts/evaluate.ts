@@ -1,7 +1,7 @@
 import { TEMP_LIMITS_C } from '@hashfleet/firmware-profiles';
 import { type AlertKind, KIND_SPECS, type Severity } from './kinds.js';
 import type { Placement, Rule, RuleIndex } from './rules.js';
-import type { AgentSnapshot, FleetSnapshot, MinerSnapshot, PduSnapshot } from './snapshot.js';
+import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
 
 /**
  * What one evaluation says about one (rule, subject):
@@ -108,11 +108,14 @@ export function evaluateAlerts(
   const agentDown = (a: AgentSnapshot | undefined) =>
     !!a && (a.state === 'offline' || a.lastSeenAt === null || opts.now - a.lastSeenAt >= opts.offlineAfterMs);
 
+  // Keys are built only for subjects that have something tracked: most of a fleet has not.
+  const trackedSubjects = new Set<string>();
+  for (const k of opts.tracked) trackedSubjects.add(k.slice(k.indexOf('\u0000') + 1));
   const emit = (kind: AlertKind, subject: string, where: Where, verdict: (rule: Rule) => Verdict) => {
-    const rule = rules.resolve(kind, where);
+    const rule = rules.forPlace(where)[kind];
     if (!rule) return;
-    const key = trackingKey(rule.id, subject);
-    const tracked = opts.tracked.has(key);
+    const key = trackedSubjects.has(subject) ? trackingKey(rule.id, subject) : '';
+    const tracked = key !== '' && opts.tracked.has(key);
     if (!rule.enabled) {
       // Switched off here: whatever was open for it resolves.
       if (tracked)
@@ -146,7 +149,7 @@ export function evaluateAlerts(
           kind,
           subject,
           where,
-          key,
+          key || trackingKey(rule.id, subject),
           status,
           round(v.value, 3),
           v.threshold,
@@ -160,205 +163,80 @@ export function evaluateAlerts(
     const agent =
       (m.latest?.agentId ? agentsById.get(m.latest.agentId) : undefined) ??
       (m.containerId ? agentByContainer.get(m.containerId) : undefined);
+    const paused = pausedReason(m);
     const where: Where = {
       siteId: m.siteId,
       containerId: m.containerId,
       model: m.model,
+      why: paused,
       minerId: m.id,
       agentId: agent?.id ?? m.latest?.agentId ?? null,
       rack: m.rack,
       slot: m.slot,
     };
     const subject = `miner:${m.id}`;
-    const paused = pausedReason(m);
-    where.why = paused;
-    const fresh = !!m.latest && m.latest.online && opts.now - m.latest.receivedAt < opts.offlineAfterMs;
+    const l = m.latest;
     // Figures from the sample are judged only while it is fresh and the miner is not paused.
-    const sampled =
-      (f: (l: NonNullable<MinerSnapshot['latest']>, rule: Rule) => Verdict) =>
-      (rule: Rule): Verdict =>
-        paused ? 'suppressed' : !fresh ? 'unknown' : f(m.latest!, rule);
-    const run = (kind: AlertKind, f: (rule: Rule) => Verdict) => emit(kind, subject, where, f);
-
-    run('offline', (rule) => {
-      if (paused) return 'suppressed';
-      if (!m.latest) return 'unknown';
-      // With the agent itself unheard from, agent_offline says it once instead of every miner.
-      if (agentDown(agent)) return 'unknown';
-      const threshold = rule.threshold ?? opts.offlineAfterMs / 1000;
-      const l = m.latest;
-      return {
-        value: (opts.now - l.receivedAt) / 1000,
-        threshold,
-        clear: rule.clearThreshold ?? threshold,
-        force: l.online ? undefined : 'breach',
-        text: (v) =>
-          l.online ? `no sample for ${Math.round(v)} s` : `no answer: ${l.error ?? 'unreachable'}`,
-        details: { error: l.error },
-      };
-    });
-    run(
-      'hashrate_low',
-      sampled((l, rule) => {
-        if (l.state !== 'hashing') return 'unknown';
-        const expected = l.expectedThs ?? m.modelInfo?.nominalThs ?? null;
-        if (!expected || l.hashrateThs === null) return 'unknown';
-        const clear = rule.clearThreshold ?? rule.threshold ?? 0.8;
-        const threshold = rule.threshold ?? 0.8;
-        const minSamples = Number(rule.params['minSamples'] ?? 3);
-        if (!m.recentThs) return l.hashrateThs / expected > clear ? 'clear' : 'unknown';
-        if (m.recentThs.length < minSamples) return 'unknown';
-        const med = median(m.recentThs);
-        return {
-          value: med / expected,
-          threshold,
-          clear,
-          text: (v, t) =>
-            `hashrate median ${round(med)} TH/s is ${Math.round(v * 100)} % of expected ${round(expected)} TH/s (< ${Math.round(t * 100)} %)`,
-          details: {
-            medianThs: round(med, 3),
-            expectedThs: expected,
-            latestThs: l.hashrateThs,
-            samples: m.recentThs.length,
-          },
-        };
-      }),
-    );
-    const limits = TEMP_LIMITS_C[m.modelInfo?.cooling ?? 'air'];
-    run(
-      'chip_overtemp',
-      sampled((l, rule) => {
-        if (l.chipTempMaxC === null) return 'unknown';
-        const threshold = rule.threshold ?? limits.chipC;
-        return {
-          value: l.chipTempMaxC,
-          threshold,
-          clear: rule.clearThreshold ?? threshold - 5,
-          text: (v, t) => `chip ${Math.round(v)} °C ≥ ${t} °C`,
-        };
-      }),
-    );
-    run(
-      'board_overtemp',
-      sampled((l, rule) => {
-        if (l.boardTempMaxC === null) return 'unknown';
-        const threshold = rule.threshold ?? limits.boardC;
-        return {
-          value: l.boardTempMaxC,
-          threshold,
-          clear: rule.clearThreshold ?? threshold - 5,
-          text: (v, t) => `board ${Math.round(v)} °C ≥ ${t} °C`,
-        };
-      }),
-    );
-    run(
-      'fan_failed',
-      sampled((l, rule) => {
-        const expectedFans = m.modelInfo?.fans ?? null;
-        if (expectedFans === 0) return 'clear';
-        // bmminer firmwares leave a stopped fan out of the list, so count the ones that turn.
-        if (l.fansRpm.length === 0 || l.state === 'starting') return 'unknown';
-        const minRpm = Number(rule.params['minRpm'] ?? 500);
-        const turning = l.fansRpm.filter((r) => r >= minRpm).length;
-        const failed =
-          expectedFans !== null ? Math.max(0, expectedFans - turning) : l.fansRpm.length - turning;
-        const threshold = rule.threshold ?? 1;
-        return {
-          value: failed,
-          threshold,
-          clear: rule.clearThreshold ?? threshold,
-          text: (v) => `${v} of ${expectedFans ?? l.fansRpm.length} fans stopped or under ${minRpm} RPM`,
-          details: { fansRpm: l.fansRpm },
-        };
-      }),
-    );
-    run(
-      'board_missing',
-      sampled((l, rule) => {
-        const expectedBoards = m.modelInfo?.boards ?? null;
-        if (expectedBoards === null || l.state !== 'hashing' || l.boards.length === 0) return 'unknown';
-        const working = l.boards.filter((b) => (b.chips ?? 0) > 0 && (b.hashrateThs ?? 1) > 0).length;
-        const threshold = rule.threshold ?? 1;
-        return {
-          value: Math.max(0, expectedBoards - working),
-          threshold,
-          clear: rule.clearThreshold ?? threshold,
-          text: (v) => `${v} of ${expectedBoards} hash boards not hashing`,
-          details: { boards: l.boards },
-        };
-      }),
-    );
-    run(
-      'hw_errors',
-      sampled((l, rule) => {
-        const minUptime = Number(rule.params['minUptimeS'] ?? 600);
-        if (l.hardwareErrors === null || l.uptimeS === null || l.uptimeS < Math.max(minUptime, 1))
-          return 'unknown';
-        const threshold = rule.threshold ?? 500;
-        return {
-          value: l.hardwareErrors / (l.uptimeS / 3600),
-          threshold,
-          clear: rule.clearThreshold ?? threshold,
-          text: (v, t) => `${Math.round(v)} hardware errors/h ≥ ${t}/h`,
-          details: { hardwareErrors: l.hardwareErrors, uptimeS: l.uptimeS },
-        };
-      }),
-    );
-    run(
-      'pool_not_allowed',
-      sampled((l, rule) => {
-        const allowed = ((rule.params['allowedPools'] as string[] | undefined) ?? []).map(poolKey);
-        if (allowed.length === 0) return 'clear';
-        if (!l.pool) return 'unknown';
-        const ok = allowed.includes(poolKey(l.pool.url));
-        return {
-          value: ok ? 0 : 1,
-          threshold: 1,
-          clear: 1,
-          text: () => `pool ${l.pool!.url} is not in the site's allowed pools`,
-          details: { pool: l.pool.url, worker: l.pool.user, allowed },
-        };
-      }),
-    );
-    run(
-      'worker_changed',
-      sampled((l) => {
-        if (!l.pool || !m.knownWorker) return 'unknown';
-        const known = m.knownWorker;
-        return {
-          value: l.pool.user === known.worker ? 0 : 1,
-          threshold: 1,
-          clear: 1,
-          text: () => `worker ${l.pool!.user} on ${l.pool!.url}; last known-good worker ${known.worker}`,
-          details: {
-            worker: l.pool.user,
-            pool: l.pool.url,
-            knownWorker: known.worker,
-            knownPool: known.poolUrl,
-            knownFrom: known.source,
-          },
-        };
-      }),
-    );
-    run(
-      'power_mismatch',
-      sampled((l, rule) => {
-        const o = m.outlet;
-        const minMetered = Number(rule.params['minMeteredW'] ?? 200);
-        if (!o || o.powerW === null || o.powerW < minMetered || opts.now - o.at >= opts.offlineAfterMs)
-          return 'unknown';
-        if (l.powerW === null || l.powerProvenance !== 'reported') return 'unknown';
-        const threshold = rule.threshold ?? 0.2;
-        return {
-          value: Math.abs(l.powerW - o.powerW) / o.powerW,
-          threshold,
-          clear: rule.clearThreshold ?? threshold,
-          text: (v) =>
-            `reports ${Math.round(l.powerW!)} W, outlet ${o.pduId}/${o.outlet} meters ${Math.round(o.powerW!)} W (${Math.round(v * 100)} % apart)`,
-          details: { reportedW: l.powerW, meteredW: o.powerW, pduId: o.pduId, outlet: o.outlet },
-        };
-      }),
-    );
+    const fresh = !!l && l.online && opts.now - l.receivedAt < opts.offlineAfterMs;
+    const place = rules.forPlace(where);
+    const subjectTracked = trackedSubjects.has(subject);
+    // A plain loop with top-level helpers: no closure per miner and kind (100,000 miners a tick).
+    for (const kind of MINER_KINDS) {
+      const rule = place[kind];
+      if (!rule) continue;
+      const key = subjectTracked ? trackingKey(rule.id, subject) : '';
+      const tracked = key !== '' && opts.tracked.has(key);
+      if (!rule.enabled) {
+        if (tracked)
+          out.push(
+            observation(rule, kind, subject, where, key, 'suppressed', null, null, 'rule disabled', {}),
+          );
+        continue;
+      }
+      let fig: Figure | 'unknown' | 'clear' | 'suppressed';
+      if (paused) fig = 'suppressed';
+      else if (kind === 'offline')
+        // With the agent itself unheard from, agent_offline says it once instead of every miner.
+        fig = !l || agentDown(agent) ? 'unknown' : offlineFigure(l, rule, opts);
+      else fig = fresh ? minerFigure(kind, m, l!, rule, opts) : 'unknown';
+      if (typeof fig === 'string') {
+        if (tracked)
+          out.push(
+            observation(
+              rule,
+              kind,
+              subject,
+              where,
+              key,
+              fig,
+              null,
+              null,
+              fig === 'suppressed' ? paused! : fig,
+              {},
+            ),
+          );
+        continue;
+      }
+      const status = fig.force
+        ? 'breach'
+        : judge(KIND_SPECS[kind].direction, fig.value, fig.threshold, fig.clear);
+      if (status !== 'breach' && !tracked) continue;
+      const text = minerText(kind, m, fig, rule);
+      out.push(
+        observation(
+          rule,
+          kind,
+          subject,
+          where,
+          key || trackingKey(rule.id, subject),
+          status,
+          round(fig.value, 3),
+          fig.threshold,
+          text.message,
+          text.details,
+        ),
+      );
+    }
   }
 
   evaluatePdus(snapshot.pdus, snapshot.containerSites, opts, emit);
@@ -403,6 +281,183 @@ export function evaluateAlerts(
     });
   }
   return out;
+}
+
+const MINER_KINDS: readonly AlertKind[] = [
+  'offline',
+  'hashrate_low',
+  'chip_overtemp',
+  'board_overtemp',
+  'fan_failed',
+  'board_missing',
+  'hw_errors',
+  'pool_not_allowed',
+  'worker_changed',
+  'power_mismatch',
+];
+
+/** A miner's figure for one kind, before hysteresis; `force` breaches whatever the value. */
+type Figure = { value: number; threshold: number; clear: number; force: boolean; aux: number };
+
+const figure = (value: number, threshold: number, clear: number, aux = 0, force = false): Figure => ({
+  value,
+  threshold,
+  clear,
+  force,
+  aux,
+});
+
+function offlineFigure(l: LatestSample, rule: Rule, opts: EvaluateOptions): Figure {
+  const threshold = rule.threshold ?? opts.offlineAfterMs / 1000;
+  return figure((opts.now - l.receivedAt) / 1000, threshold, rule.clearThreshold ?? threshold, 0, !l.online);
+}
+
+/** Every sample-based miner kind; `aux` carries the figure the message needs (median, expected...). */
+function minerFigure(
+  kind: AlertKind,
+  m: MinerSnapshot,
+  l: LatestSample,
+  rule: Rule,
+  opts: EvaluateOptions,
+): Figure | 'unknown' | 'clear' {
+  const t = rule.threshold;
+  const c = rule.clearThreshold;
+  switch (kind) {
+    case 'hashrate_low': {
+      if (l.state !== 'hashing') return 'unknown';
+      const expected = l.expectedThs ?? m.modelInfo?.nominalThs ?? null;
+      if (!expected || l.hashrateThs === null) return 'unknown';
+      const threshold = t ?? 0.8;
+      const clear = c ?? threshold;
+      if (!m.recentThs) return l.hashrateThs / expected > clear ? 'clear' : 'unknown';
+      if (m.recentThs.length < Number(rule.params['minSamples'] ?? 3)) return 'unknown';
+      return figure(median(m.recentThs) / expected, threshold, clear, expected);
+    }
+    case 'chip_overtemp':
+    case 'board_overtemp': {
+      const v = kind === 'chip_overtemp' ? l.chipTempMaxC : l.boardTempMaxC;
+      if (v === null) return 'unknown';
+      const limits = TEMP_LIMITS_C[m.modelInfo?.cooling ?? 'air'];
+      const threshold = t ?? (kind === 'chip_overtemp' ? limits.chipC : limits.boardC);
+      return figure(v, threshold, c ?? threshold - 5);
+    }
+    case 'fan_failed': {
+      const expectedFans = m.modelInfo?.fans ?? null;
+      if (expectedFans === 0) return 'clear';
+      // bmminer firmwares leave a stopped fan out of the list, so count the ones that turn.
+      if (l.fansRpm.length === 0 || l.state === 'starting') return 'unknown';
+      const minRpm = Number(rule.params['minRpm'] ?? 500);
+      let turning = 0;
+      for (const r of l.fansRpm) if (r >= minRpm) turning++;
+      const failed = expectedFans !== null ? Math.max(0, expectedFans - turning) : l.fansRpm.length - turning;
+      return figure(failed, t ?? 1, c ?? t ?? 1, expectedFans ?? l.fansRpm.length);
+    }
+    case 'board_missing': {
+      const expectedBoards = m.modelInfo?.boards ?? null;
+      if (expectedBoards === null || l.state !== 'hashing' || l.boards.length === 0) return 'unknown';
+      let working = 0;
+      for (const b of l.boards) if ((b.chips ?? 0) > 0 && (b.hashrateThs ?? 1) > 0) working++;
+      return figure(Math.max(0, expectedBoards - working), t ?? 1, c ?? t ?? 1, expectedBoards);
+    }
+    case 'hw_errors': {
+      const minUptime = Math.max(1, Number(rule.params['minUptimeS'] ?? 600));
+      if (l.hardwareErrors === null || l.uptimeS === null || l.uptimeS < minUptime) return 'unknown';
+      const threshold = t ?? 500;
+      return figure(l.hardwareErrors / (l.uptimeS / 3600), threshold, c ?? threshold);
+    }
+    case 'pool_not_allowed': {
+      const allowed = (rule.params['allowedPools'] as string[] | undefined) ?? [];
+      if (allowed.length === 0) return 'clear';
+      if (!l.pool) return 'unknown';
+      const pool = poolKey(l.pool.url);
+      return figure(allowed.some((a) => poolKey(a) === pool) ? 0 : 1, 1, 1);
+    }
+    case 'worker_changed':
+      if (!l.pool || !m.knownWorker) return 'unknown';
+      return figure(l.pool.user === m.knownWorker.worker ? 0 : 1, 1, 1);
+    case 'power_mismatch': {
+      const o = m.outlet;
+      const minMetered = Number(rule.params['minMeteredW'] ?? 200);
+      if (!o || o.powerW === null || o.powerW < minMetered || opts.now - o.at >= opts.offlineAfterMs)
+        return 'unknown';
+      if (l.powerW === null || l.powerProvenance !== 'reported') return 'unknown';
+      const threshold = t ?? 0.2;
+      return figure(Math.abs(l.powerW - o.powerW) / o.powerW, threshold, c ?? threshold);
+    }
+    default:
+      return 'unknown';
+  }
+}
+
+/** The one line a technician reads, and the figures behind it; built only for what is emitted. */
+function minerText(
+  kind: AlertKind,
+  m: MinerSnapshot,
+  f: Figure,
+  rule: Rule,
+): { message: string; details: Record<string, unknown> } {
+  const l = m.latest!;
+  const v = f.value;
+  switch (kind) {
+    case 'offline':
+      return {
+        message: l.online ? `no sample for ${Math.round(v)} s` : `no answer: ${l.error ?? 'unreachable'}`,
+        details: { error: l.error },
+      };
+    case 'hashrate_low': {
+      const med = v * f.aux;
+      return {
+        message: `hashrate median ${round(med)} TH/s is ${Math.round(v * 100)} % of expected ${round(f.aux)} TH/s (< ${Math.round(f.threshold * 100)} %)`,
+        details: {
+          medianThs: round(med, 3),
+          expectedThs: f.aux,
+          latestThs: l.hashrateThs,
+          samples: m.recentThs?.length ?? 0,
+        },
+      };
+    }
+    case 'chip_overtemp':
+      return { message: `chip ${Math.round(v)} °C ≥ ${f.threshold} °C`, details: {} };
+    case 'board_overtemp':
+      return { message: `board ${Math.round(v)} °C ≥ ${f.threshold} °C`, details: {} };
+    case 'fan_failed':
+      return {
+        message: `${v} of ${f.aux} fans stopped or under ${Number(rule.params['minRpm'] ?? 500)} RPM`,
+        details: { fansRpm: l.fansRpm },
+      };
+    case 'board_missing':
+      return { message: `${v} of ${f.aux} hash boards not hashing`, details: { boards: l.boards } };
+    case 'hw_errors':
+      return {
+        message: `${Math.round(v)} hardware errors/h ≥ ${f.threshold}/h`,
+        details: { hardwareErrors: l.hardwareErrors, uptimeS: l.uptimeS },
+      };
+    case 'pool_not_allowed':
+      return {
+        message: `pool ${l.pool?.url} is not in the site's allowed pools`,
+        details: { pool: l.pool?.url, worker: l.pool?.user, allowed: rule.params['allowedPools'] },
+      };
+    case 'worker_changed': {
+      const k = m.knownWorker!;
+      return {
+        message: `worker ${l.pool?.user} on ${l.pool?.url}; last known-good worker ${k.worker}`,
+        details: {
+          worker: l.pool?.user,
+          pool: l.pool?.url,
+          knownWorker: k.worker,
+          knownPool: k.poolUrl,
+          knownFrom: k.source,
+        },
+      };
+    }
+    default: {
+      const o = m.outlet!;
+      return {
+        message: `reports ${Math.round(l.powerW ?? 0)} W, outlet ${o.pduId}/${o.outlet} meters ${Math.round(o.powerW ?? 0)} W (${Math.round(v * 100)} % apart)`,
+        details: { reportedW: l.powerW, meteredW: o.powerW, pduId: o.pduId, outlet: o.outlet },
+      };
+    }
+  }
 }
 
 function evaluatePdus(

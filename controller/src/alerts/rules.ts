@@ -159,23 +159,39 @@ export type Placement = { siteId: string | null; containerId: string | null; mod
  * Rules indexed for resolution. The most specific scope wins: container, then site, then model,
  * then global. A disabled rule at a specific scope switches the kind off there (it still wins).
  */
-export type RuleIndex = { resolve(kind: AlertKind, at: Placement): Rule | null; rules: Rule[] };
+export type RuleIndex = {
+  resolve(kind: AlertKind, at: Placement): Rule | null;
+  /** Every kind's rule for one placement, memoised (a fleet has few distinct placements). */
+  forPlace(at: Placement): Readonly<Record<AlertKind, Rule | null>>;
+  rules: Rule[];
+};
 
 export function indexRules(rules: Rule[]): RuleIndex {
   const byScope = new Map<string, Rule>();
   for (const r of rules) byScope.set(`${r.kind}\u0000${r.scope}\u0000${r.scopeId}`, r);
   const get = (kind: AlertKind, scope: Scope, id: string | null) =>
     id === null ? undefined : byScope.get(`${kind}\u0000${scope}\u0000${id}`);
+  const resolve = (kind: AlertKind, at: Placement) =>
+    get(kind, 'container', at.containerId) ??
+    get(kind, 'site', at.siteId) ??
+    get(kind, 'model', at.model) ??
+    get(kind, 'global', '') ??
+    null;
+  const places = new Map<string, Record<AlertKind, Rule | null>>();
   return {
     rules,
-    resolve(kind, at) {
-      return (
-        get(kind, 'container', at.containerId) ??
-        get(kind, 'site', at.siteId) ??
-        get(kind, 'model', at.model) ??
-        get(kind, 'global', '') ??
-        null
-      );
+    resolve,
+    forPlace(at) {
+      const key = `${at.containerId}\u0000${at.siteId}\u0000${at.model}`;
+      let place = places.get(key);
+      if (!place) {
+        place = Object.fromEntries(ALERT_KINDS.map((k) => [k, resolve(k, at)])) as Record<
+          AlertKind,
+          Rule | null
+        >;
+        places.set(key, place);
+      }
+      return place;
     },
   };
 }

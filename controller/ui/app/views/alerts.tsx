@@ -1,59 +1,147 @@
+import { useState } from 'preact/hooks';
 import { Problem as ErrorLine, Loading, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
-import { when } from '../format.js';
-import { type MinerRow, problemsOf } from '../problems.js';
+import { ago, when } from '../format.js';
+import { type AlertRow, alertsQuery, alertWhere, KIND_LABELS } from '../problems.js';
 import { href } from '../router.js';
-import type { MinerEvent, MinerPage } from '../shapes.js';
+import { post } from '../session.js';
+import type { ContainerSummary, MinerEvent, SiteRollup } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
-/** What needs a human: miners the API shows as offline, erroring, hot or slow; then recent events. */
+/**
+ * What needs a human: the controller's alerts (rules, hysteresis and notifications are server
+ * side), filtered by state, site and container, each with its container / rack / slot and a link
+ * to the miner; then recent events. Acknowledge (staff) and silence for an hour (operators).
+ */
 export function AlertsView() {
-  const miners = usePoll<MinerPage<MinerRow>>('/miners?limit=1000', 15_000);
+  const [filter, setFilter] = useState({ state: 'open', site: '', container: '' });
+  const [refresh, setRefresh] = useState(0);
+  const alerts = usePoll<AlertRow[]>(`${alertsQuery(filter)}&_=${refresh}`, 15_000);
+  const sites = usePoll<SiteRollup[]>('/sites', 60_000);
+  const containers = usePoll<ContainerSummary[]>('/containers', 60_000);
   const events = usePoll<MinerEvent[]>('/events?limit=30', 15_000);
-  const problems = miners.data ? problemsOf(miners.data.miners) : null;
-  const truncated = miners.data && miners.data.total > miners.data.miners.length;
+  const [message, setMessage] = useState<string | null>(null);
+  const act = async (what: string, f: () => Promise<unknown>) => {
+    setMessage(`${what}…`);
+    try {
+      await f();
+      setMessage(`${what}: done`);
+      setRefresh((n) => n + 1);
+    } catch (err) {
+      setMessage(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const set = (key: keyof typeof filter) => (e: Event) =>
+    setFilter({ ...filter, [key]: (e.currentTarget as HTMLSelectElement).value });
+  const rows = alerts.data;
   return (
     <div class="page">
       <h1>Alerts</h1>
-      <p class="muted">
-        The controller has no alert rules or tickets yet; this list applies fixed checks (offline, error, chip
-        ≥ 85 °C, &lt; 70 % of expected hashrate) to the miners the API reports.
-      </p>
-      <Section title={`Hot or dead miners${problems ? ` (${problems.length})` : ''}`}>
-        <ErrorLine error={miners.error} />
-        {!problems && !miners.error && <Loading what="miners" />}
-        {truncated && (
-          <p class="muted">
-            Checked the first {miners.data!.miners.length} of {miners.data!.total} miners.
-          </p>
-        )}
-        {problems && (
+      <div class="filters">
+        <label>
+          State{' '}
+          <select value={filter.state} onChange={set('state')} data-testid="alerts-state">
+            <option value="open">open</option>
+            <option value="resolved">resolved</option>
+            <option value="">all</option>
+          </select>
+        </label>{' '}
+        <label>
+          Site{' '}
+          <select value={filter.site} onChange={set('site')}>
+            <option value="">all</option>
+            {(sites.data ?? []).map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>{' '}
+        <label>
+          Container{' '}
+          <select value={filter.container} onChange={set('container')}>
+            <option value="">all</option>
+            {(containers.data ?? [])
+              .filter((c) => !filter.site || c.siteId === filter.site)
+              .map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+          </select>
+        </label>
+      </div>
+      {message && <p class="muted">{message}</p>}
+      <Section title={`Alerts${rows ? ` (${rows.length})` : ''}`}>
+        <ErrorLine error={alerts.error} />
+        {!rows && !alerts.error && <Loading what="alerts" />}
+        {rows && (
           <Table
-            rows={problems}
+            rows={rows}
             testid="problems"
-            empty="Nothing needs a look."
+            empty={filter.state === 'open' ? 'Nothing needs a look.' : 'No alerts.'}
             columns={[
-              { label: 'Severity', cell: (p) => <span class={`sev sev-${p.severity}`}>{p.severity}</span> },
-              { label: 'Check', cell: (p) => p.rule },
+              { label: 'Severity', cell: (a) => <span class={`sev sev-${a.severity}`}>{a.severity}</span> },
+              { label: 'Alert', cell: (a) => KIND_LABELS[a.kind] ?? a.kind },
               {
                 label: 'Miner',
-                cell: (p) => (
-                  <a
-                    href={
-                      p.row.containerId
-                        ? href('containers', p.row.containerId, 'miners', p.minerId)
-                        : href('miners', p.minerId)
-                    }
-                  >
-                    {p.minerId}
-                  </a>
-                ),
+                cell: (a) =>
+                  a.minerId ? (
+                    <a
+                      href={
+                        a.containerId
+                          ? href('containers', a.containerId, 'miners', a.minerId)
+                          : href('miners', a.minerId)
+                      }
+                    >
+                      {a.minerId}
+                    </a>
+                  ) : (
+                    a.subject
+                  ),
+              },
+              { label: 'Where', cell: alertWhere },
+              { label: 'Detail', cell: (a) => a.message },
+              {
+                label: 'Since',
+                cell: (a) =>
+                  a.state === 'open' ? ago(a.openedAt) : `${when(a.openedAt)} – ${when(a.resolvedAt)}`,
               },
               {
-                label: 'Where',
-                cell: (p) => [p.row.containerId, p.row.rack, p.row.slot].filter(Boolean).join(' / ') || '–',
+                label: '',
+                cell: (a) =>
+                  a.state !== 'open' ? null : (
+                    <span class="actions">
+                      {a.ackedAt ? (
+                        <span class="muted">ack {a.ackedBy}</span>
+                      ) : (
+                        <button
+                          type="button"
+                          onClick={() => act(`acknowledge ${a.kind}`, () => post(`/alerts/${a.id}/ack`, {}))}
+                        >
+                          Ack
+                        </button>
+                      )}{' '}
+                      {a.silencedUntil ? (
+                        <span class="muted">silenced until {when(a.silencedUntil)}</span>
+                      ) : (
+                        <button
+                          type="button"
+                          onClick={() =>
+                            act(`silence ${a.kind}`, () =>
+                              post(`/alerts/${a.id}/silence`, {
+                                minutes: 60,
+                                reason: 'silenced from the alerts view',
+                              }),
+                            )
+                          }
+                        >
+                          Silence 1 h
+                        </button>
+                      )}
+                    </span>
+                  ),
               },
-              { label: 'Detail', cell: (p) => p.detail },
             ]}
           />
         )}

@@ -12,7 +12,7 @@ export const MOSQUITTO_PASSWD = '/usr/bin/mosquitto_passwd';
 export const deployDir = new URL('../../deploy/mosquitto/', import.meta.url);
 export const missingMosquitto = [MOSQUITTO, MOSQUITTO_PASSWD].filter((bin) => !existsSync(bin));
 /** In CI a missing binary is a failure (beforeAll throws), never a skip. */
-export const describeWithMosquitto =
+export const describeWithMosquitto: typeof describe.skip =
   missingMosquitto.length > 0 && !process.env.CI ? describe.skip : describe;
 
 export function requireMosquitto(): void {

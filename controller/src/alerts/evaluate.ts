@@ -1,5 +1,5 @@
 import { TEMP_LIMITS_C } from '@hashfleet/firmware-profiles';
-import { type AlertKind, KIND_SPECS, type Severity } from './kinds.js';
+import { ALERT_KINDS, type AlertKind, KIND_SPECS, type Severity } from './kinds.js';
 import type { Placement, Rule, RuleIndex } from './rules.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
 
@@ -144,18 +144,7 @@ export function evaluateAlerts(
     const status = v.force ?? judge(KIND_SPECS[kind].direction, v.value, v.threshold, v.clear);
     if (status === 'breach' || tracked)
       out.push(
-        observation(
-          rule,
-          kind,
-          subject,
-          where,
-          key || trackingKey(rule.id, subject),
-          status,
-          round(v.value, 3),
-          v.threshold,
-          v.text(v.value, v.threshold),
-          v.details ?? {},
-        ),
+        judged(rule, kind, subject, where, key, status, v, v.text(v.value, v.threshold), v.details ?? {}),
       );
   };
 
@@ -222,20 +211,7 @@ export function evaluateAlerts(
         : judge(KIND_SPECS[kind].direction, fig.value, fig.threshold, fig.clear);
       if (status !== 'breach' && !tracked) continue;
       const text = minerText(kind, m, fig, rule);
-      out.push(
-        observation(
-          rule,
-          kind,
-          subject,
-          where,
-          key || trackingKey(rule.id, subject),
-          status,
-          round(fig.value, 3),
-          fig.threshold,
-          text.message,
-          text.details,
-        ),
-      );
+      out.push(judged(rule, kind, subject, where, key, status, fig, text.message, text.details));
     }
   }
 
@@ -283,18 +259,23 @@ export function evaluateAlerts(
   return out;
 }
 
-const MINER_KINDS: readonly AlertKind[] = [
-  'offline',
-  'hashrate_low',
-  'chip_overtemp',
-  'board_overtemp',
-  'fan_failed',
-  'board_missing',
-  'hw_errors',
-  'pool_not_allowed',
-  'worker_changed',
-  'power_mismatch',
-];
+const MINER_KINDS = ALERT_KINDS.filter((k) => KIND_SPECS[k].subject === 'miner');
+
+/** An observation with a figure; the key is built here for subjects not tracked before. */
+function judged(
+  rule: Rule,
+  kind: AlertKind,
+  subject: string,
+  where: Where,
+  key: string,
+  status: Status,
+  f: { value: number; threshold: number },
+  message: string,
+  details: Record<string, unknown>,
+): Observation {
+  const k = key || trackingKey(rule.id, subject);
+  return observation(rule, kind, subject, where, k, status, round(f.value, 3), f.threshold, message, details);
+}
 
 /** A miner's figure for one kind, before hysteresis; `force` breaches whatever the value. */
 type Figure = { value: number; threshold: number; clear: number; force: boolean; aux: number };

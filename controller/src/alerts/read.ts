@@ -1,3 +1,4 @@
+import type { MinerSample } from '@hashfleet/contracts';
 import { findModel } from '@hashfleet/firmware-profiles';
 import type { Db } from '../storage/db.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
@@ -19,21 +20,22 @@ type MinerRow = {
   sample_json: string | null;
 };
 
-type Sample = {
-  agentId?: string;
-  hashrate5sThs: number | null;
-  hashrateAvgThs: number | null;
-  expectedHashrateThs: number | null;
-  chipTempMaxC: number | null;
-  boardTempMaxC: number | null;
-  fansRpm: number[];
-  boards: { index: number; hashrateThs: number | null; chips: number | null }[];
-  powerW: number | null;
-  powerProvenance: string | null;
-  hardwareErrors: number | null;
-  uptimeS: number | null;
-  pool: { url: string; user: string } | null;
-};
+/** The stored sample (`miner_latest.sample_json`): the agent's sample plus the agent that sent it. */
+type Sample = Pick<
+  MinerSample,
+  | 'hashrate5sThs'
+  | 'hashrateAvgThs'
+  | 'expectedHashrateThs'
+  | 'chipTempMaxC'
+  | 'boardTempMaxC'
+  | 'fansRpm'
+  | 'boards'
+  | 'powerW'
+  | 'powerProvenance'
+  | 'hardwareErrors'
+  | 'uptimeS'
+  | 'pool'
+> & { agentId?: string };
 
 /** A stored sample that does not parse is a miner with no usable sample, not a failed tick. */
 function parseSample(json: string): Sample | null {

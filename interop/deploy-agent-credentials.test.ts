@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { topics } from '@hashfleet/contracts';
 import { checkMosquittoPassword } from '@hashfleet/controller/broker/mosquitto-passwd';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   addUser,
   type Broker,
   centreBrokerIn,
+  connectMqtt,
   describeWithMosquitto,
   requireMosquitto,
 } from './lib/mosquitto.js';
@@ -49,14 +50,7 @@ describeWithMosquitto('deploy: broker credentials for an agent (controller CLI "
   let controllerPassword = '';
   const clients: MqttClient[] = [];
   const connect = async (username: string, password: string) => {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-      username,
-      password,
-      clientId: `${username}-${Math.random().toString(36).slice(2, 8)}`,
-      protocolVersion: 5,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-    });
+    const c = await connectMqtt(port, username, password);
     clients.push(c);
     return c;
   };
@@ -136,26 +130,12 @@ describeWithMosquitto('deploy: broker credentials for an agent (controller CLI "
 
   it('refuses ids the ACL does not confine as an agent, naming why, and writes nothing', async () => {
     const before = readFileSync(join(dir, 'passwd'), 'utf8');
-    const asController = await addAgent(
-      'controller',
-      '--passwd',
-      join(dir, 'passwd'),
-      '--secret',
-      join(dir, 'x'),
-      '--acl',
-      aclPath,
-    );
+    const refused = (id: string) =>
+      addAgent(id, '--passwd', join(dir, 'passwd'), '--secret', join(dir, 'x'), '--acl', aclPath);
+    const asController = await refused('controller');
     expect(asController.code).toBe(1);
     expect(asController.out).toContain('the ACL has a "user controller" block; that name is not an agent');
-    const withSlash = await addAgent(
-      'ctr/x',
-      '--passwd',
-      join(dir, 'passwd'),
-      '--secret',
-      join(dir, 'x'),
-      '--acl',
-      aclPath,
-    );
+    const withSlash = await refused('ctr/x');
     expect(withSlash.code).toBe(1);
     expect(withSlash.out).toContain('agent id "ctr/x": must be letters, digits');
     expect(readFileSync(join(dir, 'passwd'), 'utf8')).toBe(before);

@@ -9,6 +9,7 @@ import {
   addUser,
   type Broker,
   centreBrokerIn,
+  connectMqtt,
   deployDir,
   describeWithMosquitto,
   requireMosquitto,
@@ -39,15 +40,7 @@ async function startBroker(acl?: string) {
     port,
     passwords,
     async connect(username: string, password: string, extra: IClientOptions = {}): Promise<MqttClient> {
-      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-        username,
-        password,
-        clientId: `${username}-${Math.random().toString(36).slice(2, 8)}`,
-        protocolVersion: 5,
-        reconnectPeriod: 0,
-        connectTimeout: 5000,
-        ...extra,
-      });
+      const client = await connectMqtt(port, username, password, extra);
       clients.push(client);
       return client;
     },

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { describe } from 'vitest';
 
 /** A real Mosquitto running the shipped deploy/mosquitto files, for the deploy-* interop tests. */
@@ -104,4 +105,22 @@ export class Broker {
     broker.kill('SIGTERM');
     await exited;
   }
+}
+
+/** An MQTT 5 client logged in to the broker on 127.0.0.1:port, no reconnects (a refusal throws). */
+export function connectMqtt(
+  port: number,
+  username: string,
+  password: string,
+  extra: IClientOptions = {},
+): Promise<MqttClient> {
+  return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    username,
+    password,
+    clientId: `${username}-${Math.random().toString(36).slice(2, 8)}`,
+    protocolVersion: 5,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...extra,
+  });
 }

@@ -1,0 +1,341 @@
+import { findModel } from '@hashfleet/firmware-profiles';
+import { describe, expect, it } from 'vitest';
+import { evaluateAlerts, type Observation, trackingKey } from '../src/alerts/evaluate.js';
+import { type AlertKind, KIND_SPECS } from '../src/alerts/kinds.js';
+import { defaultRules, indexRules, type Rule } from '../src/alerts/rules.js';
+import type {
+  AgentSnapshot,
+  FleetSnapshot,
+  LatestSample,
+  MinerSnapshot,
+  PduSnapshot,
+} from '../src/alerts/snapshot.js';
+
+const NOW = 1_800_000_000_000;
+const OFFLINE_MS = 180_000;
+const s19 = findModel('Antminer S19 Pro')!;
+const hydro = findModel('Antminer S21 Hyd.')!;
+
+const sample = (over: Partial<LatestSample> = {}): LatestSample => ({
+  at: NOW - 5_000,
+  receivedAt: NOW - 4_000,
+  online: true,
+  error: null,
+  state: 'hashing',
+  agentId: 'sc-c1',
+  hashrateThs: 110,
+  expectedThs: 110,
+  chipTempMaxC: 70,
+  boardTempMaxC: 60,
+  fansRpm: [5400, 5400, 5400, 5400],
+  boards: [1, 2, 3].map((index) => ({ index, hashrateThs: 36.7, chips: 114 })),
+  powerW: 3250,
+  powerProvenance: 'reported',
+  hardwareErrors: 10,
+  uptimeS: 86_400,
+  pool: { url: 'stratum+tcp://pool.example:3333', user: 'hashshare.sc1' },
+  ...over,
+});
+
+const miner = (over: Partial<MinerSnapshot> = {}, latest: Partial<LatestSample> = {}): MinerSnapshot => ({
+  id: 'm1',
+  siteId: 'sichuan',
+  containerId: 'sc-c1',
+  slotId: 'sc-c1/R1/S1',
+  rack: 'R1',
+  slot: 'S1',
+  model: s19.model,
+  modelInfo: s19,
+  status: 'in_service',
+  latest: sample(latest),
+  recentThs: null,
+  outlet: { pduId: 'sc-c1-pdu1', outlet: 1, powerW: 3250, at: NOW - 5_000 },
+  lastControl: null,
+  knownWorker: { poolUrl: 'stratum+tcp://pool.example:3333', worker: 'hashshare.sc1', source: 'first_seen' },
+  ...over,
+});
+
+const agent = (over: Partial<AgentSnapshot> = {}): AgentSnapshot => ({
+  id: 'sc-c1',
+  siteId: 'sichuan',
+  containerId: 'sc-c1',
+  state: 'online',
+  lastSeenAt: NOW - 5_000,
+  spoolMessages: 0,
+  spoolDropped: 0,
+  ...over,
+});
+
+const pdu = (over: Partial<PduSnapshot> = {}): PduSnapshot => ({
+  id: 'sc-c1-pdu1',
+  containerId: 'sc-c1',
+  siteId: 'sichuan',
+  at: NOW - 5_000,
+  totalPowerW: 16_000,
+  outlets: [{ outlet: 1, powerW: 3250, currentA: 14.1, state: 'on' }],
+  inletTempsC: [28],
+  ...over,
+});
+
+const snapshot = (over: Partial<FleetSnapshot> = {}): FleetSnapshot => ({
+  miners: [miner()],
+  pdus: [pdu()],
+  agents: [agent()],
+  containerSites: new Map([['sc-c1', 'sichuan']]),
+  ...over,
+});
+
+function run(snap: FleetSnapshot, opts: { rules?: Rule[]; tracked?: string[] } = {}): Observation[] {
+  return evaluateAlerts(snap, indexRules(opts.rules ?? defaultRules(0)), {
+    now: NOW,
+    offlineAfterMs: OFFLINE_MS,
+    tracked: new Set(opts.tracked ?? []),
+  });
+}
+const breaches = (snap: FleetSnapshot, rules?: Rule[]) =>
+  run(snap, { rules })
+    .filter((o) => o.status === 'breach')
+    .map((o) => `${o.kind} ${o.subject}: ${o.message}`);
+
+const withParams = (kind: AlertKind, params: Record<string, unknown>) =>
+  defaultRules(0).map((r) => (r.kind === kind ? { ...r, params: { ...r.params, ...params } } : r));
+
+describe('evaluateAlerts: one case per kind, from a healthy fleet that raises nothing', () => {
+  it('a healthy fleet raises nothing', () => {
+    expect(run(snapshot())).toEqual([]);
+  });
+
+  const cases: [string, FleetSnapshot, string[], Rule[]?][] = [
+    [
+      'offline: the agent reports the miner unreachable',
+      snapshot({ miners: [miner({}, { online: false, error: 'connect ECONNREFUSED' })] }),
+      ['offline miner:m1: no answer: connect ECONNREFUSED'],
+    ],
+    [
+      'offline: no sample for longer than ingest.offlineAfterS',
+      snapshot({ miners: [miner({}, { receivedAt: NOW - 200_000 })] }),
+      ['offline miner:m1: no sample for 200 s'],
+    ],
+    [
+      'hashrate_low: the median of the window under 80 % of expected',
+      snapshot({ miners: [miner({ recentThs: [60, 61, 59, 62] }, { hashrateThs: 62 })] }),
+      ['hashrate_low miner:m1: hashrate median 60.5 TH/s is 55 % of expected 110 TH/s (< 80 %)'],
+    ],
+    [
+      'hashrate_low: one low sample among normal ones does not breach',
+      snapshot({ miners: [miner({ recentThs: [110, 109, 20, 111] }, { hashrateThs: 20 })] }),
+      [],
+    ],
+    [
+      'chip_overtemp: air-cooled limit 90 °C',
+      snapshot({ miners: [miner({}, { chipTempMaxC: 91 })] }),
+      ['chip_overtemp miner:m1: chip 91 °C ≥ 90 °C'],
+    ],
+    [
+      'chip_overtemp: hydro limit 85 °C',
+      snapshot({
+        miners: [miner({ model: hydro.model, modelInfo: hydro }, { chipTempMaxC: 86, fansRpm: [] })],
+      }),
+      ['chip_overtemp miner:m1: chip 86 °C ≥ 85 °C'],
+    ],
+    [
+      'board_overtemp: air-cooled board limit 80 °C',
+      snapshot({ miners: [miner({}, { boardTempMaxC: 82 })] }),
+      ['board_overtemp miner:m1: board 82 °C ≥ 80 °C'],
+    ],
+    [
+      'fan_failed: a stopped fan left out of the list (bmminer)',
+      snapshot({ miners: [miner({}, { fansRpm: [5400, 5400, 5400] })] }),
+      ['fan_failed miner:m1: 1 of 4 fans stopped or under 500 RPM'],
+    ],
+    [
+      'fan_failed: a fan reading 0 RPM',
+      snapshot({ miners: [miner({}, { fansRpm: [5400, 0, 5400, 5400] })] }),
+      ['fan_failed miner:m1: 1 of 4 fans stopped or under 500 RPM'],
+    ],
+    [
+      'fan_failed: hydro units have no fans to fail',
+      snapshot({ miners: [miner({ model: hydro.model, modelInfo: hydro }, { fansRpm: [] })] }),
+      [],
+    ],
+    [
+      'board_missing: a board with no chips',
+      snapshot({
+        miners: [
+          miner(
+            {},
+            {
+              boards: [
+                { index: 1, hashrateThs: 36, chips: 114 },
+                { index: 2, hashrateThs: 0, chips: 0 },
+                { index: 3, hashrateThs: 36, chips: 114 },
+              ],
+            },
+          ),
+        ],
+      }),
+      ['board_missing miner:m1: 1 of 3 hash boards not hashing'],
+    ],
+    [
+      'board_missing: a board not reported at all',
+      snapshot({
+        miners: [
+          miner(
+            {},
+            {
+              boards: [
+                { index: 1, hashrateThs: 36, chips: 114 },
+                { index: 2, hashrateThs: 36, chips: 114 },
+              ],
+            },
+          ),
+        ],
+      }),
+      ['board_missing miner:m1: 1 of 3 hash boards not hashing'],
+    ],
+    [
+      'hw_errors: 600 per hour',
+      snapshot({ miners: [miner({}, { hardwareErrors: 1200, uptimeS: 7200 })] }),
+      ['hw_errors miner:m1: 600 hardware errors/h ≥ 500/h'],
+    ],
+    [
+      'hw_errors: not judged in the first minutes after a restart',
+      snapshot({ miners: [miner({}, { hardwareErrors: 100, uptimeS: 60 })] }),
+      [],
+    ],
+    [
+      'pool_not_allowed: no allowed list configured checks nothing',
+      snapshot({ miners: [miner({}, { pool: { url: 'stratum+tcp://evil:1', user: 'hashshare.sc1' } })] }),
+      [],
+    ],
+    [
+      'pool_not_allowed: a pool outside the list',
+      snapshot({
+        miners: [miner({}, { pool: { url: 'stratum+tcp://evil.example:1', user: 'hashshare.sc1' } })],
+      }),
+      ["pool_not_allowed miner:m1: pool stratum+tcp://evil.example:1 is not in the site's allowed pools"],
+      withParams('pool_not_allowed', { allowedPools: ['pool.example:3333'] }),
+    ],
+    [
+      'pool_not_allowed: the allowed pool written another way',
+      snapshot(),
+      [],
+      withParams('pool_not_allowed', { allowedPools: ['STRATUM+TCP://pool.example:3333/'] }),
+    ],
+    [
+      'worker_changed: another worker on our pool',
+      snapshot({
+        miners: [miner({}, { pool: { url: 'stratum+tcp://pool.example:3333', user: 'thief.1' } })],
+      }),
+      [
+        'worker_changed miner:m1: worker thief.1 on stratum+tcp://pool.example:3333; last known-good worker hashshare.sc1',
+      ],
+    ],
+    [
+      'power_mismatch: reported 20 % off the meter (at the threshold)',
+      snapshot({ miners: [miner({}, { powerW: 2600 })] }),
+      ['power_mismatch miner:m1: reports 2600 W, outlet sc-c1-pdu1/1 meters 3250 W (20 % apart)'],
+    ],
+    [
+      'power_mismatch: an estimated power figure is not compared',
+      snapshot({ miners: [miner({}, { powerW: 2000, powerProvenance: 'estimated' })] }),
+      [],
+    ],
+    [
+      'inlet_hot: the hottest inlet of the container',
+      snapshot({ pdus: [pdu({ inletTempsC: [31, 41.5] })] }),
+      ['inlet_hot container:sc-c1: inlet 41.5 °C ≥ 40 °C'],
+    ],
+    [
+      'outlet_overload: current over 16 A',
+      snapshot({ pdus: [pdu({ outlets: [{ outlet: 1, powerW: 3250, currentA: 17, state: 'on' }] })] }),
+      ['outlet_overload outlet:sc-c1-pdu1/1: outlet sc-c1-pdu1/1 carries 17 A ≥ 16 A'],
+    ],
+    [
+      'outlet_overload: power over 16 A at 230 V when the PDU gives no current',
+      snapshot({ pdus: [pdu({ outlets: [{ outlet: 1, powerW: 3900, currentA: null, state: 'on' }] })] }),
+      ['outlet_overload outlet:sc-c1-pdu1/1: outlet sc-c1-pdu1/1 carries 17 A ≥ 16 A'],
+    ],
+    [
+      'phase_overload: PDU total over its feed',
+      snapshot({ pdus: [pdu({ totalPowerW: 23_000 })] }),
+      ['phase_overload pdu:sc-c1-pdu1: PDU sc-c1-pdu1 draws 23000 W ≥ 22080 W'],
+    ],
+    [
+      'agent_offline: the last will',
+      snapshot({ agents: [agent({ state: 'offline' })] }),
+      ['agent_offline agent:sc-c1: agent offline (last heard 5 s ago)'],
+    ],
+    [
+      'agent_offline: silent too long; its miners are not called offline each',
+      snapshot({
+        agents: [agent({ lastSeenAt: NOW - 300_000 })],
+        miners: [miner({}, { receivedAt: NOW - 300_000 })],
+      }),
+      ['agent_offline agent:sc-c1: agent silent for 300 s'],
+    ],
+    [
+      'spool_filling: backlog over 10,000 messages',
+      snapshot({ agents: [agent({ spoolMessages: 12_000 })] }),
+      ['spool_filling agent:sc-c1: 12000 messages waiting in the spool'],
+    ],
+    [
+      'spool_filling: any dropped message',
+      snapshot({ agents: [agent({ spoolMessages: 5, spoolDropped: 3 })] }),
+      ['spool_filling agent:sc-c1: spool full: 3 messages dropped'],
+    ],
+  ];
+  it.each(cases)('%s', (_name, snap, expected, rules) => {
+    expect(breaches(snap, rules)).toEqual(expected);
+  });
+
+  it('every kind has a case above', () => {
+    const covered = new Set(cases.flatMap(([, , e]) => e.map((line) => line.split(' ')[0])));
+    expect([...covered].sort()).toEqual(Object.keys(KIND_SPECS).sort());
+  });
+});
+
+describe('evaluateAlerts: paused miners and tracked pairs', () => {
+  const hot = { chipTempMaxC: 97, fansRpm: [5400, 5400, 5400] };
+  it.each([
+    ['sleeping', miner({}, { ...hot, state: 'sleeping' })],
+    ['idle', miner({}, { ...hot, state: 'idle' })],
+    ['after a sleep command', miner({ lastControl: { op: 'sleep', at: NOW - 1 } }, hot)],
+    [
+      'poll stopped',
+      miner({ lastControl: { op: 'poll.stop', at: NOW - 1 } }, { ...hot, receivedAt: NOW - 900_000 }),
+    ],
+    ['decommissioned', miner({ status: 'decommissioned' }, { ...hot, online: false })],
+    ['in repair', miner({ status: 'in_repair' }, hot)],
+  ])('a %s miner raises nothing', (_n, m) => {
+    expect(breaches(snapshot({ miners: [m] }))).toEqual([]);
+  });
+
+  it('a paused miner with an open alert is reported suppressed, with why', () => {
+    const key = trackingKey('default:chip_overtemp', 'miner:m1');
+    const [o] = run(snapshot({ miners: [miner({}, { ...hot, state: 'sleeping' })] }), { tracked: [key] });
+    expect(o).toMatchObject({
+      kind: 'chip_overtemp',
+      status: 'suppressed',
+      message: 'miner reports sleeping',
+    });
+  });
+
+  it('a tracked pair in the hysteresis band is reported as hold, a stale sample as unknown', () => {
+    const key = trackingKey('default:chip_overtemp', 'miner:m1');
+    expect(run(snapshot({ miners: [miner({}, { chipTempMaxC: 87 })] }), { tracked: [key] })).toMatchObject([
+      { status: 'hold', value: 87 },
+    ]);
+    const stale = miner({}, { chipTempMaxC: 97, receivedAt: NOW - 200_000 });
+    expect(
+      run(snapshot({ miners: [stale] }), { tracked: [key] }).find((o) => o.kind === 'chip_overtemp'),
+    ).toMatchObject({
+      status: 'unknown',
+    });
+  });
+
+  it('untracked subjects that are fine produce no observation at all', () => {
+    const many = Array.from({ length: 50 }, (_, i) => miner({ id: `m${i}` }));
+    expect(run(snapshot({ miners: many }))).toEqual([]);
+  });
+});

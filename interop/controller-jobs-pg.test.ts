@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exampleSample, exampleTelemetry, type MinerSample, topics } from '@hashfleet/contracts';
+import { alertsFor } from '@hashfleet/controller/alerts/index';
 import { buildApp } from '@hashfleet/controller/app';
+import { createToken } from '@hashfleet/controller/auth/tokens';
 import { loadControllerConfig } from '@hashfleet/controller/config';
 import { type RunningJobs, startJobs } from '@hashfleet/controller/jobs';
 import { waitFor } from '@hashfleet/demo/wait';
@@ -99,5 +104,90 @@ runOrSkip('singleton jobs on PostgreSQL with two replicas', () => {
       (await runners('singleton', since)).includes('b'),
     );
     expect(await runners('singleton', since)).toEqual(['b']);
+  });
+});
+
+runOrSkip('alerts on PostgreSQL', () => {
+  const schema = `alerts_${randomBytes(6).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'hashfleet-alerts-pg-'));
+  let app: FastifyInstance;
+  let clock = exampleSample.at;
+  let seq = 1;
+  const received: { key: string; event: string }[] = [];
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', () => {
+      received.push({ key: String(req.headers['idempotency-key']), event: JSON.parse(body).event });
+      res.writeHead(204).end();
+    });
+  });
+
+  beforeAll(async () => {
+    const url = new URL(PG_URL);
+    url.searchParams.set('schema', schema);
+    const config = loadControllerConfig(
+      { dataDir: dir, storage: { url: url.toString() }, log: { level: 'silent' } },
+      {},
+    );
+    app = await buildApp(config, { now: () => clock });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await new Promise<void>((r) => hook.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens, notifies and resolves with the same SQL as on SQLite; one open alert per (rule, subject) is enforced', async () => {
+    const admin = await createToken(app.hashfleet.db, { role: 'admin', name: 'admin-pg' });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/alert-webhooks',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/` },
+    });
+    expect(created.statusCode).toBe(201);
+    const alerts = alertsFor(app.hashfleet);
+    const boards = [1, 2, 3].map((index) => ({ ...exampleSample.boards[0]!, index }));
+    const poll = async (over: Partial<MinerSample>) => {
+      clock += 30_000;
+      const msg = {
+        ...exampleTelemetry,
+        seq: seq++,
+        sentAt: clock,
+        samples: [{ ...exampleSample, boards, at: clock, ...over }],
+        unreachable: [],
+      };
+      expect(
+        await app.hashfleet.ingest.handle(
+          topics.telemetry('sc-c01'),
+          new TextEncoder().encode(JSON.stringify(msg)),
+        ),
+      ).toBe('applied');
+      return alerts.tick(clock);
+    };
+    await poll({ chipTempMaxC: 97 });
+    expect((await poll({ chipTempMaxC: 97 })).opened).toBe(1);
+    const db = app.hashfleet.db;
+    await expect(
+      db.run(
+        `INSERT INTO alerts (id, rule_id, kind, subject, severity, state, opened_at, updated_at, message, details_json)
+         SELECT 'dup', rule_id, kind, subject, severity, 'open', opened_at, updated_at, message, details_json FROM alerts`,
+      ),
+    ).rejects.toThrow(/duplicate key|unique/i);
+    await poll({ chipTempMaxC: 70 });
+    expect((await poll({ chipTempMaxC: 70 })).resolved).toBe(1);
+    while ((await alerts.deliver(clock)).delivered > 0);
+    expect(received.map((r) => r.event)).toEqual(['opened', 'resolved']);
+    const list = await app.inject({
+      url: '/api/v1/alerts?state=resolved',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(list.json()).toMatchObject([
+      { kind: 'chip_overtemp', state: 'resolved', rack: 'R03', slot: '12', value: 97 },
+    ]);
   });
 });

@@ -12,7 +12,14 @@ import {
 } from '../src/inventory/index.js';
 import { createRemediation, type Remediation } from '../src/remediation/service.js';
 import type { Db } from '../src/storage/db.js';
-import { testApp } from './helpers.js';
+import { PG_URL, pgReachable, pgSchemaUrl, testApp } from './helpers.js';
+
+const pgUp = await pgReachable(PG_URL);
+// One query layer, one set of migrations: the same behaviour on both drivers.
+const drivers: [string, () => string, boolean][] = [
+  ['SQLite', () => 'sqlite::memory:', true],
+  ['PostgreSQL', () => pgSchemaUrl(PG_URL), pgUp],
+];
 
 type T = Awaited<ReturnType<typeof testApp>>;
 const MIN = 60_000;
@@ -110,258 +117,283 @@ async function seed() {
   ]);
 }
 
-beforeEach(async () => {
-  clock = T0;
-  t = await testApp({}, () => clock);
-  db = t.app.hashfleet.db;
-  await seed();
-  sent = [];
-  t.app.hashfleet.commands.attach(async (_topic, payload) => {
-    sent.push(JSON.parse(payload) as Command);
+for (const [name, url, available] of drivers) {
+  describe.skipIf(!available)(`on ${name}`, () => {
+    beforeEach(async () => {
+      clock = T0;
+      t = await testApp({ storage: { url: url() } }, () => clock);
+      db = t.app.hashfleet.db;
+      await seed();
+      sent = [];
+      t.app.hashfleet.commands.attach(async (_topic, payload) => {
+        sent.push(JSON.parse(payload) as Command);
+      });
+      rem = createRemediation(t.app.hashfleet);
+    });
+    afterEach(async () => t.close());
+
+    describe(`remediation job on ${name} with the real commands service`, () => {
+      it('climbs restart -> reboot -> power-cycle for an offline miner, as SYSTEM with issuer remediation:offline, and a resolved alert verifies the step', async () => {
+        const alert = await openAlert('m1', 'offline');
+        await rem.tick(clock);
+        expect(sent.map((c) => [c.action.op, c.issuer, c.agentId])).toEqual([
+          ['restart', 'remediation:offline', 'agent-c1'],
+        ]);
+        await rem.tick(clock); // waiting: nothing new
+        expect(sent).toHaveLength(1);
+
+        await agentAnswers('timeout', 'miner 10.0.0.1: restart over rpc: timeout');
+        clock += 11 * MIN;
+        await rem.tick(clock);
+        expect(sent.map((c) => c.action.op)).toEqual(['restart', 'reboot']);
+
+        clock += 16 * MIN; // reboot window (15 min) passes with the alert open
+        await agentAnswers('succeeded', 'rebooted');
+        await rem.tick(clock);
+        expect(sent.at(-1)!.action).toEqual({
+          op: 'outlet.cycle',
+          target: { kind: 'outlet', pduId: 'pdu-1', outlet: 1 },
+          offSeconds: 10,
+        });
+        await agentAnswers('succeeded', 'pdu pdu-1 outlet 1: outlet.cycle done');
+        clock += 3 * MIN;
+        await resolveAlert(alert);
+        await rem.tick(clock);
+        expect(await summary('m1')).toEqual(['restart failed', 'reboot failed', 'power_cycle verified']);
+        const rows = await steps('m1');
+        const cmd = await db.get<{ issuer: string; requested_by: string; miner_id: string }>(
+          'SELECT issuer, requested_by, miner_id FROM commands WHERE id = ?',
+          [rows[2]!.command_id],
+        );
+        expect(cmd).toEqual({ issuer: 'remediation:offline', requested_by: 'system', miner_id: 'm1' });
+
+        const audit = await db.all<{ action: string; actor_name: string }>(
+          // Entries of one tick share a time: ordered by time, then by name.
+          `SELECT action, actor_name FROM audit_log WHERE subject = 'miner m1' OR action = 'command.issue' ORDER BY at, action`,
+        );
+        expect(audit.map((a) => a.action)).toEqual([
+          'command.issue',
+          'remediation.step',
+          'command.issue',
+          'remediation.failed',
+          'remediation.step',
+          'command.issue',
+          'remediation.failed',
+          'remediation.step',
+          'remediation.verified',
+        ]);
+        expect(new Set(audit.map((a) => a.actor_name))).toEqual(new Set(['system']));
+      });
+
+      it('skips what the firmware or slot cannot do (cgminer: no reboot, no outlet) and stops at a ticket', async () => {
+        await openAlert('m2', 'offline');
+        await rem.tick(clock);
+        await agentAnswers('failed', 'connection refused');
+        clock += 11 * MIN;
+        await rem.tick(clock);
+        expect(await summary('m2')).toEqual([
+          'restart failed',
+          'reboot skipped/no_capability',
+          'power_cycle skipped/no_outlet',
+          'ticket ticket',
+        ]);
+        const ticket = await db.get<{
+          state: string;
+          miner_id: string;
+          slot_id: string;
+          site_id: string;
+          source: string;
+        }>('SELECT state, miner_id, slot_id, site_id, source FROM tickets');
+        expect(ticket).toEqual({
+          state: 'open',
+          miner_id: 'm2',
+          slot_id: 'c1/R1/S2',
+          site_id: 'kz',
+          source: 'remediation',
+        });
+        clock += 6 * 60 * MIN;
+        await rem.tick(clock);
+        expect(sent).toHaveLength(1);
+      });
+
+      it('an overheating miner is put to sleep and ticketed at once; its fan alert adds a note to the same ticket', async () => {
+        await openAlert('m3', 'fan_failed');
+        await rem.tick(clock);
+        clock += MIN;
+        await openAlert('m3', 'chip_overtemp');
+        await rem.tick(clock);
+        expect(sent.map((c) => c.action.op)).toEqual(['sleep']);
+        expect(await summary('m3')).toEqual(['ticket ticket', 'sleep pending', 'ticket ticket']);
+        const tickets = await db.all<{ id: string }>('SELECT id FROM tickets');
+        expect(tickets).toHaveLength(1);
+        const notes = await db.all<{ text: string }>('SELECT text FROM ticket_notes ORDER BY n');
+        expect(notes.map((n) => n.text)).toEqual([
+          'ladder stopped needs a technician',
+          'chip_overtemp on c1/R1/S3: ladder stopped after sleep sent',
+        ]);
+        await agentAnswers('succeeded', 'asleep');
+        await rem.tick(clock);
+        expect(await summary('m3')).toEqual(['ticket ticket', 'sleep verified', 'ticket ticket']);
+      });
+
+      it('the container cap holds the third miner back, recorded once, and lets it go when a slot frees', async () => {
+        await t.app.inject({
+          method: 'PUT',
+          url: '/api/v1/remediation/settings/kz',
+          headers: t.auth('operator'),
+          payload: { maxConcurrentPerContainer: 2 },
+        });
+        for (const m of ['m1', 'm2', 'm3']) await openAlert(m, 'hashrate_low');
+        await rem.tick(clock);
+        await rem.tick(clock + MIN);
+        expect(sent).toHaveLength(2);
+        expect(await summary('m3')).toEqual(['restart throttled/container_cap']);
+        await agentAnswers('failed', 'nope'); // m2's restart fails: its slot frees
+        await rem.tick(clock + 2 * MIN);
+        expect(await summary('m3')).toEqual(['restart throttled/container_cap', 'restart pending']);
+      });
+    });
+
+    describe(`remediation and tickets API on ${name}`, () => {
+      it('technicians list, take, note and close tickets; stakers get nothing; every change is audited', async () => {
+        const open = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/tickets',
+          headers: t.auth('operator'),
+          payload: { title: 'replace fan 2', minerId: 'm1', note: 'rattling' },
+        });
+        expect(open.statusCode).toBe(201);
+        const id = open.json().id as string;
+        expect(open.json()).toMatchObject({
+          state: 'open',
+          slotId: 'c1/R1/S1',
+          containerId: 'c1',
+          siteId: 'kz',
+        });
+
+        expect((await t.app.inject({ url: '/api/v1/tickets', headers: t.auth('staker') })).statusCode).toBe(
+          403,
+        );
+        expect(
+          (
+            await t.app.inject({
+              method: 'POST',
+              url: `/api/v1/tickets/${id}/take`,
+              headers: t.auth('staker'),
+            })
+          ).statusCode,
+        ).toBe(403);
+
+        clock += 1000;
+        const list = await t.app.inject({ url: '/api/v1/tickets?state=open', headers: t.auth('technician') });
+        expect(list.json().map((x: { id: string }) => x.id)).toEqual([id]);
+        const taken = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/tickets/${id}/take`,
+          headers: t.auth('technician'),
+        });
+        expect(taken.json()).toMatchObject({ state: 'in_progress', assignee: 'technician-1' });
+        clock += 1000;
+        const noted = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/tickets/${id}/notes`,
+          headers: t.auth('technician'),
+          payload: { note: 'fan 2 ordered' },
+        });
+        expect(noted.statusCode).toBe(200);
+        clock += 1000;
+        const closed = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/tickets/${id}/close`,
+          headers: t.auth('technician'),
+          payload: { note: 'fan replaced' },
+        });
+        expect(closed.json()).toMatchObject({ state: 'done', doneAt: clock });
+        const reopen = await t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/tickets/${id}`,
+          headers: t.auth('technician'),
+          payload: { state: 'open' },
+        });
+        expect(reopen.statusCode).toBe(409);
+        expect(reopen.json().message).toContain('is done');
+        const one = await t.app.inject({ url: `/api/v1/tickets/${id}`, headers: t.auth('technician') });
+        expect(one.json().notes.map((n: { text: string }) => n.text)).toEqual([
+          'rattling',
+          'fan 2 ordered',
+          'fan replaced',
+        ]);
+
+        const audit = await db.all<{ action: string; actor_name: string }>(
+          `SELECT action, actor_name FROM audit_log WHERE subject = ? ORDER BY at`,
+          [`ticket ${id}`],
+        );
+        expect(audit).toEqual([
+          { action: 'ticket.open', actor_name: 'operator-1' },
+          { action: 'ticket.update', actor_name: 'technician-1' },
+          { action: 'ticket.update', actor_name: 'technician-1' },
+          { action: 'ticket.close', actor_name: 'technician-1' },
+        ]);
+        const bad = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/tickets',
+          headers: t.auth('technician'),
+          payload: { title: 'x' },
+        });
+        expect(bad.statusCode).toBe(400);
+        expect(bad.json().message).toContain('give minerId, slotId or containerId');
+      });
+
+      it('site settings: operators override (audited), technicians may only read, bad values are refused naming the field', async () => {
+        const put = (role: 'operator' | 'technician', payload: Record<string, unknown>) =>
+          t.app.inject({
+            method: 'PUT',
+            url: '/api/v1/remediation/settings/kz',
+            headers: t.auth(role),
+            payload,
+          });
+        expect((await put('technician', { cooldownS: 60 })).statusCode).toBe(403);
+        const bad = await put('operator', { cooldownS: -1 });
+        expect(bad.statusCode).toBe(400);
+        expect(bad.json().message).toContain('cooldownS');
+        const ok = await put('operator', { maxActionsPerDay: 2, verifyS: { reboot: 600 } });
+        expect(ok.json().effective).toMatchObject({
+          maxActionsPerDay: 2,
+          cooldownS: 600,
+          verifyS: { reboot: 600, restart: 600 },
+        });
+        const read = await t.app.inject({
+          url: '/api/v1/remediation/settings/kz',
+          headers: t.auth('technician'),
+        });
+        expect(read.json().overrides).toEqual({ maxActionsPerDay: 2, verifyS: { reboot: 600 } });
+        const audit = await db.get<{ details_json: string }>(
+          `SELECT details_json FROM audit_log WHERE action = 'remediation.settings'`,
+        );
+        expect(JSON.parse(audit!.details_json)).toEqual({
+          before: null,
+          after: { maxActionsPerDay: 2, verifyS: { reboot: 600 } },
+        });
+      });
+
+      it('lists a miner’s steps newest first with the command state', async () => {
+        await openAlert('m1', 'offline');
+        await rem.tick(clock);
+        await agentAnswers('timeout', 'no reply');
+        const res = await t.app.inject({
+          url: '/api/v1/remediation/steps?minerId=m1',
+          headers: t.auth('technician'),
+        });
+        expect(res.json()).toEqual([
+          expect.objectContaining({
+            rung: 'restart',
+            outcome: 'pending',
+            commandState: 'timeout',
+            alertKind: 'offline',
+            transport: 'rpc',
+          }),
+        ]);
+      });
+    });
   });
-  rem = createRemediation(t.app.hashfleet);
-});
-afterEach(async () => t.close());
-
-describe('remediation job over SQLite with the real commands service', () => {
-  it('climbs restart -> reboot -> power-cycle for an offline miner, as SYSTEM with issuer remediation:offline, and a resolved alert verifies the step', async () => {
-    const alert = await openAlert('m1', 'offline');
-    await rem.tick(clock);
-    expect(sent.map((c) => [c.action.op, c.issuer, c.agentId])).toEqual([
-      ['restart', 'remediation:offline', 'agent-c1'],
-    ]);
-    await rem.tick(clock); // waiting: nothing new
-    expect(sent).toHaveLength(1);
-
-    await agentAnswers('timeout', 'miner 10.0.0.1: restart over rpc: timeout');
-    clock += 11 * MIN;
-    await rem.tick(clock);
-    expect(sent.map((c) => c.action.op)).toEqual(['restart', 'reboot']);
-
-    clock += 16 * MIN; // reboot window (15 min) passes with the alert open
-    await agentAnswers('succeeded', 'rebooted');
-    await rem.tick(clock);
-    expect(sent.at(-1)!.action).toEqual({
-      op: 'outlet.cycle',
-      target: { kind: 'outlet', pduId: 'pdu-1', outlet: 1 },
-      offSeconds: 10,
-    });
-    await agentAnswers('succeeded', 'pdu pdu-1 outlet 1: outlet.cycle done');
-    clock += 3 * MIN;
-    await resolveAlert(alert);
-    await rem.tick(clock);
-    expect(await summary('m1')).toEqual(['restart failed', 'reboot failed', 'power_cycle verified']);
-    const rows = await steps('m1');
-    const cmd = await db.get<{ issuer: string; requested_by: string; miner_id: string }>(
-      'SELECT issuer, requested_by, miner_id FROM commands WHERE id = ?',
-      [rows[2]!.command_id],
-    );
-    expect(cmd).toEqual({ issuer: 'remediation:offline', requested_by: 'system', miner_id: 'm1' });
-
-    const audit = await db.all<{ action: string; actor_name: string }>(
-      `SELECT action, actor_name FROM audit_log WHERE subject = 'miner m1' OR action = 'command.issue' ORDER BY at, rowid`,
-    );
-    expect(audit.map((a) => a.action)).toEqual([
-      'command.issue',
-      'remediation.step',
-      'remediation.failed',
-      'command.issue',
-      'remediation.step',
-      'remediation.failed',
-      'command.issue',
-      'remediation.step',
-      'remediation.verified',
-    ]);
-    expect(new Set(audit.map((a) => a.actor_name))).toEqual(new Set(['system']));
-  });
-
-  it('skips what the firmware or slot cannot do (cgminer: no reboot, no outlet) and stops at a ticket', async () => {
-    await openAlert('m2', 'offline');
-    await rem.tick(clock);
-    await agentAnswers('failed', 'connection refused');
-    clock += 11 * MIN;
-    await rem.tick(clock);
-    expect(await summary('m2')).toEqual([
-      'restart failed',
-      'reboot skipped/no_capability',
-      'power_cycle skipped/no_outlet',
-      'ticket ticket',
-    ]);
-    const ticket = await db.get<{
-      state: string;
-      miner_id: string;
-      slot_id: string;
-      site_id: string;
-      source: string;
-    }>('SELECT state, miner_id, slot_id, site_id, source FROM tickets');
-    expect(ticket).toEqual({
-      state: 'open',
-      miner_id: 'm2',
-      slot_id: 'c1/R1/S2',
-      site_id: 'kz',
-      source: 'remediation',
-    });
-    clock += 6 * 60 * MIN;
-    await rem.tick(clock);
-    expect(sent).toHaveLength(1);
-  });
-
-  it('an overheating miner is put to sleep and ticketed at once; its fan alert adds a note to the same ticket', async () => {
-    await openAlert('m3', 'fan_failed');
-    await rem.tick(clock);
-    clock += MIN;
-    await openAlert('m3', 'chip_overtemp');
-    await rem.tick(clock);
-    expect(sent.map((c) => c.action.op)).toEqual(['sleep']);
-    expect(await summary('m3')).toEqual(['ticket ticket', 'sleep pending', 'ticket ticket']);
-    const tickets = await db.all<{ id: string }>('SELECT id FROM tickets');
-    expect(tickets).toHaveLength(1);
-    const notes = await db.all<{ text: string }>('SELECT text FROM ticket_notes ORDER BY n');
-    expect(notes.map((n) => n.text)).toEqual([
-      'ladder stopped needs a technician',
-      'chip_overtemp on c1/R1/S3: ladder stopped after sleep sent',
-    ]);
-    await agentAnswers('succeeded', 'asleep');
-    await rem.tick(clock);
-    expect(await summary('m3')).toEqual(['ticket ticket', 'sleep verified', 'ticket ticket']);
-  });
-
-  it('the container cap holds the third miner back, recorded once, and lets it go when a slot frees', async () => {
-    await t.app.inject({
-      method: 'PUT',
-      url: '/api/v1/remediation/settings/kz',
-      headers: t.auth('operator'),
-      payload: { maxConcurrentPerContainer: 2 },
-    });
-    for (const m of ['m1', 'm2', 'm3']) await openAlert(m, 'hashrate_low');
-    await rem.tick(clock);
-    await rem.tick(clock + MIN);
-    expect(sent).toHaveLength(2);
-    expect(await summary('m3')).toEqual(['restart throttled/container_cap']);
-    await agentAnswers('failed', 'nope'); // m2's restart fails: its slot frees
-    await rem.tick(clock + 2 * MIN);
-    expect(await summary('m3')).toEqual(['restart throttled/container_cap', 'restart pending']);
-  });
-});
-
-describe('remediation and tickets API', () => {
-  it('technicians list, take, note and close tickets; stakers get nothing; every change is audited', async () => {
-    const open = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/tickets',
-      headers: t.auth('operator'),
-      payload: { title: 'replace fan 2', minerId: 'm1', note: 'rattling' },
-    });
-    expect(open.statusCode).toBe(201);
-    const id = open.json().id as string;
-    expect(open.json()).toMatchObject({ state: 'open', slotId: 'c1/R1/S1', containerId: 'c1', siteId: 'kz' });
-
-    expect((await t.app.inject({ url: '/api/v1/tickets', headers: t.auth('staker') })).statusCode).toBe(403);
-    expect(
-      (await t.app.inject({ method: 'POST', url: `/api/v1/tickets/${id}/take`, headers: t.auth('staker') }))
-        .statusCode,
-    ).toBe(403);
-
-    const list = await t.app.inject({ url: '/api/v1/tickets?state=open', headers: t.auth('technician') });
-    expect(list.json().map((x: { id: string }) => x.id)).toEqual([id]);
-    const taken = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/tickets/${id}/take`,
-      headers: t.auth('technician'),
-    });
-    expect(taken.json()).toMatchObject({ state: 'in_progress', assignee: 'technician-1' });
-    const noted = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/tickets/${id}/notes`,
-      headers: t.auth('technician'),
-      payload: { note: 'fan 2 ordered' },
-    });
-    expect(noted.statusCode).toBe(200);
-    const closed = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/tickets/${id}/close`,
-      headers: t.auth('technician'),
-      payload: { note: 'fan replaced' },
-    });
-    expect(closed.json()).toMatchObject({ state: 'done', doneAt: clock });
-    const reopen = await t.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/tickets/${id}`,
-      headers: t.auth('technician'),
-      payload: { state: 'open' },
-    });
-    expect(reopen.statusCode).toBe(409);
-    expect(reopen.json().message).toContain('is done');
-    const one = await t.app.inject({ url: `/api/v1/tickets/${id}`, headers: t.auth('technician') });
-    expect(one.json().notes.map((n: { text: string }) => n.text)).toEqual([
-      'rattling',
-      'fan 2 ordered',
-      'fan replaced',
-    ]);
-
-    const audit = await db.all<{ action: string; actor_name: string }>(
-      `SELECT action, actor_name FROM audit_log WHERE subject = ? ORDER BY at, rowid`,
-      [`ticket ${id}`],
-    );
-    expect(audit).toEqual([
-      { action: 'ticket.open', actor_name: 'operator-1' },
-      { action: 'ticket.update', actor_name: 'technician-1' },
-      { action: 'ticket.update', actor_name: 'technician-1' },
-      { action: 'ticket.close', actor_name: 'technician-1' },
-    ]);
-    const bad = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/tickets',
-      headers: t.auth('technician'),
-      payload: { title: 'x' },
-    });
-    expect(bad.statusCode).toBe(400);
-    expect(bad.json().message).toContain('give minerId, slotId or containerId');
-  });
-
-  it('site settings: operators override (audited), technicians may only read, bad values are refused naming the field', async () => {
-    const put = (role: 'operator' | 'technician', payload: Record<string, unknown>) =>
-      t.app.inject({ method: 'PUT', url: '/api/v1/remediation/settings/kz', headers: t.auth(role), payload });
-    expect((await put('technician', { cooldownS: 60 })).statusCode).toBe(403);
-    const bad = await put('operator', { cooldownS: -1 });
-    expect(bad.statusCode).toBe(400);
-    expect(bad.json().message).toContain('cooldownS');
-    const ok = await put('operator', { maxActionsPerDay: 2, verifyS: { reboot: 600 } });
-    expect(ok.json().effective).toMatchObject({
-      maxActionsPerDay: 2,
-      cooldownS: 600,
-      verifyS: { reboot: 600, restart: 600 },
-    });
-    const read = await t.app.inject({
-      url: '/api/v1/remediation/settings/kz',
-      headers: t.auth('technician'),
-    });
-    expect(read.json().overrides).toEqual({ maxActionsPerDay: 2, verifyS: { reboot: 600 } });
-    const audit = await db.get<{ details_json: string }>(
-      `SELECT details_json FROM audit_log WHERE action = 'remediation.settings'`,
-    );
-    expect(JSON.parse(audit!.details_json)).toEqual({
-      before: null,
-      after: { maxActionsPerDay: 2, verifyS: { reboot: 600 } },
-    });
-  });
-
-  it('lists a miner’s steps newest first with the command state', async () => {
-    await openAlert('m1', 'offline');
-    await rem.tick(clock);
-    await agentAnswers('timeout', 'no reply');
-    const res = await t.app.inject({
-      url: '/api/v1/remediation/steps?minerId=m1',
-      headers: t.auth('technician'),
-    });
-    expect(res.json()).toEqual([
-      expect.objectContaining({
-        rung: 'restart',
-        outcome: 'pending',
-        commandState: 'timeout',
-        alertKind: 'offline',
-        transport: 'rpc',
-      }),
-    ]);
-  });
-});
+}

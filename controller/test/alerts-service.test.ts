@@ -61,6 +61,9 @@ describe('alert service over ingested telemetry (SQLite, manual clock)', () => {
     expect(await rows()).toEqual([
       { kind: 'chip_overtemp', state: 'open', value: 96, message: 'chip 96 °C ≥ 90 °C' },
     ]);
+    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toContain('hashfleet_alerts_open{kind="chip_overtemp",severity="critical"} 1');
+    expect(metrics).toContain('hashfleet_alert_transitions_total{kind="chip_overtemp",transition="open"} 1');
     await poll({ chipTempMaxC: 88 });
     await poll({ chipTempMaxC: 88 });
     expect((await rows())[0]).toMatchObject({ state: 'open', value: 88 });

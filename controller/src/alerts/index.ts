@@ -1,4 +1,6 @@
+import type { Registry } from 'prom-client';
 import type { Feature, FeatureContext } from '../features.js';
+import { alertMetrics } from './metrics.js';
 import { migration } from './migration.js';
 import { deliverDue } from './notify.js';
 import { alertRoutes } from './routes.js';
@@ -7,15 +9,25 @@ import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from './settings.js';
 
 /** The alert service of a controller (evaluation `tick(now)` and outbox `deliver(now)`). */
 export function alertsFor(ctx: FeatureContext, settings: AlertSettings = DEFAULT_ALERT_SETTINGS) {
+  // The core passes its own context (with the metrics registry) to features; tests may not.
+  const registry = (ctx as { metrics?: { registry?: Registry } }).metrics?.registry;
+  const metrics = registry ? alertMetrics(registry) : undefined;
   const service = createAlertService({
     db: ctx.db,
     offlineAfterMs: ctx.config.ingest.offlineAfterS * 1000,
     linkBase: `http://${ctx.config.http.host}:${ctx.config.http.port}`,
     settings,
+    metrics,
   });
   return {
     tick: service.tick,
-    deliver: (now: number) => deliverDue(ctx.db, now, settings),
+    async deliver(now: number) {
+      const r = await deliverDue(ctx.db, now, settings);
+      metrics?.notifications.inc({ result: 'delivered' }, r.delivered);
+      metrics?.notifications.inc({ result: 'retry' }, r.failed);
+      metrics?.notifications.inc({ result: 'dead' }, r.dead);
+      return r;
+    },
   };
 }
 

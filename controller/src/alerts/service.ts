@@ -3,6 +3,7 @@ import { insertMany } from '../storage/bulk.js';
 import type { Db, SqlValue } from '../storage/db.js';
 import { evaluateAlerts, type Observation, trackingKey } from './evaluate.js';
 import { step, type Tracking, type Transition } from './machine.js';
+import type { AlertMetrics } from './metrics.js';
 import { type AlertRecord, enqueue, loadWebhooks, notificationFor, webhookPayload } from './notify.js';
 import { readRecentHashrate, readSnapshot } from './read.js';
 import { indexRules, type RuleIndex } from './rules.js';
@@ -16,6 +17,7 @@ export type AlertServiceDeps = {
   /** Base of the links in notifications, e.g. http://controller:8080 */
   linkBase: string;
   settings: AlertSettings;
+  metrics?: AlertMetrics;
 };
 
 export type TickReport = {
@@ -38,7 +40,14 @@ export type TickPlan = {
   tracking: Map<string, Tracking | null>;
 };
 
-type OpenRow = { id: string; rule_id: string; subject: string; details_json: string; opened_at: number };
+type OpenRow = {
+  id: string;
+  rule_id: string;
+  kind: string;
+  subject: string;
+  details_json: string;
+  opened_at: number;
+};
 
 /**
  * Folds one evaluation into the tracked state: every observation, and every tracked key the
@@ -107,7 +116,7 @@ export function createAlertService(deps: AlertServiceDeps) {
         clears: number;
       }>('SELECT rule_id, subject, breaches, breach_since, clears FROM alert_tracking'),
       db.all<OpenRow>(
-        `SELECT id, rule_id, subject, details_json, opened_at FROM alerts WHERE state = 'open'`,
+        `SELECT id, rule_id, kind, subject, details_json, opened_at FROM alerts WHERE state = 'open'`,
       ),
       readSnapshot(db),
       db.all<{ miner_id: string; action_json: string; finished_at: number | null }>(
@@ -144,11 +153,26 @@ export function createAlertService(deps: AlertServiceDeps) {
 
     const report = await db.tx((tx) => writePlan(tx, plan, workers, snapshot, now));
     const t3 = performance.now();
+    if (deps.metrics) await record(deps.metrics, plan, [t1 - t0, t2 - t1, t3 - t2]);
     return {
       ...report,
       observations: observations.length,
       ms: { read: t1 - t0, evaluate: t2 - t1, write: t3 - t2 },
     };
+  }
+
+  async function record(m: AlertMetrics, plan: TickPlan, ms: number[]) {
+    for (const t of plan.transitions) {
+      if (t.transition === 'update') continue;
+      m.transitions.inc({ kind: t.obs?.kind ?? t.open?.kind ?? 'unknown', transition: t.transition });
+    }
+    for (const [i, stage] of ['read', 'evaluate', 'write'].entries())
+      m.tickSeconds.observe({ stage }, ms[i]! / 1000);
+    const open = await db.all<{ kind: string; severity: string; n: number }>(
+      `SELECT kind, severity, COUNT(*) AS n FROM alerts WHERE state = 'open' GROUP BY kind, severity`,
+    );
+    m.open.reset();
+    for (const r of open) m.open.set({ kind: r.kind, severity: r.severity }, Number(r.n));
   }
 
   async function writePlan(

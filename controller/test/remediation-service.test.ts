@@ -236,6 +236,32 @@ for (const [name, url, available] of drivers) {
         expect(await summary('m3')).toEqual(['ticket ticket', 'sleep verified', 'ticket ticket']);
       });
 
+      it('a miner its agent slept on its own (local safety) gets a ticket, once', async () => {
+        await db.run(
+          `INSERT INTO events (id, at, kind, miner_id, agent_id, details_json) VALUES ('ev-1', ?, 'safety.action', 'm3', 'agent-c1', ?)`,
+          [
+            clock - MIN,
+            JSON.stringify({
+              action: 'sleep',
+              metric: 'chipTempMaxC',
+              value: 97,
+              limit: 90,
+              status: 'succeeded',
+            }),
+          ],
+        );
+        await rem.tick(clock);
+        await rem.tick(clock + MIN);
+        expect(await summary('m3')).toEqual(['ticket ticket']);
+        expect(sent).toEqual([]);
+        const notes = await db.all<{ text: string }>('SELECT text FROM ticket_notes ORDER BY n');
+        expect(notes.map((n) => n.text)).toEqual([
+          'its agent did sleep on its own (chipTempMaxC 97 over 90; succeeded)',
+        ]);
+        const old = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM tickets');
+        expect(Number(old!.n)).toBe(1);
+      });
+
       it('the container cap holds the third miner back, recorded once, and lets it go when a slot frees', async () => {
         await t.app.inject({
           method: 'PUT',

@@ -5,7 +5,7 @@ import { ticketForMiner } from '../tickets/service.js';
 import { blockedRungs, type MinerReach, transportsFor } from './capabilities.js';
 import { decide, type OpenAlert, type PlannedStep, settle } from './ladder.js';
 import { type CommandRung, isCommandRung, LADDERS, RUNGS } from './ladders.js';
-import type { RemediationSettings } from './settings.js';
+import { mergeSettings, type RemediationSettings } from './settings.js';
 import { insertStep, ladderSteps, siteSettings } from './store.js';
 
 const DAY_MS = 86_400_000;
@@ -210,7 +210,7 @@ export function createRemediation(ctx: FeatureContext) {
         minerId: m.id,
         alertId: alert.id,
         title: `${alert.kind} on ${m.slotId ?? m.id}`,
-        note: `ladder stopped ${step.reason}`,
+        note: alert.kind === 'safety.action' ? step.reason : `ladder stopped ${step.reason}`,
         source: 'remediation',
       });
       const id = await insertStep(db, { ...base, ticket_id: ticket.id });
@@ -255,10 +255,43 @@ export function createRemediation(ctx: FeatureContext) {
     return run;
   }
 
+  /**
+   * A miner its agent slept or switched off on its own (local safety) is then suppressed from
+   * alerting, so no alert would ever bring a person: each such action gets a ticket, once.
+   */
+  async function ticketSafetyActions(now: number) {
+    const rows = await db.all<{ id: string; miner_id: string; details_json: string; slot_id: string | null }>(
+      `SELECT e.id, e.miner_id, e.details_json, m.slot_id FROM events e JOIN miners m ON m.id = e.miner_id
+       WHERE e.kind = 'safety.action' AND e.at > ?
+         AND NOT EXISTS (SELECT 1 FROM remediation_steps s WHERE s.alert_id = e.id)
+       ORDER BY e.at, e.id`,
+      [now - DAY_MS],
+    );
+    for (const r of rows) {
+      let d: { action?: string; metric?: string; value?: number; limit?: number; status?: string } = {};
+      try {
+        d = JSON.parse(r.details_json) as typeof d;
+      } catch {
+        // a corrupt row still gets its ticket, with less detail
+      }
+      const facts = (await loadFacts([r.miner_id])).get(r.miner_id);
+      if (!facts) continue;
+      const reason = `its agent did ${d.action ?? 'a safety action'} on its own (${d.metric ?? '?'} ${d.value ?? '?'} over ${d.limit ?? '?'}; ${d.status ?? '?'})`;
+      await carryOut(
+        now,
+        facts,
+        { id: r.id, kind: 'safety.action', openedAt: now },
+        { rung: 'ticket', outcome: 'ticket', code: null, reason, verifyBy: null },
+        mergeSettings(null),
+      );
+    }
+  }
+
   async function tickOnce(now: number): Promise<void> {
     stats.ticks++;
     const settingsOf = await siteSettings(db);
     await settlePending(now);
+    await ticketSafetyActions(now);
     const open = await db.all<{ id: string; kind: string; miner_id: string; opened_at: number }>(
       `SELECT id, kind, miner_id, opened_at FROM alerts WHERE state = 'open' AND miner_id IS NOT NULL
        ORDER BY miner_id, opened_at, id`,

@@ -150,6 +150,26 @@ export const ControllerConfigSchema = z.object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .default({ level: 'info' }),
+  alerts: z
+    .object({
+      publicUrl: z
+        .string()
+        .regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL')
+        .nullable()
+        .default(null)
+        .describe('Base of the links in alert notifications; null = http://<http.host>:<http.port>'),
+      webhooks: z
+        .array(
+          z.object({
+            url: z.string().regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL'),
+            siteId: z.string().min(1).nullable().default(null),
+            minSeverity: z.enum(['critical', 'warning']).default('warning'),
+          }),
+        )
+        .default([])
+        .describe('Alert webhook endpoints (kept in alert_webhooks with those added through the API)'),
+    })
+    .default({ publicUrl: null, webhooks: [] }),
 });
 
 export type ControllerConfig = z.infer<typeof ControllerConfigSchema>;

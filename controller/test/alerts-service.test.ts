@@ -9,6 +9,7 @@ import {
 } from '@hashfleet/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsFor } from '../src/alerts/index.js';
+import { loadControllerConfig } from '../src/config.js';
 import { testApp } from './helpers.js';
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -379,5 +380,48 @@ describe('alert service over ingested telemetry (SQLite, manual clock)', () => {
       'alert_rule.update',
       'alert_rule.delete',
     ]);
+  });
+
+  it('webhooks from config are kept in alert_webhooks (disabled once removed from config); links use alerts.publicUrl', async () => {
+    const hooks = [{ url: 'http://127.0.0.1:9/a', siteId: 'sichuan', minSeverity: 'critical' as const }];
+    const c = await testApp({ alerts: { publicUrl: 'https://ops.example/', webhooks: hooks } }, () => clock);
+    try {
+      const list = await c.app.inject({ url: '/api/v1/alert-webhooks', headers: c.auth('admin') });
+      expect(list.json()).toMatchObject([
+        { url: 'http://127.0.0.1:9/a', siteId: 'sichuan', minSeverity: 'critical', enabled: true },
+      ]);
+      const { syncConfigWebhooks } = await import('../src/alerts/notify.js');
+      await syncConfigWebhooks(c.app.hashfleet.db, [], clock);
+      const after = await c.app.inject({ url: '/api/v1/alert-webhooks', headers: c.auth('admin') });
+      expect(after.json()).toMatchObject([{ url: 'http://127.0.0.1:9/a', enabled: false }]);
+      await syncConfigWebhooks(c.app.hashfleet.db, hooks, clock);
+      const ac = alertsFor(c.app.hashfleet);
+      for (let i = 0; i < 2; i++) {
+        clock += POLL;
+        const msg: Telemetry = {
+          ...exampleTelemetry,
+          seq: seq++,
+          sentAt: clock,
+          samples: [{ ...healthy, at: clock, chipTempMaxC: 97 }],
+          unreachable: [],
+        };
+        await c.app.hashfleet.ingest.handle(topics.telemetry('sc-c01'), enc(msg));
+        await ac.tick(clock);
+      }
+      const row = await c.app.hashfleet.db.get<{ payload_json: string }>(
+        'SELECT payload_json FROM alert_outbox',
+      );
+      expect(JSON.parse(row!.payload_json).link).toMatch(
+        /^https:\/\/ops\.example\/#\/containers\/sc-c01\/miners\//,
+      );
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a bad alerts config stops start-up naming the key', () => {
+    expect(() => loadControllerConfig({ alerts: { webhooks: [{ url: 'ftp://x' }] } }, {})).toThrow(
+      /alerts\.webhooks\.0\.url: must be an http\(s\) URL/,
+    );
   });
 });

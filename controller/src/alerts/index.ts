@@ -15,7 +15,9 @@ export function alertsFor(ctx: FeatureContext, settings: AlertSettings = DEFAULT
   const service = createAlertService({
     db: ctx.db,
     offlineAfterMs: ctx.config.ingest.offlineAfterS * 1000,
-    linkBase: `http://${ctx.config.http.host}:${ctx.config.http.port}`,
+    linkBase: (
+      ctx.config.alerts.publicUrl ?? `http://${ctx.config.http.host}:${ctx.config.http.port}`
+    ).replace(/\/+$/, ''),
     settings,
     metrics,
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../storage/db.js';
 import { type AlertSettings, backoffMs } from './settings.js';
 
@@ -184,4 +185,35 @@ export async function httpPost(url: string, body: string, key: string, timeoutMs
   });
   await res.arrayBuffer().catch(() => undefined);
   return res.status;
+}
+
+/**
+ * Makes `alert_webhooks` hold the configured endpoints (`alerts.webhooks`): each as a row with a
+ * stable id derived from its settings, enabled; configured rows no longer in the config are
+ * disabled (kept, so their outbox rows still name them). Endpoints added through the API are
+ * left alone.
+ */
+export async function syncConfigWebhooks(
+  db: Db,
+  hooks: { url: string; siteId: string | null; minSeverity: string }[],
+  now: number,
+): Promise<void> {
+  const ids: string[] = [];
+  for (const h of hooks) {
+    const id = `config:${createHash('sha256')
+      .update(JSON.stringify([h.url, h.siteId, h.minSeverity]))
+      .digest('hex')
+      .slice(0, 16)}`;
+    ids.push(id);
+    await db.run(
+      `INSERT INTO alert_webhooks (id, url, site_id, min_severity, enabled, created_at, created_by) VALUES (?, ?, ?, ?, 1, ?, 'config')
+       ON CONFLICT (id) DO UPDATE SET enabled = 1`,
+      [id, h.url, h.siteId, h.minSeverity, now],
+    );
+  }
+  const rows = await db.all<{ id: string }>(
+    `SELECT id FROM alert_webhooks WHERE created_by = 'config' AND enabled = 1`,
+  );
+  for (const r of rows)
+    if (!ids.includes(r.id)) await db.run('UPDATE alert_webhooks SET enabled = 0 WHERE id = ?', [r.id]);
 }

@@ -21,6 +21,7 @@ import type { Role } from '../auth/roles.js';
 import type { FeatureContext } from '../features.js';
 import type { SqlValue } from '../storage/db.js';
 import { ALERT_KINDS, SEVERITIES } from './kinds.js';
+import { syncConfigWebhooks } from './notify.js';
 import { type Rule, RuleInputSchema, ruleFromInput } from './rules.js';
 import {
   type AlertRow,
@@ -70,6 +71,7 @@ const presentRule = (r: Rule) => ({ ...r, scopeId: r.scope === 'global' ? null :
 export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const { db, audit } = ctx;
   await seedDefaultRules(db, ctx.now());
+  await syncConfigWebhooks(db, ctx.config.alerts.webhooks, ctx.now());
   const staff = { preHandler: app.authorize(...STAFF) };
   const operators = { preHandler: app.authorize(...OPERATORS) };
   const tags = ['alerts'];

@@ -118,27 +118,13 @@ export function evaluateAlerts(
     const tracked = key !== '' && opts.tracked.has(key);
     if (!rule.enabled) {
       // Switched off here: whatever was open for it resolves.
-      if (tracked)
-        out.push(observation(rule, kind, subject, where, key, 'suppressed', null, null, 'rule disabled', {}));
+      if (tracked) out.push(unjudged(rule, kind, subject, where, key, 'suppressed', 'rule disabled'));
       return;
     }
     const v = verdict(rule);
     if (typeof v === 'string') {
       if (tracked)
-        out.push(
-          observation(
-            rule,
-            kind,
-            subject,
-            where,
-            key,
-            v,
-            null,
-            null,
-            (v === 'suppressed' && where.why) || v,
-            {},
-          ),
-        );
+        out.push(unjudged(rule, kind, subject, where, key, v, (v === 'suppressed' && where.why) || v));
       return;
     }
     const status = v.force ?? judge(KIND_SPECS[kind].direction, v.value, v.threshold, v.clear);
@@ -176,10 +162,7 @@ export function evaluateAlerts(
       const key = subjectTracked ? trackingKey(rule.id, subject) : '';
       const tracked = key !== '' && opts.tracked.has(key);
       if (!rule.enabled) {
-        if (tracked)
-          out.push(
-            observation(rule, kind, subject, where, key, 'suppressed', null, null, 'rule disabled', {}),
-          );
+        if (tracked) out.push(unjudged(rule, kind, subject, where, key, 'suppressed', 'rule disabled'));
         continue;
       }
       let fig: Figure | 'unknown' | 'clear' | 'suppressed';
@@ -190,20 +173,7 @@ export function evaluateAlerts(
       else fig = fresh ? minerFigure(kind, m, l!, rule, opts) : 'unknown';
       if (typeof fig === 'string') {
         if (tracked)
-          out.push(
-            observation(
-              rule,
-              kind,
-              subject,
-              where,
-              key,
-              fig,
-              null,
-              null,
-              fig === 'suppressed' ? paused! : fig,
-              {},
-            ),
-          );
+          out.push(unjudged(rule, kind, subject, where, key, fig, fig === 'suppressed' ? paused! : fig));
         continue;
       }
       const status = fig.force
@@ -260,6 +230,19 @@ export function evaluateAlerts(
 }
 
 const MINER_KINDS = ALERT_KINDS.filter((k) => KIND_SPECS[k].subject === 'miner');
+
+/** An observation without a figure (suppressed, unknown, clear) of a tracked pair. */
+function unjudged(
+  rule: Rule,
+  kind: AlertKind,
+  subject: string,
+  where: Where,
+  key: string,
+  status: Status,
+  message: string,
+) {
+  return observation(rule, kind, subject, where, key, status, null, null, message, {});
+}
 
 /** An observation with a figure; the key is built here for subjects not tracked before. */
 function judged(

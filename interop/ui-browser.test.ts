@@ -60,7 +60,7 @@ runOrSkip('web UI in Chromium', () => {
     const page = await logIn(browser, demo.controller.url, demo.tokens.technician);
     expect(await page.textContent('[data-testid=who]')).toContain('technician');
     const navs = await page.locator('header nav a').allTextContents();
-    expect(navs).toEqual(['Overview', 'Containers', 'Alerts', 'Relocation']);
+    expect(navs).toEqual(['Overview', 'Containers', 'Alerts', 'Tickets', 'Relocation']);
 
     const containerId = demo.scenario.containers[0]!.id;
     const replied = page.waitForResponse(
@@ -118,6 +118,7 @@ runOrSkip('web UI in Chromium', () => {
     await shot(page, 'overview');
     for (const [hash, ready, name] of [
       ['#/alerts', '[data-testid=problems]', 'alerts'],
+      ['#/tickets', '[data-testid=tickets]', 'tickets'],
       ['#/relocation', '[data-testid=relocation-ready]', 'relocation'],
       ['#/accounting', '[data-testid=accounting-ready]', 'accounting'],
     ] as const) {

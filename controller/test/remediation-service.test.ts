@@ -236,6 +236,35 @@ for (const [name, url, available] of drivers) {
         expect(await summary('m3')).toEqual(['ticket ticket', 'sleep verified', 'ticket ticket']);
       });
 
+      it("a miner inventory has no profile for yet is judged by the profile its agent's birth lists", async () => {
+        await db.run(`UPDATE miners SET profile = NULL WHERE id = 'm2'`);
+        await db.run(
+          `INSERT INTO agents (id, site_id, container_id, state, state_at, birth_json) VALUES ('agent-c1', 'kz', 'c1', 'online', ?, ?)`,
+          [clock, JSON.stringify({ miners: [{ minerKey: '10.0.0.2', profile: 'cgminer', model: null }] })],
+        );
+        const offline = await openAlert('m2', 'offline');
+        await rem.tick(clock);
+        await agentAnswers('failed', 'connection refused');
+        await rem.tick(clock + 11 * MIN);
+        // cgminer: a restart, but no reboot operation.
+        expect(await summary('m2')).toEqual([
+          'restart failed',
+          'reboot skipped/no_capability',
+          'power_cycle skipped/no_outlet',
+          'ticket ticket',
+        ]);
+        await db.run(`UPDATE agents SET birth_json = NULL`);
+        await resolveAlert(offline);
+        await openAlert('m2', 'hashrate_low');
+        await rem.tick(clock + 30 * MIN);
+        expect((await summary('m2')).slice(4)).toEqual([
+          'restart skipped/no_profile',
+          'reboot skipped/no_profile',
+          'power_cycle skipped/no_outlet',
+          'ticket ticket',
+        ]);
+      });
+
       it('a miner its agent slept on its own (local safety) gets a ticket, once', async () => {
         await db.run(
           `INSERT INTO events (id, at, kind, miner_id, agent_id, details_json) VALUES ('ev-1', ?, 'safety.action', 'm3', 'agent-c1', ?)`,

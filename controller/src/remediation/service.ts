@@ -6,7 +6,7 @@ import { blockedRungs, type MinerReach, transportsFor } from './capabilities.js'
 import { decide, type OpenAlert, type PlannedStep, settle } from './ladder.js';
 import { type CommandRung, isCommandRung, LADDERS, RUNGS } from './ladders.js';
 import { mergeSettings, type RemediationSettings } from './settings.js';
-import { insertStep, ladderSteps, siteSettings } from './store.js';
+import { CHUNK, insertStep, ladderSteps, siteSettings } from './store.js';
 
 const DAY_MS = 86_400_000;
 
@@ -85,6 +85,12 @@ export function createRemediation(ctx: FeatureContext) {
   }
 
   async function loadFacts(minerIds: string[]): Promise<Map<string, MinerFacts>> {
+    const out = new Map<string, MinerFacts>();
+    for (let i = 0; i < minerIds.length; i += CHUNK) await loadFactsInto(out, minerIds.slice(i, i + CHUNK));
+    return out;
+  }
+
+  async function loadFactsInto(out: Map<string, MinerFacts>, minerIds: string[]) {
     const rows = await db.all<{
       id: string;
       profile: string | null;
@@ -113,7 +119,6 @@ export function createRemediation(ctx: FeatureContext) {
        ORDER BY m.id, o.pdu_id, o.outlet`,
       minerIds,
     );
-    const out = new Map<string, MinerFacts>();
     for (const r of rows) {
       if (out.has(r.id)) continue; // a slot on two outlets: the first one
       out.set(r.id, {
@@ -131,7 +136,6 @@ export function createRemediation(ctx: FeatureContext) {
             : null,
       });
     }
-    return out;
   }
 
   async function containerBusy(): Promise<Map<string, number>> {
@@ -205,21 +209,26 @@ export function createRemediation(ctx: FeatureContext) {
         },
       });
     stats.steps++;
+    // A step, its ticket and their audit entries commit together.
     if (step.outcome === 'ticket') {
-      const { ticket, created } = await ticketForMiner({ db, audit, now: () => now }, SYSTEM, {
-        minerId: m.id,
-        alertId: alert.id,
-        title: `${alert.kind} on ${m.slotId ?? m.id}`,
-        note: alert.kind === 'safety.action' ? step.reason : `ladder stopped ${step.reason}`,
-        source: 'remediation',
+      await db.tx(async (tx) => {
+        const { ticket, created } = await ticketForMiner({ db: tx, audit, now: () => now }, SYSTEM, {
+          minerId: m.id,
+          alertId: alert.id,
+          title: `${alert.kind} on ${m.slotId ?? m.id}`,
+          note: alert.kind === 'safety.action' ? step.reason : `ladder stopped ${step.reason}`,
+          source: 'remediation',
+        });
+        const id = await insertStep(tx, { ...base, ticket_id: ticket.id });
+        await record(id, { ticketId: ticket.id, ticketCreated: created });
       });
-      const id = await insertStep(db, { ...base, ticket_id: ticket.id });
-      await record(id, { ticketId: ticket.id, ticketCreated: created });
       return;
     }
     if (step.outcome !== 'pending' || !isCommandRung(step.rung)) {
-      const id = await insertStep(db, base);
-      await record(id, { code: step.code });
+      await db.tx(async (tx) => {
+        const id = await insertStep(tx, base);
+        await record(id, { code: step.code });
+      });
       return;
     }
     const { agentId, action } = actionFor(step.rung, m, s);

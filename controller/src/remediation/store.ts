@@ -4,6 +4,9 @@ import type { StepOutcome, StepRecord } from './ladder.js';
 import type { Rung } from './ladders.js';
 import { mergeSettings, OverridesSchema, type RemediationSettings } from './settings.js';
 
+/** Miners per `IN (...)` query: well under SQLite's and PostgreSQL's parameter limits. */
+export const CHUNK = 500;
+
 export type StepRow = {
   id: string;
   seq: number;
@@ -63,36 +66,39 @@ export async function ladderSteps(
   since: number,
 ): Promise<Map<string, StepRecord[]>> {
   const out = new Map<string, StepRecord[]>();
-  if (!minerIds.length) return out;
-  const rows = await db.all<{
-    miner_id: string;
-    alert_id: string;
-    rung: Rung;
-    at: number;
-    outcome: StepOutcome;
-    code: string | null;
-    ticket_state: 'open' | 'in_progress' | 'done' | null;
-    ticket_done_at: number | null;
-  }>(
-    `SELECT s.miner_id, s.alert_id, s.rung, s.at, s.outcome, s.code, t.state AS ticket_state, t.done_at AS ticket_done_at
-     FROM remediation_steps s LEFT JOIN tickets t ON t.id = s.ticket_id
-     WHERE s.miner_id IN (${minerIds.map(() => '?').join(',')})
-       AND (s.at > ? OR s.outcome = 'pending' OR s.alert_id IN (SELECT id FROM alerts WHERE state = 'open'))
-     ORDER BY s.seq`,
-    [...minerIds, since],
-  );
-  for (const r of rows) {
-    const list = out.get(r.miner_id) ?? [];
-    list.push({
-      alertId: r.alert_id,
-      rung: r.rung,
-      at: Number(r.at),
-      outcome: r.outcome,
-      code: r.code,
-      ticketState: r.ticket_state,
-      ticketDoneAt: r.ticket_done_at === null ? null : Number(r.ticket_done_at),
-    });
-    out.set(r.miner_id, list);
+  // In slices, so a site-wide outage does not exceed the drivers' parameter limits.
+  for (let i = 0; i < minerIds.length; i += CHUNK) {
+    const ids = minerIds.slice(i, i + CHUNK);
+    const rows = await db.all<{
+      miner_id: string;
+      alert_id: string;
+      rung: Rung;
+      at: number;
+      outcome: StepOutcome;
+      code: string | null;
+      ticket_state: 'open' | 'in_progress' | 'done' | null;
+      ticket_done_at: number | null;
+    }>(
+      `SELECT s.miner_id, s.alert_id, s.rung, s.at, s.outcome, s.code, t.state AS ticket_state, t.done_at AS ticket_done_at
+       FROM remediation_steps s LEFT JOIN tickets t ON t.id = s.ticket_id
+       WHERE s.miner_id IN (${ids.map(() => '?').join(',')})
+         AND (s.at > ? OR s.outcome = 'pending' OR s.alert_id IN (SELECT id FROM alerts WHERE state = 'open'))
+       ORDER BY s.seq`,
+      [...ids, since],
+    );
+    for (const r of rows) {
+      const list = out.get(r.miner_id) ?? [];
+      list.push({
+        alertId: r.alert_id,
+        rung: r.rung,
+        at: Number(r.at),
+        outcome: r.outcome,
+        code: r.code,
+        ticketState: r.ticket_state,
+        ticketDoneAt: r.ticket_done_at === null ? null : Number(r.ticket_done_at),
+      });
+      out.set(r.miner_id, list);
+    }
   }
   return out;
 }

@@ -241,6 +241,18 @@ const cases: [string, LadderInput, string, string[]][] = [
     ['sleep pending', 'ticket ticket'],
   ],
   [
+    'a technician has the miner (ticket in progress): no restart under their hands, recorded once',
+    input({ technicianOnIt: true }),
+    'acting',
+    ['restart throttled/technician'],
+  ],
+  [
+    'a technician has the miner: a protective sleep still goes',
+    input({ alerts: [alert('chip_overtemp')], technicianOnIt: true }),
+    'acting',
+    ['sleep pending', 'ticket ticket'],
+  ],
+  [
     'hardware errors: one restart, then a ticket',
     input({
       alerts: [alert('hw_errors', 'al-offline')],

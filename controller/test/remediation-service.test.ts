@@ -265,6 +265,34 @@ for (const [name, url, available] of drivers) {
         ]);
       });
 
+      it('nothing is switched under a technician: with their ticket in progress the ladder holds, and goes on once it is done', async () => {
+        const open = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/tickets',
+          headers: t.auth('technician'),
+          payload: { title: 'reseat PSU cable', minerId: 'm1' },
+        });
+        const id = open.json().id as string;
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/tickets/${id}/take`,
+          headers: t.auth('technician'),
+        });
+        await openAlert('m1', 'offline');
+        await rem.tick(clock);
+        await rem.tick(clock + MIN);
+        expect(await summary('m1')).toEqual(['restart throttled/technician']);
+        expect(sent).toEqual([]);
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/tickets/${id}/close`,
+          headers: t.auth('technician'),
+        });
+        await rem.tick(clock + 2 * MIN);
+        expect(await summary('m1')).toEqual(['restart throttled/technician', 'restart pending']);
+        expect(sent.map((c) => c.action.op)).toEqual(['restart']);
+      });
+
       it('a miner its agent slept on its own (local safety) gets a ticket, once', async () => {
         await db.run(
           `INSERT INTO events (id, at, kind, miner_id, agent_id, details_json) VALUES ('ev-1', ?, 'safety.action', 'm3', 'agent-c1', ?)`,

@@ -36,6 +36,8 @@ export type LadderInput = {
   blocked: Blocked;
   /** Other miners of its container with a step in its verification window. */
   containerBusy: number;
+  /** A technician has taken a ticket on this miner (in progress): no restart, reboot or power-cycle under their hands. */
+  technicianOnIt?: boolean;
   settings: RemediationSettings;
 };
 
@@ -122,9 +124,15 @@ export function decide(input: LadderInput): Decision {
       continue;
     }
     const info = RUNGS[rung];
-    const held = info.throttled
-      ? throttle({ now, issuedAt: issued, containerBusy: input.containerBusy, settings })
-      : null;
+    const held = !info.throttled
+      ? null
+      : input.technicianOnIt
+        ? {
+            code: 'technician' as const,
+            reason: 'a technician is working on it (ticket in progress)',
+            until: null,
+          }
+        : throttle({ now, issuedAt: issued, containerBusy: input.containerBusy, settings });
     if (held?.code === 'daily_cap') {
       // Out of budget for today: the ladder has not helped, so a person takes over now.
       steps.push({ rung, outcome: 'throttled', code: held.code, reason: held.reason, verifyBy: null });

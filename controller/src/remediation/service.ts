@@ -317,6 +317,13 @@ export function createRemediation(ctx: FeatureContext) {
     const facts = await loadFacts(minerIds);
     const steps = await ladderSteps(db, minerIds, now - DAY_MS);
     const busy = await containerBusy();
+    const attended = new Set(
+      (
+        await db.all<{ miner_id: string }>(
+          `SELECT DISTINCT miner_id FROM tickets WHERE state = 'in_progress'`,
+        )
+      ).map((r) => r.miner_id),
+    );
     for (const minerId of minerIds) {
       const m = facts.get(minerId);
       // Miners not in service (asleep on purpose, in repair, in transit) are left alone.
@@ -329,6 +336,7 @@ export function createRemediation(ctx: FeatureContext) {
           steps: steps.get(minerId) ?? [],
           blocked: blockedRungs(m),
           containerBusy: busy.get(m.containerId ?? '') ?? 0,
+          technicianOnIt: attended.has(minerId),
           settings,
         });
         for (const step of decision.steps) await carryOut(now, m, decision.alert!, step, settings);

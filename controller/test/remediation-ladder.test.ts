@@ -103,6 +103,23 @@ const cases: [string, LadderInput, string, string[]][] = [
     ['restart pending'],
   ],
   [
+    'ticket done 5 min ago with the alert still open: the alert gets 15 min to clear first',
+    input({
+      steps: [
+        step({ rung: 'power_cycle', outcome: 'failed', at: NOW - 5 * HOUR }),
+        step({
+          rung: 'ticket',
+          outcome: 'ticket',
+          at: NOW - 4 * HOUR,
+          ticketState: 'done',
+          ticketDoneAt: NOW - 5 * MIN,
+        }),
+      ],
+    }),
+    'waiting',
+    [],
+  ],
+  [
     'a firmware without restart: the rung is skipped and recorded, reboot is sent',
     input({ blocked: noRestart }),
     'acting',

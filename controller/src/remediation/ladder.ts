@@ -84,13 +84,18 @@ export function leadAlert(alerts: readonly OpenAlert[]): OpenAlert | null {
  */
 export function episode(steps: readonly StepRecord[], alertId: string): StepRecord[] {
   const mine = steps.filter((s) => s.alertId === alertId).sort((a, b) => a.at - b.at);
-  const resetAt = Math.max(
+  const resetAt = lastTicketDone(mine);
+  return mine.filter((s) => s.at > resetAt);
+}
+
+/** When the alert's last ticket was done (-Infinity when none was). */
+function lastTicketDone(steps: readonly StepRecord[]): number {
+  return Math.max(
     Number.NEGATIVE_INFINITY,
-    ...mine
+    ...steps
       .filter((s) => s.outcome === 'ticket' && s.ticketState === 'done')
       .map((s) => s.ticketDoneAt ?? s.at),
   );
-  return mine.filter((s) => s.at > resetAt);
 }
 
 export function decide(input: LadderInput): Decision {
@@ -103,6 +108,9 @@ export function decide(input: LadderInput): Decision {
   if (pending) return { alert, state: 'waiting', reason: `${pending.rung} is being verified`, steps: [] };
 
   const plan = LADDERS[alert.kind]!.rungs;
+  const doneAt = lastTicketDone(input.steps.filter((s) => s.alertId === alert.id));
+  if (now < doneAt + settings.afterTicketS * 1000)
+    return { alert, state: 'waiting', reason: 'ticket done: giving the alert time to clear', steps: [] };
   const climb = episode(input.steps, alert.id);
   const done = climb.filter((s) => s.outcome !== 'throttled');
   const last = done.at(-1);

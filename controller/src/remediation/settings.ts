@@ -28,6 +28,12 @@ export const SettingsSchema = z.strictObject({
     })
     .describe('how long after a step the alert has to resolve (sleep: the command to succeed)'),
   outletOffS: z.number().int().min(1).max(600).describe('how long a power-cycle keeps the outlet off'),
+  afterTicketS: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .describe('after a ticket is done, how long the alert has to clear before the ladder starts over'),
 });
 export type RemediationSettings = z.infer<typeof SettingsSchema>;
 
@@ -36,7 +42,8 @@ export type RemediationSettings = z.infer<typeof SettingsSchema>;
  * 10 min cool-down: longer than a restart or reboot takes to show its effect. 5 miners per
  * container: a power-cycle's inrush and a reboot's fan burst stay small next to a few hundred
  * miners. Windows: a daemon restart hashes again within minutes, a reboot takes up to ~3 min to
- * boot plus the ramp, a power-cycle adds the off time and a cold start.
+ * boot plus the ramp, a power-cycle adds the off time and a cold start. 15 min after a ticket is
+ * done: the alert needs a few polls to clear, and a fresh ticket for a fixed miner helps nobody.
  */
 export const DEFAULT_SETTINGS: RemediationSettings = {
   enabled: true,
@@ -45,6 +52,7 @@ export const DEFAULT_SETTINGS: RemediationSettings = {
   maxConcurrentPerContainer: 5,
   verifyS: { restart: 600, reboot: 900, power_cycle: 1200, sleep: 300 },
   outletOffS: 10,
+  afterTicketS: 900,
 };
 
 /** A site's overrides: any subset, `verifyS` per rung too. */

@@ -173,6 +173,42 @@ runOrSkip('web UI in Chromium', () => {
     await page.waitForSelector('[data-testid=staker-ready]');
     await page.context().close();
   });
+  it('technician: takes a ticket in the tickets view; the API then has it in progress, assigned to them, with its notes shown', async () => {
+    const token = demo.tokens.technician;
+    const { miners } = await apiGet<{ miners: { id: string }[] }>(
+      demo.controller.url,
+      token,
+      '/miners?limit=1',
+    );
+    const title = `check the PSU cable ${Date.now()}`;
+    const res = await fetch(`${demo.controller.url}/api/v1/tickets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title, minerId: miners[0]!.id, note: 'reported by the night shift' }),
+    });
+    expect(res.status).toBe(201);
+    const ticket = (await res.json()) as { id: string };
+    const page = await logIn(browser, demo.controller.url, token);
+    await page.goto(`${demo.controller.url}/#/tickets`);
+    const row = page.locator('[data-testid=tickets] tbody tr', { hasText: title });
+    await row.waitFor();
+    await row.locator('button', { hasText: 'take' }).click();
+    const me = await apiGet<{ name: string }>(demo.controller.url, token, '/me');
+    for (let i = 0; i < 50; i++) {
+      const t = await apiGet<{ state: string }>(demo.controller.url, token, `/tickets/${ticket.id}`);
+      if (t.state === 'in_progress') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await apiGet(demo.controller.url, token, `/tickets/${ticket.id}`)).toMatchObject({
+      state: 'in_progress',
+      assignee: me.name,
+    });
+    await row.locator('button', { hasText: title }).click();
+    await page.locator('[data-testid=ticket-notes]', { hasText: 'reported by the night shift' }).waitFor();
+    await shot(page, 'tickets');
+    await page.context().close();
+  });
+
   it('technician: a miner killed in the simulator turns offline in the open grid, without a reload', async () => {
     const page = await logIn(browser, demo.controller.url, demo.tokens.technician);
     const container = demo.scenario.containers[0]!;

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Loading, Problem, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
-import { ago } from '../format.js';
+import { ago, when } from '../format.js';
 import type { Me } from '../roles.js';
 import { href } from '../router.js';
 import { post } from '../session.js';
@@ -35,6 +35,7 @@ export function TicketsView({ me }: { me: Me }) {
   const [filter, setFilter] = useState(0);
   const [bump, setBump] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [shown, setShown] = useState<string | null>(null);
   const q = FILTERS[filter]!.query;
   // `r` changes after each action, so the list is fetched again at once (the API ignores it).
   const list = usePoll<Ticket[]>(`/tickets?${q}${q ? '&' : ''}limit=500&r=${bump}`, 15_000);
@@ -69,7 +70,7 @@ export function TicketsView({ me }: { me: Me }) {
         ))}
       </div>
       <Problem error={error ?? list.error} />
-      <Section title={rows ? `${rows.length} tickets` : 'Tickets'}>
+      <Section title={rows ? `${rows.length} ticket${rows.length === 1 ? '' : 's'}` : 'Tickets'}>
         {!rows && !list.error && <Loading what="tickets" />}
         {rows && (
           <Table
@@ -81,7 +82,18 @@ export function TicketsView({ me }: { me: Me }) {
                 label: 'State',
                 cell: (t) => <span class={`ticket-${t.state}`}>{t.state.replace('_', ' ')}</span>,
               },
-              { label: 'What', cell: (t) => t.title },
+              {
+                label: 'What',
+                cell: (t) => (
+                  <button
+                    type="button"
+                    class="linkish"
+                    onClick={() => setShown(shown === t.id ? null : t.id)}
+                  >
+                    {t.title}
+                  </button>
+                ),
+              },
               {
                 label: 'Miner',
                 cell: (t) =>
@@ -134,6 +146,7 @@ export function TicketsView({ me }: { me: Me }) {
           />
         )}
       </Section>
+      {shown && <Notes ticketId={shown} bump={bump} />}
       <NewTicket onOpened={() => setBump((b) => b + 1)} />
     </div>
   );
@@ -173,6 +186,32 @@ function NewTicket({ onOpened }: { onOpened: () => void }) {
         <button type="submit">open</button>
       </form>
       <Problem error={error} />
+    </Section>
+  );
+}
+
+interface TicketDetail extends Ticket {
+  notes: { at: number; author: string; text: string }[];
+}
+
+/** One ticket's notes: what the ladder tried and what people did, oldest first. */
+function Notes({ ticketId, bump }: { ticketId: string; bump: number }) {
+  const detail = usePoll<TicketDetail>(`/tickets/${encodeURIComponent(ticketId)}?r=${bump}`, 15_000);
+  const d = detail.data;
+  return (
+    <Section title={d ? d.title : 'Ticket'}>
+      <Problem error={detail.error} />
+      {!d && !detail.error && <Loading what="ticket" />}
+      {d && (
+        <ul class="events" data-testid="ticket-notes">
+          {d.notes.length === 0 && <li class="muted">No notes.</li>}
+          {d.notes.map((n, i) => (
+            <li key={i}>
+              <span class="muted">{when(n.at)}</span> <strong>{n.author}</strong> {n.text}
+            </li>
+          ))}
+        </ul>
+      )}
     </Section>
   );
 }

@@ -156,7 +156,8 @@ export function createRemediation(ctx: FeatureContext) {
     m: MinerFacts,
     s: RemediationSettings,
   ): { agentId: string; action: CommandAction } {
-    if (rung === 'power_cycle') {
+    const op = RUNGS[rung].op;
+    if (op === 'outlet.cycle') {
       const o = m.outlet!;
       return {
         agentId: o.agentId!,
@@ -167,7 +168,6 @@ export function createRemediation(ctx: FeatureContext) {
         },
       };
     }
-    const op = RUNGS[rung].op as 'restart' | 'reboot' | 'sleep';
     return { agentId: m.agentId!, action: { op, target: { kind: 'miner', minerKey: m.minerKey! } } };
   }
 
@@ -232,8 +232,8 @@ export function createRemediation(ctx: FeatureContext) {
       return;
     }
     const { agentId, action } = actionFor(step.rung, m, s);
-    const transport =
-      step.rung === 'power_cycle' ? 'snmp' : transportsFor(m.profile, RUNGS[step.rung].op as 'reboot');
+    const op = RUNGS[step.rung].op;
+    const transport = op === 'outlet.cycle' ? 'snmp' : transportsFor(m.profile, op);
     // Stored before the command goes out: a crash in between leaves a step that fails its window,
     // never a command nobody accounts for.
     const id = await insertStep(db, { ...base, transport });
@@ -269,9 +269,9 @@ export function createRemediation(ctx: FeatureContext) {
    * alerting, so no alert would ever bring a person: each such action gets a ticket, once.
    */
   async function ticketSafetyActions(now: number) {
-    const rows = await db.all<{ id: string; miner_id: string; details_json: string; slot_id: string | null }>(
-      `SELECT e.id, e.miner_id, e.details_json, m.slot_id FROM events e JOIN miners m ON m.id = e.miner_id
-       WHERE e.kind = 'safety.action' AND e.at > ?
+    const rows = await db.all<{ id: string; miner_id: string; details_json: string }>(
+      `SELECT e.id, e.miner_id, e.details_json FROM events e
+       WHERE e.kind = 'safety.action' AND e.miner_id IS NOT NULL AND e.at > ?
          AND NOT EXISTS (SELECT 1 FROM remediation_steps s WHERE s.alert_id = e.id)
        ORDER BY e.at, e.id`,
       [now - DAY_MS],
@@ -283,16 +283,24 @@ export function createRemediation(ctx: FeatureContext) {
       } catch {
         // a corrupt row still gets its ticket, with less detail
       }
-      const facts = (await loadFacts([r.miner_id])).get(r.miner_id);
-      if (!facts) continue;
       const reason = `its agent did ${d.action ?? 'a safety action'} on its own (${d.metric ?? '?'} ${d.value ?? '?'} over ${d.limit ?? '?'}; ${d.status ?? '?'})`;
-      await carryOut(
-        now,
-        facts,
-        { id: r.id, kind: 'safety.action', openedAt: now },
-        { rung: 'ticket', outcome: 'ticket', code: null, reason, verifyBy: null },
-        mergeSettings(null),
-      );
+      try {
+        const facts = (await loadFacts([r.miner_id])).get(r.miner_id);
+        if (!facts) continue;
+        await carryOut(
+          now,
+          facts,
+          { id: r.id, kind: 'safety.action', openedAt: now },
+          { rung: 'ticket', outcome: 'ticket', code: null, reason, verifyBy: null },
+          mergeSettings(null),
+        );
+      } catch (err) {
+        stats.errors++;
+        logger.warn(
+          { err },
+          `remediation: miner ${r.miner_id}: safety action ${r.id}: ${(err as Error).message}`,
+        );
+      }
     }
   }
 

@@ -33,6 +33,9 @@ const input = (over: Partial<LadderInput>): LadderInput => ({
   settings: DEFAULT_SETTINGS,
   ...over,
 });
+/** Failed steps of the offline alert, 20 min apart, the last 20 min ago (past the cool-down). */
+const failed = (...rungs: StepRecord['rung'][]): StepRecord[] =>
+  rungs.map((rung, i) => step({ rung, outcome: 'failed', at: NOW - (rungs.length - i) * 20 * MIN }));
 const noRestart: Blocked = { restart: { code: 'no_capability', reason: 'cgminer has no restart' } };
 
 /** [case, input, expected state, expected steps as "rung outcome[/code]"] */
@@ -47,30 +50,19 @@ const cases: [string, LadderInput, string, string[]][] = [
   ['offline with no step yet: restart first', input({}), 'acting', ['restart pending']],
   [
     'offline after a failed restart: reboot',
-    input({ steps: [step({ rung: 'restart', outcome: 'failed', at: NOW - 20 * MIN })] }),
+    input({ steps: failed('restart') }),
     'acting',
     ['reboot pending'],
   ],
   [
     'offline after restart and reboot failed: power-cycle the outlet',
-    input({
-      steps: [
-        step({ rung: 'restart', outcome: 'failed', at: NOW - 50 * MIN }),
-        step({ rung: 'reboot', outcome: 'failed', at: NOW - 30 * MIN }),
-      ],
-    }),
+    input({ steps: failed('restart', 'reboot') }),
     'acting',
     ['power_cycle pending'],
   ],
   [
     'offline after the power-cycle failed too: a ticket',
-    input({
-      steps: [
-        step({ rung: 'restart', outcome: 'failed', at: NOW - 90 * MIN }),
-        step({ rung: 'reboot', outcome: 'failed', at: NOW - 70 * MIN }),
-        step({ rung: 'power_cycle', outcome: 'failed', at: NOW - 40 * MIN }),
-      ],
-    }),
+    input({ steps: failed('restart', 'reboot', 'power_cycle') }),
     'acting',
     ['ticket ticket'],
   ],
@@ -129,10 +121,7 @@ const cases: [string, LadderInput, string, string[]][] = [
     'no PDU outlet on its slot: power-cycle skipped, then a ticket',
     input({
       blocked: { power_cycle: { code: 'no_outlet', reason: 'its slot has no PDU outlet' } },
-      steps: [
-        step({ rung: 'restart', outcome: 'failed', at: NOW - 50 * MIN }),
-        step({ rung: 'reboot', outcome: 'failed', at: NOW - 30 * MIN }),
-      ],
+      steps: failed('restart', 'reboot'),
     }),
     'acting',
     ['power_cycle skipped/no_outlet', 'ticket ticket'],
@@ -303,15 +292,12 @@ describe('the escalation ladder (pure)', () => {
   });
 
   it('a sent step waits until now + its rung window; a ticket reason lists what was tried', () => {
-    const sent = decide(input({ steps: [step({ rung: 'restart', outcome: 'failed', at: NOW - 20 * MIN })] }));
+    const sent = decide(input({ steps: failed('restart') }));
     expect(sent.steps[0]!.verifyBy).toBe(NOW + DEFAULT_SETTINGS.verifyS.reboot * 1000);
     const ticket = decide(
       input({
         blocked: { power_cycle: { code: 'no_outlet', reason: 'no outlet' } },
-        steps: [
-          step({ rung: 'restart', outcome: 'failed', at: NOW - 50 * MIN }),
-          step({ rung: 'reboot', outcome: 'failed', at: NOW - 30 * MIN }),
-        ],
+        steps: failed('restart', 'reboot'),
       }),
     );
     expect(ticket.steps[1]!.reason).toBe('after restart failed, reboot failed, power_cycle skipped');

@@ -23,8 +23,8 @@ import {
   listTickets,
   openTicket,
   presentTicket,
+  type TicketChange,
   TicketError,
-  takeTicket,
 } from './service.js';
 import { TICKET_STATES } from './workflow.js';
 
@@ -56,6 +56,7 @@ const PatchBody = z
   .refine((b) => Object.keys(b).length > 0, 'give state, assignee or note');
 const NoteBody = z.strictObject({ note: Note.optional() }).nullish();
 const NoteRequired = z.strictObject({ note: Note });
+const noteOf = (b: { note?: string } | null | undefined) => (b?.note ? { note: b.note } : {});
 
 function fail(reply: FastifyReply, e: unknown) {
   if (e instanceof TicketError) return reply.code(e.statusCode).send({ error: 'ticket', message: e.message });
@@ -111,71 +112,58 @@ export const ticketRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
     },
   );
 
-  app.post(
-    '/tickets/:id/take',
+  // Every change to one ticket: the route names what it means, `changeTicket` checks and audits it.
+  const changes: {
+    method: 'POST' | 'PATCH';
+    url: string;
+    summary: string;
+    body: z.ZodType;
+    change: (who: string, body: never) => TicketChange;
+  }[] = [
     {
+      method: 'POST',
+      url: '/tickets/:id/take',
+      summary: 'Take a ticket (assign to yourself, in progress)',
+      body: NoteBody,
+      change: (who, b: z.infer<typeof NoteBody>) => ({ state: 'in_progress', assignee: who, ...noteOf(b) }),
+    },
+    {
+      method: 'PATCH',
+      url: '/tickets/:id',
+      summary: 'Change state or assignee, or add a note',
+      body: PatchBody,
+      change: (_who, b: z.infer<typeof PatchBody>) => b,
+    },
+    {
+      method: 'POST',
+      url: '/tickets/:id/close',
+      summary: 'Mark a ticket done',
+      body: NoteBody,
+      change: (_who, b: z.infer<typeof NoteBody>) => ({ state: 'done', ...noteOf(b) }),
+    },
+    {
+      method: 'POST',
+      url: '/tickets/:id/notes',
+      summary: 'Add a note',
+      body: NoteRequired,
+      change: (_who, b: z.infer<typeof NoteRequired>) => ({ note: b.note }),
+    },
+  ];
+  for (const r of changes) {
+    app.route({
+      method: r.method,
+      url: r.url,
       ...staff,
-      schema: {
-        tags,
-        summary: 'Take a ticket (assign to yourself, in progress)',
-        params: IdParam,
-        body: NoteBody,
+      schema: { tags, summary: r.summary, params: IdParam, body: r.body },
+      handler: async (req, reply) => {
+        try {
+          const id = (req.params as { id: string }).id;
+          const change = r.change(req.principal!.name, req.body as never);
+          return presentTicket(await changeTicket(deps, req.principal!, id, change));
+        } catch (e) {
+          return fail(reply, e);
+        }
       },
-    },
-    async (req, reply) => {
-      try {
-        const note = (req.body as z.infer<typeof NoteBody>)?.note;
-        return presentTicket(await takeTicket(deps, req.principal!, (req.params as { id: string }).id, note));
-      } catch (e) {
-        return fail(reply, e);
-      }
-    },
-  );
-
-  app.patch(
-    '/tickets/:id',
-    {
-      ...staff,
-      schema: { tags, summary: 'Change state or assignee, or add a note', params: IdParam, body: PatchBody },
-    },
-    async (req, reply) => {
-      try {
-        const b = req.body as z.infer<typeof PatchBody>;
-        return presentTicket(await changeTicket(deps, req.principal!, (req.params as { id: string }).id, b));
-      } catch (e) {
-        return fail(reply, e);
-      }
-    },
-  );
-
-  app.post(
-    '/tickets/:id/close',
-    { ...staff, schema: { tags, summary: 'Mark a ticket done', params: IdParam, body: NoteBody } },
-    async (req, reply) => {
-      try {
-        const note = (req.body as z.infer<typeof NoteBody>)?.note;
-        const id = (req.params as { id: string }).id;
-        return presentTicket(
-          await changeTicket(deps, req.principal!, id, { state: 'done', ...(note ? { note } : {}) }),
-        );
-      } catch (e) {
-        return fail(reply, e);
-      }
-    },
-  );
-
-  app.post(
-    '/tickets/:id/notes',
-    { ...staff, schema: { tags, summary: 'Add a note', params: IdParam, body: NoteRequired } },
-    async (req, reply) => {
-      try {
-        const { note } = req.body as z.infer<typeof NoteRequired>;
-        return presentTicket(
-          await changeTicket(deps, req.principal!, (req.params as { id: string }).id, { note }),
-        );
-      } catch (e) {
-        return fail(reply, e);
-      }
-    },
-  );
+    });
+  }
 };

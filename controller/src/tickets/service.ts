@@ -236,10 +236,6 @@ export async function changeTicket(
   });
 }
 
-/** A technician takes a ticket: it is theirs and in progress. */
-export const takeTicket = (deps: TicketDeps, actor: Principal, id: string, note?: string) =>
-  changeTicket(deps, actor, id, { state: 'in_progress', assignee: actor.name, ...(note ? { note } : {}) });
-
 export function presentTicket(t: TicketRow) {
   return {
     id: t.id,

@@ -194,6 +194,24 @@ describe('evaluateAlerts: one case per kind, from a healthy fleet that raises no
       ['board_missing miner:m1: 1 of 3 hash boards not hashing'],
     ],
     [
+      'board_missing: boards whose firmware gives no chip count (Avalon, Braiins OS) are not missing',
+      snapshot({
+        miners: [
+          miner(
+            {},
+            {
+              boards: [
+                { index: 0, hashrateThs: 36, chips: null },
+                { index: 1, hashrateThs: 36, chips: null },
+                { index: 2, hashrateThs: null, chips: null },
+              ],
+            },
+          ),
+        ],
+      }),
+      [],
+    ],
+    [
       'hw_errors: 600 per hour',
       snapshot({ miners: [miner({}, { hardwareErrors: 1200, uptimeS: 7200 })] }),
       ['hw_errors miner:m1: 600 hardware errors/h ≥ 500/h'],

@@ -320,7 +320,9 @@ function minerFigure(
       const expectedBoards = m.modelInfo?.boards ?? null;
       if (expectedBoards === null || l.state !== 'hashing' || l.boards.length === 0) return 'unknown';
       let working = 0;
-      for (const b of l.boards) if ((b.chips ?? 0) > 0 && (b.hashrateThs ?? 1) > 0) working++;
+      // Only a known zero counts against a board: Avalon and Braiins OS report no chip count
+      // (`chips: null`), and a healthy board of theirs must not look dead.
+      for (const b of l.boards) if (b.chips !== 0 && b.hashrateThs !== 0) working++;
       return figure(Math.max(0, expectedBoards - working), t ?? 1, c ?? t ?? 1, expectedBoards);
     }
     case 'hw_errors': {

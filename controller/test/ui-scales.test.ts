@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { problemsOf } from '../ui/app/problems.js';
+import { type AlertRow, openSubjects } from '../ui/app/problems.js';
 import { EMPTY, inkOn, METRICS, NO_DATA, type SlotFigures, slotSwatch } from '../ui/app/scales.js';
 
 const slot = (over: Partial<SlotFigures>): SlotFigures => ({
@@ -48,42 +48,19 @@ describe('container grid colour scales', () => {
   });
 });
 
-describe('alerts derived from the miner list', () => {
-  it('flags offline, error, hot and slow miners, critical first', () => {
-    const problems = problemsOf([
-      {
-        id: 'ok',
-        online: true,
-        state: 'hashing',
-        chipTempMaxC: 70,
-        hashrateThs: 100,
-        expectedThs: 100,
-      },
-      {
-        id: 'hot',
-        online: true,
-        state: 'hashing',
-        chipTempMaxC: 91,
-        hashrateThs: 100,
-        expectedThs: 100,
-      },
-      {
-        id: 'slow',
-        online: true,
-        state: 'hashing',
-        chipTempMaxC: 70,
-        hashrateThs: 50,
-        expectedThs: 100,
-      },
-      { id: 'dead', online: false, error: 'summary: timeout', hashrateThs: 0, expectedThs: 100 },
-      { id: 'err', online: true, state: 'error', error: 'fan failure' },
+describe('overview counts of open alerts', () => {
+  const alert = (subject: string, siteId: string | null, state: 'open' | 'resolved' = 'open') =>
+    ({ subject, siteId, state }) as AlertRow;
+  it('counts each subject once, per site and fleet-wide, and ignores resolved alerts', () => {
+    const { total, bySite } = openSubjects([
+      alert('miner:a', 'kz'),
+      alert('miner:a', 'kz'),
+      alert('miner:b', 'kz', 'resolved'),
+      alert('miner:c', 'cn'),
+      alert('agent:x', null),
     ]);
-    expect(problems.map((p) => `${p.minerId}:${p.rule}`)).toEqual([
-      'dead:offline',
-      'err:error',
-      'hot:hot',
-      'slow:slow',
-    ]);
-    expect(problems[0]!.detail).toBe('no sample: summary: timeout');
+    expect(total).toBe(3);
+    expect(bySite.get('kz')).toBe(1);
+    expect(bySite.get('cn')).toBe(1);
   });
 });

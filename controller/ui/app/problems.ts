@@ -1,7 +1,6 @@
 /**
  * Alerts as the controller's engine reports them (`GET /alerts`, rules and hysteresis live
- * server-side), and how the views present them. `problemsOf` is the old client-side check on the
- * miner list; only the overview's tile still counts with it.
+ * server-side), and how the views present them.
  */
 
 /** One alert as `GET /api/v1/alerts` returns it. */
@@ -65,81 +64,22 @@ export const KIND_LABELS: Record<string, string> = {
   spool_filling: 'Agent spool filling',
 };
 
-export interface MinerRow {
-  id: string;
-  siteId?: string | null;
-  containerId?: string | null;
-  rack?: string | null;
-  slot?: string | null;
-  status?: string | null;
-  state?: string | null;
-  online?: boolean | null;
-  chipTempMaxC?: number | null;
-  hashrateThs?: number | null;
-  expectedThs?: number | null;
-  lastSeenAt?: number | null;
-  error?: string | null;
-}
-
 export type Severity = 'critical' | 'warning';
 
-export interface Problem {
-  minerId: string;
-  rule: string;
-  severity: Severity;
-  detail: string;
-  row: MinerRow;
-}
-
-interface Rule {
-  id: string;
-  severity: Severity;
-  test: (m: MinerRow) => string | null;
-}
-
-export const HOT_C = 85;
-export const SLOW_RATIO = 0.7;
-
-export const RULES: Rule[] = [
-  {
-    id: 'offline',
-    severity: 'critical',
-    test: (m) =>
-      m.online === false || m.status === 'offline' ? `no sample${m.error ? `: ${m.error}` : ''}` : null,
-  },
-  {
-    id: 'error',
-    severity: 'critical',
-    test: (m) => ((m.state ?? m.status) === 'error' ? (m.error ?? 'miner reports error') : null),
-  },
-  {
-    id: 'hot',
-    severity: 'warning',
-    test: (m) =>
-      m.chipTempMaxC !== null && m.chipTempMaxC !== undefined && m.chipTempMaxC >= HOT_C
-        ? `chip ${m.chipTempMaxC.toFixed(0)} °C ≥ ${HOT_C} °C`
-        : null,
-  },
-  {
-    id: 'slow',
-    severity: 'warning',
-    test: (m) => {
-      const h = m.hashrateThs;
-      const e = m.expectedThs;
-      if (m.online === false || h === null || h === undefined || !e) return null;
-      return h / e < SLOW_RATIO ? `${((h / e) * 100).toFixed(0)} % of expected hashrate` : null;
-    },
-  },
-];
-
-export function problemsOf(miners: MinerRow[]): Problem[] {
-  const out: Problem[] = [];
-  for (const m of miners) {
-    for (const r of RULES) {
-      const detail = r.test(m);
-      if (detail !== null) out.push({ minerId: m.id, rule: r.id, severity: r.severity, detail, row: m });
-    }
+/**
+ * Miners (or other subjects) with at least one open alert, fleet-wide and per site: a miner with
+ * three open alerts is one thing for a technician to look at, not three.
+ */
+export function openSubjects(alerts: AlertRow[]): { total: number; bySite: Map<string, number> } {
+  const all = new Set<string>();
+  const perSite = new Map<string, Set<string>>();
+  for (const a of alerts) {
+    if (a.state !== 'open') continue;
+    all.add(a.subject);
+    if (!a.siteId) continue;
+    const set = perSite.get(a.siteId) ?? new Set<string>();
+    set.add(a.subject);
+    perSite.set(a.siteId, set);
   }
-  const rank = { critical: 0, warning: 1 };
-  return out.sort((a, b) => rank[a.severity] - rank[b.severity] || a.minerId.localeCompare(b.minerId));
+  return { total: all.size, bySite: new Map([...perSite].map(([site, set]) => [site, set.size])) };
 }

@@ -1,25 +1,24 @@
 import { Loading, Problem, Tile } from '../components/bits.js';
 import { Table } from '../components/table.js';
 import { ago, count, efficiency, hashrate, pct, power, temp, usdPerKwh } from '../format.js';
-import { type MinerRow, problemsOf } from '../problems.js';
+import { type AlertRow, openSubjects } from '../problems.js';
 import { href } from '../router.js';
-import type { ContainerSummary, MinerPage, SiteRollup } from '../shapes.js';
+import type { ContainerSummary, SiteRollup } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
 /** Both sites side by side, then the fleet total: the numbers an operator checks first. */
 export function OverviewView() {
   const sites = usePoll<SiteRollup[]>('/sites', 10_000);
   const containers = usePoll<ContainerSummary[]>('/containers', 10_000);
-  const miners = usePoll<MinerPage<MinerRow>>('/miners?limit=1000', 15_000);
-  const problems = miners.data ? problemsOf(miners.data.miners) : null;
-  const openBySite = (siteId: string) =>
-    problems ? new Set(problems.filter((p) => p.row.siteId === siteId).map((p) => p.minerId)).size : null;
+  const alerts = usePoll<AlertRow[]>('/alerts?state=open&limit=5000', 15_000);
+  const open = alerts.data ? openSubjects(alerts.data) : null;
+  const openBySite = (siteId: string) => (open ? (open.bySite.get(siteId) ?? 0) : null);
   const rows = sites.data;
   const total = rows ? fleetTotal(rows) : null;
   return (
     <div class="page">
       <h1>Fleet overview</h1>
-      <Problem error={sites.error ?? containers.error ?? miners.error} />
+      <Problem error={sites.error ?? containers.error ?? alerts.error} />
       {!rows && !sites.error && <Loading what="sites" />}
       {total && (
         <div class="tiles" data-testid="fleet-tiles">
@@ -35,11 +34,7 @@ export function OverviewView() {
             label="Hashing / online / total"
             value={`${count(total.hashing)} / ${count(total.online)} / ${count(total.total)}`}
           />
-          <Tile
-            label="Hot, dead or slow"
-            value={problems ? count(new Set(problems.map((p) => p.minerId)).size) : '–'}
-            hint="see Alerts"
-          />
+          <Tile label="With open alerts" value={open ? count(open.total) : '–'} hint="see Alerts" />
           <Tile label="Updated" value={ago(sites.at)} />
         </div>
       )}
@@ -62,7 +57,7 @@ export function OverviewView() {
                   hint={`${count(s.hashing)} hashing`}
                 />
                 <Tile label="Tariff now" value={usdPerKwh(s.tariffNowUsdPerKwh)} hint={s.timezone} />
-                <Tile label="Open alerts" value={count(openBySite(s.id))} hint="miners hot, dead or slow" />
+                <Tile label="Open alerts" value={count(openBySite(s.id))} hint="miners, PDUs, agents" />
               </div>
               <Table
                 rows={(containers.data ?? []).filter((c) => c.siteId === s.id)}

@@ -4,18 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAgentConfig, startAgent } from '@hashfleet/agent';
-import {
-  createToken,
-  loadControllerConfig,
-  type RunningController,
-  startController,
-} from '@hashfleet/controller';
+import { createToken, type RunningController } from '@hashfleet/controller';
 import { alertsFor } from '@hashfleet/controller/alerts/index';
 import { loadScenario, parseScenario, type Simulation, startSimulation } from '@hashfleet/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentConfigFor, agentIdOf } from '../src/agents.js';
-import { freePort } from '../src/ports.js';
 import { waitFor } from '../src/wait.js';
+import { metricValue, startTestController } from './harness.js';
 
 /**
  * Alerts end to end: the simulator's fault modes, a real agent, the embedded broker, the
@@ -66,13 +61,8 @@ const api = async (method: string, path: string, body?: unknown) => {
   return text ? JSON.parse(text) : null;
 };
 
-const applied = async () => {
-  const text = await (await fetch(`${controller.url}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith('hashfleet_ingest_messages_total{kind="telemetry",result="applied"}'));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-};
+const applied = () =>
+  metricValue(controller.url, 'hashfleet_ingest_messages_total{kind="telemetry",result="applied"}');
 
 /** One poll cycle: simulated time moves 30 s, the agent polls and publishes, the controller applies it, alerts evaluate, the outbox drains. */
 async function cycle() {
@@ -98,17 +88,7 @@ const open = async (simId: string): Promise<AlertView[]> =>
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-alerts-e2e-'));
-  controller = await startController(
-    loadControllerConfig(
-      {
-        dataDir,
-        http: { port: await freePort() },
-        mqtt: { embeddedPort: await freePort() },
-        log: { level: 'silent' },
-      },
-      {},
-    ),
-  );
+  controller = await startTestController(dataDir);
   operator = await createToken(controller.db, { role: 'operator', name: 'operator-e2e' });
   alerts = alertsFor(controller.app.hashfleet);
   hook = createServer((req, res) => {

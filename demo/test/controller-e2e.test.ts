@@ -3,18 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAgentConfig, startAgent } from '@hashfleet/agent';
 import { type MinerSample, type Telemetry, topics } from '@hashfleet/contracts';
-import {
-  createToken,
-  loadControllerConfig,
-  type RunningController,
-  startController,
-} from '@hashfleet/controller';
+import { createToken, type RunningController } from '@hashfleet/controller';
 import { loadScenario, parseScenario, type Simulation, startSimulation } from '@hashfleet/simulator';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentConfigFor, agentIdOf } from '../src/agents.js';
-import { freePort } from '../src/ports.js';
 import { waitFor } from '../src/wait.js';
+import { metricValue, startTestController } from './harness.js';
 
 /**
  * The controller core end to end with the embedded broker: the simulator's miners, one real agent
@@ -50,11 +45,7 @@ const api = async <T>(path: string): Promise<T> => {
   if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 };
-const metric = async (name: string): Promise<number> => {
-  const text = await (await fetch(`${controller.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-};
+const metric = (name: string) => metricValue(controller.url, name);
 
 async function pollAll() {
   for (const a of agents) {
@@ -65,17 +56,7 @@ async function pollAll() {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ctl-e2e-'));
-  controller = await startController(
-    loadControllerConfig(
-      {
-        dataDir,
-        http: { port: await freePort() },
-        mqtt: { embeddedPort: await freePort() },
-        log: { level: 'silent' },
-      },
-      {},
-    ),
-  );
+  controller = await startTestController(dataDir);
   admin = await createToken(controller.db, { role: 'admin', name: 'admin-e2e' });
   sim = await startSimulation(scenario(), { pdus: false });
   for (const container of sim.scenario.containers) {

@@ -3,19 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAgentConfig, startAgent } from '@hashfleet/agent';
 import { type Command, topics } from '@hashfleet/contracts';
-import {
-  createToken,
-  loadControllerConfig,
-  type RunningController,
-  startController,
-} from '@hashfleet/controller';
+import { createToken, type RunningController } from '@hashfleet/controller';
 import { operationsJobs } from '@hashfleet/controller/commands/feature';
 import { parseScenario, type Simulation, smallScenario, startSimulation } from '@hashfleet/simulator';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentConfigFor, agentIdOf } from '../src/agents.js';
-import { freePort } from '../src/ports.js';
 import { waitFor } from '../src/wait.js';
+import { startTestController } from './harness.js';
 
 /**
  * Commands, operating profiles and curtailment end to end: the simulator's miners (four Whatsminer
@@ -66,17 +61,7 @@ const poll = async () => {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ops-e2e-'));
-  controller = await startController(
-    loadControllerConfig(
-      {
-        dataDir,
-        http: { port: await freePort() },
-        mqtt: { embeddedPort: await freePort() },
-        log: { level: 'silent' },
-      },
-      {},
-    ),
-  );
+  controller = await startTestController(dataDir);
   tokens.operator = await createToken(controller.db, { role: 'operator', name: 'op-1' });
   tokens.admin = await createToken(controller.db, { role: 'admin', name: 'admin-1' });
   jobs = operationsJobs(controller.app.hashfleet);

@@ -2,13 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAgentConfig, startAgent } from '@hashfleet/agent';
-import {
-  createToken,
-  type Db,
-  loadControllerConfig,
-  type RunningController,
-  startController,
-} from '@hashfleet/controller';
+import { createToken, type Db, type RunningController } from '@hashfleet/controller';
 import {
   createMiner,
   ensureSlots,
@@ -21,8 +15,8 @@ import { loadScenario, parseScenario, type Simulation, startSimulation } from '@
 import type { MinerSpec, Scenario } from '@hashfleet/simulator/scenario/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentConfigFor, agentIdOf } from '../src/agents.js';
-import { freePort } from '../src/ports.js';
 import { waitFor } from '../src/wait.js';
+import { startTestController } from './harness.js';
 
 /**
  * Relocation end to end: 20 Antminers leave a Sichuan container for a Kazakhstan container. The
@@ -118,17 +112,7 @@ const { scenario, leaving, twins } = relocationScenario();
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-reloc-'));
-  controller = await startController(
-    loadControllerConfig(
-      {
-        dataDir,
-        http: { host: '127.0.0.1', port: await freePort() },
-        mqtt: { embeddedHost: '127.0.0.1', embeddedPort: await freePort() },
-        log: { level: 'silent' },
-      },
-      {},
-    ),
-  );
+  controller = await startTestController(dataDir);
   const db = controller.db;
   await seed(db);
   operator = await createToken(db, { role: 'operator', name: 'op-1' });

@@ -2,12 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAgentConfig, type RunningAgent, startAgent } from '@hashfleet/agent';
-import {
-  createToken,
-  loadControllerConfig,
-  type RunningController,
-  startController,
-} from '@hashfleet/controller';
+import { createToken, type RunningController } from '@hashfleet/controller';
 import { alertsFor } from '@hashfleet/controller/alerts/index';
 import { createRemediation, type Remediation } from '@hashfleet/controller/remediation/index';
 import { type Simulation, smallScenario, startSimulation } from '@hashfleet/simulator';
@@ -15,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentConfigFor, agentIdOf } from '../src/agents.js';
 import { freePort } from '../src/ports.js';
 import { waitFor } from '../src/wait.js';
+import { startTestController } from './harness.js';
 
 /**
  * The escalation ladder end to end: simulated LuxOS miners (restart, reboot and sleep over RPC with a logon session,
@@ -138,18 +134,7 @@ beforeAll(async () => {
     { ...base, containers: base.containers.map((c) => ({ ...c, inletOffsetC: 12 })) },
     { startMs: Date.now() },
   );
-  controller = await startController(
-    loadControllerConfig(
-      {
-        dataDir,
-        http: { host: '127.0.0.1', port: await freePort() },
-        mqtt: { embeddedHost: '127.0.0.1', embeddedPort: await freePort() },
-        log: { level: 'silent' },
-      },
-      {},
-    ),
-    { now },
-  );
+  controller = await startTestController(dataDir, { now });
   technician = await createToken(controller.db, { role: 'technician', name: 'tech-1' });
   operator = await createToken(controller.db, { role: 'operator', name: 'op-1' });
   const container = sim.scenario.containers[0]!;

@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAgentConfig, type RunningAgent, startAgent } from '@hashfleet/agent';
 import { topics } from '@hashfleet/contracts';
-import {
-  createToken,
-  loadControllerConfig,
-  type RunningController,
-  startController,
-} from '@hashfleet/controller';
+import { createToken, type RunningController } from '@hashfleet/controller';
 import { brokerAuthenticator } from '@hashfleet/controller/broker/credentials';
 import { type EmbeddedBroker, startEmbeddedBroker } from '@hashfleet/controller/broker/embedded';
 import { safetyFeature } from '@hashfleet/controller/safety/index';
@@ -18,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentConfigFor, agentIdOf } from '../src/agents.js';
 import { freePort } from '../src/ports.js';
 import { waitFor } from '../src/wait.js';
+import { startTestController } from './harness.js';
 
 /**
  * Local safety end to end: the controller with the broker it normally embeds started here instead
@@ -117,22 +113,16 @@ beforeAll(async () => {
   agentId = agentIdOf(container.id);
   brokerPort = await freePort();
   await openBroker();
-  controller = await startController(
-    loadControllerConfig(
-      {
-        dataDir,
-        http: { host: '127.0.0.1', port: await freePort() },
-        mqtt: {
-          url: `mqtt://127.0.0.1:${brokerPort}`,
-          password: CONTROLLER_PASSWORD,
-          protocolVersion: 4,
-          sharedGroup: null,
-        },
-        log: { level: 'silent' },
+  controller = await startTestController(dataDir, {
+    config: {
+      mqtt: {
+        url: `mqtt://127.0.0.1:${brokerPort}`,
+        password: CONTROLLER_PASSWORD,
+        protocolVersion: 4,
+        sharedGroup: null,
       },
-      {},
-    ),
-  );
+    },
+  });
   admin = await createToken(controller.db, { role: 'admin', name: 'admin-1' });
   operator = await createToken(controller.db, { role: 'operator', name: 'op-1' });
   const wiring = agentConfigFor(sim.scenario, container, {

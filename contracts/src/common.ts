@@ -11,6 +11,8 @@ export const LIMITS = {
   maxPdusPerMessage: 64,
   maxOutletsPerPdu: 96,
   maxSensorsPerPdu: 32,
+  /** L1..L3 of a three-phase feed; room for a PDU that reports more lines (split or multi-inlet). */
+  maxPhasesPerPdu: 6,
   maxBoardsPerMiner: 16,
   maxFansPerMiner: 16,
   maxEventsPerMessage: 1000,

@@ -138,6 +138,11 @@ export const examplePower: Power = {
         },
       ],
       sensors: [{ sensorId: 'inlet-1', kind: 'temperature', value: 24.5, location: 'inlet' }],
+      phases: [
+        { phase: 1, currentA: 56.4, voltageV: 231, powerW: 13_000, ratedCurrentA: 63, loadState: 'normal' },
+        { phase: 2, currentA: 57.1, voltageV: 230, powerW: 13_100, ratedCurrentA: 63, loadState: 'normal' },
+        { phase: 3, currentA: 56.0, voltageV: 229, powerW: 12_900, ratedCurrentA: 63, loadState: 'normal' },
+      ],
     },
   ],
   unreachable: [],

@@ -123,6 +123,23 @@ export const SensorSampleSchema = z.object({
 });
 export type SensorSample = z.infer<typeof SensorSampleSchema>;
 
+/** rPDU2PhaseStatusLoadState / a Raritan inlet pole's sensor state, reduced to what alerts need. */
+export const PhaseLoadStateSchema = z.enum(['low', 'normal', 'near_overload', 'overload', 'unknown']);
+export type PhaseLoadState = z.infer<typeof PhaseLoadStateSchema>;
+
+/** One phase (line, Raritan "inlet pole") of the PDU's feed, as the PDU meters it. */
+export const PhaseSampleSchema = z.object({
+  phase: z.number().int().min(1).max(LIMITS.maxPhasesPerPdu),
+  currentA: nn.nullable(),
+  /** Line-to-neutral voltage. */
+  voltageV: nn.nullable(),
+  powerW: nn.nullable(),
+  /** The current the PDU itself calls an overload on this phase (APC overload threshold, Raritan inlet rating). */
+  ratedCurrentA: nn.nullable().optional(),
+  loadState: PhaseLoadStateSchema.nullable().optional(),
+});
+export type PhaseSample = z.infer<typeof PhaseSampleSchema>;
+
 export const PduSampleSchema = z.object({
   pduId: IdSchema,
   vendor: PduVendorSchema,
@@ -132,6 +149,11 @@ export const PduSampleSchema = z.object({
   totalEnergySinceWh: nn.nullable(),
   outlets: z.array(OutletSampleSchema).max(LIMITS.maxOutletsPerPdu),
   sensors: z.array(SensorSampleSchema).max(LIMITS.maxSensorsPerPdu),
+  /**
+   * Per-phase readings, by phase number. Absent from agents older than the field; null when the
+   * PDU answered no phase table (a single-phase or unmetered model).
+   */
+  phases: z.array(PhaseSampleSchema).max(LIMITS.maxPhasesPerPdu).nullable().optional(),
 });
 export type PduSample = z.infer<typeof PduSampleSchema>;
 

@@ -98,6 +98,50 @@ const cases: Array<{
         payload: { ...examplePower, pdus: [{ ...examplePower.pdus[0], totalEnergyWh: -5 }] },
         names: 'power.pdus[0].totalEnergyWh',
       },
+      {
+        why: 'phase 0 (phases count from 1)',
+        payload: {
+          ...examplePower,
+          pdus: [{ ...examplePower.pdus[0], phases: [{ ...examplePower.pdus[0]!.phases![0], phase: 0 }] }],
+        },
+        names: 'power.pdus[0].phases[0].phase',
+      },
+      {
+        why: 'negative phase current',
+        payload: {
+          ...examplePower,
+          pdus: [
+            { ...examplePower.pdus[0], phases: [{ ...examplePower.pdus[0]!.phases![0], currentA: -1 }] },
+          ],
+        },
+        names: 'power.pdus[0].phases[0].currentA',
+      },
+      {
+        why: 'more phases than LIMITS.maxPhasesPerPdu',
+        payload: {
+          ...examplePower,
+          pdus: [
+            {
+              ...examplePower.pdus[0],
+              phases: Array.from({ length: LIMITS.maxPhasesPerPdu + 1 }, (_, i) => ({
+                ...examplePower.pdus[0]!.phases![0],
+                phase: (i % LIMITS.maxPhasesPerPdu) + 1,
+              })),
+            },
+          ],
+        },
+        names: 'power.pdus[0].phases',
+      },
+      {
+        why: 'unknown phase load state',
+        payload: {
+          ...examplePower,
+          pdus: [
+            { ...examplePower.pdus[0], phases: [{ ...examplePower.pdus[0]!.phases![0], loadState: 'hot' }] },
+          ],
+        },
+        names: 'power.pdus[0].phases[0].loadState',
+      },
     ],
   },
   {
@@ -171,6 +215,15 @@ describe('contracts: every message schema accepts its example and names the bad 
     const big = decodeMessage('telemetry', 'x'.repeat(LIMITS.maxPayloadBytes + 1));
     expect(big.ok).toBe(false);
     if (!big.ok) expect(big.error).toContain('exceeds');
+  });
+
+  it('power: a PDU sample without phases (an older agent) or with phases null (no phase table) is valid', () => {
+    const { phases: _omit, ...older } = examplePower.pdus[0]!;
+    for (const pdu of [older, { ...older, phases: null }]) {
+      const r = decodeMessage('power', JSON.stringify({ ...examplePower, pdus: [pdu] }));
+      expect(r.ok, r.ok ? '' : r.error).toBe(true);
+      if (r.ok) expect(r.value.pdus[0]!.phases ?? null).toBeNull();
+    }
   });
 
   it('rejects a payload whose agentId differs from the topic agent (an agent cannot speak for another)', () => {

@@ -16,6 +16,7 @@ export { frame as wmV3Frame } from './firmware/whatsminer-v3.js';
 export type { Fault, FaultInput, FaultKind } from './model/faults.js';
 export { FaultSchema } from './model/faults.js';
 export type { SimPduInfo } from './pdu/pdu.js';
+export { phaseOfOutlet } from './pdu/pdu.js';
 export type { BenchParams } from './scenario/bench.js';
 export {
   ALL_PROFILES,

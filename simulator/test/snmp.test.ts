@@ -1,6 +1,6 @@
 import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulation, smallScenario, startSimulation } from '../src/index.js';
+import { phaseOfOutlet, type Simulation, smallScenario, startSimulation } from '../src/index.js';
 import { json, rpc } from './client.js';
 
 /** Reads the simulated PDUs with net-snmp's client, as the agent will: v2c and v3 authPriv. */
@@ -22,6 +22,15 @@ const APC_OUTLET_CONTROL = '1.3.6.1.4.1.318.1.1.26.9.2.4.1.5';
 const APC_TEMP = '1.3.6.1.4.1.318.1.1.26.10.2.2.1.8';
 const RARITAN_OUTLET_VALUE = '1.3.6.1.4.1.13742.6.5.4.3.1.4';
 const RARITAN_SWITCH = '1.3.6.1.4.1.13742.6.4.1.2.1.2';
+const APC_OUTLET_CURRENT = '1.3.6.1.4.1.318.1.1.26.9.4.3.1.6';
+const APC_PHASE_STATUS = '1.3.6.1.4.1.318.1.1.26.6.3.1';
+const APC_PHASE_OVERLOAD_A = '1.3.6.1.4.1.318.1.1.26.6.1.1.7';
+const RARITAN_POLE_VALUE = '1.3.6.1.4.1.13742.6.5.2.4.1.4';
+const RARITAN_INLET_RATED = '1.3.6.1.4.1.13742.6.3.3.3.1.7.1.1';
+
+/** Outlet -> value from a walked column whose last index arc is the outlet (or the sensor type after it). */
+const byIndex = (rows: Varbind[], prefix: string) =>
+  new Map(rows.map((v) => [v.oid.slice(prefix.length + 1), Number(v.value)]));
 
 let sim: Simulation;
 const sessions: Session[] = [];
@@ -147,6 +156,62 @@ describe('simulated PDUs over SNMP (net-snmp client)', () => {
     expect(after.accepted).toBeLessThan(before.accepted);
     const reply = await rpc(ip, 4028, json('summary'));
     expect(reply.toString()).toContain('"SUMMARY"');
+  });
+
+  it('APC rPDU2: each phase carries the current of its outlets (L1, L2, L3 alternate), with its overload threshold and load state', async () => {
+    const pdu = sim.pdus.find((p) => p.vendor === 'apc-rpdu2')!;
+    const s = v2(pdu.host, pdu.port);
+    await sim.tick(0);
+    const outletTenthsA = byIndex(await walk(s, APC_OUTLET_CURRENT), APC_OUTLET_CURRENT);
+    const status = byIndex(await walk(s, APC_PHASE_STATUS), APC_PHASE_STATUS);
+    const overload = byIndex(await walk(s, APC_PHASE_OVERLOAD_A), APC_PHASE_OVERLOAD_A);
+    expect([...overload.keys()]).toEqual(['1', '2', '3']);
+    for (const phase of [1, 2, 3]) {
+      const outlets = [...outletTenthsA].filter(([o]) => phaseOfOutlet(Number(o), 3) === phase);
+      expect(outlets).toHaveLength(8);
+      const sumA = outlets.reduce((t, [, v]) => t + v / 10, 0);
+      const phaseA = status.get(`5.${phase}`)! / 10;
+      // Each outlet and the phase are rounded to tenths of A on their own: 8 roundings of 0.05 A at most.
+      expect(Math.abs(phaseA - sumA)).toBeLessThanOrEqual(0.45);
+      expect(phaseA).toBeGreaterThan(10);
+      expect(status.get(`6.${phase}`)).toBe(230);
+      expect(overload.get(String(phase))).toBe(125);
+      // lowLoad(1), normal(2), nearOverload(3), overload(4) against the 125 A threshold.
+      expect(status.get(`4.${phase}`)).toBe(phaseA >= 125 ? 4 : phaseA >= 100 ? 3 : 2);
+    }
+  });
+
+  it('Raritan PDU2: inlet poles report current (mA), voltage and power per line; switching an outlet off drops only its line', async () => {
+    const pdu = sim.pdus.find((p) => p.vendor === 'raritan-pdu2')!;
+    const s = v2(pdu.host, pdu.port, pdu.writeCommunity);
+    const [rated] = await get(s, [RARITAN_INLET_RATED]);
+    expect(String(rated!.value)).toBe('125A');
+    const poles = async () => {
+      await sim.tick(0);
+      return byIndex(await walk(s, RARITAN_POLE_VALUE), RARITAN_POLE_VALUE);
+    };
+    const before = await poles();
+    const outletMa = byIndex(
+      (await walk(s, RARITAN_OUTLET_VALUE)).filter((v) => v.oid.endsWith('.1')),
+      RARITAN_OUTLET_VALUE,
+    );
+    for (const phase of [1, 2, 3]) {
+      const sumMa = [...outletMa]
+        .filter(([i]) => phaseOfOutlet(Number(i.split('.')[1]), 3) === phase)
+        .reduce((t, [, v]) => t + v, 0);
+      // Pole and outlets are each rounded to whole mA.
+      expect(Math.abs(before.get(`1.1.${phase}.1`)! - sumMa)).toBeLessThanOrEqual(3);
+      expect(before.get(`1.1.${phase}.4`)).toBe(230);
+      expect(before.get(`1.1.${phase}.5`)).toBeGreaterThan(1000);
+    }
+    // Outlet 5 is on L2 ((5 - 1) mod 3 + 1).
+    const outlet5Ma = outletMa.get('1.5.1')!;
+    await set(s, `${RARITAN_SWITCH}.1.5`, 0);
+    const after = await poles();
+    expect(before.get('1.1.2.1')! - after.get('1.1.2.1')!).toBeCloseTo(outlet5Ma, -1);
+    expect(after.get('1.1.1.1')).toBe(before.get('1.1.1.1'));
+    expect(after.get('1.1.3.1')).toBe(before.get('1.1.3.1'));
+    await set(s, `${RARITAN_SWITCH}.1.5`, 1);
   });
 
   it('Raritan PDU2: outlet sensors by (pdu, outlet, type), switchingOperation off(0) cuts the miner', async () => {

@@ -7,6 +7,7 @@ import {
   APC_RPDU2,
   type OutletReading,
   type PduReadings,
+  type PhaseReading,
   RARITAN_PDU2,
   snmpAccess,
   snmpType,
@@ -114,6 +115,7 @@ export class SimPdu {
     const site = this.host.site();
     return {
       outlets,
+      phases: phaseReadings(outlets, this.spec.phases, this.spec.phaseRatingA),
       temperatureC: ambientC(site, this.host.now()) + 3,
       humidityPct: 35,
       serial: `${this.spec.vendor === 'apc-rpdu2' ? 'ZA' : 'RP'}${this.spec.id
@@ -245,6 +247,27 @@ export class SimPdu {
     this.agent = null;
     return new Promise((resolve) => (agent ? agent.close(() => resolve()) : resolve()));
   }
+}
+
+/** The phase an outlet is wired to: outlets alternate L1, L2, L3 so a filling rack stays balanced. */
+export const phaseOfOutlet = (outlet: number, phases: number): number => ((outlet - 1) % phases) + 1;
+
+/** Each phase carries the sum of its outlets; its voltage is the line-to-neutral supply. */
+export function phaseReadings(
+  outlets: OutletReading[],
+  phases: number,
+  ratedCurrentA: number,
+): PhaseReading[] {
+  return Array.from({ length: phases }, (_, i) => {
+    const on = outlets.filter((o) => phaseOfOutlet(o.outlet, phases) === i + 1);
+    return {
+      phase: i + 1,
+      currentA: on.reduce((s, o) => s + o.currentA, 0),
+      voltageV: VOLTAGE_V,
+      powerW: on.reduce((s, o) => s + o.powerW, 0),
+      ratedCurrentA,
+    };
+  });
 }
 
 /** net-snmp reports bind errors only to its callback; check first so EADDRINUSE surfaces. */

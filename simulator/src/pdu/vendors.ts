@@ -10,8 +10,17 @@ export type OutletReading = {
   voltageV: number;
   energyWh: number;
 };
+/** One line of the feed: the sum of the outlets wired to it. */
+export type PhaseReading = {
+  phase: number;
+  currentA: number;
+  voltageV: number;
+  powerW: number;
+  ratedCurrentA: number;
+};
 export type PduReadings = {
   outlets: OutletReading[];
+  phases: PhaseReading[];
   temperatureC: number;
   humidityPct: number;
   serial: string;
@@ -42,6 +51,13 @@ export type VendorMib = { tables: Table[]; control: ControlWrite & { table: stri
 
 const outletRows = (r: PduReadings) => r.outlets.map((o) => [o.outlet]);
 const at = (r: PduReadings, row: number[], pos = 0) => r.outlets[(row[pos] ?? 1) - 1]!;
+const phaseRows = (r: PduReadings) => r.phases.map((p) => [p.phase]);
+const phase = (r: PduReadings, row: number[], pos = 0) => r.phases[(row[pos] ?? 1) - 1]!;
+const NEAR_OVERLOAD = 0.8;
+const apcLoadState = (p: PhaseReading): number => {
+  const load = p.currentA / p.ratedCurrentA;
+  return load >= 1 ? 4 : load >= NEAR_OVERLOAD ? 3 : p.currentA < 0.5 ? 1 : 2;
+};
 const u32 = (v: number) => Math.max(0, Math.floor(v)) % 4294967296;
 const i32 = (v: number) => Math.max(0, Math.floor(v)) % 2147483648;
 
@@ -89,33 +105,79 @@ export const APC_RPDU2: VendorMib = {
       rows: () => [[1]],
     },
     {
+      name: 'rPDU2PhaseConfigEntry',
+      oid: '1.3.6.1.4.1.318.1.1.26.6.1.1',
+      index: [{ name: 'rPDU2PhaseConfigIndex', number: 1, access: 'read-only' }],
+      columns: [
+        {
+          number: 3,
+          name: 'rPDU2PhaseConfigNumber',
+          type: 'Integer',
+          access: 'read-only',
+          read: (_r, row) => row[0]!,
+        },
+        // Whole amps, as the MIB writes them (a 32 A unit reads near 26, overload 32).
+        {
+          number: 6,
+          name: 'rPDU2PhaseConfigNearOverloadCurrentThreshold',
+          type: 'Integer',
+          access: 'read-only',
+          read: (r, row) => Math.round(phase(r, row).ratedCurrentA * NEAR_OVERLOAD),
+        },
+        {
+          number: 7,
+          name: 'rPDU2PhaseConfigOverloadCurrentThreshold',
+          type: 'Integer',
+          access: 'read-only',
+          read: (r, row) => Math.round(phase(r, row).ratedCurrentA),
+        },
+      ],
+      rows: phaseRows,
+    },
+    {
       name: 'rPDU2PhaseStatusEntry',
       oid: '1.3.6.1.4.1.318.1.1.26.6.3.1',
       index: [{ name: 'rPDU2PhaseStatusIndex', number: 1, access: 'read-only' }],
       columns: [
         {
+          number: 3,
+          name: 'rPDU2PhaseStatusNumber',
+          type: 'Integer',
+          access: 'read-only',
+          read: (_r, row) => row[0]!,
+        },
+        // lowLoad(1), normal(2), nearOverload(3), overload(4).
+        {
+          number: 4,
+          name: 'rPDU2PhaseStatusLoadState',
+          type: 'Integer',
+          access: 'read-only',
+          read: (r, row) => apcLoadState(phase(r, row)),
+        },
+        {
           number: 5,
           name: 'rPDU2PhaseStatusCurrent',
           type: 'Integer',
           access: 'read-only',
-          read: (r) => Math.round(r.outlets.reduce((s, o) => s + o.currentA, 0) * 10),
+          read: (r, row) => Math.round(phase(r, row).currentA * 10),
         },
         {
           number: 6,
           name: 'rPDU2PhaseStatusVoltage',
           type: 'Integer',
           access: 'read-only',
-          read: (r) => Math.round(r.outlets[0]?.voltageV ?? 230),
+          read: (r, row) => Math.round(phase(r, row).voltageV),
         },
+        // Hundredths of kW, like rPDU2DeviceStatusPower.
         {
           number: 7,
           name: 'rPDU2PhaseStatusPower',
           type: 'Integer',
           access: 'read-only',
-          read: (r) => Math.round(r.outlets.reduce((s, o) => s + o.powerW, 0) / 10),
+          read: (r, row) => Math.round(phase(r, row).powerW / 10),
         },
       ],
-      rows: () => [[1]],
+      rows: phaseRows,
     },
     {
       name: 'rPDU2OutletSwitchedStatusEntry',
@@ -249,8 +311,84 @@ const outletSensorValue = (r: PduReadings, row: number[]): number => {
 const external = (r: PduReadings, row: number[]): number =>
   row[1] === 1 ? r.temperatureC * 10 : r.humidityPct;
 
+/** Inlet 1's pole sensors: current, voltage and active power of each line. */
+const POLE_SENSORS = [RARITAN_SENSOR.rmsCurrent, RARITAN_SENSOR.rmsVoltage, RARITAN_SENSOR.activePower];
+const poleRows = (r: PduReadings) => r.phases.flatMap((p) => POLE_SENSORS.map((t) => [1, 1, p.phase, t]));
+const poleValue = (r: PduReadings, row: number[]): number => {
+  const p = phase(r, row, 2);
+  const t = row[3]!;
+  const raw =
+    t === RARITAN_SENSOR.rmsCurrent ? p.currentA : t === RARITAN_SENSOR.rmsVoltage ? p.voltageV : p.powerW;
+  return u32(raw * 10 ** RARITAN_DIGITS[t]!);
+};
+
 export const RARITAN_PDU2: VendorMib = {
   tables: [
+    {
+      name: 'inletConfigurationEntry',
+      oid: '1.3.6.1.4.1.13742.6.3.3.3.1',
+      index: [
+        { name: 'iPduId', number: 90, access: 'not-accessible' },
+        { name: 'inletId', number: 91, access: 'not-accessible' },
+      ],
+      columns: [
+        {
+          number: 5,
+          name: 'inletPoleCount',
+          type: 'Integer',
+          access: 'read-only',
+          read: (r) => r.phases.length,
+        },
+        // A DisplayString on the nameplate, e.g. "32A": the rating of each pole of the inlet.
+        {
+          number: 7,
+          name: 'inletRatedCurrent',
+          type: 'OctetString',
+          access: 'read-only',
+          read: (r) => `${r.phases[0]?.ratedCurrentA ?? 32}A`,
+        },
+      ],
+      rows: () => [[1, 1]],
+    },
+    {
+      name: 'inletSensorConfigurationEntry',
+      oid: '1.3.6.1.4.1.13742.6.3.3.4.1',
+      index: [
+        { name: 'isPduId', number: 90, access: 'not-accessible' },
+        { name: 'isInletId', number: 91, access: 'not-accessible' },
+        { name: 'isSensorType', number: 92, access: 'not-accessible' },
+      ],
+      columns: [
+        {
+          number: 7,
+          name: 'inletSensorDecimalDigits',
+          type: 'Unsigned32',
+          access: 'read-only',
+          read: (_r, row) => RARITAN_DIGITS[row[2]!] ?? 0,
+        },
+      ],
+      rows: () => POLE_SENSORS.map((t) => [1, 1, t]),
+    },
+    {
+      name: 'measurementsInletPoleSensorEntry',
+      oid: '1.3.6.1.4.1.13742.6.5.2.4.1',
+      index: [
+        { name: 'pPduId', number: 90, access: 'not-accessible' },
+        { name: 'pInletId', number: 91, access: 'not-accessible' },
+        { name: 'inletPoleIndex', number: 92, access: 'not-accessible' },
+        { name: 'pSensorType', number: 93, access: 'not-accessible' },
+      ],
+      columns: [
+        {
+          number: 4,
+          name: 'measurementsInletPoleSensorValue',
+          type: 'Unsigned32',
+          access: 'read-only',
+          read: poleValue,
+        },
+      ],
+      rows: poleRows,
+    },
     {
       name: 'outletConfigurationEntry',
       oid: '1.3.6.1.4.1.13742.6.3.5.3.1',

@@ -125,6 +125,8 @@ export function smallScenario(params: SmallScenarioParams = {}): ScenarioInput {
         outlets: perPdu,
         community: 'public',
         writeCommunity: 'private',
+        phases: 3,
+        phaseRatingA: 125,
         v3: { user: 'hashfleet', authKey: 'hashfleet-auth', privKey: 'hashfleet-priv' },
       });
     }

@@ -104,6 +104,8 @@ export function demoScenario(params: DemoParams = {}): ScenarioInput {
         outlets: 20,
         community: 'public',
         writeCommunity: 'private',
+        phases: 3,
+        phaseRatingA: 125,
         v3: { user: 'hashfleet', authKey: 'hashfleet-auth', privKey: 'hashfleet-priv' },
       });
     }

@@ -315,9 +315,25 @@ describe('evaluateAlerts: one case per kind, from a healthy fleet that raises no
 
 describe('evaluateAlerts: paused miners and tracked pairs', () => {
   const hot = { chipTempMaxC: 97, fansRpm: [5400, 5400, 5400] };
+  const idle = { ...hot, state: 'idle', hashrateThs: 0 };
+  const idleCool = { state: 'idle', hashrateThs: 0 };
   it.each([
     ['sleeping', miner({}, { ...hot, state: 'sleeping' })],
-    ['idle', miner({}, { ...hot, state: 'idle' })],
+    ['idle after our sleep command', miner({ lastControl: { op: 'sleep', at: NOW - 60_000 } }, idle)],
+    [
+      'idle after its agent slept it (local safety)',
+      miner({ lastSafety: { action: 'sleep', at: NOW - 60_000 } }, idle),
+    ],
+    [
+      'idle after its agent slept it, a wake sent before that',
+      miner(
+        {
+          lastControl: { op: 'wake', at: NOW - 120_000 },
+          lastSafety: { action: 'sleep', at: NOW - 60_000 },
+        },
+        idle,
+      ),
+    ],
     ['after a sleep command', miner({ lastControl: { op: 'sleep', at: NOW - 1 } }, hot)],
     [
       'poll stopped',
@@ -327,6 +343,31 @@ describe('evaluateAlerts: paused miners and tracked pairs', () => {
     ['in repair', miner({ status: 'in_repair' }, hot)],
   ])('a %s miner raises nothing', (_n, m) => {
     expect(breaches(snapshot({ miners: [m] }))).toEqual([]);
+  });
+
+  // A paused Braiins OS or plain cgminer reports `idle` (no sleep flag): without a known reason
+  // it is a miner that should be hashing, and its rate of 0 is judged.
+  it.each([
+    ['idle for no known reason', miner({ recentThs: [0, 0, 0] }, idleCool)],
+    [
+      'idle after a wake we sent (the wake did not take)',
+      miner({ recentThs: [0, 0, 0], lastControl: { op: 'wake', at: NOW - 600_000 } }, idleCool),
+    ],
+    [
+      'idle after a wake we sent after its agent slept it',
+      miner(
+        {
+          recentThs: [0, 0, 0],
+          lastControl: { op: 'wake', at: NOW - 60_000 },
+          lastSafety: { action: 'sleep', at: NOW - 120_000 },
+        },
+        idleCool,
+      ),
+    ],
+  ])('a miner %s alerts hashrate_low (its rate of 0 is judged)', (_n, m) => {
+    expect(breaches(snapshot({ miners: [m] }))).toEqual([
+      'hashrate_low miner:m1: hashrate median 0 TH/s is 0 % of expected 110 TH/s (< 80 %)',
+    ]);
   });
 
   it('a paused miner with an open alert is reported suppressed, with why', () => {

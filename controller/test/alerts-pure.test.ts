@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { judge, median, pausedReason, poolKey } from '../src/alerts/evaluate.js';
+import { judge, median, pausedReason, poolKey, workerPattern } from '../src/alerts/evaluate.js';
 import { step, type Tracking } from '../src/alerts/machine.js';
 import { notificationFor } from '../src/alerts/notify.js';
 import { indexRules, type Rule, RuleInputSchema, ruleFromInput } from '../src/alerts/rules.js';
 import { backoffMs, DEFAULT_ALERT_SETTINGS } from '../src/alerts/settings.js';
-import type { MinerSnapshot } from '../src/alerts/snapshot.js';
+import type { LatestSample, MinerSnapshot } from '../src/alerts/snapshot.js';
 
 const rule = (id: string, over: Partial<Rule>): Rule => ({
   ...ruleFromInput(id, RuleInputSchema.parse({ kind: 'chip_overtemp', scope: 'global' }), 'test', 0),
@@ -237,9 +237,39 @@ describe('helpers', () => {
     expect(median([100, 100, 100, 10])).toBe(100);
     expect(median([4, 1, 3, 2])).toBe(2.5);
   });
+  it.each([
+    ['hashshare.*', 'hashshare.sc1', true],
+    ['hashshare.*', 'hashsharexsc1', false],
+    ['hashshare.*', 'thief.hashshare.sc1', false],
+    ['hashshare.sc?', 'hashshare.sc?', true],
+    ['hashshare.sc?', 'hashshare.sc1', false],
+    ['*.sc1', 'op.sc1', true],
+    ['exact', 'exact2', false],
+  ])('worker pattern %s matches %s: %s (only * is special, the whole name must match)', (p, w, ok) => {
+    expect(workerPattern(p).test(w)).toBe(ok);
+  });
   it('pool URLs compare by host:port only', () => {
     expect(poolKey('stratum+tcp://Pool.Example:3333/')).toBe(poolKey('pool.example:3333'));
     expect(poolKey('stratum+tcp://btc.hijack.example:3333')).not.toBe(poolKey('pool.example:3333'));
+  });
+  const latest = (state: string): LatestSample => ({
+    at: 1,
+    receivedAt: 1,
+    online: state !== 'error',
+    error: null,
+    state,
+    agentId: null,
+    hashrateThs: state === 'hashing' ? 100 : 0,
+    expectedThs: 100,
+    chipTempMaxC: null,
+    boardTempMaxC: null,
+    fansRpm: [],
+    boards: [],
+    powerW: null,
+    powerProvenance: null,
+    hardwareErrors: null,
+    uptimeS: 86_400,
+    pool: null,
   });
   const miner = (over: Partial<MinerSnapshot>): MinerSnapshot => ({
     id: 'm1',
@@ -264,6 +294,38 @@ describe('helpers', () => {
     ['after a sleep command', miner({ lastControl: { op: 'sleep', at: 1 } }), 'sleep command sent'],
     ['after poll.stop', miner({ lastControl: { op: 'poll.stop', at: 1 } }), 'poll.stop command sent'],
     ['woken again', miner({ lastControl: { op: 'wake', at: 2 } }), null],
+    ['firmware reports sleeping', miner({ latest: latest('sleeping') }), 'miner reports sleeping'],
+    // Braiins OS paused, plain cgminer stopped: zero rate, no sleep flag.
+    ['idle for no known reason', miner({ latest: latest('idle') }), null],
+    [
+      'idle after our sleep command',
+      miner({ latest: latest('idle'), lastControl: { op: 'sleep', at: 1 } }),
+      'sleep command sent',
+    ],
+    [
+      'idle after its agent slept it',
+      miner({ latest: latest('idle'), lastSafety: { action: 'sleep', at: 5 } }),
+      'its agent did sleep on its own (local safety)',
+    ],
+    [
+      'unreachable after its agent cut its outlet',
+      miner({ latest: latest('error'), lastSafety: { action: 'outlet.off', at: 5 } }),
+      'its agent did outlet.off on its own (local safety)',
+    ],
+    [
+      'hashing again after its agent slept it (woken by hand)',
+      miner({ latest: latest('hashing'), lastSafety: { action: 'sleep', at: 5 } }),
+      null,
+    ],
+    [
+      'idle after a wake sent after its agent slept it',
+      miner({
+        latest: latest('idle'),
+        lastSafety: { action: 'sleep', at: 5 },
+        lastControl: { op: 'wake', at: 9 },
+      }),
+      null,
+    ],
   ])('paused: %s', (_n, m, expected) => {
     expect(pausedReason(m)).toBe(expected);
   });

@@ -139,6 +139,7 @@ export function evaluateAlerts(
       (m.latest?.agentId ? agentsById.get(m.latest.agentId) : undefined) ??
       (m.containerId ? agentByContainer.get(m.containerId) : undefined);
     const paused = pausedReason(m);
+    const patterns = m.siteId ? snapshot.workerPatterns?.get(m.siteId) : undefined;
     const where: Where = {
       siteId: m.siteId,
       containerId: m.containerId,
@@ -170,7 +171,7 @@ export function evaluateAlerts(
       else if (kind === 'offline')
         // With the agent itself unheard from, agent_offline says it once instead of every miner.
         fig = !l || agentDown(agent) ? 'unknown' : offlineFigure(l, rule, opts);
-      else fig = fresh ? minerFigure(kind, m, l!, rule, opts) : 'unknown';
+      else fig = fresh ? minerFigure(kind, m, l!, rule, opts, patterns) : 'unknown';
       if (typeof fig === 'string') {
         if (tracked)
           out.push(unjudged(rule, kind, subject, where, key, fig, fig === 'suppressed' ? paused! : fig));
@@ -283,12 +284,14 @@ function minerFigure(
   l: LatestSample,
   rule: Rule,
   opts: EvaluateOptions,
+  patterns: RegExp[] | undefined,
 ): Figure | 'unknown' | 'clear' {
   const t = rule.threshold;
   const c = rule.clearThreshold;
   switch (kind) {
     case 'hashrate_low': {
-      if (l.state !== 'hashing') return 'unknown';
+      // An idle miner that is not paused (pausedReason) is judged: its rate of 0 is the fault.
+      if (l.state !== 'hashing' && l.state !== 'idle') return 'unknown';
       const expected = l.expectedThs ?? m.modelInfo?.nominalThs ?? null;
       if (!expected || l.hashrateThs === null) return 'unknown';
       const threshold = t ?? 0.8;
@@ -338,9 +341,13 @@ function minerFigure(
       const pool = poolKey(l.pool.url);
       return figure(allowed.some((a) => poolKey(a) === pool) ? 0 : 1, 1, 1);
     }
-    case 'worker_changed':
-      if (!l.pool || !m.knownWorker) return 'unknown';
-      return figure(l.pool.user === m.knownWorker.worker ? 0 : 1, 1, 1);
+    case 'worker_changed': {
+      if (!l.pool) return 'unknown';
+      const user = l.pool.user;
+      if (patterns?.some((p) => p.test(user))) return figure(0, 1, 1);
+      if (!m.knownWorker) return 'unknown';
+      return figure(user === m.knownWorker.worker ? 0 : 1, 1, 1);
+    }
     case 'power_mismatch': {
       const o = m.outlet;
       const minMetered = Number(rule.params['minMeteredW'] ?? 200);
@@ -404,15 +411,16 @@ function minerText(
         details: { pool: l.pool?.url, worker: l.pool?.user, allowed: rule.params['allowedPools'] },
       };
     case 'worker_changed': {
-      const k = m.knownWorker!;
+      // Without a known worker the figure came from a site pattern (a match, so never a breach).
+      const k = m.knownWorker;
       return {
-        message: `worker ${l.pool?.user} on ${l.pool?.url}; last known-good worker ${k.worker}`,
+        message: `worker ${l.pool?.user} on ${l.pool?.url}; last known-good worker ${k?.worker ?? '(none)'}`,
         details: {
           worker: l.pool?.user,
           pool: l.pool?.url,
-          knownWorker: k.worker,
-          knownPool: k.poolUrl,
-          knownFrom: k.source,
+          knownWorker: k?.worker ?? null,
+          knownPool: k?.poolUrl ?? null,
+          knownFrom: k?.source ?? null,
         },
       };
     }
@@ -499,14 +507,44 @@ function evaluatePdus(
   }
 }
 
-/** Why a miner must not alert now, or null. */
+/**
+ * Why a miner must not alert now, or null. Paused means someone (or something) stopped it on
+ * purpose, and we know who:
+ * - out of service in inventory (asleep on purpose, in repair, in transit);
+ * - our own `sleep` or `poll.stop` was the last control command sent to it (an operator, a
+ *   curtailment schedule with a sleep action, the remediation ladder's protective sleep);
+ * - its agent slept it or cut its outlet on its own (local safety) after our last control
+ *   command, and it has not hashed since (remediation opens a ticket for that action instead);
+ * - the firmware itself says `sleeping`: every firmware that parses to it has an explicit sleep or
+ *   standby flag (Antminer Mode 254, Whatsminer power-off, Avalon soft-off, LuxOS curtail, VNish
+ *   stop/pause), which only a deliberate command sets.
+ * `idle` (zero rate, past start-up, no such flag) is not a reason on its own: that is also what a
+ * miner with a wedged daemon, a lost pool or an unexplained pause reports (a paused Braiins OS or
+ * plain cgminer has no sleep flag to read). Hiding it would hide exactly the miner that should be
+ * hashing and is not, so it is judged like a hashing one (its hashrate is 0) unless one of the
+ * reasons above explains it. A pause made at the miner by hand is such an unknown: mark the miner
+ * out of service or pause it through the API (`sleep`) to make it known. A `power.target`,
+ * `power.mode` or operating-profile command lowers power but never stops hashing, so it explains
+ * nothing here; an idle miner after one is a failed profile and should alert.
+ */
 export function pausedReason(m: MinerSnapshot): string | null {
   if (m.status !== 'in_service') return `miner is ${m.status}`;
-  if (m.lastControl && (m.lastControl.op === 'sleep' || m.lastControl.op === 'poll.stop'))
-    return `${m.lastControl.op} command sent`;
-  if (m.latest && (m.latest.state === 'sleeping' || m.latest.state === 'idle'))
-    return `miner reports ${m.latest.state}`;
+  const c = m.lastControl;
+  if (c && (c.op === 'sleep' || c.op === 'poll.stop')) return `${c.op} command sent`;
+  const safety = m.lastSafety;
+  if (safety && (!c || safety.at > c.at) && m.latest?.state !== 'hashing')
+    return `its agent did ${safety.action} on its own (local safety)`;
+  if (m.latest?.state === 'sleeping') return 'miner reports sleeping';
   return null;
+}
+
+/** Worker names as site patterns: `*` matches any run of characters, everything else itself. */
+export function workerPattern(pattern: string): RegExp {
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`);
 }
 
 function observation(

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Feature, FeatureContext } from '../features.js';
 import { alertMetrics } from './metrics.js';
-import { migration } from './migration.js';
+import { migration, migrationSecretsAndWorkers } from './migration.js';
 import { deliverDue } from './notify.js';
 import { alertRoutes } from './routes.js';
 import { createAlertService } from './service.js';
@@ -40,7 +40,7 @@ export function alertsFor(ctx: FeatureContext, settings: AlertSettings = DEFAULT
  */
 export const alertsFeature: Feature = {
   name: 'alerts',
-  migrations: [migration],
+  migrations: [migration, migrationSecretsAndWorkers],
   routes: alertRoutes,
   jobs: (ctx) => {
     const alerts = alertsFor(ctx);

@@ -102,3 +102,22 @@ CREATE INDEX alert_outbox_due ON alert_outbox(state, next_attempt_at);
 CREATE UNIQUE INDEX alerts_one_open ON alerts(rule_id, subject) WHERE state = 'open'
 `,
 };
+
+/**
+ * Signed webhooks (a per-endpoint secret; null = unsigned), worker names a site marks known good
+ * (patterns), and an index for the rare safety-action events the evaluation reads every tick.
+ */
+export const migrationSecretsAndWorkers: Migration = {
+  id: '0301_alerts_secrets_workers',
+  up: `
+ALTER TABLE alert_webhooks ADD COLUMN secret TEXT;
+CREATE TABLE alert_worker_patterns (
+  site_id TEXT NOT NULL,
+  pattern TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  created_by TEXT NOT NULL,
+  PRIMARY KEY (site_id, pattern)
+);
+CREATE INDEX events_kind_at ON events(kind, at)
+`,
+};

@@ -1,6 +1,7 @@
 import type { MinerSample } from '@hashfleet/contracts';
 import { findModel } from '@hashfleet/firmware-profiles';
 import type { Db } from '../storage/db.js';
+import { workerPattern } from './evaluate.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
 
 type MinerRow = {
@@ -82,40 +83,55 @@ export const MINERS_SQL = `SELECT m.id, m.model, m.status, m.site_id, m.containe
  * (`readRecentHashrate`) for the miners that need it.
  */
 export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
-  const [minerRows, outletRows, controlRows, workerRows, pduRows, agentRows, containerRows] =
-    await Promise.all([
-      db.all<MinerRow>(MINERS_SQL),
-      db.all<{ slot_id: string; pdu_id: string; outlet: number }>(
-        'SELECT slot_id, pdu_id, outlet FROM pdu_outlets WHERE slot_id IS NOT NULL',
-      ),
-      db.all<{ miner_id: string; op: string; created_at: number }>(
-        `SELECT miner_id, op, created_at FROM commands
+  const [
+    minerRows,
+    outletRows,
+    controlRows,
+    workerRows,
+    pduRows,
+    agentRows,
+    containerRows,
+    safetyRows,
+    patternRows,
+  ] = await Promise.all([
+    db.all<MinerRow>(MINERS_SQL),
+    db.all<{ slot_id: string; pdu_id: string; outlet: number }>(
+      'SELECT slot_id, pdu_id, outlet FROM pdu_outlets WHERE slot_id IS NOT NULL',
+    ),
+    db.all<{ miner_id: string; op: string; created_at: number }>(
+      `SELECT miner_id, op, created_at FROM commands
        WHERE miner_id IS NOT NULL AND op IN ('sleep', 'wake', 'poll.stop', 'poll.resume')
          AND state IN ('sent', 'succeeded') ORDER BY created_at`,
-      ),
-      db.all<{ miner_id: string; pool_url: string; worker: string; source: string }>(
-        'SELECT miner_id, pool_url, worker, source FROM alert_known_workers',
-      ),
-      db.all<{
-        pdu_id: string;
-        container_id: string;
-        at: number;
-        sample_json: string;
-        site_id: string | null;
-      }>(
-        `SELECT p.pdu_id, p.container_id, p.at, p.sample_json, c.site_id
+    ),
+    db.all<{ miner_id: string; pool_url: string; worker: string; source: string; at: number }>(
+      'SELECT miner_id, pool_url, worker, source, at FROM alert_known_workers',
+    ),
+    db.all<{
+      pdu_id: string;
+      container_id: string;
+      at: number;
+      sample_json: string;
+      site_id: string | null;
+    }>(
+      `SELECT p.pdu_id, p.container_id, p.at, p.sample_json, c.site_id
        FROM pdu_latest p LEFT JOIN containers c ON c.id = p.container_id`,
-      ),
-      db.all<{
-        id: string;
-        site_id: string | null;
-        container_id: string | null;
-        state: string;
-        last_seen_at: number | null;
-        metrics_json: string | null;
-      }>('SELECT id, site_id, container_id, state, last_seen_at, metrics_json FROM agents'),
-      db.all<{ id: string; site_id: string }>('SELECT id, site_id FROM containers'),
-    ]);
+    ),
+    db.all<{
+      id: string;
+      site_id: string | null;
+      container_id: string | null;
+      state: string;
+      last_seen_at: number | null;
+      metrics_json: string | null;
+    }>('SELECT id, site_id, container_id, state, last_seen_at, metrics_json FROM agents'),
+    db.all<{ id: string; site_id: string }>('SELECT id, site_id FROM containers'),
+    // Rare rows (index events_kind_at): a miner its agent slept on its own stays paused.
+    db.all<{ miner_id: string; at: number; details_json: string }>(
+      `SELECT miner_id, at, details_json FROM events
+         WHERE kind = 'safety.action' AND miner_id IS NOT NULL ORDER BY at`,
+    ),
+    db.all<{ site_id: string; pattern: string }>('SELECT site_id, pattern FROM alert_worker_patterns'),
+  ]);
 
   const pdus: PduSnapshot[] = [];
   const outletPower = new Map<string, { powerW: number | null; at: number }>();
@@ -162,8 +178,26 @@ export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
   const lastControl = new Map<string, { op: string; at: number }>();
   for (const r of controlRows) lastControl.set(r.miner_id, { op: r.op, at: r.created_at });
   const known = new Map(
-    workerRows.map((r) => [r.miner_id, { poolUrl: r.pool_url, worker: r.worker, source: r.source }]),
+    workerRows.map((r) => [
+      r.miner_id,
+      { poolUrl: r.pool_url, worker: r.worker, source: r.source, at: Number(r.at) },
+    ]),
   );
+  const lastSafety = new Map<string, { action: string; at: number }>();
+  for (const r of safetyRows) {
+    let d: { action?: unknown; status?: unknown } = {};
+    try {
+      d = JSON.parse(r.details_json) as typeof d;
+    } catch {
+      // An unreadable event explains nothing: the miner is judged as usual.
+    }
+    // A failed or refused action changed nothing on the miner.
+    if (d.status === 'succeeded' && typeof d.action === 'string')
+      lastSafety.set(r.miner_id, { action: d.action, at: Number(r.at) });
+  }
+  const workerPatterns = new Map<string, RegExp[]>();
+  for (const r of patternRows)
+    workerPatterns.set(r.site_id, [...(workerPatterns.get(r.site_id) ?? []), workerPattern(r.pattern)]);
 
   const models = new Map<string, ReturnType<typeof findModel>>();
   const miners: MinerSnapshot[] = minerRows.map((r) => {
@@ -186,6 +220,7 @@ export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
       recentThs: null,
       outlet: r.slot_id ? (outletBySlot.get(r.slot_id) ?? null) : null,
       lastControl: lastControl.get(r.id) ?? null,
+      lastSafety: lastSafety.get(r.id) ?? null,
       knownWorker: known.get(r.id) ?? null,
     };
   });
@@ -207,7 +242,13 @@ export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
       spoolDropped: metrics?.spoolDropped ?? null,
     };
   });
-  return { miners, pdus, agents, containerSites: new Map(containerRows.map((r) => [r.id, r.site_id])) };
+  return {
+    miners,
+    pdus,
+    agents,
+    containerSites: new Map(containerRows.map((r) => [r.id, r.site_id])),
+    workerPatterns,
+  };
 }
 
 /**
@@ -228,8 +269,9 @@ export async function readRecentHashrate(db: Db, miners: MinerSnapshot[], since:
     );
     for (const r of rows) {
       const m = byId.get(r.miner_id)!;
-      if (r.hashrate_ths !== null && r.at >= since && r.at !== m.latest?.at)
-        m.recentThs!.push(r.hashrate_ths);
+      // Not before its last wake or resume: the zeros of its sleep are not a fault of its hashing.
+      const from = Math.max(since, m.lastControl?.at ?? 0);
+      if (r.hashrate_ths !== null && r.at >= from && r.at !== m.latest?.at) m.recentThs!.push(r.hashrate_ths);
     }
   }
   for (const m of miners) if (m.latest?.hashrateThs != null) m.recentThs!.push(m.latest.hashrateThs);

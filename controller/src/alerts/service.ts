@@ -354,7 +354,8 @@ const prevDetails = (r: OpenRow): Record<string, unknown> =>
 
 /**
  * Known-good workers to record: the worker of the last successful pool.set when newer than what
- * is known, else the first worker seen for a miner. The snapshot is updated in place so this
+ * is known (a person's mark through the API is newer when made after it), else the first worker
+ * seen for a miner. The snapshot is updated in place so this
  * tick already judges by them.
  */
 function knownWorkerChanges(
@@ -374,16 +375,19 @@ function knownWorkerChanges(
   const rows: SqlValue[][] = [];
   for (const m of snapshot.miners) {
     const set = lastSet.get(m.id);
-    if (
-      set &&
-      (m.knownWorker?.source !== 'pool.set' ||
-        m.knownWorker.worker !== set.user ||
-        m.knownWorker.poolUrl !== set.url)
-    ) {
-      m.knownWorker = { poolUrl: set.url, worker: set.user, source: 'pool.set' };
+    const k = m.knownWorker;
+    // A pool.set outranks a first sighting; otherwise the newer of it and a person's mark wins.
+    const setIsNewer = !!set && (!k || k.source === 'first_seen' || set.at > (k.at ?? 0));
+    if (set && setIsNewer && (k?.source !== 'pool.set' || k.worker !== set.user || k.poolUrl !== set.url)) {
+      m.knownWorker = { poolUrl: set.url, worker: set.user, source: 'pool.set', at: now };
       rows.push([m.id, set.url, set.user, 'pool.set', now]);
     } else if (!m.knownWorker && m.latest?.pool && m.latest.online) {
-      m.knownWorker = { poolUrl: m.latest.pool.url, worker: m.latest.pool.user, source: 'first_seen' };
+      m.knownWorker = {
+        poolUrl: m.latest.pool.url,
+        worker: m.latest.pool.user,
+        source: 'first_seen',
+        at: now,
+      };
       rows.push([m.id, m.latest.pool.url, m.latest.pool.user, 'first_seen', now]);
     }
   }

@@ -44,8 +44,10 @@ export type MinerSnapshot = {
   outlet: { pduId: string; outlet: number; powerW: number | null; at: number } | null;
   /** The last sleep/wake/poll.stop/poll.resume command that went out for it. */
   lastControl: { op: string; at: number } | null;
-  /** Last known-good worker (first seen, or the last successful pool.set). */
-  knownWorker: { poolUrl: string; worker: string; source: string } | null;
+  /** The last action its agent took on its own (local safety) that succeeded; absent = none. */
+  lastSafety?: { action: string; at: number } | null;
+  /** Last known-good worker (first seen, the last successful pool.set, or marked by a person). */
+  knownWorker: { poolUrl: string; worker: string; source: string; at?: number } | null;
 };
 
 export type PduSnapshot = {
@@ -74,4 +76,6 @@ export type FleetSnapshot = {
   agents: AgentSnapshot[];
   /** containerId -> siteId, for container subjects. */
   containerSites: Map<string, string>;
+  /** siteId -> the worker names marked known good there (patterns, `*` any run of characters). */
+  workerPatterns?: Map<string, RegExp[]>;
 };

@@ -1,4 +1,5 @@
 import type { CoreContext } from '../context.js';
+import { profileScheduleMigration } from '../curtailment/migration.js';
 import { tickCurtailment } from '../curtailment/service.js';
 import type { Feature, FeatureContext } from '../features.js';
 import type { Job } from '../jobs.js';
@@ -33,6 +34,6 @@ export function operationsJobs(featureCtx: FeatureContext): Job[] {
 /** Command tracking, bulk jobs, operating profiles and curtailment: storage and background duties. */
 export const operationsFeature: Feature = {
   name: 'operations',
-  migrations: [migration],
+  migrations: [migration, profileScheduleMigration],
   jobs: operationsJobs,
 };

@@ -18,6 +18,9 @@ type ScheduleRow = {
   created_by: string;
   created_at: number;
   last_step_at: number | null;
+  /** Set when an operating profile's sleep windows made it: the profile and its latest application. */
+  profile_name: string | null;
+  application_id: string | null;
 };
 
 export async function createSchedule(deps: BulkDeps, actor: Principal, schedule: Schedule, now: number) {
@@ -70,6 +73,8 @@ export async function describeSchedules(db: Db) {
       enabled: r.enabled === 1,
       lastStepAt: r.last_step_at,
       createdBy: r.created_by,
+      profile: r.profile_name,
+      applicationId: r.application_id,
       schedule: JSON.parse(r.schedule_json) as Schedule,
       miners: miners.map((m) => ({ minerId: m.miner_id, state: m.state, changedAt: m.changed_at })),
     });

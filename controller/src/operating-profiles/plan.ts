@@ -33,13 +33,16 @@ export function capabilityRefusal(firmware: string, preset: Preset, sleepWindows
 /**
  * Per miner: refused up front (no agent, no preset for its model, a firmware that cannot do it)
  * or the actions to send, the settings to restore on rollback and what verification expects.
- * Pure: the miners, what they ran before, and the profile.
+ * Pure: the miners, what they ran before, which of them the profile's windows hold asleep, and
+ * the profile.
  */
 export function planProfileApply(
   profile: OperatingProfile,
   miners: SelectedMiner[],
   previous: Map<string, PreviousSettings>,
+  asleep: Set<string> = new Set(),
 ): NewItem[] {
+  const sleeps = profile.sleepWindows.length > 0;
   return miners.map((miner): NewItem => {
     const refuse = (why: string): NewItem => ({
       miner,
@@ -51,9 +54,11 @@ export function planProfileApply(
     const preset = presetFor(profile, miner.model);
     if (!preset)
       return refuse(`profile ${profile.name} has no preset for model ${miner.model ?? '(unknown)'}`);
-    const refusal = capabilityRefusal(miner.profile, preset, profile.sleepWindows.length > 0);
+    const refusal = capabilityRefusal(miner.profile, preset, sleeps);
     if (refusal) return refuse(refusal);
     const actions: ItemAction[] = [];
+    // The profile no longer sleeps: a miner its earlier windows put to sleep is woken first.
+    if (!sleeps && asleep.has(miner.minerId)) actions.push({ op: 'wake' });
     if (preset.powerTargetW !== undefined) actions.push({ op: 'power.target', watts: preset.powerTargetW });
     if (preset.powerMode !== undefined) actions.push({ op: 'power.mode', mode: preset.powerMode });
     const expectPowerW = preset.powerTargetW ?? preset.expectPowerW;
@@ -70,6 +75,7 @@ export function planProfileApply(
               tolerancePct: profile.tolerancePct,
               expectPowerW,
               expectPowerLimitW: preset.powerTargetW ?? null,
+              ...(sleeps ? { maySleep: true } : {}),
             },
     };
   });

@@ -13,6 +13,8 @@ import { CommandError } from '../commands/service.js';
 import type { Db } from '../storage/db.js';
 import { type PreviousSettings, planProfileApply, rollbackActions } from './plan.js';
 import { type OperatingProfile, OperatingProfileSchema } from './schema.js';
+import { applySleepPlan, asleepUnder, profileSchedules } from './sleep.js';
+import { planSleepApply, planSleepRemoval } from './sleep-plan.js';
 
 export async function saveProfile(deps: BulkDeps, actor: Principal, profile: OperatingProfile, now: number) {
   await deps.db.tx(async (tx) => {
@@ -86,15 +88,15 @@ export async function applyProfile(
   const miners = await selectMiners(deps.db, req.selector);
   if (miners.length === 0)
     throw new CommandError(409, `operating profile ${req.name}: the selector matches no miner`);
+  const minerIds = miners.map((m) => m.minerId);
+  const existing = await profileSchedules(deps.db, profile.name);
   const items = planProfileApply(
     profile,
     miners,
-    await previousSettings(
-      deps.db,
-      miners.map((m) => m.minerId),
-    ),
+    await previousSettings(deps.db, minerIds),
+    await asleepUnder(deps.db, existing, minerIds),
   );
-  return createBulkJob(deps, {
+  const job = await createBulkJob(deps, {
     actor: req.actor,
     kind: 'profile',
     ref: profile.name,
@@ -107,6 +109,21 @@ export async function applyProfile(
     items,
     now: req.now,
   });
+  // Sleep windows become the profile's curtailment schedules, for the miners not refused.
+  const applied = items
+    .filter((i) => !i.refusal && i.miner.siteId)
+    .map((i) => ({ minerId: i.miner.minerId, siteId: i.miner.siteId! }));
+  await applySleepPlan(deps, {
+    actor: req.actor,
+    profile: profile.name,
+    applicationId: job.id,
+    plan: planSleepApply(profile.sleepWindows, applied, existing),
+    existing,
+    relink: true,
+    ramp: { stepSize: req.batchSize, stepEveryS: req.pauseS },
+    now: req.now,
+  });
+  return job;
 }
 
 /** Puts back, on each miner the application changed, the settings recorded when it was applied. */
@@ -116,14 +133,26 @@ export async function rollbackProfile(
 ) {
   const job = await getJob(deps.db, req.jobId);
   if (job?.kind !== 'profile') throw new CommandError(404, `profile application ${req.jobId}: not found`);
+  const all = (await getItems(deps.db, req.jobId)).filter((it) => it.state !== 'refused');
+  const existing = await profileSchedules(deps.db, job.ref!);
+  const asleep = await asleepUnder(
+    deps.db,
+    existing,
+    all.map((it) => it.miner_id),
+  );
   const items: NewItem[] = [];
-  for (const it of await getItems(deps.db, req.jobId)) {
-    // Only miners something was sent to have anything to roll back.
-    if (it.sent_at === null || !it.previous_json) continue;
-    const { actions, unknown } = rollbackActions(
-      JSON.parse(it.actions_json) as ItemAction[],
-      JSON.parse(it.previous_json) as PreviousSettings,
-    );
+  for (const it of all) {
+    // A miner the profile's windows put to sleep is woken first, then its settings restored.
+    const wake: ItemAction[] = asleep.has(it.miner_id) ? [{ op: 'wake' }] : [];
+    // Only miners something was sent to have settings to roll back.
+    const sent = it.sent_at !== null && it.previous_json !== null;
+    if (!sent && wake.length === 0) continue;
+    const { actions, unknown } = sent
+      ? rollbackActions(
+          JSON.parse(it.actions_json) as ItemAction[],
+          JSON.parse(it.previous_json!) as PreviousSettings,
+        )
+      : { actions: [], unknown: [] };
     const miner = {
       minerId: it.miner_id,
       agentId: it.agent_id,
@@ -135,16 +164,33 @@ export async function rollbackProfile(
     };
     items.push({
       miner,
-      actions,
+      actions: [...wake, ...actions],
       refusal:
-        actions.length === 0
+        wake.length + actions.length === 0
           ? `miner ${it.miner_id}: nothing recorded to restore (${unknown.join(', ')})`
           : null,
     });
   }
-  if (items.length === 0)
+  // The application's miners leave the profile's sleep schedules (a schedule left empty goes).
+  const plan = planSleepRemoval(
+    all.map((it) => it.miner_id),
+    existing,
+  );
+  const removal = {
+    actor: req.actor,
+    profile: job.ref!,
+    applicationId: req.jobId,
+    plan,
+    existing,
+    relink: false,
+    ramp: { stepSize: req.batchSize, stepEveryS: req.pauseS },
+    now: req.now,
+  };
+  if (items.length === 0) {
+    await applySleepPlan(deps, removal);
     throw new CommandError(409, `profile application ${req.jobId}: sent nothing, nothing to roll back`);
-  return createBulkJob(deps, {
+  }
+  const rollback = await createBulkJob(deps, {
     actor: req.actor,
     kind: 'rollback',
     ref: req.jobId,
@@ -157,4 +203,6 @@ export async function rollbackProfile(
     items,
     now: req.now,
   });
+  await applySleepPlan(deps, removal);
+  return rollback;
 }

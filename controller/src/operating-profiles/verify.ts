@@ -6,6 +6,8 @@ export type VerifySpec = {
   expectPowerW: number;
   /** Expected reported power limit (W), when the step set one. */
   expectPowerLimitW: number | null;
+  /** The profile has sleep windows: a sleeping miner is waited for, not failed. */
+  maySleep?: boolean;
 };
 
 export type LatestPower = { at: number; powerW: number | null; powerLimitW: number | null; state: string };
@@ -33,6 +35,8 @@ export function verifyStep(
       return { state: 'failed', reason: `no sample since ${spec.settleS} s after the change` };
     return { state: 'pending' };
   }
+  // Its sleep window put it to sleep: the power can only be compared once it is awake again.
+  if (spec.maySleep && latest.state === 'sleeping') return { state: 'pending' };
   const tol = spec.tolerancePct;
   if (latest.powerW === null) return { state: 'failed', reason: 'the miner reports no power' };
   if (!within(latest.powerW, spec.expectPowerW, tol)) {

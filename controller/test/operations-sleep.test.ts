@@ -1,0 +1,252 @@
+import type { Command } from '@hashfleet/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operationsJobs } from '../src/commands/feature.js';
+import { planSleepApply, planSleepRemoval } from '../src/operating-profiles/sleep-plan.js';
+import { fleetApp } from './operations-fixtures.js';
+
+const NIGHT = [{ from: '22:00', to: '06:00' }];
+const EARLY = [{ from: '20:00', to: '04:00' }];
+const s1 = { id: 's1', siteId: 'sichuan', minerIds: ['m1', 'm2'], windows: NIGHT };
+const s2 = { id: 's2', siteId: 'kz', minerIds: ['k1'], windows: NIGHT };
+const at = (siteId: string, ...ids: string[]) => ids.map((minerId) => ({ minerId, siteId }));
+
+describe('profile sleep windows: planning the schedules', () => {
+  it.each([
+    [
+      'a first application creates one schedule per site',
+      NIGHT,
+      [...at('sichuan', 'm1', 'm2'), ...at('kz', 'k1')],
+      [],
+      {
+        create: [
+          { siteId: 'sichuan', minerIds: ['m1', 'm2'], windows: NIGHT },
+          { siteId: 'kz', minerIds: ['k1'], windows: NIGHT },
+        ],
+        update: [],
+        remove: [],
+        unchanged: [],
+      },
+    ],
+    [
+      're-applying to the same miners changes nothing',
+      NIGHT,
+      at('sichuan', 'm2', 'm1'),
+      [s1, s2],
+      { create: [], update: [], remove: [], unchanged: ['s1'] },
+    ],
+    [
+      'new miners join their site schedule',
+      NIGHT,
+      at('sichuan', 'm2', 'm3'),
+      [s1],
+      {
+        create: [],
+        update: [{ id: 's1', minerIds: ['m1', 'm2', 'm3'], windows: NIGHT }],
+        remove: [],
+        unchanged: [],
+      },
+    ],
+    [
+      'changed windows update the schedule',
+      EARLY,
+      at('sichuan', 'm1'),
+      [s1],
+      {
+        create: [],
+        update: [{ id: 's1', minerIds: ['m1', 'm2'], windows: EARLY }],
+        remove: [],
+        unchanged: [],
+      },
+    ],
+    [
+      'a profile that lost its windows takes its miners out',
+      [],
+      at('sichuan', 'm1'),
+      [s1, s2],
+      { create: [], update: [{ id: 's1', minerIds: ['m2'], windows: NIGHT }], remove: [], unchanged: [] },
+    ],
+    [
+      'nothing applied (all refused) changes nothing',
+      NIGHT,
+      [],
+      [s1],
+      { create: [], update: [], remove: [], unchanged: [] },
+    ],
+  ] as const)('%s', (_name, windows, applied, existing, want) => {
+    expect(planSleepApply([...windows], [...applied], [...existing])).toEqual(want);
+  });
+
+  it.each([
+    ['removing every miner removes the schedule', ['m1', 'm2'], { update: [], remove: ['s1'] }],
+    [
+      'removing some keeps the rest',
+      ['m1'],
+      { update: [{ id: 's1', minerIds: ['m2'], windows: NIGHT }], remove: [] },
+    ],
+    ['miners not in any schedule change nothing', ['x9'], { update: [], remove: [] }],
+  ] as const)('rollback: %s', (_name, ids, want) => {
+    expect(planSleepRemoval([...ids], [s1, s2])).toEqual({ create: [], unchanged: [], ...want });
+  });
+});
+
+// 2026-01-15 12:00 UTC; the fixture's site has no time zone configured, so it is UTC.
+const NOON = Date.UTC(2026, 0, 15, 12, 0);
+const H = 3_600_000;
+let clock = NOON;
+
+describe('profile sleep windows: the curtailment job on a manual clock', () => {
+  let t: Awaited<ReturnType<typeof fleetApp>>;
+  let jobs: ReturnType<typeof operationsJobs>;
+  const run = (name: string, now: number) => jobs.find((j) => j.name === name)!.run(now);
+  const sent = () =>
+    t.published.map((p) => {
+      const c = JSON.parse(p.payload) as Command;
+      const target = c.action.target;
+      return `${c.action.op} ${'minerKey' in target ? target.minerKey : ''}`;
+    });
+  const sentSince = (n: number) => sent().slice(n);
+  const post = (url: string, body: unknown) =>
+    t.app.inject({ method: 'POST', url, payload: body as object, headers: t.auth('operator') });
+  const schedules = async () =>
+    (await t.app.inject({ url: '/api/v1/curtailment', headers: t.auth('operator') })).json() as {
+      id: string;
+      profile: string | null;
+      applicationId: string | null;
+      schedule: { selector: { minerIds: string[] }; stepSize: number };
+      miners: { minerId: string; state: string }[];
+    }[];
+  const auditActions = async (prefix: string) =>
+    (
+      await t.app.hashfleet.db.all<{ action: string }>(
+        'SELECT action FROM audit_log WHERE action LIKE ? ORDER BY at, rowid',
+        [`${prefix}%`],
+      )
+    ).map((a) => a.action);
+
+  beforeAll(async () => {
+    t = await fleetApp(
+      [
+        { key: 'B1', profile: 'braiins-os', model: 'Antminer S19 Pro', powerLimitW: 3250 },
+        { key: 'B2', profile: 'braiins-os', model: 'Antminer S19 Pro', powerLimitW: 3250 },
+        { key: 'B3', profile: 'braiins-os', model: 'Antminer S19 Pro', powerLimitW: 3250 },
+        // Stock Antminer firmware cannot set a power target: refused, and never scheduled.
+        { key: 'A1', profile: 'antminer-stock', model: 'Antminer S19 Pro' },
+      ],
+      () => clock,
+    );
+    jobs = operationsJobs(t.app.hashfleet);
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/operating-profiles/night-sleep',
+      headers: t.auth('operator'),
+      payload: {
+        name: 'night-sleep',
+        presets: [{ model: '*', powerTargetW: 3000 }],
+        sleepWindows: NIGHT,
+        settleS: 60,
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+  });
+  afterAll(async () => t.close());
+
+  let applicationId = '';
+  let scheduleId = '';
+
+  it('applying creates one schedule for the miners not refused, linked to the application, audited', async () => {
+    const res = await post('/api/v1/operating-profiles/night-sleep/apply', {
+      selector: { containerId: 'sc-c01' },
+      batchSize: 2,
+      pauseS: 60,
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    applicationId = res.json().id;
+    const list = await schedules();
+    expect(list).toHaveLength(1);
+    const s = list[0]!;
+    scheduleId = s.id;
+    expect(s.profile).toBe('night-sleep');
+    expect(s.applicationId).toBe(applicationId);
+    expect(s.schedule.selector.minerIds).toEqual(['B1', 'B2', 'B3'].map(t.minerIdOf));
+    expect(s.schedule.stepSize).toBe(2);
+    expect(await auditActions('curtailment.')).toEqual(['curtailment.create']);
+  });
+
+  it('outside the window nothing sleeps; when it opens the miners sleep two per minute; when it closes they wake the same way', async () => {
+    await run('bulk-commands', NOON);
+    const before = t.published.length;
+    await run('curtailment', NOON);
+    expect(sentSince(before)).toEqual([]);
+    const open = NOON + 10 * H; // 22:00 UTC
+    await run('curtailment', open);
+    expect(sentSince(before)).toEqual(['sleep B1', 'sleep B2']);
+    await run('curtailment', open + 59_000);
+    expect(sentSince(before)).toHaveLength(2);
+    await run('curtailment', open + 60_000);
+    expect(sentSince(before)).toEqual(['sleep B1', 'sleep B2', 'sleep B3']);
+    const woke = t.published.length;
+    const close = NOON + 18 * H; // 06:00 UTC next day
+    await run('curtailment', close - 60_000);
+    expect(sentSince(woke)).toEqual([]);
+    await run('curtailment', close);
+    expect(sentSince(woke)).toEqual(['wake B1', 'wake B2']);
+    await run('curtailment', close + 60_000);
+    expect(sentSince(woke)).toEqual(['wake B1', 'wake B2', 'wake B3']);
+    expect(sent().some((c) => c.endsWith(' A1'))).toBe(false);
+  });
+
+  it('re-applying the profile keeps the one schedule, relinked to the new application', async () => {
+    clock = NOON + 20 * H;
+    const res = await post('/api/v1/operating-profiles/night-sleep/apply', {
+      selector: { containerId: 'sc-c01' },
+      batchSize: 2,
+      pauseS: 60,
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const list = await schedules();
+    expect(list.map((s) => s.id)).toEqual([scheduleId]);
+    expect(list[0]!.schedule.selector.minerIds).toHaveLength(3);
+    expect(list[0]!.applicationId).toBe(res.json().id);
+    applicationId = res.json().id;
+    await run('bulk-commands', clock);
+    await run('bulk-commands', clock + 60_000);
+  });
+
+  it('rolling back mid-window wakes the sleeping miners through the rollback job and removes the schedule', async () => {
+    const open = NOON + 34 * H; // 22:00 UTC the next night
+    clock = open;
+    await run('curtailment', open);
+    await run('curtailment', open + 60_000);
+    const asleep = (await schedules())[0]!.miners.filter((m) => m.state === 'curtailed');
+    expect(asleep).toHaveLength(3);
+    const before = t.published.length;
+    clock = open + 120_000;
+    const res = await post(`/api/v1/operating-profiles/applications/${applicationId}/rollback`, {
+      batchSize: 3,
+      pauseS: 0,
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(await schedules()).toEqual([]);
+    await run('bulk-commands', clock);
+    // Within a batch the order of miners is the bulk job's; per miner, the wake comes first.
+    const rolled = sentSince(before);
+    for (const key of ['B1', 'B2', 'B3'])
+      expect(rolled.filter((c) => c.endsWith(` ${key}`))).toEqual([`wake ${key}`, `power.target ${key}`]);
+    expect(rolled).toHaveLength(6);
+    // The window is still open, but no schedule puts them back to sleep.
+    const after = t.published.length;
+    await run('curtailment', clock + 10 * 60_000);
+    expect(sentSince(after)).toEqual([]);
+    expect(await auditActions('curtailment.')).toEqual([
+      'curtailment.create',
+      'curtailment.curtail',
+      'curtailment.curtail',
+      'curtailment.restore',
+      'curtailment.restore',
+      'curtailment.update',
+      'curtailment.curtail',
+      'curtailment.curtail',
+      'curtailment.remove',
+    ]);
+  });
+});

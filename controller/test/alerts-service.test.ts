@@ -98,7 +98,10 @@ describe('alert service over ingested telemetry (SQLite, manual clock)', () => {
       'SELECT state, details_json FROM alerts',
     );
     expect(a!.state).toBe('resolved');
-    expect(JSON.parse(a!.details_json).resolvedBecause).toBe('miner reports sleeping');
+    expect(JSON.parse(a!.details_json)).toMatchObject({
+      resolvedBecause: 'miner reports sleeping',
+      resolvedBy: 'suppressed',
+    });
   });
 
   it('an unreachable miner raises offline; with its agent silent, agent_offline is raised instead of every miner', async () => {

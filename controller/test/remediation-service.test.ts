@@ -40,8 +40,12 @@ async function openAlert(minerId: string, kind: string): Promise<string> {
   );
   return id;
 }
-const resolveAlert = (id: string) =>
-  db.run(`UPDATE alerts SET state = 'resolved', resolved_at = ? WHERE id = ?`, [clock, id]);
+const resolveAlert = (id: string, details: Record<string, unknown> = {}) =>
+  db.run(`UPDATE alerts SET state = 'resolved', resolved_at = ?, details_json = ? WHERE id = ?`, [
+    clock,
+    JSON.stringify(details),
+    id,
+  ]);
 
 /** What the agent sends back for a command (applied by the real commands service, as ingest does). */
 async function agentAnswers(status: CommandResult['status'], message: string) {
@@ -183,6 +187,24 @@ for (const [name, url, available] of drivers) {
           'remediation.verified',
         ]);
         expect(new Set(audit.map((a) => a.actor_name))).toEqual(new Set(['system']));
+      });
+
+      it('an alert that resolved because the miner was paused fails the pending restart (not counted as the fix), and the ladder goes no further', async () => {
+        const alert = await openAlert('m1', 'offline');
+        await rem.tick(clock);
+        expect(sent.map((c) => c.action.op)).toEqual(['restart']);
+        await agentAnswers('succeeded', 'restarted');
+        clock += 2 * MIN;
+        await resolveAlert(alert, { resolvedBy: 'suppressed', resolvedBecause: 'miner is in_repair' });
+        await rem.tick(clock);
+        expect(await summary('m1')).toEqual(['restart failed']);
+        const row = await db.get<{ result: string }>(
+          `SELECT result FROM remediation_steps WHERE miner_id = 'm1'`,
+        );
+        expect(row!.result).toBe('alert resolved without proving the fix: miner is in_repair');
+        clock += 20 * MIN;
+        await rem.tick(clock);
+        expect(sent).toHaveLength(1);
       });
 
       it('skips what the firmware or slot cannot do (cgminer: no reboot, no outlet) and stops at a ticket', async () => {

@@ -271,7 +271,14 @@ export function createAlertService(deps: AlertServiceDeps) {
             ? o.message
             : 'back to normal'
           : 'rule no longer applies';
-        const details: Record<string, unknown> = { ...prevDetails(t.open), resolvedBecause: reason };
+        // `resolvedBy` tells remediation whether the figure came back (a fix worked) or the miner
+        // was paused, switched off or the rule went away (nothing was proven).
+        const resolvedBy = o ? (o.status === 'suppressed' ? 'suppressed' : 'clear') : 'rule_gone';
+        const details: Record<string, unknown> = {
+          ...prevDetails(t.open),
+          resolvedBecause: reason,
+          resolvedBy,
+        };
         await tx.run(
           `UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ?, details_json = ? WHERE id = ?`,
           [now, now, JSON.stringify(details), t.open.id],

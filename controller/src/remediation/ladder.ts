@@ -186,6 +186,14 @@ export type SettleInput = {
   verifyBy: number;
   /** The alert the step was taken for: its state now (null when not found). */
   alertState: 'open' | 'resolved' | null;
+  /**
+   * How a resolved alert resolved (`details.resolvedBy` of the alerts feature): `clear` when its
+   * figure came back; `suppressed` (the miner was paused, slept, taken out of service, the rule
+   * disabled) or `rule_gone` prove nothing about the fix. Absent on alerts resolved before the
+   * field existed: then `resolvedBecause` 'back to normal' is a clear.
+   */
+  alertResolvedBy?: string | null;
+  alertResolvedBecause?: string | null;
   /** The step's command: `commands.state` and its result message. */
   commandState: string | null;
   commandMessage: string | null;
@@ -203,7 +211,17 @@ export function settle(s: SettleInput): { outcome: 'verified' | 'failed'; reason
     if (s.commandState === 'succeeded') return { outcome: 'verified', reason: 'command succeeded' };
     return s.now >= s.verifyBy ? { outcome: 'failed', reason: 'no command result in time' } : null;
   }
-  if (s.alertState === 'resolved') return { outcome: 'verified', reason: 'alert resolved' };
+  if (s.alertState === 'resolved') {
+    const cleared = s.alertResolvedBy
+      ? s.alertResolvedBy === 'clear'
+      : (s.alertResolvedBecause ?? 'back to normal') === 'back to normal';
+    if (cleared) return { outcome: 'verified', reason: 'alert resolved' };
+    // Not a success: the next alert of this miner climbs from where this one stopped.
+    return {
+      outcome: 'failed',
+      reason: `alert resolved without proving the fix: ${s.alertResolvedBecause ?? s.alertResolvedBy}`,
+    };
+  }
   if (s.now >= s.verifyBy)
     return { outcome: 'failed', reason: 'alert still open after the verification window' };
   return null;

@@ -43,10 +43,12 @@ export function createRemediation(ctx: FeatureContext) {
       verify_by: number | null;
       at: number;
       alert_state: 'open' | 'resolved' | null;
+      alert_details: string | null;
       command_state: string | null;
       result_json: string | null;
     }>(
       `SELECT s.id, s.miner_id, s.alert_id, s.rung, s.verify_by, s.at, a.state AS alert_state,
+         a.details_json AS alert_details,
          COALESCE(c.result_status, c.state) AS command_state, c.result_json
        FROM remediation_steps s LEFT JOIN alerts a ON a.id = s.alert_id LEFT JOIN commands c ON c.id = s.command_id
        WHERE s.outcome = 'pending'`,
@@ -60,10 +62,13 @@ export function createRemediation(ctx: FeatureContext) {
       } catch {
         message = null;
       }
+      const resolved = r.alert_state === 'resolved' ? parseResolution(r.alert_details) : null;
       const verdict = settle({
         rung: r.rung,
         verifyBy: Number(r.verify_by ?? r.at),
         alertState: r.alert_state,
+        alertResolvedBy: resolved?.resolvedBy ?? null,
+        alertResolvedBecause: resolved?.resolvedBecause ?? null,
         commandState: r.command_state,
         commandMessage: message,
         now,
@@ -366,6 +371,19 @@ export function createRemediation(ctx: FeatureContext) {
 }
 
 export type Remediation = ReturnType<typeof createRemediation>;
+
+/** How a resolved alert resolved, from its details (an unreadable row proves nothing). */
+function parseResolution(json: string | null): { resolvedBy?: string; resolvedBecause?: string } {
+  try {
+    const d = JSON.parse(json ?? '{}') as { resolvedBy?: unknown; resolvedBecause?: unknown };
+    return {
+      resolvedBy: typeof d.resolvedBy === 'string' ? d.resolvedBy : undefined,
+      resolvedBecause: typeof d.resolvedBecause === 'string' ? d.resolvedBecause : undefined,
+    };
+  } catch {
+    return { resolvedBecause: 'unreadable details' };
+  }
+}
 
 /** The miner's profile as its agent's birth message lists it, when inventory has none yet. */
 function profileFromBirth(birthJson: string | null, minerKey: string | null): string | null {

@@ -153,6 +153,24 @@ describe('profile sleep windows: the curtailment job on a manual clock', () => {
   let applicationId = '';
   let scheduleId = '';
 
+  it("a preview shows each miner's actions and the incapable firmware's refusal, and sends and creates nothing", async () => {
+    const res = await post('/api/v1/operating-profiles/night-sleep/preview', {
+      selector: { containerId: 'sc-c01' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const rows = res.json() as { minerId: string; actions: { op: string }[]; refusal: string | null }[];
+    expect(rows.map((r) => [r.minerId, r.actions.map((a) => a.op), r.refusal])).toEqual([
+      [t.minerIdOf('B1'), ['power.target'], null],
+      [t.minerIdOf('B2'), ['power.target'], null],
+      [t.minerIdOf('B3'), ['power.target'], null],
+      [t.minerIdOf('A1'), [], `miner ${t.minerIdOf('A1')}: firmware antminer-stock cannot do power.target`],
+    ]);
+    expect(t.published).toEqual([]);
+    expect(await schedules()).toEqual([]);
+    const jobsNow = await t.app.inject({ url: '/api/v1/commands/bulk', headers: t.auth('operator') });
+    expect(jobsNow.json()).toEqual([]);
+  });
+
   it('applying creates one schedule for the miners not refused, linked to the application, audited', async () => {
     const res = await post('/api/v1/operating-profiles/night-sleep/apply', {
       selector: { containerId: 'sc-c01' },
@@ -161,6 +179,13 @@ describe('profile sleep windows: the curtailment job on a manual clock', () => {
     });
     expect(res.statusCode, res.body).toBe(202);
     applicationId = res.json().id;
+    const listed = await t.app.inject({
+      url: '/api/v1/commands/bulk?limit=5',
+      headers: t.auth('technician'),
+    });
+    expect(listed.json().map((j: { id: string; kind: string }) => [j.id, j.kind])).toEqual([
+      [applicationId, 'profile'],
+    ]);
     const list = await schedules();
     expect(list).toHaveLength(1);
     const s = list[0]!;

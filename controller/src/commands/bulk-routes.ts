@@ -11,6 +11,7 @@ export const Stagger = {
   batchSize: z.number().int().min(1).max(10_000).default(10),
   pauseS: z.number().int().min(0).max(3600).default(60),
 };
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 const BulkBody = z.object({ selector: SelectorSchema, action: MinerCommandBody, ...Stagger }).strict();
 
 /** Bulk commands: staggered batches, per-miner progress, one approval for pool changes, cancel. */
@@ -54,6 +55,26 @@ export const bulkRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
       } catch (err) {
         return sendError(reply, err);
       }
+    },
+  );
+
+  app.get(
+    '/commands/bulk',
+    {
+      preHandler: app.authorize(...READERS),
+      schema: {
+        tags: ['commands'],
+        summary: 'The latest bulk jobs, newest first, with per-miner progress',
+        querystring: ListQuery,
+      },
+    },
+    async (request) => {
+      const { limit } = request.query as z.infer<typeof ListQuery>;
+      const rows = await ctx.db.all<{ id: string }>(
+        'SELECT id FROM bulk_jobs ORDER BY created_at DESC, id LIMIT ?',
+        [limit],
+      );
+      return Promise.all(rows.map((r) => describeJob(ctx.db, r.id)));
     },
   );
 

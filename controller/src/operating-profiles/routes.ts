@@ -7,11 +7,19 @@ import { SelectorSchema } from '../commands/selector.js';
 import type { CoreContext } from '../context.js';
 import { EDITORS, IdParams, notFound, READERS } from '../routes/common.js';
 import { OperatingProfileSchema } from './schema.js';
-import { applyProfile, listProfiles, loadProfile, rollbackProfile, saveProfile } from './service.js';
+import {
+  applyProfile,
+  listProfiles,
+  loadProfile,
+  previewProfile,
+  rollbackProfile,
+  saveProfile,
+} from './service.js';
 
 const NameParams = z.object({ name: z.string().min(1).max(64) });
 const ApplyBody = z.object({ selector: SelectorSchema, ...Stagger }).strict();
 const RollbackBody = z.object(Stagger).strict();
+const PreviewBody = z.object({ selector: SelectorSchema }).strict();
 
 /** Operating profiles: define, apply in bulk (refusals up front, verification after), roll back. */
 export const profileRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
@@ -47,6 +55,29 @@ export const profileRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
         });
       await saveProfile(deps, request.principal!, profile, ctx.now());
       return loadProfile(ctx.db, name);
+    },
+  );
+
+  app.post(
+    '/operating-profiles/:name/preview',
+    {
+      preHandler: app.authorize(...EDITORS),
+      schema: {
+        tags: ['operations'],
+        summary:
+          'What applying would send to each selected miner, and which are refused and why (sends nothing)',
+        params: NameParams,
+        body: PreviewBody,
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params as z.infer<typeof NameParams>;
+      const { selector } = request.body as z.infer<typeof PreviewBody>;
+      try {
+        return await previewProfile(ctx.db, name, selector);
+      } catch (err) {
+        return sendError(reply, err);
+      }
     },
   );
 

@@ -126,6 +126,28 @@ export async function applyProfile(
   return job;
 }
 
+/** What applying would do, per miner, without sending anything: the refusals to confirm first. */
+export async function previewProfile(db: Db, name: string, selector: Selector) {
+  const profile = await loadProfile(db, name);
+  if (!profile) throw new CommandError(404, `operating profile ${name}: not found`);
+  const miners = await selectMiners(db, selector);
+  const minerIds = miners.map((m) => m.minerId);
+  const items = planProfileApply(
+    profile,
+    miners,
+    await previousSettings(db, minerIds),
+    await asleepUnder(db, await profileSchedules(db, name), minerIds),
+  );
+  return items.map((i) => ({
+    minerId: i.miner.minerId,
+    model: i.miner.model,
+    firmware: i.miner.profile,
+    containerId: i.miner.containerId,
+    actions: i.actions,
+    refusal: i.refusal,
+  }));
+}
+
 /** Puts back, on each miner the application changed, the settings recorded when it was applied. */
 export async function rollbackProfile(
   deps: BulkDeps,

@@ -141,6 +141,27 @@ runOrSkip('agent SNMP cross-checked with Net-SNMP tools', () => {
     }
   });
 
+  it('phases: APC phase current, voltage and overload threshold (v3) and Raritan inlet pole current (v2c) equal snmpget', async () => {
+    const apcPdu = sim.pdus.find((p) => p.vendor === 'apc-rpdu2')!;
+    const a = sample('apc-rpdu2');
+    expect(a.phases).toHaveLength(3);
+    for (const p of a.phases!) {
+      const at = (oid: string) => get(v3(), apcPdu.host, apcPdu.port, `${oid}.${p.phase}`);
+      expect(p.currentA).toBe(Number(await at(apc.phaseCurrentTenthA)) / 10);
+      expect(p.voltageV).toBe(Number(await at(apc.phaseVoltageV)));
+      expect(p.ratedCurrentA).toBe(Number(await at(apc.phaseOverloadA)));
+    }
+    const rar = sim.pdus.find((p) => p.vendor === 'raritan-pdu2')!;
+    const r = sample('raritan-pdu2');
+    const v2c = ['-v2c', '-c', rar.community];
+    const digits = Number(await get(v2c, rar.host, rar.port, `${raritan.inletDigits}.1.1.1`));
+    expect(r.phases).toHaveLength(3);
+    for (const p of r.phases!) {
+      const raw = Number(await get(v2c, rar.host, rar.port, `${raritan.inletPoleValue}.1.1.${p.phase}.1`));
+      expect(p.currentA).toBe(raw / 10 ** digits);
+    }
+  });
+
   it('outlet.off then outlet.on over SNMPv3 read back switched in snmpget', async () => {
     const pdu = sim.pdus.find((p) => p.vendor === 'apc-rpdu2')!;
     const state = () => get(v3(), pdu.host, pdu.port, `${apc.outletState}.5`);

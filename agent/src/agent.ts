@@ -176,7 +176,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     unmanaged,
   });
   for (const t of state.targets) poller.upsert(t);
-  const pduReader = new PduReader();
+  const pduReader = new PduReader((_pdu, reading) => metrics.pduMissing(reading));
   const pduDown = new Map<string, number>();
 
   const persist = () => {

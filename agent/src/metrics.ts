@@ -51,6 +51,12 @@ export class AgentMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly #missing = new Counter({
+    name: 'hashfleet_agent_pdu_missing_total',
+    help: 'PDU readings a PDU did not answer (e.g. no phase table), by reading',
+    labelNames: ['reading'],
+    registers: [this.registry],
+  });
   readonly #commands = new Counter({
     name: 'hashfleet_agent_commands_total',
     help: 'Commands received, by status',
@@ -79,6 +85,10 @@ export class AgentMetrics {
 
   error(target: 'miner' | 'pdu' | 'command' | 'discovery', kind: string): void {
     this.#errors.inc({ target, kind });
+  }
+
+  pduMissing(reading: string): void {
+    this.#missing.inc({ reading });
   }
 
   cycle(ms: number): void {

@@ -13,12 +13,17 @@ import { VENDORS } from './vendors.js';
 export class PduReader {
   readonly #previous = new Map<string, number>();
 
+  /** `missing` hears of each reading a PDU did not answer (e.g. `phases`), to count it. */
+  constructor(private readonly missing: (pduId: string, what: string) => void = () => {}) {}
+
   async read(pdu: PduConfig, at: () => number): Promise<PduSample> {
     const vendor = VENDORS[pdu.vendor];
     const session = openSession(pdu, 'read');
     try {
       const values = await walkAll(session, vendor.walk, pdu.timeoutMs * (vendor.walk.length + 1));
-      return this.#sample(pdu, readers[pdu.vendor]!(values), at());
+      const raw = readers[pdu.vendor]!(values);
+      if (raw.phases === null) this.missing(pdu.id, 'phases');
+      return this.#sample(pdu, raw, at());
     } finally {
       session.close();
     }
@@ -63,6 +68,7 @@ export class PduReader {
       totalEnergySinceWh: wh(total.since),
       outlets,
       sensors: raw.sensors.slice(0, 32),
+      phases: raw.phases,
     };
   }
 }

@@ -1,5 +1,6 @@
-import type { SensorSample } from '@hashfleet/contracts';
-import { apc, raritan, raritanSensor, type VendorTable } from './vendors.js';
+import type { PhaseSample, SensorSample } from '@hashfleet/contracts';
+import { ratedAmps, readPhases } from './phases.js';
+import { apc, apcLoadState, raritan, raritanSensor, VENDORS, type VendorTable } from './vendors.js';
 
 /** SNMP values by OID (no leading dot): numbers, or strings for OCTET STRINGs. */
 export type Values = Map<string, number | string>;
@@ -20,6 +21,8 @@ export type RawPdu = {
   whPerUnit: number;
   outlets: Map<number, RawOutlet>;
   sensors: SensorSample[];
+  /** Null when the PDU has no phase table. */
+  phases: PhaseSample[] | null;
 };
 
 /** Rows of one column: the index suffix after `column.` and its value. */
@@ -79,7 +82,14 @@ export function readApc(values: Values): RawPdu {
       sensors.push({ sensorId: `humidity-${index}`, kind: 'humidity', value: v, location: 'unknown' });
     }
   }
+  const phases = readPhases(values, VENDORS['apc-rpdu2'].phases);
+  const states = new Map(column(values, apc.phaseLoadState));
+  for (const p of phases ?? []) {
+    const raw = states.get(String(p.phase));
+    if (raw !== undefined) p.loadState = apcLoadState[raw as keyof typeof apcLoadState] ?? 'unknown';
+  }
   return {
+    phases,
     totalPowerW: power === null ? null : power * 10,
     totalEnergyRaw: num(column(values, apc.deviceEnergyTenthKwh)[0]?.[1]),
     whPerUnit: 100,
@@ -150,7 +160,10 @@ export function readRaritan(values: Values): RawPdu {
       sensors.push({ sensorId: `external-${index}`, kind: 'humidity', value, location: 'unknown' });
     }
   }
-  return { totalPowerW, totalEnergyRaw, whPerUnit: 1 / 10 ** energyDigits, outlets, sensors };
+  const phases = readPhases(values, VENDORS['raritan-pdu2'].phases, (key) => inletDigits.get(key) ?? 0);
+  const rated = ratedAmps(column(values, raritan.inletRatedCurrent).find(([i]) => i === '1.1')?.[1]);
+  if (rated !== null) for (const p of phases ?? []) p.ratedCurrentA = rated;
+  return { totalPowerW, totalEnergyRaw, whPerUnit: 1 / 10 ** energyDigits, outlets, sensors, phases };
 }
 
 export const readers: Record<string, (v: Values) => RawPdu> = {

@@ -76,8 +76,11 @@ export const PduSchema = z.object({
   outlets: z.number().int().min(1).max(96),
   community: z.string().default('public'),
   writeCommunity: z.string().default('private'),
-  /** Lines of the feed; outlet o sits on phase ((o - 1) mod phases) + 1, so a filling rack stays balanced. */
-  phases: z.union([z.literal(1), z.literal(3)]).default(3),
+  /**
+   * Lines of the feed; outlet o sits on phase ((o - 1) mod phases) + 1, so a filling rack stays
+   * balanced. 0: a model that meters no phases (its phase tables are empty).
+   */
+  phases: z.union([z.literal(0), z.literal(1), z.literal(3)]).default(3),
   /**
    * Per-phase current the PDU calls an overload (APC overload threshold, Raritan inlet rating).
    * 125 A: a container PDU feeding 20-odd miners of 3-3.5 kW (about 7 per phase at 15 A each).

@@ -164,6 +164,17 @@ export const ControllerConfigSchema = z.object({
             url: z.string().regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL'),
             siteId: z.string().min(1).nullable().default(null),
             minSeverity: z.enum(['critical', 'warning']).default('warning'),
+            secret: z
+              .string()
+              .nullable()
+              .default(null)
+              .describe('HMAC-SHA256 signing secret; null = unsigned'),
+            secretFile: z
+              .string()
+              .min(1)
+              .nullable()
+              .default(null)
+              .describe('File holding the signing secret'),
           }),
         )
         .default([])

@@ -1,3 +1,5 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -9,8 +11,9 @@ import {
 } from '@hashfleet/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsFor } from '../src/alerts/index.js';
+import { verifyWebhookSignature } from '../src/alerts/signature.js';
 import { loadControllerConfig } from '../src/config.js';
-import { testApp } from './helpers.js';
+import { tempDir, testApp } from './helpers.js';
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const T0 = exampleSample.at;
@@ -305,6 +308,117 @@ describe('alert service over ingested telemetry (SQLite, manual clock)', () => {
     });
   });
 
+  describe('signed webhooks', () => {
+    const SECRET = 'whsec-0123456789abcdef0123456789abcdef';
+    const TOLERANCE_MS = 300_000;
+    let server: Server;
+    let url = '';
+    const verdicts: { ok: boolean; why: string; body: string; header: string }[] = [];
+
+    /** A receiver as README "Signed webhooks" tells one to check, with node:crypto only. */
+    function verify(body: string, header: string): string {
+      const fields = Object.fromEntries(header.split(',').map((p) => p.split('=') as [string, string]));
+      const ts = Number(fields['t']);
+      const mac = createHmac('sha256', SECRET).update(`${fields['t']}.${body}`).digest();
+      const got = Buffer.from(fields['v1'] ?? '', 'hex');
+      if (got.length !== mac.length || !timingSafeEqual(got, mac)) return 'bad signature';
+      if (!(Math.abs(clock - ts) <= TOLERANCE_MS)) return 'stale timestamp';
+      return 'ok';
+    }
+    beforeEach(async () => {
+      verdicts.length = 0;
+      server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (d: Buffer) => chunks.push(d));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          const header = String(req.headers['x-hashfleet-signature'] ?? '');
+          const why = verify(body, header);
+          verdicts.push({ ok: why === 'ok', why, body, header });
+          res.writeHead(why === 'ok' ? 204 : 401).end();
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/signed`;
+    });
+    afterEach(async () => new Promise<void>((r) => server.close(() => r())));
+
+    const post = (body: string, header: string) =>
+      fetch(url, { method: 'POST', body, headers: { 'x-hashfleet-signature': header } }).then(
+        (r) => r.status,
+      );
+
+    it('a delivery carries t=<ms>,v1=<hmac> that a real receiver verifies; a tampered body or a replay after the tolerance fails', async () => {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/alert-webhooks',
+        headers: t.auth('admin'),
+        payload: { url, secret: SECRET },
+      });
+      expect(created.statusCode).toBe(201);
+      await poll({ chipTempMaxC: 96 });
+      await poll({ chipTempMaxC: 96 });
+      expect(await alerts.deliver(clock)).toEqual({ delivered: 1, failed: 0, dead: 0 });
+      expect(verdicts.map((v) => v.why)).toEqual(['ok']);
+      const [{ body, header }] = verdicts as [(typeof verdicts)[0]];
+      expect(header).toMatch(new RegExp(`^t=${clock},v1=[0-9a-f]{64}$`));
+      expect(verifyWebhookSignature(SECRET, body, header, clock)).toEqual({ ok: true });
+
+      const tampered = body.replace('"value":96', '"value":60');
+      expect(tampered).not.toBe(body);
+      expect(await post(tampered, header)).toBe(401);
+      expect(verdicts.at(-1)!.why).toBe('bad signature');
+      expect(verifyWebhookSignature(SECRET, tampered, header, clock)).toEqual({
+        ok: false,
+        reason: 'signature mismatch',
+      });
+      expect(verifyWebhookSignature('another-secret-another-secret-xx', body, header, clock).ok).toBe(false);
+
+      clock += TOLERANCE_MS + 1;
+      expect(await post(body, header)).toBe(401);
+      expect(verdicts.at(-1)!.why).toBe('stale timestamp');
+      expect(verifyWebhookSignature(SECRET, body, header, clock)).toMatchObject({ ok: false });
+    });
+
+    it('the secret is never returned by the API nor written to the audit log; a short secret is refused naming it', async () => {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/alert-webhooks',
+        headers: t.auth('admin'),
+        payload: { url, secret: SECRET },
+      });
+      expect(created.json()).toMatchObject({ url, signed: true });
+      const list = await t.app.inject({ url: '/api/v1/alert-webhooks', headers: t.auth('admin') });
+      expect(list.json()).toMatchObject([{ url, signed: true }]);
+      const audit = await t.app.hashfleet.db.all<{ details_json: string }>(
+        `SELECT details_json FROM audit_log WHERE action = 'alert_webhook.create'`,
+      );
+      for (const text of [created.body, list.body, ...audit.map((a) => a.details_json)])
+        expect(text).not.toContain(SECRET);
+      const short = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/alert-webhooks',
+        headers: t.auth('admin'),
+        payload: { url, secret: 'short' },
+      });
+      expect(short.statusCode).toBe(400);
+      expect(short.body).toMatch(/secret must be at least 32 characters/);
+    });
+
+    it('an unsigned endpoint gets no signature header', async () => {
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/alert-webhooks',
+        headers: t.auth('admin'),
+        payload: { url },
+      });
+      await poll({ chipTempMaxC: 96 });
+      await poll({ chipTempMaxC: 96 });
+      await alerts.deliver(clock);
+      expect(verdicts.map((v) => v.header)).toEqual(['']);
+    });
+  });
+
   it('rules API: operators create, change and delete rules, each change audited; technicians only read; bad input is named', async () => {
     const list = await t.app.inject({ url: '/api/v1/alert-rules', headers: t.auth('technician') });
     expect(list.json().map((r: { id: string }) => r.id)).toContain('default:chip_overtemp');
@@ -420,6 +534,29 @@ describe('alert service over ingested telemetry (SQLite, manual clock)', () => {
     } finally {
       await c.close();
     }
+  });
+
+  it('a configured webhook takes its secret from secretFile (signed: true, secret not shown); an unreadable file stops start-up naming it', async () => {
+    const tmp = tempDir();
+    const file = `${tmp.dir}/hook-secret`;
+    writeFileSync(file, 'cfg-secret-0123456789abcdef0123456789\n');
+    const hook = { url: 'http://127.0.0.1:9/s', secretFile: file };
+    const c = await testApp({ alerts: { webhooks: [hook] } }, () => clock);
+    try {
+      const list = await c.app.inject({ url: '/api/v1/alert-webhooks', headers: c.auth('admin') });
+      expect(list.json()).toMatchObject([{ url: hook.url, signed: true }]);
+      expect(list.body).not.toContain('cfg-secret');
+      const row = await c.app.hashfleet.db.get<{ secret: string }>('SELECT secret FROM alert_webhooks');
+      expect(row!.secret).toBe('cfg-secret-0123456789abcdef0123456789');
+    } finally {
+      await c.close();
+    }
+    await expect(
+      testApp({ alerts: { webhooks: [{ ...hook, secretFile: `${tmp.dir}/missing` }] } }),
+    ).rejects.toThrow(
+      /alerts\.webhooks\.0 \(http:\/\/127\.0\.0\.1:9\/s\): secretFile .*missing: cannot read: ENOENT/,
+    );
+    tmp.cleanup();
   });
 
   it('a bad alerts config stops start-up naming the key', () => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Db } from '../storage/db.js';
 import { type AlertSettings, backoffMs } from './settings.js';
+import { SIGNATURE_HEADER, webhookSignature } from './signature.js';
 
 /** An alert as stored (the `alerts` row, camelCased) and as notifications describe it. */
 export type AlertRecord = {
@@ -136,10 +138,16 @@ export async function deliverDue(
   db: Db,
   now: number,
   settings: AlertSettings,
-  post: (url: string, body: string, key: string, timeoutMs: number) => Promise<number> = httpPost,
+  post: typeof httpPost = httpPost,
 ): Promise<DeliveryReport> {
-  const due = await db.all<{ id: string; url: string | null; payload_json: string; attempts: number }>(
-    `SELECT o.id, w.url, o.payload_json, o.attempts FROM alert_outbox o LEFT JOIN alert_webhooks w ON w.id = o.webhook_id
+  const due = await db.all<{
+    id: string;
+    url: string | null;
+    secret: string | null;
+    payload_json: string;
+    attempts: number;
+  }>(
+    `SELECT o.id, w.url, w.secret, o.payload_json, o.attempts FROM alert_outbox o LEFT JOIN alert_webhooks w ON w.id = o.webhook_id
      WHERE o.state = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.created_at LIMIT ?`,
     [now, settings.batch],
   );
@@ -149,7 +157,11 @@ export async function deliverDue(
     if (!row.url) error = 'webhook removed';
     else {
       try {
-        const status = await post(row.url, row.payload_json, row.id, settings.timeoutMs);
+        // Signed at each attempt: a retry carries a fresh timestamp, so a receiver's replay window holds.
+        const headers: Record<string, string> = row.secret
+          ? { [SIGNATURE_HEADER]: webhookSignature(row.secret, row.payload_json, now) }
+          : {};
+        const status = await post(row.url, row.payload_json, row.id, settings.timeoutMs, headers);
         if (status < 200 || status > 299) error = `HTTP ${status}`;
       } catch (err) {
         error = (err as Error).message;
@@ -176,15 +188,50 @@ export async function deliverDue(
 }
 
 /** POSTs JSON; resolves with the HTTP status, rejects on network error or timeout. */
-export async function httpPost(url: string, body: string, key: string, timeoutMs: number): Promise<number> {
+export async function httpPost(
+  url: string,
+  body: string,
+  key: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<number> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': key },
     body,
     signal: AbortSignal.timeout(timeoutMs),
   });
   await res.arrayBuffer().catch(() => undefined);
   return res.status;
+}
+
+export type ConfigWebhook = {
+  url: string;
+  siteId: string | null;
+  minSeverity: string;
+  secret?: string | null;
+  secretFile?: string | null;
+};
+
+/** Shortest secret accepted: 32 bytes of hex or base64 is what `openssl rand` gives. */
+export const MIN_SECRET_LENGTH = 32;
+
+/** A configured endpoint's signing secret (inline or from its file), null when unsigned. */
+function configSecret(h: ConfigWebhook, i: number): string | null {
+  const where = `alerts.webhooks.${i} (${h.url})`;
+  let secret = h.secret ?? null;
+  if (h.secretFile) {
+    try {
+      secret = readFileSync(h.secretFile, 'utf8').trim();
+    } catch (err) {
+      throw new Error(
+        `${where}: secretFile ${h.secretFile}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  }
+  if (secret !== null && secret.length < MIN_SECRET_LENGTH)
+    throw new Error(`${where}: secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  return secret;
 }
 
 /**
@@ -193,22 +240,22 @@ export async function httpPost(url: string, body: string, key: string, timeoutMs
  * disabled (kept, so their outbox rows still name them). Endpoints added through the API are
  * left alone.
  */
-export async function syncConfigWebhooks(
-  db: Db,
-  hooks: { url: string; siteId: string | null; minSeverity: string }[],
-  now: number,
-): Promise<void> {
+export async function syncConfigWebhooks(db: Db, hooks: ConfigWebhook[], now: number): Promise<void> {
   const ids: string[] = [];
-  for (const h of hooks) {
+  // Every secret is read before anything is written: a bad file stops start-up naming it.
+  const secrets = hooks.map(configSecret);
+  for (const [i, h] of hooks.entries()) {
+    // The id leaves the secret out: rotating it keeps the endpoint (and its outbox rows).
     const id = `config:${createHash('sha256')
       .update(JSON.stringify([h.url, h.siteId, h.minSeverity]))
       .digest('hex')
       .slice(0, 16)}`;
     ids.push(id);
     await db.run(
-      `INSERT INTO alert_webhooks (id, url, site_id, min_severity, enabled, created_at, created_by) VALUES (?, ?, ?, ?, 1, ?, 'config')
-       ON CONFLICT (id) DO UPDATE SET enabled = 1`,
-      [id, h.url, h.siteId, h.minSeverity, now],
+      `INSERT INTO alert_webhooks (id, url, site_id, min_severity, enabled, created_at, created_by, secret)
+       VALUES (?, ?, ?, ?, 1, ?, 'config', ?)
+       ON CONFLICT (id) DO UPDATE SET enabled = 1, secret = excluded.secret`,
+      [id, h.url, h.siteId, h.minSeverity, now, secrets[i] ?? null],
     );
   }
   const rows = await db.all<{ id: string }>(

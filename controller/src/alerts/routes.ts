@@ -11,7 +11,8 @@
  *                         forPolls?, forMs?, clearPolls?, params? } -> 201 rule (409 when that kind+scope exists)
  *   PUT    /alert-rules/:id { same }                 -> rule
  *   DELETE /alert-rules/:id                          -> 204 (global rows are disabled, not deleted: 409)
- *   GET    /alert-webhooks | POST { url, siteId?, minSeverity? } | DELETE /alert-webhooks/:id
+ *   GET    /alert-webhooks | POST { url, siteId?, minSeverity?, secret? } | DELETE /alert-webhooks/:id
+ *          (a secret signs every delivery, x-hashfleet-signature; replies say only `signed: true`)
  * Errors: { error: "alerts", message } with 400, 404, 409.
  */
 import { randomUUID } from 'node:crypto';
@@ -21,7 +22,7 @@ import type { Role } from '../auth/roles.js';
 import type { FeatureContext } from '../features.js';
 import type { SqlValue } from '../storage/db.js';
 import { ALERT_KINDS, SEVERITIES } from './kinds.js';
-import { syncConfigWebhooks } from './notify.js';
+import { MIN_SECRET_LENGTH, syncConfigWebhooks } from './notify.js';
 import { type Rule, RuleInputSchema, ruleFromInput } from './rules.js';
 import {
   type AlertRow,
@@ -61,6 +62,13 @@ const WebhookBody = z.object({
     .refine((u) => /^https?:\/\//.test(u), 'url must be http:// or https://'),
   siteId: z.string().min(1).max(200).nullable().default(null),
   minSeverity: z.enum(SEVERITIES).default('warning'),
+  secret: z
+    .string()
+    .min(MIN_SECRET_LENGTH, `secret must be at least ${MIN_SECRET_LENGTH} characters`)
+    .max(500)
+    .nullable()
+    .default(null)
+    .describe('HMAC-SHA256 signing secret (never returned: responses say only whether it is signed)'),
 });
 
 const fail = (reply: FastifyReply, status: number, message: string) =>
@@ -284,13 +292,18 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
         site_id: string | null;
         min_severity: string;
         enabled: number;
-      }>('SELECT id, url, site_id, min_severity, enabled FROM alert_webhooks ORDER BY created_at')
+        signed: number;
+      }>(
+        `SELECT id, url, site_id, min_severity, enabled, CASE WHEN secret IS NULL THEN 0 ELSE 1 END AS signed
+         FROM alert_webhooks ORDER BY created_at`,
+      )
     ).map((w) => ({
       id: w.id,
       url: w.url,
       siteId: w.site_id,
       minSeverity: w.min_severity,
       enabled: w.enabled === 1,
+      signed: Number(w.signed) === 1,
     })),
   );
 
@@ -298,12 +311,14 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
     '/alert-webhooks',
     { ...operators, schema: { tags, summary: 'Add a webhook endpoint', body: WebhookBody } },
     async (req, reply) => {
-      const body = req.body as z.infer<typeof WebhookBody>;
-      const hook = { id: randomUUID(), ...body, enabled: true };
+      const { secret, ...body } = req.body as z.infer<typeof WebhookBody>;
+      // The secret is stored for signing and nowhere else: not in the reply, not in the audit log.
+      const hook = { id: randomUUID(), ...body, enabled: true, signed: secret !== null };
       await db.tx(async (tx) => {
         await tx.run(
-          `INSERT INTO alert_webhooks (id, url, site_id, min_severity, enabled, created_at, created_by) VALUES (?, ?, ?, ?, 1, ?, ?)`,
-          [hook.id, hook.url, hook.siteId, hook.minSeverity, ctx.now(), req.principal!.name],
+          `INSERT INTO alert_webhooks (id, url, site_id, min_severity, enabled, created_at, created_by, secret)
+           VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
+          [hook.id, hook.url, hook.siteId, hook.minSeverity, ctx.now(), req.principal!.name, secret],
         );
         await audit.record({
           actor: req.principal!,

@@ -7,6 +7,7 @@ import { AlertsView } from './views/alerts.js';
 import { ContainerView } from './views/container.js';
 import { Login } from './views/login.js';
 import { MinerView } from './views/miner.js';
+import { OperationsView } from './views/operations.js';
 import { OverviewView } from './views/overview.js';
 import { RelocationView } from './views/relocation.js';
 import { StakerView } from './views/staker.js';
@@ -87,6 +88,8 @@ function Page({ me, home = false }: { me: Me; home?: boolean }) {
       return <RelocationView me={me} />;
     case 'accounting':
       return <AccountingView />;
+    case 'operations':
+      return <OperationsView me={me} />;
     case 'staker':
       return <StakerView me={me} stakerId={route.stakerId} />;
   }

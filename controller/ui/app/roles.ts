@@ -1,7 +1,15 @@
 /** Which views each role sees, as a table. The API enforces access; this only hides dead ends. */
 
 export type Role = 'admin' | 'operator' | 'technician' | 'staker' | 'agent';
-export type ViewId = 'overview' | 'container' | 'alerts' | 'tickets' | 'relocation' | 'accounting' | 'staker';
+export type ViewId =
+  | 'overview'
+  | 'container'
+  | 'alerts'
+  | 'tickets'
+  | 'relocation'
+  | 'accounting'
+  | 'operations'
+  | 'staker';
 
 export interface Me {
   role: Role;
@@ -16,12 +24,22 @@ export const NAV: { view: ViewId; label: string; hash: string }[] = [
   { view: 'tickets', label: 'Tickets', hash: '#/tickets' },
   { view: 'relocation', label: 'Relocation', hash: '#/relocation' },
   { view: 'accounting', label: 'Accounting', hash: '#/accounting' },
+  { view: 'operations', label: 'Operations', hash: '#/operations' },
   { view: 'staker', label: 'Staker portal', hash: '#/staker' },
 ];
 
 export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
-  admin: ['overview', 'container', 'alerts', 'tickets', 'relocation', 'accounting', 'staker'],
-  operator: ['overview', 'container', 'alerts', 'tickets', 'relocation', 'accounting', 'staker'],
+  admin: ['overview', 'container', 'alerts', 'tickets', 'relocation', 'accounting', 'operations', 'staker'],
+  operator: [
+    'overview',
+    'container',
+    'alerts',
+    'tickets',
+    'relocation',
+    'accounting',
+    'operations',
+    'staker',
+  ],
   // Technicians do the physical steps of relocation moves, so they see and advance them.
   technician: ['overview', 'container', 'alerts', 'tickets', 'relocation'],
   staker: ['staker'],

@@ -9,6 +9,7 @@ export type Route =
   | { view: 'tickets' }
   | { view: 'relocation' }
   | { view: 'accounting' }
+  | { view: 'operations' }
   | { view: 'staker'; stakerId: string | null };
 
 const PATTERNS: [RegExp, (m: string[]) => Route][] = [
@@ -25,6 +26,7 @@ const PATTERNS: [RegExp, (m: string[]) => Route][] = [
   [/^\/tickets$/, () => ({ view: 'tickets' })],
   [/^\/relocation$/, () => ({ view: 'relocation' })],
   [/^\/accounting$/, () => ({ view: 'accounting' })],
+  [/^\/operations$/, () => ({ view: 'operations' })],
   [/^\/staker$/, () => ({ view: 'staker', stakerId: null })],
   [/^\/stakers\/([^/]+)$/, (m) => ({ view: 'staker', stakerId: m[1]! })],
 ];

@@ -74,6 +74,7 @@ const pdu = (over: Partial<PduSnapshot> = {}): PduSnapshot => ({
   totalPowerW: 16_000,
   outlets: [{ outlet: 1, powerW: 3250, currentA: 14.1, state: 'on' }],
   inletTempsC: [28],
+  phases: null,
   ...over,
 });
 
@@ -275,9 +276,68 @@ describe('evaluateAlerts: one case per kind, from a healthy fleet that raises no
       ['outlet_overload outlet:sc-c1-pdu1/1: outlet sc-c1-pdu1/1 carries 17 A ≥ 16 A'],
     ],
     [
-      'phase_overload: PDU total over its feed',
+      'phase_overload: a PDU that reports no phases falls back to its total over the feed',
       snapshot({ pdus: [pdu({ totalPowerW: 23_000 })] }),
       ['phase_overload pdu:sc-c1-pdu1: PDU sc-c1-pdu1 draws 23000 W ≥ 22080 W'],
+    ],
+    [
+      'phase_overload: a phase over the rating the PDU reports (its total is well under the feed)',
+      snapshot({
+        pdus: [
+          pdu({
+            phases: [
+              { phase: 1, currentA: 60, ratedCurrentA: 63 },
+              { phase: 2, currentA: 64.5, ratedCurrentA: 63 },
+              { phase: 3, currentA: 20, ratedCurrentA: 63 },
+            ],
+          }),
+        ],
+      }),
+      ['phase_overload pdu:sc-c1-pdu1: PDU sc-c1-pdu1 phase L2 carries 64.5 A ≥ 63 A'],
+    ],
+    [
+      'phase_overload: per-phase current wins over the total-power check (23 kW total, phases under 63 A)',
+      snapshot({
+        pdus: [
+          pdu({
+            totalPowerW: 23_000,
+            phases: [1, 2, 3].map((phase) => ({ phase, currentA: 33, ratedCurrentA: 63 })),
+          }),
+        ],
+      }),
+      [],
+    ],
+    [
+      'phase_overload: no rating from the PDU takes the documented 32 A default',
+      snapshot({ pdus: [pdu({ phases: [{ phase: 1, currentA: 32.5, ratedCurrentA: null }] })] }),
+      ['phase_overload pdu:sc-c1-pdu1: PDU sc-c1-pdu1 phase L1 carries 32.5 A ≥ 32 A'],
+    ],
+    [
+      "phase_overload: the rule's params.phaseRatingA overrides the PDU's rating",
+      snapshot({ pdus: [pdu({ phases: [{ phase: 1, currentA: 45, ratedCurrentA: 63 }] })] }),
+      ['phase_overload pdu:sc-c1-pdu1: PDU sc-c1-pdu1 phase L1 carries 45 A ≥ 40 A'],
+      withParams('phase_overload', { phaseRatingA: 40 }),
+    ],
+    [
+      'phase_overload: the most loaded phase relative to its own rating decides, not the largest current',
+      snapshot({
+        pdus: [
+          pdu({
+            phases: [
+              { phase: 1, currentA: 70, ratedCurrentA: 80 },
+              { phase: 2, currentA: 33, ratedCurrentA: null },
+            ],
+          }),
+        ],
+      }),
+      ['phase_overload pdu:sc-c1-pdu1: PDU sc-c1-pdu1 phase L2 carries 33 A ≥ 32 A'],
+    ],
+    [
+      'phase_overload: phases without a current reading judge nothing (and fall back to nothing)',
+      snapshot({
+        pdus: [pdu({ totalPowerW: 23_000, phases: [{ phase: 1, currentA: null, ratedCurrentA: 63 }] })],
+      }),
+      [],
     ],
     [
       'agent_offline: the last will',

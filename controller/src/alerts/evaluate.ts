@@ -434,6 +434,44 @@ function minerText(
   }
 }
 
+/**
+ * The phase closest to its rating decides. The rating is the rule's params.phaseRatingA when set
+ * (an operator who knows the breaker), else what the PDU reports, else params.defaultPhaseRatingA.
+ */
+function phaseVerdict(pduId: string, phases: NonNullable<PduSnapshot['phases']>, rule: Rule): Verdict {
+  const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? v : null);
+  const fromRule = positive(rule.params['phaseRatingA']);
+  const fallback = positive(rule.params['defaultPhaseRatingA']) ?? 32;
+  const clearRatio = positive(rule.params['clearRatio']) ?? 0.95;
+  let worst: { phase: number; currentA: number; ratingA: number } | null = null;
+  for (const ph of phases) {
+    if (ph.currentA === null) continue;
+    const ratingA = fromRule ?? positive(ph.ratedCurrentA) ?? fallback;
+    if (!worst || ph.currentA / ratingA > worst.currentA / worst.ratingA) {
+      worst = { phase: ph.phase, currentA: ph.currentA, ratingA };
+    }
+  }
+  if (!worst) return 'unknown';
+  const w = worst;
+  return {
+    value: w.currentA,
+    threshold: w.ratingA,
+    clear: w.ratingA * clearRatio,
+    text: (v, t) => `PDU ${pduId} phase L${w.phase} carries ${round(v)} A ≥ ${t} A`,
+    details: {
+      pduId,
+      phase: w.phase,
+      currentA: w.currentA,
+      ratingA: w.ratingA,
+      ratingFrom: fromRule
+        ? 'rule'
+        : positive(phases.find((x) => x.phase === w.phase)?.ratedCurrentA)
+          ? 'pdu'
+          : 'default',
+    },
+  };
+}
+
 function evaluatePdus(
   pdus: PduSnapshot[],
   containerSites: Map<string, string>,
@@ -462,9 +500,11 @@ function evaluatePdus(
       slot: null,
     };
     emit('phase_overload', `pdu:${p.id}`, where, (rule) => {
+      if (!fresh) return 'unknown';
+      if (p.phases) return phaseVerdict(p.id, p.phases, rule);
       const metered = p.outlets.filter((o) => o.powerW !== null);
       const total = p.totalPowerW ?? (metered.length ? metered.reduce((s, o) => s + o.powerW!, 0) : null);
-      if (!fresh || total === null) return 'unknown';
+      if (total === null) return 'unknown';
       return {
         value: total,
         ...limits(rule, KIND_SPECS.phase_overload.threshold!),

@@ -154,11 +154,14 @@ export const KIND_SPECS: Record<AlertKind, KindSpec> = {
   phase_overload: spec({
     subject: 'pdu',
     unit: 'W',
-    // A 3-phase 32 A 400 V feed: 3 x 230 V x 32 A. Agents report PDU totals, not per-phase loads.
+    // Only for a PDU that reports no phases: a 3-phase 32 A 400 V feed, 3 x 230 V x 32 A.
     threshold: 22_080,
     clearThreshold: 21_000,
     severity: 'critical',
-    describe: 'PDU total power against its feed (per-phase figures are not in the telemetry contract)',
+    // phaseRatingA null: the rating the PDU reports (APC overload threshold, Raritan inlet rating), else 32 A.
+    params: { phaseRatingA: null, defaultPhaseRatingA: 32, clearRatio: 0.95 },
+    describe:
+      "the most loaded phase's current against its rating (params.phaseRatingA, else the PDU's, else params.defaultPhaseRatingA), clearing under params.clearRatio of it; a PDU without phases: total power (W) against the threshold",
   }),
   power_mismatch: spec({
     subject: 'miner',

@@ -140,6 +140,7 @@ export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
       totalPowerW?: number | null;
       outlets?: { outlet: number; powerW: number | null; currentA: number | null; state: string }[];
       sensors?: { kind: string; location: string; value: number }[];
+      phases?: { phase: number; currentA: number | null; ratedCurrentA?: number | null }[] | null;
     } = {};
     try {
       sample = JSON.parse(r.sample_json);
@@ -160,6 +161,13 @@ export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
       at: r.at,
       totalPowerW: sample.totalPowerW ?? null,
       outlets,
+      phases: sample.phases?.length
+        ? sample.phases.map((p) => ({
+            phase: p.phase,
+            currentA: p.currentA ?? null,
+            ratedCurrentA: p.ratedCurrentA ?? null,
+          }))
+        : null,
       inletTempsC: (sample.sensors ?? [])
         .filter((s) => s.kind === 'temperature' && s.location === 'inlet')
         .map((s) => s.value),

@@ -71,6 +71,10 @@ const Params = z
     minUptimeS: z.number().int().min(0).optional(),
     volts: z.number().positive().max(1000).optional(),
     minMeteredW: z.number().min(0).optional(),
+    // phase_overload: amps per phase; null leaves the rating to the PDU.
+    phaseRatingA: z.number().positive().max(10_000).nullable().optional(),
+    defaultPhaseRatingA: z.number().positive().max(10_000).optional(),
+    clearRatio: z.number().gt(0).max(1).optional(),
   })
   .strict();
 

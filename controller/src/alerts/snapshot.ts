@@ -58,6 +58,8 @@ export type PduSnapshot = {
   totalPowerW: number | null;
   outlets: { outlet: number; powerW: number | null; currentA: number | null; state: string }[];
   inletTempsC: number[];
+  /** Per-phase current and the PDU's own rating; null when the PDU reports no phases. */
+  phases: { phase: number; currentA: number | null; ratedCurrentA: number | null }[] | null;
 };
 
 export type AgentSnapshot = {

@@ -1,6 +1,7 @@
 import type { Power } from '@hashfleet/contracts';
 import { addHourly } from '../fleet/hourly.js';
 import { meteredIncrements } from '../fleet/work.js';
+import { phasePoints } from '../influx/points-pdu.js';
 import type { InfluxPoint } from '../influx/sink.js';
 import { ensureSlots } from '../inventory/slots.js';
 import type { Db } from '../storage/db.js';
@@ -35,7 +36,7 @@ export async function applyPower(db: Db, msg: Power, deps: IngestDeps): Promise<
     }
   }
   await addHourly(db, msg.siteId, msg.containerId, meteredIncrements(msg.pdus));
-  return { points: powerPoints(msg), samples: 0 };
+  return { points: [...powerPoints(msg), ...phasePoints(msg)], samples: 0 };
 }
 
 export function powerPoints(msg: Power): InfluxPoint[] {

@@ -24,6 +24,8 @@ export type LinkOptions = {
   ingest: Ingest;
   log: FastifyBaseLogger;
   onInflight?: (n: number) => void;
+  /** Called once the subscriptions are in place after each (re)connect. */
+  onSubscribed?: () => void;
 };
 
 /**
@@ -43,6 +45,10 @@ export async function connectLink(o: LinkOptions): Promise<MqttLink> {
     protocolVersion: o.protocolVersion,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    // The link subscribes itself on every connect (below). MQTT.js's own bookkeeping would make that
+    // a no-op: it sends no SUBSCRIBE for a filter it believes is live, and believes so after any
+    // reconnect that found the session present.
+    resubscribe: false,
     ...(o.protocolVersion === 5
       ? { properties: { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum: o.receiveMaximum ?? 64 } }
       : {}),
@@ -72,12 +78,20 @@ export async function connectLink(o: LinkOptions): Promise<MqttLink> {
   client.on('connect', () => {
     if (loggedDown) o.log.info(`mqtt ${o.url}: connected again`);
     loggedDown = false;
-    // A resumed session keeps its subscriptions; subscribing again is harmless and covers a lost one.
+    // A SUBSCRIBE on every connect, even when the broker kept the session. Mosquitto 2.0.11
+    // restores a persistent session's $share subscriptions after its own restart but never
+    // delivers to them (a replica connected through the restart gets nothing; with every replica
+    // so, each message published after it is lost). A fresh SUBSCRIBE of the same filter makes
+    // them live again and keeps the session's queued messages: interop/controller-share-restart.test.ts.
+    // UNSUBSCRIBE first also keeps the queue on 2.0.11 (tried with that test), but would leave a
+    // moment with no subscriber in which the broker drops what the agents publish; SUBSCRIBE
+    // replaces the subscription in place.
     client.subscribe(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])), (err, granted) => {
       if (err) o.log.error({ err }, `mqtt ${o.url}: subscribe failed: ${err.message}`);
       const refused = (granted ?? []).filter((g) => g.qos === 128);
       if (refused.length)
         o.log.error({ refused: refused.map((g) => g.topic) }, `mqtt ${o.url}: subscriptions refused`);
+      if (!err) o.onSubscribed?.();
     });
   });
   client.on('error', (err) => {

@@ -419,6 +419,79 @@ describe('alert service over ingested telemetry (SQLite, manual clock)', () => {
     });
   });
 
+  it('an operator marks the current worker known good (technician 403, audited) and worker_changed resolves on the next tick', async () => {
+    await poll();
+    await poll({ pool: { url: 'stratum+tcp://pool.example:3333', user: 'hashshare.sc01b' } });
+    const [a] = await t.app.hashfleet.db.all<{ miner_id: string; kind: string; state: string }>(
+      'SELECT miner_id, kind, state FROM alerts',
+    );
+    expect(a).toMatchObject({ kind: 'worker_changed', state: 'open' });
+    const mark = (role: 'technician' | 'operator', minerId: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/alerts/known-workers',
+        headers: t.auth(role),
+        payload: { minerId },
+      });
+    expect((await mark('technician', a!.miner_id)).statusCode).toBe(403);
+    expect((await mark('operator', 'no-such-miner')).statusCode).toBe(404);
+    const ok = await mark('operator', a!.miner_id);
+    expect(ok.json()).toMatchObject({ worker: 'hashshare.sc01b', source: 'operator' });
+    await poll({ pool: { url: 'stratum+tcp://pool.example:3333', user: 'hashshare.sc01b' } });
+    const [after] = await t.app.hashfleet.db.all<{ state: string; details_json: string }>(
+      'SELECT state, details_json FROM alerts',
+    );
+    expect(after!.state).toBe('resolved');
+    expect(JSON.parse(after!.details_json)).toMatchObject({ resolvedBy: 'clear' });
+    const audit = await t.app.hashfleet.db.all<{ action: string; actor_name: string; details_json: string }>(
+      `SELECT action, actor_name, details_json FROM audit_log WHERE action = 'alert.known_worker'`,
+    );
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.actor_name).toBe('operator-1');
+    expect(JSON.parse(audit[0]!.details_json)).toMatchObject({
+      worker: 'hashshare.sc01b',
+      before: { worker: 'hashshare.sc01', source: 'first_seen' },
+    });
+    // The mark is newer than any pool.set, and stays: the old worker is now the changed one.
+    await poll();
+    expect(
+      (await t.app.hashfleet.db.all<{ state: string }>(`SELECT state FROM alerts WHERE state = 'open'`))
+        .length,
+    ).toBe(1);
+  });
+
+  it('a site pattern marks its workers known good: a matching worker raises nothing, another still does; technicians cannot add one', async () => {
+    await poll();
+    const add = (role: 'technician' | 'operator', payload: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/alerts/known-worker-patterns',
+        headers: t.auth(role),
+        payload,
+      });
+    expect((await add('technician', { siteId: 'sichuan', pattern: 'hashshare.*' })).statusCode).toBe(403);
+    expect((await add('operator', { siteId: 'nowhere', pattern: 'hashshare.*' })).statusCode).toBe(404);
+    expect((await add('operator', { siteId: 'sichuan', pattern: '**' })).body).toMatch(
+      /pattern must name something besides \*/,
+    );
+    expect((await add('operator', { siteId: 'sichuan', pattern: 'hashshare.*' })).statusCode).toBe(201);
+    expect((await add('operator', { siteId: 'sichuan', pattern: 'hashshare.*' })).statusCode).toBe(409);
+    await poll({ pool: { url: 'stratum+tcp://pool.example:3333', user: 'hashshare.sc01-spare' } });
+    expect(await rows()).toEqual([]);
+    await poll({ pool: { url: 'stratum+tcp://pool.example:3333', user: 'intruder.w1' } });
+    expect((await rows()).map((r) => `${r.kind} ${r.state}`)).toEqual(['worker_changed open']);
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/alerts/known-worker-patterns?siteId=sichuan&pattern=hashshare.*',
+      headers: t.auth('admin'),
+    });
+    expect(del.statusCode).toBe(204);
+    const audit = await t.app.hashfleet.db.all<{ action: string }>(
+      `SELECT action FROM audit_log WHERE action LIKE 'alert.worker_pattern%' ORDER BY at, action`,
+    );
+    expect(audit.map((r) => r.action)).toEqual(['alert.worker_pattern.add', 'alert.worker_pattern.remove']);
+  });
+
   it('rules API: operators create, change and delete rules, each change audited; technicians only read; bad input is named', async () => {
     const list = await t.app.inject({ url: '/api/v1/alert-rules', headers: t.auth('technician') });
     expect(list.json().map((r: { id: string }) => r.id)).toContain('default:chip_overtemp');

@@ -13,6 +13,7 @@
  *   DELETE /alert-rules/:id                          -> 204 (global rows are disabled, not deleted: 409)
  *   GET    /alert-webhooks | POST { url, siteId?, minSeverity?, secret? } | DELETE /alert-webhooks/:id
  *          (a secret signs every delivery, x-hashfleet-signature; replies say only `signed: true`)
+ * Known-good workers: see worker-routes.ts.
  * Errors: { error: "alerts", message } with 400, 404, 409.
  */
 import { randomUUID } from 'node:crypto';
@@ -33,6 +34,7 @@ import {
   seedDefaultRules,
   updateRule,
 } from './store.js';
+import { knownWorkerRoutes } from './worker-routes.js';
 
 const STAFF: Role[] = ['operator', 'admin', 'technician'];
 const OPERATORS: Role[] = ['operator', 'admin'];
@@ -80,6 +82,7 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
   const { db, audit } = ctx;
   await seedDefaultRules(db, ctx.now());
   await syncConfigWebhooks(db, ctx.config.alerts.webhooks, ctx.now());
+  await app.register(knownWorkerRoutes, ctx);
   const staff = { preHandler: app.authorize(...STAFF) };
   const operators = { preHandler: app.authorize(...OPERATORS) };
   const tags = ['alerts'];

@@ -1,0 +1,155 @@
+/**
+ * Known-good workers (the `worker_changed` hijack guard), marked by a person. Operators and
+ * admins only (a technician cannot decide where the hashrate goes); every mark is audited. The
+ * next evaluation judges by it, so a `worker_changed` alert it explains resolves on that tick.
+ *
+ *   POST   /alerts/known-workers { minerId }                      -> the miner's current worker, now known good
+ *   GET    /alerts/known-worker-patterns                          -> [{ siteId, pattern, createdAt, createdBy }]
+ *   POST   /alerts/known-worker-patterns { siteId, pattern }      -> 201: workers matching it are fine at that site
+ *   DELETE /alerts/known-worker-patterns?siteId=&pattern=         -> 204
+ * A pattern matches the whole worker name; `*` is any run of characters (`hashshare.kz*`).
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { FeatureContext } from '../features.js';
+
+const MarkBody = z.object({ minerId: z.string().min(1).max(200) });
+const PatternBody = z.object({
+  siteId: z.string().min(1).max(200),
+  pattern: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'pattern must be printable ASCII without spaces')
+    .refine((p) => /[^*]/.test(p), 'pattern must name something besides * (disable the rule instead)'),
+});
+
+const fail = (reply: FastifyReply, status: number, message: string) =>
+  reply.code(status).send({ error: 'alerts', message });
+
+export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  const { db, audit } = ctx;
+  const operators = { preHandler: app.authorize('operator', 'admin') };
+  const tags = ['alerts'];
+
+  app.post(
+    '/alerts/known-workers',
+    {
+      ...operators,
+      schema: { tags, summary: "Mark a miner's current worker as known good", body: MarkBody },
+    },
+    async (req, reply) => {
+      const { minerId } = req.body as z.infer<typeof MarkBody>;
+      const row = await db.get<{ id: string; sample_json: string | null }>(
+        'SELECT m.id, l.sample_json FROM miners m LEFT JOIN miner_latest l ON l.miner_id = m.id WHERE m.id = ?',
+        [minerId],
+      );
+      if (!row) return fail(reply, 404, `miner ${minerId}: not found`);
+      const pool = reportedPool(row.sample_json);
+      if (!pool) return fail(reply, 409, `miner ${minerId}: no pool worker reported yet; nothing to mark`);
+      const known = { minerId, poolUrl: pool.url, worker: pool.user, source: 'operator', at: ctx.now() };
+      await db.tx(async (tx) => {
+        const before = await tx.get(
+          'SELECT pool_url, worker, source, at FROM alert_known_workers WHERE miner_id = ?',
+          [minerId],
+        );
+        await tx.run(
+          `INSERT INTO alert_known_workers (miner_id, pool_url, worker, source, at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (miner_id) DO UPDATE SET pool_url = excluded.pool_url, worker = excluded.worker,
+             source = excluded.source, at = excluded.at`,
+          [minerId, known.poolUrl, known.worker, known.source, known.at],
+        );
+        await audit.record({
+          actor: req.principal!,
+          action: 'alert.known_worker',
+          subject: `miner ${minerId}`,
+          details: { ...known, before: before ?? null },
+        });
+      });
+      return known;
+    },
+  );
+
+  app.get(
+    '/alerts/known-worker-patterns',
+    { ...operators, schema: { tags, summary: 'Worker patterns marked known good per site' } },
+    async () =>
+      (
+        await db.all<{ site_id: string; pattern: string; created_at: number; created_by: string }>(
+          'SELECT site_id, pattern, created_at, created_by FROM alert_worker_patterns ORDER BY site_id, pattern',
+        )
+      ).map((r) => ({
+        siteId: r.site_id,
+        pattern: r.pattern,
+        createdAt: Number(r.created_at),
+        createdBy: r.created_by,
+      })),
+  );
+
+  app.post(
+    '/alerts/known-worker-patterns',
+    {
+      ...operators,
+      schema: { tags, summary: 'Mark a worker pattern known good at a site', body: PatternBody },
+    },
+    async (req, reply) => {
+      const { siteId, pattern } = req.body as z.infer<typeof PatternBody>;
+      if (!(await db.get('SELECT id FROM sites WHERE id = ?', [siteId])))
+        return fail(reply, 404, `site ${siteId}: not found`);
+      const created = { siteId, pattern, createdAt: ctx.now(), createdBy: req.principal!.name };
+      const added = await db.tx(async (tx) => {
+        const r = await tx.run(
+          `INSERT INTO alert_worker_patterns (site_id, pattern, created_at, created_by) VALUES (?, ?, ?, ?)
+           ON CONFLICT (site_id, pattern) DO NOTHING`,
+          [siteId, pattern, created.createdAt, created.createdBy],
+        );
+        if (r.changes === 0) return false;
+        await audit.record({
+          actor: req.principal!,
+          action: 'alert.worker_pattern.add',
+          subject: `site ${siteId}`,
+          details: { siteId, pattern },
+        });
+        return true;
+      });
+      if (!added) return fail(reply, 409, `site ${siteId}: pattern ${pattern} is already known good`);
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.delete(
+    '/alerts/known-worker-patterns',
+    {
+      ...operators,
+      schema: { tags, summary: 'Remove a known-good worker pattern', querystring: PatternBody },
+    },
+    async (req, reply) => {
+      const { siteId, pattern } = req.query as z.infer<typeof PatternBody>;
+      const removed = await db.tx(async (tx) => {
+        const r = await tx.run('DELETE FROM alert_worker_patterns WHERE site_id = ? AND pattern = ?', [
+          siteId,
+          pattern,
+        ]);
+        if (r.changes === 0) return false;
+        await audit.record({
+          actor: req.principal!,
+          action: 'alert.worker_pattern.remove',
+          subject: `site ${siteId}`,
+          details: { siteId, pattern },
+        });
+        return true;
+      });
+      return removed ? reply.code(204).send() : fail(reply, 404, `site ${siteId}: no pattern ${pattern}`);
+    },
+  );
+};
+
+/** The pool and worker of a stored sample, or null when it has none (or does not parse). */
+function reportedPool(sampleJson: string | null): { url: string; user: string } | null {
+  try {
+    const p = (JSON.parse(sampleJson ?? 'null') as { pool?: { url?: unknown; user?: unknown } } | null)?.pool;
+    return p && typeof p.url === 'string' && typeof p.user === 'string' ? { url: p.url, user: p.user } : null;
+  } catch {
+    return null;
+  }
+}

@@ -51,6 +51,7 @@ export type BulkJobRow = {
 export type BulkItemRow = {
   job_id: string;
   miner_id: string;
+  position: number;
   batch: number;
   agent_id: string | null;
   miner_key: string | null;
@@ -123,15 +124,16 @@ export async function createBulkJob(
       ],
     );
     let queued = 0;
-    for (const item of req.items) {
+    for (const [position, item] of req.items.entries()) {
       const batch = item.refusal ? -1 : batchOf(queued++, req.batchSize);
       await tx.run(
-        `INSERT INTO bulk_items (job_id, miner_id, batch, agent_id, miner_key, actions_json, previous_json, verify_json,
+        `INSERT INTO bulk_items (job_id, miner_id, position, batch, agent_id, miner_key, actions_json, previous_json, verify_json,
            state, reason, command_ids_json, sent_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', NULL, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', NULL, ?)`,
         [
           id,
           item.miner.minerId,
+          position,
           batch,
           item.miner.agentId,
           item.miner.minerKey,
@@ -168,7 +170,7 @@ export async function createBulkJob(
 export const getJob = (db: Db, id: string) =>
   db.get<BulkJobRow>('SELECT * FROM bulk_jobs WHERE id = ?', [id]);
 export const getItems = (db: Db, id: string) =>
-  db.all<BulkItemRow>('SELECT * FROM bulk_items WHERE job_id = ? ORDER BY batch, miner_id', [id]);
+  db.all<BulkItemRow>('SELECT * FROM bulk_items WHERE job_id = ? ORDER BY batch, position', [id]);
 
 /** One second-person approval of a whole job (pool changes): operator/admin, not the requester. */
 export async function approveBulkJob(deps: BulkDeps, actor: Principal, id: string, now: number) {
@@ -254,7 +256,7 @@ async function dispatchBatch(deps: BulkDeps, job: BulkJobRow, now: number): Prom
   );
   if (claim.changes === 0) return;
   const items = await db.all<BulkItemRow>(
-    `SELECT * FROM bulk_items WHERE job_id = ? AND batch = ? AND state = 'queued' ORDER BY miner_id`,
+    `SELECT * FROM bulk_items WHERE job_id = ? AND batch = ? AND state = 'queued' ORDER BY position`,
     [job.id, job.next_batch],
   );
   const requester = principalOf(job.requested_by, job.requested_by_name, job.requested_by_role);

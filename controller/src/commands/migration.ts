@@ -37,6 +37,8 @@ CREATE INDEX bulk_jobs_state ON bulk_jobs(state);
 CREATE TABLE bulk_items (
   job_id TEXT NOT NULL,
   miner_id TEXT NOT NULL,
+  -- Place in the selection (container, slot, miner): the order miners are sent in.
+  position BIGINT NOT NULL,
   batch BIGINT NOT NULL,
   agent_id TEXT,
   miner_key TEXT,

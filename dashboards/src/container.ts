@@ -1,5 +1,14 @@
-import { TableSortByFieldStateBuilder } from '@grafana/grafana-foundation-sdk/common';
-import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  GraphThresholdsStyleConfigBuilder,
+  GraphThresholdsStyleMode,
+  TableSortByFieldStateBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
+import {
+  type Dashboard,
+  RowBuilder,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   CellValuesBuilder,
   HeatmapColorMode,
@@ -33,6 +42,40 @@ const hottestSlots =
 const outletsNow =
   'SELECT last("power_w") AS "power_w", last("current_a") AS "current_a", last("energy_wh") AS "energy_wh" ' +
   `FROM "outlet" WHERE ${where} GROUP BY "pdu", "outlet"`;
+
+/** Current per phase of each PDU; the rating comes from the PDU (APC overload threshold, Raritan inlet). */
+export const phaseCurrent = `SELECT mean("current_a") FROM "pdu_phase" WHERE ${where} GROUP BY time($__interval), "pdu", "phase" fill(none)`;
+/** The lowest rating in view becomes the panel's red line (Grafana "Config from query results"). */
+export const phaseRating = `SELECT min("rated_current_a") AS "rating" FROM "pdu_phase" WHERE ${where}`;
+/** The controller's default rating (alerts phase_overload) for PDUs that report none. */
+const DEFAULT_PHASE_RATING_A = 32;
+
+function phasesPanel() {
+  return (
+    series('PDU phases', phaseCurrent, units.current, '$tag_pdu L$tag_phase')
+      .description(
+        "Current per phase (line) of each PDU. The red line is the PDU's own rating (the lowest in view), " +
+          `or ${DEFAULT_PHASE_RATING_A} A when no PDU reports one; phase_overload alerts at it.`,
+      )
+      // Not hidden: Grafana skips hidden queries, and configFromData takes this frame out of the graph itself.
+      .withTarget(influx(phaseRating, 'rating').refId('RATING'))
+      .withTransformation({
+        id: 'configFromData',
+        options: {
+          configRefId: 'RATING',
+          mappings: [{ fieldName: 'rating', handlerKey: 'threshold1', reducerId: 'min' }],
+        },
+      })
+      .thresholds(
+        new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+          { value: null, color: 'green' },
+          { value: DEFAULT_PHASE_RATING_A, color: 'red' },
+        ]),
+      )
+      .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed))
+      .span(24)
+  );
+}
 
 export function container(): Dashboard {
   const builder = hashfleetDashboard('Container', 'hashfleet-container', 'now-6h')
@@ -101,6 +144,7 @@ export function container(): Dashboard {
         '$tag_pdu',
       ),
     )
+    .withPanel(phasesPanel())
     .withPanel(
       table('Outlets now', outletsNow).sortBy([
         new TableSortByFieldStateBuilder().displayName('power_w').desc(true),

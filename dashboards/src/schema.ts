@@ -47,6 +47,11 @@ export const influxSchema = {
   outlet: { tags: ['site', 'container', 'pdu', 'outlet'], fields: ['power_w', 'current_a', 'energy_wh'] },
   pdu: { tags: ['site', 'container', 'pdu'], fields: ['power_w', 'energy_wh'] },
   sensor: { tags: ['site', 'container', 'pdu', 'sensor', 'kind', 'location'], fields: ['value'] },
+  /** One point per PDU phase (controller/src/influx/points-pdu.ts); rated_current_a is the PDU's own limit. */
+  pdu_phase: {
+    tags: ['site', 'container', 'pdu', 'phase'],
+    fields: ['current_a', 'voltage_v', 'power_w', 'rated_current_a'],
+  },
   agent: {
     tags: ['site', 'container', 'agent'],
     fields: [

@@ -7,6 +7,13 @@ export type Job = {
   everyMs: number;
   /** Runs on one replica only: the one holding this job's PostgreSQL advisory lock. */
   singleton: boolean;
+  /**
+   * Runs right after each run of the named job on the replica that ran it (same `now`), instead
+   * of on its own timer: remediation acts on the alerts of the same evaluation. It still takes
+   * its own lock when a singleton. When the named job is not among the jobs, it runs on its own
+   * `everyMs` timer.
+   */
+  after?: string;
   run(now: number): Promise<void>;
 };
 
@@ -121,14 +128,24 @@ function jobMetrics(registry: Registry) {
 }
 
 /**
- * Starts every job on its interval. A job never overlaps itself (a tick while it still runs is
- * skipped and counted); a failure is counted every time and logged once per change of state
- * (failing, recovered), and never stops the controller or the other jobs.
+ * Starts every job on its interval, and each `after` job right after the job it follows. A job
+ * never overlaps itself (a tick while it still runs is skipped and counted); a failure is counted
+ * every time and logged once per change of state (failing, recovered), and never stops the
+ * controller or the other jobs (a failed leader's followers still run).
  */
 export async function startJobs(opts: JobsOptions): Promise<RunningJobs> {
   const { jobs, logger } = opts;
   for (const job of jobs) {
     if (!(job.everyMs > 0)) throw new Error(`job ${job.name}: everyMs must be > 0 (got ${job.everyMs})`);
+  }
+  for (const job of jobs) {
+    // A cycle of `after`s would have no timer to start it.
+    const seen = new Set([job.name]);
+    for (let a = job.after; a; a = jobs.find((j) => j.name === a)?.after) {
+      if (seen.has(a))
+        throw new Error(`job ${job.name}: after ${job.after}: a cycle of jobs running after each other`);
+      seen.add(a);
+    }
   }
   const metrics = jobMetrics(opts.registry);
   const needLock = jobs.some((j) => j.singleton);
@@ -140,23 +157,27 @@ export async function startJobs(opts: JobsOptions): Promise<RunningJobs> {
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
 
+  const names = new Set(jobs.map((j) => j.name));
+  const followers = (name: string) => jobs.filter((j) => j.after === name);
+  const ticks = new Map<string, (now: number) => Promise<'ran' | 'skipped'>>();
   for (const job of jobs) {
     let running = false;
     let failing = false;
-    const tick = async () => {
-      if (stopped) return;
+    // 'ran' (ok or failed) when this replica ran it; its followers run only then.
+    ticks.set(job.name, async (now) => {
+      if (stopped) return 'skipped';
       if (running) {
         metrics.runs.inc({ job: job.name, result: 'skipped_overlap' });
-        return;
+        return 'skipped';
       }
       running = true;
       try {
         if (job.singleton && !(await locks.hold(job.name))) {
           metrics.runs.inc({ job: job.name, result: 'not_leader' });
-          return;
+          return 'skipped';
         }
-        if (stopped) return;
-        await job.run(opts.now());
+        if (stopped) return 'skipped';
+        await job.run(now);
         metrics.runs.inc({ job: job.name, result: 'ok' });
         if (failing) logger.info(`job ${job.name}: recovered`);
         failing = false;
@@ -167,6 +188,30 @@ export async function startJobs(opts: JobsOptions): Promise<RunningJobs> {
       } finally {
         metrics.failing.set({ job: job.name }, failing ? 1 : 0);
         running = false;
+      }
+      return 'ran';
+    });
+  }
+  /** A job and then, if it ran here, its followers in order (a follower's failure stops none). */
+  const chain = async (job: Job, now: number): Promise<void> => {
+    if ((await ticks.get(job.name)!(now)) !== 'ran') return;
+    for (const f of followers(job.name)) await chain(f, now);
+  };
+
+  for (const job of jobs) {
+    if (job.after && names.has(job.after)) continue;
+    // The whole chain is one tick: a leader never starts again while its followers still run.
+    let chainRunning = false;
+    const tick = async () => {
+      if (chainRunning) {
+        if (!stopped) metrics.runs.inc({ job: job.name, result: 'skipped_overlap' });
+        return;
+      }
+      chainRunning = true;
+      try {
+        await chain(job, opts.now());
+      } finally {
+        chainRunning = false;
       }
     };
     const timer = setInterval(() => {

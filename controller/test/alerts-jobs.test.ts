@@ -2,7 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { type Job, lockKey, startJobs } from '../src/jobs.js';
-import { testApp } from './helpers.js';
+import { PG_URL, pgReachable, pgSchemaUrl, testApp } from './helpers.js';
+
+const pgUp = await pgReachable(PG_URL);
 
 /** A logger that keeps what it was told (the runner's log lines are part of its contract). */
 function recordingLogger() {
@@ -164,6 +166,127 @@ describe('background jobs (Feature.jobs)', () => {
       }),
     ).rejects.toThrow('job broken: everyMs must be > 0 (got 0)');
   });
+
+  /** alerts then remediation (after: 'alerts') as the features declare them, recording each run. */
+  const pair = (replica: string, runs: string[], failAlerts = false): Job[] => [
+    {
+      name: 'alerts',
+      everyMs: 5,
+      singleton: true,
+      async run(now) {
+        runs.push(`${replica} alerts ${now}`);
+        if (failAlerts) throw new Error('evaluation failed');
+      },
+    },
+    {
+      name: 'remediation',
+      after: 'alerts',
+      everyMs: 5,
+      singleton: true,
+      run: async (now) => void runs.push(`${replica} remediation ${now}`),
+    },
+  ];
+  const counter = () => {
+    let n = 0;
+    return () => ++n;
+  };
+
+  it('a job with after runs right after each run of its leader, with the same now, never on a timer of its own', async () => {
+    const runs: string[] = [];
+    const jobs = await startJobs({
+      jobs: pair('a', runs),
+      storageUrl: 'sqlite::memory:',
+      logger: recordingLogger().logger,
+      registry: new Registry(),
+      now: counter(),
+    });
+    await vi.waitFor(() => expect(runs.length).toBeGreaterThanOrEqual(6));
+    await jobs.stop();
+    const pairs = Math.floor(runs.length / 2);
+    expect(runs.slice(0, pairs * 2)).toEqual(
+      Array.from({ length: pairs }, (_, i) => [`a alerts ${i + 1}`, `a remediation ${i + 1}`]).flat(),
+    );
+  });
+
+  it('a failed leader run still runs its follower; a follower whose leader is absent runs on its own timer', async () => {
+    const runs: string[] = [];
+    const jobs = await startJobs({
+      jobs: pair('a', runs, true),
+      storageUrl: 'sqlite::memory:',
+      logger: recordingLogger().logger,
+      registry: new Registry(),
+      now: counter(),
+    });
+    await vi.waitFor(() => expect(runs).toContain('a remediation 2'));
+    await jobs.stop();
+    expect(runs.slice(0, 4)).toEqual(['a alerts 1', 'a remediation 1', 'a alerts 2', 'a remediation 2']);
+
+    const alone: string[] = [];
+    const solo = await startJobs({
+      jobs: pair('b', alone).slice(1),
+      storageUrl: 'sqlite::memory:',
+      logger: recordingLogger().logger,
+      registry: new Registry(),
+      now: counter(),
+    });
+    await vi.waitFor(() => expect(alone.length).toBeGreaterThanOrEqual(2));
+    await solo.stop();
+    expect(alone.slice(0, 2)).toEqual(['b remediation 1', 'b remediation 2']);
+  });
+
+  it('rejects jobs that run after each other in a cycle, naming the job', async () => {
+    await expect(
+      startJobs({
+        jobs: [
+          { name: 'x', after: 'y', everyMs: 5, singleton: false, run: async () => {} },
+          { name: 'y', after: 'x', everyMs: 5, singleton: false, run: async () => {} },
+        ],
+        storageUrl: 'sqlite::memory:',
+        logger: recordingLogger().logger,
+        registry: new Registry(),
+        now: Date.now,
+      }),
+    ).rejects.toThrow('job x: after y: a cycle of jobs running after each other');
+  });
+
+  it.skipIf(!pgUp)(
+    'on PostgreSQL with two replicas, alerts and remediation both run on the lock holder only, in order; the other takes both over when it stops',
+    async () => {
+      const url = pgSchemaUrl(PG_URL);
+      const runs: string[] = [];
+      const start = (replica: string) =>
+        startJobs({
+          jobs: pair(replica, runs),
+          storageUrl: url,
+          logger: recordingLogger().logger,
+          registry: new Registry(),
+          now: counter(),
+        });
+      const a = await start('a');
+      await vi.waitFor(() => expect(runs.length).toBeGreaterThanOrEqual(2));
+      const b = await start('b');
+      await vi.waitFor(() => expect(runs.length).toBeGreaterThanOrEqual(10));
+      await a.stop();
+      const byA = runs.length;
+      await vi.waitFor(() =>
+        expect(runs.slice(byA).filter((r) => r.startsWith('b ')).length).toBeGreaterThanOrEqual(4),
+      );
+      await b.stop();
+      const sequence = (replica: string) => runs.filter((r) => r.startsWith(`${replica} `));
+      // Every alerts run of a replica is followed at once by its remediation with the same now.
+      for (const replica of ['a', 'b']) {
+        const mine = sequence(replica);
+        const complete = mine.slice(0, mine.length - (mine.length % 2));
+        for (let i = 0; i < complete.length; i += 2) {
+          expect(complete[i]).toMatch(/ alerts /);
+          expect(complete[i + 1]).toBe(complete[i]!.replace(' alerts ', ' remediation '));
+        }
+      }
+      // While a held the locks, b ran nothing; b ran only after a stopped.
+      expect(runs.slice(0, byA).filter((r) => r.startsWith('b '))).toEqual([]);
+      expect(sequence('b').length).toBeGreaterThanOrEqual(4);
+    },
+  );
 
   it('lock keys are stable 32-bit integers that differ by job', () => {
     expect(lockKey('alerts')).toBe(lockKey('alerts'));

@@ -10,7 +10,17 @@ export const remediationFeature: Feature = {
   routes: remediationRoutes,
   jobs: (ctx) => {
     const remediation = createRemediation(ctx);
-    return [{ name: 'remediation', everyMs: 30_000, singleton: true, run: (now) => remediation.tick(now) }];
+    return [
+      {
+        name: 'remediation',
+        // Right after each alert evaluation, on the replica that ran it: the ladder acts on
+        // this tick's alerts, not the previous one's (its own 30 s timer only without alerts).
+        after: 'alerts',
+        everyMs: 30_000,
+        singleton: true,
+        run: (now) => remediation.tick(now),
+      },
+    ];
   },
 };
 

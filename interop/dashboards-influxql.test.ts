@@ -291,6 +291,7 @@ runOrSkip('dashboards: every panel query against a real InfluxDB 1.x holding a s
         'miner_shares',
         'outlet',
         'pdu',
+        'pdu_phase',
         'sensor',
         'staker_hashrate',
       ].sort(),
@@ -391,6 +392,41 @@ runOrSkip('dashboards: every panel query against a real InfluxDB 1.x holding a s
     }
     expect(expected).toBeGreaterThan(0);
     expect(Math.abs(got! - expected) / expected).toBeLessThan(1e-9);
+  });
+
+  it("container: at noon each PDU phase's current is its outlets' power over the phase voltage", async () => {
+    const at = DAY0 + 144 * STEP_MS;
+    const result = await run(panelQuery('hashfleet-container', 'PDU phases'), true);
+    const checked: string[] = [];
+    for (const c of CONTAINERS) {
+      const sample = power.flatMap((m) => m.pdus).find((p) => p.pduId === `pdu-${c}` && p.at === at)!;
+      expect(sample.phases, `pdu-${c} phases`).toHaveLength(3);
+      for (const ph of sample.phases!) {
+        const series = result.series?.find(
+          (s) => s.tags?.['pdu'] === `pdu-${c}` && s.tags?.['phase'] === String(ph.phase),
+        );
+        const got = series?.values.find((r) => r[0] === at)?.[1] as number | undefined;
+        // Outlets alternate L1, L2, L3 (outlet o on ((o - 1) mod 3) + 1), as the simulator wires them.
+        const watts = sample.outlets
+          .filter((o) => ((o.outlet - 1) % 3) + 1 === ph.phase)
+          .reduce((t, o) => t + (o.powerW ?? 0), 0);
+        const expected = watts / ph.voltageV!;
+        expect(got, `pdu-${c} L${ph.phase}`).toBeDefined();
+        expect(expected).toBeGreaterThan(5);
+        // Current is apparent (I = P / (V x PF)): miner PSUs run at a power factor of 0.98-0.99, so the
+        // phase reads up to ~2 % over P/V; APC rounds it to 0.1 A. 3 % covers both and no wiring error
+        // (one miner more or less on a phase of three or four is 25-33 %).
+        expect(
+          Math.abs(got! - expected) / expected,
+          `pdu-${c} L${ph.phase}: ${got} A vs ${expected} A`,
+        ).toBeLessThan(0.03);
+        expect(got!).toBeGreaterThanOrEqual(expected);
+        checked.push(`pdu-${c}/L${ph.phase}`);
+      }
+    }
+    expect(checked).toHaveLength(6);
+    const rating = await run(panelQuery('hashfleet-container', 'PDU phases', 'RATING'), true);
+    expect(rating.series?.[0]?.values[0]?.[1]).toBe(125);
   });
 
   it('a misspelt field returns no series, so the data checks above can fail', async () => {

@@ -1,8 +1,17 @@
-import { examplePower, exampleTelemetry } from '@hashfleet/contracts';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exampleEvents, examplePower, exampleTelemetry } from '@hashfleet/contracts';
+import { buildApp } from '@hashfleet/controller/app';
+import { loadControllerConfig } from '@hashfleet/controller/config';
+import { energyPoint } from '@hashfleet/controller/influx/points-energy';
+import { eventPoints, sharePoints } from '@hashfleet/controller/influx/points-miner';
+import { phasePoints } from '@hashfleet/controller/influx/points-pdu';
+import type { InfluxPoint } from '@hashfleet/controller/influx/sink';
 import { powerPoints } from '@hashfleet/controller/ingest/power';
 import { telemetryPoints } from '@hashfleet/controller/ingest/telemetry';
 import { influxSchema, type Measurement } from '@hashfleet/dashboards/schema';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The dashboards read the schema in dashboards/src/schema.ts; the controller writes points of its
@@ -10,25 +19,87 @@ import { describe, expect, it } from 'vitest';
  * checks that every point it would write fits the dashboards' schema, so a renamed field on
  * either side fails here instead of leaving a panel empty.
  */
-describe("the controller's InfluxDB points fit the dashboards' schema", () => {
-  const points = [
-    ...telemetryPoints(
-      exampleTelemetry,
-      exampleTelemetry.samples.map((_, i) => `asset-${i}`),
-    ),
-    ...powerPoints(examplePower),
-  ];
+const CHECKED = [
+  'miner',
+  'board',
+  'agent',
+  'pdu',
+  'outlet',
+  'sensor',
+  'pdu_phase',
+  'miner_shares',
+  'miner_event',
+  'energy',
+] as const;
+/** Written from a database rollup (ingest's container point, accounting's attribution), checked by name only. */
+const ROLLUPS = ['container', 'staker_hashrate'];
 
-  it('covers the miner, board, agent, pdu, outlet and sensor measurements', () => {
-    expect(new Set(points.map((p) => p.measurement))).toEqual(
-      new Set(['miner', 'board', 'agent', 'pdu', 'outlet', 'sensor']),
+/** Every `measurement: '<name>'` in the controller's source: a new measurement must be in the schema and here. */
+function writtenMeasurements(dir: string): Set<string> {
+  const found = new Set<string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+    for (const m of text.matchAll(/measurement: '([a-z_]+)'/g)) found.add(m[1]!);
+  }
+  return found;
+}
+
+describe("the controller's InfluxDB points fit the dashboards' schema", () => {
+  let points: InfluxPoint[] = [];
+  let close: () => Promise<void> = async () => {};
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schema-'));
+    // eventPoints looks miners up in SQL: a real, migrated SQLite behind it.
+    const app = await buildApp(
+      loadControllerConfig(
+        { dataDir: dir, storage: { url: 'sqlite::memory:' }, log: { level: 'silent' } },
+        {},
+      ),
     );
+    close = async () => {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    const ids = exampleTelemetry.samples.map((_, i) => `asset-${i}`);
+    points = [
+      ...telemetryPoints(exampleTelemetry, ids),
+      ...powerPoints(examplePower),
+      ...phasePoints(examplePower),
+      ...sharePoints(exampleTelemetry, ids),
+      ...(await eventPoints(app.hashfleet.db, exampleEvents)),
+      energyPoint(
+        {
+          siteId: 'sichuan',
+          containerId: 'sc-c01',
+          hourStartMs: 1_763_899_200_000,
+          diff1Shares: 1_000_000,
+          energyWhMetered: 39_000,
+          energyWhReported: null,
+          energyWhEstimated: null,
+        },
+        0.04,
+        'USD',
+      ),
+    ];
+  });
+  afterAll(() => close());
+
+  it('covers every measurement the controller writes, rollups aside', () => {
+    expect(new Set(points.map((p) => p.measurement))).toEqual(new Set(CHECKED));
+    const written = writtenMeasurements(join(import.meta.dirname, '../controller/src'));
+    expect([...written].sort()).toEqual([...CHECKED, ...ROLLUPS].sort());
+    for (const m of written)
+      expect(Object.keys(influxSchema), `${m} in dashboards/src/schema.ts`).toContain(m);
   });
 
-  for (const measurement of ['miner', 'board', 'agent', 'pdu', 'outlet', 'sensor'] as const) {
+  for (const measurement of CHECKED) {
     it(`${measurement}: the same tags, and only fields the dashboards know`, () => {
       const schema = influxSchema[measurement as Measurement];
-      for (const point of points.filter((p) => p.measurement === measurement)) {
+      const of = points.filter((p) => p.measurement === measurement);
+      expect(of.length).toBeGreaterThan(0);
+      for (const point of of) {
         expect(Object.keys(point.tags).sort()).toEqual([...schema.tags].sort());
         expect(
           Object.keys(point.fields).filter((f) => !(schema.fields as readonly string[]).includes(f)),

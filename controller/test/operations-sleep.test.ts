@@ -1,7 +1,11 @@
 import type { Command } from '@hashfleet/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationsJobs } from '../src/commands/feature.js';
+import type { SelectedMiner } from '../src/commands/selector.js';
+import { planProfileApply } from '../src/operating-profiles/plan.js';
+import { OperatingProfileSchema } from '../src/operating-profiles/schema.js';
 import { planSleepApply, planSleepRemoval } from '../src/operating-profiles/sleep-plan.js';
+import { verifyStep } from '../src/operating-profiles/verify.js';
 import { fleetApp } from './operations-fixtures.js';
 
 const NIGHT = [{ from: '22:00', to: '06:00' }];
@@ -86,6 +90,42 @@ describe('profile sleep windows: planning the schedules', () => {
     ['miners not in any schedule change nothing', ['x9'], { update: [], remove: [] }],
   ] as const)('rollback: %s', (_name, ids, want) => {
     expect(planSleepRemoval([...ids], [s1, s2])).toEqual({ create: [], unchanged: [], ...want });
+  });
+});
+
+describe('profile sleep windows: what the application sends and how it is verified', () => {
+  const miner: SelectedMiner = {
+    minerId: 'm1',
+    model: 'Antminer S19 Pro',
+    siteId: 'sichuan',
+    containerId: 'sc-c01',
+    agentId: 'sc-c01',
+    minerKey: 'k1',
+    profile: 'braiins-os',
+  };
+  const profile = (sleepWindows: { from: string; to: string }[]) =>
+    OperatingProfileSchema.parse({ name: 'p', presets: [{ model: '*', powerTargetW: 3000 }], sleepWindows });
+  it.each([
+    ['with windows, an asleep miner is left to its schedule', NIGHT, true, ['power.target']],
+    [
+      'without windows, a miner the old windows put to sleep is woken first',
+      [],
+      true,
+      ['wake', 'power.target'],
+    ],
+    ['without windows, an awake miner gets only its settings', [], false, ['power.target']],
+  ] as const)('%s', (_name, windows, asleep, ops) => {
+    const [item] = planProfileApply(profile([...windows]), [miner], new Map(), new Set(asleep ? ['m1'] : []));
+    expect(item!.actions.map((a) => a.op)).toEqual(ops);
+  });
+
+  const spec = { settleS: 60, tolerancePct: 10, expectPowerW: 3000, expectPowerLimitW: null };
+  const asleepSample = { at: 100_000, powerW: 15, powerLimitW: null, state: 'sleeping' };
+  it.each([
+    ['a profile with windows waits for a miner asleep in its window', { ...spec, maySleep: true }, 'pending'],
+    ['a profile without windows fails a sleeping miner', spec, 'failed'],
+  ] as const)('%s', (_name, s, want) => {
+    expect(verifyStep(s, 0, asleepSample, 200_000).state).toBe(want);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { CommandAction } from '@hashfleet/contracts';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import type { Registry } from 'prom-client';
 import { uiFeature } from '../ui/feature.js';
 import { accountingFeature } from './accounting/index.js';
 import { alertsFeature } from './alerts/index.js';
@@ -46,6 +47,8 @@ export type FeatureContext = {
   logger: FastifyBaseLogger;
   now(): number;
   issueCommand?: IssueCommand;
+  /** The app's Prometheus registry (served on /metrics): a feature registers its own figures in it. */
+  metrics?: { registry: Registry };
   /** Publishes QoS 1 through the controller's broker link; set by `startController` once connected. */
   publish?: (topic: string, payload: string, opts?: { retain?: boolean }) => Promise<void>;
 };

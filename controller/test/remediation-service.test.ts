@@ -164,6 +164,16 @@ for (const [name, url, available] of drivers) {
         await resolveAlert(alert);
         await rem.tick(clock);
         expect(await summary('m1')).toEqual(['restart failed', 'reboot failed', 'power_cycle verified']);
+        const metrics = (await t.app.inject({ url: '/metrics' })).body;
+        for (const line of [
+          'hashfleet_remediation_steps_total{rung="restart",outcome="pending"} 1',
+          'hashfleet_remediation_steps_total{rung="restart",outcome="failed"} 1',
+          'hashfleet_remediation_steps_total{rung="reboot",outcome="failed"} 1',
+          'hashfleet_remediation_steps_total{rung="power_cycle",outcome="pending"} 1',
+          'hashfleet_remediation_steps_total{rung="power_cycle",outcome="verified"} 1',
+          'hashfleet_remediation_errors_total 0',
+        ])
+          expect(metrics).toContain(line);
         const rows = await steps('m1');
         const cmd = await db.get<{ issuer: string; requested_by: string; miner_id: string }>(
           'SELECT issuer, requested_by, miner_id FROM commands WHERE id = ?',
@@ -206,6 +216,25 @@ for (const [name, url, available] of drivers) {
         await rem.tick(clock);
         expect(sent).toHaveLength(1);
       });
+
+      it.skipIf(name !== 'SQLite')(
+        "a miner whose ladder fails (its ticket cannot be stored) is counted on /metrics and the other miners' ladders still act",
+        async () => {
+          // A real storage failure for one table (SQLite trigger), not a mock.
+          await db.run(
+            `CREATE TRIGGER tickets_fail BEFORE INSERT ON tickets BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+          );
+          await openAlert('m1', 'fan_failed');
+          await openAlert('m3', 'offline');
+          await rem.tick(clock);
+          expect(sent.map((c) => c.action.op)).toEqual(['restart']);
+          expect(await summary('m1')).toEqual([]);
+          const metrics = (await t.app.inject({ url: '/metrics' })).body;
+          expect(metrics).toContain('hashfleet_remediation_errors_total 1');
+          expect(metrics).toContain('hashfleet_remediation_steps_total{rung="restart",outcome="pending"} 1');
+          expect(metrics).not.toContain('outcome="ticket"');
+        },
+      );
 
       it('skips what the firmware or slot cannot do (cgminer: no reboot, no outlet) and stops at a ticket', async () => {
         await openAlert('m2', 'offline');

@@ -1,4 +1,3 @@
-import type { Registry } from 'prom-client';
 import type { Feature, FeatureContext } from '../features.js';
 import { alertMetrics } from './metrics.js';
 import { migration, migrationSecretsAndWorkers } from './migration.js';
@@ -9,9 +8,7 @@ import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from './settings.js';
 
 /** The alert service of a controller (evaluation `tick(now)` and outbox `deliver(now)`). */
 export function alertsFor(ctx: FeatureContext, settings: AlertSettings = DEFAULT_ALERT_SETTINGS) {
-  // The core passes its own context (with the metrics registry) to features; tests may not.
-  const registry = (ctx as { metrics?: { registry?: Registry } }).metrics?.registry;
-  const metrics = registry ? alertMetrics(registry) : undefined;
+  const metrics = ctx.metrics ? alertMetrics(ctx.metrics.registry) : undefined;
   const service = createAlertService({
     db: ctx.db,
     offlineAfterMs: ctx.config.ingest.offlineAfterS * 1000,

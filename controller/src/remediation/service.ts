@@ -5,6 +5,7 @@ import { ticketForMiner } from '../tickets/service.js';
 import { blockedRungs, type MinerReach, transportsFor } from './capabilities.js';
 import { decide, type OpenAlert, type PlannedStep, settle } from './ladder.js';
 import { type CommandRung, isCommandRung, LADDERS, RUNGS } from './ladders.js';
+import { remediationMetrics } from './metrics.js';
 import { mergeSettings, type RemediationSettings } from './settings.js';
 import { CHUNK, insertStep, ladderSteps, siteSettings } from './store.js';
 
@@ -33,6 +34,11 @@ type MinerFacts = MinerReach & {
 export function createRemediation(ctx: FeatureContext) {
   const { db, audit, logger } = ctx;
   const stats = { ticks: 0, steps: 0, errors: 0 };
+  const metrics = ctx.metrics ? remediationMetrics(ctx.metrics.registry) : undefined;
+  const failedMiner = () => {
+    stats.errors++;
+    metrics?.errors.inc();
+  };
 
   async function settlePending(now: number) {
     const rows = await db.all<{
@@ -86,6 +92,7 @@ export function createRemediation(ctx: FeatureContext) {
           details: { stepId: r.id, alertId: r.alert_id, rung: r.rung, reason: verdict.reason },
         });
       });
+      metrics?.steps.inc({ rung: r.rung, outcome: verdict.outcome });
     }
   }
 
@@ -214,6 +221,8 @@ export function createRemediation(ctx: FeatureContext) {
         },
       });
     stats.steps++;
+    // Counted once stored: a step whose write failed was not taken.
+    const counted = () => metrics?.steps.inc({ rung: step.rung, outcome: step.outcome });
     // A step, its ticket and their audit entries commit together.
     if (step.outcome === 'ticket') {
       await db.tx(async (tx) => {
@@ -227,6 +236,7 @@ export function createRemediation(ctx: FeatureContext) {
         const id = await insertStep(tx, { ...base, ticket_id: ticket.id });
         await record(id, { ticketId: ticket.id, ticketCreated: created });
       });
+      counted();
       return;
     }
     if (step.outcome !== 'pending' || !isCommandRung(step.rung)) {
@@ -234,6 +244,7 @@ export function createRemediation(ctx: FeatureContext) {
         const id = await insertStep(tx, base);
         await record(id, { code: step.code });
       });
+      counted();
       return;
     }
     const { agentId, action } = actionFor(step.rung, m, s);
@@ -242,6 +253,7 @@ export function createRemediation(ctx: FeatureContext) {
     // Stored before the command goes out: a crash in between leaves a step that fails its window,
     // never a command nobody accounts for.
     const id = await insertStep(db, { ...base, transport });
+    counted();
     try {
       if (!ctx.issueCommand) throw new Error('this controller cannot issue commands');
       const issued = await ctx.issueCommand({
@@ -259,6 +271,7 @@ export function createRemediation(ctx: FeatureContext) {
         `UPDATE remediation_steps SET outcome = 'failed', settled_at = ?, result = ? WHERE id = ?`,
         [now, reason, id],
       );
+      metrics?.steps.inc({ rung: step.rung, outcome: 'failed' });
       await record(id, { error: reason });
     }
   }
@@ -300,7 +313,7 @@ export function createRemediation(ctx: FeatureContext) {
           mergeSettings(null),
         );
       } catch (err) {
-        stats.errors++;
+        failedMiner();
         logger.warn(
           { err },
           `remediation: miner ${r.miner_id}: safety action ${r.id}: ${(err as Error).message}`,
@@ -361,7 +374,7 @@ export function createRemediation(ctx: FeatureContext) {
           busy.set(m.containerId ?? '', (busy.get(m.containerId ?? '') ?? 0) + 1);
       } catch (err) {
         // One miner's trouble never stops the others' ladders.
-        stats.errors++;
+        failedMiner();
         logger.warn({ err }, `remediation: miner ${minerId}: ${(err as Error).message}`);
       }
     }

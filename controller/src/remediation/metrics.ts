@@ -1,0 +1,24 @@
+import { Counter, type Registry } from 'prom-client';
+
+/** The ladder's figures on /metrics (one set per registry, so several apps can share a process). */
+export function remediationMetrics(registry: Registry) {
+  const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+  return {
+    steps:
+      existing<Counter<'rung' | 'outcome'>>('hashfleet_remediation_steps_total') ??
+      new Counter({
+        name: 'hashfleet_remediation_steps_total',
+        help: 'Ladder steps by rung and outcome: recorded (pending, skipped, throttled, ticket) and settled (verified, failed)',
+        labelNames: ['rung', 'outcome'],
+        registers: [registry],
+      }),
+    errors:
+      existing<Counter>('hashfleet_remediation_errors_total') ??
+      new Counter({
+        name: 'hashfleet_remediation_errors_total',
+        help: "Miners whose ladder could not be run in a tick (logged; the other miners' ladders go on)",
+        registers: [registry],
+      }),
+  };
+}
+export type RemediationMetrics = ReturnType<typeof remediationMetrics>;

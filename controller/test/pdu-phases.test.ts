@@ -1,4 +1,4 @@
-import { examplePower, topics } from '@hashfleet/contracts';
+import { exampleBirth, examplePower, topics } from '@hashfleet/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSnapshot } from '../src/alerts/read.js';
 import { phasePoints } from '../src/influx/points-pdu.js';
@@ -48,6 +48,14 @@ describe('ingest keeps the phases with the PDU latest state', () => {
     expect(snap.pdus.find((p) => p.id === 'pdu-r03')!.phases).toEqual(
       pdu0.phases!.map((p) => ({ phase: p.phase, currentA: p.currentA, ratedCurrentA: 63 })),
     );
+  });
+
+  it('GET /containers/:id gives each PDU its phases, for the container view', async () => {
+    await t.app.hashfleet.ingest.handle(topics.birth('sc-c01'), enc(exampleBirth));
+    await t.app.hashfleet.ingest.handle(topics.power('sc-c01'), enc(examplePower));
+    const res = await t.app.inject({ url: '/api/v1/containers/sc-c01', headers: t.auth('technician') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().pdus).toEqual([{ pduId: 'pdu-r03', at: pdu0.at, powerW: 39_000, phases: pdu0.phases }]);
   });
 
   it('a later sample without phases replaces them: the snapshot has phases null', async () => {

@@ -1,3 +1,4 @@
+import type { PduSample } from '@hashfleet/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CoreContext } from '../context.js';
@@ -110,9 +111,11 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
       ]);
       // Metered watts per outlet, so a technician sees what a slot really draws beside what the miner says.
       const outletW = new Map<string, number | null>();
+      const phasesOf = new Map<string, PduSample['phases']>();
       for (const p of pdus) {
-        const sample = parseJson<{ outlets?: { outlet: number; powerW: number | null }[] }>(p.sample_json);
+        const sample = parseJson<Pick<PduSample, 'outlets' | 'phases'>>(p.sample_json);
         for (const o of sample?.outlets ?? []) outletW.set(`${p.pdu_id}/${o.outlet}`, o.powerW);
+        phasesOf.set(p.pdu_id, sample?.phases ?? null);
       }
       const racks = new Map<string, unknown[]>();
       for (const s of slots) {
@@ -149,7 +152,12 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
         rollup: r,
         hottest: r.hottest,
         racks: [...racks].map(([rack, list]) => ({ rack, slots: list })),
-        pdus: pdus.map((p) => ({ pduId: p.pdu_id, at: p.at, powerW: p.power_w })),
+        pdus: pdus.map((p) => ({
+          pduId: p.pdu_id,
+          at: p.at,
+          powerW: p.power_w,
+          phases: phasesOf.get(p.pdu_id) ?? null,
+        })),
       };
     },
   );

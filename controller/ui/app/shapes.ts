@@ -3,6 +3,7 @@
  * assumption about a reply's shape here means one file changes when a route changes.
  */
 import type { GridRack } from './components/grid.js';
+import type { PduPhasesReply } from './phases.js';
 
 export interface ContainerSummary {
   id: string;
@@ -39,6 +40,7 @@ export interface ContainerDetail {
   name: string;
   siteId: string;
   racks: { rack: string; slots: SlotReply[] }[];
+  pdus?: PduPhasesReply[];
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Empty, Loading, Problem } from '../components/bits.js';
 import { ContainerGrid, Legend } from '../components/grid.js';
+import { PduPhases } from '../components/phases.js';
 import { ago } from '../format.js';
 import type { Me } from '../roles.js';
 import { href } from '../router.js';
@@ -97,6 +98,7 @@ function ContainerPanel({
       </div>
       <Problem error={detail.error} />
       <Legend metricId={metricId} />
+      <PduPhases pdus={detail.data?.pdus ?? []} />
       <div class="grid-and-detail">
         {detail.data ? (
           <ContainerGrid

@@ -1,0 +1,29 @@
+import { type PduPhasesReply, phaseBars } from '../phases.js';
+
+/** One bar per PDU phase: current against the rating the PDU reports (or the alert's default). */
+export function PduPhases({ pdus }: { pdus: readonly PduPhasesReply[] }) {
+  const bars = phaseBars(pdus);
+  if (bars.length === 0) return null;
+  return (
+    <section class="pdu-phases" data-testid="pdu-phases">
+      <h3>PDU phases</h3>
+      <ul>
+        {bars.map((b) => (
+          <li key={b.key} data-phase={b.key} data-band={b.band}>
+            <span class="phase-label">{b.label}</span>
+            <span class="phase-bar">
+              <span
+                class={`phase-fill ${b.band}`}
+                style={{ width: `${Math.min(100, (b.load ?? 0) * 100)}%` }}
+              />
+            </span>
+            <span class="phase-figure">
+              {b.currentA === null ? '—' : `${b.currentA.toFixed(1)} A`} / {b.ratingA} A
+              {b.ratingFrom === 'default' && <small title="the PDU reports no rating"> (default)</small>}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type Events,
+  exampleEvents,
   exampleSample,
   exampleTelemetry,
   type MinerSample,
@@ -104,6 +106,47 @@ describe('alert service over ingested telemetry (SQLite, manual clock)', () => {
     expect(JSON.parse(a!.details_json)).toMatchObject({
       resolvedBecause: 'miner reports sleeping',
       resolvedBy: 'suppressed',
+    });
+  });
+
+  it('a miner idle for no known reason (a paused Braiins OS: rate 0, no sleep flag) raises hashrate_low; once its agent slept it on its own, it resolves as suppressed', async () => {
+    for (let i = 0; i < 4; i++) await poll();
+    for (let i = 0; i < 24; i++) await poll({ state: 'idle', hashrate5sThs: 0, hashrateAvgThs: 0 });
+    const [a] = await rows();
+    expect(a).toMatchObject({ kind: 'hashrate_low', state: 'open' });
+    expect(a!.message).toMatch(/^hashrate median 0 TH\/s is 0 % of expected/);
+    const event: Events = {
+      ...exampleEvents,
+      seq: seq++,
+      sentAt: clock,
+      events: [
+        {
+          type: 'safety.action',
+          at: clock,
+          minerKey: healthy.minerKey,
+          ip: healthy.ip,
+          ruleId: 'chip-hot',
+          revision: 1,
+          metric: 'chipTempMaxC',
+          value: 97,
+          limit: 95,
+          polls: 2,
+          action: 'sleep',
+          connected: true,
+          status: 'succeeded',
+          message: 'slept',
+        },
+      ],
+    };
+    expect(await t.app.hashfleet.ingest.handle(topics.events('sc-c01'), enc(event))).toBe('applied');
+    await poll({ state: 'idle', hashrate5sThs: 0, hashrateAvgThs: 0 });
+    const [after] = await t.app.hashfleet.db.all<{ state: string; details_json: string }>(
+      'SELECT state, details_json FROM alerts',
+    );
+    expect(after!.state).toBe('resolved');
+    expect(JSON.parse(after!.details_json)).toMatchObject({
+      resolvedBy: 'suppressed',
+      resolvedBecause: 'its agent did sleep on its own (local safety)',
     });
   });
 

@@ -85,6 +85,36 @@ runOrSkip('web UI in Chromium', () => {
     await page.context().close();
   });
 
+  it('technician: the container view shows a load bar per PDU phase with the current and rating of the API reply', async () => {
+    const page = await logIn(browser, demo.controller.url, demo.tokens.technician);
+    const containerId = demo.scenario.containers[0]!.id;
+    const replied = page.waitForResponse(
+      (r) => r.url().endsWith(`/api/v1/containers/${containerId}`) && r.ok(),
+    );
+    await page.goto(`${demo.controller.url}/#/containers/${containerId}`);
+    const reply = (await (await replied).json()) as {
+      pdus: { pduId: string; phases: { phase: number; currentA: number; ratedCurrentA: number }[] | null }[];
+    };
+    await page.waitForSelector('[data-testid=pdu-phases] li');
+    // Compared at once, like the grid: the next refresh may bring newer currents.
+    const rows = await page.$$eval('[data-testid=pdu-phases] li', (els) =>
+      els.map((e) => ({
+        key: e.getAttribute('data-phase'),
+        text: e.querySelector('.phase-figure')?.textContent?.trim(),
+      })),
+    );
+    const expected = reply.pdus.flatMap((p) =>
+      (p.phases ?? []).map((ph) => ({
+        key: `${p.pduId}/${ph.phase}`,
+        text: `${ph.currentA.toFixed(1)} A / ${ph.ratedCurrentA} A`,
+      })),
+    );
+    expect(expected.length).toBeGreaterThanOrEqual(3);
+    expect(rows).toEqual(expected);
+    await shot(page, 'container-phases');
+    await page.context().close();
+  });
+
   it('technician: clicking the hottest slot opens that miner with its boards, fans and history', async () => {
     const page = await logIn(browser, demo.controller.url, demo.tokens.technician);
     const containerId = demo.scenario.containers[0]!.id;

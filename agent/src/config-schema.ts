@@ -1,4 +1,5 @@
 import { IdSchema, PduVendorSchema } from '@hashfleet/contracts';
+import { PROFILES } from '@hashfleet/firmware-profiles/registry';
 import { z } from 'zod';
 import { resolveSecret, type Secret } from './secret.js';
 
@@ -7,6 +8,8 @@ import { resolveSecret, type Secret } from './secret.js';
  * a one-line description. Credentials are references to a file or an environment variable and are
  * resolved once, here, into `Secret`s that never print.
  */
+const PROFILE_IDS: readonly string[] = PROFILES.map((p) => p.id);
+
 export function agentConfigSchema(baseDir: string) {
   const secretRef = z
     .union([
@@ -27,6 +30,21 @@ export function agentConfigSchema(baseDir: string) {
     user: z.string().min(1).optional().describe("login name; default: the profile's default account"),
     password: secretRef,
   });
+
+  /** One set of miner logins; the agent-wide set and each profile's override have this shape. */
+  const accounts = {
+    web: account.optional().describe('firmware web API (Antminer CGI digest, VNish unlock)'),
+    ssh: z
+      .strictObject({
+        user: z.string().min(1).optional().describe("login name; default: the profile's default account"),
+        password: secretRef.optional(),
+        privateKey: secretRef.optional().describe('OpenSSH private key, tried before the password'),
+      })
+      .refine((a) => a.password || a.privateKey, 'needs password or privateKey')
+      .optional()
+      .describe('SSH login on the miners'),
+    rpc: account.optional().describe('privileged RPC (Whatsminer token, LuxOS session)'),
+  };
 
   const publicKeyRef = z.union([
     z.strictObject({ file: z.string().min(1).describe('PEM file of the controller public key') }),
@@ -110,17 +128,21 @@ export function agentConfigSchema(baseDir: string) {
       .prefault({}),
     credentials: z
       .strictObject({
-        web: account.optional().describe('firmware web API (Antminer CGI digest, VNish unlock)'),
-        ssh: z
-          .strictObject({
-            user: z.string().min(1).optional().describe("login name; default: the profile's default account"),
-            password: secretRef.optional(),
-            privateKey: secretRef.optional().describe('OpenSSH private key, tried before the password'),
+        ...accounts,
+        byProfile: z
+          .record(z.string(), z.strictObject(accounts))
+          .superRefine((byProfile, ctx) => {
+            for (const key of Object.keys(byProfile)) {
+              if (PROFILE_IDS.includes(key)) continue;
+              ctx.addIssue({
+                code: 'custom',
+                path: [key],
+                message: `unknown firmware profile ${JSON.stringify(key)}; known: ${PROFILE_IDS.join(', ')}`,
+              });
+            }
           })
-          .refine((a) => a.password || a.privateKey, 'needs password or privateKey')
-          .optional()
-          .describe('SSH login on the miners'),
-        rpc: account.optional().describe('privileged RPC (Whatsminer token, LuxOS session)'),
+          .default({})
+          .describe("accounts for one firmware profile's miners, used instead of the agent-wide ones"),
         knownHostsFile: z
           .string()
           .optional()

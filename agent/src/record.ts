@@ -27,7 +27,7 @@ export async function recordMiner(
   const files: string[] = [];
   for (const step of profile.poll) {
     try {
-      const body = await sendRequest(ctx, ip, step.request, timeoutMs);
+      const body = await sendRequest(ctx, { ip, profileId: profile.id }, step.request, timeoutMs);
       const file = join(outDir, `${step.key}.txt`);
       writeFileSync(file, body);
       files.push(file);

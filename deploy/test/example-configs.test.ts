@@ -21,7 +21,10 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 type ZodLike = { _zod: { def: Record<string, unknown> & { type: string } } };
 
-/** Every key path a schema accepts: objects by key, arrays by element, discriminated unions by every option. */
+/**
+ * Every key path a schema accepts: objects by key, arrays by element, discriminated unions by every
+ * option, records by their value under `*` (the keys are the user's, e.g. a firmware profile id).
+ */
 function schemaPaths(schema: ZodLike, prefix = ''): string[] {
   const def = schema._zod.def;
   switch (def.type) {
@@ -33,6 +36,8 @@ function schemaPaths(schema: ZodLike, prefix = ''): string[] {
       return schemaPaths(def.innerType as ZodLike, prefix);
     case 'array':
       return schemaPaths(def.element as ZodLike, prefix);
+    case 'record':
+      return schemaPaths(def.valueType as ZodLike, `${prefix}*.`);
     case 'union':
       // A discriminated union's options are alternative shapes whose keys all need documenting;
       // a plain union is one value written one of several ways ({ file } | { env }): a leaf.
@@ -92,15 +97,24 @@ function documentedPaths(text: string): Map<string, boolean> {
   return out;
 }
 
+/** Whether a YAML key path is the schema path `wanted`, whose `*` segments stand for any record key. */
+function matches(wanted: string, path: string): boolean {
+  const w = wanted.split('.');
+  const p = path.split('.');
+  return w.length === p.length && w.every((seg, i) => seg === '*' || seg === p[i]);
+}
+
 function coverage(text: string, schema: ZodLike) {
   const paths = documentedPaths(text);
   const wanted = schemaPaths(schema);
+  const found = (w: string) => [...paths].filter(([p]) => matches(w, p));
   return {
-    missing: wanted.filter((p) => !paths.has(p)),
-    undescribed: wanted.filter((p) => paths.get(p) === false),
-    // Below a schema leaf ({ file } | { env }, a key reference) the loader test checks the shape.
+    missing: wanted.filter((w) => found(w).length === 0),
+    undescribed: wanted.filter((w) => found(w).some(([, ok]) => !ok)),
+    // Below a schema leaf ({ file } | { env }, a key reference, or a record's own keys) the loader
+    // test checks the shape.
     unknown: [...paths.keys()].filter(
-      (p) => !wanted.includes(p) && !wanted.includes(p.slice(0, p.lastIndexOf('.'))),
+      (p) => !wanted.some((w) => matches(w, p) || matches(w, p.slice(0, p.lastIndexOf('.')))),
     ),
   };
 }
@@ -151,7 +165,13 @@ describe('deploy/agent/agent.example.yaml', () => {
     const bare = text.replace(/^(\s*concurrency: \d+)\s+#.*$/m, '$1');
     expect(bare).not.toBe(text);
     expect(coverage(bare, schema).undescribed).toEqual(['polling.concurrency']);
-    expect(schemaPaths(schema)).toEqual(expect.arrayContaining(['pdus.snmp.community', 'pdus.snmp.privKey']));
+    expect(schemaPaths(schema)).toEqual(
+      expect.arrayContaining([
+        'pdus.snmp.community',
+        'pdus.snmp.privKey',
+        'credentials.byProfile.*.rpc.user',
+      ]),
+    );
   });
 });
 

@@ -6,19 +6,19 @@ import { httpExchange } from '../transport/http.js';
  * VNish web API: `POST /api/v1/unlock {"pw": password}` -> `{"token"}`, then `Authorization: Bearer`.
  * Tokens are cached per miner and fetched again when missing.
  */
-export function bearerTokens(config: AgentConfig): (ip: string, deadlineMs: number) => Promise<string> {
+export function bearerTokens(
+  config: AgentConfig,
+): (ip: string, password: string, deadlineMs: number) => Promise<string> {
   const cache = new Map<string, string>();
-  return async (ip, deadlineMs) => {
+  return async (ip, password, deadlineMs) => {
     const cached = cache.get(ip);
     if (cached) return cached;
-    const web = config.credentials.web;
-    if (!web) throw new TransportError('auth', 'no web credentials configured (credentials.web)');
     const reply = await httpExchange(
       ip,
       config.miners.ports.http,
       'POST',
       '/api/v1/unlock',
-      JSON.stringify({ pw: web.password.reveal() }),
+      JSON.stringify({ pw: password }),
       { kind: 'none' },
       deadlineMs,
     );

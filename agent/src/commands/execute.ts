@@ -1,5 +1,6 @@
 import type { CommandAction, CommandResult } from '@hashfleet/contracts';
 import type { ControlOperation, MinerRequest } from '@hashfleet/firmware-profiles';
+import { type Accounts, accountsFor, missingAccount } from '../auth/accounts.js';
 import { LOGON, logoff, sessionIdOf } from '../auth/luxos-session.js';
 import { openReply, parseChallenge, sealCommand } from '../auth/wm-v2-token.js';
 import { saltOf, wmV3Token } from '../auth/wm-v3-token.js';
@@ -8,7 +9,7 @@ import { openSession, setInteger } from '../pdu/snmp.js';
 import { VENDORS } from '../pdu/vendors.js';
 import type { Target } from '../poll/poller.js';
 import { failureKind, TransportError } from '../transport/errors.js';
-import { type RequestContext, realPort, sendRequest } from '../transport/request.js';
+import { type MinerAddress, type RequestContext, realPort, sendRequest } from '../transport/request.js';
 import { rpcExchange } from '../transport/rpc.js';
 import { sshExec } from '../transport/ssh.js';
 import { wmV3Exchange } from '../transport/wm-v3.js';
@@ -25,6 +26,9 @@ export type ExecuteDeps = {
   sleep: (ms: number) => Promise<void>;
 };
 
+/** A command's miner with the accounts its profile resolves to. */
+type Miner = MinerAddress & { accounts: Accounts };
+
 const refused = (refusal: 'unknown_target' | 'unsupported', message: string): Outcome => ({
   status: 'refused',
   refusal,
@@ -32,20 +36,22 @@ const refused = (refusal: 'unknown_target' | 'unsupported', message: string): Ou
   message,
 });
 
-/** Which auth schemes this agent can carry out, and whether the site has the credential for it. */
-function usable(op: ControlOperation, ctx: RequestContext): string | null {
+/** Which auth schemes this agent can carry out, and whether the miner has an account for it. */
+function usable(op: ControlOperation, miner: Miner): string | null {
+  const need = (kind: keyof Accounts) =>
+    miner.accounts[kind] ? null : missingAccount(kind, miner.profileId);
   switch (op.auth.kind) {
     case 'none':
     case 'luxos-session':
       return null;
     case 'http-digest':
     case 'vnish-bearer':
-      return ctx.credentials.web ? null : 'credentials.web is not configured';
+      return need('web');
     case 'ssh-password':
-      return ctx.credentials.ssh ? null : 'credentials.ssh is not configured';
+      return need('ssh');
     case 'wm-v3-token':
     case 'wm-v2-token':
-      return ctx.credentials.rpc ? null : 'credentials.rpc is not configured';
+      return need('rpc');
     default:
       // A scheme added to the profiles after this agent was built.
       return `auth scheme ${(op.auth as { kind: string }).kind} is not implemented by this agent`;
@@ -55,11 +61,12 @@ function usable(op: ControlOperation, ctx: RequestContext): string | null {
 /** Runs one miner control operation's steps in order; the first failing step ends it. */
 async function runSteps(
   op: ControlOperation,
-  ip: string,
+  miner: Miner,
   deps: ExecuteDeps,
   action: CommandAction,
 ): Promise<string> {
   const { ctx } = deps;
+  const { ip } = miner;
   const params: Record<string, string | number | boolean> = actionParams(action);
   let sessionId: string | null = null;
   if (op.auth.kind === 'luxos-session') {
@@ -69,7 +76,7 @@ async function runSteps(
     params['sessionId'] = sessionId;
   }
   try {
-    return await runFilled(op, ip, deps, fillParams(op.steps, params) as MinerRequest[]);
+    return await runFilled(op, miner, deps, fillParams(op.steps, params) as MinerRequest[]);
   } finally {
     if (sessionId) {
       // Best effort: LuxOS keeps one session; a left-over one expires on its own.
@@ -82,17 +89,18 @@ async function runSteps(
 
 async function runFilled(
   op: ControlOperation,
-  ip: string,
+  miner: Miner,
   deps: ExecuteDeps,
   steps: MinerRequest[],
 ): Promise<string> {
   const { ctx } = deps;
+  const { ip } = miner;
   const details: string[] = [];
   for (const step of steps) {
     let body: string;
     try {
       if (step.transport === 'ssh') {
-        const ssh = ctx.credentials.ssh!;
+        const ssh = miner.accounts.ssh!;
         const user = ssh.user ?? ('defaultUser' in op.auth ? op.auth.defaultUser : 'root');
         const r = await sshExec(
           {
@@ -113,11 +121,11 @@ async function runFilled(
         }
         body = r.closedEarly ? 'connection closed (expected)' : `exit 0 ${r.stdout.trim()}`.trim();
       } else if (step.transport === 'wm-v3' && op.auth.kind === 'wm-v3-token') {
-        body = await wmV3Signed(step, ip, deps);
+        body = await wmV3Signed(step, miner, deps);
       } else if (step.transport === 'rpc' && op.auth.kind === 'wm-v2-token') {
-        body = await wmV2Sealed(step, ip, deps);
+        body = await wmV2Sealed(step, miner, deps);
       } else {
-        body = await sendRequest(ctx, ip, step, deps.requestTimeoutMs);
+        body = await sendRequest(ctx, miner, step, deps.requestTimeoutMs);
       }
     } catch (err) {
       const kind = failureKind(err);
@@ -137,14 +145,14 @@ async function runFilled(
 
 async function wmV2Sealed(
   step: Extract<MinerRequest, { transport: 'rpc' }>,
-  ip: string,
+  { ip, accounts }: Miner,
   deps: ExecuteDeps,
 ): Promise<string> {
   const { ctx } = deps;
   const port = realPort(ctx.ports, 'rpc', step.port);
   const challenge = parseChallenge(await rpcExchange(ip, port, '{"cmd":"get_token"}', deps.requestTimeoutMs));
   if (!challenge) throw new TransportError('auth', 'get_token gave no salt');
-  const { body, key } = sealCommand(ctx.credentials.rpc!.password.reveal(), challenge, {
+  const { body, key } = sealCommand(accounts.rpc!.password.reveal(), challenge, {
     cmd: step.command,
     ...step.fields,
     ...(step.parameter !== undefined ? { param: step.parameter } : {}),
@@ -154,7 +162,7 @@ async function wmV2Sealed(
 
 async function wmV3Signed(
   step: Extract<MinerRequest, { transport: 'wm-v3' }>,
-  ip: string,
+  { ip, accounts }: Miner,
   deps: ExecuteDeps,
 ): Promise<string> {
   const { ctx } = deps;
@@ -167,7 +175,7 @@ async function wmV3Signed(
   );
   const salt = saltOf(info);
   if (!salt) throw new TransportError('auth', 'get.device.info gave no salt');
-  const rpc = ctx.credentials.rpc!;
+  const rpc = accounts.rpc!;
   const ts = Math.floor(Date.now() / 1000);
   const body = {
     cmd: step.cmd,
@@ -229,13 +237,18 @@ export async function execute(action: CommandAction, deps: ExecuteDeps): Promise
   if (candidates.length === 0) {
     return refused('unsupported', `miner ${target.ip}: ${target.profile.id} has no ${action.op} operation`);
   }
-  const op = candidates.find((c) => usable(c, deps.ctx) === null);
+  const miner: Miner = {
+    ip: target.ip,
+    profileId: target.profile.id,
+    accounts: accountsFor(deps.ctx.credentials, target.profile.id),
+  };
+  const op = candidates.find((c) => usable(c, miner) === null);
   if (!op) {
-    const why = candidates.map((c) => `${c.transport}: ${usable(c, deps.ctx)}`).join('; ');
+    const why = candidates.map((c) => `${c.transport}: ${usable(c, miner)}`).join('; ');
     return refused('unsupported', `miner ${target.ip}: ${action.op}: ${why}`);
   }
   try {
-    const detail = await runSteps(op, target.ip, deps, action);
+    const detail = await runSteps(op, miner, deps, action);
     return {
       status: 'succeeded',
       refusal: null,

@@ -23,7 +23,7 @@ export async function pollMiner(
   const raw: RawReplies = {};
   for (const step of profile.poll) {
     try {
-      const body = await sendRequest(ctx, ip, step.request, deadlineMs);
+      const body = await sendRequest(ctx, { ip, profileId: profile.id }, step.request, deadlineMs);
       if (!step.optional && step.request.transport !== 'http' && step.request.transport !== 'ssh') {
         const decoded = decodeReply(body);
         if (decoded.error !== null)

@@ -1,4 +1,5 @@
 import type { MinerRequest } from '@hashfleet/firmware-profiles';
+import { accountsFor, missingAccount } from '../auth/accounts.js';
 import type { AgentConfig } from '../config.js';
 import { TransportError } from './errors.js';
 import { type HttpAuth, httpExchange } from './http.js';
@@ -11,9 +12,12 @@ export type RequestContext = {
   ports: AgentConfig['miners']['ports'];
   credentials: AgentConfig['credentials'];
   knownHosts: KnownHosts;
-  /** Bearer tokens by miner IP (VNish unlock), obtained on demand. */
-  bearer: (ip: string, deadlineMs: number) => Promise<string>;
+  /** Bearer tokens by miner IP (VNish unlock with the web password), obtained on demand. */
+  bearer: (ip: string, password: string, deadlineMs: number) => Promise<string>;
 };
+
+/** The miner a request goes to; its profile picks its accounts (credentials.byProfile). */
+export type MinerAddress = { ip: string; profileId: string };
 
 /** The standard port a profile names, moved to where this site really serves it. */
 export function realPort(
@@ -36,25 +40,28 @@ export function rpcBody(req: Extract<MinerRequest, { transport: 'rpc' }>): strin
   return JSON.stringify(body);
 }
 
-function webAccount(ctx: RequestContext, defaultUser: string): { user: string; password: string } {
-  const web = ctx.credentials.web;
-  if (!web) throw new TransportError('auth', 'no web credentials configured (credentials.web)');
-  return { user: web.user ?? defaultUser, password: web.password.reveal() };
+function webAccount(ctx: RequestContext, miner: MinerAddress): { user: string; password: string } {
+  const web = accountsFor(ctx.credentials, miner.profileId).web;
+  if (!web) throw new TransportError('auth', missingAccount('web', miner.profileId));
+  return { user: web.user ?? 'root', password: web.password.reveal() };
 }
 
 async function httpAuth(
   ctx: RequestContext,
-  ip: string,
+  miner: MinerAddress,
   auth: string,
   deadlineMs: number,
 ): Promise<HttpAuth> {
   switch (auth) {
     case 'digest':
-      return { kind: 'digest', ...webAccount(ctx, 'root') };
+      return { kind: 'digest', ...webAccount(ctx, miner) };
     case 'basic':
-      return { kind: 'basic', ...webAccount(ctx, 'root') };
+      return { kind: 'basic', ...webAccount(ctx, miner) };
     case 'bearer-vnish':
-      return { kind: 'bearer', token: await ctx.bearer(ip, deadlineMs) };
+      return {
+        kind: 'bearer',
+        token: await ctx.bearer(miner.ip, webAccount(ctx, miner).password, deadlineMs),
+      };
     default:
       return { kind: 'none' };
   }
@@ -66,10 +73,11 @@ async function httpAuth(
  */
 export async function sendRequest(
   ctx: RequestContext,
-  ip: string,
+  miner: MinerAddress,
   req: MinerRequest,
   deadlineMs: number,
 ): Promise<string> {
+  const { ip } = miner;
   switch (req.transport) {
     case 'rpc':
       return rpcExchange(ip, realPort(ctx.ports, 'rpc', req.port), rpcBody(req), deadlineMs);
@@ -80,7 +88,7 @@ export async function sendRequest(
     }
     case 'http': {
       const started = Date.now();
-      const auth = await httpAuth(ctx, ip, req.auth, deadlineMs);
+      const auth = await httpAuth(ctx, miner, req.auth, deadlineMs);
       const left = Math.max(1, deadlineMs - (Date.now() - started));
       const body = req.body === undefined ? undefined : JSON.stringify(req.body);
       const reply = await httpExchange(
@@ -101,8 +109,8 @@ export async function sendRequest(
       return reply.body;
     }
     case 'ssh': {
-      const ssh = ctx.credentials.ssh;
-      if (!ssh) throw new TransportError('auth', 'no SSH credentials configured (credentials.ssh)');
+      const ssh = accountsFor(ctx.credentials, miner.profileId).ssh;
+      if (!ssh) throw new TransportError('auth', missingAccount('ssh', miner.profileId));
       const result = await sshExec(
         {
           host: ip,

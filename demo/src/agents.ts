@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConfigInput } from '@hashfleet/agent/config';
-import type { Container, Scenario } from '@hashfleet/simulator/scenario/schema';
+import { DEFAULT_PASSWORD, DEFAULT_SSH_PASSWORD } from '@hashfleet/simulator/firmware/registry';
+import type { Container, MinerSpec, Scenario } from '@hashfleet/simulator/scenario/schema';
 
 /** The agent id of a container's agent; also its MQTT username and its token's name. */
 export const agentIdOf = (containerId: string): string => `agent-${containerId}`;
@@ -13,6 +14,8 @@ export interface AgentWiring {
   agentToken: string;
   commandPublicKeyPem: string;
   pollS: number;
+  /** The host key every simulated miner's SSH presents (`ssh-rsa AAAA...`); null when SSH is off. */
+  sshHostKey?: string | null;
   /** Agent log level; default warn. */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info';
 }
@@ -26,8 +29,48 @@ function secretFile(dir: string, name: string, value: string): string {
 }
 
 /**
+ * The miner logins a site would configure: per firmware profile in the container, the accounts its
+ * miners ship with (btminer `admin`, Whatsminer v3 `super`, Antminer web root/root and SSH
+ * root/miner, ...), as the simulator keeps them; user names are left to the profiles' defaults.
+ * A scenario's per-miner password (MinerSpec.password) applies to its whole profile here.
+ */
+function minerCredentials(
+  scenario: Scenario,
+  miners: MinerSpec[],
+  secrets: string,
+  sshHostKey: string | null,
+): NonNullable<AgentConfigInput['credentials']> {
+  const byProfile: Record<string, Record<string, { password: { file: string } }>> = {};
+  for (const profile of new Set(miners.map((m) => m.profile))) {
+    const own = miners.find((m) => m.profile === profile)?.password ?? null;
+    const api = own ?? DEFAULT_PASSWORD[profile];
+    const ssh = own ?? DEFAULT_SSH_PASSWORD[profile];
+    const accounts: Record<string, { password: { file: string } }> = {};
+    // cgminer ships without a password and has no operation that needs one.
+    if (api) {
+      const password = { file: secretFile(secrets, `${profile}.password`, api) };
+      accounts['rpc'] = { password };
+      accounts['web'] = { password };
+    }
+    if (ssh && scenario.ports.ssh) {
+      accounts['ssh'] = { password: { file: secretFile(secrets, `${profile}.ssh-password`, ssh) } };
+    }
+    byProfile[profile] = accounts;
+  }
+  if (!sshHostKey || !scenario.ports.ssh) return { byProfile };
+  // One simulation, one host key: pinned for each miner address of this container.
+  const knownHosts = secretFile(
+    secrets,
+    'known_hosts',
+    miners.map((m) => `${m.ip} ${sshHostKey}\n`).join(''),
+  );
+  return { byProfile, knownHostsFile: knownHosts };
+}
+
+/**
  * The configuration a container's agent would read from its file: its container's address block
- * to scan, where each miner sits (rack and slot by IP), its PDUs, the broker and its credentials.
+ * to scan, where each miner sits (rack and slot by IP), its PDUs, the miners' logins, the broker and
+ * its credentials.
  */
 export function agentConfigFor(scenario: Scenario, container: Container, w: AgentWiring): AgentConfigInput {
   const agentId = agentIdOf(container.id);
@@ -50,6 +93,7 @@ export function agentConfigFor(scenario: Scenario, container: Container, w: Agen
       },
       slots: miners.map((m) => ({ ip: m.ip, rack: m.rack, slot: m.slot })),
     },
+    credentials: minerCredentials(scenario, miners, secrets, w.sshHostKey ?? null),
     pdus: pdus.map((p) => ({
       id: p.id,
       vendor: p.vendor,

@@ -19,7 +19,7 @@ import { agentConfigFor, agentIdOf } from './agents.js';
 import type { BannerInput } from './banner.js';
 import type { DemoOptions } from './flags.js';
 import { ensurePortFree } from './ports.js';
-import { seedInventory } from './seed.js';
+import { seedAlertRules, seedInventory } from './seed.js';
 import { closeYesterday, seedStakes } from './stakes.js';
 
 export type Agent = Awaited<ReturnType<typeof startAgent>>;
@@ -48,6 +48,8 @@ export interface DemoHooks {
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'silent';
   /** Shrinks the scenario (tests): keep only the first n miners of each container. */
   minersPerContainer?: number;
+  /** Shrinks the scenario (tests): keep only the first n miners of each firmware in each container. */
+  minersPerProfile?: number;
   /** `free-block` (tests): the simulation picks an unused 127.N/16 instead of --miners-ip-block. */
   addressing?: 'fixed' | 'free-block';
   /** `off`: no simulated PDUs and no SNMP polling (a leaner fleet for tests). Default `on`. */
@@ -64,7 +66,7 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
   await ensurePortFree(opts.host, opts.port, '--port');
   await ensurePortFree(opts.host, opts.mqttPort, '--mqtt-port');
 
-  const loaded = shrink(loadScenario(scenarioName(opts.scenario)), hooks.minersPerContainer);
+  const loaded = shrink(loadScenario(scenarioName(opts.scenario)), hooks);
   const scenario = placed(loaded, opts, hooks);
   const undo: (() => Promise<void>)[] = [];
   const unwind = async () => {
@@ -85,6 +87,7 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
     undo.push(() => controller.stop());
     const db = controller.db;
     await seedInventory(db, scenario);
+    await seedAlertRules(db, scenario);
     const stakers = await seedStakes(db);
     const tokens: DemoTokens = {
       admin: await createToken(db, { role: 'admin', name: 'demo-admin' }),
@@ -117,6 +120,7 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
           agentToken,
           commandPublicKeyPem: controller.commandPublicKey,
           pollS: opts.pollS,
+          sshHostKey: simulation.sshHostKey,
           logLevel: hooks.logLevel === 'silent' ? 'fatal' : (hooks.logLevel ?? 'warn'),
         }) as Record<string, unknown>,
         dataDir,
@@ -202,16 +206,18 @@ function placed(s: Scenario, opts: DemoOptions, hooks: DemoHooks): Scenario {
   return { ...moveScenario(s, Number(opts.minersIpBlock.split('.')[1])), addressing: 'fixed' };
 }
 
-function shrink(s: Scenario, perContainer: number | undefined): Scenario {
-  if (perContainer === undefined) return s;
-  const keep = new Set(
-    s.containers.flatMap((c) =>
-      s.miners
-        .filter((m) => m.containerId === c.id)
-        .slice(0, perContainer)
-        .map((m) => m.id),
-    ),
-  );
+function shrink(s: Scenario, hooks: DemoHooks): Scenario {
+  const { minersPerContainer: perContainer, minersPerProfile: perProfile } = hooks;
+  if (perContainer === undefined && perProfile === undefined) return s;
+  const kept = new Map<string, number>();
+  const under = (group: string, n: number | undefined) => n === undefined || (kept.get(group) ?? 0) < n;
+  const keep = new Set<string>();
+  for (const m of s.miners) {
+    const groups = [m.containerId, `${m.containerId}/${m.profile}`];
+    if (!under(groups[0]!, perContainer) || !under(groups[1]!, perProfile)) continue;
+    for (const g of groups) kept.set(g, (kept.get(g) ?? 0) + 1);
+    keep.add(m.id);
+  }
   return {
     ...s,
     miners: s.miners.filter((m) => keep.has(m.id)),

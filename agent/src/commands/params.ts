@@ -10,7 +10,8 @@ export function actionParams(action: CommandAction): Record<string, string | num
     case 'power.mode':
       return { mode: action.mode };
     case 'led':
-      return { on: action.on, ledOn: action.on };
+      // The profiles' placeholders (firmware-profiles types.ts): {ledOn} is 1/0 (Avalon ascset), {ledOnBool} true/false (Antminer CGI).
+      return { on: action.on, ledOn: action.on ? 1 : 0, ledOnBool: action.on };
     default:
       return {};
   }

@@ -1,4 +1,6 @@
 import type { Db } from '@hashfleet/controller';
+import { RuleInputSchema, ruleFromInput } from '@hashfleet/controller/alerts/rules';
+import { insertRule } from '@hashfleet/controller/alerts/store';
 import { ensureSlots, slotGrid, upsertContainer, upsertSite } from '@hashfleet/controller/inventory/index';
 import type { Container, Scenario, Site } from '@hashfleet/simulator/scenario/schema';
 import { agentIdOf } from './agents.js';
@@ -49,5 +51,23 @@ export async function seedInventory(db: Db, scenario: Scenario, now = Date.now()
   for (const c of scenario.containers) {
     await upsertContainer(db, { id: c.id, siteId: c.siteId, name: c.name, agentId: agentIdOf(c.id) }, now);
     await ensureSlots(db, c.id, slotsOf(c, scenario));
+  }
+}
+
+/**
+ * The demo's containers feed each miner from a 20 A C19 outlet (UL rating; mining PDUs fuse
+ * C19s at 20 A): the global default of 16 A (IEC) would call a 3.5 kW miner at 225 V overloaded.
+ * A site-scoped rule, as an operator would set it. Idempotent.
+ */
+export async function seedAlertRules(db: Db, scenario: Scenario, now = Date.now()): Promise<void> {
+  for (const site of scenario.sites) {
+    const input = RuleInputSchema.parse({
+      kind: 'outlet_overload',
+      scope: 'site',
+      scopeId: site.id,
+      threshold: 20,
+      clearThreshold: 19,
+    });
+    await insertRule(db, ruleFromInput(`demo:outlet_overload:${site.id}`, input, 'demo', now), now);
   }
 }

@@ -122,20 +122,17 @@ describeWithMosquitto('deploy/mosquitto: a site broker bridged to the centre thr
       clientId: 'controller-1',
       clean: false,
       properties: { sessionExpiryInterval: 3600 },
+      // As the controller's link does (controller/src/mqtt/link.ts): MQTT.js would otherwise skip a
+      // SUBSCRIBE it believes still live, and Mosquitto 2.0.11's $share subscription restored after
+      // its own restart delivers nothing until one arrives.
+      resubscribe: false,
     });
     const received = new Set<string>();
     controller.on('message', (_topic, payload) => received.add(payload.toString()));
-    // On every connect, unsubscribe and subscribe again. Mosquitto 2.0.11 restores a persistent
-    // session after its own restart, but the restored $share subscription delivers nothing, and a
-    // plain re-SUBSCRIBE does not repair it (both tried here: the 200 messages queued at the site
-    // never arrived). UNSUBSCRIBE + SUBSCRIBE does.
     const filter = topics.shared('hashfleet-controller', 'telemetry');
     const subscribe = () => controller.subscribeAsync(filter, { qos: 1 });
     controller.on('connect', () => {
-      controller
-        .unsubscribeAsync(filter)
-        .then(subscribe)
-        .catch(() => undefined);
+      subscribe().catch(() => undefined);
     });
     await subscribe();
 

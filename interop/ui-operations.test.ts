@@ -88,7 +88,6 @@ runOrSkip('Operations view in Chromium', () => {
         description: 'Pavlodar night economy',
         presets: [{ model: '*', powerTargetW: 3000 }],
         sleepWindows: [{ from: hh(hour + 6), to: hh(hour + 7) }],
-        tolerancePct: 50,
         // btminer restarts for 10 s (the demo's restartS) to apply a power limit: settle past that.
         settleS: 20,
       }),

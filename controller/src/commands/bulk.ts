@@ -405,6 +405,22 @@ export async function describeJob(db: Db, id: string) {
   const job = await getJob(db, id);
   if (!job) return null;
   const items = await getItems(db, id);
+  // Where each miner sits now, so a person reads "kz-c2 R01/07" rather than an asset id.
+  const places = new Map(
+    (
+      await db.all<{
+        id: string;
+        serial: string | null;
+        container_id: string | null;
+        rack: string | null;
+        slot: string | null;
+      }>(
+        `SELECT m.id, m.serial, m.container_id, s.rack, s.slot FROM bulk_items bi JOIN miners m ON m.id = bi.miner_id
+           LEFT JOIN slots s ON s.id = m.slot_id WHERE bi.job_id = ?`,
+        [id],
+      )
+    ).map((r) => [r.id, r]),
+  );
   const progress: Record<string, number> = {};
   for (const i of items) progress[i.state] = (progress[i.state] ?? 0) + 1;
   const redact = (a: Record<string, unknown>) => ('password' in a ? { ...a, password: '***' } : a);
@@ -426,6 +442,10 @@ export async function describeJob(db: Db, id: string) {
     progress,
     items: items.map((i) => ({
       minerId: i.miner_id,
+      serial: places.get(i.miner_id)?.serial ?? null,
+      containerId: places.get(i.miner_id)?.container_id ?? null,
+      rack: places.get(i.miner_id)?.rack ?? null,
+      slot: places.get(i.miner_id)?.slot ?? null,
       batch: i.batch,
       state: i.state,
       reason: i.reason,

@@ -9,10 +9,21 @@ import { usePoll } from '../use-poll.js';
 /** Replies of controller/src/commands/bulk.ts (describeJob), operating-profiles/ and curtailment/. */
 interface BulkItem {
   minerId: string;
+  serial: string | null;
+  containerId: string | null;
+  rack: string | null;
+  slot: string | null;
   batch: number;
   state: string;
   reason: string | null;
   actions: { op: string; watts?: number; mode?: string }[];
+}
+
+/** Container, rack and slot (and serial when known); the asset id only for a miner not in a slot. */
+function minerPlace(i: BulkItem): string {
+  const place = i.rack && i.slot ? `${i.containerId ?? ''} ${i.rack}/${i.slot}`.trim() : null;
+  const name = place ?? i.minerId;
+  return i.serial ? `${name} · ${i.serial}` : name;
 }
 
 interface BulkJob {
@@ -386,7 +397,9 @@ function JobList({ jobs, me, act }: { jobs: BulkJob[]; me: Me; act: Act }) {
             {shown.items.map((i) => (
               <tr key={i.minerId} data-miner={i.minerId} data-state={i.state}>
                 <td>
-                  <a href={`#/miners/${encodeURIComponent(i.minerId)}`}>{i.minerId}</a>
+                  <a href={`#/miners/${encodeURIComponent(i.minerId)}`} title={i.minerId}>
+                    {minerPlace(i)}
+                  </a>
                 </td>
                 <td class="num">{i.batch < 0 ? '—' : i.batch + 1}</td>
                 <td>{i.actions.map(actionText).join(', ')}</td>

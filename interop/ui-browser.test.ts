@@ -2,9 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
-import { type RunningDemo, startDemo } from '@hashfleet/demo/demo';
-import { parseFlags } from '@hashfleet/demo/flags';
-import { freePort } from '@hashfleet/demo/ports';
+import type { RunningDemo } from '@hashfleet/demo/demo';
+import { startDemoForTest } from '@hashfleet/demo/test-demo';
 import { apiGet, waitForFleet } from '@hashfleet/demo/wait';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,22 +25,15 @@ runOrSkip('web UI in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-'));
-    const parsed = parseFlags([
-      '--port',
-      String(await freePort()),
-      '--mqtt-port',
-      String(await freePort()),
-      '--data-dir',
+    demo = await startDemoForTest(
       dataDir,
-      '--poll-s',
-      '2',
-    ]);
-    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-    demo = await startDemo(parsed.options, {
-      logLevel: 'silent',
-      minersPerContainer: 40,
-      addressing: 'free-block',
-    });
+      {
+        logLevel: 'silent',
+        minersPerContainer: 40,
+        addressing: 'free-block',
+      },
+      ['--poll-s', '2'],
+    );
     // Generous: on a shared two-core machine under load the first discovery and poll cycles are slow.
     await waitForFleet(demo, 240_000);
     browser = await launchChromium();

@@ -2,9 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
-import { type RunningDemo, startDemo } from '@hashfleet/demo/demo';
-import { parseFlags } from '@hashfleet/demo/flags';
-import { freePort } from '@hashfleet/demo/ports';
+import type { RunningDemo } from '@hashfleet/demo/demo';
+import { startDemoForTest } from '@hashfleet/demo/test-demo';
 import { apiGet, waitForFleet } from '@hashfleet/demo/wait';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,23 +35,16 @@ runOrSkip('Operations view in Chromium', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-ops-'));
-    const parsed = parseFlags([
-      '--port',
-      String(await freePort()),
-      '--mqtt-port',
-      String(await freePort()),
-      '--data-dir',
+    demo = await startDemoForTest(
       dataDir,
-      '--poll-s',
-      '2',
-    ]);
-    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-    demo = await startDemo(parsed.options, {
-      logLevel: 'silent',
-      minersPerContainer: 41,
-      addressing: 'free-block',
-      pdus: 'off',
-    });
+      {
+        logLevel: 'silent',
+        minersPerContainer: 41,
+        addressing: 'free-block',
+        pdus: 'off',
+      },
+      ['--poll-s', '2'],
+    );
     await waitForFleet(demo, 240_000);
     browser = await launchChromium();
   }, 300_000);

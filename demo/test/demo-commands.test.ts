@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MinerSpec } from '@hashfleet/simulator/scenario/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDemo, startDemo } from '../src/demo.js';
-import { parseFlags } from '../src/flags.js';
-import { freePort } from '../src/ports.js';
+import type { RunningDemo } from '../src/demo.js';
+import { startDemoForTest } from '../src/test-demo.js';
 import { apiGet, waitFor } from '../src/wait.js';
 
 /**
@@ -26,16 +25,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-demo-commands-'));
-  const parsed = parseFlags([
-    '--port',
-    String(await freePort()),
-    '--mqtt-port',
-    String(await freePort()),
-    '--data-dir',
-    dataDir,
-  ]);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  demo = await startDemo(parsed.options, {
+  demo = await startDemoForTest(dataDir, {
     logLevel: 'silent',
     minersPerProfile: 3,
     pdus: 'off',

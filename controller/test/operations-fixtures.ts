@@ -8,7 +8,14 @@ import {
 } from '@hashfleet/contracts';
 import { testApp } from './helpers.js';
 
-export type FleetMiner = { key: string; profile: string; model: string; powerLimitW?: number | null };
+export type FleetMiner = {
+  key: string;
+  profile: string;
+  model: string;
+  powerLimitW?: number | null;
+  /** Slot name in rack R01; default the miner's position, zero-padded. */
+  slot?: string;
+};
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -27,7 +34,7 @@ export async function fleetApp(miners: FleetMiner[], now: () => number) {
       ip: `10.0.4.${10 + i}`,
       profile: m.profile,
       model: m.model,
-      slot: { rack: 'R01', slot: String(i + 1).padStart(2, '0') },
+      slot: { rack: 'R01', slot: m.slot ?? String(i + 1).padStart(2, '0') },
       identity: [{ kind: 'serial', value: m.key, firstSeenAt: 1, lastSeenAt: 2 }],
     })),
     pdus: [],
@@ -42,7 +49,7 @@ export async function fleetApp(miners: FleetMiner[], now: () => number) {
     profile: m.profile,
     model: m.model,
     powerLimitW: m.powerLimitW ?? null,
-    slot: { rack: 'R01', slot: String(i + 1).padStart(2, '0') },
+    slot: { rack: 'R01', slot: m.slot ?? String(i + 1).padStart(2, '0') },
   }));
   await t.app.hashfleet.ingest.handle(
     topics.telemetry('sc-c01'),

@@ -58,14 +58,27 @@ export async function selectMiners(db: Db, selector: Selector): Promise<Selected
     container_id: string | null;
     agent_id: string | null;
     miner_key: string | null;
+    rack: string | null;
+    slot: string | null;
   }>(
-    `SELECT m.id, m.model, m.profile, c.site_id, m.container_id, c.agent_id,
+    `SELECT m.id, m.model, m.profile, c.site_id, m.container_id, c.agent_id, s.rack, s.slot,
        (SELECT am.miner_key FROM agent_miners am WHERE am.miner_id = m.id AND am.agent_id = c.agent_id
          ORDER BY am.updated_at DESC LIMIT 1) AS miner_key
-     FROM miners m LEFT JOIN containers c ON c.id = m.container_id
-     WHERE ${where.join(' AND ')} ORDER BY m.container_id, m.slot_id, m.id`,
+     FROM miners m LEFT JOIN containers c ON c.id = m.container_id LEFT JOIN slots s ON s.id = m.slot_id
+     WHERE ${where.join(' AND ')}`,
     args,
   );
+  // Container, rack, slot in the order a technician walks them: R1/S2 before R1/S10.
+  const natural = new Intl.Collator('en', { numeric: true });
+  const walk = (r: (typeof rows)[number]) => [r.container_id ?? '', r.rack ?? '', r.slot ?? '', r.id];
+  rows.sort((a, b) => {
+    const [x, y] = [walk(a), walk(b)];
+    for (let i = 0; i < x.length; i++) {
+      const c = natural.compare(x[i]!, y[i]!);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
   const births = new Map<string, Map<string, string>>();
   const birthProfiles = async (agentId: string) => {
     let byKey = births.get(agentId);

@@ -9,6 +9,12 @@ import { connectLink, type MqttLink } from '@hashfleet/controller/mqtt/link';
 import { waitFor } from '@hashfleet/demo/wait';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { loadAgentConfig } from '../agent/src/config.js';
+import { AgentMetrics } from '../agent/src/metrics.js';
+import { Envelopes } from '../agent/src/publish/envelope.js';
+import { Publisher } from '../agent/src/publish/publisher.js';
+import { Spool } from '../agent/src/publish/spool.js';
+import { memoryLogger } from '../agent/test/helpers.js';
 import {
   addUser,
   type Broker,
@@ -29,9 +35,14 @@ import { freePort } from './lib/net.js';
  * applied exactly once; and, with both replicas connected through a restart, that nothing
  * published after it is lost (before the link's fix, all of it was). Links rather than whole controllers: the link is what talks to the
  * broker, and one ingest behind both shows group-wide exactly-once through `ingest_seen`.
+ * Last, the agent's own publisher (spool, end-to-end acks) publishing while no replica is connected
+ * right after the restart, which Mosquitto PUBACKs and drops: with `delivery: controllerAck` the
+ * agent republishes and every message is applied once; with `brokerAck` those messages are lost.
  */
 
 const AGENT = 'share-a1';
+/** The agent of the end-to-end ack cases: a real publisher with its own spool. */
+const E2E_AGENT = 'share-e1';
 const PHASE = { before: [0, 20], queued: [20, 220], after: [220, 300] } as const;
 const TOTAL = PHASE.after[1];
 
@@ -43,6 +54,8 @@ type Replica = {
   got: { seq: number; outcome: Outcome }[];
   /** How many times the link reported its subscriptions in place. */
   subscribed: number;
+  /** The link's end-to-end ack hook: what this replica committed, it acks. */
+  durable: ((agentId: string, bootId: string, seq: number) => void) | null;
 };
 
 const range = ([from, to]: readonly [number, number]) =>
@@ -54,6 +67,7 @@ describeWithMosquitto('controller replicas in one $share group across a Mosquitt
   let app: FastifyInstance;
   let controllerPassword = '';
   let agentPassword = '';
+  let e2ePassword = '';
   const replicas: Replica[] = [];
 
   beforeAll(async () => {
@@ -61,6 +75,7 @@ describeWithMosquitto('controller replicas in one $share group across a Mosquitt
     dir = mkdtempSync(join(tmpdir(), 'hashfleet-share-restart-'));
     controllerPassword = addUser(join(dir, 'passwd'), 'controller');
     agentPassword = addUser(join(dir, 'passwd'), AGENT);
+    e2ePassword = addUser(join(dir, 'passwd'), E2E_AGENT);
     broker = centreBrokerIn(dir, await freePort());
     await broker.start();
     app = await buildApp(
@@ -96,8 +111,14 @@ describeWithMosquitto('controller replicas in one $share group across a Mosquitt
       ingest: {
         async handle(topic, payload) {
           const outcome = await app.hashfleet.ingest.handle(topic, payload);
-          r.got.push({ seq: (JSON.parse(Buffer.from(payload).toString()) as Telemetry).seq, outcome });
+          const m = JSON.parse(Buffer.from(payload).toString()) as Telemetry;
+          if (!topic.endsWith('/telemetry')) return outcome;
+          r.got.push({ seq: m.seq, outcome });
+          if (outcome === 'applied' || outcome === 'duplicate') r.durable?.(m.agentId, m.bootId, m.seq);
           return outcome;
+        },
+        onDurable(listener) {
+          r.durable = listener;
         },
         stop() {},
       },
@@ -164,7 +185,7 @@ describeWithMosquitto('controller replicas in one $share group across a Mosquitt
   const seqsOf = (r: Replica, phase: readonly [number, number]) =>
     r.got.map((g) => g.seq).filter((seq) => seq >= phase[0] && seq < phase[1]);
   const replica = (name: string, group: string): Replica => {
-    const r: Replica = { name, group, link: null, got: [], subscribed: 0 };
+    const r: Replica = { name, group, link: null, got: [], subscribed: 0, durable: null };
     replicas.push(r);
     return r;
   };
@@ -219,5 +240,113 @@ describeWithMosquitto('controller replicas in one $share group across a Mosquitt
     await expectExactlyOnce([c, d], boot, 100);
     expect(seqsOf(c, [20, 100]).length).toBeGreaterThan(0);
     expect(seqsOf(d, [20, 100]).length).toBeGreaterThan(0);
+  });
+  /** The agent's real publisher (spool on disk, QoS 1, end-to-end acks as configured). */
+  function agentPublisher(delivery: 'controllerAck' | 'brokerAck') {
+    process.env['HASHFLEET_SHARE_E2E_TOKEN'] = e2ePassword;
+    const config = loadAgentConfig({
+      agentId: E2E_AGENT,
+      siteId: 'sichuan',
+      containerId: 'share-c1',
+      miners: { ranges: ['10.0.4.17'] },
+      spool: { dir: mkdtempSync(join(dir, `spool-${delivery}-`)), fsync: 'never' },
+      mqtt: {
+        url: `mqtt://127.0.0.1:${broker.port}`,
+        token: { env: 'HASHFLEET_SHARE_E2E_TOKEN' },
+        reconnectMs: 200,
+        delivery,
+        ackTimeoutMs: 2000,
+      },
+    });
+    const metrics = new AgentMetrics();
+    const spool = new Spool(config.spool.dir, config.spool, () => metrics.dropped('spool-full'));
+    const envelopes = new Envelopes(E2E_AGENT, Date.now);
+    const publisher = new Publisher({
+      config,
+      spool,
+      envelopes,
+      logger: memoryLogger().logger,
+      metrics,
+      now: Date.now,
+      birth: () => ({ kind: 'birth' }),
+      onCommand: () => {},
+    });
+    const { v: _v, agentId: _a, bootId: _b, seq: _s, sentAt: _t, historical: _h, ...body } = message('x', 0);
+    return {
+      publisher,
+      spool,
+      metrics,
+      bootId: envelopes.bootId,
+      send: () => publisher.send('telemetry', { ...body, agentId: E2E_AGENT }).seq,
+    };
+  }
+
+  async function appliedOnce(bootId: string): Promise<number> {
+    const seen = await app.hashfleet.db.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM ingest_seen WHERE agent_id = ? AND boot_id = ? AND kind = 'telemetry'",
+      [E2E_AGENT, bootId],
+    );
+    return Number(seen?.n);
+  }
+
+  /**
+   * The loss the link cannot prevent: the only replica is away while Mosquitto restarts; the agent
+   * reconnects first and publishes; the broker PUBACKs and drops (its restored `$share`
+   * subscription takes nothing). Then the replica comes back. Returns the seqs sent after the
+   * restart and the agent's rig.
+   */
+  async function publishWhileNoReplica(delivery: 'controllerAck' | 'brokerAck', group: string) {
+    const e = replica(`e-${delivery}`, group);
+    await start(e);
+    const agent = agentPublisher(delivery);
+    agent.publisher.start();
+    try {
+      const before = Array.from({ length: 10 }, () => agent.send());
+      await waitFor('the first messages applied', async () => (await appliedOnce(agent.bootId)) === 10);
+      await e.link?.close();
+      e.link = null;
+      const connects = agent.publisher.connects;
+      await restartBroker();
+      await waitFor('the agent reconnected', async () => agent.publisher.connects > connects);
+      const published = agent.metrics.totals.published;
+      const after = Array.from({ length: 40 }, () => agent.send());
+      await waitFor(
+        'the broker acknowledged them',
+        async () => agent.metrics.totals.published >= published + 40,
+      );
+      await start(e);
+      return { agent, e, seqs: [...before, ...after] };
+    } catch (err) {
+      await agent.publisher.stop();
+      throw err;
+    }
+  }
+
+  it('delivery controllerAck: messages an agent publishes while no replica is connected after the restart are republished and each applied exactly once', async () => {
+    const { agent, e, seqs } = await publishWhileNoReplica('controllerAck', 'share-e2e-ack');
+    try {
+      await waitFor('every message acked by the controller', async () => agent.spool.messages === 0, {
+        timeoutMs: 30_000,
+      });
+      expect(await appliedOnce(agent.bootId)).toBe(seqs.length);
+      const applied = e.got.filter((g) => g.outcome === 'applied').map((g) => g.seq);
+      expect(applied.sort((x, y) => x - y)).toEqual([...seqs].sort((x, y) => x - y));
+      expect(agent.metrics.totals.republished).toBeGreaterThan(0);
+    } finally {
+      await agent.publisher.stop();
+    }
+  });
+
+  it('delivery brokerAck (the old behaviour): the same messages are lost, acknowledged by the broker and gone from the spool', async () => {
+    const { agent } = await publishWhileNoReplica('brokerAck', 'share-e2e-broker');
+    try {
+      // Well past the controllerAck case's timeout: nothing comes back on its own.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      expect(agent.spool.messages).toBe(0);
+      // Only the 10 sent before the restart were applied: all 40 published after it are lost.
+      expect(await appliedOnce(agent.bootId)).toBe(10);
+    } finally {
+      await agent.publisher.stop();
+    }
   });
 });

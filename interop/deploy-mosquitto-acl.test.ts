@@ -95,7 +95,7 @@ function inbox(client: MqttClient) {
 /**
  * Every way the least-privilege model can break, tried with real clients; returns the broken ones.
  * Agent ctr-a tries to act as ctr-b, read ctr-b's commands and telemetry (directly, by wildcard
- * and through a $share group) and publish commands; the controller must still read telemetry and
+ * and through a $share group), read ctr-b's acks and publish commands, safety rules or acks; the controller must still read telemetry and
  * command agents, and ctr-a its own. Leaks are detected by what arrives: Mosquitto 2 grants a
  * denied SUBSCRIBE and drops a denied PUBLISH silently, so the proof is delivery. Ordering makes
  * it exact: Mosquitto routes a publish to subscribers before acknowledging it, and delivers to one
@@ -115,6 +115,8 @@ async function probe(b: Running): Promise<string[]> {
         topics.safety('ctr-a'),
         topics.commands('ctr-b'),
         topics.safety('ctr-b'),
+        topics.acks('ctr-a'),
+        topics.acks('ctr-b'),
         topics.telemetry('ctr-b'),
         topics.allOf('telemetry'),
         `$share/x/${topics.allOf('telemetry')}`,
@@ -124,7 +126,7 @@ async function probe(b: Running): Promise<string[]> {
     .catch(() => undefined);
   const agentB = await b.as('ctr-b');
   const boxB = inbox(agentB);
-  await agentB.subscribeAsync(topics.commands('ctr-b'), { qos: 1 });
+  await agentB.subscribeAsync([topics.commands('ctr-b'), topics.acks('ctr-b')], { qos: 1 });
 
   const forged = [
     topics.telemetry('ctr-b'),
@@ -133,6 +135,8 @@ async function probe(b: Running): Promise<string[]> {
     topics.commands('ctr-a'),
     topics.safety('ctr-b'),
     topics.safety('ctr-a'),
+    topics.acks('ctr-b'),
+    topics.acks('ctr-a'),
   ];
   for (const topic of forged)
     await a.publishAsync(topic, 'forged by ctr-a', { qos: 1 }).catch(() => undefined);
@@ -142,19 +146,29 @@ async function probe(b: Running): Promise<string[]> {
   if (forged.slice(0, 2).some((t) => ctl.got(t, 'forged by ctr-a')))
     found.push("an agent publishes under another agent's topics");
   if (forged.slice(2).some((t) => ctl.got(t, 'forged by ctr-a') || boxB.got(t, 'forged by ctr-a')))
-    found.push('an agent publishes commands or safety rules');
+    found.push('an agent publishes commands, safety rules or acks');
 
   await agentB.publishAsync(topics.telemetry('ctr-b'), 'b telemetry', { qos: 1 });
   await controller.publishAsync(topics.commands('ctr-b'), 'for b', { qos: 1 }).catch(() => undefined);
   await controller.publishAsync(topics.commands('ctr-a'), 'for a', { qos: 1 }).catch(() => undefined);
+  await controller.publishAsync(topics.acks('ctr-b'), 'acks for b', { qos: 1 }).catch(() => undefined);
+  await controller.publishAsync(topics.acks('ctr-a'), 'acks for a', { qos: 1 }).catch(() => undefined);
+  if (!(await boxA.arrives(topics.acks('ctr-a'), 'acks for a')))
+    found.push('an agent cannot read its own acks');
+  if (!(await boxB.arrives(topics.acks('ctr-b'), 'acks for b')))
+    found.push('the controller cannot ack an agent');
   if (!(await boxA.arrives(topics.commands('ctr-a'), 'for a')))
     found.push('an agent cannot read its own commands');
   if (!(await boxB.arrives(topics.commands('ctr-b'), 'for b')))
     found.push('the controller cannot command an agent');
   if (!(await ctl.arrives(topics.telemetry('ctr-b'), 'b telemetry')))
     found.push("the controller cannot read an agent's telemetry");
-  if (boxA.got(topics.commands('ctr-b'), 'for b') || boxA.got(topics.safety('ctr-b'), 'rules for b'))
-    found.push("an agent reads another agent's commands or safety rules");
+  if (
+    boxA.got(topics.commands('ctr-b'), 'for b') ||
+    boxA.got(topics.safety('ctr-b'), 'rules for b') ||
+    boxA.got(topics.acks('ctr-b'), 'acks for b')
+  )
+    found.push("an agent reads another agent's commands, safety rules or acks");
   if (boxA.received.some((m) => m.payload === 'b telemetry'))
     found.push("an agent reads another agent's telemetry");
   return found;
@@ -177,7 +191,7 @@ describeWithMosquitto('deploy/mosquitto: ACL model against a real Mosquitto', ()
     await b?.stop();
   });
 
-  it("an agent cannot publish as another agent, read another's commands, safety rules or telemetry, or publish commands or safety rules; the controller can read and command", async () => {
+  it("an agent cannot publish as another agent, read another's commands, safety rules or telemetry, or publish commands, safety rules or acks; the controller can read and command", async () => {
     expect(await probe(b)).toEqual([]);
   });
 
@@ -251,7 +265,7 @@ describeWithMosquitto('deploy/mosquitto: ACL model against a real Mosquitto', ()
 
   it("Mosquitto's ACL and the controller's embedded-broker ACL agree on who may publish where", async () => {
     const matrix = ['ctr-a', 'ctr-b'].flatMap((agent) => [
-      ...[...AGENT_TOPIC_KINDS, 'commands', 'safety', 'other'].map(
+      ...[...AGENT_TOPIC_KINDS, 'commands', 'safety', 'acks', 'other'].map(
         (kind) => `hashfleet/v1/agents/${agent}/${kind}`,
       ),
       `hashfleet/v1/agents/${agent}/telemetry/extra`,
@@ -295,8 +309,8 @@ const loosenings: [name: string, acl: string, leaks: string[]][] = [
     `${shipped}\npattern readwrite hashfleet/#\n`,
     [
       "an agent publishes under another agent's topics",
-      'an agent publishes commands or safety rules',
-      "an agent reads another agent's commands or safety rules",
+      'an agent publishes commands, safety rules or acks',
+      "an agent reads another agent's commands, safety rules or acks",
       "an agent reads another agent's telemetry",
     ],
   ],
@@ -305,13 +319,13 @@ const loosenings: [name: string, acl: string, leaks: string[]][] = [
     shipped.replaceAll('%u', '+'),
     [
       "an agent publishes under another agent's topics",
-      "an agent reads another agent's commands or safety rules",
+      "an agent reads another agent's commands, safety rules or acks",
     ],
   ],
   [
     'agents given their whole subtree (readwrite .../%u/#)',
     `${shipped}\npattern readwrite hashfleet/v1/agents/%u/#\n`,
-    ['an agent publishes commands or safety rules'],
+    ['an agent publishes commands, safety rules or acks'],
   ],
   [
     "agents allowed to read every agent's telemetry",

@@ -211,6 +211,20 @@ export function agentConfigSchema(baseDir: string) {
       keepaliveS: z.number().int().min(5).default(30),
       reconnectMs: z.number().int().min(100).default(2_000).describe('wait between reconnect attempts'),
       maxInflight: z.number().int().min(1).max(1000).default(16).describe('unacknowledged publishes at once'),
+      delivery: z
+        .enum(['controllerAck', 'brokerAck'])
+        .default('controllerAck')
+        .describe(
+          "when a spooled message is deleted: controllerAck (the controller's end-to-end ack on the agent's acks topic; survives a broker that PUBACKs then loses) or brokerAck (at PUBACK, for a controller without acks)",
+        ),
+      ackTimeoutMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(60_000)
+        .describe(
+          'controllerAck: a message PUBACKed but not acked by the controller this long is republished',
+        ),
     }),
     commands: z
       .strictObject({

@@ -51,6 +51,22 @@ export class AgentMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly #unacked = new Gauge({
+    name: 'hashfleet_agent_unacked_messages',
+    help: 'Messages the broker acknowledged that wait for the controller end-to-end ack (still spooled)',
+    registers: [this.registry],
+  });
+  readonly #unackedAge = new Gauge({
+    name: 'hashfleet_agent_unacked_oldest_seconds',
+    help: 'Age of the oldest message waiting for the controller ack, since its PUBACK',
+    registers: [this.registry],
+  });
+  readonly #acks = new Counter({
+    name: 'hashfleet_agent_acks_total',
+    help: 'Spooled messages by what happened after PUBACK: acked by the controller, republished (no ack in time), or an ack message rejected',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly #missing = new Counter({
     name: 'hashfleet_agent_pdu_missing_total',
     help: 'PDU readings a PDU did not answer (e.g. no phase table), by reading',
@@ -70,7 +86,15 @@ export class AgentMetrics {
     lastCycleMs: null as number | null,
     latency: null as number | null,
   };
-  totals = { polls: 0, pollErrors: 0, published: 0, historicalPublished: 0, dropped: 0 };
+  totals = {
+    polls: 0,
+    pollErrors: 0,
+    published: 0,
+    historicalPublished: 0,
+    dropped: 0,
+    acked: 0,
+    republished: 0,
+  };
 
   poll(ms: number, error: string | null): void {
     this.#pollSeconds.observe({ outcome: error ? 'error' : 'ok' }, ms / 1000);
@@ -111,6 +135,25 @@ export class AgentMetrics {
     this.#window.latency = Math.round(ms);
     this.totals.published++;
     if (historical) this.totals.historicalPublished++;
+  }
+
+  unacked(count: number, oldestMs: number): void {
+    this.#unacked.set(count);
+    this.#unackedAge.set(oldestMs / 1000);
+  }
+
+  acked(n: number): void {
+    this.#acks.inc({ outcome: 'acked' }, n);
+    this.totals.acked += n;
+  }
+
+  republished(n: number): void {
+    this.#acks.inc({ outcome: 'republished' }, n);
+    this.totals.republished += n;
+  }
+
+  ackRejected(): void {
+    this.#acks.inc({ outcome: 'rejected' });
   }
 
   command(status: string): void {

@@ -10,6 +10,7 @@ import {
   commandSigningBytes,
   decodeMessage,
   type MessageByKind,
+  PROTOCOL_VERSION,
   parseAgentTopic,
   topics,
 } from '@hashfleet/contracts';
@@ -65,7 +66,8 @@ type Received = { topic: string; kind: AgentTopicKind; raw: string };
 /**
  * The consumer side: subscribes to every agent topic, validates every payload with the contract
  * schemas (invalid ones are collected, not thrown), and dedupes on (agentId, bootId, seq) as the
- * controller does.
+ * controller does. Like the controller, it acks every valid message it receives (new or duplicate)
+ * on the agent's `acks` topic, unless `ack` is off (a controller without end-to-end acks).
  */
 export class Consumer {
   readonly client: MqttClient;
@@ -74,6 +76,8 @@ export class Consumer {
   readonly #seen = new Set<string>();
   readonly unique: { kind: AgentTopicKind; message: MessageByKind[AgentTopicKind] }[] = [];
   duplicates = 0;
+  /** Whether it sends end-to-end acks; a test may switch it off to play a controller that never acks. */
+  ack = true;
 
   private constructor(client: MqttClient) {
     this.client = client;
@@ -109,6 +113,16 @@ export class Consumer {
       return;
     }
     const m = decoded.value as { agentId: string; bootId: string; seq: number };
+    if (this.ack) {
+      const acks = {
+        v: PROTOCOL_VERSION,
+        kind: 'acks',
+        agentId: m.agentId,
+        sentAt: Date.now(),
+        boots: [{ bootId: m.bootId, ranges: [[m.seq, m.seq]] }],
+      };
+      this.client.publish(topics.acks(m.agentId), JSON.stringify(acks), { qos: 1 });
+    }
     const key = `${m.agentId}/${m.bootId}/${m.seq}`;
     if (this.#seen.has(key)) {
       this.duplicates++;

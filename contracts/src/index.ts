@@ -1,3 +1,4 @@
+export * from './acks.js';
 export * from './commands.js';
 export * from './common.js';
 export * from './decode.js';

@@ -9,7 +9,7 @@ export type AgentTopicKind = (typeof AGENT_TOPIC_KINDS)[number];
 
 /**
  * The topic map. An agent publishes only under `hashfleet/v1/agents/<its id>/...` and reads only
- * `hashfleet/v1/agents/<its id>/commands` (the broker ACL in deploy/ enforces it).
+ * `hashfleet/v1/agents/<its id>/commands`, `.../safety` and `.../acks` (the broker ACL in deploy/ enforces it).
  */
 export const topics = {
   birth: (agentId: string) => `${TOPIC_ROOT}/agents/${agentId}/birth`,
@@ -23,6 +23,8 @@ export const topics = {
   commands: (agentId: string) => `${TOPIC_ROOT}/agents/${agentId}/commands`,
   /** Controller -> agent, retained: the signed local safety rule set (contracts/src/safety.ts). */
   safety: (agentId: string) => `${TOPIC_ROOT}/agents/${agentId}/safety`,
+  /** Controller -> agent, not retained: what the controller durably applied (contracts/src/acks.ts). */
+  acks: (agentId: string) => `${TOPIC_ROOT}/agents/${agentId}/acks`,
   /** What the controller subscribes to (one filter per kind, so a replica can choose). */
   allOf: (kind: AgentTopicKind) => `${TOPIC_ROOT}/agents/+/${kind}`,
   /** MQTT 5 / Mosquitto shared subscription for controller replicas. */

@@ -1,11 +1,9 @@
-import { exampleSample, exampleTelemetry, topics } from '@hashfleet/contracts';
+import { type Acks, decodeAcks, exampleSample, exampleTelemetry, topics } from '@hashfleet/contracts';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../src/auth/tokens.js';
 import { canPublish, canSubscribe } from '../src/broker/acl.js';
-import { loadControllerConfig } from '../src/config.js';
-import { type RunningController, startController } from '../src/server.js';
-import { tempDir } from './helpers.js';
+import type { RunningController } from '../src/server.js';
+import { embeddedController } from './helpers.js';
 
 describe('broker ACL (same model as deploy/mosquitto/acl)', () => {
   const agent = { kind: 'agent', agentId: 'c01' } as const;
@@ -37,21 +35,13 @@ describe('broker ACL (same model as deploy/mosquitto/acl)', () => {
 
 describe('embedded broker end to end', () => {
   let running: RunningController;
-  let cleanup: () => void;
   let token: string;
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    const tmp = tempDir();
-    cleanup = tmp.cleanup;
-    const config = loadControllerConfig(
-      { dataDir: tmp.dir, http: { port: 0 }, mqtt: { embeddedPort: 0 }, log: { level: 'silent' } },
-      {},
-    );
-    running = await startController(config);
-    token = await createToken(running.db, { role: 'agent', name: 'sc-c01' });
+    ({ running, token, stop } = await embeddedController('sc-c01'));
   });
   afterAll(async () => {
-    await running?.stop();
-    cleanup?.();
+    await stop?.();
   });
 
   it('ingests telemetry an agent publishes with its token', async () => {
@@ -87,6 +77,42 @@ describe('embedded broker end to end', () => {
     const own = await client.subscribeAsync(topics.commands('sc-c01'), { qos: 1 });
     expect(own[0]?.qos).toBe(1);
     await client.endAsync();
+  });
+
+  it('acks what ingest applied and acks a duplicate again; a malformed message is not acked', async () => {
+    const agent = await mqtt.connectAsync(running.mqttUrl, {
+      clientId: 'sc-c01',
+      username: 'sc-c01',
+      password: token,
+    });
+    const received: Acks[] = [];
+    agent.on('message', (topic, payload) => {
+      const d = decodeAcks(payload, 'sc-c01');
+      if (topic === topics.acks('sc-c01') && d.ok) received.push(d.value);
+    });
+    await agent.subscribeAsync(topics.acks('sc-c01'), { qos: 1 });
+    const bootId = 'acks-boot-0001';
+    // Only this test's boot: the ack of the first test's message may arrive in the same window.
+    const acked = () =>
+      received
+        .flatMap((m) => m.boots.filter((b) => b.bootId === bootId))
+        .flatMap((b) => b.ranges.flatMap(([f, t]) => Array.from({ length: t - f + 1 }, (_, i) => f + i)))
+        .sort((x, y) => x - y);
+    const telemetry = (seq: number) => JSON.stringify({ ...exampleTelemetry, bootId, seq });
+    await agent.publishAsync(topics.telemetry('sc-c01'), telemetry(7), { qos: 1 });
+    await agent.publishAsync(topics.telemetry('sc-c01'), telemetry(8), { qos: 1 });
+    await agent.publishAsync(topics.telemetry('sc-c01'), '{"not":"telemetry","seq":9}', { qos: 1 });
+    await expect.poll(() => acked(), { timeout: 10_000 }).toEqual([7, 8]);
+    // The same message again (a republish): dedupe drops it, and it is acked again.
+    await agent.publishAsync(topics.telemetry('sc-c01'), telemetry(7), { qos: 1 });
+    await expect.poll(() => acked().filter((s) => s === 7).length, { timeout: 10_000 }).toBe(2);
+    const seen = await running.db.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM ingest_seen WHERE agent_id = 'sc-c01' AND boot_id = ? AND kind = 'telemetry'",
+      [bootId],
+    );
+    expect(seen?.n).toBe(2);
+    expect(acked()).not.toContain(9);
+    await agent.endAsync();
   });
 });
 

@@ -69,3 +69,26 @@ export async function testApp(overrides: ControllerConfigInput = {}, now?: () =>
     },
   };
 }
+
+/**
+ * A whole controller (HTTP on a free port, embedded broker on a free port, silent log) and an agent
+ * token for `agentName`, for tests that talk MQTT to it. `stop` closes it and removes its data.
+ */
+export async function embeddedController(agentName: string) {
+  const { startController } = await import('../src/server.js');
+  const tmp = tempDir();
+  const config = loadControllerConfig(
+    { dataDir: tmp.dir, http: { port: 0 }, mqtt: { embeddedPort: 0 }, log: { level: 'silent' } },
+    {},
+  );
+  const running = await startController(config);
+  const token = await createToken(running.db, { role: 'agent', name: agentName });
+  return {
+    running,
+    token,
+    async stop() {
+      await running.stop();
+      tmp.cleanup();
+    },
+  };
+}

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { type AgentTopicKind, topics } from '@hashfleet/contracts';
+import { type AgentTopicKind, decodeAcks, topics } from '@hashfleet/contracts';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config.js';
 import type { AgentMetrics } from '../metrics.js';
+import { AckTracker } from './acks.js';
 import type { EnvelopeFields, Envelopes } from './envelope.js';
-import type { Spool } from './spool.js';
+import type { Spool, SpoolEntry } from './spool.js';
 
 type Body = Record<string, unknown> & { kind: string };
 
@@ -26,15 +27,25 @@ export type PublisherDeps = {
 /**
  * MQTT session of the agent: fixed client id, retained online status plus a last will that marks
  * it offline, birth on every connect, QoS 1. Data goes through the spool: `send` writes the message
- * to disk and the drain publishes the oldest spooled messages, at most `maxInflight` unacknowledged,
- * deleting each on PUBACK. Messages spooled before the current connection are sent with
- * `historical: true`. Nothing is handed to MQTT.js while disconnected, so its in-memory queue
- * never grows.
+ * to disk and the drain publishes spooled messages oldest first, at most `maxInflight` awaiting
+ * PUBACK. With `delivery: controllerAck` a message leaves the spool only when the controller's
+ * end-to-end ack names it (a broker can PUBACK and then lose it, DESIGN §8); one the broker
+ * PUBACKed but the controller has not acked within `ackTimeoutMs` is published again. With
+ * `brokerAck` it leaves at PUBACK. Messages spooled before the current connection, and republished
+ * ones, are sent with `historical: true`. Nothing is handed to MQTT.js while disconnected, so its
+ * in-memory queue never grows.
  */
 export class Publisher {
   readonly #d: PublisherDeps;
   #client: MqttClient | null = null;
   readonly #inflight = new Map<number, number>();
+  /** Published and not yet acked by the controller (controllerAck only). */
+  readonly #awaiting = new AckTracker();
+  /** Next spool id to publish on this connection; earlier ones are out or queued in #retry. */
+  #cursor = 0;
+  /** Ids whose ack timed out (or whose publish failed), to publish again before newer ones; ascending. */
+  #retry: number[] = [];
+  #ackTimer: NodeJS.Timeout | null = null;
   /** Spool ids below this were written before the current connection: they are replays. */
   #liveFrom = Number.POSITIVE_INFINITY;
   #draining = false;
@@ -43,6 +54,10 @@ export class Publisher {
 
   constructor(deps: PublisherDeps) {
     this.#d = deps;
+  }
+
+  get #endToEnd(): boolean {
+    return this.#d.config.mqtt.delivery === 'controllerAck';
   }
 
   get connected(): boolean {
@@ -96,9 +111,56 @@ export class Publisher {
         logger.warn({ broker: config.mqtt.url }, 'mqtt: disconnected');
     });
     client.on('error', (err) => logger.warn({ broker: config.mqtt.url, err: err.message }, 'mqtt: error'));
-    client.on('message', (topic, payload) =>
-      topic === topics.safety(agentId) ? this.#d.onSafety?.(payload) : this.#d.onCommand(payload),
+    client.on('message', (topic, payload) => {
+      if (topic === topics.acks(agentId)) this.#onAcks(payload);
+      else if (topic === topics.safety(agentId)) this.#d.onSafety?.(payload);
+      else this.#d.onCommand(payload);
+    });
+    if (this.#endToEnd) {
+      const every = Math.min(1000, config.mqtt.ackTimeoutMs / 4);
+      this.#ackTimer = setInterval(() => this.#expire(), every);
+      this.#ackTimer.unref();
+    }
+  }
+
+  #onAcks(payload: Buffer): void {
+    const { config, spool, metrics, logger } = this.#d;
+    const decoded = decodeAcks(payload, config.agentId);
+    if (!decoded.ok) {
+      metrics.ackRejected();
+      logger.warn(`mqtt ${topics.acks(config.agentId)}: ignored: ${decoded.error}`);
+      return;
+    }
+    const ids = this.#awaiting.ack(decoded.value);
+    for (const id of ids) spool.remove(id);
+    if (ids.length === 0) return;
+    metrics.acked(ids.length);
+    metrics.spooled(spool);
+    this.#unackedMetrics();
+  }
+
+  /** Queues for republishing what the broker PUBACKed but the controller has not acked in time. */
+  #expire(): void {
+    const { config, metrics, logger, now } = this.#d;
+    const ids = this.#awaiting.expired(now(), config.mqtt.ackTimeoutMs);
+    this.#unackedMetrics();
+    if (ids.length === 0) return;
+    metrics.republished(ids.length);
+    logger.warn(
+      { messages: ids.length, ackTimeoutMs: config.mqtt.ackTimeoutMs },
+      'mqtt: no controller ack in time, publishing again',
     );
+    this.#retryLater(ids);
+    this.drain();
+  }
+
+  #retryLater(ids: number[]): void {
+    this.#retry = [...new Set([...this.#retry, ...ids])].sort((a, b) => a - b);
+  }
+
+  #unackedMetrics(): void {
+    const u = this.#awaiting.unacked(this.#d.now());
+    this.#d.metrics.unacked(u.count, u.oldestMs);
   }
 
   #onConnect(): void {
@@ -106,6 +168,11 @@ export class Publisher {
     const client = this.#client!;
     this.connects++;
     this.#liveFrom = spool.nextId;
+    // A new connection replays the whole spool: what was out and unacked may have died with the
+    // broker. The controller dedupes what it already has and acks it again.
+    this.#cursor = 0;
+    this.#retry = [];
+    this.#awaiting.clear();
     logger.info(
       { broker: config.mqtt.url, backlog: spool.messages, connects: this.connects },
       'mqtt: connected',
@@ -129,6 +196,14 @@ export class Publisher {
           `mqtt: cannot subscribe to ${topics.safety(agentId)} (broker ACL: the agent must read it)`,
         );
     });
+    if (this.#endToEnd)
+      client.subscribe(topics.acks(agentId), { qos: 1 }, (err, granted) => {
+        if (err || granted?.[0]?.qos === 128)
+          logger.error(
+            { err: err?.message },
+            `mqtt: cannot subscribe to ${topics.acks(agentId)} (broker ACL: the agent must read it; with mqtt.delivery controllerAck nothing leaves the spool without it)`,
+          );
+      });
     this.drain();
   }
 
@@ -148,29 +223,61 @@ export class Publisher {
       const client = this.#client;
       const { spool, config, metrics, now } = this.#d;
       while (client?.connected && !this.#stopping && this.#inflight.size < config.mqtt.maxInflight) {
-        const batch = spool.oldest(
-          config.mqtt.maxInflight - this.#inflight.size,
-          new Set(this.#inflight.keys()),
-        );
-        if (batch.length === 0) break;
-        for (const entry of batch) {
-          const historical = entry.id < this.#liveFrom;
-          const payload = historical ? markHistorical(entry.payload) : entry.payload;
-          const started = now();
-          this.#inflight.set(entry.id, started);
-          client.publish(entry.topic, payload, { qos: 1 }, (err) => {
-            this.#inflight.delete(entry.id);
-            if (err) return;
-            spool.remove(entry.id);
-            metrics.published(now() - started, historical);
-            metrics.spooled(spool);
-            this.drain();
-          });
-        }
+        const next = this.#next();
+        if (!next) break;
+        const { entry, again } = next;
+        const historical = again || entry.id < this.#liveFrom;
+        const payload = historical ? markHistorical(entry.payload) : entry.payload;
+        const started = now();
+        this.#inflight.set(entry.id, started);
+        const key = this.#endToEnd ? (JSON.parse(entry.payload) as { bootId: string; seq: number }) : null;
+        if (key) this.#awaiting.sent(entry.id, key.bootId, key.seq);
+        client.publish(entry.topic, payload, { qos: 1 }, (err) => {
+          this.#inflight.delete(entry.id);
+          if (err) {
+            // Not out: publish it again (a reconnect replays the spool anyway).
+            this.#awaiting.forget(entry.id);
+            if (!this.#stopping) this.#retryLater([entry.id]);
+            return;
+          }
+          metrics.published(now() - started, historical);
+          if (key) {
+            // A PUBACK from before a reconnect (which cleared the tracking) still starts the clock,
+            // unless the controller's ack already came and the message is gone.
+            if (!this.#awaiting.has(entry.id) && spool.has(entry.id))
+              this.#awaiting.sent(entry.id, key.bootId, key.seq);
+            this.#awaiting.pubacked(entry.id, now());
+          } else spool.remove(entry.id);
+          metrics.spooled(spool);
+          this.drain();
+        });
       }
     } finally {
       this.#draining = false;
     }
+  }
+
+  /** The next message to publish: a retry first (they are older), else the next in the spool. */
+  #next(): { entry: SpoolEntry; again: boolean } | null {
+    const { spool } = this.#d;
+    const out = (id: number) => this.#inflight.has(id) || this.#awaiting.has(id);
+    while (this.#retry.length > 0) {
+      const id = this.#retry.shift()!;
+      if (out(id)) continue;
+      const entry = spool.get(id);
+      if (entry) return { entry, again: true };
+    }
+    for (;;) {
+      const entry = spool.firstFrom(this.#cursor);
+      if (!entry) return null;
+      this.#cursor = entry.id + 1;
+      if (!out(entry.id)) return { entry, again: false };
+    }
+  }
+
+  /** Published messages waiting for the controller's ack (controllerAck), for status and tests. */
+  get awaitingAck(): number {
+    return this.#awaiting.size;
   }
 
   /** Publishes a clean offline status and disconnects; unacknowledged messages stay spooled. */
@@ -178,6 +285,8 @@ export class Publisher {
     const client = this.#client;
     if (!client) return;
     this.#stopping = true;
+    if (this.#ackTimer) clearInterval(this.#ackTimer);
+    this.#ackTimer = null;
     if (client.connected) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 2_000);

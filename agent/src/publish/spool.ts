@@ -12,7 +12,10 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-/** One spooled MQTT message: written before it is published, removed after the broker's PUBACK. */
+/**
+ * One spooled MQTT message: written before it is published, removed once delivered (the
+ * controller's end-to-end ack, or the broker's PUBACK with `mqtt.delivery: brokerAck`).
+ */
 export type SpoolEntry = { id: number; topic: string; payload: string; bytes: number };
 
 export type SpoolLimits = { maxBytes: number; maxMessages: number; fsync: 'always' | 'never' };
@@ -134,10 +137,33 @@ export class Spool {
     for (const e of this.#index) {
       if (out.length >= limit) break;
       if (exclude.has(e.id)) continue;
-      const text = readFileSync(join(this.#dir, nameOf(e.id)), 'utf8');
-      out.push({ id: e.id, topic: e.topic, payload: text.slice(text.indexOf('\n') + 1), bytes: e.bytes });
+      out.push(this.#read(e));
     }
     return out;
+  }
+
+  /** One message by id; null when it is gone (acknowledged, or dropped by a full spool). */
+  get(id: number): SpoolEntry | null {
+    const i = this.#find(id);
+    return i < 0 ? null : this.#read(this.#index[i]!);
+  }
+
+  /** The first message with an id at or above `id`, or null. */
+  firstFrom(id: number): SpoolEntry | null {
+    let lo = 0;
+    let hi = this.#index.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#index[mid]!.id < id) lo = mid + 1;
+      else hi = mid;
+    }
+    const e = this.#index[lo];
+    return e ? this.#read(e) : null;
+  }
+
+  #read(e: { id: number; topic: string; bytes: number }): SpoolEntry {
+    const text = readFileSync(join(this.#dir, nameOf(e.id)), 'utf8');
+    return { id: e.id, topic: e.topic, payload: text.slice(text.indexOf('\n') + 1), bytes: e.bytes };
   }
 
   has(id: number): boolean {
@@ -157,7 +183,7 @@ export class Spool {
     return -1;
   }
 
-  /** Removes a message (after PUBACK); removing one that is already gone is a no-op. */
+  /** Removes a message (once delivered); removing one that is already gone is a no-op. */
   remove(id: number): void {
     const i = this.#find(id);
     if (i < 0) return;

@@ -3,24 +3,31 @@ import { AGENT_TOPIC_KINDS, parseAgentTopic, TOPIC_ROOT, topics } from '@hashfle
 /**
  * The broker ACL, the same model as deploy/mosquitto/acl (change both together): an agent
  * (username = agent id) publishes only its own birth/status/telemetry/power/events/results and
- * reads only its own commands and its own (retained) safety rule set; the controller reads every
- * agent topic (also through `$share/`) and writes every agent's commands and safety rule set.
+ * reads only its own commands, its own (retained) safety rule set and its own end-to-end acks; the
+ * controller reads every agent topic (also through `$share/`) and writes every agent's commands,
+ * safety rule set and acks.
  * Nobody else gets anything.
  */
 export type BrokerUser = { kind: 'controller' } | { kind: 'agent'; agentId: string };
 
 const ROOT = TOPIC_ROOT.split('/');
 
-/** `hashfleet/v1/agents/<id>/safety`: controller -> agent, not one of the agent's own kinds. */
-function safetyAgent(topic: string): string | null {
+/**
+ * `hashfleet/v1/agents/<id>/safety` or `.../acks`: controller -> agent topics outside the agent
+ * kinds that parseAgentTopic knows.
+ */
+function controllerToAgent(topic: string): string | null {
   const parts = topic.split('/');
-  return parts.length === 5 && topics.safety(parts[3]!) === topic && /^[^+#]+$/.test(parts[3]!)
-    ? parts[3]!
+  const agent = parts[3]!;
+  return parts.length === 5 &&
+    (topics.safety(agent) === topic || topics.acks(agent) === topic) &&
+    /^[^+#]+$/.test(agent)
+    ? agent
     : null;
 }
 
 export function canPublish(user: BrokerUser, topic: string): boolean {
-  if (safetyAgent(topic) !== null) return user.kind === 'controller';
+  if (controllerToAgent(topic) !== null) return user.kind === 'controller';
   const parsed = parseAgentTopic(topic);
   if (!parsed) return false;
   if (user.kind === 'controller') return parsed.kind === 'commands';
@@ -29,7 +36,11 @@ export function canPublish(user: BrokerUser, topic: string): boolean {
 
 export function canSubscribe(user: BrokerUser, filter: string): boolean {
   if (user.kind === 'agent')
-    return filter === topics.commands(user.agentId) || filter === topics.safety(user.agentId);
+    return (
+      filter === topics.commands(user.agentId) ||
+      filter === topics.safety(user.agentId) ||
+      filter === topics.acks(user.agentId)
+    );
   const plain = filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter;
   const parts = plain.split('/');
   if (parts.length < 4 || parts.length > 5) return false;

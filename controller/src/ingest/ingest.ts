@@ -18,6 +18,11 @@ export type Outcome = 'applied' | 'duplicate' | 'malformed' | 'ignored' | 'faile
 export type Ingest = {
   /** Validates and applies one MQTT message durably; resolves when it is safe to acknowledge. */
   handle(topic: string, payload: Uint8Array): Promise<Outcome>;
+  /**
+   * Called for each message ingest committed or recognised as a duplicate: what the controller
+   * acknowledges end to end to the agent (controller/src/mqtt/acks.ts). One listener; null removes it.
+   */
+  onDurable?(listener: ((agentId: string, bootId: string, seq: number) => void) | null): void;
   stop(): void;
 };
 
@@ -60,6 +65,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
     );
   }
   let stopped = false;
+  let durable: ((agentId: string, bootId: string, seq: number) => void) | null = null;
 
   async function apply(kind: string, msg: AgentMessage): Promise<Applied | null> {
     const pending: PendingCache = new Map();
@@ -161,6 +167,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
       } finally {
         timer();
       }
+      durable?.(msg.agentId, msg.bootId, msg.seq);
       if (!applied) {
         ctx.metrics.ingestDuplicates.inc({ kind });
         ctx.metrics.ingestMessages.inc({ kind, result: 'duplicate' });
@@ -179,6 +186,9 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
         if (points.length) ctx.influx.write(points);
       }
       return 'applied';
+    },
+    onDurable(listener) {
+      durable = listener;
     },
     stop() {
       stopped = true;

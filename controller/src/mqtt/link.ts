@@ -2,6 +2,7 @@ import { AGENT_TOPIC_KINDS, topics } from '@hashfleet/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Ingest } from '../ingest/ingest.js';
+import { AckQueue } from './acks.js';
 
 export type MqttLink = {
   connected(): boolean;
@@ -26,6 +27,9 @@ export type LinkOptions = {
   onInflight?: (n: number) => void;
   /** Called once the subscriptions are in place after each (re)connect. */
   onSubscribed?: () => void;
+  /** Batching of the end-to-end acks to agents; default every 1 s or 500 per agent. */
+  acks?: { intervalMs: number; maxPending: number };
+  now?: () => number;
 };
 
 /**
@@ -33,7 +37,9 @@ export type LinkOptions = {
  * QoS 1 subscription per agent message kind, through a shared subscription on external brokers so
  * replicas split the load. Each message is acknowledged only after ingest applied it durably:
  * MQTT.js sends the PUBACK when `handleMessage` calls back, and handles the next message after
- * that, so a slow database slows acknowledgements instead of growing a buffer.
+ * that, so a slow database slows acknowledgements instead of growing a buffer. The agent, though,
+ * keeps a message until this replica's end-to-end ack on its `acks` topic says it is applied: a
+ * broker can PUBACK a message and then lose it (Mosquitto 2.0.11 restarting with no subscriber).
  */
 export async function connectLink(o: LinkOptions): Promise<MqttLink> {
   let inflight = 0;
@@ -102,9 +108,18 @@ export async function connectLink(o: LinkOptions): Promise<MqttLink> {
     if (!loggedDown) o.log.warn(`mqtt ${o.url}: offline, reconnecting`);
     loggedDown = true;
   });
+  const acks = new AckQueue(
+    (topic, payload) => client.publishAsync(topic, payload, { qos: 1, retain: false }).then(() => {}),
+    o.now ?? Date.now,
+    o.acks,
+    (agentId, err) =>
+      o.log.warn({ agentId, err: err.message }, `mqtt ${topics.acks(agentId)}: ${err.message}`),
+  );
+  o.ingest.onDurable?.((agentId, bootId, seq) => acks.add(agentId, bootId, seq));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       client.end(true);
+      acks.stop();
       reject(new Error(`mqtt ${o.url}: no connection within 10 s`));
     }, 10_000);
     client.once('connect', () => {
@@ -116,6 +131,7 @@ export async function connectLink(o: LinkOptions): Promise<MqttLink> {
       if (code === 4 || code === 5 || code === 134 || code === 135) {
         clearTimeout(timer);
         client.end(true);
+        acks.stop();
         reject(new Error(`mqtt ${o.url}: user ${o.username}: not authorized (${err.message})`));
       }
     });
@@ -126,6 +142,9 @@ export async function connectLink(o: LinkOptions): Promise<MqttLink> {
       await client.publishAsync(topic, payload, { qos: 1, retain: opts?.retain ?? false });
     },
     async close() {
+      o.ingest.onDurable?.(null);
+      acks.flush();
+      acks.stop();
       await client.endAsync();
     },
   };

@@ -89,7 +89,8 @@ for (const n of [1000, 5000]) {
     polling: { concurrency: CONCURRENCY, requestTimeoutMs: 3000 },
     discovery: { concurrency: 256, timeoutMs: 3000 },
     spool: { dir },
-    mqtt: { url: `mqtt://127.0.0.1:${fleet.brokerPort}` },
+    // No controller here to send end-to-end acks: the broker's PUBACK ends a message's trip.
+    mqtt: { url: `mqtt://127.0.0.1:${fleet.brokerPort}`, delivery: 'brokerAck' },
   });
   const agent = await startAgent(config, { schedule: 'manual', logger: pino({ level: 'error' }) });
   const scanEnd = measure();

@@ -267,7 +267,7 @@ describe('deploy/hashfleet-controller.service', () => {
 describe('deploy/mosquitto', () => {
   const agentTopics = AGENT_TOPIC_KINDS.map((kind) => `${TOPIC_ROOT}/agents/%u/${kind}`);
 
-  it("the ACL lets an agent write exactly the contracts' topic kinds and read only its commands and safety rules", () => {
+  it("the ACL lets an agent write exactly the contracts' topic kinds and read only its commands, safety rules and acks", () => {
     const rules = read('mosquitto/acl')
       .split('\n')
       .map((l) => l.trim())
@@ -276,16 +276,18 @@ describe('deploy/mosquitto', () => {
     expect(rules.filter((r) => r.startsWith('pattern read'))).toEqual([
       `pattern read ${topics.commands('%u')}`,
       `pattern read ${topics.safety('%u')}`,
+      `pattern read ${topics.acks('%u')}`,
     ]);
     expect(rules.filter((r) => !r.startsWith('pattern '))).toEqual([
       'user controller',
       `topic read ${TOPIC_ROOT}/agents/+/#`,
       `topic write ${topics.commands('+')}`,
       `topic write ${topics.safety('+')}`,
+      `topic write ${topics.acks('+')}`,
     ]);
   });
 
-  it("the site bridge forwards exactly the contracts' agent topics out and commands and safety rules in, at QoS 1", () => {
+  it("the site bridge forwards exactly the contracts' agent topics out and commands, safety rules and acks in, at QoS 1", () => {
     const bridged = read('mosquitto/site-bridge.conf')
       .split('\n')
       .filter((l) => l.startsWith('topic '));
@@ -293,6 +295,7 @@ describe('deploy/mosquitto', () => {
       ...AGENT_TOPIC_KINDS.map((kind) => `topic ${TOPIC_ROOT}/agents/+/${kind} out 1`),
       `topic ${topics.commands('+')} in 1`,
       `topic ${topics.safety('+')} in 1`,
+      `topic ${topics.acks('+')} in 1`,
     ]);
   });
 });

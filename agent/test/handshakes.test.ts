@@ -1,7 +1,7 @@
 import { type Simulation, smallScenario, startSimulation } from '@hashfleet/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningAgent, startAgent } from '../src/agent.js';
-import { Consumer, memoryLogger, publishCommand, Signer, simAgentConfig, TestBroker } from './helpers.js';
+import type { RunningAgent } from '../src/agent.js';
+import { Consumer, publishCommand, Signer, simAgentConfig, startPolledAgent, TestBroker } from './helpers.js';
 
 /**
  * Control operations that need a per-firmware handshake: LuxOS logon sessions (the session id is
@@ -26,16 +26,7 @@ beforeAll(async () => {
     commands: { publicKey: { base64: signer.publicKeyBase64 } },
   });
   config.miners.ranges = sim.miners.map((m) => m.ip);
-  agent = await startAgent(config, {
-    schedule: 'manual',
-    now: () => sim.clock.now(),
-    logger: memoryLogger().logger,
-  });
-  await agent.scanNow();
-  await sim.tick(30_000);
-  await agent.pollNow();
-  await agent.drained();
-  await consumer.waitFor(() => consumer.of('telemetry').some((t) => t.samples.length === 2));
+  agent = await startPolledAgent(sim, config, consumer, 2);
 });
 
 afterAll(async () => {

@@ -18,6 +18,7 @@ import type { Simulation } from '@hashfleet/simulator';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
+import { type RunningAgent, startAgent } from '../src/agent.js';
 import { type AgentConfig, type AgentConfigInput, loadAgentConfig } from '../src/config.js';
 
 /** An in-process MQTT broker (aedes) on a loopback port that can be killed and restarted on that port. */
@@ -182,6 +183,29 @@ export async function publishCommand(
   command: Command | Record<string, unknown>,
 ): Promise<void> {
   await client.publishAsync(topics.commands(String(command['agentId'])), JSON.stringify(command), { qos: 1 });
+}
+
+/**
+ * Starts an agent on the simulation's manual clock, lets it find the miners and poll once, and
+ * waits until the consumer has a telemetry message with `samples` miners in it.
+ */
+export async function startPolledAgent(
+  sim: Simulation,
+  config: AgentConfig,
+  consumer: Consumer,
+  samples: number,
+): Promise<RunningAgent> {
+  const agent = await startAgent(config, {
+    schedule: 'manual',
+    now: () => sim.clock.now(),
+    logger: memoryLogger().logger,
+  });
+  await agent.scanNow();
+  await sim.tick(30_000);
+  await agent.pollNow();
+  await agent.drained();
+  await consumer.waitFor(() => consumer.of('telemetry').some((t) => t.samples.length === samples));
+  return agent;
 }
 
 /** Agent config for a simulation: its miners' addresses, its PDUs, short deadlines, no fsync. */

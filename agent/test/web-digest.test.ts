@@ -1,7 +1,15 @@
 import { type Simulation, smallScenario, startSimulation } from '@hashfleet/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../src/agent.js';
-import { Consumer, memoryLogger, publishCommand, Signer, simAgentConfig, TestBroker } from './helpers.js';
+import {
+  Consumer,
+  memoryLogger,
+  publishCommand,
+  Signer,
+  simAgentConfig,
+  startPolledAgent,
+  TestBroker,
+} from './helpers.js';
 import { freePort } from './servers.js';
 
 /**
@@ -30,16 +38,7 @@ beforeAll(async () => {
   });
   config.miners.ranges = sim.miners.map((m) => m.ip);
   config.miners.ports.http = httpPort;
-  agent = await startAgent(config, {
-    schedule: 'manual',
-    now: () => sim.clock.now(),
-    logger: memoryLogger().logger,
-  });
-  await agent.scanNow();
-  await sim.tick(30_000);
-  await agent.pollNow();
-  await agent.drained();
-  await consumer.waitFor(() => consumer.of('telemetry').some((t) => t.samples.length === 2));
+  agent = await startPolledAgent(sim, config, consumer, 2);
 });
 
 afterAll(async () => {

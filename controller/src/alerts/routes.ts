@@ -17,11 +17,12 @@
  * Errors: { error: "alerts", message } with 400, 404, 409.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Role } from '../auth/roles.js';
 import type { FeatureContext } from '../features.js';
 import type { SqlValue } from '../storage/db.js';
+import { fail } from './http.js';
 import { ALERT_KINDS, SEVERITIES } from './kinds.js';
 import { MIN_SECRET_LENGTH, syncConfigWebhooks } from './notify.js';
 import { type Rule, RuleInputSchema, ruleFromInput } from './rules.js';
@@ -72,9 +73,6 @@ const WebhookBody = z.object({
     .default(null)
     .describe('HMAC-SHA256 signing secret (never returned: responses say only whether it is signed)'),
 });
-
-const fail = (reply: FastifyReply, status: number, message: string) =>
-  reply.code(status).send({ error: 'alerts', message });
 
 const presentRule = (r: Rule) => ({ ...r, scopeId: r.scope === 'global' ? null : r.scopeId });
 

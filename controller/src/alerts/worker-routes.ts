@@ -9,9 +9,10 @@
  *   DELETE /alerts/known-worker-patterns?siteId=&pattern=         -> 204
  * A pattern matches the whole worker name; `*` is any run of characters (`hashshare.kz*`).
  */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { FeatureContext } from '../features.js';
+import { fail } from './http.js';
 
 const MarkBody = z.object({ minerId: z.string().min(1).max(200) });
 const PatternBody = z.object({
@@ -23,9 +24,6 @@ const PatternBody = z.object({
     .regex(/^[\x21-\x7e]+$/, 'pattern must be printable ASCII without spaces')
     .refine((p) => /[^*]/.test(p), 'pattern must name something besides * (disable the rule instead)'),
 });
-
-const fail = (reply: FastifyReply, status: number, message: string) =>
-  reply.code(status).send({ error: 'alerts', message });
 
 export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const { db, audit } = ctx;

@@ -35,6 +35,9 @@ const assumptions = {
   sites: { sichuan: { repairSite: true }, kazakhstan: { repairSite: false } },
 };
 
+/** The seed happens before the test's app clock starts (2026-12-01), whatever the real date. */
+const SEEDED_AT = Date.parse('2026-11-30T00:00:00Z');
+
 /** Two sites, a container each with 4 slots, three T17s in Sichuan (dry-season tariff). */
 async function seed() {
   await upsertSite(db, {
@@ -62,13 +65,18 @@ async function seed() {
   }
   for (const n of [1, 2, 3]) {
     const id = await createMiner(db, { id: `m${n}`, serial: `SN-${n}`, model: 'Antminer T17' });
-    await moveMiner(db, id, {
-      siteId: 'sichuan',
-      containerId: 'sc-c1',
-      slotId: `sc-c1/R01/0${n}`,
-      status: 'in_service',
-      reason: 'seed',
-    });
+    await moveMiner(
+      db,
+      id,
+      {
+        siteId: 'sichuan',
+        containerId: 'sc-c1',
+        slotId: `sc-c1/R01/0${n}`,
+        status: 'in_service',
+        reason: 'seed',
+      },
+      { now: SEEDED_AT },
+    );
   }
 }
 

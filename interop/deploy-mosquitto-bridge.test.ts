@@ -16,7 +16,7 @@ import { freePort } from './lib/net.js';
 
 /**
  * A site broker running deploy/mosquitto/site-bridge.conf, bridged to a centre running
- * mosquitto.conf with centre-bridges.acl appended (DESIGN.md §7). Proves that the site keeps
+ * mosquitto.conf with centre-bridges.acl appended (docs/architecture.md §7). Proves that the site keeps
  * accepting its agents' QoS 1 messages while the WAN (the centre) is down, and that the centre's
  * controller receives every one of them once the link is back; and that commands flow in.
  */
@@ -122,7 +122,7 @@ describeWithMosquitto('deploy/mosquitto: a site broker bridged to the centre thr
       clientId: 'controller-1',
       clean: false,
       properties: { sessionExpiryInterval: 3600 },
-      // As the controller's link does (controller/src/mqtt/link.ts): MQTT.js would otherwise skip a
+      // As the controller's link does (controller/src/core/mqtt/link.ts): MQTT.js would otherwise skip a
       // SUBSCRIBE it believes still live, and Mosquitto 2.0.11's $share subscription restored after
       // its own restart delivers nothing until one arrives.
       resubscribe: false,

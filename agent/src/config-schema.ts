@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { resolveSecret, type Secret } from './secret.js';
 
 /**
- * The agent's configuration file (STYLE.md 9): every option has a default where one makes sense and
+ * The agent's configuration file (docs/style.md §9): every option has a default where one makes sense and
  * a one-line description. Credentials are references to a file or an environment variable and are
  * resolved once, here, into `Secret`s that never print.
  */

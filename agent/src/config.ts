@@ -21,7 +21,7 @@ export class AgentConfigError extends Error {
 
 /**
  * Reads and validates a YAML file (or an already-parsed object). Relative paths inside a file are
- * resolved against the file's directory. Never connects to anything (STYLE.md 9).
+ * resolved against the file's directory. Never connects to anything (docs/style.md §9).
  */
 export function loadAgentConfig(source: string | Record<string, unknown>, baseDir?: string): AgentConfig {
   let raw: unknown = source;

@@ -7,7 +7,7 @@ export type WorkBase = { at: number; difficultyAccepted: number | null; uptimeS:
 const DIFF1_HASHES = 2 ** 32;
 
 /**
- * Accepted difficulty-1 shares since the previous sample (DESIGN.md §5). A counter that went
+ * Accepted difficulty-1 shares since the previous sample (docs/architecture.md §3.2). A counter that went
  * backwards, or an uptime that did, means the miner restarted: the delta is taken from zero (see
  * `fromZero` for a counter older than our previous sample).
  * Without a counter this sample claims no work and keeps the old base, so the next sample that has

@@ -14,7 +14,7 @@ const SeqRangeSchema = z
  * Controller -> agent, QoS 1, not retained, on `hashfleet/v1/agents/<id>/acks`: the messages of
  * this agent the controller has durably applied, or recognised as already applied (a duplicate),
  * as seq ranges per bootId. A message leaves the agent's spool only once it is acked here
- * (DESIGN §8 "Nothing is lost": a broker can PUBACK and then lose a message).
+ * (docs/architecture.md §6.2, nothing is lost: a broker can PUBACK and then lose a message).
  */
 export const AcksSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),

@@ -34,7 +34,7 @@ export const ShortString = z.string().max(LIMITS.maxString);
 export const EpochMs = z.number().int().nonnegative();
 export const NonNegInt = z.number().int().nonnegative();
 
-/** Where a figure came from when it can come from several sources (DESIGN.md §5). */
+/** Where a figure came from when it can come from several sources (docs/architecture.md §3.2). */
 export const ProvenanceSchema = z.enum(['reported', 'estimated', 'metered']);
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 

@@ -1,6 +1,6 @@
 /**
  * Command-line flags of `npm start`, as a table: every flag has a default and a one-line
- * description, and a bad command line lists every error at once (STYLE.md 9).
+ * description, and a bad command line lists every error at once (docs/style.md §9).
  */
 
 export interface DemoOptions {

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * DESIGN.md §3: a folder imports only what the table allows. Biome's noRestrictedImports checks
+ * docs/architecture.md §2: a folder imports only what the table allows. Biome's noRestrictedImports checks
  * this in `npm run check`; this test checks it again from the source, and also that every
  * cross-workspace import is declared in the importing package.json (so the agent installs alone).
  */
@@ -41,7 +41,7 @@ function tsFiles(dir: string): string[] {
 const importRe =
   /(?:import|export)\s[^'"]*?from\s*['"](@hashfleet\/[a-z-]+)|import\(\s*['"](@hashfleet\/[a-z-]+)/g;
 
-describe('import rules (DESIGN.md §3)', () => {
+describe('import rules (docs/architecture.md §2)', () => {
   for (const [pkg, rule] of Object.entries(allowed)) {
     it(`${pkg} imports only ${rule.src.join(', ') || 'zod'} from src and declares them`, () => {
       const manifest = JSON.parse(readFileSync(join(root, pkg, 'package.json'), 'utf8'));

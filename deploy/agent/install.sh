@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs (or updates) the hashfleet agent on a container's box, from a checkout or release
 # tarball of this repository. Only the agent workspace and what it imports are installed: none of
-# the controller's dependencies (DESIGN.md §3). Safe to run again: what is already in place is
+# the controller's dependencies (docs/architecture.md §2). Safe to run again: what is already in place is
 # left alone and reported "unchanged".
 #
 #   sudo deploy/agent/install.sh --config ./sc-c01.yaml \

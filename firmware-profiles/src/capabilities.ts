@@ -1,7 +1,7 @@
 import type { MinerOp } from '@hashfleet/contracts';
 import type { Capability, FirmwareProfile, Transport } from './types.js';
 
-/** What a profile can do, derived from its control operations (STYLE.md 5). */
+/** What a profile can do, derived from its control operations (docs/style.md §5). */
 export function capabilities(profile: FirmwareProfile): Capability[] {
   const seen = new Set<string>();
   const out: Capability[] = [];

@@ -2,7 +2,7 @@ import { decodeText } from './text-format.js';
 import type { DecodedReply } from './types.js';
 
 /**
- * The one tolerant decoder for cgminer-family replies (STYLE.md 7). Strict JSON first; only when
+ * The one tolerant decoder for cgminer-family replies (docs/style.md §7). Strict JSON first; only when
  * that fails does the repairing scanner run, and every repair it makes is named in `repairs` so
  * the fleet can see which firmware sends broken bodies. Never throws.
  *

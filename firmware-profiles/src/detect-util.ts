@@ -4,7 +4,7 @@ import type { DetectReplies } from './types.js';
 
 /** What every profile's `detect` looks at, decoded once per call. */
 export type DetectView = {
-  /** Upper-cased raw text of `version` + `devdetails`, for marker tests (miner-apis.md §3). */
+  /** Upper-cased raw text of `version` + `devdetails`, for marker tests (docs/reference.md §6). */
   text: string;
   version: Reply | null;
   devdetails: Reply | null;

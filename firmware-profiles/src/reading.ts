@@ -6,7 +6,7 @@ export type Draft = {
   -readonly [K in Exclude<keyof MinerReading, 'profile' | 'missing' | 'repairs'>]?: MinerReading[K];
 };
 
-/** A table row: raw field -> normalized field, with its unit converter (STYLE.md 3). */
+/** A table row: raw field -> normalized field, with its unit converter (docs/style.md §3). */
 export type FieldRow<K extends keyof Draft = keyof Draft> = readonly [
   raw: string,
   field: K,

@@ -5,7 +5,7 @@ import { findModel } from '../src/models.js';
 import { detectFirmware, getProfile } from '../src/registry.js';
 import { detectReplies, diff, loadTestcases, pollReplies, read, readJson } from './testcase-files.js';
 
-/** The generic runner: every folder under testcases/ is one recorded case (STYLE.md 6). */
+/** The generic runner: every folder under testcases/ is one recorded case (docs/style.md §6). */
 const cases = loadTestcases();
 
 describe.each(cases)('testcase $profile/$name', (tc) => {

@@ -1,7 +1,7 @@
 import { decodeReply } from '@hashfleet/firmware-profiles/decoder';
 
 /**
- * LuxOS write commands take a session id as their first parameter (anchors.md §3.5, LuxOS docs
+ * LuxOS write commands take a session id as their first parameter (docs/reference.md §4, LuxOS docs
  * atmset): `logon` answers SESSION[0].SessionID; `logoff|<id>` ends it.
  */
 export const LOGON = JSON.stringify({ command: 'logon' });

@@ -14,7 +14,7 @@ function to64(value: number, chars: number): string {
 
 /**
  * The hash field of FreeBSD MD5-crypt (`$1$salt$HASH`), as Whatsminer API v2 tokens use it
- * (miner-apis.md §1.3). Checked against `openssl passwd -1` in the tests.
+ * (docs/reference.md §2). Checked against `openssl passwd -1` in the tests.
  */
 export function md5cryptHash(password: string, salt: string): string {
   const pw = Buffer.from(password, 'utf8');

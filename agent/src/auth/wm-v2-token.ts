@@ -15,7 +15,7 @@ export function parseChallenge(reply: string): WmV2Challenge | null {
 }
 
 /**
- * Whatsminer API v2 privileged envelope (miner-apis.md §1.3): key = sha256(md5crypt(password, salt)),
+ * Whatsminer API v2 privileged envelope (docs/reference.md §2): key = sha256(md5crypt(password, salt)),
  * host_sign = md5crypt(md5crypt(password, salt) + time, newsalt); the command plus `token` is JSON,
  * NUL-padded to 16 bytes, AES-256-ECB, base64, sent as `{"enc":1,"data":...}`.
  */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Whatsminer API v3 write token (miner-apis.md §1.4, WM wm-api-v3.js):
+ * Whatsminer API v3 write token (docs/reference.md §3, WM wm-api-v3.js):
  * base64(sha256(cmd + password + salt + ts)) cut to 8 characters.
  */
 export function wmV3Token(cmd: string, password: string, salt: string, ts: number): string {

@@ -1,7 +1,7 @@
 import type { PduVendor } from '@hashfleet/contracts';
 
 /**
- * What each PDU family answers and where (anchors.md §4; OIDs resolved from PowerNet-MIB and
+ * What each PDU family answers and where (docs/reference.md §9; OIDs resolved from PowerNet-MIB and
  * PDU2-MIB). Scales turn the raw integer into the unit in the field name, once.
  */
 export type OutletState = 'on' | 'off' | 'unknown';

@@ -29,7 +29,7 @@ export type PublisherDeps = {
  * it offline, birth on every connect, QoS 1. Data goes through the spool: `send` writes the message
  * to disk and the drain publishes spooled messages oldest first, at most `maxInflight` awaiting
  * PUBACK. With `delivery: controllerAck` a message leaves the spool only when the controller's
- * end-to-end ack names it (a broker can PUBACK and then lose it, DESIGN §8); one the broker
+ * end-to-end ack names it (a broker can PUBACK and then lose it, docs/architecture.md §6.2); one the broker
  * PUBACKed but the controller has not acked within `ackTimeoutMs` is published again. With
  * `brokerAck` it leaves at PUBACK. Messages spooled before the current connection, and republished
  * ones, are sent with `historical: true`. Nothing is handed to MQTT.js while disconnected, so its

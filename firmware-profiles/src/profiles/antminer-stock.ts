@@ -30,7 +30,7 @@ import type { AuthScheme, FirmwareProfile, PollStep } from '../types.js';
 /**
  * Bitmain stock firmware (bmminer, or Bitmain's cgminer 4.9 fork on L3+/D3/Z11/S9k/S15...).
  * RPC 4028 serves only `stats pools devs summary version` (api-allow `A:0/0,W:*`); control goes
- * over the digest-protected CGI on port 80 or SSH. miner-apis.md §2.1, §4.
+ * over the digest-protected CGI on port 80 or SSH. docs/reference.md §4, §5, §7.
  */
 const RPC = CGMINER_PORT;
 const rpc = rpcRequest;

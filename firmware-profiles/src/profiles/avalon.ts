@@ -24,7 +24,7 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcReques
  * Canaan Avalon (cgminer 4.10/4.11 fork). Hardware figures live in `estats` as one packed string
  * per module, `"MM ID0": "Ver[..] Temp[31] MGHS[59459.52 61407.83 63139.66] .."`; A10+ units have one
  * module (MM ID0) with per-board lists, A7/A8 units one module per `MM ID1..N`, Avalon Q/Nano a
- * `MM ID0:Summary` key. The API is single-threaded: one joined request per cycle. miner-apis.md §2.5.
+ * `MM ID0:Summary` key. The API is single-threaded: one joined request per cycle. docs/reference.md §1, §5.
  */
 const RPC = CGMINER_PORT;
 const REPORT = 'summary+estats+pools';

@@ -23,7 +23,7 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '..
  * Braiins OS / OS+ through BOSminer's cgminer-compatible API on 4028 (MH/s units, extra
  * `temps`/`fans`/`tunerstatus`, `pause`/`resume`). The 2018-19 bmminer-based "bOS" answers the
  * same joined request with bmminer `stats` and E statuses for the BOSminer-only commands.
- * miner-apis.md §2.2, §4.
+ * docs/reference.md §5, §7.
  */
 const RPC = CGMINER_PORT;
 /** One joined request: BOSminer supports multi-command, and one connection per cycle is kinder. */

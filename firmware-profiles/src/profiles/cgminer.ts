@@ -90,7 +90,7 @@ function descriptionOf(replies: Map<string, Record<string, unknown>>): string | 
   return null;
 }
 
-/** Daemon version keys seen in `VERSION[0]` across the cgminer family (miner-apis.md §3). */
+/** Daemon version keys seen in `VERSION[0]` across the cgminer family (docs/reference.md §6). */
 const DAEMON_KEYS = ['CGMiner', 'Cgminer', 'BMMiner', 'BDMiner', 'GCMiner', 'bfgminer'];
 
 const none: AuthScheme = { kind: 'none' };

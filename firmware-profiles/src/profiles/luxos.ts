@@ -29,7 +29,7 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcReques
 /**
  * LuxOS (LUXminer) on Antminers: bmminer-compatible `summary`/`stats`/`pools` plus `temps` with
  * labelled intake/exhaust sensors, `fans`, `power` and `config`; writes need a `logon` session
- * whose id is the first parameter (miner-apis.md §2.6, §4).
+ * whose id is the first parameter (docs/reference.md §4, §7).
  */
 const RPC = CGMINER_PORT;
 const rpc = rpcRequest;

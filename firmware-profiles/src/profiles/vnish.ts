@@ -27,7 +27,7 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, HttpRequest, PollSt
 /**
  * VNish (AnthillOS) on Antminers: cgminer 4.11.1 RPC with the bmminer `stats` layout (model in
  * `STATS[0].Type` as "Antminer S17+ (vnish 2.0.3)"), and a bearer-token web API for control and
- * the wall-power figure (miner-apis.md §2.7, §4).
+ * the wall-power figure (docs/reference.md §5, §7).
  */
 const RPC = CGMINER_PORT;
 const rpc = rpcRequest;

@@ -23,7 +23,7 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcReques
 /**
  * Whatsminer btminer with API v1/v2 on 4028: cgminer-style reads (`summary`, `edevs`, `pools`),
  * btminer-native `{"cmd":..}` commands whose STATUS is a bare string, and privileged writes in
- * the AES token envelope (miner-apis.md §1.3, §2.3). Firmware after 2024-11 moved to API v3.
+ * the AES token envelope (docs/reference.md §2, §5). Firmware after 2024-11 moved to API v3.
  */
 const RPC = CGMINER_PORT;
 const rpc = rpcRequest;

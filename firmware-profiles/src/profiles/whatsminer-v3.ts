@@ -17,7 +17,7 @@ import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, WmV3Reque
 
 /**
  * Whatsminer API v3 (firmware from 2024-11): length-prefixed JSON frames on 4433, figures in
- * TH/s, writes signed per command (miner-apis.md §1.4, §2.4).
+ * TH/s, writes signed per command (docs/reference.md §3, §5).
  */
 const PORT = 4433;
 const req = (cmd: string, param?: unknown): WmV3Request => ({

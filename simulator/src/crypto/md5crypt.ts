@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * FreeBSD/Linux `$1$` MD5-crypt (Poul-Henning Kamp's algorithm), which btminer's API v2 token
- * scheme is built on (miner-apis.md §1.3). Node's crypto has no crypt(3), hence this file.
+ * scheme is built on (docs/reference.md §2). Node's crypto has no crypt(3), hence this file.
  */
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 

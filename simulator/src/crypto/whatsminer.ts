@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
 import { md5cryptHash } from './md5crypt.js';
 
 /**
- * Whatsminer API v2 privileged envelope (miner-apis.md §1.3, after pyasic rpc/btminer.py):
+ * Whatsminer API v2 privileged envelope (docs/reference.md §2, after pyasic rpc/btminer.py):
  * key = sha256(md5crypt(password, salt) hash), AES-256-ECB over the NUL-padded JSON, base64.
  * Exported for both sides so tests can act as a client exactly as the agent will.
  */
@@ -32,7 +32,7 @@ export function wmV2Decrypt(key: Buffer, b64: string): string {
   return out.toString('utf8').replace(/\0+$/, '');
 }
 
-/** Whatsminer API v3 per-command token: base64(sha256(cmd + password + salt + ts))[0:8] (§1.4). */
+/** Whatsminer API v3 per-command token: base64(sha256(cmd + password + salt + ts))[0:8] (docs/reference.md §3). */
 export function wmV3Token(cmd: string, password: string, salt: string, ts: number): string {
   return createHash('sha256').update(`${cmd}${password}${salt}${ts}`).digest('base64').slice(0, 8);
 }

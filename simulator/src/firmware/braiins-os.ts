@@ -7,7 +7,7 @@ type Doc = Record<string, unknown>;
 
 /** BOSminer+ as recorded (fixtures s9-*-bosplus-0.2.0); the version string comes from the scenario. */
 const description = (m: MinerModel): string => `BOSminer+ ${m.firmwareVersion}`;
-/** BOSminer keeps Bitmain's chain numbering: 6..8 on S9, 1..N on later models (miner-apis.md §2.2). */
+/** BOSminer keeps Bitmain's chain numbering: 6..8 on S9, 1..N on later models (docs/reference.md §5). */
 const chainId = (m: MinerModel, b: number): number => (/^Antminer S9/.test(m.model.model) ? 6 + b : 1 + b);
 const mhs = (ths: number) => ths * 1e6;
 

@@ -33,7 +33,7 @@ function stats(call: RpcCall): Doc {
     s[`temp_pcb${c}`] = `${pcb - 10}-${pcb}-${pcb - 14}-${pcb - 5}`;
     s[`temp_chip${c}`] = `${t - 6}-${t}-${t - 10}-${t - 6}`;
     put(s, `chain_acn${c}`, m.chipsOn(b));
-    // VNish prints chain_rate as a number where Bitmain prints a string (miner-apis.md §2.7).
+    // VNish prints chain_rate as a number where Bitmain prints a string (docs/reference.md §5).
     put(s, `chain_rate${c}`, gh(m.boardThs[b] ?? 0), 2);
     put(s, `chain_rateideal${c}`, gh(m.nominalThs / m.model.boards), 2);
     put(s, `chain_consumption${c}`, Math.round((m.powerW - 60) / m.model.boards));
@@ -41,7 +41,7 @@ function stats(call: RpcCall): Doc {
   return d;
 }
 
-/** No recorded VNish summary: Bitmain's bmminer summary layout, which VNish keeps (miner-apis.md §2.7). */
+/** No recorded VNish summary: Bitmain's bmminer summary layout, which VNish keeps (docs/reference.md §5). */
 function summary(call: RpcCall): Doc {
   const { miner: m, now } = call;
   const d = doc('antminer-stock/s19pro-summary-2022fw.json.txt', call);

@@ -167,7 +167,7 @@ const privileged: Record<string, (m: MinerModel, now: number, req: Doc) => (() =
   adjust_power_limit: (m, now, req) => {
     const w = Number(req.power_limit);
     if (Number.isFinite(w) && w > 0) m.powerLimitW = w;
-    // btminer restarts to apply a new power limit (miner-apis.md §4).
+    // btminer restarts to apply a new power limit (docs/reference.md §7).
     return () => m.restartDaemon(now);
   },
   set_low_power: (m) => powerMode(m, 0.8),

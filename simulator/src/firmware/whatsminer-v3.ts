@@ -113,7 +113,7 @@ function edevs(m: MinerModel, now: number): Doc[] {
   }));
 }
 
-/** No recorded v3 pools reply: the fields WD and pyasic read (miner-apis.md §2.4), nothing more. */
+/** No recorded v3 pools reply: the fields WD and pyasic read (docs/reference.md §3), nothing more. */
 function pools(m: MinerModel, now: number): Doc[] {
   return m.pools.map((p, i) => ({
     id: i + 1,
@@ -157,7 +157,7 @@ const setters: Record<string, Setter> = {
     return undefined;
   },
   'set.miner.pools': (m, _now, param, req) => {
-    // The pool list arrives AES-encrypted (miner-apis.md §1.4); plain arrays are accepted too.
+    // The pool list arrives AES-encrypted (docs/reference.md §3); plain arrays are accepted too.
     let list: unknown = param;
     if (typeof param === 'string')
       list = JSON.parse(wmV3DecryptParam(String(req.cmd), m.password, salt(m), Number(req.ts), param));

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * HTTP Digest authentication (RFC 7616 with MD5, qop=auth, and RFC 2069 without qop), as the
- * Antminer web UI asks for it: realm `antMiner Configuration`, user `root` (miner-apis.md §1.5).
+ * Antminer web UI asks for it: realm `antMiner Configuration`, user `root` (docs/reference.md §4).
  */
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 

@@ -15,7 +15,7 @@ async function body(req: IncomingMessage): Promise<Doc> {
 }
 
 /**
- * VNish web API (pyasic web/vnish.py, miner-apis.md §2.7/§4): `POST /api/v1/unlock {"pw"}` ->
+ * VNish web API (pyasic web/vnish.py, docs/reference.md §4, §7): `POST /api/v1/unlock {"pw"}` ->
  * `{"token"}`, then `Authorization: Bearer <token>`. No VNish web reply is recorded, so the
  * summary carries only the documented fields (`miner.miner_type`, `power_usage`, `miner_status`).
  */

@@ -62,7 +62,7 @@ const u32 = (v: number) => Math.max(0, Math.floor(v)) % 4294967296;
 const i32 = (v: number) => Math.max(0, Math.floor(v)) % 2147483648;
 
 /**
- * APC PowerNet-MIB rPDU2 (anchors.md §4.1). Energy columns are tenths of kWh and, as Integer32,
+ * APC PowerNet-MIB rPDU2 (docs/reference.md §9). Energy columns are tenths of kWh and, as Integer32,
  * wrap at 2^31; state off(1)/on(2); control immediateOn(1), immediateOff(2), immediateReboot(3).
  */
 export const APC_RPDU2: VendorMib = {
@@ -287,7 +287,7 @@ export const RARITAN_SENSOR = {
 } as const;
 
 /**
- * Raritan PDU2-MIB (anchors.md §4.2). Readings are Unsigned32 scaled by the sensor's decimal
+ * Raritan PDU2-MIB (docs/reference.md §9). Readings are Unsigned32 scaled by the sensor's decimal
  * digits (current 3, voltage 0, power 0, energy 0 = Wh, temperature 1) and wrap at 2^32.
  * switchingOperation: off(0), on(1), cycle(2). pduId is 1.
  */

@@ -1,0 +1,242 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalText } from '../src/accounting/canonical.js';
+import { closePeriod } from '../src/accounting/close.js';
+import { type CloseInputs, INPUTS_SCHEMA } from '../src/accounting/close-inputs.js';
+import { UNITS_PER_HSS } from '../src/accounting/hss.js';
+import { parsePeriodId } from '../src/accounting/period.js';
+
+/**
+ * The standalone verifiers (`tools/verify-payout.py`, `tools/verify-payout.mjs`: one file each,
+ * standard library only) against the controller's pure close: over 1,000 random periods, each
+ * verifier, run as a child process on the inputs document exactly as `GET /periods/:id/inputs`
+ * serves it, prints the outputs document byte for byte as the controller writes it (so every
+ * payout and the outputs hash agree), and refuses what the controller refuses.
+ */
+const TOOLS = join(import.meta.dirname, '../../tools');
+const VERIFIERS: [string, string[]][] = [
+  ['python', ['python3', join(TOOLS, 'verify-payout.py')]],
+  ['node', [process.execPath, join(TOOLS, 'verify-payout.mjs')]],
+];
+const dir = mkdtempSync(join(tmpdir(), 'verify-payout-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs a verifier once over many documents; one stdout line per document. */
+function runVerifier(cmd: string[], args: string[]): string[] {
+  const r = spawnSync(cmd[0]!, [...cmd.slice(1), ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return r.stdout.split('\n').slice(0, -1);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+// ---------------------------------------------------------------- random periods
+
+const PERIODS = ['2026-11-23', '2026-11-23T06:00Z_PT6H', '2024-02-29T23:00Z_PT1H'].map(parsePeriodId);
+// Keys and text that exercise RFC 8785: escapes, controls, non-ASCII, astral characters (whose
+// UTF-16 order differs from code-point order against U+E000..U+FFFF).
+const TEXT = fc.string({
+  unit: fc.constantFrom(
+    'a',
+    'b',
+    'Z',
+    '0',
+    '"',
+    '\\',
+    '\n',
+    '\t',
+    '\u0001',
+    '\u001f',
+    'é',
+    '\u2028',
+    '\uffee',
+    '😀',
+  ),
+  maxLength: 6,
+});
+const ID = fc.oneof(fc.constantFrom('s0', 's1', 'ñ', '\uffee', '😀'), TEXT);
+const HOLDERS = ['a1', 'b2', 'c3', 'd4', 'é5', '\uffee6', '😀7'];
+const NODES = ['n0', 'n1', 'n2', 'n3'];
+const CURRENCIES = ['USD', 'CNY', 'KZT'];
+const SITES = ['s0', 's1', 'é', '😀'];
+const SMALL = fc.double({ min: 0, max: 1e13, noNaN: true });
+
+const inputsArb: fc.Arbitrary<CloseInputs> = fc
+  .record({
+    period: fc.constantFrom(...PERIODS),
+    stakerBps: fc.integer({ min: 0, max: 10_000 }),
+    reinvestFrac: fc.integer({ min: 0, max: 10_000 }),
+    badShares: fc.integer({ min: 0, max: 99 }),
+    lossRule: fc.constantFrom('carry_forward' as const, 'pay_zero' as const),
+    minUnits: fc.constantFrom(0n, 100n * UNITS_PER_HSS, 10_000n * UNITS_PER_HSS),
+    credits: fc.array(
+      fc.oneof(
+        { arbitrary: fc.bigInt({ min: 0n, max: 3_000_000_000n }), weight: 30 },
+        fc.bigInt({ min: -1_000n, max: 0n }),
+      ),
+      { maxLength: 3 },
+    ),
+    energy: fc.array(
+      fc.record({
+        site: fc.constantFrom(...SITES),
+        hour: fc.integer({ min: 0, max: 23 }),
+        provenance: fc.constantFrom('metered' as const, 'reported' as const, 'estimated' as const),
+        energyWh: fc.integer({ min: 0, max: 5_000_000 }),
+        // One line in fifty changes its site's currency within the period: refused.
+        otherCurrency: fc.integer({ min: 0, max: 49 }),
+        rate: fc.bigInt({ min: 0n, max: 200_000n }),
+      }),
+      { maxLength: 6 },
+    ),
+    otherCosts: fc.array(
+      fc.record({
+        id: ID,
+        description: TEXT,
+        currency: fc.constantFrom('BTC', ...CURRENCIES),
+        amount: fc.oneof(
+          { arbitrary: fc.bigInt({ min: 0n, max: 5_000_000_000n }), weight: 30 },
+          fc.constant(-1n),
+        ),
+      }),
+      { maxLength: 3 },
+    ),
+    prices: fc.oneof({ arbitrary: fc.constant(CURRENCIES), weight: 20 }, fc.subarray(CURRENCIES)),
+    priceMicro: fc.oneof(
+      { arbitrary: fc.bigInt({ min: 1n, max: 200_000_000_000n }), weight: 50 },
+      fc.constant(0n),
+    ),
+    kinds: fc.array(fc.constantFrom('solo' as const, 'shared' as const), {
+      minLength: NODES.length,
+      maxLength: NODES.length,
+    }),
+    stakes: fc.array(
+      fc.record({
+        holder: fc.constantFrom(...HOLDERS),
+        nodeId: fc.constantFrom(...NODES),
+        amountUnits: fc.oneof(
+          fc.integer({ min: 0, max: 12_000 }).map((n) => BigInt(n) * UNITS_PER_HSS),
+          fc.bigInt({ min: 0n, max: 300n * UNITS_PER_HSS }),
+          fc.bigInt({ min: 9_999n * UNITS_PER_HSS, max: 10_001n * UNITS_PER_HSS }),
+        ),
+        // From a day before the period to a little after it, whole seconds.
+        atS: fc.integer({ min: -86_400, max: 90_000 }),
+      }),
+      { maxLength: 24 },
+    ),
+    lossIn: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 500_000_000n })),
+    work: fc.array(fc.oneof(SMALL, fc.integer({ min: 0, max: 2e10 })), { maxLength: 24 }),
+    network: fc.option(
+      fc.record({
+        difficulty: fc.oneof(
+          fc.double({ min: 1, max: 2e14, noNaN: true }),
+          fc.constantFrom(1.5e14, 102_289_407_543_323.8),
+        ),
+        blockHeight: fc.integer({ min: 0, max: 14_000_000 }),
+        fees: fc.bigInt({ min: 0n, max: 100_000_000n }),
+      }),
+    ),
+  })
+  .map((r): CloseInputs => {
+    const p = r.period;
+    const reinvestBps = Math.floor(((10_000 - r.stakerBps) * r.reinvestFrac) / 10_000);
+    // One period in a hundred has shares that do not sum to 10,000 bps: both sides must refuse it.
+    const operatorBps = 10_000 - r.stakerBps - reinvestBps + (r.badShares === 0 ? 1 : 0);
+    return {
+      schema: INPUTS_SCHEMA,
+      period: p,
+      rule: {
+        version: 1 + (r.stakerBps % 3),
+        stakerBps: r.stakerBps,
+        reinvestBps,
+        operatorBps,
+        lossRule: r.lossRule,
+        minNodeCollateralUnits: r.minUnits,
+      },
+      credits: r.credits.map((amountSats, i) => ({ id: `c${i}`, pool: 'p', reference: `r${i}`, amountSats })),
+      energy: r.energy.map((e) => ({
+        siteId: e.site,
+        hourStartMs: p.startMs + e.hour * 3_600_000,
+        provenance: e.provenance,
+        energyWh: e.energyWh,
+        currency: CURRENCIES[(SITES.indexOf(e.site) + (e.otherCurrency === 0 ? 1 : 0)) % CURRENCIES.length]!,
+        ratePerKwhMicro: e.rate,
+      })),
+      otherCosts: r.otherCosts,
+      btcPrices: r.prices.map((currency, i) => ({
+        currency,
+        priceMicro: r.priceMicro + BigInt(i),
+        source: `source ${currency}`,
+        observedAtMs: p.startMs,
+      })),
+      nodes: NODES.map((id, i) => ({ id, kind: r.kinds[i]! })),
+      stakes: r.stakes.map((s, i) => ({
+        seq: i + 1,
+        holder: s.holder,
+        nodeId: s.nodeId,
+        amountUnits: s.amountUnits,
+        effectiveAtMs: p.startMs + s.atS * 1000,
+      })),
+      lossCarriedInSats: r.lossIn,
+      work: r.work.map((diff1Shares, i) => ({ hourStartMs: p.startMs + i * 3_600_000, diff1Shares })),
+      network: r.network && {
+        difficulty: r.network.difficulty,
+        blockHeight: r.network.blockHeight,
+        feesPerBlockSats: r.network.fees,
+        source: 'test',
+        observedAtMs: p.startMs,
+      },
+    };
+  });
+
+type Expected =
+  | { file: string; outputsText: string; outputsSha256: string }
+  | { file: string; error: string };
+
+function controllerClose(inputs: CloseInputs, file: string): Expected {
+  try {
+    const r = closePeriod(inputs);
+    writeFileSync(file, r.inputsText);
+    return { file, outputsText: r.outputsText, outputsSha256: r.outputsSha256 };
+  } catch (e) {
+    writeFileSync(file, canonicalText(inputs));
+    return { file, error: (e as Error).message };
+  }
+}
+
+describe('standalone verifiers agree with the controller', () => {
+  it('on 1,000 random periods: the same outputs bytes, payouts and outputs hash, and the same refusals', () => {
+    const samples = fc.sample(inputsArb, { numRuns: 1000 });
+    const expected = samples.map((inputs, i) => controllerClose(inputs, join(dir, `random-${i}.json`)));
+    const refused = expected.filter((e) => 'error' in e).length;
+    // The generator must exercise both paths.
+    expect(refused).toBeGreaterThan(20);
+    expect(refused).toBeLessThan(600);
+    const files = expected.map((e) => e.file);
+    for (const [name, cmd] of VERIFIERS) {
+      const outputs = runVerifier(cmd, ['--outputs', ...files]);
+      const reports = runVerifier(cmd, ['--json', ...files]);
+      expect(outputs.length, name).toBe(files.length);
+      expect(reports.length, name).toBe(files.length);
+      expected.forEach((e, i) => {
+        const where = `${name} verifier on ${e.file}`;
+        if ('error' in e) {
+          expect(JSON.parse(outputs[i]!), `${where} (controller refused: ${e.error})`).toHaveProperty(
+            'error',
+          );
+          return;
+        }
+        expect(outputs[i], where).toBe(e.outputsText);
+        const report = JSON.parse(reports[i]!);
+        expect(report.outputsSha256, where).toBe(e.outputsSha256);
+        expect(sha256(outputs[i]!), where).toBe(e.outputsSha256);
+        const doc = JSON.parse(e.outputsText);
+        expect(report.payouts, where).toEqual(doc.payouts);
+      });
+    }
+  });
+});

@@ -118,6 +118,10 @@ export const MODELS: readonly ModelInfo[] = [
   }),
   row('Avalon Q', 'Canaan', 90, 1674, 1, 160, 4, 2025, { aliases: ['AvalonMiner Q'] }),
   row('Avalon Nano 3', 'Canaan', 4, 140, 1, 10, 1, 2024, { aliases: ['AvalonNano3'] }),
+  // Auradine: 3 hash boards and 4 fans as the recorded GCMiner replies show them (testcases/auradine/);
+  // 260 TH/s at 16 J/TH are Auradine's launch figures for the air-cooled Teraflux. The chip count is
+  // not in any reply or document the project holds: 345 is a third-party figure, unverified.
+  row('Auradine Teraflux AT2880', 'Other', 260, 4160, 3, 345, 4, 2023, { aliases: ['AT2880'] }),
 ];
 
 /** Normalises a model string as firmwares report it (STYLE.md: sanitise in one place). */

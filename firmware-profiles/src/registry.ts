@@ -1,4 +1,5 @@
 import { antminerStock } from './profiles/antminer-stock.js';
+import { auradine } from './profiles/auradine.js';
 import { avalon } from './profiles/avalon.js';
 import { braiinsOs } from './profiles/braiins-os.js';
 import { cgminer } from './profiles/cgminer.js';
@@ -21,6 +22,7 @@ export const PROFILES: readonly FirmwareProfile[] = [
   vnish, // VNISH in Type, "Antminer ... (vnish x.y.z)"
   antminerStock, // Type "Antminer ..." without any aftermarket marker
   avalon, // AVALON in PROD / Driver
+  auradine, // GCMiner in VERSION / Description: a cgminer fork, so before cgminer
   cgminer, // any other cgminer-family VERSION reply: last, it claims everything the others leave
 ];
 

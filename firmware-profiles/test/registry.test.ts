@@ -1,8 +1,10 @@
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { MinerOpSchema } from '@hashfleet/contracts';
 import { describe, expect, it } from 'vitest';
 import { can, capabilities, controlsFor } from '../src/capabilities.js';
 import { detectFirmware, getProfile, PROFILES } from '../src/registry.js';
+import type { FirmwareProfile } from '../src/types.js';
 import { TESTCASES } from './testcase-files.js';
 
 describe('registry', () => {
@@ -14,6 +16,19 @@ describe('registry', () => {
       expect(readdirSync(`${TESTCASES}/${id}`).length, `testcases/${id}/ is empty`).toBeGreaterThan(0);
     }
     for (const f of folders) expect(ids, `testcases/${f}/ names no registered profile`).toContain(f);
+  });
+
+  it('every profile file in src/profiles/ has its registry line', async () => {
+    const dir = join(import.meta.dirname, '..', 'src', 'profiles');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const mod = (await import(join(dir, file))) as Record<string, unknown>;
+      const profiles = Object.values(mod).filter(
+        (v): v is FirmwareProfile => typeof v === 'object' && v !== null && 'detect' in v && 'parse' in v,
+      );
+      expect(profiles.length, `src/profiles/${file} exports no firmware profile`).toBeGreaterThan(0);
+      for (const p of profiles)
+        expect(PROFILES, `src/profiles/${file}: profile ${p.id} has no line in src/registry.ts`).toContain(p);
+    }
   });
 
   it('profile ids are unique and getProfile finds each', () => {

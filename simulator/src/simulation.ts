@@ -2,11 +2,9 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type Server, type Socket } from 'node:net';
 import { findModel } from '@hashfleet/firmware-profiles';
 import { SimClock } from './clock.js';
-import { DEFAULT_PASSWORD, DEFAULT_SSH_PASSWORD, rpcFirmware } from './firmware/registry.js';
+import { type SimFirmware, simFirmware } from './firmware/registry.js';
 import type { RpcFirmware } from './firmware/types.js';
 import { answerWmV3, serveFramed } from './firmware/whatsminer-v3.js';
-import { antminerCgi } from './http/antminer-cgi.js';
-import { vnishWeb } from './http/vnish-web.js';
 import { ambientC } from './model/ambient.js';
 import { type FaultInput, type FaultKind, FaultSchema, PERSISTENT_FAULTS } from './model/faults.js';
 import { MinerModel } from './model/miner.js';
@@ -31,6 +29,8 @@ type SimMiner = {
   spec: MinerSpec;
   model: MinerModel;
   fw: RpcFirmware;
+  /** Its simulated firmware's record (web API, v3 port, passwords). */
+  twin: SimFirmware;
   access: AccessRules;
   site: Site;
   container: Container;
@@ -42,8 +42,6 @@ type SimMiner = {
 };
 
 const BIND_CONCURRENCY = 256;
-/** Firmwares whose web API is simulated (Antminer CGI, VNish). */
-const WEB_PROFILES: ReadonlySet<string> = new Set(['antminer-stock', 'vnish']);
 
 export class Simulation {
   readonly miners: SimMinerInfo[];
@@ -96,7 +94,8 @@ export class Simulation {
         throw new Error(
           `scenario ${scenario.name}: miner ${spec.id}: model ${spec.model} not in the model table`,
         );
-      const fw = rpcFirmware(spec.profile);
+      const twin = simFirmware(spec.profile);
+      const fw = twin.rpc;
       const container = containers.get(spec.containerId)!;
       const site = sites.get(container.siteId)!;
       const pools = [
@@ -110,8 +109,8 @@ export class Simulation {
         now,
         { bootS: scenario.timing.bootS, restartS: scenario.timing.restartS },
       );
-      model.password = spec.password ?? DEFAULT_PASSWORD[spec.profile];
-      model.sshPassword = spec.password ?? DEFAULT_SSH_PASSWORD[spec.profile];
+      model.password = spec.password ?? twin.password;
+      model.sshPassword = spec.password ?? twin.sshPassword;
       model.advance(now, ambientC(site, now) + container.inletOffsetC);
       const access = parseAccess(spec.apiAllow ?? fw.defaultApiAllow, fw.defaultApiGroups);
       const minerInfo: SimMinerInfo = {
@@ -119,9 +118,9 @@ export class Simulation {
         ip: spec.ip,
         ports: {
           rpc: scenario.ports.rpc,
-          ...(spec.profile === 'whatsminer-v3' ? { wmV3: scenario.ports.wmV3 } : {}),
+          ...(twin.wmV3 ? { wmV3: scenario.ports.wmV3 } : {}),
           ...(opts.sshPort !== undefined ? { ssh: opts.sshPort } : {}),
-          ...(opts.httpPort !== undefined && WEB_PROFILES.has(spec.profile) ? { http: opts.httpPort } : {}),
+          ...(opts.httpPort !== undefined && twin.web ? { http: opts.httpPort } : {}),
         },
         profile: spec.profile,
         model: info.model,
@@ -141,6 +140,7 @@ export class Simulation {
         spec,
         model,
         fw,
+        twin,
         access,
         site,
         container,
@@ -313,14 +313,19 @@ export class Simulation {
           return;
         }
         this.advance(m);
-        const serve = m.spec.profile === 'vnish' ? vnishWeb : antminerCgi;
-        serve(
-          m.model,
-          () => this.clock.now(),
-          req,
-          res,
-          () => void this.sync(m),
-        ).catch(() => res.destroy());
+        if (!m.twin.web) {
+          res.writeHead(404).end();
+          return;
+        }
+        m.twin
+          .web(
+            m.model,
+            () => this.clock.now(),
+            req,
+            res,
+            () => void this.sync(m),
+          )
+          .catch(() => res.destroy());
       });
     }
     return this.http;

@@ -174,6 +174,20 @@ describe('profile control operations against the simulated firmware', () => {
             const letter = Array.isArray(status) ? status[0]!.STATUS : status;
             expect(['S', 'I', 'RESTART', 'BYE'], `${profile.id} ${op.op}: ${reply}`).toContain(letter);
           }
+          // A step may hand a value from its reply to the next (cgminer addpool -> switchpool index).
+          const capture = (
+            step as { capture?: { param: string; pattern: string; from?: string; match?: string } }
+          ).capture;
+          if (capture) {
+            const status = (
+              parse(Buffer.from(reply, 'latin1')).STATUS as { Msg?: string }[] | undefined
+            )?.[0];
+            const text = capture.from === 'body' ? reply : String(status?.Msg ?? '');
+            const all = [...text.matchAll(new RegExp(capture.pattern, 'g'))];
+            const m1 = (capture.match === 'last' ? all.at(-1) : all[0])?.[1];
+            expect(m1, `${profile.id} ${op.op}: ${capture.param} in ${reply}`).toBeDefined();
+            vars[capture.param] = m1!;
+          }
         }
         await sim.tick(0);
         const after = sim.miner(m.id);
@@ -189,6 +203,11 @@ describe('profile control operations against the simulated firmware', () => {
           expect(sim.miner(m.id).elapsedS).toBeLessThan(31);
         }
         if (op.op === 'pool.set') expect(sim.miner(m.id).pools.map((p) => p.url)).toContain(vars.url);
+        if (
+          op.op === 'pool.set' &&
+          op.steps.some((st) => st.transport === 'rpc' && st.command === 'switchpool')
+        )
+          expect(sim.miner(m.id).pool.url, `${profile.id} switched`).toBe(vars.url);
       }
     });
   });

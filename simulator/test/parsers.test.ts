@@ -18,7 +18,7 @@ import { pollOnce } from './poll.js';
  */
 const simulated = new Set<string>(ALL_PROFILES);
 const cases = PROFILES.flatMap((p) => {
-  const models = simulated.has(p.id) ? PROFILE_MODELS[p.id as Profile] : [];
+  const models = simulated.has(p.id) ? (PROFILE_MODELS[p.id as Profile] ?? []) : [];
   return models.map((model) => ({ profile: p, model }));
 });
 

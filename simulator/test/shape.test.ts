@@ -211,6 +211,12 @@ const CASES: Case[] = [
     request: json(c),
     recorded,
   })),
+  ...(['summary', 'devs', 'pools', 'fan', 'psu', 'temperature', 'version'] as const).map((c) => ({
+    profile: 'auradine' as const,
+    model: 'Auradine Teraflux AT2880',
+    request: json(c),
+    recorded: `auradine/at-${c}.json.txt`,
+  })),
 ];
 
 /** Keys in order and JSON types, recursively; an array by the distinct shapes of its items. */

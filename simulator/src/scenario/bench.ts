@@ -1,14 +1,6 @@
+import { simFirmware } from '../firmware/registry.js';
 import { createRng } from '../rng.js';
-import {
-  ALL_PROFILES,
-  mac,
-  ouiFor,
-  PROFILE_FIRMWARE,
-  PROFILE_MODELS,
-  type Profile,
-  serial,
-  tariffTable,
-} from './build.js';
+import { ALL_PROFILES, mac, ouiFor, type Profile, serial, tariffTable } from './build.js';
 import type { MinerSpec, ScenarioInput } from './schema.js';
 
 export type BenchParams = {
@@ -41,7 +33,7 @@ export function benchScenario(params: BenchParams = {}): ScenarioInput {
     const c = Math.floor(i / PER_CONTAINER);
     const k = i % PER_CONTAINER;
     const profile = profiles[i % profiles.length]!;
-    const models = PROFILE_MODELS[profile];
+    const models = simFirmware(profile).models;
     const model = models[Math.floor(i / profiles.length) % models.length]!;
     return {
       id: `b${String(i + 1).padStart(5, '0')}`,
@@ -49,7 +41,7 @@ export function benchScenario(params: BenchParams = {}): ScenarioInput {
       mac: mac(rng, ouiFor(model)),
       model,
       profile,
-      firmwareVersion: PROFILE_FIRMWARE[profile],
+      firmwareVersion: simFirmware(profile).firmwareVersion,
       containerId: `bc${c + 1}`,
       rack: `R${Math.floor(k / 25) + 1}`,
       slot: `S${(k % 25) + 1}`,

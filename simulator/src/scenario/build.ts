@@ -1,42 +1,16 @@
 import { MODELS } from '@hashfleet/firmware-profiles';
+import { SIM_FIRMWARES, SIM_PROFILES, simFirmware } from '../firmware/registry.js';
 import { createRng, type Rng } from '../rng.js';
 import type { MinerSpec, PduSpec, ScenarioInput, Site } from './schema.js';
 
 export type Profile = MinerSpec['profile'];
-export const ALL_PROFILES: Profile[] = [
-  'antminer-stock',
-  'braiins-os',
-  'whatsminer-v2',
-  'whatsminer-v3',
-  'avalon',
-  'luxos',
-  'vnish',
-  'cgminer',
-];
+/** Every simulated firmware profile (firmware/registry.ts). */
+export const ALL_PROFILES: Profile[] = [...SIM_PROFILES];
 
 /** Which models each firmware runs on in our fleet (first is the default). */
-export const PROFILE_MODELS: Record<Profile, string[]> = {
-  'antminer-stock': ['Antminer S19 Pro', 'Antminer S9', 'Antminer S19j Pro', 'Antminer S21', 'Antminer S19'],
-  'braiins-os': ['Antminer S9', 'Antminer S19j Pro'],
-  'whatsminer-v2': ['Whatsminer M30S+', 'Whatsminer M31S', 'Whatsminer M50S'],
-  'whatsminer-v3': ['Whatsminer M60S', 'Whatsminer M60'],
-  avalon: ['Avalon A1366', 'Avalon A1566', 'AvalonMiner 1246'],
-  luxos: ['Antminer S19k Pro', 'Antminer S19 XP'],
-  vnish: ['Antminer S19', 'Antminer S17+'],
-  cgminer: ['AvalonMiner 1066'],
-};
-
-/** Firmware version strings as each firmware reports them (from the recorded replies). */
-export const PROFILE_FIRMWARE: Record<Profile, string> = {
-  'antminer-stock': '49.0.1.3',
-  'braiins-os': '0.2.0-36c56a9363',
-  'whatsminer-v2': '20230911.12.Rel',
-  'whatsminer-v3': '20251209.16.Rel2',
-  avalon: '24102401_25462b2_9ddf522',
-  luxos: '2025.4.8.220305',
-  vnish: '2.0.3',
-  cgminer: '4.11.1',
-};
+export const PROFILE_MODELS: Readonly<Record<Profile, readonly string[]>> = Object.fromEntries(
+  SIM_FIRMWARES.map((f) => [f.profile, f.models]),
+);
 
 const SERIAL_PREFIX: Record<string, string> = {
   Bitmain: 'JYZZB',
@@ -133,14 +107,14 @@ export function smallScenario(params: SmallScenarioParams = {}): ScenarioInput {
   }
   const miners: MinerSpec[] = Array.from({ length: count }, (_, i) => {
     const profile = profiles[i % profiles.length]!;
-    const model = params.models?.[profile] ?? PROFILE_MODELS[profile][0]!;
+    const model = params.models?.[profile] ?? simFirmware(profile).models[0];
     return {
       id: `m${String(i + 1).padStart(4, '0')}`,
       serial: serial(rng, model),
       mac: mac(rng, ouiFor(model)),
       model,
       profile,
-      firmwareVersion: PROFILE_FIRMWARE[profile],
+      firmwareVersion: simFirmware(profile).firmwareVersion,
       containerId: 'c1',
       rack: `R${Math.floor(i / 20) + 1}`,
       slot: `S${(i % 20) + 1}`,

@@ -1,5 +1,6 @@
+import { simFirmware } from '../firmware/registry.js';
 import { createRng } from '../rng.js';
-import { mac, ouiFor, PROFILE_FIRMWARE, type Profile, serial, tariffTable } from './build.js';
+import { mac, ouiFor, type Profile, serial, tariffTable } from './build.js';
 import type { MinerSpec, PduSpec, ScenarioInput, Site } from './schema.js';
 
 /**
@@ -121,7 +122,7 @@ export function demoScenario(params: DemoParams = {}): ScenarioInput {
         mac: mac(rng, ouiFor(model)),
         model,
         profile,
-        firmwareVersion: PROFILE_FIRMWARE[profile],
+        firmwareVersion: simFirmware(profile).firmwareVersion,
         containerId: cid,
         rack: `R${rack}`,
         slot: `S${slot}`,

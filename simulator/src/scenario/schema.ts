@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIM_PROFILES } from '../firmware/registry.js';
 import { FaultSchema } from '../model/faults.js';
 
 const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an id: letters, digits, . _ -');
@@ -44,16 +45,9 @@ export const MinerSpecSchema = z.object({
   serial: z.string().min(1),
   mac: z.string().regex(/^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/, 'MAC as AA:BB:CC:DD:EE:FF'),
   model: z.string().describe('canonical model name from the model table'),
-  profile: z.enum([
-    'antminer-stock',
-    'braiins-os',
-    'whatsminer-v2',
-    'whatsminer-v3',
-    'avalon',
-    'luxos',
-    'vnish',
-    'cgminer',
-  ]),
+  profile: z.string().refine((p) => SIM_PROFILES.includes(p), {
+    error: (i) => `no simulated firmware ${JSON.stringify(i.input)} (known: ${SIM_PROFILES.join(', ')})`,
+  }),
   firmwareVersion: z.string(),
   containerId: Id,
   rack: z.string(),

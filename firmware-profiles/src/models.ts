@@ -1,7 +1,7 @@
 import type { ModelInfo } from './types.js';
 
 /**
- * The model table (STYLE.md 4): nameplate figures joined with a profile at run time.
+ * The model table (docs/style.md §4): nameplate figures joined with a profile at run time.
  * Nominal TH/s and W are the vendor's stock figures; warranty months are the vendor's standard
  * term for new units. Scrypt/ethash/equihash/x11 rows keep their native unit in `nominalThs`
  * scaled to TH-equivalent of the firmware's "GHS" field and are excluded from BTC accounting.
@@ -124,7 +124,7 @@ export const MODELS: readonly ModelInfo[] = [
   row('Auradine Teraflux AT2880', 'Other', 260, 4160, 3, 345, 4, 2023, { aliases: ['AT2880'] }),
 ];
 
-/** Normalises a model string as firmwares report it (STYLE.md: sanitise in one place). */
+/** Normalises a model string as firmwares report it (docs/style.md §4: normalised in one place). */
 export function normaliseModelName(raw: string): string {
   return raw
     .split('\n')[0]!

@@ -10,7 +10,7 @@ import { whatsminerV3 } from './profiles/whatsminer-v3.js';
 import type { Detection, DetectReplies, FirmwareProfile } from './types.js';
 
 /**
- * Every firmware profile, in detection order (miner-apis.md §3): the most specific markers
+ * Every firmware profile, in detection order (docs/reference.md §6): the most specific markers
  * first, because aftermarket firmwares reuse Bitmain's `Antminer` Type and the cgminer strings.
  * Adding a firmware: one line here.
  */

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SkipGuard } from './.ci/skip-guard.js';
 
 /** `npm test`: unit and embedded-integration tests of every workspace. No external servers. */
 export default defineConfig({
@@ -9,5 +10,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Under CI=1 a test that skips without a reason in .ci/skip-guard.ts fails the run.
+    reporters: process.env.CI ? ['default', new SkipGuard()] : ['default'],
   },
 });

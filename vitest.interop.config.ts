@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SkipGuard } from './.ci/skip-guard.js';
 
 /** The interop suite: the same flows against real servers (Mosquitto, PostgreSQL, VictoriaMetrics, OpenSSH, snmpd, Chromium). */
 export default defineConfig({
@@ -9,5 +10,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,
+    reporters: process.env.CI ? ['default', new SkipGuard()] : ['default'],
   },
 });

@@ -1,21 +1,17 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import {
-  type AgentEvent,
-  type CommandResult,
-  LIMITS,
-  type MinerSample,
-  type PduSample,
-} from '@hashfleet/contracts';
+import type { AgentEvent, MinerSample } from '@hashfleet/contracts';
 import { findModel } from '@hashfleet/firmware-profiles';
 import { getProfile } from '@hashfleet/firmware-profiles/registry';
 import type { Logger } from 'pino';
 import { bearerTokens } from './auth/vnish.js';
+import { AGENT_VERSION, birthBody } from './birth.js';
 import { execute } from './commands/execute.js';
-import { applyPollAction, isPollAction, managedOnly } from './commands/poll-control.js';
-import { loadCommandKeys, verifyCommand } from './commands/verify.js';
+import { CommandIntake } from './commands/intake.js';
+import { managedOnly } from './commands/poll-control.js';
+import { loadCommandKeys } from './commands/verify.js';
 import type { AgentConfig } from './config.js';
-import { type ProbeResult, scan } from './discovery.js';
+import type { ProbeResult } from './discovery.js';
 import { IdentityTable } from './identity.js';
 import { createLogger } from './logger.js';
 import { AgentMetrics, serveMetrics } from './metrics.js';
@@ -28,13 +24,16 @@ import { Spool } from './publish/spool.js';
 import { SafetyGuard } from './safety/guard.js';
 import { ruleSetSignatureCheck } from './safety/keys.js';
 import { outletForSlot } from './safety/outlet.js';
-import { appendWorkJournal, loadState, saveState } from './state.js';
-import { addresses } from './targets.js';
+import { MinerSchedule } from './schedule/miner-schedule.js';
+import { PduCycle } from './schedule/pdu-cycle.js';
+import { scanInto } from './schedule/scan.js';
+import { loadState, saveState } from './state.js';
 import type { RequestContext } from './transport/request.js';
 import { loadKnownHosts } from './transport/ssh.js';
 import type { WorkBase } from './work.js';
+import { WorkJournal } from './work-journal.js';
 
-export const AGENT_VERSION = '0.1.0';
+export { AGENT_VERSION };
 
 export type StartOptions = {
   logger?: Logger;
@@ -69,6 +68,13 @@ export type RunningAgent = {
   stop(): Promise<void>;
 };
 
+/**
+ * Wires the agent's parts together: state, spool and publisher, the poller with its sink (safety
+ * tap, poll.stop filter, batcher), the PDU cycle, the command intake and the schedule. The parts
+ * live in their own modules; this function only builds and connects them, in the order their
+ * dependencies need, which is why it is longer than the ~150 lines asked of a function: splitting
+ * the wiring would only pass the same dozen parts from one builder to the next.
+ */
 export async function startAgent(config: AgentConfig, options: StartOptions = {}): Promise<RunningAgent> {
   const logger = options.logger ?? createLogger(config.log.level);
   const now = options.now ?? Date.now;
@@ -79,7 +85,6 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   const state = loaded.state;
   const identities = new IdentityTable(state.identities);
   const work = new Map<string, WorkBase>(Object.entries(state.work));
-  let lastCommandSeq = state.lastCommandSeq;
   const unmanaged = new Set(state.unmanaged);
 
   const spool = new Spool(config.spool.dir, config.spool, (drop) => {
@@ -107,6 +112,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   const envelopes = new Envelopes(config.agentId, now);
   const where = { siteId: config.siteId, containerId: config.containerId };
   let attachMetrics = false;
+  const journal = new WorkJournal(config.spool.dir, logger);
 
   const sendTelemetry = (b: { samples: unknown[]; unreachable: unknown[] }) => {
     const agent = attachMetrics ? metrics.take(spool) : null;
@@ -115,23 +121,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     for (const part of splitToFit(body as never, (x) => JSON.stringify(x).length)) {
       publisher.send('telemetry', part);
       // Right after the batch is on disk: the bases its samples measured work to.
-      const entries = (part as { samples: MinerSample[] }).samples.flatMap((s) =>
-        s.difficultyAccepted === null && s.work.provenance !== 'estimated'
-          ? []
-          : [
-              {
-                minerKey: s.minerKey,
-                at: s.at,
-                difficultyAccepted: s.difficultyAccepted,
-                uptimeS: s.uptimeS,
-              },
-            ],
-      );
-      try {
-        appendWorkJournal(config.spool.dir, entries);
-      } catch (err) {
-        logger.error(`state: cannot append the work journal: ${(err as Error).message}`);
-      }
+      journal.record((part as { samples: MinerSample[] }).samples);
     }
   };
   const sendEvents = (events: AgentEvent[]) => publisher.send('events', { kind: 'events', ...where, events });
@@ -177,7 +167,6 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   });
   for (const t of state.targets) poller.upsert(t);
   const pduReader = new PduReader((_pdu, reading) => metrics.pduMissing(reading));
-  const pduDown = new Map<string, number>();
 
   const persist = () => {
     try {
@@ -185,7 +174,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
         identities: identities.all(),
         work: Object.fromEntries(work),
         targets: poller.known(),
-        lastCommandSeq,
+        lastCommandSeq: commands.lastSeq,
         unmanaged: [...unmanaged],
       });
     } catch (err) {
@@ -193,153 +182,23 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     }
   };
 
-  const slots = new Map(config.miners.slots.map((s) => [s.ip, { rack: s.rack, slot: s.slot }]));
-  const birth = () => ({
-    kind: 'birth',
-    ...where,
-    agentVersion: AGENT_VERSION,
-    startedAt,
-    pollIntervalMs: config.polling.intervalMs,
-    // A miner taken out of polling (poll.stop) is left out: this agent no longer reports it.
-    miners: [...poller.targets.values()]
-      .filter((t) => t.minerKey === null || !unmanaged.has(t.minerKey))
-      .slice(0, LIMITS.maxMinersPerBirth)
-      .map((t) => {
-        const id = t.minerKey ? identities.get(t.minerKey) : undefined;
-        return {
-          minerKey: t.minerKey ?? t.ip,
-          ip: t.ip,
-          port: t.port,
-          profile: t.profile.id,
-          model: t.model,
-          firmwareVersion: t.firmwareVersion,
-          slot: slots.get(t.ip) ?? null,
-          identity: (id?.observations ?? []).slice(0, LIMITS.maxObservationsPerMiner),
-        };
-      }),
-    pdus: config.pdus.slice(0, LIMITS.maxPdusPerMessage).map((p) => ({
-      pduId: p.id,
-      vendor: p.vendor,
-      host: p.host,
-      outlets: p.outlets.map((o) => ({ outlet: o.outlet, slot: { rack: o.rack, slot: o.slot } })),
-    })),
-  });
   const startedAt = now();
+  const birth = () => birthBody(config, startedAt, poller.targets.values(), identities, unmanaged);
 
-  // Commands run one at a time, in arrival order; the queue is bounded.
-  let commandChain: Promise<void> = Promise.resolve();
-  let commandsQueued = 0;
-  const publishResult = (r: Omit<CommandResult, keyof ReturnType<Envelopes['next']>>) => {
-    metrics.command(r.status);
-    publisher.send('results', r as never);
-  };
-  const onCommand = (payload: Buffer) => {
-    if (commandsQueued >= 100) {
-      metrics.dropped('command-queue-full');
-      logger.error('commands: queue full, command dropped');
-      return;
-    }
-    commandsQueued++;
-    commandChain = commandChain
-      .then(() => handleCommand(payload))
-      .catch((err: Error) => logger.error(`commands: ${err.message}`))
-      .finally(() => {
-        commandsQueued--;
-      });
-  };
-  const handleCommand = async (payload: Buffer) => {
-    const startedAtCmd = now();
-    const verdict = verifyCommand(payload, {
-      agentId: config.agentId,
-      publicKeys,
-      now: startedAtCmd,
-      lastSeq: lastCommandSeq,
-    });
-    if (!verdict.ok) {
-      logger.warn(
-        { commandId: verdict.commandId, refusal: verdict.refusal },
-        `command ${verdict.commandId}: refused: ${verdict.message}`,
-      );
-      publishResult({
-        kind: 'result',
-        commandId: verdict.commandId,
-        commandSeq: verdict.commandSeq,
-        status: 'refused',
-        refusal: verdict.refusal,
-        transport: null,
-        startedAt: startedAtCmd,
-        finishedAt: now(),
-        message: verdict.message.slice(0, LIMITS.maxOutput),
-      });
-      return;
-    }
-    const command = verdict.command;
-    // The seq is spent before anything runs: a crash mid-command must not let it run twice.
-    lastCommandSeq = command.seq;
-    persist();
-    const timeoutMs =
-      config.commands.timeoutMs +
-      (command.action.op === 'outlet.cycle' ? command.action.offSeconds * 1000 : 0);
-    const action = command.action;
-    if (isPollAction(action)) {
-      const outcome = applyPollAction(
-        action,
-        unmanaged,
-        (k) => identities.get(k) !== undefined || poller.byKey(k) !== undefined,
-      );
-      persist();
-      logger.info(
-        { commandId: command.id, op: action.op, status: outcome.status },
-        `command ${command.id}: ${outcome.message}`,
-      );
-      publishResult({
-        kind: 'result',
-        commandId: command.id,
-        commandSeq: command.seq,
-        ...outcome,
-        startedAt: startedAtCmd,
-        finishedAt: now(),
-      });
-      return;
-    }
-    const outcome = await Promise.race([
-      execute(command.action, {
-        ctx,
-        targetByKey: (k) => poller.byKey(k),
-        pdus: config.pdus,
-        requestTimeoutMs: Math.min(
-          config.commands.timeoutMs,
-          Math.max(config.polling.requestTimeoutMs, 5_000),
-        ),
-        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      }),
-      new Promise<Awaited<ReturnType<typeof execute>>>((resolve) =>
-        setTimeout(
-          () =>
-            resolve({
-              status: 'timeout',
-              refusal: null,
-              transport: null,
-              message: `no result within ${timeoutMs} ms`,
-            }),
-          timeoutMs,
-        ).unref(),
-      ),
-    ]);
-    logger.info(
-      { commandId: command.id, op: command.action.op, status: outcome.status },
-      `command ${command.id}: ${outcome.message}`,
-    );
-    publishResult({
-      kind: 'result',
-      commandId: command.id,
-      commandSeq: command.seq,
-      ...outcome,
-      message: outcome.message.slice(0, LIMITS.maxOutput),
-      startedAt: startedAtCmd,
-      finishedAt: now(),
-    });
-  };
+  const commands: CommandIntake = new CommandIntake({
+    config,
+    publicKeys,
+    ctx,
+    targetByKey: (k) => poller.byKey(k),
+    knows: (k) => identities.get(k) !== undefined || poller.byKey(k) !== undefined,
+    unmanaged,
+    lastSeq: state.lastCommandSeq,
+    persist,
+    publish: (r) => publisher.send('results', r as never),
+    metrics,
+    logger,
+    now,
+  });
 
   const onSafety = (payload: Buffer) => void safety.receive(payload);
   const publisher = new Publisher({
@@ -350,113 +209,48 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     metrics,
     now,
     birth,
-    onCommand,
+    onCommand: (payload) => commands.receive(payload),
     onSafety,
   });
 
-  const pollPdus = async (): Promise<void> => {
-    if (config.pdus.length === 0) return;
-    const pdus: PduSample[] = [];
-    const unreachable: { pduId: string; at: number; error: string }[] = [];
-    await Promise.all(
-      config.pdus.map(async (pdu) => {
-        try {
-          pdus.push(await pduReader.read(pdu, now));
-          if (pduDown.has(pdu.id)) {
-            logger.info(`pdu ${pdu.id} ${pdu.host}: recovered`);
-            pduDown.delete(pdu.id);
-          }
-        } catch (err) {
-          const error = `pdu ${pdu.id} ${pdu.host}: ${(err as Error).message}`.slice(0, 200);
-          metrics.error('pdu', (err as { kind?: string }).kind ?? 'other');
-          if (!pduDown.has(pdu.id)) logger.warn(error);
-          pduDown.set(pdu.id, now());
-          unreachable.push({ pduId: pdu.id, at: now(), error });
-        }
-      }),
-    );
-    publisher.send('power', { kind: 'power', ...where, pdus, unreachable });
-  };
+  const pdus = new PduCycle({
+    pdus: config.pdus,
+    read: (pdu, at) => pduReader.read(pdu, at),
+    send: (body) => publisher.send('power', { kind: 'power', ...where, ...body }),
+    metrics,
+    logger,
+    now,
+  });
 
-  let cycleRunning: Promise<CycleStats> | null = null;
-  const runCycle = (): Promise<CycleStats> => {
-    if (cycleRunning) return cycleRunning;
-    cycleRunning = (async () => {
-      try {
-        const [stats] = await Promise.all([poller.cycle(), pollPdus()]);
-        attachMetrics = true;
-        batcher.flush();
-        await safety.afterCycle();
-        persist();
-        return stats;
-      } finally {
-        cycleRunning = null;
-      }
-    })();
-    return cycleRunning;
-  };
-
-  let scanRunning: Promise<ProbeResult[]> | null = null;
-  const runScan = (): Promise<ProbeResult[]> => {
-    if (scanRunning) return scanRunning;
-    scanRunning = (async () => {
-      const results: ProbeResult[] = [];
-      try {
-        await scan(ctx, addresses(config.miners.ranges), config.discovery, (r) => {
-          if (r.status === 'none') return;
-          results.push(r);
-          if (r.status === 'found') {
-            const d = r.detection;
-            poller.upsert({
-              ip: r.ip,
-              profile: d.profile,
-              port: d.port,
-              model: d.model,
-              firmwareVersion: d.firmwareVersion,
-            });
-          } else metrics.error('discovery', 'unknown-firmware');
-        });
-        persist();
-        return results;
-      } finally {
-        scanRunning = null;
-      }
-    })();
-    return scanRunning;
-  };
+  const schedule = new MinerSchedule({
+    cycle: async (): Promise<CycleStats> => {
+      const [stats] = await Promise.all([poller.cycle(), pdus.run()]);
+      attachMetrics = true;
+      batcher.flush();
+      await safety.afterCycle();
+      persist();
+      return stats;
+    },
+    scan: async (): Promise<ProbeResult[]> => {
+      const results = await scanInto(ctx, config, poller, metrics);
+      persist();
+      return results;
+    },
+    intervals: {
+      pollMs: config.polling.intervalMs,
+      jitterMs: config.polling.jitterMs,
+      scanMs: config.discovery.intervalMs,
+    },
+    random,
+    logger,
+  });
 
   publisher.start();
   let metricsServer: Server | null = null;
   if (config.metrics.mode === 'on')
     metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.port);
 
-  const timers: { poll?: NodeJS.Timeout; scan?: NodeJS.Timeout } = {};
-  let stopped = false;
-  if ((options.schedule ?? 'timers') === 'timers') {
-    const loop = async () => {
-      if (stopped) return;
-      try {
-        await runCycle();
-      } catch (err) {
-        logger.error(`poll cycle: ${(err as Error).message}`);
-      }
-      if (!stopped)
-        timers.poll = setTimeout(
-          loop,
-          config.polling.intervalMs + Math.round(random() * config.polling.jitterMs),
-        );
-    };
-    const scanLoop = async () => {
-      if (stopped) return;
-      try {
-        await runScan();
-      } catch (err) {
-        logger.error(`discovery: ${(err as Error).message}`);
-      }
-      if (!stopped) timers.scan = setTimeout(scanLoop, config.discovery.intervalMs);
-    };
-    void scanLoop().then(() => loop());
-  }
+  if ((options.schedule ?? 'timers') === 'timers') schedule.start();
   logger.info(
     { agentId: config.agentId, bootId: envelopes.bootId, targets: poller.targets.size },
     'agent started',
@@ -464,8 +258,8 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
 
   return {
     bootId: envelopes.bootId,
-    pollNow: runCycle,
-    scanNow: runScan,
+    pollNow: () => schedule.pollNow(),
+    scanNow: () => schedule.scanNow(),
     metrics: () => ({
       bootId: envelopes.bootId,
       connected: publisher.connected,
@@ -478,26 +272,14 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
         recovered: spool.recovered,
       },
       totals: { ...metrics.totals },
-      lastCommandSeq,
+      lastCommandSeq: commands.lastSeq,
     }),
     metricsText: () => metrics.registry.metrics(),
-    drained: async (timeoutMs = 10_000) => {
-      const until = Date.now() + timeoutMs;
-      while (Date.now() < until) {
-        if (publisher.connected && spool.messages === 0) return true;
-        publisher.drain();
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return false;
-    },
+    drained: (timeoutMs) => publisher.drained(timeoutMs),
     stop: async () => {
-      stopped = true;
-      clearTimeout(timers.poll);
-      clearTimeout(timers.scan);
-      await cycleRunning?.catch(() => undefined);
-      await scanRunning?.catch(() => undefined);
+      await schedule.stop();
       batcher.stop();
-      await commandChain;
+      await commands.idle();
       persist();
       await publisher.stop();
       if (metricsServer) await new Promise((r) => metricsServer!.close(r));

@@ -275,6 +275,17 @@ export class Publisher {
     }
   }
 
+  /** Resolves true once the spool is empty and the broker connected, false after `timeoutMs`. */
+  async drained(timeoutMs = 10_000): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (this.connected && this.#d.spool.messages === 0) return true;
+      this.drain();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+
   /** Published messages waiting for the controller's ack (controllerAck), for status and tests. */
   get awaitingAck(): number {
     return this.#awaiting.size;

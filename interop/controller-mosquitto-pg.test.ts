@@ -9,9 +9,9 @@ import {
   type RunningController,
   startController,
 } from '@hashfleet/controller';
-import { allMigrations } from '@hashfleet/controller/app';
-import { openDb } from '@hashfleet/controller/storage/db';
-import { migrate } from '@hashfleet/controller/storage/migrate';
+import { allMigrations } from '@hashfleet/controller/core/app';
+import { openDb } from '@hashfleet/controller/core/storage/db';
+import { migrate } from '@hashfleet/controller/core/storage/migrate';
 import { agentConfigFor, agentIdOf } from '@hashfleet/demo/agents';
 import { waitFor } from '@hashfleet/demo/wait';
 import { loadScenario, parseScenario, type Simulation, startSimulation } from '@hashfleet/simulator';

@@ -1,8 +1,8 @@
-import { allMigrations } from '@hashfleet/controller/app';
-import { createAudit } from '@hashfleet/controller/audit';
-import { SYSTEM } from '@hashfleet/controller/auth/roles';
-import { type Db, openDb } from '@hashfleet/controller/storage/db';
-import { migrate } from '@hashfleet/controller/storage/migrate';
+import { allMigrations } from '@hashfleet/controller/core/app';
+import { createAudit } from '@hashfleet/controller/core/audit';
+import { SYSTEM } from '@hashfleet/controller/core/auth/roles';
+import { type Db, openDb } from '@hashfleet/controller/core/storage/db';
+import { migrate } from '@hashfleet/controller/core/storage/migrate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, pgReachable, pgSchemaUrl } from '../controller/test/helpers.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { topics } from '@hashfleet/contracts';
-import { checkMosquittoPassword } from '@hashfleet/controller/broker/mosquitto-passwd';
+import { checkMosquittoPassword } from '@hashfleet/controller/core/broker/mosquitto-passwd';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -23,7 +23,7 @@ import { freePort } from './lib/net.js';
  * real Mosquitto running the shipped config accepts: the agent logs in with its secret file and
  * publishes under its own topics; a wrong password, and the old one after a re-run, are refused.
  */
-const cliPath = fileURLToPath(new URL('../controller/src/cli/main.ts', import.meta.url));
+const cliPath = fileURLToPath(new URL('../controller/src/core/cli/main.ts', import.meta.url));
 const aclPath = fileURLToPath(new URL('../deploy/mosquitto/acl', import.meta.url));
 const run = promisify(execFile);
 

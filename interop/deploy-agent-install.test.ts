@@ -16,7 +16,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { topics } from '@hashfleet/contracts';
-import { addAgentCredentials } from '@hashfleet/controller/broker/add-agent';
+import { addAgentCredentials } from '@hashfleet/controller/core/broker/add-agent';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, type Broker, centreBrokerIn, missingMosquitto } from './lib/mosquitto.js';

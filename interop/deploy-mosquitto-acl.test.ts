@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_TOPIC_KINDS, topics } from '@hashfleet/contracts';
-import { type BrokerUser, canPublish } from '@hashfleet/controller/broker/acl';
+import { type BrokerUser, canPublish } from '@hashfleet/controller/core/broker/acl';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {

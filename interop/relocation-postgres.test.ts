@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '@hashfleet/controller/app';
-import { createToken } from '@hashfleet/controller/auth/tokens';
-import { loadControllerConfig } from '@hashfleet/controller/config';
+import { buildApp } from '@hashfleet/controller/core/app';
+import { createToken } from '@hashfleet/controller/core/auth/tokens';
+import { loadControllerConfig } from '@hashfleet/controller/core/config';
 import {
   createMiner,
   ensureSlots,
@@ -12,7 +12,7 @@ import {
   moveMiner,
   upsertContainer,
   upsertSite,
-} from '@hashfleet/controller/inventory/index';
+} from '@hashfleet/controller/fleet/inventory/index';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

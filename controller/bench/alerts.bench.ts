@@ -15,10 +15,10 @@ import { indexRules } from '../src/alerts/rules.js';
 import { createAlertService } from '../src/alerts/service.js';
 import { DEFAULT_ALERT_SETTINGS } from '../src/alerts/settings.js';
 import { loadRules, seedDefaultRules } from '../src/alerts/store.js';
-import { allMigrations } from '../src/app.js';
-import { insertMany } from '../src/storage/bulk.js';
-import { openDb, type SqlValue } from '../src/storage/db.js';
-import { migrate } from '../src/storage/migrate.js';
+import { allMigrations } from '../src/core/app.js';
+import { insertMany } from '../src/core/storage/bulk.js';
+import { openDb, type SqlValue } from '../src/core/storage/db.js';
+import { migrate } from '../src/core/storage/migrate.js';
 
 const MINERS = Number(process.env.ALERTS_BENCH_MINERS ?? 100_000);
 const PER_CONTAINER = 300;

@@ -13,10 +13,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Telemetry, topics } from '@hashfleet/contracts';
 import mqtt from 'mqtt';
-import { buildApp } from '../src/app.js';
-import { createToken } from '../src/auth/tokens.js';
-import { loadControllerConfig } from '../src/config.js';
-import { connectLink } from '../src/mqtt/link.js';
+import { buildApp } from '../src/core/app.js';
+import { createToken } from '../src/core/auth/tokens.js';
+import { loadControllerConfig } from '../src/core/config.js';
+import { connectLink } from '../src/core/mqtt/link.js';
 import { PG_URL, pgSchemaUrl } from '../test/helpers.js';
 import { startMosquitto } from '../test/servers.js';
 

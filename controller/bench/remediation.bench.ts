@@ -9,11 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../src/app.js';
-import { loadControllerConfig } from '../src/config.js';
+import { buildApp } from '../src/core/app.js';
+import { loadControllerConfig } from '../src/core/config.js';
+import { insertMany } from '../src/core/storage/bulk.js';
+import type { SqlValue } from '../src/core/storage/db.js';
 import { createRemediation } from '../src/remediation/service.js';
-import { insertMany } from '../src/storage/bulk.js';
-import type { SqlValue } from '../src/storage/db.js';
 
 const MINERS = Number(process.env.REMEDIATION_BENCH_MINERS ?? 10_000);
 const PER_CONTAINER = 250;

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 // Entry point: `hashfleet-controller <command>` (see controller/README.md).
-import { main } from '../src/cli/main.ts';
+import { main } from '../src/core/cli/main.ts';
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

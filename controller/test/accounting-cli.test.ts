@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { periodCli, stakesCli } from '../src/accounting/cli.js';
 import { seedDemoStakes } from '../src/accounting/index.js';
-import type { FeatureContext } from '../src/features.js';
+import type { FeatureContext } from '../src/core/feature.js';
 import { testApp } from './helpers.js';
 
 /**

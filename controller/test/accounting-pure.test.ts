@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { apportion, bpsOf } from '../src/accounting/apportion.js';
 import { closePeriod } from '../src/accounting/close.js';
 import { type CloseInputs, INPUTS_SCHEMA, parseInputsDoc } from '../src/accounting/close-inputs.js';
-import { pickEnergy } from '../src/accounting/energy.js';
-import { blockSubsidySats, expectedSats } from '../src/accounting/expected-revenue.js';
-import { microToSats, parseMicro } from '../src/accounting/fiat.js';
 import { formatHss, MIN_NODE_COLLATERAL_UNITS, parseHss, UNITS_PER_HSS } from '../src/accounting/hss.js';
 import { parsePeriodId, periodContaining } from '../src/accounting/period.js';
 import { buildTimeline, weightsBetween } from '../src/accounting/stake-timeline.js';
-import { localMonthHour } from '../src/accounting/tariff.js';
+import { pickEnergy } from '../src/energy/energy.js';
+import { blockSubsidySats, expectedSats } from '../src/energy/expected-revenue.js';
+import { microToSats, parseMicro } from '../src/energy/fiat.js';
+import { localMonthHour } from '../src/energy/tariff.js';
 
 const DAY = parsePeriodId('2026-11-23');
 const hss = (n: number) => BigInt(n) * UNITS_PER_HSS;

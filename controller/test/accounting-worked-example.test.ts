@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closePeriod } from '../src/accounting/close.js';
 import { type CloseInputs, INPUTS_SCHEMA } from '../src/accounting/close-inputs.js';
-import { type ContainerHour, energyLines, workByHour } from '../src/accounting/energy.js';
-import { parseMicro } from '../src/accounting/fiat.js';
 import { MIN_NODE_COLLATERAL_UNITS, parseHss } from '../src/accounting/hss.js';
 import { parsePeriodId } from '../src/accounting/period.js';
-import type { Tariff } from '../src/accounting/tariff.js';
+import { type ContainerHour, energyLines, workByHour } from '../src/energy/energy.js';
+import { parseMicro } from '../src/energy/fiat.js';
+import type { Tariff } from '../src/energy/tariff.js';
 
 /**
  * The README's "Accounting" worked example, computed by the real close and compared with the

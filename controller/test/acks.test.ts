@@ -1,7 +1,7 @@
 import { ACK_LIMITS, decodeAcks, seqRanges, topics } from '@hashfleet/contracts';
 import { describe, expect, it } from 'vitest';
-import { canPublish, canSubscribe } from '../src/broker/acl.js';
-import { ackMessages } from '../src/mqtt/acks.js';
+import { canPublish, canSubscribe } from '../src/core/broker/acl.js';
+import { ackMessages } from '../src/core/mqtt/acks.js';
 
 describe('end-to-end acks: building the messages', () => {
   it.each([

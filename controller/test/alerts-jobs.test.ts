@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
-import { type Job, lockKey, startJobs } from '../src/jobs.js';
+import { type Job, lockKey, startJobs } from '../src/core/jobs.js';
 import { PG_URL, pgReachable, pgSchemaUrl, testApp } from './helpers.js';
 
 const pgUp = await pgReachable(PG_URL);

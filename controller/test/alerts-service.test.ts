@@ -14,7 +14,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsFor } from '../src/alerts/index.js';
 import { verifyWebhookSignature } from '../src/alerts/signature.js';
-import { loadControllerConfig } from '../src/config.js';
+import { loadControllerConfig } from '../src/core/config.js';
 import { tempDir, testApp } from './helpers.js';
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));

@@ -10,7 +10,7 @@ import {
   topics,
 } from '@hashfleet/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flatTariff } from '../src/inventory/types.js';
+import { flatTariff } from '../src/fleet/inventory/types.js';
 import { testApp } from './helpers.js';
 
 const T0 = exampleSample.at;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { aclProblemsFor } from '../src/broker/add-agent.js';
+import { aclProblemsFor } from '../src/core/broker/add-agent.js';
 import {
   checkMosquittoPassword,
   mosquittoPasswordHash,
   setPasswordEntry,
-} from '../src/broker/mosquitto-passwd.js';
+} from '../src/core/broker/mosquitto-passwd.js';
 
 /** The pure half of `broker add-agent`: Mosquitto's hash format, the password file edit, the ACL check. */
 

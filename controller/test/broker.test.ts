@@ -1,8 +1,8 @@
 import { type Acks, decodeAcks, exampleSample, exampleTelemetry, topics } from '@hashfleet/contracts';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canPublish, canSubscribe } from '../src/broker/acl.js';
-import type { RunningController } from '../src/server.js';
+import { canPublish, canSubscribe } from '../src/core/broker/acl.js';
+import type { RunningController } from '../src/core/server.js';
 import { embeddedController } from './helpers.js';
 
 describe('broker ACL (same model as deploy/mosquitto/acl)', () => {
@@ -118,8 +118,8 @@ describe('embedded broker end to end', () => {
 
 describe('backpressure on the broker link', () => {
   it('applies one message at a time and acknowledges only after it is applied', async () => {
-    const { startEmbeddedBroker } = await import('../src/broker/embedded.js');
-    const { connectLink } = await import('../src/mqtt/link.js');
+    const { startEmbeddedBroker } = await import('../src/core/broker/embedded.js');
+    const { connectLink } = await import('../src/core/mqtt/link.js');
     const pino = (await import('pino')).default;
     const broker = await startEmbeddedBroker({
       host: '127.0.0.1',

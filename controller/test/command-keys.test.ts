@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandSigningBytes, exampleCommand, type UnsignedCommand } from '@hashfleet/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { main } from '../src/cli/main.js';
 import {
   commandKeyDir,
   listCommandKeys,
@@ -13,7 +11,9 @@ import {
   promoteNextCommandKey,
   stageNextCommandKey,
 } from '../src/commands/keys.js';
-import { loadControllerConfig } from '../src/config.js';
+import { buildApp } from '../src/core/app.js';
+import { main } from '../src/core/cli/main.js';
+import { loadControllerConfig } from '../src/core/config.js';
 
 /**
  * The command-signing key and its rotation: `keys next` stages a key agents can learn before it is

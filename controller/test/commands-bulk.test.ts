@@ -1,6 +1,6 @@
 import type { Command } from '@hashfleet/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operationsJobs } from '../src/commands/feature.js';
+import { operationsJobs } from '../src/operations/index.js';
 import { fleetApp } from './operations-fixtures.js';
 
 const T0 = 1_763_900_000_000;

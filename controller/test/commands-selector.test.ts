@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectMiners } from '../src/commands/selector.js';
+import { selectMiners } from '../src/operations/selector.js';
 import { fleetApp } from './operations-fixtures.js';
 
 describe('bulk selection order', () => {

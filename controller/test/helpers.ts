@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../src/app.js';
-import type { Role } from '../src/auth/roles.js';
-import { createToken } from '../src/auth/tokens.js';
-import { type ControllerConfigInput, loadControllerConfig } from '../src/config.js';
+import { buildApp } from '../src/core/app.js';
+import type { Role } from '../src/core/auth/roles.js';
+import { createToken } from '../src/core/auth/tokens.js';
+import { type ControllerConfigInput, loadControllerConfig } from '../src/core/config.js';
 
 export const PG_URL = process.env.HASHFLEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -75,7 +75,7 @@ export async function testApp(overrides: ControllerConfigInput = {}, now?: () =>
  * token for `agentName`, for tests that talk MQTT to it. `stop` closes it and removes its data.
  */
 export async function embeddedController(agentName: string) {
-  const { startController } = await import('../src/server.js');
+  const { startController } = await import('../src/core/server.js');
   const tmp = tempDir();
   const config = loadControllerConfig(
     { dataDir: tmp.dir, http: { port: 0 }, mqtt: { embeddedPort: 0 }, log: { level: 'silent' } },

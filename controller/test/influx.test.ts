@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toLine } from '../src/influx/line.js';
-import { Spill } from '../src/influx/spill.js';
+import { toLine } from '../src/core/influx/line.js';
+import { Spill } from '../src/core/influx/spill.js';
 import { tempDir } from './helpers.js';
 
 describe('line protocol', () => {

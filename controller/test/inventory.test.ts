@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadControllerConfig } from '../src/config.js';
-import { readMinerCsv } from '../src/inventory/csv.js';
-import { createMiner, moveMiner } from '../src/inventory/miners.js';
-import { upsertContainer, upsertSite } from '../src/inventory/sites.js';
-import { ensureSlots, slotGrid } from '../src/inventory/slots.js';
-import { flatTariff } from '../src/inventory/types.js';
+import { loadControllerConfig } from '../src/core/config.js';
+import { readMinerCsv } from '../src/fleet/inventory/csv.js';
+import { createMiner, moveMiner } from '../src/fleet/inventory/miners.js';
+import { upsertContainer, upsertSite } from '../src/fleet/inventory/sites.js';
+import { ensureSlots, slotGrid } from '../src/fleet/inventory/slots.js';
+import { flatTariff } from '../src/fleet/inventory/types.js';
 import { testApp } from './helpers.js';
 
 describe('miner CSV', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Tariff } from '../src/accounting/tariff.js';
-import { batchOf, itemOutcome } from '../src/commands/bulk-plan.js';
-import type { SelectedMiner } from '../src/commands/selector.js';
 import { retryRefusal } from '../src/commands/tracking.js';
-import { curtailWanted, inWindow, planStep } from '../src/curtailment/plan.js';
-import { capabilityRefusal, planProfileApply, rollbackActions } from '../src/operating-profiles/plan.js';
-import { OperatingProfileSchema } from '../src/operating-profiles/schema.js';
-import { verifyStep } from '../src/operating-profiles/verify.js';
+import type { Tariff } from '../src/energy/tariff.js';
+import { batchOf, itemOutcome } from '../src/operations/bulk-plan.js';
+import { curtailWanted, inWindow, planStep } from '../src/operations/curtailment/plan.js';
+import { capabilityRefusal, planProfileApply, rollbackActions } from '../src/operations/profiles/plan.js';
+import { OperatingProfileSchema } from '../src/operations/profiles/schema.js';
+import { verifyStep } from '../src/operations/profiles/verify.js';
+import type { SelectedMiner } from '../src/operations/selector.js';
 
 describe('curtailment planning', () => {
   it.each([

@@ -1,11 +1,11 @@
 import type { Command } from '@hashfleet/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operationsJobs } from '../src/commands/feature.js';
-import type { SelectedMiner } from '../src/commands/selector.js';
-import { planProfileApply } from '../src/operating-profiles/plan.js';
-import { OperatingProfileSchema } from '../src/operating-profiles/schema.js';
-import { planSleepApply, planSleepRemoval } from '../src/operating-profiles/sleep-plan.js';
-import { verifyStep } from '../src/operating-profiles/verify.js';
+import { operationsJobs } from '../src/operations/index.js';
+import { planProfileApply } from '../src/operations/profiles/plan.js';
+import { OperatingProfileSchema } from '../src/operations/profiles/schema.js';
+import { planSleepApply, planSleepRemoval } from '../src/operations/profiles/sleep-plan.js';
+import { verifyStep } from '../src/operations/profiles/verify.js';
+import type { SelectedMiner } from '../src/operations/selector.js';
 import { fleetApp } from './operations-fixtures.js';
 
 const NIGHT = [{ from: '22:00', to: '06:00' }];

@@ -1,8 +1,8 @@
 import { exampleBirth, examplePower, topics } from '@hashfleet/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSnapshot } from '../src/alerts/read.js';
-import { phasePoints } from '../src/influx/points-pdu.js';
-import { powerPoints } from '../src/ingest/power.js';
+import { phasePoints } from '../src/core/influx/points-pdu.js';
+import { powerPoints } from '../src/fleet/ingest/power.js';
 import { testApp } from './helpers.js';
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));

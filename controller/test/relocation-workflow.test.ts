@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Db } from '../src/core/storage/db.js';
 import {
   createMiner,
   ensureSlots,
@@ -9,9 +10,8 @@ import {
   moveMiner,
   upsertContainer,
   upsertSite,
-} from '../src/inventory/index.js';
+} from '../src/fleet/inventory/index.js';
 import { relocationCli } from '../src/relocation/cli.js';
-import type { Db } from '../src/storage/db.js';
 import { testApp } from './helpers.js';
 
 type T = Awaited<ReturnType<typeof testApp>>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command, CommandResult } from '@hashfleet/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../src/core/storage/db.js';
 import {
   createMiner,
   ensureSlots,
@@ -9,9 +10,8 @@ import {
   slotId,
   upsertContainer,
   upsertSite,
-} from '../src/inventory/index.js';
+} from '../src/fleet/inventory/index.js';
 import { createRemediation, type Remediation } from '../src/remediation/service.js';
-import type { Db } from '../src/storage/db.js';
 import { PG_URL, pgReachable, pgSchemaUrl, testApp } from './helpers.js';
 
 const pgUp = await pgReachable(PG_URL);

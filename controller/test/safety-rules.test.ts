@@ -11,13 +11,13 @@ import {
 } from '@hashfleet/contracts';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../src/auth/tokens.js';
-import { canPublish, canSubscribe } from '../src/broker/acl.js';
-import { loadControllerConfig } from '../src/config.js';
+import { createToken } from '../src/core/auth/tokens.js';
+import { canPublish, canSubscribe } from '../src/core/broker/acl.js';
+import { loadControllerConfig } from '../src/core/config.js';
+import { type RunningController, startController } from '../src/core/server.js';
 import { COOLING_LIMITS, DEFAULT_RULES, resolveModelLimits } from '../src/safety/defaults.js';
 import { dueAgents } from '../src/safety/document.js';
 import { safetyService } from '../src/safety/index.js';
-import { type RunningController, startController } from '../src/server.js';
 import { tempDir, testApp } from './helpers.js';
 
 const T0 = exampleSample.at;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allMigrations } from '../src/app.js';
-import { createAudit } from '../src/audit.js';
-import { SYSTEM } from '../src/auth/roles.js';
-import { type Db, openDb } from '../src/storage/db.js';
-import { checkMigrations, migrate } from '../src/storage/migrate.js';
-import { toPgPlaceholders } from '../src/storage/postgres.js';
+import { allMigrations } from '../src/core/app.js';
+import { createAudit } from '../src/core/audit.js';
+import { SYSTEM } from '../src/core/auth/roles.js';
+import { type Db, openDb } from '../src/core/storage/db.js';
+import { checkMigrations, migrate } from '../src/core/storage/migrate.js';
+import { toPgPlaceholders } from '../src/core/storage/postgres.js';
 import { PG_URL, pgReachable, pgSchemaUrl } from './helpers.js';
 
 const pgUp = await pgReachable(PG_URL);

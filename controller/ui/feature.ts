@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Feature, FeatureContext } from '../src/features.js';
+import type { Feature, FeatureContext } from '../src/core/feature.js';
 import { type UiBundle, uiBundle } from './build.js';
 
 /**

@@ -47,7 +47,7 @@ export const influxSchema = {
   outlet: { tags: ['site', 'container', 'pdu', 'outlet'], fields: ['power_w', 'current_a', 'energy_wh'] },
   pdu: { tags: ['site', 'container', 'pdu'], fields: ['power_w', 'energy_wh'] },
   sensor: { tags: ['site', 'container', 'pdu', 'sensor', 'kind', 'location'], fields: ['value'] },
-  /** One point per PDU phase (controller/src/influx/points-pdu.ts); rated_current_a is the PDU's own limit. */
+  /** One point per PDU phase (controller/src/core/influx/points-pdu.ts); rated_current_a is the PDU's own limit. */
   pdu_phase: {
     tags: ['site', 'container', 'pdu', 'phase'],
     fields: ['current_a', 'voltage_v', 'power_w', 'rated_current_a'],
@@ -64,7 +64,7 @@ export const influxSchema = {
     ],
   },
   staker_hashrate: { tags: ['staker', 'node'], fields: ['hashrate_ths', 'share'] },
-  /** One point per container-hour (controller/src/influx/points-energy.ts), priced by the site's tariff. */
+  /** One point per container-hour (controller/src/core/influx/points-energy.ts), priced by the site's tariff. */
   energy: {
     tags: ['site', 'container', 'currency'],
     fields: [

@@ -1,7 +1,12 @@
 import type { Db } from '@hashfleet/controller';
 import { RuleInputSchema, ruleFromInput } from '@hashfleet/controller/alerts/rules';
 import { insertRule } from '@hashfleet/controller/alerts/store';
-import { ensureSlots, slotGrid, upsertContainer, upsertSite } from '@hashfleet/controller/inventory/index';
+import {
+  ensureSlots,
+  slotGrid,
+  upsertContainer,
+  upsertSite,
+} from '@hashfleet/controller/fleet/inventory/index';
 import type { Container, Scenario, Site } from '@hashfleet/simulator/scenario/schema';
 import { agentIdOf } from './agents.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadAgentConfig, startAgent } from '@hashfleet/agent';
 import { type Command, topics } from '@hashfleet/contracts';
 import { createToken, type RunningController } from '@hashfleet/controller';
-import { operationsJobs } from '@hashfleet/controller/commands/feature';
+import { operationsJobs } from '@hashfleet/controller/operations/index';
 import { parseScenario, type Simulation, smallScenario, startSimulation } from '@hashfleet/simulator';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -10,7 +10,7 @@ import {
   slotId,
   upsertContainer,
   upsertSite,
-} from '@hashfleet/controller/inventory/index';
+} from '@hashfleet/controller/fleet/inventory/index';
 import { loadScenario, parseScenario, type Simulation, startSimulation } from '@hashfleet/simulator';
 import type { MinerSpec, Scenario } from '@hashfleet/simulator/scenario/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

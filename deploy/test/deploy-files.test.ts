@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_TOPIC_KINDS, TOPIC_ROOT, topics } from '@hashfleet/contracts';
 import { commandKeyDir } from '@hashfleet/controller/commands/keys';
-import { loadControllerConfig } from '@hashfleet/controller/config';
+import { loadControllerConfig } from '@hashfleet/controller/core/config';
 import { INFLUX_DATABASE } from '@hashfleet/dashboards';
 import { influxDatasource } from '@hashfleet/dashboards/datasource';
 import { describe, expect, it } from 'vitest';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadAgentConfig } from '@hashfleet/agent/config';
 import { agentConfigSchema } from '@hashfleet/agent/config-schema';
-import { ControllerConfigSchema, loadControllerConfig } from '@hashfleet/controller/config';
+import { ControllerConfigSchema, loadControllerConfig } from '@hashfleet/controller/core/config';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML, { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 

@@ -1,4 +1,4 @@
-import { hashrateThs } from './expected-revenue.js';
+import { hashrateThs } from '../energy/expected-revenue.js';
 import { type Timeline, weightsBetween } from './stake-timeline.js';
 
 /**

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 
 /**
- * The canonical form hashed for a close: `canonicalJson` of `@hashfleet/contracts` (keys sorted
- * recursively, arrays in order) applied to the value with bigints as decimal strings, since JSON
- * has no integers beyond 2^53. `canonicalText` does both in one copy instead of two (a close for a
- * million stakers is hundreds of MB); a property test holds it equal to
- * `canonicalJson(jsonSafe(value))`. Non-finite numbers are refused rather than becoming null.
+ * The canonical form hashed for a close: RFC 8785 (JSON Canonicalization Scheme) by
+ * `canonicalize`, applied to the value with bigints as decimal strings, since JSON has no integers
+ * beyond 2^53. RFC 8785 sorts keys by UTF-16 code units and writes numbers as ECMAScript does,
+ * which is what the hand-written writer before it did (JSON.stringify of a key-sorted copy), so
+ * the bytes of every close are unchanged (`accounting-canonical.test.ts` holds both to the same
+ * bytes, and periods closed before still recompute to their stored hashes). Any language with an
+ * RFC 8785 library can reproduce a hash; `tools/verify-payout.py` does it with the standard library.
+ * Non-finite numbers and lone surrogates are refused rather than written.
  */
 export function jsonSafe(value: unknown, path = '$'): unknown {
   if (typeof value === 'bigint') return value.toString();
@@ -22,31 +26,10 @@ export function jsonSafe(value: unknown, path = '$'): unknown {
   return value;
 }
 
-/** jsonSafe with keys inserted in sorted order, which is what canonicalJson then serialises. */
-function sortedSafe(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`${value} has no canonical form`);
-    return value;
-  }
-  if (Array.isArray(value)) {
-    const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = sortedSafe(value[i]);
-    return out;
-  }
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortedSafe(v);
-    }
-    return out;
-  }
-  return value;
-}
-
 export function canonicalText(value: unknown): string {
-  return JSON.stringify(sortedSafe(value));
+  const text = canonicalize(jsonSafe(value));
+  if (text === undefined) throw new Error('canonicalText: the value has no JSON form');
+  return text;
 }
 
 export function sha256Hex(text: string): string {

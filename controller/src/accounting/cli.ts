@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import type { Principal } from '../auth/roles.js';
-import type { FeatureContext } from '../features.js';
-import { jsonReplacer } from '../http/zod.js';
+import type { Principal } from '../core/auth/roles.js';
+import type { FeatureContext } from '../core/feature.js';
+import { jsonReplacer } from '../core/http/zod.js';
 import { sha256Hex } from './canonical.js';
 import { closePeriod } from './close.js';
 import { parseInputsDoc } from './close-inputs.js';

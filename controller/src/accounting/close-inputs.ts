@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { EnergyLine } from './energy.js';
-import type { NetworkStats } from './expected-revenue.js';
+import type { EnergyLine } from '../energy/energy.js';
+import type { NetworkStats } from '../energy/expected-revenue.js';
 import type { PayoutRule, Period, StakeEntry, StakingNode } from './types.js';
 
 /**

@@ -1,8 +1,8 @@
+import { expectedSats, hashrateThs, type Reconciliation, reconcile } from '../energy/expected-revenue.js';
+import { microToSats, milliMicroToSats } from '../energy/fiat.js';
 import { apportion, bpsOf } from './apportion.js';
 import { canonicalText, sha256Hex } from './canonical.js';
 import type { CloseInputs } from './close-inputs.js';
-import { expectedSats, hashrateThs, type Reconciliation, reconcile } from './expected-revenue.js';
-import { microToSats, milliMicroToSats } from './fiat.js';
 import { type JournalLine, journalBalances } from './journal.js';
 import { buildTimeline, weightsBetween } from './stake-timeline.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
 import { parsePeriodId } from './period.js';
 import { AccountingError, closedUntil } from './register.js';
 

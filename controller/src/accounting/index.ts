@@ -1,4 +1,4 @@
-import type { Feature } from '../features.js';
+import type { Feature } from '../core/feature.js';
 import { periodCli, stakesCli } from './cli.js';
 import { accountingMigrations } from './migrations/index.js';
 import { accountingRoutes } from './routes.js';

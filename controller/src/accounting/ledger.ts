@@ -1,6 +1,6 @@
-import type { Audit } from '../audit.js';
-import type { Principal } from '../auth/roles.js';
-import type { Db } from '../storage/db.js';
+import type { Audit } from '../core/audit.js';
+import type { Principal } from '../core/auth/roles.js';
+import type { Db } from '../core/storage/db.js';
 import { canonicalText, sha256Hex } from './canonical.js';
 import { type CloseResult, closePeriod } from './close.js';
 import { parseInputsDoc } from './close-inputs.js';

@@ -1,8 +1,8 @@
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
+import { type ContainerHour, energyLines, type SiteTariff, workByHour } from '../energy/energy.js';
+import { parseTariff } from '../energy/tariff.js';
 import { type CloseInputs, INPUTS_SCHEMA } from './close-inputs.js';
-import { type ContainerHour, energyLines, type SiteTariff, workByHour } from './energy.js';
 import { AccountingError, ruleAt, type StoredRule, stakeEntriesUntil } from './register.js';
-import { parseTariff } from './tariff.js';
 import type { Period, StakeEntry } from './types.js';
 
 /**

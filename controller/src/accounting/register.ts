@@ -1,4 +1,4 @@
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
 import { holderOf, newHolderSalt } from './holder.js';
 import { formatHss, unitsFromText } from './hss.js';
 import { checkPeriodSeconds } from './period.js';

@@ -51,8 +51,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter } from 'prom-client';
-import type { CoreContext } from '../context.js';
-import type { FeatureContext } from '../features.js';
+import type { CoreContext } from '../core/context.js';
+import type { FeatureContext } from '../core/feature.js';
 import { inputRoutes } from './routes/input-routes.js';
 import { periodRoutes } from './routes/period-routes.js';
 import { registerRoutes } from './routes/register-routes.js';

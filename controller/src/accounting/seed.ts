@@ -1,4 +1,4 @@
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
 import { addBtcPrice, addCredit, addNetworkStats } from './entries.js';
 import { parseHss } from './hss.js';
 import { periodContaining } from './period.js';

@@ -1,10 +1,10 @@
-import type { Audit } from '../audit.js';
-import type { Principal } from '../auth/roles.js';
-import type { InfluxPoint, InfluxSink } from '../influx/sink.js';
-import type { Db } from '../storage/db.js';
+import type { Audit } from '../core/audit.js';
+import type { Principal } from '../core/auth/roles.js';
+import type { InfluxPoint, InfluxSink } from '../core/influx/sink.js';
+import type { Db } from '../core/storage/db.js';
+import { workByHour } from '../energy/energy.js';
+import { hashrateThs } from '../energy/expected-revenue.js';
 import { attributeHours, ratio, summarise } from './attribution.js';
-import { workByHour } from './energy.js';
-import { hashrateThs } from './expected-revenue.js';
 import { UNITS_PER_HSS } from './hss.js';
 import { type CloseSummary, closeStoredPeriod } from './ledger.js';
 import { readHours } from './load-inputs.js';

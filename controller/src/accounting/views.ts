@@ -1,4 +1,4 @@
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
 import { ratio } from './attribution.js';
 import { accountBalances, journalBalances } from './journal.js';
 import { closeSummaryDoc, type InputsDrift, inputsDrift, journalOf } from './ledger.js';

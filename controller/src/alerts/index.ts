@@ -1,4 +1,4 @@
-import type { Feature, FeatureContext } from '../features.js';
+import type { Feature, FeatureContext } from '../core/feature.js';
 import { alertMetrics } from './metrics.js';
 import { migration, migrationSecretsAndWorkers } from './migration.js';
 import { deliverDue } from './notify.js';

@@ -1,4 +1,4 @@
-import type { Migration } from '../storage/migrate.js';
+import type { Migration } from '../core/storage/migrate.js';
 
 /**
  * Alerts: rules as data, the alerts themselves (the table remediation reads), the counters that

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
 import { type AlertSettings, backoffMs } from './settings.js';
 import { SIGNATURE_HEADER, webhookSignature } from './signature.js';
 

@@ -1,6 +1,6 @@
 import type { MinerSample } from '@hashfleet/contracts';
 import { findModel } from '@hashfleet/firmware-profiles';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
 import { workerPattern } from './evaluate.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
 

@@ -19,9 +19,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { Role } from '../auth/roles.js';
-import type { FeatureContext } from '../features.js';
-import type { SqlValue } from '../storage/db.js';
+import type { Role } from '../core/auth/roles.js';
+import type { FeatureContext } from '../core/feature.js';
+import type { SqlValue } from '../core/storage/db.js';
 import { fail } from './http.js';
 import { ALERT_KINDS, SEVERITIES } from './kinds.js';
 import { MIN_SECRET_LENGTH, syncConfigWebhooks } from './notify.js';

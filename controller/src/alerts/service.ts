@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { insertMany } from '../storage/bulk.js';
-import type { Db, SqlValue } from '../storage/db.js';
+import { insertMany } from '../core/storage/bulk.js';
+import type { Db, SqlValue } from '../core/storage/db.js';
 import { evaluateAlerts, type Observation, trackingKey } from './evaluate.js';
 import { step, type Tracking, type Transition } from './machine.js';
 import type { AlertMetrics } from './metrics.js';

@@ -1,4 +1,4 @@
-import type { Db, SqlValue } from '../storage/db.js';
+import type { Db, SqlValue } from '../core/storage/db.js';
 import type { AlertRecord } from './notify.js';
 import { defaultRules, type Rule, type RuleRow, ruleFromRow } from './rules.js';
 

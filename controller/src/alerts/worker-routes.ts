@@ -11,7 +11,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { FeatureContext } from '../features.js';
+import type { FeatureContext } from '../core/feature.js';
 import { fail } from './http.js';
 
 const MarkBody = z.object({ minerId: z.string().min(1).max(200) });

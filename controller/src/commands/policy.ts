@@ -1,5 +1,5 @@
 import type { CommandAction } from '@hashfleet/contracts';
-import type { Role } from '../auth/roles.js';
+import type { Role } from '../core/auth/roles.js';
 
 type Op = CommandAction['op'];
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type CommandAction, type CommandResult, topics } from '@hashfleet/contracts';
-import type { Audit } from '../audit.js';
-import type { Principal } from '../auth/roles.js';
-import type { IssueCommand, IssuedCommand } from '../features.js';
-import type { Metrics } from '../metrics.js';
-import type { Db } from '../storage/db.js';
+import type { Audit } from '../core/audit.js';
+import type { Principal } from '../core/auth/roles.js';
+import type { IssueCommand, IssuedCommand } from '../core/feature.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Db } from '../core/storage/db.js';
 import type { CommandKey } from './keys.js';
 import { APPROVER_ROLES, COMMAND_POLICY, refusalFor } from './policy.js';
 

@@ -1,8 +1,8 @@
 import type { CommandAction } from '@hashfleet/contracts';
-import type { Audit } from '../audit.js';
-import { type Principal, SYSTEM } from '../auth/roles.js';
-import type { IssuedCommand } from '../features.js';
-import type { Db, SqlValue } from '../storage/db.js';
+import type { Audit } from '../core/audit.js';
+import { type Principal, SYSTEM } from '../core/auth/roles.js';
+import type { IssuedCommand } from '../core/feature.js';
+import type { Db, SqlValue } from '../core/storage/db.js';
 import { CommandError, type CommandRow, type Commands } from './service.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
 import type { HourlyIncrement } from './work.js';
 
 /** Adds increments to `container_hourly`; call in the same transaction as the ingest dedupe. */

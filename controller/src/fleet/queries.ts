@@ -1,4 +1,4 @@
-import type { Db, SqlValue } from '../storage/db.js';
+import type { Db, SqlValue } from '../core/storage/db.js';
 import { type LatestRow, type Rollup, rollup } from './rollup.js';
 
 const LATEST = `SELECT m.id AS miner_id, m.site_id, m.container_id, m.slot_id, s.rack, s.slot, l.at, l.hashrate_ths,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import type { Principal } from '../auth/roles.js';
-import type { FeatureContext } from '../features.js';
+import type { Principal } from '../core/auth/roles.js';
+import type { FeatureContext } from '../core/feature.js';
 import { type Assumptions, inputFromInventory } from './inventory-input.js';
 import { parsePlannerInput } from './schema.js';
 import {

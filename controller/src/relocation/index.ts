@@ -1,4 +1,4 @@
-import type { Feature } from '../features.js';
+import type { Feature } from '../core/feature.js';
 import { relocationCli } from './cli.js';
 import { migration } from './migrations/0200_relocation.js';
 import { relocationRoutes } from './routes.js';

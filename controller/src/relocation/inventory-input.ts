@@ -1,6 +1,6 @@
 import { findModel } from '@hashfleet/firmware-profiles';
-import { type Tariff, TariffSchema } from '../inventory/types.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
+import { type Tariff, TariffSchema } from '../fleet/inventory/types.js';
 import { parsePlannerInput } from './schema.js';
 import type { PlannerInput } from './types.js';
 

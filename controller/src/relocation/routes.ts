@@ -33,8 +33,8 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { Role } from '../auth/roles.js';
-import type { FeatureContext } from '../features.js';
+import type { Role } from '../core/auth/roles.js';
+import type { FeatureContext } from '../core/feature.js';
 import { inputFromInventory } from './inventory-input.js';
 import { parsePlannerInput } from './schema.js';
 import {

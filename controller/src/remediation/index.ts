@@ -1,4 +1,4 @@
-import type { Feature } from '../features.js';
+import type { Feature } from '../core/feature.js';
 import { migration } from './migrations/0400_remediation.js';
 import { remediationRoutes } from './routes.js';
 import { createRemediation } from './service.js';

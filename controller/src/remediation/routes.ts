@@ -13,8 +13,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { STAFF } from '../auth/roles.js';
-import type { FeatureContext } from '../features.js';
+import { STAFF } from '../core/auth/roles.js';
+import type { FeatureContext } from '../core/feature.js';
 import { DEFAULT_SETTINGS, mergeSettings, OverridesSchema, type SettingsOverrides } from './settings.js';
 import { presentStep, type StepRow } from './store.js';
 

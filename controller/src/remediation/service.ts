@@ -1,6 +1,6 @@
 import type { CommandAction } from '@hashfleet/contracts';
-import { SYSTEM } from '../auth/roles.js';
-import type { FeatureContext } from '../features.js';
+import { SYSTEM } from '../core/auth/roles.js';
+import type { FeatureContext } from '../core/feature.js';
 import { ticketForMiner } from '../tickets/service.js';
 import { blockedRungs, type MinerReach, transportsFor } from './capabilities.js';
 import { decide, type OpenAlert, type PlannedStep, settle } from './ladder.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../core/storage/db.js';
 import type { StepOutcome, StepRecord } from './ladder.js';
 import type { Rung } from './ladders.js';
 import { mergeSettings, OverridesSchema, type RemediationSettings } from './settings.js';

@@ -1,5 +1,5 @@
 import { loadCommandKey } from '../commands/keys.js';
-import type { Feature } from '../features.js';
+import type { Feature } from '../core/feature.js';
 import { migration } from './migrations/0600_safety.js';
 import { safetyRoutes } from './routes.js';
 import { createSafety, type Safety } from './service.js';

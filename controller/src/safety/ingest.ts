@@ -1,6 +1,6 @@
 import type { AgentEvent, Events } from '@hashfleet/contracts';
-import { createAudit } from '../audit.js';
-import type { Db } from '../storage/db.js';
+import { createAudit } from '../core/audit.js';
+import type { Db } from '../core/storage/db.js';
 
 type SafetyEvent = Extract<AgentEvent, { type: 'safety.action' }>;
 

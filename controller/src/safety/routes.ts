@@ -10,8 +10,8 @@
  * Errors: { error: "safety", message } with 400 (bad rules).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { Role } from '../auth/roles.js';
-import type { FeatureContext } from '../features.js';
+import type { Role } from '../core/auth/roles.js';
+import type { FeatureContext } from '../core/feature.js';
 import { resolveModelLimits } from './defaults.js';
 import type { StoredRuleSet } from './document.js';
 import { RuleSetBody, type RuleSetInput, type Safety } from './service.js';

@@ -6,11 +6,11 @@ import {
   topics,
 } from '@hashfleet/contracts';
 import { z } from 'zod';
-import type { Audit } from '../audit.js';
-import type { Principal } from '../auth/roles.js';
 import type { CommandKey } from '../commands/keys.js';
-import type { FeatureContext } from '../features.js';
-import type { Db } from '../storage/db.js';
+import type { Audit } from '../core/audit.js';
+import type { Principal } from '../core/auth/roles.js';
+import type { FeatureContext } from '../core/feature.js';
+import type { Db } from '../core/storage/db.js';
 import { type AgentPublishState, dueAgents, ruleSetFor, type StoredRuleSet } from './document.js';
 import { signRuleSet } from './sign.js';
 

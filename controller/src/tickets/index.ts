@@ -1,4 +1,4 @@
-import type { Feature } from '../features.js';
+import type { Feature } from '../core/feature.js';
 import { migration } from './migrations/0401_tickets.js';
 import { ticketRoutes } from './routes.js';
 

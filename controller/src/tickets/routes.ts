@@ -15,8 +15,8 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { STAFF } from '../auth/roles.js';
-import type { FeatureContext } from '../features.js';
+import { STAFF } from '../core/auth/roles.js';
+import type { FeatureContext } from '../core/feature.js';
 import {
   changeTicket,
   getTicket,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Audit } from '../audit.js';
-import type { Principal } from '../auth/roles.js';
-import type { Db } from '../storage/db.js';
+import type { Audit } from '../core/audit.js';
+import type { Principal } from '../core/auth/roles.js';
+import type { Db } from '../core/storage/db.js';
 import { refuseMove, type TicketState } from './workflow.js';
 
 /** A refusal the HTTP layer turns into a status code. */

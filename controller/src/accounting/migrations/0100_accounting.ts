@@ -1,4 +1,4 @@
-import type { Migration } from '../../storage/migrate.js';
+import type { Migration } from '../../core/storage/migrate.js';
 
 const APPEND_ONLY = [
   'acct_stake_entries',

@@ -1,4 +1,4 @@
-import type { Migration } from '../../storage/migrate.js';
+import type { Migration } from '../../core/storage/migrate.js';
 
 /**
  * The outputs document without its per-staker lists (payouts, journal), so statements and the

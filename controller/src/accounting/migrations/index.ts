@@ -1,4 +1,4 @@
-import type { Migration } from '../../storage/migrate.js';
+import type { Migration } from '../../core/storage/migrate.js';
 import { migration as accounting } from './0100_accounting.js';
 import { migration as closeSummaries } from './0101_close_summaries.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Principal, Role } from '../../auth/roles.js';
-import { jsonReplacer } from '../../http/zod.js';
+import type { Principal, Role } from '../../core/auth/roles.js';
+import { jsonReplacer } from '../../core/http/zod.js';
 import { AccountingError } from '../register.js';
 
 /** What every accounting route shares: roles, parameter schemas, JSON with bigints, errors. */

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { FeatureContext } from '../../features.js';
+import type { FeatureContext } from '../../core/feature.js';
+import { parseMicro } from '../../energy/fiat.js';
 import { addBtcPrice, addCost, addCredit, addNetworkStats } from '../entries.js';
-import { parseMicro } from '../fiat.js';
 import { fail, IsoTime, input, MONEY, Sats, send } from './http.js';
 
 /** Operator-entered close inputs: pool credits, other costs, BTC prices, network difficulty. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { FeatureContext } from '../../features.js';
+import type { FeatureContext } from '../../core/feature.js';
 import { openPeriods } from '../entries.js';
 import { adjustPeriod, getClose, journalOf, listCloses, recomputeStored, storedDocument } from '../ledger.js';
 import { closeAndPublish } from '../service.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { FeatureContext } from '../../features.js';
+import type { FeatureContext } from '../../core/feature.js';
 import { fleetAttribution, stakerAttribution } from '../service.js';
 import { statementOf, statementsCsv, statementsOf } from '../views.js';
 import { fail, Id, IsoTime, MONEY, MONEY_OR_STAKER, ownOnly, StakerParam, send } from './http.js';

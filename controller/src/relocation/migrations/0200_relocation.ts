@@ -1,4 +1,4 @@
-import type { Migration } from '../../storage/migrate.js';
+import type { Migration } from '../../core/storage/migrate.js';
 
 /**
  * Plans as proposed (the planner's input and output, kept whole so a plan can be explained and

@@ -1,4 +1,4 @@
-import type { Migration } from '../../storage/migrate.js';
+import type { Migration } from '../../core/storage/migrate.js';
 
 /**
  * Every step of the escalation ladder with its outcome (pending while it waits for

@@ -1,4 +1,4 @@
-import type { Migration } from '../../storage/migrate.js';
+import type { Migration } from '../../core/storage/migrate.js';
 
 /** Work orders for technicians, tied to a miner and its slot, container and site; notes are appended. */
 export const migration: Migration = {

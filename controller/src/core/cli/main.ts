@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { loadCommandKey } from '../../commands/keys.js';
+import { features } from '../../features.js';
+import { importMinersCsv } from '../../fleet/inventory/import.js';
+import { allMigrations, buildApp } from '../app.js';
+import { SYSTEM } from '../auth/roles.js';
+import { createToken } from '../auth/tokens.js';
+import { BROKER_USAGE, brokerCommand } from '../broker/add-agent.js';
+import { type ControllerConfig, loadControllerConfig } from '../config.js';
+import { startController } from '../server.js';
+import { openDb } from '../storage/db.js';
+import { migrate } from '../storage/migrate.js';
+import { KEYS_USAGE, keysCommand } from './keys.js';
+
+const USAGE = `usage: hashfleet-controller [--config <file>] <command>
+  run                                   start the controller (HTTP API, broker link, ingest)
+  migrate                               apply database migrations and exit
+  token create --role <role> --name <name> [--staker <stakerId>]
+                                        create an API token (printed once)
+  inventory import <file.csv>           import miners (serial, model, firmware, site, container, rack, slot,
+                                        status, purchase_date, warranty_end)
+  command-key                           print the Ed25519 public key agents verify commands with
+${KEYS_USAGE}
+${BROKER_USAGE}
+${features
+  .flatMap((f) => Object.keys(f.cli ?? {}).map((name) => `  ${name.padEnd(38)}(${f.name})`))
+  .join('\n')}
+Config: --config <file> (YAML/JSON) and HASHFLEET_* environment variables (see controller/README.md).`;
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+}
+
+async function withApp<T>(
+  config: ControllerConfig,
+  fn: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<T>,
+): Promise<T> {
+  const app = await buildApp({ ...config, log: { level: 'warn' } });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** The CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const configFile = flag(args, '--config');
+  const [command, sub, ...rest] = args;
+  if (!command || command === 'help' || command === '--help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadControllerConfig(configFile);
+  switch (command) {
+    case 'run': {
+      const running = await startController(config);
+      running.app.log.info(`hashfleet controller: API ${running.url}, broker ${running.mqttUrl}`);
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string) => {
+          running.app.log.info(`${signal}: shutting down`);
+          running.stop().then(resolve, resolve);
+        };
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+      });
+      return 0;
+    }
+    case 'migrate': {
+      const db = await openDb(config.storage.url!);
+      try {
+        const applied = await migrate(db, allMigrations());
+        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    case 'token': {
+      if (sub !== 'create') break;
+      const role = flag(rest, '--role');
+      const name = flag(rest, '--name');
+      const stakerId = flag(rest, '--staker') ?? null;
+      if (!role || !name) {
+        console.error('token create: --role and --name are required');
+        return 2;
+      }
+      const token = await withApp(config, async (app) => {
+        const t = await createToken(app.hashfleet.db, { role: role as never, name, stakerId });
+        await app.hashfleet.audit.record({
+          actor: SYSTEM,
+          action: 'token.create',
+          subject: `token ${name}`,
+          details: { role, name, stakerId, via: 'cli' },
+        });
+        return t;
+      });
+      console.log(token);
+      return 0;
+    }
+    case 'inventory': {
+      if (sub !== 'import' || !rest[0]) break;
+      const text = readFileSync(rest[0], 'utf8');
+      const report = await withApp(config, (app) =>
+        importMinersCsv(app.hashfleet.db, text, SYSTEM, app.hashfleet.audit),
+      );
+      console.log(
+        `created ${report.created}, updated ${report.updated}, placed ${report.placed}, errors ${report.errors.length}`,
+      );
+      for (const e of report.errors) console.error(`${rest[0]}: ${e}`);
+      return report.errors.length ? 1 : 0;
+    }
+    case 'command-key': {
+      process.stdout.write(loadCommandKey(config.dataDir).publicKeyPem);
+      return 0;
+    }
+    case 'keys':
+      return keysCommand(sub, config.dataDir, (entry) =>
+        withApp(config, (app) => app.hashfleet.audit.record({ actor: SYSTEM, ...entry })),
+      );
+    case 'broker':
+      return brokerCommand(sub, rest);
+    default: {
+      for (const f of features) {
+        const handler = f.cli?.[command];
+        if (handler) {
+          return withApp(config, (app) =>
+            handler(
+              [sub, ...rest].filter((a): a is string => a !== undefined),
+              app.hashfleet,
+            ),
+          );
+        }
+      }
+    }
+  }
+  console.error(`unknown command: ${args.join(' ')}\n${USAGE}`);
+  return 2;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      console.error(err.message);
+      process.exit(1);
+    },
+  );
+}

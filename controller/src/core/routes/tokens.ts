@@ -1,0 +1,78 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { RoleSchema } from '../auth/roles.js';
+import { createToken, revokeToken } from '../auth/tokens.js';
+import type { CoreContext } from '../context.js';
+import { IdParams, notFound } from '../http/common.js';
+
+const TokenBody = z.object({
+  role: RoleSchema,
+  name: z.string().min(1).max(100),
+  stakerId: z.string().min(1).max(100).nullable().default(null),
+});
+
+export const tokenRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
+  app.post(
+    '/tokens',
+    {
+      preHandler: app.authorize('admin'),
+      schema: { tags: ['auth'], summary: 'Create an API token (shown once)', body: TokenBody },
+    },
+    async (request, reply) => {
+      const body = request.body as z.infer<typeof TokenBody>;
+      if (body.role === 'staker' && !body.stakerId) {
+        return reply
+          .code(400)
+          .send({ error: 'bad_request', message: 'body.stakerId: required for role staker' });
+      }
+      const token = await ctx.db.tx(async (tx) => {
+        const t = await createToken(tx, body, ctx.now());
+        await ctx.audit.record({
+          actor: request.principal!,
+          action: 'token.create',
+          subject: `token ${body.name}`,
+          details: body,
+        });
+        return t;
+      });
+      return reply.code(201).send({ token, role: body.role, name: body.name });
+    },
+  );
+  app.get('/tokens', { preHandler: app.authorize('admin'), schema: { tags: ['auth'] } }, async () => {
+    const rows = await ctx.db.all<{
+      id: string;
+      name: string;
+      role: string;
+      staker_id: string | null;
+      created_at: number;
+      revoked_at: number | null;
+    }>('SELECT id, name, role, staker_id, created_at, revoked_at FROM api_tokens ORDER BY created_at');
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      role: r.role,
+      stakerId: r.staker_id,
+      createdAt: r.created_at,
+      revokedAt: r.revoked_at,
+    }));
+  });
+  app.delete(
+    '/tokens/:id',
+    { preHandler: app.authorize('admin'), schema: { tags: ['auth'], params: IdParams } },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const done = await ctx.db.tx(async (tx) => {
+        const ok = await revokeToken(tx, id, ctx.now());
+        if (ok)
+          await ctx.audit.record({
+            actor: request.principal!,
+            action: 'token.revoke',
+            subject: `token ${id}`,
+            details: {},
+          });
+        return ok;
+      });
+      return done ? { id, revoked: true } : notFound(reply, `token ${id}`);
+    },
+  );
+};

@@ -1,0 +1,16 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ControllerConfig } from '../../core/config.js';
+import type { InfluxPoint } from '../../core/influx/sink.js';
+import type { Db } from '../../core/storage/db.js';
+import type { Reconciler } from '../inventory/reconcile.js';
+
+export type IngestDeps = {
+  db: Db;
+  config: ControllerConfig;
+  reconciler: Reconciler;
+  log: FastifyBaseLogger;
+  now(): number;
+};
+
+/** What applying one message produced besides SQL: points for the time-series sink. */
+export type Applied = { points: InfluxPoint[]; samples: number; afterCommit?: () => void };

@@ -1,0 +1,197 @@
+import { type AgentMessage, type CommandResult, decodeMessage, parseAgentTopic } from '@hashfleet/contracts';
+import type { CoreContext } from '../../core/context.js';
+import type { InfluxPoint } from '../../core/influx/sink.js';
+import type { Db } from '../../core/storage/db.js';
+import { type PendingCache, Reconciler } from '../inventory/reconcile.js';
+import { containerRollup } from '../queries.js';
+import { ensurePlace } from './agents.js';
+import { firstDelivery } from './dedupe.js';
+import type { Applied, IngestDeps } from './deps.js';
+import { applyBirth, applyEvents, applyStatus } from './lifecycle.js';
+import { MalformedLog } from './malformed.js';
+import { extraPoints } from './points-extra.js';
+import { applyPower } from './power.js';
+import { applyTelemetry } from './telemetry.js';
+
+export type Outcome = 'applied' | 'duplicate' | 'malformed' | 'ignored' | 'failed';
+
+export type Ingest = {
+  /** Validates and applies one MQTT message durably; resolves when it is safe to acknowledge. */
+  handle(topic: string, payload: Uint8Array): Promise<Outcome>;
+  /**
+   * Called for each message ingest committed or recognised as a duplicate: what the controller
+   * acknowledges end to end to the agent (controller/src/core/mqtt/acks.ts). One listener; null removes it.
+   */
+  onDurable?(listener: ((agentId: string, bootId: string, seq: number) => void) | null): void;
+  stop(): void;
+};
+
+export type ResultHandler = (db: Db, msg: CommandResult) => Promise<void>;
+
+// Errors worth waiting out (database restarting or unreachable): retried until they pass.
+const TRANSIENT =
+  /ECONNREFUSED|ECONNRESET|terminat|Connection|timeout|SQLITE_BUSY|database is locked|57P0|08006|08001/i;
+// Races between replicas (two creating the same new asset, deadlock, serialization): a few
+// retries settle them, since the retry sees the other replica's committed row.
+const RACE = /^(23505|40001|40P01)$|SQLITE_CONSTRAINT_UNIQUE|deadlock|could not serialize/i;
+
+function retryable(err: unknown, attempt: number): boolean {
+  const message = (err as Error).message ?? '';
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (TRANSIENT.test(message) || TRANSIENT.test(code)) return attempt < 10_000;
+  return (RACE.test(code) || RACE.test(message)) && attempt < 5;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest {
+  const reconciler = new Reconciler();
+  const deps: IngestDeps = { db: ctx.db, config: ctx.config, reconciler, log: ctx.logger, now: ctx.now };
+  const malformed = new MalformedLog((fields, msg) => ctx.logger.warn(fields, msg));
+  const places = new Set<string>();
+  const skewLoggedAt = new Map<string, number>();
+
+  // The agent's clock against ours (DESIGN.md §5: keep receipt time, flag skew); logged at most every 10 min.
+  function noteSkew(msg: AgentMessage) {
+    if (msg.historical) return;
+    const now = ctx.now();
+    const skew = msg.sentAt - now;
+    if (Math.abs(skew) <= ctx.config.ingest.clockSkewWarnMs) return;
+    if (now - (skewLoggedAt.get(msg.agentId) ?? 0) < 600_000) return;
+    skewLoggedAt.set(msg.agentId, now);
+    ctx.logger.warn(
+      { agentId: msg.agentId, skewMs: skew },
+      `agent ${msg.agentId}: clock is ${Math.round(skew / 1000)} s off the controller's`,
+    );
+  }
+  let stopped = false;
+  let durable: ((agentId: string, bootId: string, seq: number) => void) | null = null;
+
+  async function apply(kind: string, msg: AgentMessage): Promise<Applied | null> {
+    const pending: PendingCache = new Map();
+    const newPlaces: string[] = [];
+    const applied = await ctx.db.tx(async (tx) => {
+      if (!(await firstDelivery(tx, msg, kind, ctx.now()))) return null;
+      if ('siteId' in msg && 'containerId' in msg) {
+        const key = `${msg.siteId}/${msg.containerId}/${msg.agentId}`;
+        if (!places.has(key)) {
+          await ensurePlace(tx, msg.siteId, msg.containerId, msg.agentId, ctx.now());
+          newPlaces.push(key);
+        }
+      }
+      switch (msg.kind) {
+        case 'telemetry':
+          return applyTelemetry(tx, msg, deps, pending);
+        case 'power':
+          return applyPower(tx, msg, deps);
+        case 'birth':
+          return applyBirth(tx, msg, deps, pending);
+        case 'status':
+          return applyStatus(tx, msg, deps);
+        case 'events':
+          return applyEvents(tx, msg, deps, pending);
+        case 'result':
+          await onResult?.(tx, msg);
+          return { points: [], samples: 0 };
+      }
+    });
+    reconciler.commit(pending);
+    for (const p of newPlaces) places.add(p);
+    return applied;
+  }
+
+  async function applyWithRetry(kind: string, msg: AgentMessage): Promise<Applied | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await apply(kind, msg);
+      } catch (err) {
+        const message = (err as Error).message;
+        if (stopped || !retryable(err, attempt)) throw err;
+        // Backpressure: the acknowledgement waits while storage recovers, so the broker holds the
+        // message (and stops sending once its in-flight window is full) instead of us buffering it.
+        if (attempt === 1 || attempt % 20 === 0) {
+          ctx.logger.warn(
+            { kind, agentId: msg.agentId, attempt, err: message },
+            `agent ${msg.agentId}: ${kind}: storage unavailable, retrying`,
+          );
+        }
+        await sleep(Math.min(5000, 50 * 2 ** Math.min(attempt, 7)));
+      }
+    }
+  }
+
+  async function containerPoint(siteId: string, containerId: string, at: number): Promise<InfluxPoint> {
+    const r = await containerRollup(ctx.db, containerId, ctx.now(), ctx.config.ingest.offlineAfterS * 1000);
+    return {
+      measurement: 'container',
+      tags: { site: siteId, container: containerId },
+      fields: {
+        hashrate_ths: r.hashrateThs,
+        expected_ths: r.expectedThs,
+        power_w: r.powerW,
+        efficiency_j_per_th: r.efficiencyJPerTh,
+        miners_online: r.online,
+        miners_hashing: r.hashing,
+        miners_total: r.total,
+        hottest_chip_c: r.hottest[0]?.chipTempMaxC ?? null,
+      },
+      at,
+    };
+  }
+
+  return {
+    async handle(topic, payload) {
+      const parsed = parseAgentTopic(topic);
+      if (!parsed || parsed.kind === 'commands') return 'ignored';
+      const { agentId, kind } = parsed;
+      const decoded = decodeMessage(kind, payload, agentId);
+      if (!decoded.ok) {
+        ctx.metrics.ingestMalformed.inc({ kind });
+        ctx.metrics.ingestMessages.inc({ kind, result: 'malformed' });
+        malformed.report(agentId, topic, decoded.error, ctx.now());
+        return 'malformed';
+      }
+      const msg = decoded.value as AgentMessage;
+      const timer = ctx.metrics.ingestLatency.startTimer({ kind });
+      let applied: Applied | null;
+      try {
+        applied = await applyWithRetry(kind, msg);
+      } catch (err) {
+        ctx.metrics.ingestErrors.inc({ kind });
+        ctx.metrics.ingestMessages.inc({ kind, result: 'failed' });
+        ctx.logger.error(
+          { err, kind, agentId },
+          `agent ${agentId}: ${kind} seq ${msg.seq}: not applied: ${(err as Error).message}`,
+        );
+        return 'failed';
+      } finally {
+        timer();
+      }
+      durable?.(msg.agentId, msg.bootId, msg.seq);
+      if (!applied) {
+        ctx.metrics.ingestDuplicates.inc({ kind });
+        ctx.metrics.ingestMessages.inc({ kind, result: 'duplicate' });
+        return 'duplicate';
+      }
+      ctx.metrics.ingestMessages.inc({ kind, result: 'applied' });
+      noteSkew(msg);
+      ctx.metrics.ingestSamples.inc(applied.samples);
+      applied.afterCommit?.();
+      if (ctx.influx) {
+        const points = applied.points;
+        if (msg.kind === 'telemetry' || msg.kind === 'power') {
+          points.push(await containerPoint(msg.siteId, msg.containerId, msg.sentAt));
+        }
+        points.push(...(await extraPoints(ctx.db, msg, points, (m) => ctx.logger.warn(m))));
+        if (points.length) ctx.influx.write(points);
+      }
+      return 'applied';
+    },
+    onDurable(listener) {
+      durable = listener;
+    },
+    stop() {
+      stopped = true;
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import type { MinerSample, Telemetry } from '@hashfleet/contracts';
+import { findModel } from '@hashfleet/firmware-profiles';
+import type { InfluxPoint } from '../../core/influx/sink.js';
+import { insertMany } from '../../core/storage/bulk.js';
+import type { Db, SqlValue } from '../../core/storage/db.js';
+import { addHourly } from '../hourly.js';
+import type { PendingCache } from '../inventory/reconcile.js';
+import { workIncrements } from '../work.js';
+import { touchAgent } from './agents.js';
+import type { Applied, IngestDeps } from './deps.js';
+
+const nominalW = (model: string | null) => findModel(model)?.nominalW ?? null;
+
+async function meteredSlots(db: Db, containerId: string): Promise<Set<string>> {
+  const rows = await db.all<{ rack: string; slot: string }>(
+    `SELECT s.rack, s.slot FROM pdu_outlets o JOIN slots s ON s.id = o.slot_id WHERE s.container_id = ?`,
+    [containerId],
+  );
+  return new Set(rows.map((r) => `${r.rack}/${r.slot}`));
+}
+
+const hashrate = (s: MinerSample) => s.hashrate5sThs ?? s.hashrateAvgThs;
+
+/** Applies a telemetry batch (already deduped) inside the caller's transaction. */
+export async function applyTelemetry(
+  db: Db,
+  msg: Telemetry,
+  deps: IngestDeps,
+  pending: PendingCache,
+): Promise<Applied> {
+  const receivedAt = deps.now();
+  await touchAgent(db, msg, receivedAt, msg.agent);
+  const minerIds: string[] = [];
+  for (const s of msg.samples) {
+    minerIds.push(
+      await deps.reconciler.resolve(
+        db,
+        {
+          agentId: msg.agentId,
+          siteId: msg.siteId,
+          containerId: msg.containerId,
+          minerKey: s.minerKey,
+          serial: s.serial,
+          mac: s.mac,
+          ip: s.ip,
+          model: s.model,
+          profile: s.profile,
+          firmwareVersion: s.firmwareVersion,
+          slot: s.slot,
+          at: s.at,
+        },
+        pending,
+      ),
+    );
+  }
+
+  // Latest per miner: the newest sample of this batch, and never older than what is stored
+  // (a spool replay of old data must not overwrite the present).
+  const latest = new Map<string, MinerSample>();
+  const minute = new Map<string, MinerSample>();
+  msg.samples.forEach((s, i) => {
+    const id = minerIds[i]!;
+    const prev = latest.get(id);
+    if (!prev || s.at >= prev.at) latest.set(id, s);
+    minute.set(`${id}\u0000${Math.floor(s.at / 60_000)}`, s);
+  });
+  await insertMany(
+    db,
+    `INSERT INTO miner_latest (miner_id, at, received_at, sample_json, hashrate_ths, expected_ths, power_w,
+       power_provenance, chip_temp_max_c, state, online, error)`,
+    12,
+    [...latest].map(([id, s]): SqlValue[] => [
+      id,
+      s.at,
+      receivedAt,
+      JSON.stringify({ ...s, agentId: msg.agentId }),
+      hashrate(s),
+      s.expectedHashrateThs,
+      s.powerW,
+      s.powerProvenance,
+      s.chipTempMaxC,
+      s.state,
+      1,
+      null,
+    ]),
+    `ON CONFLICT (miner_id) DO UPDATE SET at = excluded.at, received_at = excluded.received_at,
+       sample_json = excluded.sample_json, hashrate_ths = excluded.hashrate_ths, expected_ths = excluded.expected_ths,
+       power_w = excluded.power_w, power_provenance = excluded.power_provenance,
+       chip_temp_max_c = excluded.chip_temp_max_c, state = excluded.state, online = 1, error = NULL
+     WHERE excluded.at >= miner_latest.at`,
+  );
+  await insertMany(
+    db,
+    'INSERT INTO miner_history (miner_id, minute, at, hashrate_ths, chip_temp_max_c, power_w)',
+    6,
+    [...minute].map(([key, s]): SqlValue[] => [
+      key.split('\u0000')[0]!,
+      Math.floor(s.at / 60_000) * 60_000,
+      s.at,
+      hashrate(s),
+      s.chipTempMaxC,
+      s.powerW,
+    ]),
+    'ON CONFLICT (miner_id, minute) DO NOTHING',
+  );
+
+  for (const u of msg.unreachable) {
+    await db.run(
+      `UPDATE miner_latest SET online = 0, error = ?, state = 'error'
+       WHERE at <= ? AND miner_id = (SELECT miner_id FROM agent_miners WHERE agent_id = ? AND miner_key = ?)`,
+      [u.error, u.at, msg.agentId, u.minerKey],
+    );
+  }
+
+  const increments = workIncrements(msg.samples, {
+    meteredSlots: await meteredSlots(db, msg.containerId),
+    nominalW,
+    maxIntervalS: deps.config.ingest.maxIntervalS,
+  });
+  await addHourly(db, msg.siteId, msg.containerId, increments);
+
+  return { points: telemetryPoints(msg, minerIds), samples: msg.samples.length };
+}
+
+/** Time-series points of a batch (schema in controller/README.md). */
+export function telemetryPoints(msg: Telemetry, minerIds: string[]): InfluxPoint[] {
+  const points: InfluxPoint[] = [];
+  msg.samples.forEach((s, i) => {
+    const miner = minerIds[i]!;
+    points.push({
+      measurement: 'miner',
+      tags: {
+        site: msg.siteId,
+        container: msg.containerId,
+        rack: s.slot?.rack ?? 'none',
+        model: s.model ?? 'unknown',
+        profile: s.profile,
+        miner,
+      },
+      fields: {
+        hashrate_ths: s.hashrate5sThs,
+        hashrate_avg_ths: s.hashrateAvgThs,
+        expected_ths: s.expectedHashrateThs,
+        power_w: s.powerW,
+        chip_temp_max_c: s.chipTempMaxC,
+        board_temp_max_c: s.boardTempMaxC,
+        inlet_temp_c: s.inletTempC,
+        outlet_temp_c: s.outletTempC,
+        fan_rpm_max: s.fansRpm.length ? Math.max(...s.fansRpm) : null,
+        diff1_shares: s.work.diff1Shares,
+        online: 1,
+      },
+      at: s.at,
+    });
+    for (const b of s.boards) {
+      points.push({
+        measurement: 'board',
+        tags: { site: msg.siteId, container: msg.containerId, miner, board: String(b.index) },
+        fields: {
+          hashrate_ths: b.hashrateThs,
+          chip_temp_c: b.chipTempC,
+          board_temp_c: b.boardTempC,
+          chips: b.chips,
+        },
+        at: s.at,
+      });
+    }
+  });
+  if (msg.agent) {
+    const errors = Object.values(msg.agent.pollErrors).reduce((a, b) => a + b, 0);
+    points.push({
+      measurement: 'agent',
+      tags: { site: msg.siteId, container: msg.containerId, agent: msg.agentId },
+      fields: {
+        poll_cycle_ms: msg.agent.pollCycleMs,
+        poll_errors: errors,
+        spool_messages: msg.agent.spoolMessages,
+        spool_bytes: msg.agent.spoolBytes,
+        spool_dropped: msg.agent.spoolDropped,
+        publish_latency_ms: msg.agent.publishLatencyMs,
+      },
+      at: msg.sentAt,
+    });
+  }
+  return points;
+}

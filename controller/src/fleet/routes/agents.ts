@@ -1,0 +1,59 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { CoreContext } from '../../core/context.js';
+import { parseJson, READERS } from '../../core/http/common.js';
+
+type AgentRow = {
+  id: string;
+  site_id: string | null;
+  container_id: string | null;
+  state: string;
+  state_reason: string | null;
+  state_at: number;
+  boot_id: string | null;
+  agent_version: string | null;
+  poll_interval_ms: number | null;
+  last_birth_at: number | null;
+  last_seen_at: number | null;
+  clock_skew_ms: number | null;
+  metrics_json: string | null;
+};
+
+export const agentRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
+  app.get(
+    '/agents',
+    {
+      preHandler: app.authorize(...READERS),
+      schema: { tags: ['agents'], summary: 'Agents: liveness, last birth, self-metrics' },
+    },
+    async () => {
+      const rows = await ctx.db.all<AgentRow>('SELECT * FROM agents ORDER BY id');
+      const stale = ctx.now() - ctx.config.ingest.offlineAfterS * 1000;
+      return rows.map((a) => ({
+        id: a.id,
+        siteId: a.site_id,
+        containerId: a.container_id,
+        // Retained status / last will decide; silence longer than the offline window counts too.
+        online: a.state === 'online' && (a.last_seen_at ?? 0) >= stale,
+        state: a.state,
+        stateReason: a.state_reason,
+        stateAt: a.state_at,
+        bootId: a.boot_id,
+        agentVersion: a.agent_version,
+        pollIntervalMs: a.poll_interval_ms,
+        lastBirthAt: a.last_birth_at,
+        lastSeenAt: a.last_seen_at,
+        clockSkewMs: a.clock_skew_ms,
+        metrics: parseJson(a.metrics_json),
+      }));
+    },
+  );
+
+  app.get(
+    '/agents/command-key',
+    {
+      preHandler: app.authorize('admin', 'operator', 'technician', 'agent'),
+      schema: { tags: ['agents'], summary: 'The Ed25519 public key agents verify commands with' },
+    },
+    async () => ({ alg: 'ed25519', keyId: ctx.commands.keyId, publicKeyPem: ctx.commands.publicKeyPem }),
+  );
+};

@@ -1,0 +1,196 @@
+import type { PduSample } from '@hashfleet/contracts';
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { CoreContext } from '../../core/context.js';
+import { EDITORS, IdParams, notFound, parseJson, READERS } from '../../core/http/common.js';
+import { upsertContainer } from '../inventory/sites.js';
+import { ensureSlots, slotGrid } from '../inventory/slots.js';
+import { containerRollup } from '../queries.js';
+import { isOnline } from '../rollup.js';
+
+const ListQuery = z.object({ siteId: z.string().optional() });
+
+const ContainerBody = z.object({
+  siteId: z.string().min(1),
+  name: z.string().min(1).max(200),
+  agentId: z.string().nullable().default(null),
+  /** Optional slot grid to create: racks x slots per rack (R01.., 01..). */
+  grid: z
+    .object({ racks: z.number().int().min(1).max(100), slotsPerRack: z.number().int().min(1).max(200) })
+    .optional(),
+});
+
+type SlotRow = {
+  slot_id: string;
+  rack: string;
+  slot: string;
+  miner_id: string | null;
+  serial: string | null;
+  model: string | null;
+  status: string | null;
+  at: number | null;
+  state: string | null;
+  hashrate_ths: number | null;
+  expected_ths: number | null;
+  chip_temp_max_c: number | null;
+  power_w: number | null;
+  power_provenance: string | null;
+  online: number | null;
+  pdu_id: string | null;
+  outlet: number | null;
+};
+
+export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
+  const offlineMs = ctx.config.ingest.offlineAfterS * 1000;
+
+  app.get(
+    '/containers',
+    { preHandler: app.authorize(...READERS), schema: { tags: ['inventory'], querystring: ListQuery } },
+    async (request) => {
+      const { siteId } = request.query as z.infer<typeof ListQuery>;
+      const rows = await ctx.db.all<{ id: string; site_id: string; name: string; agent_id: string | null }>(
+        `SELECT id, site_id, name, agent_id FROM containers ${siteId ? 'WHERE site_id = ?' : ''} ORDER BY id`,
+        siteId ? [siteId] : [],
+      );
+      const now = ctx.now();
+      return Promise.all(
+        rows.map(async (c) => {
+          const r = await containerRollup(ctx.db, c.id, now, offlineMs);
+          return {
+            id: c.id,
+            siteId: c.site_id,
+            name: c.name,
+            agentId: c.agent_id,
+            hashrateThs: r.hashrateThs,
+            expectedThs: r.expectedThs,
+            powerW: r.powerW,
+            powerProvenance: r.powerProvenance,
+            efficiencyJPerTh: r.efficiencyJPerTh,
+            online: r.online,
+            hashing: r.hashing,
+            total: r.total,
+          };
+        }),
+      );
+    },
+  );
+
+  app.get(
+    '/containers/:id',
+    {
+      preHandler: app.authorize(...READERS),
+      schema: {
+        tags: ['inventory'],
+        summary: 'Container with its rack/slot grid and current values',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const c = await ctx.db.get<{ id: string; site_id: string; name: string; agent_id: string | null }>(
+        'SELECT id, site_id, name, agent_id FROM containers WHERE id = ?',
+        [id],
+      );
+      if (!c) return notFound(reply, `container ${id}`);
+      const now = ctx.now();
+      const slots = await ctx.db.all<SlotRow>(
+        `SELECT s.id AS slot_id, s.rack, s.slot, s.miner_id, m.serial, m.model, m.status, l.at, l.state, l.hashrate_ths,
+           l.expected_ths, l.chip_temp_max_c, l.power_w, l.power_provenance, l.online, o.pdu_id, o.outlet
+         FROM slots s LEFT JOIN miners m ON m.id = s.miner_id LEFT JOIN miner_latest l ON l.miner_id = s.miner_id
+         LEFT JOIN pdu_outlets o ON o.slot_id = s.id
+         WHERE s.container_id = ? ORDER BY s.rack, s.slot`,
+        [id],
+      );
+      const pdus = await ctx.db.all<{
+        pdu_id: string;
+        at: number;
+        power_w: number | null;
+        sample_json: string;
+      }>('SELECT pdu_id, at, power_w, sample_json FROM pdu_latest WHERE container_id = ? ORDER BY pdu_id', [
+        id,
+      ]);
+      // Metered watts per outlet, so a technician sees what a slot really draws beside what the miner says.
+      const outletW = new Map<string, number | null>();
+      const phasesOf = new Map<string, PduSample['phases']>();
+      for (const p of pdus) {
+        const sample = parseJson<Pick<PduSample, 'outlets' | 'phases'>>(p.sample_json);
+        for (const o of sample?.outlets ?? []) outletW.set(`${p.pdu_id}/${o.outlet}`, o.powerW);
+        phasesOf.set(p.pdu_id, sample?.phases ?? null);
+      }
+      const racks = new Map<string, unknown[]>();
+      for (const s of slots) {
+        const online = s.miner_id ? isOnline(s, now, offlineMs) : false;
+        const list = racks.get(s.rack) ?? [];
+        list.push({
+          slotId: s.slot_id,
+          rack: s.rack,
+          slot: s.slot,
+          minerId: s.miner_id,
+          serial: s.serial,
+          model: s.model,
+          status: s.status,
+          state: s.miner_id ? (online ? s.state : 'offline') : null,
+          hashrateThs: s.hashrate_ths,
+          expectedThs: s.expected_ths,
+          chipTempMaxC: s.chip_temp_max_c,
+          powerW: s.power_w,
+          powerProvenance: s.power_provenance,
+          online,
+          lastSeenAt: s.at,
+          outlet: s.pdu_id
+            ? { pduId: s.pdu_id, outlet: s.outlet, powerW: outletW.get(`${s.pdu_id}/${s.outlet}`) ?? null }
+            : null,
+        });
+        racks.set(s.rack, list);
+      }
+      const r = await containerRollup(ctx.db, id, now, offlineMs);
+      return {
+        id: c.id,
+        siteId: c.site_id,
+        name: c.name,
+        agentId: c.agent_id,
+        rollup: r,
+        hottest: r.hottest,
+        racks: [...racks].map(([rack, list]) => ({ rack, slots: list })),
+        pdus: pdus.map((p) => ({
+          pduId: p.pdu_id,
+          at: p.at,
+          powerW: p.power_w,
+          phases: phasesOf.get(p.pdu_id) ?? null,
+        })),
+      };
+    },
+  );
+
+  app.put(
+    '/containers/:id',
+    {
+      preHandler: app.authorize(...EDITORS),
+      schema: {
+        tags: ['inventory'],
+        summary: 'Create or update a container',
+        params: IdParams,
+        body: ContainerBody,
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const body = request.body as z.infer<typeof ContainerBody>;
+      await ctx.db.tx(async (tx) => {
+        await upsertContainer(
+          tx,
+          { id, siteId: body.siteId, name: body.name, agentId: body.agentId },
+          ctx.now(),
+        );
+        if (body.grid) await ensureSlots(tx, id, slotGrid(body.grid.racks, body.grid.slotsPerRack));
+        await ctx.audit.record({
+          actor: request.principal!,
+          action: 'container.upsert',
+          subject: `container ${id}`,
+          details: body,
+        });
+      });
+      return { id };
+    },
+  );
+};

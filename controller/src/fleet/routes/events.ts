@@ -1,0 +1,108 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { CoreContext } from '../../core/context.js';
+import { parseJson, READERS } from '../../core/http/common.js';
+import type { SqlValue } from '../../core/storage/db.js';
+import {
+  AuditQuery,
+  type AuditQueryInput,
+  auditQuerySql,
+  decodeCursor,
+  encodeCursor,
+} from './audit-query.js';
+
+const EventsQuery = z.object({
+  since: z.coerce.number().int().nonnegative().optional(),
+  kind: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+export const eventRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
+  app.get(
+    '/events',
+    {
+      preHandler: app.authorize(...READERS),
+      schema: { tags: ['events'], summary: 'Fleet events, newest first', querystring: EventsQuery },
+    },
+    async (request) => {
+      const q = request.query as z.infer<typeof EventsQuery>;
+      const where: string[] = [];
+      const params: SqlValue[] = [];
+      if (q.since !== undefined) {
+        where.push('at >= ?');
+        params.push(q.since);
+      }
+      if (q.kind) {
+        // A kind ending in "." is a prefix: `miner.` matches every miner event.
+        where.push(q.kind.endsWith('.') ? 'kind LIKE ?' : 'kind = ?');
+        params.push(q.kind.endsWith('.') ? `${q.kind}%` : q.kind);
+      }
+      const rows = await ctx.db.all<{
+        id: string;
+        at: number;
+        kind: string;
+        miner_id: string | null;
+        agent_id: string | null;
+        details_json: string;
+      }>(
+        `SELECT id, at, kind, miner_id, agent_id, details_json FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY at DESC LIMIT ?`,
+        [...params, q.limit],
+      );
+      return rows.map((e) => ({
+        id: e.id,
+        at: e.at,
+        kind: e.kind,
+        minerId: e.miner_id,
+        agentId: e.agent_id,
+        details: parseJson(e.details_json),
+      }));
+    },
+  );
+
+  app.get(
+    '/audit',
+    {
+      preHandler: app.authorize('admin'),
+      schema: {
+        tags: ['audit'],
+        summary:
+          'The append-only audit log, newest first; filters combine (AND). More pages: pass the x-next-cursor response header back as cursor',
+        querystring: AuditQuery,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as AuditQueryInput;
+      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+      if (q.cursor && !cursor)
+        return reply
+          .code(400)
+          .send({ error: 'bad_request', message: 'querystring.cursor: not a cursor from x-next-cursor' });
+      const { sql, params } = auditQuerySql(q, cursor);
+      const rows = await ctx.db.all<{
+        id: string;
+        at: number;
+        actor_token_id: string | null;
+        actor_name: string;
+        actor_role: string;
+        action: string;
+        subject: string;
+        details_json: string;
+      }>(sql, params);
+      const page = rows.slice(0, q.limit);
+      // The body stays a plain array (existing clients); the next page is named in a header.
+      if (rows.length > q.limit) {
+        const last = page.at(-1)!;
+        reply.header('x-next-cursor', encodeCursor({ at: Number(last.at), id: last.id }));
+      }
+      return page.map((a) => ({
+        id: a.id,
+        at: Number(a.at),
+        actor: { tokenId: a.actor_token_id, name: a.actor_name, role: a.actor_role },
+        action: a.action,
+        subject: a.subject,
+        details: parseJson(a.details_json),
+      }));
+    },
+  );
+};

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { CoreContext } from '../../core/context.js';
+import { EDITORS } from '../../core/http/common.js';
+import { importMinersCsv } from '../inventory/import.js';
+
+/** `POST /inventory/miners.csv` (text/csv): the CLI's `inventory import` over HTTP. */
+export const inventoryRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
+  app.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+  app.post(
+    '/inventory/miners.csv',
+    {
+      preHandler: app.authorize(...EDITORS),
+      schema: {
+        tags: ['inventory'],
+        summary:
+          'Import miners from CSV (serial, model, firmware, site, container, rack, slot, status, purchase_date, warranty_end)',
+        consumes: ['text/csv'],
+      },
+    },
+    async (request, reply) => {
+      if (typeof request.body !== 'string') {
+        return reply
+          .code(415)
+          .send({ error: 'unsupported_media_type', message: 'body: send the CSV as text/csv' });
+      }
+      const report = await importMinersCsv(ctx.db, request.body, request.principal!, ctx.audit, ctx.now());
+      return reply.code(report.errors.length ? 422 : 200).send(report);
+    },
+  );
+};

@@ -1,0 +1,103 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { CoreContext } from '../../core/context.js';
+import { EDITORS, IdParams, notFound, parseJson, READERS } from '../../core/http/common.js';
+import { tariffAt, upsertSite } from '../inventory/sites.js';
+import { TariffSchema } from '../inventory/types.js';
+import { siteRollup } from '../queries.js';
+
+type SiteRow = {
+  id: string;
+  name: string;
+  timezone: string;
+  capacity_mw: number | null;
+  capacity_slots: number | null;
+  tariff_json: string;
+};
+
+const SiteBody = z.object({
+  name: z.string().min(1).max(200),
+  timezone: z.string().min(1).max(64),
+  capacityMw: z.number().nonnegative().nullable().default(null),
+  capacitySlots: z.number().int().nonnegative().nullable().default(null),
+  tariff: TariffSchema,
+});
+
+export const siteRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
+  const offlineMs = ctx.config.ingest.offlineAfterS * 1000;
+  const view = async (s: SiteRow) => {
+    const now = ctx.now();
+    const tariff = TariffSchema.safeParse(parseJson(s.tariff_json));
+    const r = await siteRollup(ctx.db, s.id, now, offlineMs);
+    return {
+      id: s.id,
+      name: s.name,
+      timezone: s.timezone,
+      capacityMw: s.capacity_mw,
+      capacitySlots: s.capacity_slots,
+      tariff: tariff.success ? tariff.data : null,
+      tariffNowUsdPerKwh: tariff.success ? tariffAt(tariff.data, s.timezone, now) : null,
+      hashrateThs: r.hashrateThs,
+      expectedThs: r.expectedThs,
+      powerW: r.powerW,
+      powerProvenance: r.powerProvenance,
+      efficiencyJPerTh: r.efficiencyJPerTh,
+      online: r.online,
+      hashing: r.hashing,
+      total: r.total,
+      hottest: r.hottest,
+    };
+  };
+
+  app.get(
+    '/sites',
+    {
+      preHandler: app.authorize(...READERS),
+      schema: { tags: ['inventory'], summary: 'Sites with roll-ups' },
+    },
+    async () => {
+      const sites = await ctx.db.all<SiteRow>('SELECT * FROM sites ORDER BY id');
+      return Promise.all(sites.map(view));
+    },
+  );
+
+  app.get(
+    '/sites/:id',
+    { preHandler: app.authorize(...READERS), schema: { tags: ['inventory'], params: IdParams } },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const site = await ctx.db.get<SiteRow>('SELECT * FROM sites WHERE id = ?', [id]);
+      if (!site) return notFound(reply, `site ${id}`);
+      const containers = await ctx.db.all<{ id: string; name: string; agent_id: string | null }>(
+        'SELECT id, name, agent_id FROM containers WHERE site_id = ? ORDER BY id',
+        [id],
+      );
+      return {
+        ...(await view(site)),
+        containers: containers.map((c) => ({ id: c.id, name: c.name, agentId: c.agent_id })),
+      };
+    },
+  );
+
+  app.put(
+    '/sites/:id',
+    {
+      preHandler: app.authorize(...EDITORS),
+      schema: { tags: ['inventory'], summary: 'Create or update a site', params: IdParams, body: SiteBody },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const body = request.body as z.infer<typeof SiteBody>;
+      await ctx.db.tx(async (tx) => {
+        await upsertSite(tx, { id, ...body }, ctx.now());
+        await ctx.audit.record({
+          actor: request.principal!,
+          action: 'site.upsert',
+          subject: `site ${id}`,
+          details: body,
+        });
+      });
+      return { id };
+    },
+  );
+};

@@ -1,0 +1,127 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { MinerCommandBody } from '../commands/bodies.js';
+import { sendError } from '../commands/http-errors.js';
+import type { CoreContext } from '../core/context.js';
+import { IdParams, notFound, READERS } from '../core/http/common.js';
+import { approveBulkJob, cancelBulkJob, createBulkJob, describeJob, type ItemAction } from './bulk.js';
+import { SelectorSchema, selectMiners } from './selector.js';
+
+export const Stagger = {
+  batchSize: z.number().int().min(1).max(10_000).default(10),
+  pauseS: z.number().int().min(0).max(3600).default(60),
+};
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
+const BulkBody = z.object({ selector: SelectorSchema, action: MinerCommandBody, ...Stagger }).strict();
+
+/** Bulk commands: staggered batches, per-miner progress, one approval for pool changes, cancel. */
+export const bulkRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
+  const deps = { db: ctx.db, audit: ctx.audit, commands: ctx.commands };
+
+  app.post(
+    '/commands/bulk',
+    {
+      preHandler: app.authorize('admin', 'operator', 'technician'),
+      schema: {
+        tags: ['commands'],
+        summary: 'One action for many miners, in batches with a pause between them',
+        body: BulkBody,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as z.infer<typeof BulkBody>;
+      const miners = await selectMiners(ctx.db, body.selector);
+      if (miners.length === 0)
+        return reply.code(409).send({ error: 'conflict', message: 'the selector matches no miner' });
+      try {
+        const job = await createBulkJob(deps, {
+          actor: request.principal!,
+          kind: 'command',
+          ref: null,
+          op: body.action.op,
+          selector: body.selector,
+          params: body.action,
+          batchSize: body.batchSize,
+          pauseMs: body.pauseS * 1000,
+          issuer: `bulk:${request.principal!.name}`,
+          items: miners.map((miner) => ({
+            miner,
+            actions: [body.action as ItemAction],
+            refusal: miner.agentId && miner.minerKey ? null : `miner ${miner.minerId}: no agent polls it`,
+          })),
+          now: ctx.now(),
+        });
+        return reply.code(202).send(await describeJob(ctx.db, job.id));
+      } catch (err) {
+        return sendError(reply, err);
+      }
+    },
+  );
+
+  app.get(
+    '/commands/bulk',
+    {
+      preHandler: app.authorize(...READERS),
+      schema: {
+        tags: ['commands'],
+        summary: 'The latest bulk jobs, newest first, with per-miner progress',
+        querystring: ListQuery,
+      },
+    },
+    async (request) => {
+      const { limit } = request.query as z.infer<typeof ListQuery>;
+      const rows = await ctx.db.all<{ id: string }>(
+        'SELECT id FROM bulk_jobs ORDER BY created_at DESC, id LIMIT ?',
+        [limit],
+      );
+      return Promise.all(rows.map((r) => describeJob(ctx.db, r.id)));
+    },
+  );
+
+  app.get(
+    '/commands/bulk/:id',
+    {
+      preHandler: app.authorize(...READERS),
+      schema: { tags: ['commands'], summary: 'A bulk job and its per-miner progress', params: IdParams },
+    },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const job = await describeJob(ctx.db, id);
+      return job ?? notFound(reply, `bulk job ${id}`);
+    },
+  );
+
+  app.post(
+    '/commands/bulk/:id/approve',
+    {
+      preHandler: app.authorize('admin', 'operator'),
+      schema: { tags: ['commands'], summary: 'Second-person approval of a whole bulk job', params: IdParams },
+    },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      try {
+        await approveBulkJob(deps, request.principal!, id, ctx.now());
+        return reply.code(202).send(await describeJob(ctx.db, id));
+      } catch (err) {
+        return sendError(reply, err);
+      }
+    },
+  );
+
+  app.post(
+    '/commands/bulk/:id/cancel',
+    {
+      preHandler: app.authorize('admin', 'operator', 'technician'),
+      schema: { tags: ['commands'], summary: 'Stop a bulk job: no further batch is sent', params: IdParams },
+    },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      try {
+        await cancelBulkJob(deps, request.principal!, id, ctx.now());
+        return reply.send(await describeJob(ctx.db, id));
+      } catch (err) {
+        return sendError(reply, err);
+      }
+    },
+  );
+};

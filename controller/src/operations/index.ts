@@ -1,0 +1,39 @@
+import { expireOverdue } from '../commands/tracking.js';
+import type { CoreContext } from '../core/context.js';
+import type { Feature, FeatureContext } from '../core/feature.js';
+import type { Job } from '../core/jobs.js';
+import { tickBulk } from './bulk.js';
+import { profileScheduleMigration } from './curtailment/migration.js';
+import { tickCurtailment } from './curtailment/service.js';
+import { migration } from './migration.js';
+
+/** The operations feature's duties; each takes `now` so tests drive them on a manual clock. */
+export function operationsJobs(featureCtx: FeatureContext): Job[] {
+  // Routes and jobs get the core context; the command service is part of it.
+  const ctx = featureCtx as Partial<CoreContext> & FeatureContext;
+  if (!ctx.commands) throw new Error('operations: the core command service is missing from the context');
+  const deps = { db: ctx.db, audit: ctx.audit, commands: ctx.commands };
+  const approvalTtlS = ctx.config.commands.approvalTtlS;
+  return [
+    {
+      name: 'commands-expiry',
+      everyMs: 10_000,
+      singleton: true,
+      run: async (now: number) => void (await expireOverdue(ctx.db, ctx.audit, now, approvalTtlS)),
+    },
+    { name: 'bulk-commands', everyMs: 2_000, singleton: true, run: (now: number) => tickBulk(deps, now) },
+    {
+      name: 'curtailment',
+      everyMs: 15_000,
+      singleton: true,
+      run: (now: number) => tickCurtailment(deps, now),
+    },
+  ];
+}
+
+/** Command tracking, bulk jobs, operating profiles and curtailment: storage and background duties. */
+export const operationsFeature: Feature = {
+  name: 'operations',
+  migrations: [migration, profileScheduleMigration],
+  jobs: operationsJobs,
+};

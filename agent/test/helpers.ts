@@ -52,6 +52,15 @@ export class TestBroker {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
+  /** Drops one client's connection without a goodbye (the broker then publishes its will). */
+  dropClient(clientId: string): boolean {
+    const clients = (this.#broker as unknown as { clients: Record<string, { conn: { destroy(): void } }> })
+      .clients;
+    const client = clients[clientId];
+    client?.conn.destroy();
+    return client !== undefined;
+  }
+
   /** Kills it: every connection dropped without a goodbye, all broker state gone. */
   async kill(): Promise<void> {
     for (const s of this.#sockets) s.destroy();

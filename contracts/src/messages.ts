@@ -35,7 +35,18 @@ export const PolledMinerSchema = z.object({
 });
 export type PolledMiner = z.infer<typeof PolledMinerSchema>;
 
-export const PduVendorSchema = z.enum(['apc-rpdu2', 'raritan-pdu2']);
+/**
+ * The PDU's MIB family, e.g. `apc-rpdu2`. An open id: which vendors an agent can read is its own
+ * registry's business (firmware-profiles/src/pdus/registry.ts, checked when its config loads), so a
+ * new vendor needs no controller upgrade; the pattern only bounds what a message may carry.
+ */
+export const PduVendorSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+    'a vendor id: lower-case letters and digits in dash-separated words',
+  )
+  .max(40);
 export type PduVendor = z.infer<typeof PduVendorSchema>;
 
 export const PolledPduSchema = z.object({
@@ -65,6 +76,18 @@ export const BirthSchema = EnvelopeSchema.extend({
   pdus: z.array(PolledPduSchema).max(LIMITS.maxPdusPerMessage),
 });
 export type Birth = z.infer<typeof BirthSchema>;
+
+/**
+ * How `seq` counts, per agent and bootId. The data kinds go through the agent's on-disk spool and
+ * take consecutive seqs from 0, so a missing seq among them is a message lost (a spool-full drop,
+ * a disk lost); a controller counts such gaps over these kinds together. Birth and status (the
+ * last will included) are session messages: published straight on each connect, never spooled,
+ * they number from `SESSION_SEQ_FROM` on a counter of their own, so a will prepared for a
+ * connection that never dies spends no data seq, and an acknowledgement of a session message can
+ * never name a data message.
+ */
+export const DATA_SEQ_KINDS = ['telemetry', 'power', 'events', 'result'] as const;
+export const SESSION_SEQ_FROM = 2 ** 40;
 
 /** Retained on the status topic; the `offline` form is also the agent's MQTT last will. */
 export const StatusSchema = EnvelopeSchema.extend({

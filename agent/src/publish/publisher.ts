@@ -65,7 +65,7 @@ export class Publisher {
   }
 
   #status(state: 'online' | 'offline', reason: 'connect' | 'shutdown' | 'lwt'): string {
-    return JSON.stringify({ ...this.#d.envelopes.next(), kind: 'status', state, reason });
+    return JSON.stringify({ ...this.#d.envelopes.session(), kind: 'status', state, reason });
   }
 
   start(): void {
@@ -103,7 +103,8 @@ export class Publisher {
     this.#client = client;
     client.on('connect', () => this.#onConnect());
     client.on('reconnect', () => {
-      // A will carries its own seq: a fresh one per connection, so the controller never dedupes it away.
+      // A will carries its own session seq: a fresh one per connection, so the controller never
+      // dedupes it away, and none of the data seqs is spent on a will that never fires.
       if (client.options.will) client.options.will.payload = Buffer.from(this.#status('offline', 'lwt'));
     });
     client.on('close', () => {
@@ -181,7 +182,7 @@ export class Publisher {
     client.publish(topics.status(agentId), this.#status('online', 'connect'), { qos: 1, retain: true });
     client.publish(
       topics.birth(agentId),
-      JSON.stringify({ ...this.#d.envelopes.next(), ...this.#d.birth() }),
+      JSON.stringify({ ...this.#d.envelopes.session(), ...this.#d.birth() }),
       {
         qos: 1,
       },

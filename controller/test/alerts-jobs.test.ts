@@ -2,9 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { type Job, lockKey, startJobs } from '../src/core/jobs.js';
-import { PG_URL, pgReachable, pgSchemaUrl, testApp } from './helpers.js';
+import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
-const pgUp = await pgReachable(PG_URL);
+const pgUp = await pgAvailable(PG_URL);
 
 /** A logger that keeps what it was told (the runner's log lines are part of its contract). */
 function recordingLogger() {

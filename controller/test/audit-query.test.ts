@@ -2,9 +2,9 @@ import { exampleBirth, exampleEvents, exampleSample, exampleTelemetry, topics } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditQuerySql, decodeCursor, encodeCursor } from '../src/fleet/routes/audit-query.js';
 import { DEFAULT_RULES } from '../src/safety/defaults.js';
-import { PG_URL, pgReachable, pgSchemaUrl, testApp } from './helpers.js';
+import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
-const pgUp = await pgReachable(PG_URL);
+const pgUp = await pgAvailable(PG_URL);
 
 const T0 = exampleSample.at;
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));

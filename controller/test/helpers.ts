@@ -29,6 +29,20 @@ export async function pgReachable(url = PG_URL): Promise<boolean> {
   });
 }
 
+/**
+ * Whether the PostgreSQL variants of a test run: true when the server answers. When it does not,
+ * they skip on a developer's machine (`npm test` needs only Node) but fail under CI=1, where a
+ * skipped variant would pass a run that proved nothing on PostgreSQL (.ci/run starts the server).
+ */
+export async function pgAvailable(url = PG_URL): Promise<boolean> {
+  if (await pgReachable(url)) return true;
+  if (process.env.CI)
+    throw new Error(
+      `PostgreSQL at ${url} does not answer and CI is set: start it (.ci/postgres.sh) or set HASHFLEET_TEST_PG`,
+    );
+  return false;
+}
+
 /** A fresh PostgreSQL schema per test run, so runs never see each other's rows. */
 export const pgSchemaUrl = (url = PG_URL): string => {
   const u = new URL(url);

@@ -12,9 +12,9 @@ import {
   upsertSite,
 } from '../src/fleet/inventory/index.js';
 import { createRemediation, type Remediation } from '../src/remediation/service.js';
-import { PG_URL, pgReachable, pgSchemaUrl, testApp } from './helpers.js';
+import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
-const pgUp = await pgReachable(PG_URL);
+const pgUp = await pgAvailable(PG_URL);
 // One query layer, one set of migrations: the same behaviour on both drivers.
 const drivers: [string, () => string, boolean][] = [
   ['SQLite', () => 'sqlite::memory:', true],

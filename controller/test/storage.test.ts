@@ -5,9 +5,9 @@ import { SYSTEM } from '../src/core/auth/roles.js';
 import { type Db, openDb } from '../src/core/storage/db.js';
 import { checkMigrations, migrate } from '../src/core/storage/migrate.js';
 import { toPgPlaceholders } from '../src/core/storage/postgres.js';
-import { PG_URL, pgReachable, pgSchemaUrl } from './helpers.js';
+import { PG_URL, pgAvailable, pgSchemaUrl } from './helpers.js';
 
-const pgUp = await pgReachable(PG_URL);
+const pgUp = await pgAvailable(PG_URL);
 
 // The same behaviour is required of both drivers: one query layer, one set of migrations.
 const drivers: [string, () => string, boolean][] = [

@@ -108,6 +108,26 @@ export const RefusalSchema = z.enum([
 ]);
 export type Refusal = z.infer<typeof RefusalSchema>;
 
+/**
+ * How far a miner command got (issue 16): `sent` (no answer from the miner), `acknowledged` (it
+ * replied OK; nothing checked yet), `verified` (a later reading shows the effect), `failed` (it
+ * refused, or the effect did not show within the commanded window), `unverified` (it replied OK
+ * and no reading can show the effect; `observed` says why).
+ */
+export const CommandEffectStateSchema = z.enum(['sent', 'acknowledged', 'verified', 'failed', 'unverified']);
+export type CommandEffectState = z.infer<typeof CommandEffectStateSchema>;
+
+export const CommandEffectSchema = z.object({
+  state: CommandEffectStateSchema,
+  /** The miner's own words: its reply to the command (accepting or refusing), or its error. */
+  reply: z.string().max(LIMITS.maxOutput).nullable(),
+  /** What the readings after it showed, or why none could show it. */
+  observed: z.string().max(LIMITS.maxOutput).nullable(),
+  /** Agent time the commanded window ends (restart/reboot/sleep: downtime expected until then). */
+  windowEndsAt: EpochMs.nullable(),
+});
+export type CommandEffect = z.infer<typeof CommandEffectSchema>;
+
 /** Agent -> controller, one for every command received, including refusals and timeouts. */
 export const CommandResultSchema = EnvelopeSchema.extend({
   kind: z.literal('result'),
@@ -120,6 +140,12 @@ export const CommandResultSchema = EnvelopeSchema.extend({
   startedAt: EpochMs,
   finishedAt: EpochMs,
   message: z.string().max(LIMITS.maxOutput),
+  /**
+   * Miner commands from agents with effect checks; absent from older agents and for outlet and
+   * refused commands. `status` stays the summary a reader without it needs: `succeeded` for
+   * verified, unverified or acknowledged, `failed` for failed.
+   */
+  effect: CommandEffectSchema.optional(),
 });
 export type CommandResult = z.infer<typeof CommandResultSchema>;
 

@@ -171,15 +171,94 @@ export function dashList(v: unknown): number[] {
     .filter((n): n is number => n !== null);
 }
 
-/** The active pool: the stratum-active one, else the first alive by priority, else the first. */
+/**
+ * The active pool: the alive one with the lowest `Priority`. Not the first `Stratum Active`: after
+ * `switchpool`, cgminer keeps the old pool's connection (and `Stratum Active: true`) for 85-95 s
+ * until it drops, while the switched-to pool already has priority 0 (cgminer switch_pools; seen
+ * on cgminer 4.11.1, issue 16). A table without `Priority` (or without any alive pool) falls back
+ * to the stratum-active one, then the first.
+ */
 export function activePool(pools: Row[]): { url: string; user: string } | null {
   const usable = pools.filter((p) => str(p['URL']) !== null && !/devfee/i.test(String(p['URL'])));
+  const prioritised = usable.filter(
+    (p) => /alive/i.test(String(p['Status'] ?? '')) && num(p['Priority']) !== null,
+  );
   const active =
+    prioritised.sort((a, b) => num(a['Priority'])! - num(b['Priority'])!)[0] ??
     usable.find((p) => bool(p['Stratum Active']) === true) ??
-    usable
-      .filter((p) => /alive/i.test(String(p['Status'] ?? '')))
-      .sort((a, b) => (num(a['Priority']) ?? 0) - (num(b['Priority']) ?? 0))[0] ??
     usable[0];
   if (!active) return null;
   return { url: str(active['URL'])!, user: str(active['User']) ?? '' };
 }
+
+/**
+ * What a miner said to a control request: `ok` true (it accepted), false (it refused, with its
+ * code and message) or null (the reply could not be read as either: never taken for success).
+ */
+export type ReplyVerdict = { ok: boolean | null; code: string | null; message: string };
+
+const ACCEPT = new Set(['S', 'I']);
+const REFUSE = new Set(['E', 'F', 'W', 'error']);
+/** cgminer answers `restart` and `quit` with a bare `{"STATUS":"RESTART"}` / `"BYE"` (api.c). */
+const GOODBYE = new Set(['RESTART', 'BYE']);
+
+/**
+ * Reads the refusal and acceptance forms of every firmware's control replies (issue 16):
+ * cgminer-family `STATUS[0].STATUS` letters with `Code`/`Msg` (45 access denied, 14 invalid command),
+ * btminer's bare `STATUS` string with `Code`/`Msg`, Whatsminer v3 `code` (0 is success) and `msg`,
+ * a joined reply's sections (any refusal refuses all), and the web APIs' `success`/`result`/`stats`/
+ * `error` members. Never throws.
+ */
+export function replyVerdict(body: string): ReplyVerdict {
+  const { value, error } = decodeReply(body);
+  if (value === null) return { ok: null, code: null, message: `unreadable reply: ${error ?? 'empty'}` };
+  if (!isObject(value)) return { ok: null, code: null, message: `unexpected reply: ${clipText(body)}` };
+  const sections = splitMultiCommand(value);
+  if (sections) {
+    const verdicts = Object.values(sections).map((v) => (isObject(v) ? objectVerdict(v) : null));
+    const refused = verdicts.find((v) => v?.ok === false);
+    if (refused) return refused;
+    if (verdicts.every((v) => v?.ok === true)) return verdicts[0]!;
+    return { ok: null, code: null, message: `joined reply without a verdict: ${clipText(body)}` };
+  }
+  return objectVerdict(value);
+}
+
+function objectVerdict(v: Row): ReplyVerdict {
+  if (typeof v['code'] === 'number') {
+    return { ok: v['code'] === 0, code: String(v['code']), message: words(v['msg']) };
+  }
+  const status = v['STATUS'];
+  const row =
+    Array.isArray(status) && isObject(status[0]) ? status[0] : typeof status === 'string' ? v : null;
+  if (row) {
+    const letter = str(row['STATUS']) ?? '';
+    const code = str(row['Code']);
+    const message = words(row['Msg']) || letter;
+    if (ACCEPT.has(letter) || GOODBYE.has(letter)) return { ok: true, code, message };
+    if (REFUSE.has(letter)) return { ok: false, code, message };
+    return { ok: null, code, message: `unknown STATUS ${JSON.stringify(letter)}: ${message}` };
+  }
+  const web = webVerdict(v);
+  if (web) return web;
+  return { ok: null, code: null, message: `reply has no STATUS or code: ${clipText(JSON.stringify(v))}` };
+}
+
+/** Web API bodies: ePIC `{"result":false,"error":..}`, Antminer CGI `{"stats":"error","msg":..}`, `{"success":false}`. */
+function webVerdict(v: Row): ReplyVerdict | null {
+  const code = str(v['code']);
+  const message = words(v['error'] ?? v['msg'] ?? v['message']);
+  const err = v['error'];
+  if (v['success'] === false || v['result'] === false || /^(error|fail)/i.test(str(v['stats']) ?? '')) {
+    return { ok: false, code, message: message || 'refused' };
+  }
+  if (err !== undefined && err !== null && err !== '' && err !== false) return { ok: false, code, message };
+  if (v['success'] === true || v['result'] === true || str(v['stats']) === 'success') {
+    return { ok: true, code, message: message || 'ok' };
+  }
+  return null;
+}
+
+const clipText = (s: string): string => s.replace(/\s+/g, ' ').trim().slice(0, 160);
+const words = (m: unknown): string =>
+  m === undefined || m === null ? '' : typeof m === 'string' ? clipText(m) : clipText(JSON.stringify(m));

@@ -100,13 +100,48 @@ export type ControlOperation = {
   op: MinerOp;
   transport: Transport;
   auth: AuthScheme;
-  steps: MinerRequest[];
+  /**
+   * Requests in order. A step's `capture` takes a value from its reply's message for the steps
+   * after it: `{ "param": "poolIndex", "pattern": "Added pool (\\d+)" }` reads cgminer's
+   * `addpool` answer so the next step can `switchpool|{poolIndex}`.
+   */
+  steps: (MinerRequest & { capture?: Capture })[];
+  /**
+   * How the miner shows the operation took effect, read from its next readings (issue 16);
+   * absent: the agent reports the command acknowledged but unverified.
+   */
+  effect?: Effect;
   /** How success shows in the reply: STATUS letter S/I, an HTTP 2xx, exit 0, or connection drop (reboot). */
   expect: 'status-ok' | 'http-2xx' | 'exit-0' | 'connection-closed-ok';
   /** Whether the miner reboots or restarts its daemon as a side effect. */
   disruptive: boolean;
   note?: string;
 };
+
+/**
+ * A value read out of a step's reply by the first group of `pattern`: from the miner's message
+ * (default), or from the raw body where the message does not carry it (BFGMiner's `addpool`
+ * says "Added pool 'url'" without its index, so its profile reads the last `POOL` of a `pools` reply).
+ */
+export type Capture = { param: string; pattern: string; from?: 'message' | 'body'; match?: 'first' | 'last' };
+
+/**
+ * What a reading after a control operation must show, within `windowS` of the miner accepting it
+ * (the commanded window: the firmware's restart or boot time plus its settling):
+ * - `restarted`: it answers again with an uptime (cgminer `Elapsed`) shorter than the time since
+ *   the command, i.e. the daemon or the machine started anew;
+ * - `pool`: its active pool (the alive one of lowest priority) is the requested URL and user;
+ * - `power`: its reported power limit, else its reported power, is the requested watts within
+ *   `tolerancePct`;
+ * - `hashing`: it hashes (`true`, wake) or does not (`false`, sleep);
+ * - `unobservable`: no reading shows it; `why` says so in the result.
+ */
+export type Effect =
+  | { kind: 'restarted'; windowS: number }
+  | { kind: 'pool'; windowS: number }
+  | { kind: 'power'; windowS: number; tolerancePct: number }
+  | { kind: 'hashing'; hashing: boolean; windowS: number }
+  | { kind: 'unobservable'; why: string };
 
 export type Capability = { op: MinerOp; transport: Transport };
 

@@ -1,5 +1,5 @@
-import type { CommandAction, CommandResult } from '@hashfleet/contracts';
-import type { ControlOperation, MinerRequest } from '@hashfleet/firmware-profiles';
+import type { CommandAction, CommandEffect, CommandResult } from '@hashfleet/contracts';
+import { type ControlOperation, findModel, type MinerRequest } from '@hashfleet/firmware-profiles';
 import { type Accounts, accountsFor, missingAccount } from '../auth/accounts.js';
 import { LOGON, logoff, sessionIdOf } from '../auth/luxos-session.js';
 import { openReply, parseChallenge, sealCommand } from '../auth/wm-v2-token.js';
@@ -7,16 +7,31 @@ import { saltOf, wmV3Token } from '../auth/wm-v3-token.js';
 import type { PduConfig } from '../config.js';
 import { openSession, setInteger } from '../pdu/snmp.js';
 import { VENDORS } from '../pdu/vendors.js';
+import { pollMiner } from '../poll/poll-miner.js';
 import type { Target } from '../poll/poller.js';
 import { failureKind, TransportError } from '../transport/errors.js';
 import { type MinerAddress, type RequestContext, realPort, sendRequest } from '../transport/request.js';
 import { rpcExchange } from '../transport/rpc.js';
 import { sshExec } from '../transport/ssh.js';
 import { wmV3Exchange } from '../transport/wm-v3.js';
+import { sighting } from './effect.js';
 import { replyOk } from './expect.js';
 import { actionParams, fillParams } from './params.js';
 
-export type Outcome = Pick<CommandResult, 'status' | 'refusal' | 'transport' | 'message'>;
+export type Outcome = Pick<CommandResult, 'status' | 'refusal' | 'transport' | 'message' | 'effect'>;
+
+/**
+ * Effect checks after the miner accepted a command (issue 16): the agent reads the miner again every
+ * `intervalMs` of the commanded window, instead of leaving it to the poll back-off.
+ */
+export type VerifyOptions = {
+  /** Agent clock (ms), the one the command's window is measured on. */
+  now: () => number;
+  /** Time between reads inside the window. */
+  intervalMs: number;
+  /** Longest the check may take (the command deadline left); a window longer than this ends unverified. */
+  budgetMs: number;
+};
 
 export type ExecuteDeps = {
   ctx: RequestContext;
@@ -24,6 +39,8 @@ export type ExecuteDeps = {
   pdus: readonly PduConfig[];
   requestTimeoutMs: number;
   sleep: (ms: number) => Promise<void>;
+  /** Absent: a command the miner accepts is reported acknowledged, its effect not checked. */
+  verify?: VerifyOptions;
 };
 
 /** A command's miner with the accounts its profile resolves to. */
@@ -67,16 +84,27 @@ async function runSteps(
 ): Promise<string> {
   const { ctx } = deps;
   const { ip } = miner;
-  const params: Record<string, string | number | boolean> = actionParams(action);
+  const params: Record<string, string | number | boolean> = {
+    ...actionParams(action),
+    // Avalon softoff/softon take the time to act at; setpool takes the web login (CA manual 2.5).
+    unixTime: Math.floor((deps.verify?.now() ?? Date.now()) / 1000),
+    ...(miner.accounts.web
+      ? { webUser: miner.accounts.web.user ?? 'root', webPassword: miner.accounts.web.password.reveal() }
+      : {}),
+  };
   let sessionId: string | null = null;
   if (op.auth.kind === 'luxos-session') {
     const port = realPort(ctx.ports, 'rpc', 4028);
-    sessionId = sessionIdOf(await rpcExchange(ip, port, LOGON, deps.requestTimeoutMs));
-    if (!sessionId) throw new TransportError('auth', 'logon gave no SessionID');
+    const logon = await rpcExchange(ip, port, LOGON, deps.requestTimeoutMs);
+    sessionId = sessionIdOf(logon);
+    if (!sessionId) {
+      const said = replyOk('status-ok', logon);
+      throw new MinerRefusal(`logon gave no SessionID: ${said.detail}`);
+    }
     params['sessionId'] = sessionId;
   }
   try {
-    return await runFilled(op, miner, deps, fillParams(op.steps, params) as MinerRequest[]);
+    return await runFilled(op, miner, deps, params);
   } finally {
     if (sessionId) {
       // Best effort: LuxOS keeps one session; a left-over one expires on its own.
@@ -91,12 +119,15 @@ async function runFilled(
   op: ControlOperation,
   miner: Miner,
   deps: ExecuteDeps,
-  steps: MinerRequest[],
+  params: Record<string, string | number | boolean>,
 ): Promise<string> {
   const { ctx } = deps;
   const { ip } = miner;
   const details: string[] = [];
-  for (const step of steps) {
+  for (const template of op.steps) {
+    // Filled one at a time: a step may use what an earlier one captured ({poolIndex}).
+    const { capture, ...request } = template;
+    const step = fillParams(request, params) as MinerRequest;
     let body: string;
     try {
       if (step.transport === 'ssh') {
@@ -115,11 +146,15 @@ async function runFilled(
           deps.requestTimeoutMs,
         );
         if (r.exitCode !== null && r.exitCode !== 0)
-          throw new TransportError('protocol', `exit status ${r.exitCode}`);
+          throw new MinerRefusal(
+            `exit status ${r.exitCode}${r.stdout.trim() ? `: ${r.stdout.trim().slice(0, 200)}` : ''}`,
+          );
         if (r.closedEarly && op.expect !== 'connection-closed-ok') {
           throw new TransportError('reset', 'connection closed before an exit status');
         }
-        body = r.closedEarly ? 'connection closed (expected)' : `exit 0 ${r.stdout.trim()}`.trim();
+        // The exit status is the shell's verdict; there is no reply body to read.
+        details.push(r.closedEarly ? 'connection closed (expected)' : `exit 0 ${r.stdout.trim()}`.trim());
+        continue;
       } else if (step.transport === 'wm-v3' && op.auth.kind === 'wm-v3-token') {
         body = await wmV3Signed(step, miner, deps);
       } else if (step.transport === 'rpc' && op.auth.kind === 'wm-v2-token') {
@@ -137,10 +172,28 @@ async function runFilled(
       throw err;
     }
     const check = replyOk(op.expect, body);
-    if (!check.ok) throw new TransportError('protocol', `miner refused: ${check.detail}`);
+    if (!check.ok) throw new MinerRefusal(details.concat(check.detail).join('; '));
     details.push(check.detail);
+    if (capture) {
+      const text = capture.from === 'body' ? body : check.detail;
+      const all = [...text.matchAll(new RegExp(capture.pattern, 'g'))];
+      const m = capture.match === 'last' ? all.at(-1) : all[0];
+      if (!m?.[1]) {
+        throw new MinerRefusal(
+          details.concat(`no ${capture.param} in the reply (/${capture.pattern}/)`).join('; '),
+        );
+      }
+      params[capture.param] = m[1];
+    }
   }
   return details.join('; ').slice(0, 1000);
+}
+
+/** The miner answered a step and said no (or nothing readable): its words are the message. */
+class MinerRefusal extends TransportError {
+  constructor(message: string) {
+    super('protocol', message);
+  }
 }
 
 async function wmV2Sealed(
@@ -194,6 +247,8 @@ async function outletCommand(
   const pdu = deps.pdus.find((p) => p.id === action.target.pduId);
   if (!pdu) return refused('unknown_target', `pdu ${action.target.pduId}: not configured on this agent`);
   const vendor = VENDORS[pdu.vendor];
+  if (!vendor)
+    return refused('unsupported', `pdu ${pdu.id}: vendor ${pdu.vendor} is not known to this agent`);
   const oid = vendor.control.oid(action.target.outlet);
   const session = openSession(pdu, 'write');
   try {
@@ -247,21 +302,96 @@ export async function execute(action: CommandAction, deps: ExecuteDeps): Promise
     const why = candidates.map((c) => `${c.transport}: ${usable(c, miner)}`).join('; ');
     return refused('unsupported', `miner ${target.ip}: ${action.op}: ${why}`);
   }
+  const sentAt = deps.verify?.now() ?? Date.now();
+  let reply: string;
   try {
-    const detail = await runSteps(op, miner, deps, action);
-    return {
-      status: 'succeeded',
-      refusal: null,
-      transport: op.transport,
-      message: `miner ${target.ip}: ${action.op}: ${detail}`,
-    };
+    reply = await runSteps(op, miner, deps, action);
   } catch (err) {
     const kind = failureKind(err);
+    const words = (err as Error).message;
     return {
       status: kind === 'timeout' ? 'timeout' : 'failed',
       refusal: null,
       transport: op.transport,
-      message: `miner ${target.ip}: ${action.op} over ${op.transport}: ${(err as Error).message}`,
+      message: `miner ${target.ip}: ${action.op} over ${op.transport}: ${words}`,
+      // A miner that answered and refused said so in its own words; anything else never got an answer.
+      effect: {
+        state: err instanceof MinerRefusal || kind === 'auth' || kind === 'protocol' ? 'failed' : 'sent',
+        reply: words,
+        observed: null,
+        windowEndsAt: null,
+      },
     };
   }
+  const effect = await verifyEffect(op, action, target, deps, sentAt, reply);
+  const said = `miner ${target.ip}: ${action.op}: ${reply}`;
+  return {
+    status: effect.state === 'failed' ? 'failed' : 'succeeded',
+    refusal: null,
+    transport: op.transport,
+    message: effect.observed ? `${said}; ${effect.state}: ${effect.observed}` : said,
+    effect,
+  };
+}
+
+/**
+ * Reads the miner on a short schedule until it shows the operation's effect or the commanded
+ * window ends (then the command failed). A verified disruptive command leaves the target due for
+ * its next regular poll at once, not after the poll back-off its downtime earned.
+ */
+async function verifyEffect(
+  op: ControlOperation,
+  action: CommandAction,
+  target: Target,
+  deps: ExecuteDeps,
+  sentAt: number,
+  reply: string,
+): Promise<CommandEffect> {
+  const effect = op.effect;
+  if (!effect) {
+    return {
+      state: 'unverified',
+      reply,
+      observed: `the ${target.profile.id} profile names no effect for ${op.op}`,
+      windowEndsAt: null,
+    };
+  }
+  if (effect.kind === 'unobservable')
+    return { state: 'unverified', reply, observed: effect.why, windowEndsAt: null };
+  const v = deps.verify;
+  if (!v) return { state: 'acknowledged', reply, observed: null, windowEndsAt: null };
+  const windowEndsAt = sentAt + effect.windowS * 1000;
+  const giveUpAt = Math.min(windowEndsAt, v.now() + v.budgetMs);
+  const modelInfo = findModel(target.model);
+  let last = 'no reading yet';
+  for (;;) {
+    await deps.sleep(v.intervalMs);
+    const read = await pollMiner(deps.ctx, target.ip, target.profile, modelInfo, deps.requestTimeoutMs);
+    const at = v.now();
+    if (read.ok) {
+      const s = sighting(effect, action, read.reading, (at - sentAt) / 1000);
+      last = s.observed;
+      if (s.seen) {
+        target.health = { ...target.health, nextAttemptAt: 0 };
+        return { state: 'verified', reply, observed: s.observed, windowEndsAt };
+      }
+    } else {
+      last = `no answer (${read.message})`;
+    }
+    if (at >= giveUpAt) break;
+  }
+  if (giveUpAt < windowEndsAt) {
+    return {
+      state: 'unverified',
+      reply,
+      observed: `the command deadline ended ${Math.round((windowEndsAt - v.now()) / 1000)} s before its ${effect.windowS} s window: ${last}`,
+      windowEndsAt,
+    };
+  }
+  return {
+    state: 'failed',
+    reply,
+    observed: `not seen within the ${effect.windowS} s window: ${last}`,
+    windowEndsAt,
+  };
 }

@@ -24,6 +24,7 @@ import {
   str,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
+import { hashing, LED_UNOBSERVABLE, poolActive, restarted, withEffects } from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, FirmwareProfile, PollStep } from '../types.js';
 
@@ -178,6 +179,19 @@ const post = (body: unknown) =>
     body,
   }) as const;
 
+/**
+ * Effects (issue 16). Windows: BOOT_S is an estimate of an Antminer's power-on to hashing (not
+ * measured here); set_miner_conf.cgi restarts bmminer, so pool and mode changes get a boot window.
+ */
+const BOOT_S = 300;
+const EFFECTS = {
+  reboot: restarted(BOOT_S),
+  'pool.set': poolActive(BOOT_S),
+  sleep: hashing(false, BOOT_S),
+  wake: hashing(true, BOOT_S),
+  led: LED_UNOBSERVABLE,
+};
+
 export const antminerStock: FirmwareProfile = {
   id: 'antminer-stock',
   name: 'Antminer stock (bmminer / Bitmain cgminer)',
@@ -196,67 +210,70 @@ export const antminerStock: FirmwareProfile = {
   poll,
   schemas,
   parse,
-  controls: [
-    {
-      op: 'reboot',
-      transport: 'http',
-      auth: digest,
-      steps: [{ transport: 'http', port: 80, method: 'GET', path: '/cgi-bin/reboot.cgi', auth: 'digest' }],
-      expect: 'http-2xx',
-      disruptive: true,
-    },
-    {
-      op: 'reboot',
-      transport: 'ssh',
-      auth: ssh,
-      steps: [{ transport: 'ssh', command: 'reboot' }],
-      expect: 'connection-closed-ok',
-      disruptive: true,
-    },
-    {
-      op: 'pool.set',
-      transport: 'http',
-      auth: digest,
-      steps: [post({ pools: [{ url: '{url}', user: '{user}', pass: '{password}' }] })],
-      expect: 'http-2xx',
-      disruptive: true,
-      note: 'bmminer restarts to apply; some builds need the full get_miner_conf.cgi object with pools replaced',
-    },
-    {
-      op: 'sleep',
-      transport: 'http',
-      auth: digest,
-      steps: [post({ 'miner-mode': 1 })],
-      expect: 'http-2xx',
-      disruptive: true,
-      note: 'set_miner_conf.cgi can take over 5 s (hass-miner#424); some firmware wants "1" as a string',
-    },
-    {
-      op: 'wake',
-      transport: 'http',
-      auth: digest,
-      steps: [post({ 'miner-mode': 0 })],
-      expect: 'http-2xx',
-      disruptive: true,
-      note: 'set_miner_conf.cgi can take over 5 s (hass-miner#424)',
-    },
-    {
-      op: 'led',
-      transport: 'http',
-      auth: digest,
-      steps: [
-        {
-          transport: 'http',
-          port: 80,
-          method: 'POST',
-          path: '/cgi-bin/blink.cgi',
-          auth: 'digest',
-          body: { blink: '{ledOnBool}' },
-        },
-      ],
-      expect: 'http-2xx',
-      disruptive: false,
-      note: 'X9/X17 CGI takes form field action=startBlink|stopBlink instead',
-    },
-  ],
+  controls: withEffects(
+    [
+      {
+        op: 'reboot',
+        transport: 'http',
+        auth: digest,
+        steps: [{ transport: 'http', port: 80, method: 'GET', path: '/cgi-bin/reboot.cgi', auth: 'digest' }],
+        expect: 'http-2xx',
+        disruptive: true,
+      },
+      {
+        op: 'reboot',
+        transport: 'ssh',
+        auth: ssh,
+        steps: [{ transport: 'ssh', command: 'reboot' }],
+        expect: 'connection-closed-ok',
+        disruptive: true,
+      },
+      {
+        op: 'pool.set',
+        transport: 'http',
+        auth: digest,
+        steps: [post({ pools: [{ url: '{url}', user: '{user}', pass: '{password}' }] })],
+        expect: 'http-2xx',
+        disruptive: true,
+        note: 'bmminer restarts to apply; some builds need the full get_miner_conf.cgi object with pools replaced',
+      },
+      {
+        op: 'sleep',
+        transport: 'http',
+        auth: digest,
+        steps: [post({ 'miner-mode': 1 })],
+        expect: 'http-2xx',
+        disruptive: true,
+        note: 'set_miner_conf.cgi can take over 5 s (hass-miner#424); some firmware wants "1" as a string',
+      },
+      {
+        op: 'wake',
+        transport: 'http',
+        auth: digest,
+        steps: [post({ 'miner-mode': 0 })],
+        expect: 'http-2xx',
+        disruptive: true,
+        note: 'set_miner_conf.cgi can take over 5 s (hass-miner#424)',
+      },
+      {
+        op: 'led',
+        transport: 'http',
+        auth: digest,
+        steps: [
+          {
+            transport: 'http',
+            port: 80,
+            method: 'POST',
+            path: '/cgi-bin/blink.cgi',
+            auth: 'digest',
+            body: { blink: '{ledOnBool}' },
+          },
+        ],
+        expect: 'http-2xx',
+        disruptive: false,
+        note: 'X9/X17 CGI takes form field action=startBlink|stopBlink instead',
+      },
+    ],
+    EFFECTS,
+  ),
 };

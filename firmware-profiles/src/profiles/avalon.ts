@@ -17,6 +17,14 @@ import {
   tempC,
 } from '../cgminer-reply.js';
 import { detectView } from '../detect-util.js';
+import {
+  DAEMON_RESTART_WINDOW_S,
+  hashing,
+  LED_UNOBSERVABLE,
+  poolActive,
+  restarted,
+  withEffects,
+} from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
 
@@ -195,6 +203,20 @@ const op = (
   ...(note ? { note } : {}),
 });
 
+/**
+ * Effects (issue 16). `setpool` applies only after the reboot that follows it (CA manual 2.5);
+ * BOOT_S is an estimate of an Avalon's power-on to hashing, not measured here.
+ */
+const BOOT_S = 300;
+const EFFECTS = {
+  reboot: restarted(BOOT_S),
+  restart: restarted(DAEMON_RESTART_WINDOW_S),
+  'pool.set': poolActive(BOOT_S),
+  sleep: hashing(false, BOOT_S),
+  wake: hashing(true, BOOT_S),
+  led: LED_UNOBSERVABLE,
+};
+
 export const avalon: FirmwareProfile = {
   id: 'avalon',
   name: 'Canaan Avalon (cgminer fork)',
@@ -212,22 +234,25 @@ export const avalon: FirmwareProfile = {
   poll,
   schemas,
   parse,
-  controls: [
-    op('reboot', [ascset('0,reboot,0')], true),
-    op(
-      'restart',
-      [{ transport: 'rpc', port: RPC, command: 'restart', format: 'json' }],
-      true,
-      'restarts cgminer only',
-    ),
-    op(
-      'pool.set',
-      [ascset('0,setpool,{webUser},{webPassword},{url},{user},{password}'), ascset('0,reboot,0')],
-      true,
-      'setpool needs the web login and a reboot to apply (CA manual 2.5)',
-    ),
-    op('sleep', [ascset('0,softoff,1:{unixTime}')], true),
-    op('wake', [ascset('0,softon,1:{unixTime}')], true),
-    op('led', [ascset('0,led,1-{ledOn}')], false),
-  ],
+  controls: withEffects(
+    [
+      op('reboot', [ascset('0,reboot,0')], true),
+      op(
+        'restart',
+        [{ transport: 'rpc', port: RPC, command: 'restart', format: 'json' }],
+        true,
+        'restarts cgminer only',
+      ),
+      op(
+        'pool.set',
+        [ascset('0,setpool,{webUser},{webPassword},{url},{user},{password}'), ascset('0,reboot,0')],
+        true,
+        'setpool needs the web login and a reboot to apply (CA manual 2.5)',
+      ),
+      op('sleep', [ascset('0,softoff,1:{unixTime}')], true),
+      op('wake', [ascset('0,softon,1:{unixTime}')], true),
+      op('led', [ascset('0,led,1-{ledOn}')], false),
+    ],
+    EFFECTS,
+  ),
 };

@@ -16,6 +16,7 @@ import {
   tempC,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
+import { DAEMON_RESTART_WINDOW_S, hashing, powerWithin, restarted, withEffects } from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 
@@ -129,55 +130,72 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
 
 const ssh: AuthScheme = { kind: 'ssh-password', defaultUser: 'root' };
 const none: AuthScheme = { kind: 'none' };
-const controls: ControlOperation[] = [
-  {
-    op: 'reboot',
-    transport: 'ssh',
-    auth: ssh,
-    steps: [{ transport: 'ssh', command: 'reboot' }],
-    expect: 'connection-closed-ok',
-    disruptive: true,
-  },
-  {
-    op: 'restart',
-    transport: 'ssh',
-    auth: ssh,
-    steps: [{ transport: 'ssh', command: '/etc/init.d/bosminer restart' }],
-    expect: 'exit-0',
-    disruptive: true,
-  },
-  {
-    op: 'power.target',
-    transport: 'ssh',
-    auth: ssh,
-    steps: [
-      {
-        transport: 'ssh',
-        command:
-          "sed -i -e '/^\\[autotuning\\]/,/^\\[/ s/^\\(power_target\\|psu_power_limit\\) *=.*/\\1 = {watts}/' /etc/bosminer.toml && /etc/init.d/bosminer restart",
-      },
-    ],
-    expect: 'exit-0',
-    disruptive: true,
-    note: 'edits the [autotuning] power target (psu_power_limit before 21.x) in /etc/bosminer.toml; BOS >= 22.08 prefers gRPC PerformanceService.SetPowerTarget',
-  },
-  {
-    op: 'sleep',
-    transport: 'rpc',
-    auth: none,
-    steps: [{ transport: 'rpc', port: RPC, command: 'pause', format: 'json' }],
-    expect: 'status-ok',
-    disruptive: false,
-  },
-  {
-    op: 'wake',
-    transport: 'rpc',
-    auth: none,
-    steps: [{ transport: 'rpc', port: RPC, command: 'resume', format: 'json' }],
-    expect: 'status-ok',
-    disruptive: false,
-  },
-];
+/**
+ * Effects (issue 16). The power target is read back from `tunerstatus` PowerLimit; BOOT_S is an
+ * estimate of power-on to hashing (not measured here), also given to the bosminer restart that
+ * applies a power target while the tuner settles.
+ */
+const BOOT_S = 300;
+const EFFECTS = {
+  reboot: restarted(BOOT_S),
+  restart: restarted(DAEMON_RESTART_WINDOW_S),
+  'power.target': powerWithin(BOOT_S),
+  sleep: hashing(false, DAEMON_RESTART_WINDOW_S),
+  wake: hashing(true, BOOT_S),
+};
+
+const controls: ControlOperation[] = withEffects(
+  [
+    {
+      op: 'reboot',
+      transport: 'ssh',
+      auth: ssh,
+      steps: [{ transport: 'ssh', command: 'reboot' }],
+      expect: 'connection-closed-ok',
+      disruptive: true,
+    },
+    {
+      op: 'restart',
+      transport: 'ssh',
+      auth: ssh,
+      steps: [{ transport: 'ssh', command: '/etc/init.d/bosminer restart' }],
+      expect: 'exit-0',
+      disruptive: true,
+    },
+    {
+      op: 'power.target',
+      transport: 'ssh',
+      auth: ssh,
+      steps: [
+        {
+          transport: 'ssh',
+          command:
+            "sed -i -e '/^\\[autotuning\\]/,/^\\[/ s/^\\(power_target\\|psu_power_limit\\) *=.*/\\1 = {watts}/' /etc/bosminer.toml && /etc/init.d/bosminer restart",
+        },
+      ],
+      expect: 'exit-0',
+      disruptive: true,
+      note: 'edits the [autotuning] power target (psu_power_limit before 21.x) in /etc/bosminer.toml; BOS >= 22.08 prefers gRPC PerformanceService.SetPowerTarget',
+    },
+    {
+      op: 'sleep',
+      transport: 'rpc',
+      auth: none,
+      steps: [{ transport: 'rpc', port: RPC, command: 'pause', format: 'json' }],
+      expect: 'status-ok',
+      disruptive: false,
+    },
+    {
+      op: 'wake',
+      transport: 'rpc',
+      auth: none,
+      steps: [{ transport: 'rpc', port: RPC, command: 'resume', format: 'json' }],
+      expect: 'status-ok',
+      disruptive: false,
+    },
+  ],
+  EFFECTS,
+);
 
 export const braiinsOs: FirmwareProfile = {
   id: 'braiins-os',

@@ -16,6 +16,7 @@ import {
   tempC,
 } from '../cgminer-reply.js';
 import { detectView } from '../detect-util.js';
+import { DAEMON_RESTART_WINDOW_S, poolActive, restarted } from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 
@@ -94,6 +95,16 @@ function descriptionOf(replies: Map<string, Record<string, unknown>>): string | 
 const DAEMON_KEYS = ['CGMiner', 'Cgminer', 'BMMiner', 'BDMiner', 'GCMiner', 'bfgminer'];
 
 const none: AuthScheme = { kind: 'none' };
+/**
+ * Control of upstream cgminer and its forks. From the API documentation (API-README, api.c):
+ * `restart`, `addpool`, `switchpool` are privileged (W: in --api-allow, else `STATUS=E, Code 45,
+ * "Access denied to 'X' command"`); `addpool` answers Code 55 "Added pool N: 'url'" and adds at the
+ * lowest priority; `switchpool|N` gives pool N priority 0 and moves the others down (cgminer.c
+ * switch_pools). Seen on a real cgminer 4.11.1 (issue 16): Code 45 on a read-only API; `addpool`
+ * alone leaves the miner on its old pool; after `switchpool` both pools say `Stratum Active` until
+ * the old connection drops (85-95 s), so the active pool is read by priority (activePool); `restart`
+ * took the API away for 2.9 s and reset `Elapsed`.
+ */
 const controls: ControlOperation[] = [
   {
     op: 'restart',
@@ -102,16 +113,24 @@ const controls: ControlOperation[] = [
     steps: [rpc('restart')],
     expect: 'connection-closed-ok',
     disruptive: true,
+    effect: restarted(DAEMON_RESTART_WINDOW_S),
     note: 'privileged: needs W: access in --api-allow, else Code 45',
   },
   {
     op: 'pool.set',
     transport: 'rpc',
     auth: none,
-    steps: [rpc('addpool', '{url},{user},{password}')],
+    steps: [
+      {
+        ...rpc('addpool', '{url},{user},{password}'),
+        capture: { param: 'poolIndex', pattern: 'Added pool (\\d+)' },
+      },
+      rpc('switchpool', '{poolIndex}'),
+    ],
     expect: 'status-ok',
     disruptive: false,
-    note: 'privileged; adds the pool last: switch with switchpool|<POOL index from the next pools reply>',
+    effect: poolActive(60),
+    note: 'privileged; the old pool stays as failover at the next priority',
   },
 ];
 

@@ -23,8 +23,17 @@ import {
   str,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
+import {
+  DAEMON_RESTART_WINDOW_S,
+  hashing,
+  LAST_POOL_INDEX,
+  LED_UNOBSERVABLE,
+  poolActive,
+  restarted,
+  withEffects,
+} from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
-import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
+import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 
 /**
  * LuxOS (LUXminer) on Antminers: bmminer-compatible `summary`/`stats`/`pools` plus `temps` with
@@ -122,7 +131,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
 const session: AuthScheme = { kind: 'luxos-session' };
 const op = (
   o: ControlOperation['op'],
-  steps: RpcRequest[],
+  steps: ControlOperation['steps'],
   disruptive: boolean,
   note?: string,
 ): ControlOperation => ({
@@ -134,6 +143,20 @@ const op = (
   disruptive,
   ...(note ? { note } : {}),
 });
+
+/**
+ * Effects (issue 16). `resetminer` restarts LUXminer only; BOOT_S is an estimate of power-on to
+ * hashing (not measured here); `curtail wakeup` restarts the hash boards.
+ */
+const BOOT_S = 300;
+const EFFECTS = {
+  reboot: restarted(BOOT_S),
+  restart: restarted(DAEMON_RESTART_WINDOW_S),
+  'pool.set': poolActive(DAEMON_RESTART_WINDOW_S),
+  sleep: hashing(false, DAEMON_RESTART_WINDOW_S),
+  wake: hashing(true, BOOT_S),
+  led: LED_UNOBSERVABLE,
+};
 
 export const luxos: FirmwareProfile = {
   id: 'luxos',
@@ -152,17 +175,25 @@ export const luxos: FirmwareProfile = {
   poll,
   schemas,
   parse,
-  controls: [
-    op('reboot', [rpc('rebootdevice', '{sessionId}')], true),
-    op('restart', [rpc('resetminer', '{sessionId}')], true),
-    op(
-      'pool.set',
-      [rpc('addpool', '{sessionId},{url},{user},{password}')],
-      false,
-      'adds the pool at the lowest priority; switch to it with switchpool|{sessionId},<POOL index from the next pools reply>',
-    ),
-    op('sleep', [rpc('curtail', '{sessionId},sleep')], true),
-    op('wake', [rpc('curtail', '{sessionId},wakeup')], true),
-    op('led', [rpc('ledset', '{sessionId},red,blink')], false, 'off: ledset|{sessionId},red,off'),
-  ],
+  controls: withEffects(
+    [
+      op('reboot', [rpc('rebootdevice', '{sessionId}')], true),
+      op('restart', [rpc('resetminer', '{sessionId}')], true),
+      op(
+        'pool.set',
+        [
+          rpc('addpool', '{sessionId},{url},{user},{password}'),
+          // addpool appends: the new pool is the last row of the pool table.
+          { ...rpc('pools'), capture: LAST_POOL_INDEX },
+          rpc('switchpool', '{sessionId},{poolIndex}'),
+        ],
+        false,
+        'adds the pool at the lowest priority, then switches to it; the old pool stays as failover',
+      ),
+      op('sleep', [rpc('curtail', '{sessionId},sleep')], true),
+      op('wake', [rpc('curtail', '{sessionId},wakeup')], true),
+      op('led', [rpc('ledset', '{sessionId},red,blink')], false, 'off: ledset|{sessionId},red,off'),
+    ],
+    EFFECTS,
+  ),
 };

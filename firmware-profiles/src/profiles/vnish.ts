@@ -21,6 +21,15 @@ import {
   str,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
+import {
+  DAEMON_RESTART_WINDOW_S,
+  hashing,
+  LED_UNOBSERVABLE,
+  poolActive,
+  powerWithin,
+  restarted,
+  withEffects,
+} from '../effects.js';
 import { applyRows, type Draft, finishReading } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, HttpRequest, PollStep } from '../types.js';
 
@@ -123,6 +132,21 @@ const op = (
   ...(note ? { note } : {}),
 });
 
+/**
+ * Effects (issue 16). Settings changes restart the miner; the power preset is read back as the
+ * web API's `power_usage`. BOOT_S is an estimate of power-on to hashing, not measured here.
+ */
+const BOOT_S = 300;
+const EFFECTS = {
+  reboot: restarted(BOOT_S),
+  restart: restarted(DAEMON_RESTART_WINDOW_S),
+  'pool.set': poolActive(BOOT_S),
+  'power.target': powerWithin(BOOT_S),
+  sleep: hashing(false, DAEMON_RESTART_WINDOW_S),
+  wake: hashing(true, BOOT_S),
+  led: LED_UNOBSERVABLE,
+};
+
 export const vnish: FirmwareProfile = {
   id: 'vnish',
   name: 'VNish (AnthillOS)',
@@ -140,24 +164,27 @@ export const vnish: FirmwareProfile = {
   poll,
   schemas,
   parse,
-  controls: [
-    op('reboot', web('POST', '/api/v1/system/reboot'), true),
-    op('restart', web('POST', '/api/v1/mining/restart'), true),
-    op(
-      'pool.set',
-      web('POST', '/api/v1/settings', {
-        miner: { pools: [{ url: '{url}', user: '{user}', pass: '{password}' }] },
-      }),
-      true,
-    ),
-    op(
-      'power.target',
-      web('POST', '/api/v1/settings', { miner: { overclock: { preset: '{watts}' } } }),
-      true,
-      'only watt values listed by GET /api/v1/autotune/presets are accepted',
-    ),
-    op('sleep', web('POST', '/api/v1/mining/stop'), true),
-    op('wake', web('POST', '/api/v1/mining/start'), true),
-    op('led', web('POST', '/api/v1/find-miner'), false, 'toggles the locate blink'),
-  ],
+  controls: withEffects(
+    [
+      op('reboot', web('POST', '/api/v1/system/reboot'), true),
+      op('restart', web('POST', '/api/v1/mining/restart'), true),
+      op(
+        'pool.set',
+        web('POST', '/api/v1/settings', {
+          miner: { pools: [{ url: '{url}', user: '{user}', pass: '{password}' }] },
+        }),
+        true,
+      ),
+      op(
+        'power.target',
+        web('POST', '/api/v1/settings', { miner: { overclock: { preset: '{watts}' } } }),
+        true,
+        'only watt values listed by GET /api/v1/autotune/presets are accepted',
+      ),
+      op('sleep', web('POST', '/api/v1/mining/stop'), true),
+      op('wake', web('POST', '/api/v1/mining/start'), true),
+      op('led', web('POST', '/api/v1/find-miner'), false, 'toggles the locate blink'),
+    ],
+    EFFECTS,
+  ),
 };

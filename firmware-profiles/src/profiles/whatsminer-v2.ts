@@ -17,6 +17,16 @@ import {
   tempC,
 } from '../cgminer-reply.js';
 import { detectView, whatsminerModel } from '../detect-util.js';
+import {
+  DAEMON_RESTART_WINDOW_S,
+  hashing,
+  LED_UNOBSERVABLE,
+  MODE_UNOBSERVABLE,
+  poolActive,
+  powerWithin,
+  restarted,
+  withEffects,
+} from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
 
@@ -124,6 +134,23 @@ const op = (
   ...(note ? { note } : {}),
 });
 
+/**
+ * Effects (issue 16). `adjust_power_limit` reboots to apply and is read back as summary
+ * `Power Limit`; `update_pools` restarts btminer. BOOT_S is an estimate of power-on to hashing,
+ * not measured here.
+ */
+const BOOT_S = 300;
+const EFFECTS = {
+  reboot: restarted(BOOT_S),
+  restart: restarted(DAEMON_RESTART_WINDOW_S),
+  'pool.set': poolActive(BOOT_S),
+  'power.target': powerWithin(BOOT_S),
+  'power.mode': MODE_UNOBSERVABLE,
+  sleep: hashing(false, DAEMON_RESTART_WINDOW_S),
+  wake: hashing(true, BOOT_S),
+  led: LED_UNOBSERVABLE,
+};
+
 export const whatsminerV2: FirmwareProfile = {
   id: 'whatsminer-v2',
   name: 'Whatsminer btminer API v2 (4028)',
@@ -142,37 +169,40 @@ export const whatsminerV2: FirmwareProfile = {
   poll,
   schemas,
   parse,
-  controls: [
-    op('reboot', native('reboot'), true),
-    op('restart', native('restart_btminer'), true),
-    op(
-      'pool.set',
-      native('update_pools', {
-        pool1: '{url}',
-        worker1: '{user}',
-        passwd1: '{password}',
-      }),
-      true,
-    ),
-    op(
-      'power.target',
-      native('adjust_power_limit', { power_limit: '{watts}' }),
-      true,
-      'btminer reboots to apply',
-    ),
-    op(
-      'power.mode',
-      native('set_{mode}_power'),
-      false,
-      'set_low_power / set_normal_power / set_high_power; read back as summary "Power Mode"',
-    ),
-    op('sleep', native('power_off', { respbefore: 'true' }), true),
-    op('wake', native('power_on'), true),
-    op(
-      'led',
-      native('set_led', { color: 'red', period: 60, duration: 20, start: 0 }),
-      false,
-      'switch back to normal with {"cmd":"set_led","param":"auto"}',
-    ),
-  ],
+  controls: withEffects(
+    [
+      op('reboot', native('reboot'), true),
+      op('restart', native('restart_btminer'), true),
+      op(
+        'pool.set',
+        native('update_pools', {
+          pool1: '{url}',
+          worker1: '{user}',
+          passwd1: '{password}',
+        }),
+        true,
+      ),
+      op(
+        'power.target',
+        native('adjust_power_limit', { power_limit: '{watts}' }),
+        true,
+        'btminer reboots to apply',
+      ),
+      op(
+        'power.mode',
+        native('set_{mode}_power'),
+        false,
+        'set_low_power / set_normal_power / set_high_power; read back as summary "Power Mode"',
+      ),
+      op('sleep', native('power_off', { respbefore: 'true' }), true),
+      op('wake', native('power_on'), true),
+      op(
+        'led',
+        native('set_led', { color: 'red', period: 60, duration: 20, start: 0 }),
+        false,
+        'switch back to normal with {"cmd":"set_led","param":"auto"}',
+      ),
+    ],
+    EFFECTS,
+  ),
 };

@@ -12,6 +12,16 @@ import {
   ths,
 } from '../cgminer-reply.js';
 import { detectView, whatsminerModel } from '../detect-util.js';
+import {
+  DAEMON_RESTART_WINDOW_S,
+  hashing,
+  LED_UNOBSERVABLE,
+  MODE_UNOBSERVABLE,
+  poolActive,
+  powerWithin,
+  restarted,
+  withEffects,
+} from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, WmV3Request } from '../types.js';
 
@@ -140,6 +150,22 @@ const op = (
   ...(note ? { note } : {}),
 });
 
+/**
+ * Effects (issue 16). `set.miner.power_limit` restarts btminer and is read back as summary
+ * `power-limit`. BOOT_S is an estimate of power-on to hashing, not measured here.
+ */
+const BOOT_S = 300;
+const EFFECTS = {
+  reboot: restarted(BOOT_S),
+  restart: restarted(DAEMON_RESTART_WINDOW_S),
+  'pool.set': poolActive(BOOT_S),
+  'power.target': powerWithin(BOOT_S),
+  'power.mode': MODE_UNOBSERVABLE,
+  sleep: hashing(false, DAEMON_RESTART_WINDOW_S),
+  wake: hashing(true, BOOT_S),
+  led: LED_UNOBSERVABLE,
+};
+
 export const whatsminerV3: FirmwareProfile = {
   id: 'whatsminer-v3',
   name: 'Whatsminer API v3 (4433, framed)',
@@ -160,24 +186,27 @@ export const whatsminerV3: FirmwareProfile = {
   poll,
   schemas,
   parse,
-  controls: [
-    op('reboot', req('set.system.reboot'), true),
-    op('restart', req('set.miner.service', 'restart'), true),
-    op(
-      'pool.set',
-      req('set.miner.pools', [{ pool: '{url}', worker: '{user}', passwd: '{password}' }]),
-      true,
-      'param is AES-256-ECB encrypted with sha256(cmd+password+salt+ts) as key',
-    ),
-    op('power.target', req('set.miner.power_limit', '{watts}'), true, 'btminer restarts to apply'),
-    op('power.mode', req('set.miner.power_mode', '{mode}'), false, 'low / normal / high'),
-    op('sleep', req('set.miner.service', 'stop'), true),
-    op('wake', req('set.miner.service', 'start'), true),
-    op(
-      'led',
-      req('set.system.led', { color: 'red', period: 60, duration: 20, start: 0 }),
-      false,
-      'switch back to normal with param "auto"',
-    ),
-  ],
+  controls: withEffects(
+    [
+      op('reboot', req('set.system.reboot'), true),
+      op('restart', req('set.miner.service', 'restart'), true),
+      op(
+        'pool.set',
+        req('set.miner.pools', [{ pool: '{url}', worker: '{user}', passwd: '{password}' }]),
+        true,
+        'param is AES-256-ECB encrypted with sha256(cmd+password+salt+ts) as key',
+      ),
+      op('power.target', req('set.miner.power_limit', '{watts}'), true, 'btminer restarts to apply'),
+      op('power.mode', req('set.miner.power_mode', '{mode}'), false, 'low / normal / high'),
+      op('sleep', req('set.miner.service', 'stop'), true),
+      op('wake', req('set.miner.service', 'start'), true),
+      op(
+        'led',
+        req('set.system.led', { color: 'red', period: 60, duration: 20, start: 0 }),
+        false,
+        'switch back to normal with param "auto"',
+      ),
+    ],
+    EFFECTS,
+  ),
 };

@@ -1,4 +1,5 @@
 import { statusOnly } from '../wire/cgminer.js';
+import { poolState, switchPool } from './pool-priority.js';
 import type { CommandHandler, RpcCall, RpcFirmware } from './types.js';
 
 /**
@@ -27,7 +28,7 @@ export function coreCommands(description: RpcFirmware['description']): Record<st
     switchpool: (call) => {
       const n = poolIndex(call);
       if (n === null) return { doc: ok(call, 26, `Invalid pool id ${call.parameter ?? ''}`, 'E') };
-      call.miner.activePool = n;
+      switchPool(call.miner, n, call.now);
       return { doc: ok(call, 27, `Switching to pool ${n}:'${call.miner.pools[n]!.url}'`) };
     },
     enablepool: (call) => {
@@ -41,7 +42,10 @@ export function coreCommands(description: RpcFirmware['description']): Record<st
     removepool: (call) => {
       const n = poolIndex(call);
       if (n === null || call.miner.pools.length <= 1) return { doc: ok(call, 26, 'Invalid pool id', 'E') };
+      const st = poolState(call.miner);
       const [removed] = call.miner.pools.splice(n, 1);
+      st.prio.splice(n, 1);
+      st.draining = null;
       if (call.miner.activePool >= call.miner.pools.length) call.miner.activePool = 0;
       return { doc: ok(call, 68, `Removed pool ${n}:'${removed!.url}'`) };
     },

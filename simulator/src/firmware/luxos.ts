@@ -1,6 +1,7 @@
 import type { MinerModel } from '../model/miner.js';
 import { template } from '../templates.js';
 import { fillPools, stamp, statusOnly, unix } from '../wire/cgminer.js';
+import { switchPool } from './pool-priority.js';
 import type { Reply, RpcCall, RpcFirmware } from './types.js';
 
 type Doc = Record<string, unknown>;
@@ -202,7 +203,8 @@ export const luxos: RpcFirmware = {
       const i = Number(n);
       if (!Number.isInteger(i) || i < 0 || i >= call.miner.pools.length)
         return { doc: statusOnly('E', 26, 'Invalid pool id', call.now, description(call.miner)) };
-      call.miner.activePool = i;
+      // LUXminer keeps cgminer's pool priorities (an assumption from its cgminer lineage, not a recording).
+      switchPool(call.miner, i, call.now);
       return { doc: ok(call, 27, `Switching to pool ${i}`) };
     }),
     addpool: withSession((call, [url, user, pass]) => {

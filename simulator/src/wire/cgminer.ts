@@ -1,3 +1,4 @@
+import { poolRowState } from '../firmware/pool-priority.js';
 import type { MinerModel } from '../model/miner.js';
 import { Fixed, plain } from './json-writer.js';
 
@@ -100,12 +101,13 @@ export function fillPools(rows: Doc[], miner: MinerModel, nowMs: number, firstIn
   return miner.pools.map((pool, i) => {
     const row: Doc = { ...(rows[i] ?? proto) };
     const active = i === miner.activePool;
+    const { priority, stratumActive } = poolRowState(miner, i, nowMs);
     if ('POOL' in row) row.POOL = i + firstIndex;
     if ('URL' in row) row.URL = pool.url;
     if ('User' in row) row.User = pool.user;
-    if ('Priority' in row) row.Priority = i;
+    if ('Priority' in row) row.Priority = priority;
     if ('Status' in row) row.Status = pool.url ? 'Alive' : 'Dead';
-    if ('Stratum Active' in row) row['Stratum Active'] = active;
+    if ('Stratum Active' in row) row['Stratum Active'] = stratumActive;
     if ('Stratum URL' in row)
       row['Stratum URL'] = active ? pool.url.replace(/^.*:\/\//, '').replace(/:\d+$/, '') : '';
     const acc = active ? miner.accepted : 0;

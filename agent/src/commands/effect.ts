@@ -1,0 +1,58 @@
+import type { CommandAction, MinerReading } from '@hashfleet/contracts';
+import type { Effect } from '@hashfleet/firmware-profiles';
+
+/** Whether one reading shows an operation's effect, and what it showed in words. */
+export type Sighting = { seen: boolean; observed: string };
+
+const sameUrl = (a: string, b: string) =>
+  a.trim().replace(/\/+$/, '').toLowerCase() === b.trim().replace(/\/+$/, '').toLowerCase();
+
+/**
+ * Judges one reading against the profile's effect for the command (pure; issue 16 item 1).
+ * `sinceSentS` is the time from sending the command to the reading, on the agent's clock.
+ */
+export function sighting(
+  effect: Exclude<Effect, { kind: 'unobservable' }>,
+  action: CommandAction,
+  reading: MinerReading,
+  sinceSentS: number,
+): Sighting {
+  switch (effect.kind) {
+    case 'restarted': {
+      const up = reading.uptimeS;
+      if (up === null) return { seen: false, observed: 'answers, but reports no uptime' };
+      // One second of slack: the firmware rounds its uptime, the agent its clock.
+      return {
+        seen: up <= sinceSentS + 1,
+        observed: `answers with uptime ${up} s, ${Math.round(sinceSentS)} s after the command`,
+      };
+    }
+    case 'pool': {
+      if (action.op !== 'pool.set') return { seen: false, observed: `${action.op} has no pool to compare` };
+      const p = reading.pool;
+      if (!p) return { seen: false, observed: 'reports no active pool' };
+      return {
+        seen: sameUrl(p.url, action.url) && p.user === action.user,
+        observed: `active pool ${p.url} user ${p.user}`,
+      };
+    }
+    case 'power': {
+      if (action.op !== 'power.target')
+        return { seen: false, observed: `${action.op} has no watts to compare` };
+      const limit = reading.powerLimitW;
+      const value = limit ?? reading.powerW;
+      const what = limit !== null ? 'power limit' : 'power';
+      if (value === null) return { seen: false, observed: 'reports neither power limit nor power' };
+      const within = Math.abs(value - action.watts) <= (action.watts * effect.tolerancePct) / 100;
+      return {
+        seen: within,
+        observed: `reports ${what} ${Math.round(value)} W, asked ${action.watts} W ± ${effect.tolerancePct} %`,
+      };
+    }
+    case 'hashing': {
+      const hashing = reading.state === 'hashing';
+      const rate = reading.hashrate5sThs === null ? 'no hashrate' : `${reading.hashrate5sThs} TH/s`;
+      return { seen: hashing === effect.hashing, observed: `state ${reading.state}, ${rate}` };
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { MinerOp } from '@hashfleet/contracts';
+import type { Capture, ControlOperation, Effect } from './types.js';
+
+/**
+ * The effects profiles attach to their control operations (issue 16), and the reasons an
+ * operation cannot be verified. Windows are the commanded downtime plus settling; each profile
+ * passes its own boot and restart times.
+ */
+export const restarted = (windowS: number): Effect => ({ kind: 'restarted', windowS });
+export const poolActive = (windowS: number): Effect => ({ kind: 'pool', windowS });
+/** 10 %: the tolerance operating profiles verify power against by default. */
+export const powerWithin = (windowS: number, tolerancePct = 10): Effect => ({
+  kind: 'power',
+  windowS,
+  tolerancePct,
+});
+export const hashing = (on: boolean, windowS: number): Effect => ({ kind: 'hashing', hashing: on, windowS });
+
+export const LED_UNOBSERVABLE: Effect = {
+  kind: 'unobservable',
+  why: 'no reading carries the LED state',
+};
+export const MODE_UNOBSERVABLE: Effect = {
+  kind: 'unobservable',
+  why: 'readings carry no work mode, and the power a mode gives depends on the model: operating profiles verify it by expectPowerW',
+};
+
+/**
+ * cgminer-family daemon restart: the API was gone 2.9 s on a real cgminer 4.11.1 (issue 16); a
+ * minute covers the restart, the first reading and a slow fork.
+ */
+export const DAEMON_RESTART_WINDOW_S = 60;
+
+/**
+ * The index of the last row of a `pools` reply: where `addpool` put the pool it added, for
+ * firmwares whose `addpool` answer does not name the index (BFGMiner "Added pool 'url'").
+ */
+export const LAST_POOL_INDEX: Capture = {
+  param: 'poolIndex',
+  pattern: '"POOL":(\\d+)',
+  from: 'body',
+  match: 'last',
+};
+
+/** Attaches to each control operation the effect named for its op: one row per operation. */
+export function withEffects(
+  controls: ControlOperation[],
+  effects: Partial<Record<MinerOp, Effect>>,
+): ControlOperation[] {
+  return controls.map((c) => (c.effect || !effects[c.op] ? c : { ...c, effect: effects[c.op] }));
+}

@@ -248,7 +248,10 @@ describe('deploy/hashfleet-controller.service', () => {
     );
     // Where systemd is installed, let it check the unit too (syntax, directives, executable), with
     // node at this machine's path: /usr/bin/node is Debian's, CI images may have it elsewhere.
-    if (existsSync('/usr/bin/systemd-analyze')) {
+    // CI installs it (.ci/run), so there a missing systemd-analyze is an error, not a pass.
+    if (!existsSync('/usr/bin/systemd-analyze')) {
+      if (process.env.CI) throw new Error('/usr/bin/systemd-analyze is missing (Debian package systemd)');
+    } else {
       const dir = mkdtempSync(join(tmpdir(), 'hashfleet-unit-'));
       try {
         const copy = join(dir, 'hashfleet-controller.service');

@@ -1,6 +1,7 @@
-import { IdSchema, PduVendorSchema } from '@hashfleet/contracts';
+import { IdSchema } from '@hashfleet/contracts';
 import { PROFILES } from '@hashfleet/firmware-profiles/registry';
 import { z } from 'zod';
+import { PduVendorIdSchema } from './pdu/vendors.js';
 import { resolveSecret, type Secret } from './secret.js';
 
 /**
@@ -72,7 +73,7 @@ export function agentConfigSchema(baseDir: string) {
 
   const pdu = z.strictObject({
     id: IdSchema.describe('PDU id, unique in this container'),
-    vendor: PduVendorSchema.describe('MIB family the PDU speaks'),
+    vendor: PduVendorIdSchema.describe('MIB family the PDU speaks (firmware-profiles/src/pdus/)'),
     host: z.string().min(1).describe('IP or host name of the PDU'),
     port: z.number().int().min(1).max(65535).default(161),
     snmp: z.discriminatedUnion('version', [snmpV2c, snmpV3]),

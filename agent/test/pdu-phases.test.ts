@@ -1,10 +1,11 @@
 import type { PduSample } from '@hashfleet/contracts';
+import { apc, readApc } from '@hashfleet/firmware-profiles/pdus/apc-rpdu2';
+import { raritan, raritanSensor, readRaritan } from '@hashfleet/firmware-profiles/pdus/raritan-pdu2';
+import { ratedAmps, readPhases } from '@hashfleet/firmware-profiles/pdus/values';
 import { type Simulation, smallScenario, startSimulation } from '@hashfleet/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ratedAmps, readPhases } from '../src/pdu/phases.js';
 import { PduReader } from '../src/pdu/poller.js';
-import { readApc, readRaritan } from '../src/pdu/read.js';
-import { apc, raritan, raritanSensor, VENDORS } from '../src/pdu/vendors.js';
+import { VENDORS } from '../src/pdu/vendors.js';
 import { simAgentConfig } from './helpers.js';
 
 describe('phase readings from SNMP values (pure)', () => {

@@ -1,6 +1,5 @@
+import { raritan, raritanSensor, readRaritan } from '@hashfleet/firmware-profiles/pdus/raritan-pdu2';
 import { describe, expect, it } from 'vitest';
-import { readRaritan } from '../src/pdu/read.js';
-import { raritan, raritanSensor } from '../src/pdu/vendors.js';
 
 describe('Raritan PDU2 external sensors', () => {
   // PDU2-MIB's measurementsExternalSensorValue is Unsigned32 and reads 0 below zero; the agent

@@ -34,8 +34,9 @@ const cases: Array<{
         names: 'birth.miners[0].port',
       },
       {
-        why: 'unknown PDU vendor',
-        payload: { ...exampleBirth, pdus: [{ ...exampleBirth.pdus[0], vendor: 'acme' }] },
+        // Vendor ids are open (an agent's registry decides what it speaks), but bounded in form.
+        why: 'malformed PDU vendor id',
+        payload: { ...exampleBirth, pdus: [{ ...exampleBirth.pdus[0], vendor: 'Acme PDU' }] },
         names: 'birth.pdus[0].vendor',
       },
       {

@@ -1,7 +1,7 @@
 import type { OutletSample, PduSample, SlotRef } from '@hashfleet/contracts';
+import type { RawPdu } from '@hashfleet/firmware-profiles/pdus/types';
 import type { PduConfig } from '../config.js';
 import { counterSince } from './energy.js';
-import { readers } from './read.js';
 import { openSession, walkAll } from './snmp.js';
 import { VENDORS } from './vendors.js';
 
@@ -21,7 +21,7 @@ export class PduReader {
     const session = openSession(pdu, 'read');
     try {
       const values = await walkAll(session, vendor.walk, pdu.timeoutMs * (vendor.walk.length + 1));
-      const raw = readers[pdu.vendor]!(values);
+      const raw = vendor.read(values);
       if (raw.phases === null) this.missing(pdu.id, 'phases');
       return this.#sample(pdu, raw, at());
     } finally {
@@ -36,12 +36,15 @@ export class PduReader {
     return result;
   }
 
-  #sample(pdu: PduConfig, raw: ReturnType<(typeof readers)[string]>, at: number): PduSample {
+  #sample(pdu: PduConfig, raw: RawPdu, at: number): PduSample {
     const width = VENDORS[pdu.vendor].energyWidth;
     const slots = new Map<number, SlotRef>(
       pdu.outlets.map((o) => [o.outlet, { rack: o.rack, slot: o.slot }]),
     );
-    const wh = (v: number | null) => (v === null ? null : Math.round(v * raw.whPerUnit * 1000) / 1000);
+    const whOf = (perUnit: number) => (v: number | null) =>
+      v === null ? null : Math.round(v * perUnit * 1000) / 1000;
+    const wh = whOf(raw.whPerUnit);
+    const totalWh = whOf(raw.totalWhPerUnit);
     const total = this.#since(`${pdu.id}/total`, raw.totalEnergyRaw, width);
     const outlets: OutletSample[] = [...raw.outlets.entries()]
       .sort(([a], [b]) => a - b)
@@ -64,8 +67,8 @@ export class PduReader {
       vendor: pdu.vendor,
       at,
       totalPowerW: raw.totalPowerW,
-      totalEnergyWh: wh(raw.totalEnergyRaw),
-      totalEnergySinceWh: wh(total.since),
+      totalEnergyWh: totalWh(raw.totalEnergyRaw),
+      totalEnergySinceWh: totalWh(total.since),
       outlets,
       sensors: raw.sensors.slice(0, 32),
       phases: raw.phases,

@@ -1,7 +1,7 @@
+import type { Values } from '@hashfleet/firmware-profiles/pdus/types';
 import snmp, { type Session, type Varbind } from 'net-snmp';
 import type { PduConfig } from '../config.js';
 import { TransportError } from '../transport/errors.js';
-import type { Values } from './read.js';
 
 /** Opens a v2c or v3 session for reading (`write` selects the write community on v2c). */
 export function openSession(pdu: PduConfig, mode: 'read' | 'write'): Session {

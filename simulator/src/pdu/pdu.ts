@@ -1,18 +1,16 @@
 import { createSocket } from 'node:dgram';
+import { pduVendor } from '@hashfleet/firmware-profiles/pdus/registry';
+import type {
+  OutletReading,
+  PduReadings,
+  PhaseReading,
+  SimulatedMib,
+} from '@hashfleet/firmware-profiles/pdus/types';
 import snmp from 'net-snmp';
 import { ambientC } from '../model/ambient.js';
 import type { PduSpec, Site } from '../scenario/schema.js';
 import type { MinerTruth } from '../sim-types.js';
-import {
-  APC_RPDU2,
-  type OutletReading,
-  type PduReadings,
-  type PhaseReading,
-  RARITAN_PDU2,
-  snmpAccess,
-  snmpType,
-  type VendorMib,
-} from './vendors.js';
+import { snmpAccess, snmpType } from './vendors.js';
 
 export type SimPduInfo = {
   id: string;
@@ -36,10 +34,6 @@ export type PduHost = {
   switchOutlet(outlet: number, action: 'on' | 'off' | 'cycle'): void;
 };
 
-const VENDORS: Record<PduSpec['vendor'], VendorMib> = {
-  'apc-rpdu2': APC_RPDU2,
-  'raritan-pdu2': RARITAN_PDU2,
-};
 const VOLTAGE_V = 230;
 const POWER_FACTOR = 0.98;
 /** PSU losses: the outlet meters what the PSU draws, not what the miner reports. */
@@ -118,7 +112,7 @@ export class SimPdu {
       phases: phaseReadings(outlets, this.spec.phases, this.spec.phaseRatingA),
       temperatureC: ambientC(site, this.host.now()) + 3,
       humidityPct: 35,
-      serial: `${this.spec.vendor === 'apc-rpdu2' ? 'ZA' : 'RP'}${this.spec.id
+      serial: `${pduVendor(this.spec.vendor).simulated.serialPrefix}${this.spec.id
         .replace(/[^A-Za-z0-9]/g, '')
         .toUpperCase()
         .slice(-10)}`,
@@ -151,7 +145,7 @@ export class SimPdu {
 
   async start(): Promise<void> {
     await assertUdpFree(this.spec.host, this.spec.port);
-    const vendor = VENDORS[this.spec.vendor];
+    const vendor = pduVendor(this.spec.vendor).simulated;
     const agent = snmp.createAgent(
       {
         port: this.spec.port,
@@ -223,7 +217,7 @@ export class SimPdu {
 
   private refresh(
     mib: { setTableSingleCell(t: string, col: number, idx: number[], v: unknown): void },
-    vendor: VendorMib,
+    vendor: SimulatedMib,
   ): void {
     const now = Date.now();
     if (now - this.lastRefresh < REFRESH_MS) return;

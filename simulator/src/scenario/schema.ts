@@ -1,3 +1,4 @@
+import { PDU_VENDOR_IDS } from '@hashfleet/firmware-profiles/pdus/registry';
 import { z } from 'zod';
 import { SIM_PROFILES } from '../firmware/registry.js';
 import { FaultSchema } from '../model/faults.js';
@@ -63,7 +64,7 @@ export const MinerSpecSchema = z.object({
 
 export const PduSchema = z.object({
   id: Id,
-  vendor: z.enum(['apc-rpdu2', 'raritan-pdu2']),
+  vendor: z.enum(PDU_VENDOR_IDS).describe('PDU vendor (firmware-profiles/src/pdus/)'),
   containerId: Id,
   host: Ipv4,
   port: z.number().int().min(1).max(65535),

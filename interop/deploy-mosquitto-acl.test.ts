@@ -18,7 +18,7 @@ import { freePort } from './lib/net.js';
 
 /**
  * Runs the real deploy/mosquitto/mosquitto.conf and acl under /usr/sbin/mosquitto and proves the
- * least-privilege model of DESIGN.md §8 with MQTT.js clients; then runs the same probe against
+ * least-privilege model of docs/architecture.md §6.6 with MQTT.js clients; then runs the same probe against
  * deliberately loosened copies of the acl and shows it reports each leak (the test has teeth).
  */
 

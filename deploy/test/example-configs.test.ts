@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import YAML, { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 
 /**
- * The example configs document every option (STYLE.md 9): each key the agent's and the
+ * The example configs document every option (docs/style.md §9): each key the agent's and the
  * controller's zod schemas accept appears in deploy/agent/agent.example.yaml and
  * deploy/controller.example.yaml, set or as a commented-out line, with a description on its line
  * or the comment line above it; and each example, with its commented-out options switched on too,

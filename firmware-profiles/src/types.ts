@@ -168,7 +168,7 @@ export type FirmwareProfile = {
   controls: ControlOperation[];
 };
 
-/** A row of the model table (STYLE.md 4). */
+/** A row of the model table (docs/style.md §4). */
 export type ModelInfo = {
   /** Canonical model name, e.g. "Antminer S19 Pro". */
   model: string;

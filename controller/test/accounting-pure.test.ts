@@ -39,7 +39,7 @@ function inputs(over: Partial<CloseInputs> = {}): CloseInputs {
 }
 
 describe('apportion (largest remainder)', () => {
-  it('reproduces the worked example of anchors.md §5.4: the leftover sat goes to the largest remainder', () => {
+  it('reproduces the worked example of docs/reference.md §10: the leftover sat goes to the largest remainder', () => {
     const net = 1_234_567_891n - 400_000_000n;
     expect(bpsOf(net, 3000)).toBe(250_370_367n);
     expect(bpsOf(net, 5000)).toBe(417_283_945n);
@@ -102,7 +102,7 @@ describe('units', () => {
     expect(blockSubsidySats(840_000)).toBe(312_500_000n);
     expect(blockSubsidySats(64 * 210_000)).toBe(0n);
   });
-  it('expects 64.9 sat per TH/s-day at D=1e14 and 3.225 BTC (anchors.md §5.1)', () => {
+  it('expects 64.9 sat per TH/s-day at D=1e14 and 3.225 BTC (docs/reference.md §10)', () => {
     const diff1 = (1e12 * 86_400) / 2 ** 32;
     const got = expectedSats(diff1, {
       difficulty: 1e14,
@@ -207,7 +207,7 @@ describe('closePeriod', () => {
     { seq: 3, holder: 'C', nodeId: 'n', amountUnits: hss(334), effectiveAtMs: 0 },
   ];
   const rule = { ...inputs().rule, minNodeCollateralUnits: hss(1000) };
-  it('closes the anchors.md worked example to the satoshi with a balanced journal', () => {
+  it('closes the docs/reference.md §10 worked example to the satoshi with a balanced journal', () => {
     const r = closePeriod(
       inputs({
         rule,

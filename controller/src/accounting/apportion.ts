@@ -1,7 +1,7 @@
 /**
  * Split `total` satoshis by integer weights: each part gets floor(total x w / W), then the
  * leftover satoshis go one each to the largest fractional remainders (Hamilton / largest
- * remainder, anchors.md §5.4 item 3). Ties go to the smaller key (string order), so the result
+ * remainder, docs/reference.md §10). Ties go to the smaller key (string order), so the result
  * depends only on the inputs. Parts always sum to `total`, and none is negative.
  */
 export function apportion(total: bigint, weights: ReadonlyMap<string, bigint>): Map<string, bigint> {

@@ -6,7 +6,7 @@
  */
 export const HSS_DECIMALS = 18;
 export const UNITS_PER_HSS = 10n ** BigInt(HSS_DECIMALS);
-/** A staking node is eligible only while its collateral is at least this (DESIGN.md §1). */
+/** A staking node is eligible only while its collateral is at least this (docs/architecture.md §1). */
 export const MIN_NODE_COLLATERAL_UNITS = 10_000n * UNITS_PER_HSS;
 
 const HSS_TEXT = /^(\d{1,12})(?:\.(\d{1,18}))?$/;

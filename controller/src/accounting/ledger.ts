@@ -13,7 +13,7 @@ import { AccountingError } from './register.js';
  * The stored side of a close: runs the pure close on inputs gathered from SQL and appends the
  * close, the payouts and the journal in one transaction. Closing a closed period returns the
  * stored result untouched. On PostgreSQL the close holds an advisory lock, so of several
- * controller replicas exactly one closes a period (DESIGN.md §7).
+ * controller replicas exactly one closes a period (docs/architecture.md §7).
  */
 const PG_CLOSE_LOCK = 7_345_100;
 
@@ -237,7 +237,8 @@ export async function inputsDrift(db: Db, periodId: string): Promise<InputsDrift
   let text: string;
   try {
     const { inputs } = await loadCloseInputs(db, parsePeriodId(periodId), 'drift');
-    text = canonicalText(inputs);
+    // A period closed under an older document version is compared in that version's shape.
+    text = canonicalText(inputsAsVersion(inputs, frozen.schema as InputsSchema));
     today = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
     return { drifted: true, sections: [`unreadable: ${(e as Error).message}`], sourceInputsSha256: null };

@@ -3,7 +3,7 @@ import type { Role } from '../core/auth/roles.js';
 
 type Op = CommandAction['op'];
 
-/** Who may request each operation (least privilege, DESIGN.md §8), and which need a second person. */
+/** Who may request each operation (least privilege, docs/architecture.md §6.6), and which need a second person. */
 export const COMMAND_POLICY: Record<Op, { roles: Role[]; approval: boolean }> = {
   reboot: { roles: ['technician', 'operator', 'admin'], approval: false },
   restart: { roles: ['technician', 'operator', 'admin'], approval: false },

@@ -5,7 +5,7 @@ import { z } from 'zod';
 
 /**
  * The controller's configuration: a YAML/JSON file, then environment overrides. Every option has
- * a default and a one-line description (STYLE.md 9); a bad file stops start-up listing every error.
+ * a default and a one-line description (docs/style.md §9); a bad file stops start-up listing every error.
  */
 export const ControllerConfigSchema = z.object({
   dataDir: z

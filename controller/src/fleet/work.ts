@@ -53,7 +53,7 @@ export function sampleIntervalS(s: MinerSample, maxIntervalS: number): number {
 
 /**
  * Work, energy and uptime of a batch of miner samples, per hour of acquisition. Energy is counted
- * once per source (DESIGN.md §5): a miner in a slot with an outlet is metered by the PDU (see
+ * once per source (docs/architecture.md §3.2): a miner in a slot with an outlet is metered by the PDU (see
  * `meteredIncrements`), else its reported power x interval, else the estimate (the firmware's own
  * estimate, or the model's nameplate watts while it hashes).
  */

@@ -2,7 +2,7 @@ import { calendarMonth, daysInMonth } from './calendar.js';
 import type { Cooling, PerMonth, PlannerInput, Policies, RouteInput, SiteInput } from './types.js';
 
 /**
- * The value of one miner-month at a site (anchors §6): revenue is hashprice × delivered hashrate,
+ * The value of one miner-month at a site (docs/reference.md §11): revenue is hashprice × delivered hashrate,
  * power cost is watts × hours × tariff, both scaled by the site's availability. The *saving* of a
  * move is therefore proportional to watts, while a model's *viability* at a site (margin > 0)
  * depends on its J/TH against the tariff: the planner sees both through this one figure.

@@ -2,8 +2,8 @@
 import { plannerInputSchema } from './schema.js';
 import type { MinerInput, PlannerInput, SiteInput } from './types.js';
 
-// Sichuan: hydro ≈ ¥0.08/kWh May–Oct vs ≈ ¥0.28 in the dry season (anchors §6) at ¥7.2/USD;
-// Kazakhstan ≈ USD 0.03/kWh all year (DESIGN §1). Ambient means are rough climate normals.
+// Sichuan: hydro ≈ ¥0.08/kWh May–Oct vs ≈ ¥0.28 in the dry season (docs/reference.md §11) at ¥7.2/USD;
+// Kazakhstan ≈ USD 0.03/kWh all year (docs/architecture.md §1). Ambient means are rough climate normals.
 export const sichuan = (over: Partial<SiteInput> = {}): SiteInput => ({
   id: 'sichuan',
   tariffUsdPerKwh: [0.039, 0.039, 0.039, 0.039, 0.011, 0.011, 0.011, 0.011, 0.011, 0.011, 0.039, 0.039],

@@ -12,7 +12,7 @@ export type MinerReach = {
 };
 
 /**
- * Which rungs this miner cannot take, from its firmware profile's capabilities (STYLE.md 5: no
+ * Which rungs this miner cannot take, from its firmware profile's capabilities (docs/style.md §5: no
  * firmware names here) and its slot's outlet. Pure.
  */
 export function blockedRungs(m: MinerReach): Blocked {

@@ -1,5 +1,5 @@
 /**
- * Which alerts start the escalation ladder, and on which rungs. A table (STYLE.md 3), read by
+ * Which alerts start the escalation ladder, and on which rungs. A table (docs/style.md §3), read by
  * the pure ladder (`ladder.ts`); the alert kinds are the `alerts.kind` values of the alerts feature.
  */
 

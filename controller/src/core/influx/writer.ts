@@ -25,7 +25,7 @@ export function createInfluxWriter(cfg: InfluxConfig, dataDir: string, log: Fast
     spillBytes: 0,
     writeErrors: 0,
   };
-  // The client logs every failed attempt to the console; ours logs a state change once (STYLE.md 10).
+  // The client logs every failed attempt to the console; ours logs a state change once (docs/style.md §10).
   setLogger({
     error: (message, err) =>
       log.debug({ err: (err as Error | undefined)?.message }, `influx client: ${message}`),

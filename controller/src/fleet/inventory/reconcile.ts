@@ -40,7 +40,7 @@ const fingerprint = (o: Observation) =>
     .join('|');
 
 /**
- * Reconciles agent observations to assets (DESIGN.md §5: identity): a new serial is a new miner;
+ * Reconciles agent observations to assets (docs/architecture.md §6.1): a new serial is a new miner;
  * a known serial elsewhere is a moved miner; a new MAC or serial on a known asset is a board swap;
  * a new IP is an IP change. Everything is appended to the asset's history, with an event.
  * A cache keeps the steady state (same observation again) free of queries; it is filled only

@@ -16,7 +16,7 @@ export const presetFor = (profile: OperatingProfile, model: string | null): Pres
 
 /**
  * Why a firmware cannot carry out a preset, from its capabilities (its control operations), or
- * null. Fan modes: no firmware we support documents a fan-mode control (miner-apis.md §4), so a
+ * null. Fan modes: no firmware we support documents a fan-mode control (docs/reference.md §7), so a
  * preset with one is refused rather than half applied.
  */
 export function capabilityRefusal(firmware: string, preset: Preset, sleepWindows: boolean): string | null {

@@ -3,14 +3,17 @@ import { join } from 'node:path';
 import type { CommandAction, MinerOp } from '@hashfleet/contracts';
 import { type FirmwareProfile, getProfile } from '@hashfleet/firmware-profiles';
 import { ALL_PROFILES, type Simulation, smallScenario, startSimulation } from '@hashfleet/simulator';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerTokens } from '../src/auth/vnish.js';
 import { type ExecuteDeps, execute, type Outcome } from '../src/commands/execute.js';
+import { CommandIntake, type ResultBody } from '../src/commands/intake.js';
+import { loadCommandKeys } from '../src/commands/verify.js';
 import type { AgentConfig } from '../src/config.js';
 import { healthy } from '../src/poll/health.js';
 import type { Target } from '../src/poll/poller.js';
 import { loadKnownHosts } from '../src/transport/ssh.js';
-import { simAgentConfig } from './helpers.js';
+import { Signer, simAgentConfig } from './helpers.js';
 
 /**
  * Issue 16 must-show, per firmware over the simulator: every control operation of every profile
@@ -122,7 +125,7 @@ function deps(c: AgentConfig): ExecuteDeps {
     requestTimeoutMs: 3000,
     // Time in the commanded window passes on the simulation's clock: reboots take their boot time.
     sleep: (ms) => sim.tick(ms),
-    verify: { now: () => sim.clock.now(), intervalMs: 5_000, budgetMs: 3_600_000 },
+    verify: { now: () => sim.clock.now(), intervalMs: 5_000 },
   };
 }
 
@@ -215,5 +218,79 @@ describe('refusals fail with the miner own words', () => {
     expect(r.status, r.message).toBe('failed');
     expect(r.effect?.state).toBe('failed');
     expect(r.effect?.reply).toMatch(words);
+  });
+});
+
+describe('through the command intake: commanded downtime', () => {
+  const signer = new Signer();
+  function intake() {
+    const results: ResultBody[] = [];
+    const c = {
+      ...config,
+      agentId: 'lab-c1',
+      commands: { ...config.commands, publicKeys: [{ base64: signer.publicKeyBase64 }] },
+    };
+    const i = new CommandIntake({
+      config: c,
+      publicKeys: loadCommandKeys(c.commands),
+      ctx: deps(config).ctx,
+      targetByKey: (k) => targets.get(k),
+      knows: (k) => targets.has(k),
+      unmanaged: new Set(),
+      lastSeq: null,
+      persist: () => {},
+      publish: (r) => results.push(r),
+      metrics: { dropped: () => {}, command: () => {} },
+      logger: pino({ level: 'silent' }),
+      now: () => sim.clock.now(),
+    });
+    return { i, results };
+  }
+  const send = (i: CommandIntake, a: CommandAction) =>
+    i.receive(Buffer.from(JSON.stringify(signer.command('lab-c1', a, { now: sim.clock.now() }))));
+  const until = async (ok: () => boolean) => {
+    for (let n = 0; n < 200 && !ok(); n++) await new Promise((r) => setTimeout(r, 50));
+    expect(ok()).toBe(true);
+  };
+
+  it('a restart is acknowledged with its window end, then verified once the miner answers anew, and the poll back-off is lifted', async () => {
+    const id = sim.miners[profiles.findIndex((p) => p.id === 'cgminer')]!.id;
+    const target = targets.get(id)!;
+    // As the poller leaves a miner it could not reach: the next try 30 s away.
+    target.health = {
+      failures: 1,
+      downSince: sim.clock.now(),
+      lastError: 'connect ECONNREFUSED',
+      nextAttemptAt: sim.clock.now() + 30_000,
+    };
+    const { i, results } = intake();
+    const sentAt = sim.clock.now();
+    send(i, action('restart', id));
+    await until(() => results.length === 1);
+    expect(results[0]).toMatchObject({
+      status: 'succeeded',
+      effect: { state: 'acknowledged', reply: 'RESTART', windowEndsAt: sentAt + 60_000 },
+    });
+    // The daemon is down for the firmware's restart time; the intake keeps reading on its short schedule.
+    await sim.tick(4_000);
+    await until(() => results.length === 2);
+    expect(results[1]).toMatchObject({
+      commandId: results[0]!.commandId,
+      status: 'succeeded',
+      effect: { state: 'verified' },
+    });
+    expect(results[1]!.effect!.observed).toMatch(/answers with uptime \d+ s/);
+    expect(target.health.nextAttemptAt).toBe(0);
+  });
+
+  it('a refusal is one failed result with the miner words, and nothing is verified after it', async () => {
+    const id = sim.miners[profiles.length + REFUSALS.indexOf('cgminer-read-only')]!.id;
+    const { i, results } = intake();
+    send(i, action('restart', id));
+    await until(() => results.length === 1);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ status: 'failed', effect: { state: 'failed' } });
+    expect(results[0]!.message).toContain("Code 45: Access denied to 'restart' command");
   });
 });

@@ -128,7 +128,11 @@ export const CommandEffectSchema = z.object({
 });
 export type CommandEffect = z.infer<typeof CommandEffectSchema>;
 
-/** Agent -> controller, one for every command received, including refusals and timeouts. */
+/**
+ * Agent -> controller, one for every command received, including refusals and timeouts; a miner
+ * command whose effect a reading can show gets a second for the same commandId: first
+ * `effect.state` acknowledged with `windowEndsAt`, then verified or failed. The last one stands.
+ */
 export const CommandResultSchema = EnvelopeSchema.extend({
   kind: z.literal('result'),
   commandId: z.string().max(64),

@@ -1,5 +1,10 @@
 import type { CommandAction, CommandEffect, CommandResult } from '@hashfleet/contracts';
-import { type ControlOperation, findModel, type MinerRequest } from '@hashfleet/firmware-profiles';
+import {
+  type ControlOperation,
+  type Effect,
+  findModel,
+  type MinerRequest,
+} from '@hashfleet/firmware-profiles';
 import { type Accounts, accountsFor, missingAccount } from '../auth/accounts.js';
 import { LOGON, logoff, sessionIdOf } from '../auth/luxos-session.js';
 import { openReply, parseChallenge, sealCommand } from '../auth/wm-v2-token.js';
@@ -29,8 +34,8 @@ export type VerifyOptions = {
   now: () => number;
   /** Time between reads inside the window. */
   intervalMs: number;
-  /** Longest the check may take (the command deadline left); a window longer than this ends unverified. */
-  budgetMs: number;
+  /** Stops the reads early (the agent is stopping); the effect then ends unverified. */
+  signal?: AbortSignal;
 };
 
 export type ExecuteDeps = {
@@ -271,26 +276,51 @@ async function outletCommand(
   };
 }
 
-/** Carries out a verified command; transport errors become a failed result naming the target. */
+/**
+ * A miner command carried as far as the miner's answer: `outcome` is the result to report now;
+ * `verify`, when the operation has an effect a reading can show, reads the miner through the
+ * commanded window and gives the final result.
+ */
+export type Started = { outcome: Outcome; verify?: () => Promise<Outcome> };
+
+/** Carries out a verified command and checks its effect; transport errors become a failed result naming the target. */
 export async function execute(action: CommandAction, deps: ExecuteDeps): Promise<Outcome> {
+  const started = await start(action, deps);
+  return started.verify ? started.verify() : started.outcome;
+}
+
+/** Carries out a verified command up to the miner's answer (issue 16: acknowledged, refused or unanswered). */
+export async function start(action: CommandAction, deps: ExecuteDeps): Promise<Started> {
   if (action.target.kind === 'outlet') {
     try {
-      return await outletCommand(action as Extract<CommandAction, { target: { kind: 'outlet' } }>, deps);
+      return {
+        outcome: await outletCommand(action as Extract<CommandAction, { target: { kind: 'outlet' } }>, deps),
+      };
     } catch (err) {
       const message = `pdu ${action.target.pduId} outlet ${action.target.outlet}: ${(err as Error).message}`;
       return {
-        status: failureKind(err) === 'timeout' ? 'timeout' : 'failed',
-        refusal: null,
-        transport: 'snmp',
-        message,
+        outcome: {
+          status: failureKind(err) === 'timeout' ? 'timeout' : 'failed',
+          refusal: null,
+          transport: 'snmp',
+          message,
+        },
       };
     }
   }
   const target = deps.targetByKey(action.target.minerKey);
-  if (!target) return refused('unknown_target', `miner ${action.target.minerKey}: not polled by this agent`);
+  if (!target)
+    return {
+      outcome: refused('unknown_target', `miner ${action.target.minerKey}: not polled by this agent`),
+    };
   const candidates = target.profile.controls.filter((c) => c.op === action.op);
   if (candidates.length === 0) {
-    return refused('unsupported', `miner ${target.ip}: ${target.profile.id} has no ${action.op} operation`);
+    return {
+      outcome: refused(
+        'unsupported',
+        `miner ${target.ip}: ${target.profile.id} has no ${action.op} operation`,
+      ),
+    };
   }
   const miner: Miner = {
     ip: target.ip,
@@ -300,7 +330,7 @@ export async function execute(action: CommandAction, deps: ExecuteDeps): Promise
   const op = candidates.find((c) => usable(c, miner) === null);
   if (!op) {
     const why = candidates.map((c) => `${c.transport}: ${usable(c, miner)}`).join('; ');
-    return refused('unsupported', `miner ${target.ip}: ${action.op}: ${why}`);
+    return { outcome: refused('unsupported', `miner ${target.ip}: ${action.op}: ${why}`) };
   }
   const sentAt = deps.verify?.now() ?? Date.now();
   let reply: string;
@@ -310,62 +340,73 @@ export async function execute(action: CommandAction, deps: ExecuteDeps): Promise
     const kind = failureKind(err);
     const words = (err as Error).message;
     return {
-      status: kind === 'timeout' ? 'timeout' : 'failed',
-      refusal: null,
-      transport: op.transport,
-      message: `miner ${target.ip}: ${action.op} over ${op.transport}: ${words}`,
-      // A miner that answered and refused said so in its own words; anything else never got an answer.
-      effect: {
-        state: err instanceof MinerRefusal || kind === 'auth' || kind === 'protocol' ? 'failed' : 'sent',
-        reply: words,
-        observed: null,
-        windowEndsAt: null,
+      outcome: {
+        status: kind === 'timeout' ? 'timeout' : 'failed',
+        refusal: null,
+        transport: op.transport,
+        message: `miner ${target.ip}: ${action.op} over ${op.transport}: ${words}`,
+        // A miner that answered and refused said so in its own words; anything else never got an answer.
+        effect: {
+          state: err instanceof MinerRefusal || kind === 'auth' || kind === 'protocol' ? 'failed' : 'sent',
+          reply: words,
+          observed: null,
+          windowEndsAt: null,
+        },
       },
     };
   }
-  const effect = await verifyEffect(op, action, target, deps, sentAt, reply);
   const said = `miner ${target.ip}: ${action.op}: ${reply}`;
-  return {
+  const outcomeOf = (effect: CommandEffect): Outcome => ({
     status: effect.state === 'failed' ? 'failed' : 'succeeded',
     refusal: null,
     transport: op.transport,
     message: effect.observed ? `${said}; ${effect.state}: ${effect.observed}` : said,
     effect,
+  });
+  const effect = op.effect;
+  if (!effect || effect.kind === 'unobservable') {
+    const why = effect?.why ?? `the ${target.profile.id} profile names no effect for ${op.op}`;
+    return { outcome: outcomeOf({ state: 'unverified', reply, observed: why, windowEndsAt: null }) };
+  }
+  const windowEndsAt = sentAt + effect.windowS * 1000;
+  const acknowledged = outcomeOf({ state: 'acknowledged', reply, observed: null, windowEndsAt });
+  const v = deps.verify;
+  if (!v) return { outcome: acknowledged };
+  return {
+    outcome: acknowledged,
+    verify: async () => outcomeOf(await verifyEffect(effect, action, target, deps, v, sentAt, reply)),
   };
 }
 
 /**
  * Reads the miner on a short schedule until it shows the operation's effect or the commanded
- * window ends (then the command failed). A verified disruptive command leaves the target due for
- * its next regular poll at once, not after the poll back-off its downtime earned.
+ * window ends (then the command failed). A verified command leaves the target due for its next
+ * regular poll at once, not after the poll back-off its commanded downtime earned.
  */
 async function verifyEffect(
-  op: ControlOperation,
+  effect: Exclude<Effect, { kind: 'unobservable' }>,
   action: CommandAction,
   target: Target,
   deps: ExecuteDeps,
+  v: VerifyOptions,
   sentAt: number,
   reply: string,
 ): Promise<CommandEffect> {
-  const effect = op.effect;
-  if (!effect) {
-    return {
-      state: 'unverified',
-      reply,
-      observed: `the ${target.profile.id} profile names no effect for ${op.op}`,
-      windowEndsAt: null,
-    };
-  }
-  if (effect.kind === 'unobservable')
-    return { state: 'unverified', reply, observed: effect.why, windowEndsAt: null };
-  const v = deps.verify;
-  if (!v) return { state: 'acknowledged', reply, observed: null, windowEndsAt: null };
   const windowEndsAt = sentAt + effect.windowS * 1000;
-  const giveUpAt = Math.min(windowEndsAt, v.now() + v.budgetMs);
+  // The window also holds on the wall clock: an agent clock that stands still cannot keep it open.
+  const wallEndsAt = Date.now() + effect.windowS * 1000;
   const modelInfo = findModel(target.model);
   let last = 'no reading yet';
   for (;;) {
     await deps.sleep(v.intervalMs);
+    if (v.signal?.aborted) {
+      return {
+        state: 'unverified',
+        reply,
+        observed: `the agent stopped while verifying: ${last}`,
+        windowEndsAt,
+      };
+    }
     const read = await pollMiner(deps.ctx, target.ip, target.profile, modelInfo, deps.requestTimeoutMs);
     const at = v.now();
     if (read.ok) {
@@ -378,15 +419,15 @@ async function verifyEffect(
     } else {
       last = `no answer (${read.message})`;
     }
-    if (at >= giveUpAt) break;
-  }
-  if (giveUpAt < windowEndsAt) {
-    return {
-      state: 'unverified',
-      reply,
-      observed: `the command deadline ended ${Math.round((windowEndsAt - v.now()) / 1000)} s before its ${effect.windowS} s window: ${last}`,
-      windowEndsAt,
-    };
+    if (at >= windowEndsAt) break;
+    if (Date.now() >= wallEndsAt) {
+      return {
+        state: 'unverified',
+        reply,
+        observed: `the agent clock stood still through the window: ${last}`,
+        windowEndsAt,
+      };
+    }
   }
   return {
     state: 'failed',

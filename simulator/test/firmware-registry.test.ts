@@ -1,6 +1,7 @@
 import { findModel, PROFILES } from '@hashfleet/firmware-profiles';
 import { describe, expect, it } from 'vitest';
 import { SIM_FIRMWARES } from '../src/firmware/registry.js';
+import { parseScenario, smallScenario } from '../src/index.js';
 
 /**
  * Proves the simulator follows the firmware registry from one record per firmware: a registered
@@ -31,5 +32,13 @@ describe('simulated firmware registry', () => {
   it('every model a twin runs on is in the model table', () => {
     for (const f of SIM_FIRMWARES)
       for (const m of f.models) expect(findModel(m)?.model, `twin ${f.profile}: model ${m}`).toBe(m);
+  });
+
+  it('a scenario naming a firmware without a twin fails at parse, naming it and the known ones', () => {
+    const input = smallScenario({ miners: 1, pdus: false });
+    input.miners[0]!.profile = 'iceriver';
+    expect(() => parseScenario(input)).toThrow(
+      /no simulated firmware "iceriver" \(known: antminer-stock, .*auradine/,
+    );
   });
 });

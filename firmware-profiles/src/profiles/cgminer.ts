@@ -1,3 +1,4 @@
+import { bmminerFans } from '../bmminer-stats.js';
 import {
   activePool,
   CGMINER_PORT,
@@ -33,8 +34,15 @@ const poll: PollStep[] = [
   { key: 'summary', request: rpc('summary') },
   { key: 'devs', request: rpc('devs') },
   { key: 'pools', request: rpc('pools') },
+  // Fans: forks on Bitmain-style hardware keep `fan<N>` RPM in `stats` (issue 16: never polled before).
+  { key: 'stats', request: rpc('stats'), optional: true },
 ];
-const schemas = { summary: CgminerReplySchema, devs: CgminerReplySchema, pools: CgminerReplySchema };
+const schemas = {
+  summary: CgminerReplySchema,
+  devs: CgminerReplySchema,
+  pools: CgminerReplySchema,
+  stats: CgminerReplySchema,
+};
 
 /** cgminer reports MH/s; Bitmain-derived forks report GH/s under `GHS` keys. Both rows are tried. */
 const SUMMARY: readonly FieldRow[] = [
@@ -56,19 +64,22 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
   const summary = firstRow(replies.get('summary'), 'SUMMARY');
   applyRows(draft, summary, SUMMARY);
   if (summary && draft.hashrate5sThs == null) {
-    // `MHS %ds` follows the log interval (`MHS 30s` with --log 30).
-    const rolling = Object.keys(summary).find((k) => /^MHS \d+s$/.test(k));
+    const rolling = rollingKey(summary);
     if (rolling) draft.hashrate5sThs = mhsToThs(summary[rolling]);
   }
   const devs = rows(replies.get('devs'), 'DEVS');
   draft.boards = devs.map((d, i) => ({
     index: num(d['ASC']) ?? num(d['PGA']) ?? num(d['ID']) ?? i,
-    hashrateThs: mhsToThs(d['MHS 5s'] ?? d['MHS av']) ?? ghsToThs(d['GHS 5s'] ?? d['GHS av']),
+    hashrateThs: mhsToThs(d[rollingKey(d) ?? 'MHS av']) ?? ghsToThs(d['GHS 5s'] ?? d['GHS av']),
     expectedHashrateThs: null,
     chips: null,
     chipTempC: null,
     boardTempC: tempC(d['Temperature']),
   }));
+  draft.fansRpm =
+    rows(replies.get('stats'), 'STATS')
+      .map(bmminerFans)
+      .find((f) => f.length) ?? [];
   draft.firmwareVersion = descriptionOf(replies);
   draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
   draft.state =
@@ -80,6 +91,11 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
           ? 'starting'
           : 'idle';
   return finishReading('cgminer', draft, repairs, ctx);
+}
+
+/** `MHS %ds` follows the log interval (`MHS 30s` with --log 30, BFGMiner `MHS 20s`), summary and devices alike. */
+export function rollingKey(row: Record<string, unknown>): string | null {
+  return Object.keys(row).find((k) => /^MHS \d+s$/.test(k)) ?? null;
 }
 
 function descriptionOf(replies: Map<string, Record<string, unknown>>): string | null {

@@ -170,7 +170,7 @@ runOrSkip('web UI in Chromium', () => {
     const page = await logIn(browser, demo.controller.url, me!.token);
     expect(await page.locator('header nav a').allTextContents()).toEqual(['Staker portal']);
     await page.waitForSelector('[data-testid=staker-ready]');
-    expect(await page.textContent('[data-testid=staker-id]')).toContain(me!.stakerId);
+    expect(await page.getAttribute('[data-testid=staker-id]', 'data-staker')).toBe(me!.stakerId);
     const body = await page.textContent('body');
     expect(body).not.toContain(other!.stakerId);
     // The payout's inputs hash, checked in the browser against the document the API serves.

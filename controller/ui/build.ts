@@ -30,6 +30,8 @@ export async function buildUi(): Promise<UiBundle> {
     outdir: 'out',
     entryNames: 'app',
     loader: { '.css': 'css' },
+    // Catalogues in Chinese, Russian and Kazakh: raw UTF-8 is a third of the size of \u escapes.
+    charset: 'utf8',
     logLevel: 'silent',
     metafile: false,
     // esbuild would otherwise walk up to the root tsconfig (NodeNext, no JSX settings).

@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
+import { Search } from './components/search.js';
+import { LOCALES, type LocaleId, locale, setLocale, t } from './i18n.js';
 import { homeHash, type Me, NAV, VIEWS_BY_ROLE } from './roles.js';
 import { useRoute } from './router.js';
 import { forgetToken, get, savedToken } from './session.js';
+import { applyTheme, initialTheme, type Theme } from './theme.js';
 import { AccountingView } from './views/accounting.js';
 import { AlertsView } from './views/alerts.js';
 import { ContainerView } from './views/container.js';
@@ -16,6 +19,7 @@ import { TicketsView } from './views/tickets.js';
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [checking, setChecking] = useState(savedToken() !== null);
+  const [lang, setLang] = useState<LocaleId>(locale);
   const route = useRoute();
 
   useEffect(() => {
@@ -26,13 +30,26 @@ export function App() {
       .finally(() => setChecking(false));
   }, [checking]);
 
-  if (checking) return <p class="muted pad">Checking token…</p>;
+  const chooseLocale = (id: LocaleId) => {
+    setLocale(id);
+    setLang(id);
+  };
+
+  if (checking) return <p class="muted pad">{t('app.checkingToken')}</p>;
   if (!me) {
     const onLogin = (m: Me) => {
       location.hash = homeHash(m.role);
       setMe(m);
     };
-    return <Login onLogin={onLogin} />;
+    return (
+      <>
+        <div class="login-prefs">
+          <LocalePicker value={lang} onChange={chooseLocale} />
+          <ThemeToggle />
+        </div>
+        <Login onLogin={onLogin} />
+      </>
+    );
   }
 
   const allowed = VIEWS_BY_ROLE[me.role];
@@ -43,25 +60,105 @@ export function App() {
     location.hash = '';
   };
   return (
-    <div class="shell">
-      <header>
-        <strong class="brand">hashfleet</strong>
-        <nav>
-          {NAV.filter((n) => allowed.includes(n.view)).map((n) => (
-            <a key={n.view} href={n.hash} class={n.view === view ? 'active' : ''}>
-              {n.label}
-            </a>
-          ))}
-        </nav>
-        <span class="who" data-testid="who">
-          {me.name} · {me.role}
-        </span>
-        <button type="button" onClick={logout}>
-          Log out
-        </button>
-      </header>
+    <div class="shell" lang={lang}>
+      <Header me={me} view={view} lang={lang} onLocale={chooseLocale} onLogout={logout} />
       <main>{allowed.includes(view) ? <Page me={me} /> : <Page me={me} home />}</main>
     </div>
+  );
+}
+
+function Header({
+  me,
+  view,
+  lang,
+  onLocale,
+  onLogout,
+}: {
+  me: Me;
+  view: string;
+  lang: LocaleId;
+  onLocale: (id: LocaleId) => void;
+  onLogout: () => void;
+}) {
+  const allowed = VIEWS_BY_ROLE[me.role];
+  // On a phone the navigation folds into a menu button; any link followed folds it again.
+  const [menu, setMenu] = useState(false);
+  useEffect(() => {
+    const close = () => setMenu(false);
+    addEventListener('hashchange', close);
+    return () => removeEventListener('hashchange', close);
+  }, []);
+  const canSearch = me.role !== 'staker' && me.role !== 'agent';
+  return (
+    <header class={menu ? 'menu-open' : ''}>
+      <strong class="brand">hashfleet</strong>
+      <button
+        type="button"
+        class="menu-toggle"
+        aria-expanded={menu}
+        aria-controls="main-nav"
+        data-testid="menu-toggle"
+        onClick={() => setMenu(!menu)}
+      >
+        {t('app.menu')}
+      </button>
+      <nav id="main-nav">
+        {NAV.filter((n) => allowed.includes(n.view)).map((n) => (
+          <a key={n.view} href={n.hash} class={n.view === view ? 'active' : ''}>
+            {t(n.label)}
+          </a>
+        ))}
+      </nav>
+      {canSearch && <Search />}
+      <div class="prefs">
+        <LocalePicker value={lang} onChange={onLocale} />
+        <ThemeToggle />
+        <span class="who" data-testid="who" data-role={me.role}>
+          {me.name} · {t(`role.${me.role}`)}
+        </span>
+        <button type="button" onClick={onLogout}>
+          {t('app.logout')}
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function LocalePicker({ value, onChange }: { value: LocaleId; onChange: (id: LocaleId) => void }) {
+  return (
+    <select
+      name="locale"
+      aria-label={t('app.language')}
+      data-testid="locale"
+      value={value}
+      onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value as LocaleId)}
+    >
+      {LOCALES.map((l) => (
+        <option key={l.id} value={l.id} lang={l.id}>
+          {l.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function ThemeToggle() {
+  const [theme, setTheme] = useState<Theme>(initialTheme);
+  const next: Theme = theme === 'dark' ? 'light' : 'dark';
+  return (
+    <button
+      type="button"
+      class="theme-toggle"
+      data-testid="theme-toggle"
+      aria-pressed={theme === 'dark'}
+      title={next === 'dark' ? t('app.themeDark') : t('app.themeLight')}
+      onClick={() => {
+        applyTheme(next, true);
+        setTheme(next);
+      }}
+    >
+      {theme === 'dark' ? '☀' : '☾'}
+    </button>
   );
 }
 
@@ -69,7 +166,7 @@ function Page({ me, home = false }: { me: Me; home?: boolean }) {
   const route = useRoute();
   if (home) {
     const first = VIEWS_BY_ROLE[me.role][0];
-    if (!first) return <p class="pad">The {me.role} role has no views.</p>;
+    if (!first) return <p class="pad">{t('app.noViews', { role: t(`role.${me.role}`) })}</p>;
     location.hash = homeHash(me.role);
     return null;
   }

@@ -1,32 +1,45 @@
-/** Display formats, one per unit named in the API's field names (hashrateThs, powerW, ...). */
+/**
+ * Display formats, one per unit named in the API's field names (hashrateThs, powerW, ...). Numbers
+ * and dates follow the chosen locale through `Intl`; the units miners use stay as they are in
+ * every language (TH/s, kW, J/TH, °C).
+ */
+import { locale, t } from './i18n.js';
 
 const DASH = '–';
 
+/** A number in the chosen locale with exactly `digits` decimals. */
+export function fixed(v: number, digits: number): string {
+  return new Intl.NumberFormat(locale(), {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(v);
+}
+
 export function hashrate(ths: number | null | undefined): string {
   if (ths === null || ths === undefined) return DASH;
-  if (Math.abs(ths) >= 1000) return `${(ths / 1000).toFixed(2)} PH/s`;
-  return `${ths.toFixed(1)} TH/s`;
+  if (Math.abs(ths) >= 1000) return `${fixed(ths / 1000, 2)} PH/s`;
+  return `${fixed(ths, 1)} TH/s`;
 }
 
 export function power(w: number | null | undefined): string {
   if (w === null || w === undefined) return DASH;
-  if (Math.abs(w) >= 1e6) return `${(w / 1e6).toFixed(2)} MW`;
-  if (Math.abs(w) >= 1000) return `${(w / 1000).toFixed(1)} kW`;
-  return `${Math.round(w)} W`;
+  if (Math.abs(w) >= 1e6) return `${fixed(w / 1e6, 2)} MW`;
+  if (Math.abs(w) >= 1000) return `${fixed(w / 1000, 1)} kW`;
+  return `${fixed(Math.round(w), 0)} W`;
 }
 
 /** J/TH = W / (TH/s). */
 export function efficiency(w: number | null | undefined, ths: number | null | undefined): string {
   if (!w || !ths) return DASH;
-  return `${(w / ths).toFixed(1)} J/TH`;
+  return `${fixed(w / ths, 1)} J/TH`;
 }
 
 export function temp(c: number | null | undefined): string {
-  return c === null || c === undefined ? DASH : `${c.toFixed(0)} °C`;
+  return c === null || c === undefined ? DASH : `${fixed(c, 0)} °C`;
 }
 
 export function rpm(r: number | null | undefined): string {
-  return r === null || r === undefined ? DASH : `${Math.round(r)} rpm`;
+  return r === null || r === undefined ? DASH : t('unit.rpm', { value: fixed(Math.round(r), 0) });
 }
 
 /** Satoshis (integers, possibly sent as strings for bigint) as BTC with all 8 decimals. */
@@ -35,34 +48,73 @@ export function btc(sats: bigint | number | string | null | undefined): string {
   const n = BigInt(sats);
   const neg = n < 0n;
   const abs = neg ? -n : n;
-  const whole = abs / 100_000_000n;
+  const whole = new Intl.NumberFormat(locale()).format(abs / 100_000_000n);
   const frac = (abs % 100_000_000n).toString().padStart(8, '0');
-  return `${neg ? '-' : ''}${whole}.${frac} BTC`;
+  const point = new Intl.NumberFormat(locale()).formatToParts(1.5).find((p) => p.type === 'decimal')?.value;
+  return `${neg ? '-' : ''}${whole}${point ?? '.'}${frac} BTC`;
+}
+
+export function usd(v: number | null | undefined, digits = 0): string {
+  if (v === null || v === undefined) return DASH;
+  return new Intl.NumberFormat(locale(), {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(v);
 }
 
 export function usdPerKwh(v: number | null | undefined): string {
-  return v === null || v === undefined ? DASH : `$${v.toFixed(3)}/kWh`;
+  return v === null || v === undefined ? DASH : `${usd(v, 3)}/kWh`;
 }
 
-export function when(ms: number | string | null | undefined): string {
-  if (ms === null || ms === undefined) return DASH;
-  const d = typeof ms === 'number' ? new Date(ms) : new Date(ms);
-  if (Number.isNaN(d.getTime())) return String(ms);
-  return d.toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+function toDate(at: number | string | null | undefined): Date | null {
+  if (at === null || at === undefined) return null;
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/**
+ * A moment in the chosen locale, in the given IANA time zone (a site's) or the browser's own; the
+ * zone's short name is shown so a Sichuan time is never mistaken for a Pavlodar one.
+ */
+export function when(at: number | string | null | undefined, timeZone?: string): string {
+  const d = toDate(at);
+  if (!d) return at === null || at === undefined ? DASH : String(at);
+  try {
+    return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+  } catch {
+    // A zone this browser does not know still gets a time, in the browser's own zone.
+    return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  }
+}
+
+/** The same moment in UTC (ISO 8601), for the tooltip. */
+export function utc(at: number | string | null | undefined): string {
+  const d = toDate(at);
+  return d ? d.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '';
 }
 
 export function ago(ms: number | null | undefined, now = Date.now()): string {
   if (ms === null || ms === undefined) return DASH;
   const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 5400) return `${Math.round(s / 60)} min ago`;
-  return `${Math.round(s / 3600)} h ago`;
+  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'always', style: 'short' });
+  if (s < 90) return rtf.format(-s, 'second');
+  if (s < 5400) return rtf.format(-Math.round(s / 60), 'minute');
+  if (s < 172_800) return rtf.format(-Math.round(s / 3600), 'hour');
+  return rtf.format(-Math.round(s / 86_400), 'day');
 }
 
 export function pct(x: number | null | undefined): string {
-  return x === null || x === undefined ? DASH : `${(x * 100).toFixed(1)} %`;
+  return x === null || x === undefined
+    ? DASH
+    : new Intl.NumberFormat(locale(), {
+        style: 'percent',
+        minimumFractionDigits: 1,
+        maximumFractionDigits: 1,
+      }).format(x);
 }
 
 export function count(n: number | null | undefined): string {
-  return n === null || n === undefined ? DASH : n.toLocaleString('en-US');
+  return n === null || n === undefined ? DASH : new Intl.NumberFormat(locale()).format(n);
 }

@@ -45,25 +45,6 @@ export function alertsQuery(f: { state: string; site: string; container: string 
   return `/alerts?${q.toString()}`;
 }
 
-/** Kind names as a technician reads them. */
-export const KIND_LABELS: Record<string, string> = {
-  offline: 'Offline',
-  hashrate_low: 'Hashrate low',
-  chip_overtemp: 'Chip too hot',
-  board_overtemp: 'Board too hot',
-  fan_failed: 'Fan failed',
-  board_missing: 'Hash board missing',
-  hw_errors: 'Hardware errors',
-  pool_not_allowed: 'Pool not allowed',
-  worker_changed: 'Worker changed',
-  inlet_hot: 'Inlet too hot',
-  outlet_overload: 'Outlet overloaded',
-  phase_overload: 'PDU overloaded',
-  power_mismatch: 'Power ≠ meter',
-  agent_offline: 'Agent offline',
-  spool_filling: 'Agent spool filling',
-};
-
 export type Severity = 'critical' | 'warning';
 
 /**

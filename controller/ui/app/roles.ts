@@ -1,4 +1,5 @@
 /** Which views each role sees, as a table. The API enforces access; this only hides dead ends. */
+import { k } from './i18n.js';
 
 export type Role = 'admin' | 'operator' | 'technician' | 'staker' | 'agent';
 export type ViewId =
@@ -18,14 +19,14 @@ export interface Me {
 }
 
 export const NAV: { view: ViewId; label: string; hash: string }[] = [
-  { view: 'overview', label: 'Overview', hash: '#/overview' },
-  { view: 'container', label: 'Containers', hash: '#/containers' },
-  { view: 'alerts', label: 'Alerts', hash: '#/alerts' },
-  { view: 'tickets', label: 'Tickets', hash: '#/tickets' },
-  { view: 'relocation', label: 'Relocation', hash: '#/relocation' },
-  { view: 'accounting', label: 'Accounting', hash: '#/accounting' },
-  { view: 'operations', label: 'Operations', hash: '#/operations' },
-  { view: 'staker', label: 'Staker portal', hash: '#/staker' },
+  { view: 'overview', label: k('nav.overview'), hash: '#/overview' },
+  { view: 'container', label: k('nav.container'), hash: '#/containers' },
+  { view: 'alerts', label: k('nav.alerts'), hash: '#/alerts' },
+  { view: 'tickets', label: k('nav.tickets'), hash: '#/tickets' },
+  { view: 'relocation', label: k('nav.relocation'), hash: '#/relocation' },
+  { view: 'accounting', label: k('nav.accounting'), hash: '#/accounting' },
+  { view: 'operations', label: k('nav.operations'), hash: '#/operations' },
+  { view: 'staker', label: k('nav.staker'), hash: '#/staker' },
 ];
 
 export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
@@ -46,21 +47,21 @@ export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
   agent: [],
 };
 
-/** A miner command as the UI offers it: the button, the body of `POST /miners/:id/commands`. */
+/** A miner command as the UI offers it: the button (a catalogue key), the body of `POST /miners/:id/commands`. */
 export interface MinerAction {
   label: string;
   body: { op: string; on?: boolean };
 }
 
 const TECHNICIAN_ACTIONS: MinerAction[] = [
-  { label: 'restart', body: { op: 'restart' } },
-  { label: 'reboot', body: { op: 'reboot' } },
-  { label: 'blink LED', body: { op: 'led', on: true } },
+  { label: k('action.restart'), body: { op: 'restart' } },
+  { label: k('action.reboot'), body: { op: 'reboot' } },
+  { label: k('action.blinkLed'), body: { op: 'led', on: true } },
 ];
 const OPERATOR_ACTIONS: MinerAction[] = [
   ...TECHNICIAN_ACTIONS,
-  { label: 'sleep', body: { op: 'sleep' } },
-  { label: 'wake', body: { op: 'wake' } },
+  { label: k('action.sleep'), body: { op: 'sleep' } },
+  { label: k('action.wake'), body: { op: 'wake' } },
 ];
 
 /**

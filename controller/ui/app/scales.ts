@@ -19,15 +19,18 @@ export interface Band {
   below: number;
   colour: string;
   label: string;
+  /** Catalogue key of a label in words (figures need none). */
+  key?: string;
 }
 
 export interface Swatch {
   colour: string;
   label: string;
+  key?: string;
 }
 
-export const EMPTY: Swatch = { colour: '#f1f3f5', label: 'empty slot' };
-export const NO_DATA: Swatch = { colour: '#adb5bd', label: 'no data' };
+export const EMPTY: Swatch = { colour: '#f1f3f5', label: 'empty slot', key: 'band.empty' };
+export const NO_DATA: Swatch = { colour: '#adb5bd', label: 'no data', key: 'band.noData' };
 
 const CHIP_TEMP_C: Band[] = [
   { below: 60, colour: '#2b8a3e', label: '< 60 °C' },
@@ -39,15 +42,15 @@ const CHIP_TEMP_C: Band[] = [
 
 /** Hashrate as a fraction of the model's expected hashrate. */
 const HASH_RATIO: Band[] = [
-  { below: 0.01, colour: '#c92a2a', label: 'not hashing' },
-  { below: 0.7, colour: '#e8590c', label: '< 70 % of expected' },
+  { below: 0.01, colour: '#c92a2a', label: 'not hashing', key: 'band.notHashing' },
+  { below: 0.7, colour: '#e8590c', label: '< 70 % of expected', key: 'band.below70' },
   { below: 0.9, colour: '#f59f00', label: '70–90 %' },
   { below: 0.97, colour: '#74b816', label: '90–97 %' },
   { below: Number.POSITIVE_INFINITY, colour: '#2b8a3e', label: '≥ 97 %' },
 ];
 
 const POWER_W: Band[] = [
-  { below: 100, colour: '#dee2e6', label: '< 100 W (off)' },
+  { below: 100, colour: '#dee2e6', label: '< 100 W (off)', key: 'band.off' },
   { below: 2000, colour: '#a5d8ff', label: '0.1–2 kW' },
   { below: 3000, colour: '#4dabf7', label: '2–3 kW' },
   { below: 3600, colour: '#1971c2', label: '3–3.6 kW' },
@@ -56,18 +59,20 @@ const POWER_W: Band[] = [
 
 /** Miner states from contracts (MinerStateSchema) plus what the controller derives. */
 const STATUS: Record<string, Swatch> = {
-  hashing: { colour: '#2b8a3e', label: 'hashing' },
-  starting: { colour: '#74b816', label: 'starting' },
-  idle: { colour: '#f59f00', label: 'idle' },
-  sleeping: { colour: '#4dabf7', label: 'sleeping' },
-  error: { colour: '#c92a2a', label: 'error' },
-  unreachable: { colour: '#343a40', label: 'unreachable' },
-  offline: { colour: '#343a40', label: 'offline' },
+  hashing: { colour: '#2b8a3e', label: 'hashing', key: 'minerState.hashing' },
+  starting: { colour: '#74b816', label: 'starting', key: 'minerState.starting' },
+  idle: { colour: '#f59f00', label: 'idle', key: 'minerState.idle' },
+  sleeping: { colour: '#4dabf7', label: 'sleeping', key: 'minerState.sleeping' },
+  error: { colour: '#c92a2a', label: 'error', key: 'minerState.error' },
+  unreachable: { colour: '#343a40', label: 'unreachable', key: 'minerState.unreachable' },
+  offline: { colour: '#343a40', label: 'offline', key: 'minerState.offline' },
 };
 
 function band(bands: Band[], value: number): Swatch {
   const row = bands.find((b) => value < b.below) ?? bands[bands.length - 1]!;
-  return { colour: row.colour, label: row.label };
+  return row.key
+    ? { colour: row.colour, label: row.label, key: row.key }
+    : { colour: row.colour, label: row.label };
 }
 
 function ratio(s: SlotFigures): number | null {
@@ -78,6 +83,7 @@ function ratio(s: SlotFigures): number | null {
 
 export interface Metric {
   id: MetricId;
+  /** Catalogue key of the metric's name. */
   label: string;
   /** The figure shown in the cell and its tooltip. */
   text: (s: SlotFigures) => string | null;
@@ -95,14 +101,14 @@ function banded(value: (s: SlotFigures) => number | null, bands: Band[]) {
 export const METRICS: Metric[] = [
   {
     id: 'chipTemp',
-    label: 'Chip temperature',
+    label: 'metric.chipTemp',
     text: (s) => (s.chipTempMaxC === null ? null : `${Math.round(s.chipTempMaxC)}°`),
     swatch: banded((s) => s.chipTempMaxC, CHIP_TEMP_C),
     legend: CHIP_TEMP_C,
   },
   {
     id: 'hashRatio',
-    label: 'Hashrate vs expected',
+    label: 'metric.hashRatio',
     text: (s) => {
       const r = ratio(s);
       return r === null ? null : `${Math.round(r * 100)}%`;
@@ -112,14 +118,14 @@ export const METRICS: Metric[] = [
   },
   {
     id: 'power',
-    label: 'Power',
+    label: 'metric.power',
     text: (s) => (s.powerW === null ? null : `${(s.powerW / 1000).toFixed(1)}k`),
     swatch: banded((s) => s.powerW, POWER_W),
     legend: POWER_W,
   },
   {
     id: 'status',
-    label: 'Status',
+    label: 'metric.status',
     text: (s) => s.status,
     swatch: (s) => (s.status === null ? NO_DATA : (STATUS[s.status] ?? NO_DATA)),
     legend: Object.values(STATUS).filter((v, i, all) => all.findIndex((w) => w.colour === v.colour) === i),

@@ -23,6 +23,7 @@ export interface SlotReply {
   slotId: string;
   slot: string;
   minerId: string | null;
+  serial?: string | null;
   model: string | null;
   /** Miner state from its last sample, `offline` when it has none recent. */
   state: string | null;
@@ -64,6 +65,8 @@ export function gridOf(c: ContainerDetail): GridRack[] {
       .map((s) => ({
         slot: s.slot,
         minerId: s.minerId ?? null,
+        model: s.model ?? null,
+        serial: s.serial ?? null,
         status: statusOf(s),
         chipTempMaxC: num(s.chipTempMaxC),
         hashrateThs: num(s.hashrateThs),
@@ -219,3 +222,33 @@ export interface PeriodClose {
   closedBy: string;
   closedAt: number;
 }
+
+/** One row of `GET /miners` (controller/src/fleet/routes/miners.ts). */
+export interface MinerSummary {
+  id: string;
+  serial: string | null;
+  model: string | null;
+  status: string;
+  siteId: string | null;
+  containerId: string | null;
+  rack: string | null;
+  slot: string | null;
+}
+
+/**
+ * How a person names a miner: where it stands (container rack/slot), else its serial, else its
+ * model. The internal id is never shown; it stays in links and data attributes.
+ */
+export function minerName(m: {
+  containerId?: string | null;
+  rack?: string | null;
+  slot?: string | null;
+  serial?: string | null;
+  model?: string | null;
+}): string {
+  if (m.rack && m.slot) return [m.containerId, `${m.rack}/${m.slot}`].filter(Boolean).join(' ');
+  return m.serial ?? m.model ?? '–';
+}
+
+/** Internal ids (UUIDs) are for links; a person reads the name beside them. */
+export const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { t } from '../i18n.js';
 
 /** Small shared pieces: a figure tile, an error line, a loading line, an empty-state line. */
 
@@ -31,7 +32,7 @@ export function Problem({ error }: { error: string | null }) {
 }
 
 export function Loading({ what }: { what: string }) {
-  return <p class="muted">Loading {what}…</p>;
+  return <p class="muted">{t('common.loading', { what })}</p>;
 }
 
 export function Empty({ children }: { children: ComponentChildren }) {

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import { locale, t } from '../i18n.js';
 
 export interface Series {
   label: string;
@@ -32,7 +33,7 @@ export function TimeChart({
       height,
       // Points as well as lines, so a series of one hour still shows.
       series: [
-        {},
+        { label: t('common.when'), value: (_u, v) => (v === null ? '–' : stamp(v, 'long')) },
         ...series.map((s) => ({
           label: s.label,
           stroke: s.colour,
@@ -41,7 +42,14 @@ export function TimeChart({
           points: { show: true, size: 5 },
         })),
       ],
-      axes: [{}, { label: unit, size: 60 }],
+      // Times on the axis and in the legend in the user's language (uPlot's own names are English).
+      axes: [
+        {
+          values: (_u, splits, _i, _space, incr) =>
+            splits.map((v) => stamp(v, incr >= 86_400 ? 'day' : 'time')),
+        },
+        { label: unit, size: 60 },
+      ],
       scales: { x: range ? { time: true, range: () => range } : { time: true } },
       legend: { show: true },
     };
@@ -54,4 +62,15 @@ export function TimeChart({
     };
   }, [xs, series, height, unit, range]);
   return <div class="chart" ref={box} />;
+}
+
+/** Epoch seconds as a date, a time of day, or both, in the chosen locale and the browser's zone. */
+function stamp(s: number, style: 'day' | 'time' | 'long'): string {
+  const options: Intl.DateTimeFormatOptions =
+    style === 'day'
+      ? { month: 'short', day: 'numeric' }
+      : style === 'time'
+        ? { hour: '2-digit', minute: '2-digit' }
+        : { dateStyle: 'medium', timeStyle: 'short' };
+  return new Intl.DateTimeFormat(locale(), options).format(s * 1000);
 }

@@ -1,7 +1,11 @@
+import { t } from '../i18n.js';
+import { label } from '../labels.js';
 import { inkOn, type MetricId, metric, type SlotFigures, slotSwatch } from '../scales.js';
 
 export interface GridSlot extends SlotFigures {
   slot: string;
+  model?: string | null;
+  serial?: string | null;
 }
 
 export interface GridRack {
@@ -29,7 +33,7 @@ export function ContainerGrid({
   return (
     <div class="racks" data-testid="container-grid">
       {racks.map((r) => (
-        <div class="rack" key={r.rack}>
+        <div class="rack" key={r.rack} data-rack={r.rack}>
           <div class="rack-name">{r.rack}</div>
           {r.slots.map((s) => {
             const sw = slotSwatch(metricId, s);
@@ -40,7 +44,7 @@ export function ContainerGrid({
                 key={s.slot}
                 class={'cell' + (s.minerId !== null && s.minerId === selected ? ' selected' : '')}
                 style={{ background: sw.colour, color: inkOn(sw.colour) }}
-                title={`${r.rack}/${s.slot}: ${s.minerId ?? 'empty'} · ${sw.label}`}
+                title={`${r.rack}/${s.slot}: ${s.minerId === null ? t('grid.empty') : [s.model, s.serial, label('minerState', s.status)].filter(Boolean).join(' · ')} · ${bandName(sw)}`}
                 data-rack={r.rack}
                 data-slot={s.slot}
                 data-miner={s.minerId ?? ''}
@@ -68,9 +72,14 @@ export function Legend({ metricId }: { metricId: MetricId }) {
       {m.legend.map((b) => (
         <li key={b.label}>
           <span class="swatch" style={{ background: b.colour }} />
-          {b.label}
+          {bandName(b)}
         </li>
       ))}
     </ul>
   );
+}
+
+/** A band's legend text in the user's language: figures stay as they are, words come from the catalogue. */
+function bandName(s: { label: string; key?: string }): string {
+  return s.key ? t(s.key) : s.label;
 }

@@ -1,3 +1,5 @@
+import { fixed } from '../format.js';
+import { t } from '../i18n.js';
 import { type PduPhasesReply, phaseBars } from '../phases.js';
 
 /** One bar per PDU phase: current against the rating the PDU reports (or the alert's default). */
@@ -6,7 +8,7 @@ export function PduPhases({ pdus }: { pdus: readonly PduPhasesReply[] }) {
   if (bars.length === 0) return null;
   return (
     <section class="pdu-phases" data-testid="pdu-phases">
-      <h3>PDU phases</h3>
+      <h3>{t('pdu.phases')}</h3>
       <ul>
         {bars.map((b) => (
           <li key={b.key} data-phase={b.key} data-band={b.band}>
@@ -18,8 +20,10 @@ export function PduPhases({ pdus }: { pdus: readonly PduPhasesReply[] }) {
               />
             </span>
             <span class="phase-figure">
-              {b.currentA === null ? '—' : `${b.currentA.toFixed(1)} A`} / {b.ratingA} A
-              {b.ratingFrom === 'default' && <small title="the PDU reports no rating"> (default)</small>}
+              {b.currentA === null ? '—' : `${fixed(b.currentA, 1)} A`} / {b.ratingA} A
+              {b.ratingFrom === 'default' && (
+                <small title={t('pdu.noRating')}> {t('pdu.defaultRating')}</small>
+              )}
             </span>
           </li>
         ))}

@@ -7,7 +7,7 @@ export interface Column<T> {
   num?: boolean;
 }
 
-/** A plain table from column definitions (label + cell function), one row per item. */
+/** A plain table from column definitions (label + cell function), one row per item; on a phone each row is a card. */
 export function Table<T>({
   rows,
   columns,
@@ -26,7 +26,7 @@ export function Table<T>({
       </p>
     );
   return (
-    <table data-testid={testid}>
+    <table class="cards" data-testid={testid}>
       <thead>
         <tr>
           {columns.map((c) => (
@@ -40,7 +40,7 @@ export function Table<T>({
         {rows.map((r, i) => (
           <tr key={i}>
             {columns.map((c) => (
-              <td key={c.label} class={c.num ? 'num' : ''}>
+              <td key={c.label} class={c.num ? 'num' : ''} data-label={c.label}>
                 {c.cell(r)}
               </td>
             ))}

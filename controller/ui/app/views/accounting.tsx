@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks';
 import { Loading, Problem, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
-import { btc, when } from '../format.js';
+import { Time } from '../components/time.js';
+import { btc } from '../format.js';
+import { t } from '../i18n.js';
 import { post } from '../session.js';
-import type { PeriodClose } from '../shapes.js';
+import { type PeriodClose, UUID_RE } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
 interface Recompute {
@@ -25,12 +27,14 @@ export function AccountingView() {
     usePoll<{ id: string; name: string; kind: string; collateralHss: string; eligible: boolean }[]>('/nodes');
   const [checks, setChecks] = useState<Record<string, string>>({});
   const recompute = async (periodId: string) => {
-    setChecks((c) => ({ ...c, [periodId]: 'recomputing…' }));
+    setChecks((c) => ({ ...c, [periodId]: t('accounting.recomputing') }));
     try {
       const r = await post<Recompute>(`/periods/${encodeURIComponent(periodId)}/recompute`, {});
       setChecks((c) => ({
         ...c,
-        [periodId]: r.identical ? '✓ identical' : `✗ ${r.recomputedOutputsSha256.slice(0, 12)}…`,
+        [periodId]: r.identical
+          ? t('accounting.identical')
+          : t('accounting.differs', { hash: `${r.recomputedOutputsSha256.slice(0, 12)}…` }),
       }));
     } catch (err) {
       setChecks((c) => ({ ...c, [periodId]: err instanceof Error ? err.message : String(err) }));
@@ -38,10 +42,13 @@ export function AccountingView() {
   };
   const [periodId, setPeriodId] = useState(yesterday);
   const close = async () => {
-    setChecks((c) => ({ ...c, [periodId]: 'closing…' }));
+    setChecks((c) => ({ ...c, [periodId]: t('accounting.closing') }));
     try {
       const r = await post<{ alreadyClosed?: boolean }>(`/periods/${encodeURIComponent(periodId)}/close`, {});
-      setChecks((c) => ({ ...c, [periodId]: r.alreadyClosed ? 'was already closed' : 'closed' }));
+      setChecks((c) => ({
+        ...c,
+        [periodId]: r.alreadyClosed ? t('accounting.alreadyClosed') : t('accounting.closed'),
+      }));
     } catch (err) {
       setChecks((c) => ({ ...c, [periodId]: err instanceof Error ? err.message : String(err) }));
     }
@@ -49,10 +56,10 @@ export function AccountingView() {
   const ready = periods.data && stakers.data && nodes.data;
   return (
     <div class="page" data-testid={ready ? 'accounting-ready' : undefined}>
-      <h1>Accounting</h1>
+      <h1>{t('nav.accounting')}</h1>
       <Problem error={periods.error ?? stakers.error ?? nodes.error} />
       <Section
-        title="Closed periods"
+        title={t('accounting.periods')}
         aside={
           <span>
             <input
@@ -62,7 +69,7 @@ export function AccountingView() {
               onInput={(e) => setPeriodId((e.target as HTMLInputElement).value)}
             />{' '}
             <button type="button" onClick={close}>
-              Close period
+              {t('accounting.close')}
             </button>{' '}
             {checks[periodId]}
           </span>
@@ -72,24 +79,31 @@ export function AccountingView() {
           <Table<PeriodClose>
             rows={periods.data}
             testid="periods"
-            empty="No period closed yet."
+            empty={t('accounting.noPeriods')}
             columns={[
-              { label: 'Period', cell: (p) => p.periodId },
-              { label: 'Net', cell: (p) => btc(p.netSats), num: true },
-              { label: 'Staker pool', cell: (p) => btc(p.stakerPoolSats), num: true },
-              { label: 'Loss carried', cell: (p) => btc(p.lossCarriedOutSats), num: true },
-              { label: 'Rule', cell: (p) => `v${p.ruleVersion}` },
+              { label: t('accounting.period'), cell: (p) => p.periodId },
+              { label: t('accounting.net'), cell: (p) => btc(p.netSats), num: true },
+              { label: t('accounting.stakerPool'), cell: (p) => btc(p.stakerPoolSats), num: true },
+              { label: t('accounting.lossCarried'), cell: (p) => btc(p.lossCarriedOutSats), num: true },
+              { label: t('accounting.rule'), cell: (p) => `v${p.ruleVersion}` },
               {
-                label: 'Inputs hash',
+                label: t('accounting.inputsHash'),
                 cell: (p) => <code title={p.inputsSha256}>{p.inputsSha256.slice(0, 12)}…</code>,
               },
-              { label: 'Closed', cell: (p) => `${when(p.closedAt)} by ${p.closedBy}` },
               {
-                label: 'Check',
+                label: t('accounting.closedAt'),
+                cell: (p) => (
+                  <>
+                    <Time at={p.closedAt} /> {t('common.byWho', { who: p.closedBy })}
+                  </>
+                ),
+              },
+              {
+                label: t('accounting.check'),
                 cell: (p) => (
                   <>
                     <button type="button" onClick={() => recompute(p.periodId)}>
-                      Recompute
+                      {t('accounting.recompute')}
                     </button>{' '}
                     {checks[p.periodId]}
                   </>
@@ -98,40 +112,45 @@ export function AccountingView() {
             ]}
           />
         ) : (
-          <Loading what="periods" />
+          <Loading what={t('what.periods')} />
         )}
       </Section>
-      <Section title="Staking nodes">
+      <Section title={t('accounting.nodes')}>
         {nodes.data ? (
           <Table
             rows={nodes.data}
-            empty="No nodes."
+            empty={t('accounting.noNodes')}
             columns={[
-              { label: 'Node', cell: (n) => `${n.name} (${n.id})` },
-              { label: 'Kind', cell: (n) => n.kind },
-              { label: 'Collateral HSS', cell: (n) => n.collateralHss, num: true },
-              { label: 'Eligible', cell: (n) => (n.eligible ? 'yes' : 'no: under the minimum') },
+              {
+                label: t('accounting.node'),
+                cell: (n) => (UUID_RE.test(n.id) ? n.name : `${n.name} (${n.id})`),
+              },
+              { label: t('accounting.kind'), cell: (n) => n.kind },
+              { label: t('accounting.collateral'), cell: (n) => n.collateralHss, num: true },
+              {
+                label: t('accounting.eligible'),
+                cell: (n) => (n.eligible ? t('common.yes') : t('accounting.underMinimum')),
+              },
             ]}
           />
         ) : (
-          <Loading what="nodes" />
+          <Loading what={t('what.nodes')} />
         )}
       </Section>
-      <Section title="Stakers">
+      <Section title={t('accounting.stakers')}>
         {stakers.data ? (
           <Table
             rows={stakers.data}
-            empty="No stakers."
+            empty={t('accounting.noStakers')}
             columns={[
               {
-                label: 'Staker',
+                label: t('accounting.staker'),
                 cell: (s) => <a href={`#/stakers/${encodeURIComponent(s.id)}`}>{s.name}</a>,
               },
-              { label: 'Id', cell: (s) => <code>{s.id}</code> },
             ]}
           />
         ) : (
-          <Loading what="stakers" />
+          <Loading what={t('what.stakers')} />
         )}
       </Section>
     </div>

@@ -1,11 +1,16 @@
 import { useState } from 'preact/hooks';
 import { Problem as ErrorLine, Loading, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
+import { Time } from '../components/time.js';
+import { describeEvent } from '../events.js';
 import { ago, when } from '../format.js';
-import { type AlertRow, alertsQuery, alertWhere, KIND_LABELS } from '../problems.js';
+import { t } from '../i18n.js';
+import { label } from '../labels.js';
+import { useMinerNames } from '../miner-names.js';
+import { type AlertRow, alertsQuery, alertWhere } from '../problems.js';
 import { href } from '../router.js';
 import { post } from '../session.js';
-import type { ContainerSummary, MinerEvent, SiteRollup } from '../shapes.js';
+import { type ContainerSummary, type MinerEvent, minerName, type SiteRollup } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
 /**
@@ -25,7 +30,7 @@ export function AlertsView() {
     setMessage(`${what}…`);
     try {
       await f();
-      setMessage(`${what}: done`);
+      setMessage(t('common.done', { what }));
       setRefresh((n) => n + 1);
     } catch (err) {
       setMessage(`${what}: ${err instanceof Error ? err.message : String(err)}`);
@@ -34,22 +39,27 @@ export function AlertsView() {
   const set = (key: keyof typeof filter) => (e: Event) =>
     setFilter({ ...filter, [key]: (e.currentTarget as HTMLSelectElement).value });
   const rows = alerts.data;
+  const names = useMinerNames([
+    ...(rows ?? []).filter((a) => !a.slot).map((a) => a.minerId),
+    ...(events.data ?? []).map((e) => e.minerId),
+  ]);
+  const siteTz = (siteId: string | null) => sites.data?.find((s) => s.id === siteId)?.timezone;
   return (
     <div class="page">
-      <h1>Alerts</h1>
+      <h1>{t('nav.alerts')}</h1>
       <div class="filters">
         <label>
-          State{' '}
+          {t('common.state')}{' '}
           <select value={filter.state} onChange={set('state')} data-testid="alerts-state">
-            <option value="open">open</option>
-            <option value="resolved">resolved</option>
-            <option value="">all</option>
+            <option value="open">{label('alertState', 'open')}</option>
+            <option value="resolved">{label('alertState', 'resolved')}</option>
+            <option value="">{t('common.all')}</option>
           </select>
         </label>{' '}
         <label>
-          Site{' '}
+          {t('common.site')}{' '}
           <select value={filter.site} onChange={set('site')}>
-            <option value="">all</option>
+            <option value="">{t('common.all')}</option>
             {(sites.data ?? []).map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name}
@@ -58,9 +68,9 @@ export function AlertsView() {
           </select>
         </label>{' '}
         <label>
-          Container{' '}
+          {t('common.container')}{' '}
           <select value={filter.container} onChange={set('container')}>
-            <option value="">all</option>
+            <option value="">{t('common.all')}</option>
             {(containers.data ?? [])
               .filter((c) => !filter.site || c.siteId === filter.site)
               .map((c) => (
@@ -72,19 +82,22 @@ export function AlertsView() {
         </label>
       </div>
       {message && <p class="muted">{message}</p>}
-      <Section title={`Alerts${rows ? ` (${rows.length})` : ''}`}>
+      <Section title={rows ? t('alerts.titleCount', { count: rows.length }) : t('nav.alerts')}>
         <ErrorLine error={alerts.error} />
-        {!rows && !alerts.error && <Loading what="alerts" />}
+        {!rows && !alerts.error && <Loading what={t('what.alerts')} />}
         {rows && (
           <Table
             rows={rows}
             testid="problems"
-            empty={filter.state === 'open' ? 'Nothing needs a look.' : 'No alerts.'}
+            empty={filter.state === 'open' ? t('alerts.nothing') : t('alerts.none')}
             columns={[
-              { label: 'Severity', cell: (a) => <span class={`sev sev-${a.severity}`}>{a.severity}</span> },
-              { label: 'Alert', cell: (a) => KIND_LABELS[a.kind] ?? a.kind },
               {
-                label: 'Miner',
+                label: t('alerts.severity'),
+                cell: (a) => <span class={`sev sev-${a.severity}`}>{label('severity', a.severity)}</span>,
+              },
+              { label: t('alerts.alert'), cell: (a) => label('alertKind', a.kind) },
+              {
+                label: t('common.miner'),
                 cell: (a) =>
                   a.minerId ? (
                     <a
@@ -94,18 +107,25 @@ export function AlertsView() {
                           : href('miners', a.minerId)
                       }
                     >
-                      {a.minerId}
+                      {a.slot ? minerName(a) : (names.get(a.minerId) ?? '…')}
                     </a>
                   ) : (
-                    a.subject
+                    subjectName(a.subject)
                   ),
               },
-              { label: 'Where', cell: alertWhere },
-              { label: 'Detail', cell: (a) => a.message },
+              { label: t('common.where'), cell: (a) => alertWhere(a) || t('miner.notInSlot') },
+              { label: t('alerts.detail'), cell: (a) => a.message },
               {
-                label: 'Since',
+                label: t('alerts.since'),
                 cell: (a) =>
-                  a.state === 'open' ? ago(a.openedAt) : `${when(a.openedAt)} – ${when(a.resolvedAt)}`,
+                  a.state === 'open' ? (
+                    <span title={when(a.openedAt, siteTz(a.siteId))}>{ago(a.openedAt)}</span>
+                  ) : (
+                    <>
+                      <Time at={a.openedAt} tz={siteTz(a.siteId)} /> –{' '}
+                      <Time at={a.resolvedAt} tz={siteTz(a.siteId)} />
+                    </>
+                  ),
               },
               {
                 label: '',
@@ -113,22 +133,28 @@ export function AlertsView() {
                   a.state !== 'open' ? null : (
                     <span class="actions">
                       {a.ackedAt ? (
-                        <span class="muted">ack {a.ackedBy}</span>
-                      ) : (
-                        <button
-                          type="button"
-                          onClick={() => act(`acknowledge ${a.kind}`, () => post(`/alerts/${a.id}/ack`, {}))}
-                        >
-                          Ack
-                        </button>
-                      )}{' '}
-                      {a.silencedUntil ? (
-                        <span class="muted">silenced until {when(a.silencedUntil)}</span>
+                        <span class="muted">{t('alerts.ackedBy', { who: a.ackedBy })}</span>
                       ) : (
                         <button
                           type="button"
                           onClick={() =>
-                            act(`silence ${a.kind}`, () =>
+                            act(t('alerts.ackWhat', { kind: label('alertKind', a.kind) }), () =>
+                              post(`/alerts/${a.id}/ack`, {}),
+                            )
+                          }
+                        >
+                          {t('alerts.ack')}
+                        </button>
+                      )}{' '}
+                      {a.silencedUntil ? (
+                        <span class="muted">
+                          {t('alerts.silencedUntil', { when: when(a.silencedUntil, siteTz(a.siteId)) })}
+                        </span>
+                      ) : (
+                        <button
+                          type="button"
+                          onClick={() =>
+                            act(t('alerts.silenceWhat', { kind: label('alertKind', a.kind) }), () =>
                               post(`/alerts/${a.id}/silence`, {
                                 minutes: 60,
                                 reason: 'silenced from the alerts view',
@@ -136,7 +162,7 @@ export function AlertsView() {
                             )
                           }
                         >
-                          Silence 1 h
+                          {t('alerts.silence1h')}
                         </button>
                       )}
                     </span>
@@ -146,24 +172,29 @@ export function AlertsView() {
           />
         )}
       </Section>
-      <Section title="Recent events">
+      <Section title={t('events.recent')}>
         <ErrorLine error={events.error} />
         {events.data && (
           <Table
             rows={events.data}
-            empty="No events."
+            empty={t('events.none')}
             columns={[
-              { label: 'When', cell: (e) => when(e.at) },
-              { label: 'Kind', cell: (e) => e.kind },
+              { label: t('common.when'), cell: (e) => <Time at={e.at} /> },
               {
-                label: 'Miner',
-                cell: (e) => (e.minerId ? <a href={href('miners', e.minerId)}>{e.minerId}</a> : '–'),
+                label: t('common.miner'),
+                cell: (e) =>
+                  e.minerId ? <a href={href('miners', e.minerId)}>{names.get(e.minerId) ?? '…'}</a> : '–',
               },
-              { label: 'Details', cell: (e) => (e.details ? JSON.stringify(e.details) : '') },
+              { label: t('events.what'), cell: (e) => describeEvent(e.kind, e.details) },
             ]}
           />
         )}
       </Section>
     </div>
   );
+}
+
+/** An alert's subject without its internal id: `pdu:pdu-3/outlet:7` reads as is, `miner:<uuid>` does not. */
+function subjectName(subject: string): string {
+  return subject.replace(/^(miner|agent|container):/, '');
 }

@@ -3,6 +3,7 @@ import { Empty, Loading, Problem } from '../components/bits.js';
 import { ContainerGrid, Legend } from '../components/grid.js';
 import { PduPhases } from '../components/phases.js';
 import { ago } from '../format.js';
+import { t } from '../i18n.js';
 import type { Me } from '../roles.js';
 import { href } from '../router.js';
 import { METRICS, type MetricId } from '../scales.js';
@@ -28,9 +29,9 @@ export function ContainerView({
   return (
     <div class="container-view">
       <aside class="container-list">
-        <h2>Containers</h2>
+        <h2>{t('nav.container')}</h2>
         <Problem error={list.error} />
-        {!list.data && !list.error && <Loading what="containers" />}
+        {!list.data && !list.error && <Loading what={t('what.containers')} />}
         <ul>
           {(list.data ?? []).map((c) => (
             <li key={c.id}>
@@ -45,7 +46,7 @@ export function ContainerView({
       {chosen ? (
         <ContainerPanel me={me} containerId={chosen} minerId={minerId} />
       ) : (
-        <Empty>No containers yet.</Empty>
+        <Empty>{t('container.none')}</Empty>
       )}
     </div>
   );
@@ -79,7 +80,7 @@ function ContainerPanel({
       <div class="toolbar">
         <h1 data-testid="container-title">{detail.data?.name ?? containerId}</h1>
         <label>
-          Colour by{' '}
+          {t('container.colourBy')}{' '}
           <select
             value={metricId}
             onChange={(e) => pick((e.target as HTMLSelectElement).value as MetricId)}
@@ -87,13 +88,13 @@ function ContainerPanel({
           >
             {METRICS.map((m) => (
               <option key={m.id} value={m.id}>
-                {m.label}
+                {t(m.label)}
               </option>
             ))}
           </select>
         </label>
         <span class="muted" data-testid="grid-updated">
-          {occupied.length} miners in {slots.length} slots · updated {ago(detail.at)}
+          {t('container.summary', { miners: occupied.length, slots: slots.length, ago: ago(detail.at) })}
         </span>
       </div>
       <Problem error={detail.error} />
@@ -110,7 +111,7 @@ function ContainerPanel({
             }}
           />
         ) : (
-          !detail.error && <Loading what="container" />
+          !detail.error && <Loading what={t('what.container')} />
         )}
         {minerId && (
           <MinerPanel

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { t } from '../i18n.js';
 import type { Me } from '../roles.js';
 import { get, saveToken } from '../session.js';
 
@@ -21,25 +22,25 @@ export function Login({ onLogin }: { onLogin: (me: Me) => void }) {
     <form class="login" onSubmit={submit}>
       <h1>hashfleet</h1>
       <label>
-        API token
+        {t('login.token')}
         <input
           name="token"
           type="password"
           autocomplete="off"
           value={token}
           onInput={(e) => setToken((e.target as HTMLInputElement).value)}
-          placeholder="paste a token"
+          placeholder={t('login.paste')}
         />
       </label>
       <button type="submit" disabled={token.trim() === ''}>
-        Log in
+        {t('login.submit')}
       </button>
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
-      <p class="muted">The demo prints one token per role when it starts.</p>
+      <p class="muted">{t('login.hint')}</p>
     </form>
   );
 }

@@ -1,6 +1,9 @@
 import { Problem, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
-import { ago, when } from '../format.js';
+import { Time } from '../components/time.js';
+import { ago } from '../format.js';
+import { t } from '../i18n.js';
+import { label } from '../labels.js';
 import { usePoll } from '../use-poll.js';
 import type { Ticket } from './tickets.js';
 
@@ -38,52 +41,58 @@ export function History({ minerId, bump }: { minerId: string; bump: number }) {
   const tickets = usePoll<Ticket[]>(`/tickets?minerId=${id}&limit=20`, 30_000);
   return (
     <>
-      <Section title="Actions taken">
+      <Section title={t('history.actions')}>
         <Problem error={commands.error} />
         {commands.data && (
           <Table
             rows={commands.data}
             testid="miner-commands"
-            empty="No commands sent to this miner."
+            empty={t('history.noCommands')}
             columns={[
-              { label: 'When', cell: (c) => when(c.createdAt) },
-              { label: 'Command', cell: (c) => c.op },
-              { label: 'By', cell: (c) => c.issuer },
-              { label: 'State', cell: (c) => c.result?.status ?? c.state },
-              { label: 'Result', cell: (c) => c.result?.message ?? '–' },
+              { label: t('common.when'), cell: (c) => <Time at={c.createdAt} /> },
+              { label: t('history.command'), cell: (c) => c.op },
+              { label: t('history.by'), cell: (c) => c.issuer },
+              { label: t('common.state'), cell: (c) => label('commandState', c.result?.status ?? c.state) },
+              { label: t('history.result'), cell: (c) => c.result?.message ?? '–' },
             ]}
           />
         )}
       </Section>
-      <Section title="Remediation ladder">
+      <Section title={t('history.ladder')}>
         <Problem error={steps.error} />
         {steps.data && (
           <Table
             rows={steps.data}
             testid="miner-remediation"
-            empty="The ladder has not acted on this miner."
+            empty={t('history.noLadder')}
             columns={[
-              { label: 'When', cell: (s) => when(s.at) },
-              { label: 'Alert', cell: (s) => s.alertKind },
-              { label: 'Step', cell: (s) => (s.transport ? `${s.rung} (${s.transport})` : s.rung) },
-              { label: 'Outcome', cell: (s) => <span class={`outcome-${s.outcome}`}>{s.outcome}</span> },
-              { label: 'Why', cell: (s) => s.result ?? s.reason },
+              { label: t('common.when'), cell: (s) => <Time at={s.at} /> },
+              { label: t('alerts.alert'), cell: (s) => label('alertKind', s.alertKind) },
+              {
+                label: t('history.step'),
+                cell: (s) => (s.transport ? `${s.rung} (${s.transport})` : s.rung),
+              },
+              {
+                label: t('history.outcome'),
+                cell: (s) => <span class={`outcome-${s.outcome}`}>{label('outcome', s.outcome)}</span>,
+              },
+              { label: t('history.why'), cell: (s) => s.result ?? s.reason },
             ]}
           />
         )}
       </Section>
-      <Section title="Tickets">
+      <Section title={t('nav.tickets')}>
         <Problem error={tickets.error} />
         {tickets.data && (
           <Table
             rows={tickets.data}
             testid="miner-tickets"
-            empty="No tickets for this miner."
+            empty={t('history.noTickets')}
             columns={[
-              { label: 'State', cell: (t) => t.state.replace('_', ' ') },
-              { label: 'What', cell: (t) => <a href="#/tickets">{t.title}</a> },
-              { label: 'Assignee', cell: (t) => t.assignee ?? '–' },
-              { label: 'Opened', cell: (t) => ago(t.createdAt) },
+              { label: t('common.state'), cell: (r) => label('ticketState', r.state) },
+              { label: t('tickets.what'), cell: (r) => <a href="#/tickets">{r.title}</a> },
+              { label: t('tickets.assignee'), cell: (r) => r.assignee ?? '–' },
+              { label: t('tickets.opened'), cell: (r) => ago(r.createdAt) },
             ]}
           />
         )}

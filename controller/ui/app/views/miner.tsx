@@ -1,10 +1,14 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Loading, Problem, Section, Tile } from '../components/bits.js';
 import { TimeChart } from '../components/chart.js';
-import { ago, hashrate, power, rpm, temp, when } from '../format.js';
+import { Time } from '../components/time.js';
+import { describeEvent } from '../events.js';
+import { ago, hashrate, power, rpm, temp } from '../format.js';
+import { t } from '../i18n.js';
+import { label } from '../labels.js';
 import { ACTIONS_BY_ROLE, type Me, OUTLET_CYCLE_ROLES } from '../roles.js';
 import { post } from '../session.js';
-import { type HistoryPoint, historyOf, type MinerDetail, type MinerEvent } from '../shapes.js';
+import { type HistoryPoint, historyOf, type MinerDetail, type MinerEvent, minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 import { History } from './miner-history.js';
 
@@ -36,50 +40,59 @@ export function MinerPanel({
   return (
     <div class="miner-panel" data-testid="miner-panel" data-miner={minerId}>
       <div class="section-head">
-        <h2>
-          {m?.model ?? 'Miner'} <code>{minerId}</code>
+        <h2 data-testid="miner-title">
+          {m ? minerName(m) : t('miner.title')} {m?.model && <span class="muted">{m.model}</span>}{' '}
+          {m?.serial && <code>{m.serial}</code>}
         </h2>
         {onClose && (
-          <button type="button" onClick={onClose} aria-label="close">
+          <button type="button" onClick={onClose} aria-label={t('common.close')}>
             ×
           </button>
         )}
       </div>
       <Problem error={miner.error} />
-      {!m && !miner.error && <Loading what="miner" />}
+      {!m && !miner.error && <Loading what={t('what.miner')} />}
       {m && (
         <>
           <p class="muted">
-            {[m.containerId, m.rack, m.slot].filter(Boolean).join(' / ')} · {m.serial ?? 'no serial'} ·{' '}
-            {s?.ip ?? '–'} · {m.profile ?? '–'} {m.firmwareVersion ?? ''} · last sample {ago(m.lastSeenAt)}
+            {[m.containerId, m.rack, m.slot].filter(Boolean).join(' / ') || t('miner.notInSlot')} ·{' '}
+            {m.serial ?? t('miner.noSerial')} · {s?.ip ?? '–'} · {m.profile ?? '–'} {m.firmwareVersion ?? ''}{' '}
+            · {t('miner.lastSample', { ago: ago(m.lastSeenAt) })}
           </p>
           <div class="tiles">
             <Tile
-              label="State"
-              value={m.online ? (m.state ?? '–') : 'offline'}
-              hint={m.status}
+              label={t('miner.state')}
+              value={label('minerState', m.online ? m.state : 'offline')}
+              hint={label('minerStatus', m.status)}
               testid="miner-state"
             />
             <Tile
-              label="Hashrate"
+              label={t('common.hashrate')}
               // The controller's figure, the one the grid and the history show.
               value={hashrate(m.hashrateThs)}
-              hint={`expected ${hashrate(m.expectedThs)} · average since boot ${hashrate(s?.hashrateAvgThs)}`}
+              hint={t('miner.hashrateHint', {
+                expected: hashrate(m.expectedThs),
+                average: hashrate(s?.hashrateAvgThs),
+              })}
             />
-            <Tile label="Chip max" value={temp(m.chipTempMaxC)} testid="miner-chip-temp" />
-            <Tile label="Power" value={power(m.powerW)} hint={m.powerProvenance ?? undefined} />
+            <Tile label={t('miner.chipMax')} value={temp(m.chipTempMaxC)} testid="miner-chip-temp" />
+            <Tile
+              label={t('common.power')}
+              value={power(m.powerW)}
+              hint={m.powerProvenance ? label('provenance', m.powerProvenance) : undefined}
+            />
           </div>
           {s && (
             <>
               <table class="boards">
                 <thead>
                   <tr>
-                    <th>Board</th>
-                    <th>Hashrate</th>
-                    <th>Expected</th>
-                    <th>Chips</th>
-                    <th>Chip °C</th>
-                    <th>Board °C</th>
+                    <th>{t('miner.board')}</th>
+                    <th>{t('common.hashrate')}</th>
+                    <th>{t('miner.expected')}</th>
+                    <th>{t('miner.chips')}</th>
+                    <th>{t('miner.chipC')}</th>
+                    <th>{t('miner.boardC')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -96,21 +109,30 @@ export function MinerPanel({
                 </tbody>
               </table>
               <p class="fans">
-                Fans: {s.fansRpm.length === 0 ? '–' : s.fansRpm.map((f) => rpm(f)).join(' · ')} · inlet{' '}
-                {temp(s.inletTempC)} · outlet {temp(s.outletTempC)} · pool{' '}
-                {s.pool ? `${s.pool.url} (${s.pool.user})` : '–'}
+                {t('miner.fansLine', {
+                  fans: s.fansRpm.length === 0 ? '–' : s.fansRpm.map((f) => rpm(f)).join(' · '),
+                  inlet: temp(s.inletTempC),
+                  outlet: temp(s.outletTempC),
+                  pool: s.pool ? `${s.pool.url} (${s.pool.user})` : '–',
+                })}
               </p>
             </>
           )}
-          <Actions me={me} minerId={minerId} outlet={outlet} onSent={() => setBump((b) => b + 1)} />
+          <Actions
+            me={me}
+            minerId={minerId}
+            name={minerName(m)}
+            outlet={outlet}
+            onSent={() => setBump((b) => b + 1)}
+          />
         </>
       )}
-      <Section title={`Hashrate, last ${HISTORY_H} h`}>
+      <Section title={t('miner.historyTitle', { hours: HISTORY_H })}>
         <Problem error={history.error} />
         <HistoryChart points={history.data ? historyOf(history.data) : null} />
       </Section>
       <History minerId={minerId} bump={bump} />
-      <Section title="Recent events">
+      <Section title={t('events.recent')}>
         <Problem error={events.error} />
         <EventList events={events.data ? events.data.slice(0, 30) : null} />
       </Section>
@@ -126,42 +148,39 @@ function HistoryChart({ points }: { points: HistoryPoint[] | null }) {
       series: [{ label: 'TH/s', values: points.map((p) => p.hashrateThs), colour: '#1971c2' }],
     };
   }, [points]);
-  if (!data) return <Loading what="history" />;
-  if (data.xs.length === 0) return <p class="muted">No history yet.</p>;
+  if (!data) return <Loading what={t('what.history')} />;
+  if (data.xs.length === 0) return <p class="muted">{t('miner.noHistory')}</p>;
   return <TimeChart xs={data.xs} series={data.series} unit="TH/s" height={180} />;
 }
 
 function EventList({ events }: { events: MinerEvent[] | null }) {
-  if (!events) return <Loading what="events" />;
-  if (events.length === 0) return <p class="muted">No events.</p>;
+  if (!events) return <Loading what={t('what.events')} />;
+  if (events.length === 0) return <p class="muted">{t('events.none')}</p>;
   return (
     <ul class="events">
       {events.map((e, i) => (
         <li key={e.id ?? i}>
-          <span class="muted">{when(e.at)}</span> <strong>{e.kind}</strong> {describe(e.details)}
+          <span class="muted">
+            <Time at={e.at} />
+          </span>{' '}
+          {describeEvent(e.kind, e.details)}
         </li>
       ))}
     </ul>
   );
 }
 
-function describe(details: unknown): string {
-  if (details === null || details === undefined) return '';
-  if (typeof details === 'string') return details;
-  return Object.entries(details as Record<string, unknown>)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
-}
-
 /** Buttons for the role's actions; what happened to them is in the server history below. */
 function Actions({
   me,
   minerId,
+  name,
   outlet,
   onSent,
 }: {
   me: Me;
   minerId: string;
+  name: string;
   outlet: Outlet | null;
   onSent: () => void;
 }) {
@@ -169,7 +188,7 @@ function Actions({
   const [status, setStatus] = useState<string | null>(null);
   if (actions.length === 0) return null;
   const send = async (label: string, path: string, body: unknown) => {
-    if (!confirm(`${label}: miner ${minerId}?`)) return;
+    if (!confirm(t('miner.confirm', { action: label, miner: name }))) return;
     try {
       const cmd = await post<{ id: string; state: string }>(path, body);
       setStatus(`${label}: ${cmd.state}`);
@@ -186,9 +205,9 @@ function Actions({
           <button
             type="button"
             key={a.label}
-            onClick={() => send(a.label, `/miners/${mid}/commands`, a.body)}
+            onClick={() => send(t(a.label), `/miners/${mid}/commands`, a.body)}
           >
-            {a.label}
+            {t(a.label)}
           </button>
         ))}
         {outlet && OUTLET_CYCLE_ROLES.includes(me.role) && (
@@ -196,13 +215,13 @@ function Actions({
             type="button"
             onClick={() =>
               send(
-                `power-cycle outlet ${outlet.outlet}`,
+                t('miner.cycleOutlet', { pdu: outlet.pduId, outlet: outlet.outlet }),
                 `/pdus/${encodeURIComponent(outlet.pduId)}/outlets/${outlet.outlet}/commands`,
                 { op: 'outlet.cycle' },
               )
             }
           >
-            power-cycle outlet {outlet.pduId}/{outlet.outlet}
+            {t('miner.cycleOutlet', { pdu: outlet.pduId, outlet: outlet.outlet })}
           </button>
         )}
       </div>

@@ -1,7 +1,10 @@
 import { useState } from 'preact/hooks';
 import { Loading, Problem, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
-import { when } from '../format.js';
+import { Time } from '../components/time.js';
+import { t } from '../i18n.js';
+import { label } from '../labels.js';
+import { useMinerNames } from '../miner-names.js';
 import type { Me } from '../roles.js';
 import { post } from '../session.js';
 import { usePoll } from '../use-poll.js';
@@ -19,11 +22,10 @@ interface BulkItem {
   actions: { op: string; watts?: number; mode?: string }[];
 }
 
-/** Container, rack and slot (and serial when known); the asset id only for a miner not in a slot. */
+/** Container, rack and slot, and serial when known; never the internal id. */
 function minerPlace(i: BulkItem): string {
   const place = i.rack && i.slot ? `${i.containerId ?? ''} ${i.rack}/${i.slot}`.trim() : null;
-  const name = place ?? i.minerId;
-  return i.serial ? `${name} · ${i.serial}` : name;
+  return [place, i.serial].filter(Boolean).join(' · ') || '–';
 }
 
 interface BulkJob {
@@ -82,7 +84,7 @@ const actionText = (a: BulkItem['actions'][number]) =>
   a.op + (a.watts !== undefined ? ` ${a.watts} W` : '') + (a.mode ? ` ${a.mode}` : '');
 const progressText = (p: Record<string, number>) =>
   Object.entries(p)
-    .map(([state, n]) => `${state} ${n}`)
+    .map(([state, n]) => `${label('itemState', state)} ${n}`)
     .join(' · ');
 
 /** Bulk jobs with their progress, operating profiles to apply and roll back, curtailment schedules. */
@@ -95,7 +97,7 @@ export function OperationsView({ me }: { me: Me }) {
     setMessage(`${what}…`);
     try {
       await f();
-      setMessage(`${what}: done (refreshes shortly)`);
+      setMessage(t('common.doneRefresh', { what }));
     } catch (err) {
       setMessage(`${what}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -103,57 +105,68 @@ export function OperationsView({ me }: { me: Me }) {
   const ready = jobs.data && profiles.data && schedules.data;
   return (
     <div class="page" data-testid={ready ? 'operations-ready' : undefined}>
-      <h1>Operations</h1>
+      <h1>{t('nav.operations')}</h1>
       <Problem error={jobs.error ?? profiles.error ?? schedules.error} />
       {message && (
         <p class="muted" data-testid="operations-message">
           {message}
         </p>
       )}
-      <Section title="Operating profiles">
+      <Section title={t('ops.profiles')}>
         {profiles.data ? (
           <ProfileList profiles={profiles.data} act={act} />
         ) : (
-          <Loading what="operating profiles" />
+          <Loading what={t('what.profiles')} />
         )}
       </Section>
-      <Section title="Bulk jobs">
-        {jobs.data ? <JobList jobs={jobs.data} me={me} act={act} /> : <Loading what="bulk jobs" />}
+      <Section title={t('ops.jobs')}>
+        {jobs.data ? <JobList jobs={jobs.data} me={me} act={act} /> : <Loading what={t('what.jobs')} />}
       </Section>
-      <Section title="Curtailment schedules">
+      <Section title={t('ops.schedules')}>
         {schedules.data ? (
           <Table<ScheduleView>
             rows={schedules.data}
             testid="schedules"
-            empty="No curtailment schedule."
+            empty={t('ops.noSchedules')}
             columns={[
-              { label: 'Schedule', cell: (s) => s.schedule.name },
-              { label: 'Site', cell: (s) => s.schedule.siteId },
+              { label: t('ops.schedule'), cell: (s) => s.schedule.name },
+              { label: t('common.site'), cell: (s) => s.schedule.siteId },
               {
-                label: 'When',
+                label: t('common.when'),
                 cell: (s) =>
                   s.schedule.trigger.kind === 'windows'
                     ? windowsText(s.schedule.trigger.windows)
-                    : `tariff above ${s.schedule.trigger.abovePerKwh}/kWh`,
+                    : t('ops.tariffAbove', { value: s.schedule.trigger.abovePerKwh }),
               },
               {
-                label: 'Does',
+                label: t('ops.does'),
                 cell: (s) =>
                   s.schedule.action.kind === 'sleep'
-                    ? 'sleep'
-                    : `power ${s.schedule.action.watts} W (restore ${s.schedule.action.restoreWatts} W)`,
+                    ? t('action.sleep')
+                    : t('ops.powerTo', {
+                        watts: s.schedule.action.watts,
+                        restore: s.schedule.action.restoreWatts,
+                      }),
               },
-              { label: 'Ramp', cell: (s) => `${s.schedule.stepSize} per ${s.schedule.stepEveryS} s` },
               {
-                label: 'Curtailed',
+                label: t('ops.ramp'),
+                cell: (s) => t('ops.rampText', { size: s.schedule.stepSize, every: s.schedule.stepEveryS }),
+              },
+              {
+                label: t('ops.curtailed'),
                 cell: (s) =>
-                  `${s.miners.filter((m) => m.state === 'curtailed').length} of ${s.miners.length}`,
+                  t('common.nOfM', {
+                    n: s.miners.filter((m) => m.state === 'curtailed').length,
+                    m: s.miners.length,
+                  }),
                 num: true,
               },
               {
-                label: 'From',
+                label: t('relocation.from'),
                 cell: (s) =>
-                  s.profile ? `profile ${s.profile} (application ${s.applicationId?.slice(0, 8)})` : '',
+                  s.profile
+                    ? t('ops.fromProfile', { profile: s.profile, application: s.applicationId?.slice(0, 8) })
+                    : '',
               },
               {
                 label: '',
@@ -161,19 +174,19 @@ export function OperationsView({ me }: { me: Me }) {
                   <button
                     type="button"
                     onClick={() =>
-                      act(`${s.enabled ? 'disable' : 'enable'} ${s.schedule.name}`, () =>
+                      act(`${s.enabled ? t('ops.disable') : t('ops.enable')} ${s.schedule.name}`, () =>
                         post(`/curtailment/${s.id}/${s.enabled ? 'disable' : 'enable'}`, {}),
                       )
                     }
                   >
-                    {s.enabled ? 'Disable' : 'Enable'}
+                    {s.enabled ? t('ops.disable') : t('ops.enable')}
                   </button>
                 ),
               },
             ]}
           />
         ) : (
-          <Loading what="curtailment schedules" />
+          <Loading what={t('what.schedules')} />
         )}
       </Section>
     </div>
@@ -200,11 +213,11 @@ function ProfileList({ profiles, act }: { profiles: Profile[]; act: Act }) {
     setPreview(null);
   };
   const doPreview = (name: string) =>
-    act(`preview ${name}`, async () =>
+    act(t('ops.previewWhat', { name }), async () =>
       setPreview(await post<PreviewRow[]>(`/operating-profiles/${name}/preview`, { selector: selector() })),
     );
   const apply = (name: string) =>
-    act(`apply ${name}`, async () => {
+    act(t('ops.applyWhat', { name }), async () => {
       await post(`/operating-profiles/${name}/apply`, { selector: selector(), batchSize, pauseS });
       setPreview(null);
       setOpen(null);
@@ -215,26 +228,26 @@ function ProfileList({ profiles, act }: { profiles: Profile[]; act: Act }) {
       <Table<Profile>
         rows={profiles}
         testid="profiles"
-        empty="No operating profile (PUT /operating-profiles/:name creates one)."
+        empty={t('ops.noProfiles')}
         columns={[
-          { label: 'Profile', cell: (p) => p.name },
-          { label: 'Description', cell: (p) => p.description },
+          { label: t('ops.profile'), cell: (p) => p.name },
+          { label: t('ops.description'), cell: (p) => p.description },
           {
-            label: 'Presets',
+            label: t('ops.presets'),
             cell: (p) =>
               p.presets
                 .map(
                   (s) =>
-                    `${s.model}: ${s.powerTargetW ? `${s.powerTargetW} W` : (s.powerMode ?? '')}${s.fanMode ? ` fan ${s.fanMode}` : ''}`,
+                    `${s.model}: ${s.powerTargetW ? `${s.powerTargetW} W` : (s.powerMode ?? '')}${s.fanMode ? ` ${t('ops.fan', { mode: s.fanMode })}` : ''}`,
                 )
                 .join('; '),
           },
-          { label: 'Sleeps', cell: (p) => windowsText(p.sleepWindows) || '—' },
+          { label: t('ops.sleeps'), cell: (p) => windowsText(p.sleepWindows) || '—' },
           {
             label: '',
             cell: (p) => (
               <button type="button" onClick={() => choose(p.name)}>
-                Apply…
+                {t('ops.apply')}
               </button>
             ),
           },
@@ -243,7 +256,7 @@ function ProfileList({ profiles, act }: { profiles: Profile[]; act: Act }) {
       {open && (
         <div class="actions-box" data-testid="apply-form">
           <label>
-            Apply {open} to{' '}
+            {t('ops.applyTo', { name: open })}{' '}
             <select
               name="target"
               value={target}
@@ -252,21 +265,21 @@ function ProfileList({ profiles, act }: { profiles: Profile[]; act: Act }) {
                 setPreview(null);
               }}
             >
-              <option value="">choose…</option>
+              <option value="">{t('ops.choose')}</option>
               {(containers.data ?? []).map((c) => (
                 <option key={c.id} value={`container:${c.id}`}>
-                  container {c.id}
+                  {t('ops.containerOption', { id: c.id })}
                 </option>
               ))}
               {(sites.data ?? []).map((s) => (
                 <option key={s.id} value={`site:${s.id}`}>
-                  site {s.id}
+                  {t('ops.siteOption', { id: s.id })}
                 </option>
               ))}
             </select>
           </label>{' '}
           <label>
-            batch{' '}
+            {t('ops.batch')}{' '}
             <input
               name="batchSize"
               type="number"
@@ -276,7 +289,7 @@ function ProfileList({ profiles, act }: { profiles: Profile[]; act: Act }) {
             />
           </label>{' '}
           <label>
-            pause (s){' '}
+            {t('ops.pause')}{' '}
             <input
               name="pauseS"
               type="number"
@@ -286,27 +299,30 @@ function ProfileList({ profiles, act }: { profiles: Profile[]; act: Act }) {
             />
           </label>{' '}
           <button type="button" disabled={!target} onClick={() => doPreview(open)}>
-            Preview
+            {t('ops.preview')}
           </button>
           {preview && (
             <div data-testid="preview">
               <p>
-                {preview.length - refused.length} of {preview.length} miners will be changed; {refused.length}{' '}
-                refused and sent nothing.
+                {t('ops.previewSummary', {
+                  changed: preview.length - refused.length,
+                  total: preview.length,
+                  refused: refused.length,
+                })}
               </p>
               <Table<PreviewRow>
                 rows={refused}
                 testid="preview-refusals"
-                empty="No miner refused."
+                empty={t('ops.noneRefused')}
                 columns={[
-                  { label: 'Miner', cell: (r) => r.minerId },
-                  { label: 'Model', cell: (r) => r.model ?? '' },
-                  { label: 'Firmware', cell: (r) => r.firmware ?? '' },
-                  { label: 'Refused because', cell: (r) => r.refusal },
+                  { label: t('common.miner'), cell: (r) => <PreviewMiner id={r.minerId} /> },
+                  { label: t('common.model'), cell: (r) => r.model ?? '' },
+                  { label: t('ops.firmware'), cell: (r) => r.firmware ?? '' },
+                  { label: t('ops.refusedBecause'), cell: (r) => r.refusal },
                 ]}
               />
               <button type="button" disabled={preview.length === refused.length} onClick={() => apply(open)}>
-                Confirm apply
+                {t('ops.confirmApply')}
               </button>
             </div>
           )}
@@ -325,23 +341,33 @@ function JobList({ jobs, me, act }: { jobs: BulkJob[]; me: Me; act: Act }) {
       <Table<BulkJob>
         rows={jobs}
         testid="bulk-jobs"
-        empty="No bulk job yet."
+        empty={t('ops.noJobs')}
         columns={[
           {
-            label: 'Job',
+            label: t('ops.job'),
             cell: (j) => (
               <button type="button" class="linkish" onClick={() => setOpen(open === j.id ? null : j.id)}>
                 {j.kind === 'command' ? j.op : `${j.op} ${j.ref ?? ''}`}
               </button>
             ),
           },
-          { label: 'State', cell: (j) => <span data-job-state={j.id}>{j.state}</span> },
           {
-            label: 'Progress',
+            label: t('common.state'),
+            cell: (j) => <span data-job-state={j.id}>{label('jobState', j.state)}</span>,
+          },
+          {
+            label: t('ops.progress'),
             cell: (j) => <span data-job-progress={j.id}>{progressText(j.progress)}</span>,
           },
-          { label: 'Requested', cell: (j) => `${when(j.createdAt)} by ${j.requestedBy}` },
-          { label: 'Approved by', cell: (j) => j.approvedBy ?? '' },
+          {
+            label: t('ops.requested'),
+            cell: (j) => (
+              <>
+                <Time at={j.createdAt} /> {t('common.byWho', { who: j.requestedBy })}
+              </>
+            ),
+          },
+          { label: t('ops.approvedBy'), cell: (j) => j.approvedBy ?? '' },
           {
             label: '',
             cell: (j) => (
@@ -349,24 +375,24 @@ function JobList({ jobs, me, act }: { jobs: BulkJob[]; me: Me; act: Act }) {
                 {j.state === 'pending_approval' && j.requestedBy !== me.name && (
                   <button
                     type="button"
-                    onClick={() => act('approve job', () => post(`/commands/bulk/${j.id}/approve`, {}))}
+                    onClick={() => act(t('ops.approveJob'), () => post(`/commands/bulk/${j.id}/approve`, {}))}
                   >
-                    Approve
+                    {t('common.approve')}
                   </button>
                 )}
                 {(j.state === 'pending_approval' || j.state === 'running') && (
                   <button
                     type="button"
-                    onClick={() => act('cancel job', () => post(`/commands/bulk/${j.id}/cancel`, {}))}
+                    onClick={() => act(t('ops.cancelJob'), () => post(`/commands/bulk/${j.id}/cancel`, {}))}
                   >
-                    Cancel
+                    {t('common.cancel')}
                   </button>
                 )}
                 {j.kind === 'profile' && j.state !== 'pending_approval' && (
                   <button
                     type="button"
                     onClick={() =>
-                      act(`roll back ${j.ref}`, () =>
+                      act(t('ops.rollBackWhat', { name: j.ref }), () =>
                         post(`/operating-profiles/applications/${j.id}/rollback`, {
                           batchSize: 10,
                           pauseS: 60,
@@ -374,7 +400,7 @@ function JobList({ jobs, me, act }: { jobs: BulkJob[]; me: Me; act: Act }) {
                       )
                     }
                   >
-                    Roll back
+                    {t('ops.rollBack')}
                   </button>
                 )}
               </>
@@ -386,24 +412,22 @@ function JobList({ jobs, me, act }: { jobs: BulkJob[]; me: Me; act: Act }) {
         <table data-testid="job-items" data-job={shown.id}>
           <thead>
             <tr>
-              <th>Miner</th>
-              <th class="num">Batch</th>
-              <th>Actions</th>
-              <th>State</th>
-              <th>Why</th>
+              <th>{t('common.miner')}</th>
+              <th class="num">{t('ops.batch')}</th>
+              <th>{t('ops.actions')}</th>
+              <th>{t('common.state')}</th>
+              <th>{t('history.why')}</th>
             </tr>
           </thead>
           <tbody>
             {shown.items.map((i) => (
               <tr key={i.minerId} data-miner={i.minerId} data-state={i.state}>
                 <td>
-                  <a href={`#/miners/${encodeURIComponent(i.minerId)}`} title={i.minerId}>
-                    {minerPlace(i)}
-                  </a>
+                  <a href={`#/miners/${encodeURIComponent(i.minerId)}`}>{minerPlace(i)}</a>
                 </td>
                 <td class="num">{i.batch < 0 ? '—' : i.batch + 1}</td>
                 <td>{i.actions.map(actionText).join(', ')}</td>
-                <td>{i.state}</td>
+                <td>{label('itemState', i.state)}</td>
                 <td>{i.reason ?? ''}</td>
               </tr>
             ))}
@@ -412,4 +436,10 @@ function JobList({ jobs, me, act }: { jobs: BulkJob[]; me: Me; act: Act }) {
       )}
     </>
   );
+}
+
+/** A refused miner of a preview by name: the preview reply names it by internal id only. */
+function PreviewMiner({ id }: { id: string }) {
+  const names = useMinerNames([id]);
+  return <a href={`#/miners/${encodeURIComponent(id)}`}>{names.get(id) ?? '…'}</a>;
 }

@@ -1,6 +1,9 @@
 import { Loading, Problem, Tile } from '../components/bits.js';
 import { Table } from '../components/table.js';
+import { SiteClock } from '../components/time.js';
 import { ago, count, efficiency, hashrate, pct, power, temp, usdPerKwh } from '../format.js';
+import { t } from '../i18n.js';
+import { label } from '../labels.js';
 import { type AlertRow, openSubjects } from '../problems.js';
 import { href } from '../router.js';
 import type { ContainerSummary, SiteRollup } from '../shapes.js';
@@ -17,25 +20,29 @@ export function OverviewView() {
   const total = rows ? fleetTotal(rows) : null;
   return (
     <div class="page">
-      <h1>Fleet overview</h1>
+      <h1>{t('overview.title')}</h1>
       <Problem error={sites.error ?? containers.error ?? alerts.error} />
-      {!rows && !sites.error && <Loading what="sites" />}
+      {!rows && !sites.error && <Loading what={t('what.sites')} />}
       {total && (
         <div class="tiles" data-testid="fleet-tiles">
           <Tile
-            label="Fleet hashrate"
+            label={t('overview.fleetHashrate')}
             value={hashrate(total.hashrateThs)}
-            hint={`expected ${hashrate(total.expectedThs)}`}
+            hint={t('common.expected', { value: hashrate(total.expectedThs) })}
             testid="fleet-hashrate"
           />
-          <Tile label="Fleet power" value={power(total.powerW)} />
-          <Tile label="Efficiency" value={efficiency(total.powerW, total.hashrateThs)} />
+          <Tile label={t('overview.fleetPower')} value={power(total.powerW)} />
+          <Tile label={t('common.efficiency')} value={efficiency(total.powerW, total.hashrateThs)} />
           <Tile
-            label="Hashing / online / total"
+            label={t('overview.hashingOnlineTotal')}
             value={`${count(total.hashing)} / ${count(total.online)} / ${count(total.total)}`}
           />
-          <Tile label="With open alerts" value={open ? count(open.total) : '–'} hint="see Alerts" />
-          <Tile label="Updated" value={ago(sites.at)} />
+          <Tile
+            label={t('overview.withOpenAlerts')}
+            value={open ? count(open.total) : '–'}
+            hint={t('overview.seeAlerts')}
+          />
+          <Tile label={t('common.updated')} value={ago(sites.at)} />
         </div>
       )}
       {rows && (
@@ -43,36 +50,58 @@ export function OverviewView() {
           {rows.map((s) => (
             <div class="site-card" key={s.id} data-testid={`site-${s.id}`}>
               <h2>{s.name}</h2>
+              <SiteClock tz={s.timezone} />
               <div class="tiles">
                 <Tile
-                  label="Hashrate"
+                  label={t('common.hashrate')}
                   value={hashrate(s.hashrateThs)}
-                  hint={`${pct(s.expectedThs ? s.hashrateThs / s.expectedThs : null)} of expected`}
+                  hint={t('common.ofExpected', {
+                    value: pct(s.expectedThs ? s.hashrateThs / s.expectedThs : null),
+                  })}
                 />
-                <Tile label="Power" value={power(s.powerW)} hint={provenance(s.powerProvenance)} />
-                <Tile label="Efficiency" value={efficiency(s.powerW, s.hashrateThs)} />
                 <Tile
-                  label="Online"
-                  value={`${count(s.online)} / ${count(s.total)}`}
-                  hint={`${count(s.hashing)} hashing`}
+                  label={t('common.power')}
+                  value={power(s.powerW)}
+                  hint={provenance(s.powerProvenance)}
                 />
-                <Tile label="Tariff now" value={usdPerKwh(s.tariffNowUsdPerKwh)} hint={s.timezone} />
-                <Tile label="Open alerts" value={count(openBySite(s.id))} hint="miners, PDUs, agents" />
+                <Tile label={t('common.efficiency')} value={efficiency(s.powerW, s.hashrateThs)} />
+                <Tile
+                  label={t('common.online')}
+                  value={`${count(s.online)} / ${count(s.total)}`}
+                  hint={t('overview.hashingCount', { count: s.hashing, n: count(s.hashing) })}
+                />
+                <Tile
+                  label={t('overview.tariffNow')}
+                  value={usdPerKwh(s.tariffNowUsdPerKwh)}
+                  hint={s.timezone}
+                />
+                <Tile
+                  label={t('overview.openAlerts')}
+                  value={count(openBySite(s.id))}
+                  hint={t('overview.openAlertsHint')}
+                />
               </div>
               <Table
                 rows={(containers.data ?? []).filter((c) => c.siteId === s.id)}
-                empty="No containers."
+                empty={t('overview.noContainers')}
                 columns={[
-                  { label: 'Container', cell: (c) => <a href={href('containers', c.id)}>{c.name}</a> },
-                  { label: 'Hashrate', cell: (c) => hashrate(c.hashrateThs), num: true },
-                  { label: 'Power', cell: (c) => power(c.powerW), num: true },
+                  {
+                    label: t('common.container'),
+                    cell: (c) => <a href={href('containers', c.id)}>{c.name}</a>,
+                  },
+                  { label: t('common.hashrate'), cell: (c) => hashrate(c.hashrateThs), num: true },
+                  { label: t('common.power'), cell: (c) => power(c.powerW), num: true },
                   { label: 'J/TH', cell: (c) => efficiency(c.powerW, c.hashrateThs), num: true },
-                  { label: 'Online', cell: (c) => `${count(c.online)} / ${count(c.total)}`, num: true },
+                  {
+                    label: t('common.online'),
+                    cell: (c) => `${count(c.online)} / ${count(c.total)}`,
+                    num: true,
+                  },
                 ]}
               />
               {s.hottest.length > 0 && (
                 <p class="muted">
-                  Hottest:{' '}
+                  {t('overview.hottest')}{' '}
                   {s.hottest.slice(0, 3).map((h, i) => (
                     <span key={h.minerId}>
                       {i > 0 && ', '}
@@ -94,7 +123,9 @@ export function OverviewView() {
 
 function provenance(p: Record<string, number>): string {
   const parts = Object.entries(p).filter(([, w]) => w > 0);
-  return parts.length ? parts.map(([k, w]) => `${k} ${power(w)}`).join(', ') : 'no power figures';
+  return parts.length
+    ? parts.map(([k, w]) => `${label('provenance', k)} ${power(w)}`).join(', ')
+    : t('overview.noPower');
 }
 
 function fleetTotal(rows: SiteRollup[]) {

@@ -1,7 +1,11 @@
 import { useState } from 'preact/hooks';
 import { Loading, Problem, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
-import { when } from '../format.js';
+import { Time } from '../components/time.js';
+import { fixed, usd } from '../format.js';
+import { t } from '../i18n.js';
+import { label } from '../labels.js';
+import { useMinerNames } from '../miner-names.js';
 import { type Me, PLANNER_ROLES } from '../roles.js';
 import { post } from '../session.js';
 import { usePoll } from '../use-poll.js';
@@ -62,8 +66,6 @@ const NEXT: Record<string, string> = {
   in_transit: 'arrived',
 };
 
-const usd = (v: number) => `$${v.toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
-
 /** Plans proposed by the planner (with the default assumptions, editable), their approval, and the moves. */
 const DEFAULT_ASSUMPTIONS = () => {
   const d = new Date();
@@ -100,45 +102,53 @@ export function RelocationView({ me }: { me: Me }) {
     setMessage(`${what}…`);
     try {
       await f();
-      setMessage(`${what}: done (refreshes shortly)`);
+      setMessage(t('common.doneRefresh', { what }));
     } catch (err) {
       setMessage(`${what}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
   const propose = () =>
-    act('propose plan', () =>
+    act(t('relocation.proposeWhat'), () =>
       post('/relocation/plans', {
-        name: `Plan from inventory ${new Date().toISOString().slice(0, 16)}Z`,
+        name: t('relocation.planName', { at: `${new Date().toISOString().slice(0, 16)}Z` }),
         assumptions: JSON.parse(assumptions),
       }),
     );
   const ready = plans.data && moves.data;
+  const names = useMinerNames((moves.data ?? []).filter((m) => !m.serialExpected).map((m) => m.minerId));
   return (
     <div class="page" data-testid={ready ? 'relocation-ready' : undefined}>
-      <h1>Relocation</h1>
+      <h1>{t('nav.relocation')}</h1>
       <Problem error={plans.error ?? moves.error} />
       {message && <p class="muted">{message}</p>}
-      <Section title="Plans">
+      <Section title={t('relocation.plans')}>
         {plans.data ? (
           <Table<PlanSummary>
             rows={plans.data}
             testid="plans"
-            empty="No plan proposed yet."
+            empty={t('relocation.noPlans')}
             columns={[
               {
-                label: 'Plan',
+                label: t('relocation.plan'),
                 cell: (p) => (
                   <button type="button" class="linkish" onClick={() => setOpen(open === p.id ? null : p.id)}>
                     {p.name}
                   </button>
                 ),
               },
-              { label: 'State', cell: (p) => p.state },
-              { label: 'Moves', cell: (p) => String(p.moveCount), num: true },
-              { label: 'Profit before', cell: (p) => usd(p.profitBeforeUsd), num: true },
-              { label: 'Profit after', cell: (p) => usd(p.profitAfterUsd), num: true },
-              { label: 'Gain', cell: (p) => usd(p.gainUsd), num: true },
-              { label: 'Proposed', cell: (p) => `${when(p.proposedAt)} by ${p.proposedBy}` },
+              { label: t('common.state'), cell: (p) => label('planState', p.state) },
+              { label: t('relocation.moves'), cell: (p) => String(p.moveCount), num: true },
+              { label: t('relocation.profitBefore'), cell: (p) => usd(p.profitBeforeUsd), num: true },
+              { label: t('relocation.profitAfter'), cell: (p) => usd(p.profitAfterUsd), num: true },
+              { label: t('relocation.gain'), cell: (p) => usd(p.gainUsd), num: true },
+              {
+                label: t('relocation.proposed'),
+                cell: (p) => (
+                  <>
+                    <Time at={p.proposedAt} /> {t('common.byWho', { who: p.proposedBy })}
+                  </>
+                ),
+              },
               {
                 label: '',
                 cell: (p) =>
@@ -146,10 +156,12 @@ export function RelocationView({ me }: { me: Me }) {
                     <button
                       type="button"
                       onClick={() =>
-                        act(`approve ${p.name}`, () => post(`/relocation/plans/${p.id}/approve`, {}))
+                        act(t('relocation.approveWhat', { name: p.name }), () =>
+                          post(`/relocation/plans/${p.id}/approve`, {}),
+                        )
                       }
                     >
-                      Approve
+                      {t('common.approve')}
                     </button>
                   ) : (
                     (p.approvedBy ?? '')
@@ -158,28 +170,37 @@ export function RelocationView({ me }: { me: Me }) {
             ]}
           />
         ) : (
-          <Loading what="plans" />
+          <Loading what={t('what.plans')} />
         )}
       </Section>
       {open && <PlanMoves planId={open} />}
-      <Section title="Moves">
+      <Section title={t('relocation.moves')}>
         {moves.data ? (
           <Table<Move>
             rows={moves.data}
             testid="moves"
-            empty="No moves: approving a plan creates them."
+            empty={t('relocation.noMoves')}
             columns={[
               {
-                label: 'Miner',
+                label: t('common.miner'),
                 cell: (m) => (
-                  <a href={`#/miners/${encodeURIComponent(m.minerId)}`}>{m.serialExpected ?? m.minerId}</a>
+                  <a href={`#/miners/${encodeURIComponent(m.minerId)}`}>
+                    {m.serialExpected ?? names.get(m.minerId) ?? '…'}
+                  </a>
                 ),
               },
-              { label: 'From', cell: (m) => `${m.fromSite} / ${m.fromContainer}` },
-              { label: 'To', cell: (m) => [m.toSite, m.toContainer, m.toSlot].filter(Boolean).join(' / ') },
-              { label: 'Departs', cell: (m) => m.departDate },
-              { label: 'Mode', cell: (m) => m.mode },
-              { label: 'State', cell: (m) => (m.flag ? `${m.state}: ${m.flag}` : m.state) },
+              { label: t('relocation.from'), cell: (m) => `${m.fromSite} / ${m.fromContainer}` },
+              {
+                label: t('relocation.to'),
+                cell: (m) => [m.toSite, m.toContainer, m.toSlot].filter(Boolean).join(' / '),
+              },
+              { label: t('relocation.departs'), cell: (m) => m.departDate },
+              { label: t('relocation.mode'), cell: (m) => m.mode },
+              {
+                label: t('common.state'),
+                cell: (m) =>
+                  m.flag ? `${label('moveState', m.state)}: ${m.flag}` : label('moveState', m.state),
+              },
               {
                 label: '',
                 cell: (m) =>
@@ -187,27 +208,25 @@ export function RelocationView({ me }: { me: Me }) {
                     <button
                       type="button"
                       onClick={() =>
-                        act(`move ${m.id} → ${NEXT[m.state]}`, () =>
-                          post(`/relocation/moves/${m.id}/advance`, { to: NEXT[m.state] }),
+                        act(
+                          `${m.serialExpected ?? names.get(m.minerId) ?? ''} → ${label('moveState', NEXT[m.state])}`,
+                          () => post(`/relocation/moves/${m.id}/advance`, { to: NEXT[m.state] }),
                         )
                       }
                     >
-                      → {NEXT[m.state]}
+                      → {label('moveState', NEXT[m.state])}
                     </button>
                   ) : null,
               },
             ]}
           />
         ) : (
-          <Loading what="moves" />
+          <Loading what={t('what.moves')} />
         )}
       </Section>
       {planner && (
-        <Section title="Propose a plan from the current inventory">
-          <p class="muted">
-            The planner takes miners, sites and slots from inventory; these are the assumptions it cannot know
-            (market, routes, horizon). Approval needs a second person.
-          </p>
+        <Section title={t('relocation.proposeTitle')}>
+          <p class="muted">{t('relocation.proposeHint')}</p>
           <textarea
             class="assumptions"
             rows={14}
@@ -216,7 +235,7 @@ export function RelocationView({ me }: { me: Me }) {
           />
           <div>
             <button type="button" onClick={propose}>
-              Propose plan
+              {t('relocation.propose')}
             </button>
           </div>
         </Section>
@@ -228,24 +247,28 @@ export function RelocationView({ me }: { me: Me }) {
 function PlanMoves({ planId }: { planId: string }) {
   const plan = usePoll<PlanDetail>(`/relocation/plans/${encodeURIComponent(planId)}`);
   if (plan.error) return <Problem error={plan.error} />;
-  if (!plan.data) return <Loading what="plan" />;
+  if (!plan.data) return <Loading what={t('what.plan')} />;
   const p = plan.data;
   return (
-    <Section title={`${p.name}: planned moves`}>
+    <Section title={t('relocation.plannedMoves', { name: p.name })}>
       <p class="muted">
-        Solver {p.plan.solver.status}, gap {p.plan.solver.mipGap}, {p.plan.solver.seconds.toFixed(2)} s.
+        {t('relocation.solver', {
+          status: p.plan.solver.status,
+          gap: p.plan.solver.mipGap,
+          seconds: fixed(p.plan.solver.seconds, 2),
+        })}
       </p>
       <Table<PlannedMove>
         rows={p.plan.moves}
-        empty="The plan keeps every miner where it is."
+        empty={t('relocation.keepsAll')}
         columns={[
-          { label: 'Miner', cell: (m) => m.serial ?? m.minerId },
-          { label: 'Route', cell: (m) => `${m.fromSite} → ${m.toSite}` },
-          { label: 'Departs', cell: (m) => m.departDate },
-          { label: 'Arrives', cell: (m) => m.arriveDate },
-          { label: 'Mode', cell: (m) => m.mode },
-          { label: 'Cost', cell: (m) => usd(m.costUsd), num: true },
-          { label: 'Gain', cell: (m) => usd(m.gainUsd), num: true },
+          { label: t('common.miner'), cell: (m) => m.serial ?? m.fromContainer },
+          { label: t('relocation.route'), cell: (m) => `${m.fromSite} → ${m.toSite}` },
+          { label: t('relocation.departs'), cell: (m) => m.departDate },
+          { label: t('relocation.arrives'), cell: (m) => m.arriveDate },
+          { label: t('relocation.mode'), cell: (m) => m.mode },
+          { label: t('relocation.cost'), cell: (m) => usd(m.costUsd), num: true },
+          { label: t('relocation.gain'), cell: (m) => usd(m.gainUsd), num: true },
         ]}
       />
     </Section>

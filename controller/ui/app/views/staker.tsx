@@ -2,7 +2,9 @@ import { useMemo, useState } from 'preact/hooks';
 import { Empty, Loading, Problem, Section, Tile } from '../components/bits.js';
 import { TimeChart } from '../components/chart.js';
 import { Table } from '../components/table.js';
-import { btc, hashrate, pct, when } from '../format.js';
+import { Time } from '../components/time.js';
+import { btc, hashrate, pct } from '../format.js';
+import { t } from '../i18n.js';
 import type { Me } from '../roles.js';
 import { download, getText } from '../session.js';
 import type { Attribution, StakeEntry, StakerDetail, Statement } from '../shapes.js';
@@ -25,15 +27,13 @@ function StakerPicker() {
   const stakers = usePoll<{ id: string; name: string }[]>('/stakers');
   return (
     <div class="page">
-      <h1>Staker portal</h1>
-      <p class="muted">Pick a staker to see the portal as they see it.</p>
+      <h1>{t('nav.staker')}</h1>
+      <p class="muted">{t('staker.pick')}</p>
       <Problem error={stakers.error} />
       <ul>
         {(stakers.data ?? []).map((s) => (
           <li key={s.id}>
-            <a href={`#/stakers/${encodeURIComponent(s.id)}`}>
-              {s.name} <code>{s.id}</code>
-            </a>
+            <a href={`#/stakers/${encodeURIComponent(s.id)}`}>{s.name}</a>
           </li>
         ))}
       </ul>
@@ -63,54 +63,56 @@ function StakerPortal({ stakerId }: { stakerId: string }) {
   return (
     <div class="page" data-testid={ready ? 'staker-ready' : undefined}>
       <h1>
-        Staker portal · {staker.data?.name ?? stakerId} <code data-testid="staker-id">{stakerId}</code>
+        {t('nav.staker')} ·{' '}
+        <span data-testid="staker-id" data-staker={stakerId}>
+          {staker.data?.name ?? '…'}
+        </span>
       </h1>
       <Problem error={staker.error ?? attribution.error ?? statements.error} />
       {staker.data && (
         <p class="muted">
-          Your holder id in published period documents: <code>{staker.data.holder}</code> (a salted hash;
-          other stakers appear only as theirs).
+          {t('staker.holder')} <code>{staker.data.holder}</code> {t('staker.holderHint')}
         </p>
       )}
       <div class="tiles">
         <Tile
-          label={`Attributed hashrate, ${DAYS} days`}
+          label={t('staker.attributedDays', { count: DAYS })}
           value={hashrate(attribution.data?.periodAttributedThs)}
         />
-        <Tile label="Paid to you, all periods" value={statements.data ? btc(paid) : '–'} />
-        <Tile label="Statements" value={String(statements.data?.length ?? '–')} />
+        <Tile label={t('staker.paid')} value={statements.data ? btc(paid) : '–'} />
+        <Tile label={t('staker.statements')} value={String(statements.data?.length ?? '–')} />
       </div>
-      <Section title="Attributed hashrate">
+      <Section title={t('staker.attributed')}>
         {attribution.data ? (
           <AttributionChart a={attribution.data} range={span.seconds} />
         ) : (
-          <Loading what="attribution" />
+          <Loading what={t('what.attribution')} />
         )}
       </Section>
-      <Section title="Stakes">
+      <Section title={t('staker.stakes')}>
         {staker.data ? (
           <Table<StakeEntry>
             rows={staker.data.stakes}
-            empty="No stakes."
+            empty={t('staker.noStakes')}
             columns={[
-              { label: 'Node', cell: (s) => s.nodeId },
+              { label: t('accounting.node'), cell: (s) => s.nodeId },
               { label: 'HSS', cell: (s) => s.amountHss, num: true },
-              { label: 'Effective', cell: (s) => when(s.effectiveAt) },
-              { label: 'Source', cell: (s) => s.source },
+              { label: t('staker.effective'), cell: (s) => <Time at={s.effectiveAt} /> },
+              { label: t('staker.source'), cell: (s) => s.source },
             ]}
           />
         ) : (
-          <Loading what="stakes" />
+          <Loading what={t('what.stakes')} />
         )}
       </Section>
       <Section
-        title="Statements and payouts"
+        title={t('staker.statementsTitle')}
         aside={
           <button
             type="button"
             onClick={() => download(`/stakers/${sid}/statements.csv`, `statements-${stakerId}.csv`)}
           >
-            Download CSV
+            {t('staker.csv')}
           </button>
         }
       >
@@ -118,16 +120,16 @@ function StakerPortal({ stakerId }: { stakerId: string }) {
           <Table<Statement>
             rows={statements.data}
             testid="statements"
-            empty="No closed periods yet: statements appear when an operator closes a period."
+            empty={t('staker.noStatements')}
             columns={[
-              { label: 'Period', cell: (s) => s.periodId },
-              { label: 'Stake share', cell: (s) => pct(s.stakeShare), num: true },
-              { label: 'Attributed', cell: (s) => hashrate(s.attributedThs), num: true },
-              { label: 'Payout', cell: (s) => btc(s.payoutSats), num: true },
-              { label: 'Adjustments', cell: (s) => btc(s.adjustmentSats), num: true },
-              { label: 'Total', cell: (s) => btc(s.totalSats), num: true },
+              { label: t('accounting.period'), cell: (s) => s.periodId },
+              { label: t('staker.share'), cell: (s) => pct(s.stakeShare), num: true },
+              { label: t('staker.attributedCol'), cell: (s) => hashrate(s.attributedThs), num: true },
+              { label: t('staker.payout'), cell: (s) => btc(s.payoutSats), num: true },
+              { label: t('staker.adjustments'), cell: (s) => btc(s.adjustmentSats), num: true },
+              { label: t('staker.total'), cell: (s) => btc(s.totalSats), num: true },
               {
-                label: 'Inputs hash',
+                label: t('accounting.inputsHash'),
                 cell: (s) => (
                   <button type="button" class="linkish" onClick={() => setSelected(s.periodId)}>
                     <code>{s.inputsSha256.slice(0, 16)}…</code>
@@ -137,7 +139,7 @@ function StakerPortal({ stakerId }: { stakerId: string }) {
             ]}
           />
         ) : (
-          <Loading what="statements" />
+          <Loading what={t('what.statements')} />
         )}
       </Section>
       {chosen && staker.data && <Verify statement={chosen} holder={staker.data.holder} />}
@@ -155,10 +157,12 @@ function AttributionChart({ a, range }: { a: Attribution; range: [number, number
     const xs = [...byHour.keys()].sort((x, y) => x - y);
     return {
       xs: xs.map((t) => t / 1000),
-      series: [{ label: 'attributed TH/s', values: xs.map((t) => byHour.get(t) ?? 0), colour: '#2b8a3e' }],
+      series: [
+        { label: t('staker.attributedSeries'), values: xs.map((t) => byHour.get(t) ?? 0), colour: '#2b8a3e' },
+      ],
     };
   }, [a]);
-  if (data.xs.length === 0) return <Empty>No attributed work in the last {DAYS} days yet.</Empty>;
+  if (data.xs.length === 0) return <Empty>{t('staker.noWork', { count: DAYS })}</Empty>;
   return <TimeChart xs={data.xs} series={data.series} unit="TH/s" range={range} />;
 }
 
@@ -166,42 +170,42 @@ function AttributionChart({ a, range }: { a: Attribution; range: [number, number
 function Verify({ statement, holder }: { statement: Statement; holder: string }) {
   const [result, setResult] = useState<string | null>(null);
   const check = async () => {
-    setResult('fetching inputs…');
+    setResult(t('staker.fetching'));
     try {
       const text = await getText(statement.inputsUrl.replace(/^\/api\/v1/, ''));
       const digest = await sha256Hex(text);
       const ok = digest === statement.inputsSha256;
-      setResult(`${ok ? '✓ matches' : '✗ differs'}: sha256 of the inputs document is ${digest}`);
+      setResult(ok ? t('staker.matches', { digest }) : t('staker.differs', { digest }));
     } catch (err) {
       setResult(err instanceof Error ? err.message : String(err));
     }
   };
   const origin = location.origin;
   return (
-    <Section title={`Verify the payout of ${statement.periodId}`}>
+    <Section title={t('staker.verifyTitle', { period: statement.periodId })}>
       <div class="verify" data-testid="verify">
         <p>
-          Inputs hash <code>{statement.inputsSha256}</code>
+          {t('accounting.inputsHash')} <code>{statement.inputsSha256}</code>
           <br />
-          Outputs hash <code>{statement.outputsSha256}</code> · rule version {statement.ruleVersion}
+          {t('staker.outputsHash')} <code>{statement.outputsSha256}</code> ·{' '}
+          {t('staker.ruleVersion', { version: statement.ruleVersion })}
         </p>
         <ol>
           <li>
-            Download the exact inputs the period was closed from, and hash them:
+            {t('staker.step1')}
             <pre>{`curl -s -H "Authorization: Bearer $TOKEN" ${origin}${statement.inputsUrl} | sha256sum`}</pre>
-            The hash must equal the inputs hash above.
+            {t('staker.step1b')}
           </li>
           <li>
-            Find your rows in it by your holder id <code>{holder}</code>: your stake entries, and the fleet's
-            work and costs for the period.
+            {t('staker.step2a')} <code>{holder}</code>: {t('staker.step2b')}
           </li>
           <li>
-            Run the published split (<code>controller/src/accounting/close.ts</code>) on that document: it
-            must give the outputs hash above, and your payout of {btc(statement.payoutSats)} to the satoshi.
+            {t('staker.step3a')} (<code>hashfleet-controller period verify</code>){' '}
+            {t('staker.step3b', { payout: btc(statement.payoutSats) })}
           </li>
         </ol>
         <button type="button" onClick={check}>
-          Check the inputs hash now
+          {t('staker.checkNow')}
         </button>{' '}
         {result && <span data-testid="verify-result">{result}</span>}
       </div>

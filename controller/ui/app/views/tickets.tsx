@@ -1,10 +1,15 @@
 import { useState } from 'preact/hooks';
 import { Loading, Problem, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
-import { ago, when } from '../format.js';
+import { Time } from '../components/time.js';
+import { ago } from '../format.js';
+import { k, t } from '../i18n.js';
+import { label } from '../labels.js';
+import { useMinerNames } from '../miner-names.js';
 import type { Me } from '../roles.js';
 import { href } from '../router.js';
-import { post } from '../session.js';
+import { get, post } from '../session.js';
+import type { MinerPage, MinerSummary } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
 export interface Ticket {
@@ -24,10 +29,10 @@ export interface Ticket {
 }
 
 const FILTERS = [
-  { label: 'To do', query: '' },
-  { label: 'Open', query: 'state=open' },
-  { label: 'In progress', query: 'state=in_progress' },
-  { label: 'Done', query: 'state=done' },
+  { label: k('tickets.toDo'), query: '' },
+  { label: k('ticketState.open'), query: 'state=open' },
+  { label: k('ticketState.in_progress'), query: 'state=in_progress' },
+  { label: k('ticketState.done'), query: 'state=done' },
 ];
 
 /** Work orders for technicians: take one, note what was done, close it. Opened by the ladder or a person. */
@@ -39,7 +44,8 @@ export function TicketsView({ me }: { me: Me }) {
   const q = FILTERS[filter]!.query;
   // `r` changes after each action, so the list is fetched again at once (the API ignores it).
   const list = usePoll<Ticket[]>(`/tickets?${q}${q ? '&' : ''}limit=500&r=${bump}`, 15_000);
-  const rows = list.data ? (q ? list.data : list.data.filter((t) => t.state !== 'done')) : null;
+  const rows = list.data ? (q ? list.data : list.data.filter((r) => r.state !== 'done')) : null;
+  const names = useMinerNames((rows ?? []).map((r) => r.minerId));
   const act = async (path: string, body: unknown) => {
     try {
       setError(null);
@@ -56,7 +62,7 @@ export function TicketsView({ me }: { me: Me }) {
   };
   return (
     <div class="page">
-      <h1>Tickets</h1>
+      <h1>{t('nav.tickets')}</h1>
       <div class="actions">
         {FILTERS.map((f, i) => (
           <button
@@ -65,79 +71,82 @@ export function TicketsView({ me }: { me: Me }) {
             class={i === filter ? 'active' : ''}
             onClick={() => setFilter(i)}
           >
-            {f.label}
+            {t(f.label)}
           </button>
         ))}
       </div>
       <Problem error={error ?? list.error} />
-      <Section title={rows ? `${rows.length} ticket${rows.length === 1 ? '' : 's'}` : 'Tickets'}>
-        {!rows && !list.error && <Loading what="tickets" />}
+      <Section title={rows ? t('tickets.count', { count: rows.length }) : t('nav.tickets')}>
+        {!rows && !list.error && <Loading what={t('what.tickets')} />}
         {rows && (
           <Table
             rows={rows}
             testid="tickets"
-            empty="No tickets here."
+            empty={t('tickets.none')}
             columns={[
               {
-                label: 'State',
-                cell: (t) => <span class={`ticket-${t.state}`}>{t.state.replace('_', ' ')}</span>,
+                label: t('common.state'),
+                cell: (r) => <span class={`ticket-${r.state}`}>{label('ticketState', r.state)}</span>,
               },
               {
-                label: 'What',
-                cell: (t) => (
+                label: t('tickets.what'),
+                cell: (r) => (
                   <button
                     type="button"
                     class="linkish"
-                    onClick={() => setShown(shown === t.id ? null : t.id)}
+                    onClick={() => setShown(shown === r.id ? null : r.id)}
                   >
-                    {t.title}
+                    {r.title}
                   </button>
                 ),
               },
               {
-                label: 'Miner',
-                cell: (t) =>
-                  t.minerId ? (
+                label: t('common.miner'),
+                cell: (r) =>
+                  r.minerId ? (
                     <a
                       href={
-                        t.containerId
-                          ? href('containers', t.containerId, 'miners', t.minerId)
-                          : href('miners', t.minerId)
+                        r.containerId
+                          ? href('containers', r.containerId, 'miners', r.minerId)
+                          : href('miners', r.minerId)
                       }
                     >
-                      {t.minerId}
+                      {names.get(r.minerId) ?? '…'}
                     </a>
                   ) : (
                     '–'
                   ),
               },
-              { label: 'Where', cell: (t) => t.slotId ?? t.containerId ?? '–' },
-              { label: 'From', cell: (t) => (t.source === 'remediation' ? 'ladder' : t.createdBy) },
-              { label: 'Assignee', cell: (t) => t.assignee ?? '–' },
-              { label: 'Opened', cell: (t) => ago(t.createdAt) },
+              { label: t('common.where'), cell: (r) => r.slotId ?? r.containerId ?? '–' },
+              {
+                label: t('tickets.from'),
+                cell: (r) => (r.source === 'remediation' ? t('tickets.ladder') : r.createdBy),
+              },
+              { label: t('tickets.assignee'), cell: (r) => r.assignee ?? '–' },
+              { label: t('tickets.opened'), cell: (r) => ago(r.createdAt) },
               {
                 label: '',
-                cell: (t) =>
-                  t.state === 'done' ? (
-                    `done ${ago(t.doneAt)}`
+                cell: (r) =>
+                  r.state === 'done' ? (
+                    t('tickets.doneAgo', { ago: ago(r.doneAt) })
                   ) : (
                     <span class="actions">
-                      {t.assignee !== me.name && (
-                        <button type="button" onClick={() => act(`/tickets/${t.id}/take`, {})}>
-                          take
+                      {r.assignee !== me.name && (
+                        <button type="button" onClick={() => act(`/tickets/${r.id}/take`, {})}>
+                          {t('tickets.take')}
                         </button>
                       )}
                       <button
                         type="button"
-                        onClick={() => withNote('Note for this ticket', `/tickets/${t.id}/notes`, true)}
+                        onClick={() => withNote(t('tickets.notePrompt'), `/tickets/${r.id}/notes`, true)}
                       >
-                        note
+                        {t('tickets.note')}
                       </button>
                       <button
                         type="button"
-                        onClick={() => withNote('What was done? (optional)', `/tickets/${t.id}/close`, false)}
+                        onClick={() => withNote(t('tickets.closePrompt'), `/tickets/${r.id}/close`, false)}
                       >
-                        close
+                        {t('tickets.close')}
                       </button>
                     </span>
                   ),
@@ -160,7 +169,7 @@ function NewTicket({ onOpened }: { onOpened: () => void }) {
     e.preventDefault();
     try {
       setError(null);
-      await post('/tickets', { title, minerId });
+      await post('/tickets', { title, minerId: await resolveMiner(minerId) });
       setTitle('');
       setMinerId('');
       onOpened();
@@ -169,21 +178,21 @@ function NewTicket({ onOpened }: { onOpened: () => void }) {
     }
   };
   return (
-    <Section title="Open a ticket">
+    <Section title={t('tickets.openTitle')}>
       <form onSubmit={submit} class="actions">
         <input
-          placeholder="miner id"
+          placeholder={t('tickets.minerPlaceholder')}
           value={minerId}
           onInput={(e) => setMinerId(e.currentTarget.value)}
           required
         />
         <input
-          placeholder="what needs doing"
+          placeholder={t('tickets.titlePlaceholder')}
           value={title}
           onInput={(e) => setTitle(e.currentTarget.value)}
           required
         />
-        <button type="submit">open</button>
+        <button type="submit">{t('tickets.open')}</button>
       </form>
       <Problem error={error} />
     </Section>
@@ -199,19 +208,37 @@ function Notes({ ticketId, bump }: { ticketId: string; bump: number }) {
   const detail = usePoll<TicketDetail>(`/tickets/${encodeURIComponent(ticketId)}?r=${bump}`, 15_000);
   const d = detail.data;
   return (
-    <Section title={d ? d.title : 'Ticket'}>
+    <Section title={d ? d.title : t('tickets.ticket')}>
       <Problem error={detail.error} />
-      {!d && !detail.error && <Loading what="ticket" />}
+      {!d && !detail.error && <Loading what={t('what.ticket')} />}
       {d && (
         <ul class="events" data-testid="ticket-notes">
-          {d.notes.length === 0 && <li class="muted">No notes.</li>}
+          {d.notes.length === 0 && <li class="muted">{t('tickets.noNotes')}</li>}
           {d.notes.map((n, i) => (
             <li key={i}>
-              <span class="muted">{when(n.at)}</span> <strong>{n.author}</strong> {n.text}
+              <span class="muted">
+                <Time at={n.at} />
+              </span>{' '}
+              <strong>{n.author}</strong> {n.text}
             </li>
           ))}
         </ul>
       )}
     </Section>
+  );
+}
+
+/**
+ * The miner a person typed, by serial, IP, MAC or id (what `GET /miners?q=` matches): the one
+ * match, or the one whose serial is exactly the text; otherwise a clear error.
+ */
+async function resolveMiner(text: string): Promise<string> {
+  const q = text.trim();
+  const page = await get<MinerPage<MinerSummary>>(`/miners?q=${encodeURIComponent(q)}&limit=20`);
+  const exact = page.miners.filter((m) => m.serial?.toLowerCase() === q.toLowerCase() || m.id === q);
+  const only = page.total === 1 ? page.miners[0] : exact.length === 1 ? exact[0] : undefined;
+  if (only) return only.id;
+  throw new Error(
+    page.total === 0 ? t('tickets.noMatch', { q }) : t('tickets.manyMatch', { q, count: page.total }),
   );
 }

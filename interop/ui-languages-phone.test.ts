@@ -1,0 +1,265 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM, launchChromium } from '@hashfleet/demo/browser';
+import type { RunningDemo } from '@hashfleet/demo/demo';
+import { startDemoForTest } from '@hashfleet/demo/test-demo';
+import { apiGet, waitForFleet } from '@hashfleet/demo/wait';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import en from '../controller/ui/locales/en.json' with { type: 'json' };
+import kk from '../controller/ui/locales/kk.json' with { type: 'json' };
+import ru from '../controller/ui/locales/ru.json' with { type: 'json' };
+import zhCN from '../controller/ui/locales/zh-CN.json' with { type: 'json' };
+
+/**
+ * The web UI in Debian's Chromium against the whole demo, as people in Sichuan, Pavlodar and a NOC
+ * use it: every view in English, Chinese, Russian and Kazakh asks for no key its catalogue lacks and
+ * shows its navigation in that language; no view shows an internal UUID; at 390 × 844 no view
+ * overflows the screen sideways (only the slot grid scrolls), the menu opens and the alerts' Ack
+ * button is on screen; the header search finds a miner by serial as you type; the dark theme is
+ * remembered and follows the system's preference by default. Screenshots go to docs/screenshots/.
+ */
+const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
+const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
+const LOCALES = { en, 'zh-CN': zhCN, ru, kk } as const;
+type LocaleId = keyof typeof LOCALES;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const PHONE = { width: 390, height: 844 };
+
+/** Every view an operator has, with what shows it is loaded. */
+const VIEWS = [
+  ['#/overview', '[data-testid=fleet-hashrate]'],
+  ['#/alerts', '[data-testid=problems]'],
+  ['#/tickets', '[data-testid=tickets]'],
+  ['#/relocation', '[data-testid=relocation-ready]'],
+  ['#/accounting', '[data-testid=accounting-ready]'],
+  ['#/operations', '[data-testid=operations-ready]'],
+] as const;
+
+runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)', () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let dataDir: string;
+  let containerId: string;
+  let minerId: string;
+  let stakerId: string;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-lang-'));
+    demo = await startDemoForTest(
+      dataDir,
+      { logLevel: 'silent', minersPerContainer: 20, addressing: 'free-block' },
+      ['--poll-s', '2'],
+    );
+    await waitForFleet(demo, 240_000);
+    browser = await launchChromium();
+    containerId = demo.scenario.containers[0]!.id;
+    const detail = await apiGet<{
+      racks: { slots: { minerId: string | null; chipTempMaxC: number | null }[] }[];
+    }>(demo.controller.url, demo.tokens.operator, `/containers/${containerId}`);
+    const slots = detail.racks.flatMap((r) => r.slots).filter((s) => s.minerId && s.chipTempMaxC !== null);
+    minerId = slots[0]!.minerId!;
+    const stakers = await apiGet<{ id: string }[]>(demo.controller.url, demo.tokens.operator, '/stakers');
+    stakerId = stakers[0]!.id;
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** A logged-in operator page whose saved language (and theme) are set before the app starts. */
+  async function open(
+    locale: LocaleId,
+    viewport = { width: 1280, height: 800 },
+    extra: { theme?: 'dark' | 'light'; colorScheme?: 'dark' | 'light' } = {},
+  ): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({
+      viewport,
+      colorScheme: extra.colorScheme ?? 'light',
+      locale: 'en-US',
+    });
+    await context.addInitScript(
+      ([token, lang, theme]) => {
+        if (!sessionStorage.getItem('seeded')) {
+          localStorage.setItem('hashfleet.token', token);
+          localStorage.setItem('hashfleet.locale', lang);
+          if (theme) localStorage.setItem('hashfleet.theme', theme);
+          sessionStorage.setItem('seeded', '1');
+        }
+      },
+      [demo.tokens.operator, locale, extra.theme ?? ''] as const,
+    );
+    const page = await context.newPage();
+    await page.goto(`${demo.controller.url}/#/overview`);
+    // On a phone the name sits in the folded menu: there but not visible.
+    await page.waitForSelector('[data-testid=who]', { state: 'attached' });
+    return { context, page };
+  }
+
+  const go = async (page: Page, hash: string, ready: string) => {
+    await page.goto(`${demo.controller.url}/${hash}`);
+    await page.waitForSelector(ready);
+  };
+
+  const missingKeys = (page: Page) =>
+    page.evaluate(
+      () => (window as { hashfleetMissingKeys?: () => string[] }).hashfleetMissingKeys?.() ?? null,
+    );
+
+  const uuidsOnScreen = (page: Page) =>
+    page.evaluate((re) => document.body.innerText.match(new RegExp(re, 'gi')) ?? [], UUID.source);
+
+  /** Every view of the operator, the container and the miner panel, and a staker's portal. */
+  const allViews = (): (readonly [string, string])[] => [
+    ...VIEWS,
+    [`#/containers/${containerId}`, '[data-testid=container-grid] .cell[data-miner]:not([data-miner=""])'],
+    [`#/containers/${containerId}/miners/${minerId}`, '[data-testid=miner-panel] table.boards tbody tr'],
+    [`#/stakers/${stakerId}`, '[data-testid=staker-ready]'],
+  ];
+
+  it.each(Object.keys(LOCALES) as LocaleId[])(
+    '%s: every view renders with no key missing from its catalogue, the navigation in that language and no UUID on screen',
+    async (locale) => {
+      const { context, page } = await open(locale);
+      const catalogue: Record<string, string> = LOCALES[locale];
+      expect(await page.getAttribute('html', 'lang')).toBe(locale);
+      expect(await page.locator('header nav a').allTextContents()).toEqual(
+        [
+          'overview',
+          'container',
+          'alerts',
+          'tickets',
+          'relocation',
+          'accounting',
+          'operations',
+          'staker',
+        ].map((v) => catalogue[`nav.${v}`]),
+      );
+      for (const [hash, ready] of allViews()) {
+        await go(page, hash, ready);
+        // Names that load after the table (events, tickets) replace their placeholders first.
+        await page.waitForTimeout(300);
+        expect(await uuidsOnScreen(page), `${locale} ${hash}: UUIDs on screen`).toEqual([]);
+        expect(await page.locator('.error').count(), `${locale} ${hash}: error shown`).toBe(0);
+      }
+      expect(await missingKeys(page)).toEqual([]);
+      await go(page, `#/containers/${containerId}`, allViews()[6]![1]);
+      await page.locator('.container-panel').screenshot({ path: join(SHOTS, `container-${locale}.png`) });
+      await go(page, `#/containers/${containerId}/miners/${minerId}`, allViews()[7]![1]);
+      await page
+        .locator('[data-testid=miner-panel]')
+        .screenshot({ path: join(SHOTS, `miner-${locale}.png`) });
+      expect(await missingKeys(page)).toEqual([]);
+      await context.close();
+    },
+  );
+
+  it('at 390 × 844 no view overflows sideways, the grid scrolls by rack, the menu opens and Ack is on screen', async () => {
+    for (const locale of Object.keys(LOCALES) as LocaleId[]) {
+      const { context, page } = await open(locale, PHONE);
+      for (const [hash, ready] of allViews()) {
+        await go(page, hash, ready);
+        const widths = await page.evaluate(() => ({
+          page: document.documentElement.scrollWidth,
+          screen: window.innerWidth,
+          // Elements poking past the right edge, outside the scrolling grid and tables.
+          out: [...document.querySelectorAll('body *')]
+            .filter(
+              (e) =>
+                !e.closest('.racks, .container-list ul, table.boards, table[data-testid=job-items], .u-wrap'),
+            )
+            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+            .slice(0, 5),
+        }));
+        expect(
+          widths.page,
+          `${locale} ${hash}: page wider than the screen (${widths.out.join(', ')})`,
+        ).toBeLessThanOrEqual(widths.screen);
+        expect(widths.out, `${locale} ${hash}`).toEqual([]);
+      }
+      if (locale === 'en' || locale === 'ru') {
+        // The navigation is folded away until the menu button opens it.
+        expect(await page.locator('header nav').isVisible()).toBe(false);
+        await page.click('[data-testid=menu-toggle]');
+        await page.locator('header nav a').first().waitFor({ state: 'visible' });
+        // The language, theme and log-out controls are in the menu too, inside the screen.
+        const logout = await page.locator('header .prefs button').last().boundingBox();
+        expect(logout!.x + logout!.width).toBeLessThanOrEqual(PHONE.width);
+        await page.click('[data-testid=menu-toggle]');
+      }
+      await go(page, `#/containers/${containerId}`, allViews()[6]![1]);
+      const grid = await page.evaluate(() => {
+        const racks = document.querySelector('[data-testid=container-grid]') as HTMLElement;
+        return {
+          snap: getComputedStyle(racks).scrollSnapType,
+          scrolls: racks.scrollWidth > racks.clientWidth,
+          width: racks.getBoundingClientRect().width,
+        };
+      });
+      expect(grid.snap).toContain('x');
+      expect(grid.width).toBeLessThanOrEqual(PHONE.width);
+      await page.screenshot({ path: join(SHOTS, `phone-container-${locale}.png`) });
+      await go(page, `#/containers/${containerId}/miners/${minerId}`, allViews()[7]![1]);
+      await page.locator('[data-testid=miner-panel]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, `phone-miner-${locale}.png`) });
+      await go(page, '#/alerts', '[data-testid=problems]');
+      const ack = page.locator('[data-testid=problems] tbody tr button').first();
+      if ((await ack.count()) > 0) {
+        const box = await ack.boundingBox();
+        expect(box!.x).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width);
+      }
+      expect(await missingKeys(page)).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it('the header search finds a miner by its serial as you type and opens it in its container', async () => {
+    const miner = await apiGet<{ serial: string; containerId: string; rack: string; slot: string }>(
+      demo.controller.url,
+      demo.tokens.operator,
+      `/miners/${minerId}`,
+    );
+    const { context, page } = await open('en');
+    await page.click('input[name=search]');
+    // Typed key by key, like a person reading the label: results come while typing.
+    await page.keyboard.type(miner.serial, { delay: 30 });
+    const hit = page.locator(`[data-testid=search-results] a[data-miner="${minerId}"]`);
+    await hit.waitFor();
+    expect(await hit.textContent()).toContain(`${miner.rack}/${miner.slot}`);
+    expect(await hit.textContent()).toContain(miner.serial);
+    expect(await uuidsOnScreen(page)).toEqual([]);
+    await hit.click();
+    await page.waitForSelector(`[data-testid=miner-panel][data-miner="${minerId}"]`);
+    expect(page.url()).toContain(`#/containers/${miner.containerId}/miners/${minerId}`);
+    await context.close();
+  });
+
+  it('the dark theme follows the system preference, and a choice made with the toggle is remembered', async () => {
+    const bg = (page: Page) =>
+      page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const dark = await open('en', undefined, { colorScheme: 'dark' });
+    expect(await dark.page.getAttribute('html', 'data-theme')).toBe('dark');
+    const darkBg = await bg(dark.page);
+    await dark.context.close();
+
+    const { context, page } = await open('en', undefined, { colorScheme: 'light' });
+    expect(await page.getAttribute('html', 'data-theme')).toBe('light');
+    const lightBg = await bg(page);
+    expect(darkBg).not.toBe(lightBg);
+    await page.click('[data-testid=theme-toggle]');
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    await page.reload();
+    await page.waitForSelector('[data-testid=who]');
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    expect(await bg(page)).toBe(darkBg);
+    await go(page, `#/containers/${containerId}`, allViews()[6]![1]);
+    await page.locator('.container-panel').screenshot({ path: join(SHOTS, 'container-dark.png') });
+    await context.close();
+  });
+});

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import type { AgentEvent, MinerSample } from '@hashfleet/contracts';
+import type { AgentEvent } from '@hashfleet/contracts';
 import { findModel } from '@hashfleet/firmware-profiles';
 import { getProfile } from '@hashfleet/firmware-profiles/registry';
 import type { Logger } from 'pino';
@@ -17,8 +17,9 @@ import { createLogger } from './logger.js';
 import { AgentMetrics, serveMetrics } from './metrics.js';
 import { PduReader } from './pdu/poller.js';
 import { type CycleStats, Poller } from './poll/poller.js';
-import { Batcher, splitToFit } from './publish/batcher.js';
+import { splitToFit } from './publish/batcher.js';
 import { Envelopes } from './publish/envelope.js';
+import { type BatchContent, OpenBatch } from './publish/open-batch.js';
 import { Publisher } from './publish/publisher.js';
 import { Spool } from './publish/spool.js';
 import { SafetyGuard } from './safety/guard.js';
@@ -31,7 +32,7 @@ import { loadState, saveState } from './state.js';
 import type { RequestContext } from './transport/request.js';
 import { loadKnownHosts } from './transport/ssh.js';
 import type { WorkBase } from './work.js';
-import { WorkJournal } from './work-journal.js';
+import { journalEntries, WorkJournal } from './work-journal.js';
 
 export { AGENT_VERSION };
 
@@ -70,7 +71,7 @@ export type RunningAgent = {
 
 /**
  * Wires the agent's parts together: state, spool and publisher, the poller with its sink (safety
- * tap, poll.stop filter, batcher), the PDU cycle, the command intake and the schedule. The parts
+ * tap, poll.stop filter, open batch), the PDU cycle, the command intake and the schedule. The parts
  * live in their own modules; this function only builds and connects them, in the order their
  * dependencies need, which is why it is longer than the ~150 lines asked of a function: splitting
  * the wiring would only pass the same dozen parts from one builder to the next.
@@ -114,22 +115,30 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   let attachMetrics = false;
   const journal = new WorkJournal(config.spool.dir, logger);
 
-  const sendTelemetry = (b: { samples: unknown[]; unreachable: unknown[] }) => {
+  const sendEvents = (events: AgentEvent[]) => publisher.send('events', { kind: 'events', ...where, events });
+  // A batch's messages, each under an origin the spool keeps, so a batch found open after a kill
+  // is not spooled twice. Events first: an identity change is known before the samples that carry
+  // the new identity.
+  const seal = (b: BatchContent, origin: string) => {
+    if (b.events.length > 0 && !spool.hasOrigin(`${origin}:events`))
+      publisher.send('events', { kind: 'events', ...where, events: b.events }, `${origin}:events`);
+    if (b.samples.length + b.unreachable.length === 0) return;
     const agent = attachMetrics ? metrics.take(spool) : null;
     attachMetrics = false;
     const body = { kind: 'telemetry', ...where, samples: b.samples, unreachable: b.unreachable, agent };
-    for (const part of splitToFit(body as never, (x) => JSON.stringify(x).length)) {
-      publisher.send('telemetry', part);
+    for (const [i, part] of splitToFit(body, (x) => JSON.stringify(x).length).entries()) {
+      if (!spool.hasOrigin(`${origin}:telemetry:${i}`))
+        publisher.send('telemetry', part, `${origin}:telemetry:${i}`);
       // Right after the batch is on disk: the bases its samples measured work to.
-      journal.record((part as { samples: MinerSample[] }).samples);
+      journal.record(part.samples);
     }
   };
-  const sendEvents = (events: AgentEvent[]) => publisher.send('events', { kind: 'events', ...where, events });
-  const batcher = new Batcher(
-    { maxItems: config.batch.maxSamples, maxDelayMs: config.batch.maxDelayMs },
-    sendTelemetry,
-    sendEvents,
-  );
+  const batch = new OpenBatch(config.spool.dir, {
+    maxItems: config.batch.maxSamples,
+    maxDelayMs: config.batch.maxDelayMs,
+    fsync: config.spool.fsync,
+    seal: (b, origin) => seal(b, origin),
+  });
   // Local safety: acts through the command executor and reports through the spool, on its own.
   const safety: SafetyGuard = new SafetyGuard({
     agentId: config.agentId,
@@ -162,7 +171,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     logger,
     now,
     random,
-    sink: safety.tap(managedOnly(batcher, unmanaged)),
+    sink: safety.tap(managedOnly(batch, unmanaged)),
     unmanaged,
   });
   for (const t of state.targets) poller.upsert(t);
@@ -170,6 +179,8 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
 
   const persist = () => {
     try {
+      // A saved work base must not be ahead of the sample that measured it.
+      batch.sync();
       saveState(config.spool.dir, {
         identities: identities.all(),
         work: Object.fromEntries(work),
@@ -213,6 +224,12 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     onSafety,
   });
 
+  // A batch a killed process left open: spooled now, and its samples' work bases taken in.
+  for (const e of journalEntries(batch.recover().samples)) {
+    const { minerKey, ...base } = e;
+    if ((work.get(minerKey)?.at ?? Number.NEGATIVE_INFINITY) < base.at) work.set(minerKey, base);
+  }
+
   const pdus = new PduCycle({
     pdus: config.pdus,
     read: (pdu, at) => pduReader.read(pdu, at),
@@ -226,7 +243,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     cycle: async (): Promise<CycleStats> => {
       const [stats] = await Promise.all([poller.cycle(), pdus.run()]);
       attachMetrics = true;
-      batcher.flush();
+      batch.flush();
       await safety.afterCycle();
       persist();
       return stats;
@@ -278,7 +295,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     drained: (timeoutMs) => publisher.drained(timeoutMs),
     stop: async () => {
       await schedule.stop();
-      batcher.stop();
+      batch.stop();
       await commands.idle();
       persist();
       await publisher.stop();

@@ -4,7 +4,7 @@ import { md5cryptHash } from '../src/auth/md5crypt.js';
 import { actionParams, fillParams } from '../src/commands/params.js';
 import { counterSince } from '../src/pdu/energy.js';
 import { backoffDelay, healthy, isDue, onFailure, onSuccess } from '../src/poll/health.js';
-import { Batcher, splitToFit } from '../src/publish/batcher.js';
+import { splitToFit } from '../src/publish/batcher.js';
 import { addresses, checkRanges, parseRange } from '../src/targets.js';
 
 describe('PDU energy counters: wrap and reset', () => {
@@ -85,25 +85,7 @@ describe('md5crypt (Whatsminer v2 tokens)', () => {
   });
 });
 
-describe('telemetry batches are bounded in count and in time', () => {
-  it('a full batch goes out at once; a partial one after maxDelayMs; events before samples', async () => {
-    const out: string[] = [];
-    const b = new Batcher(
-      { maxItems: 2, maxDelayMs: 30 },
-      (batch) => out.push(`telemetry:${batch.samples.length}+${batch.unreachable.length}`),
-      (events) => out.push(`events:${events.length}`),
-    );
-    const sample = {} as MinerSample;
-    b.event({ type: 'miner.lost', at: 1, minerKey: 'k', ip: 'i', error: 'e' });
-    b.sample(sample);
-    b.sample(sample);
-    expect(out).toEqual(['events:1', 'telemetry:2+0']);
-    b.unreachable({ minerKey: 'k', ip: 'i', at: 1, error: 'e', since: 1 });
-    expect(out).toHaveLength(2);
-    await new Promise((r) => setTimeout(r, 80));
-    expect(out).toEqual(['events:1', 'telemetry:2+0', 'telemetry:0+1']);
-  });
-
+describe('telemetry batches stay under the payload limit', () => {
   it('splits a batch that would exceed the payload limit', () => {
     const batch = {
       samples: Array.from({ length: 10 }, (_, i) => ({ i }) as unknown as MinerSample),

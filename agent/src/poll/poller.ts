@@ -204,7 +204,6 @@ export class Poller {
       return false;
     }
     if (base) this.#d.work.set(minerKey, base);
-    metrics.poll(pollMs, null);
     const { recoveredFrom } = onSuccess(t.health);
     t.health = healthy();
     if (recoveredFrom !== null) {
@@ -212,6 +211,8 @@ export class Poller {
       this.#d.sink.event({ type: 'miner.recovered', at, minerKey, ip: t.ip, downSince: recoveredFrom });
     }
     this.#d.sink.sample(sample);
+    // Counted once the sample is written (the sink writes it to the open batch on disk).
+    metrics.poll(pollMs, null);
     return true;
   }
 

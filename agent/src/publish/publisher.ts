@@ -209,9 +209,13 @@ export class Publisher {
   }
 
   /** Spools a message (on disk before this returns) and starts publishing it when connected. */
-  send(kind: AgentTopicKind, body: Body): EnvelopeFields {
+  send(kind: AgentTopicKind, body: Body, origin?: string): EnvelopeFields {
     const envelope = this.#d.envelopes.next();
-    this.#d.spool.append(topics[kind](this.#d.config.agentId), JSON.stringify({ ...envelope, ...body }));
+    this.#d.spool.append(
+      topics[kind](this.#d.config.agentId),
+      JSON.stringify({ ...envelope, ...body }),
+      origin,
+    );
     this.#d.metrics.spooled(this.#d.spool);
     this.drain();
     return envelope;

@@ -36,7 +36,7 @@ export class Spool {
   readonly #limits: SpoolLimits;
   readonly #onDrop: (drop: SpoolDrop) => void;
   /** Ascending by id. */
-  #index: { id: number; topic: string; bytes: number }[] = [];
+  #index: { id: number; topic: string; bytes: number; origin?: string }[] = [];
   #bytes = 0;
   #nextId = 1;
   dropped = 0;
@@ -59,12 +59,12 @@ export class Spool {
       const id = Number(name.slice(0, -SUFFIX.length));
       if (!Number.isSafeInteger(id)) continue;
       const bytes = statSync(path).size;
-      const topic = this.#readTopic(path);
-      if (topic === null) {
+      const head = this.#readHead(path);
+      if (head === null) {
         unlinkSync(path);
         continue;
       }
-      this.#index.push({ id, topic, bytes });
+      this.#index.push({ id, bytes, ...head });
       this.#bytes += bytes;
       this.#nextId = Math.max(this.#nextId, id + 1);
     }
@@ -84,19 +84,26 @@ export class Spool {
     return this.#bytes;
   }
 
-  #readTopic(path: string): string | null {
+  /** The first line: the topic, and after a tab the origin the message was written with. */
+  #readHead(path: string): { topic: string; origin?: string } | null {
     try {
       const text = readFileSync(path, 'utf8');
       const nl = text.indexOf('\n');
-      return nl > 0 ? text.slice(0, nl) : null;
+      if (nl <= 0) return null;
+      const [topic, origin] = text.slice(0, nl).split('\t');
+      return origin ? { topic: topic!, origin } : { topic: topic! };
     } catch {
       return null;
     }
   }
 
-  /** Writes (and fsyncs) a message; returns its id once it is on disk. */
-  append(topic: string, payload: string): number {
-    const data = `${topic}\n${payload}`;
+  /**
+   * Writes (and fsyncs) a message; returns its id once it is on disk. `origin` names what the
+   * message was made from (an open batch, publish/open-batch.ts), so that after a crash between
+   * writing the message and clearing its source, `hasOrigin` tells the source was already spooled.
+   */
+  append(topic: string, payload: string, origin?: string): number {
+    const data = `${origin ? `${topic}\t${origin}` : topic}\n${payload}`;
     const bytes = Buffer.byteLength(data);
     this.#makeRoom(bytes);
     const id = this.#nextId++;
@@ -110,7 +117,7 @@ export class Spool {
       closeSync(fd);
     }
     renameSync(tmp, final);
-    this.#index.push({ id, topic, bytes });
+    this.#index.push(origin ? { id, topic, bytes, origin } : { id, topic, bytes });
     this.#bytes += bytes;
     return id;
   }
@@ -164,6 +171,11 @@ export class Spool {
   #read(e: { id: number; topic: string; bytes: number }): SpoolEntry {
     const text = readFileSync(join(this.#dir, nameOf(e.id)), 'utf8');
     return { id: e.id, topic: e.topic, payload: text.slice(text.indexOf('\n') + 1), bytes: e.bytes };
+  }
+
+  /** Whether a message written with this origin is still spooled. */
+  hasOrigin(origin: string): boolean {
+    return this.#index.some((e) => e.origin === origin);
   }
 
   has(id: number): boolean {

@@ -109,7 +109,7 @@ export class SafetyGuard {
     return verdict;
   }
 
-  /** Poll-cycle hook: a sample as it goes to the batcher. */
+  /** Poll-cycle hook: a sample as it goes to the open batch. */
   observe(sample: MinerSample): void {
     this.#samples.push(sample);
   }

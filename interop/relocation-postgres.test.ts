@@ -74,14 +74,20 @@ runOrSkip('relocation on PostgreSQL with two replicas', () => {
       );
     }
     for (const n of [1, 2]) {
-      await createMiner(db, { id: `m${n}`, serial: `SN-${n}`, model: 'Antminer T17' });
-      await moveMiner(db, `m${n}`, {
-        siteId: 'sichuan',
-        containerId: 'sc-c1',
-        slotId: `sc-c1/R01/0${n}`,
-        status: 'in_service',
-        reason: 'seed',
-      });
+      // On the apps' clock, not the real one (the seed must come before what the apps do).
+      await createMiner(db, { id: `m${n}`, serial: `SN-${n}`, model: 'Antminer T17' }, clock);
+      await moveMiner(
+        db,
+        `m${n}`,
+        {
+          siteId: 'sichuan',
+          containerId: 'sc-c1',
+          slotId: `sc-c1/R01/0${n}`,
+          status: 'in_service',
+          reason: 'seed',
+        },
+        { now: clock },
+      );
     }
   });
 

@@ -79,13 +79,12 @@ describe('inventory', () => {
       { now: 3 },
     );
     await expect(
-      moveMiner(db, m1, {
-        siteId: 'sc',
-        containerId: 'sc-c1',
-        slotId: b!,
-        status: 'in_service',
-        reason: 'x',
-      }),
+      moveMiner(
+        db,
+        m1,
+        { siteId: 'sc', containerId: 'sc-c1', slotId: b!, status: 'in_service', reason: 'x' },
+        { now: 4 },
+      ),
     ).rejects.toThrow(`miner ${m1}: slot ${b} is occupied by miner ${m2}`);
     await moveMiner(
       db,

@@ -64,7 +64,7 @@ async function seed() {
     );
   }
   for (const n of [1, 2, 3]) {
-    const id = await createMiner(db, { id: `m${n}`, serial: `SN-${n}`, model: 'Antminer T17' });
+    const id = await createMiner(db, { id: `m${n}`, serial: `SN-${n}`, model: 'Antminer T17' }, SEEDED_AT);
     await moveMiner(
       db,
       id,

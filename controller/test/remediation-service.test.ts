@@ -98,14 +98,19 @@ async function seed() {
       ['m3', 'whatsminer-v3'],
     ] as const
   ).entries()) {
-    await createMiner(db, { id, serial: `SN${id}`, model: 'Antminer S19', profile });
-    await moveMiner(db, id, {
-      siteId: 'kz',
-      containerId: 'c1',
-      slotId: slotId('c1', 'R1', `S${i + 1}`),
-      status: 'in_service',
-      reason: 'seed',
-    });
+    await createMiner(db, { id, serial: `SN${id}`, model: 'Antminer S19', profile }, clock);
+    await moveMiner(
+      db,
+      id,
+      {
+        siteId: 'kz',
+        containerId: 'c1',
+        slotId: slotId('c1', 'R1', `S${i + 1}`),
+        status: 'in_service',
+        reason: 'seed',
+      },
+      { now: clock },
+    );
     await db.run('INSERT INTO agent_miners (agent_id, miner_key, miner_id, updated_at) VALUES (?, ?, ?, ?)', [
       'agent-c1',
       `10.0.0.${i + 1}`,

@@ -88,15 +88,22 @@ async function seed(db: Db) {
       here.map((m) => ({ rack: m.rack, slot: m.slot })),
     );
   }
+  // The demo's controller runs on the real clock, so the seed does too.
+  const now = Date.now();
   for (const m of leaving) {
-    await createMiner(db, { id: m.id, serial: m.serial, model: m.model, profile: m.profile });
-    await moveMiner(db, m.id, {
-      siteId: 'sichuan',
-      containerId: 'sc-c1',
-      slotId: slotId('sc-c1', m.rack, m.slot),
-      status: 'in_service',
-      reason: 'seed',
-    });
+    await createMiner(db, { id: m.id, serial: m.serial, model: m.model, profile: m.profile }, now);
+    await moveMiner(
+      db,
+      m.id,
+      {
+        siteId: 'sichuan',
+        containerId: 'sc-c1',
+        slotId: slotId('sc-c1', m.rack, m.slot),
+        status: 'in_service',
+        reason: 'seed',
+      },
+      { now },
+    );
   }
 }
 

@@ -34,7 +34,7 @@ export async function getMiner(db: Db, id: string): Promise<MinerRow | undefined
 }
 
 /** Creates an asset (in storage, nowhere) and returns its id; place it with `moveMiner`. */
-export async function createMiner(db: Db, m: NewMiner, now = Date.now()): Promise<string> {
+export async function createMiner(db: Db, m: NewMiner, now: number): Promise<string> {
   const id = m.id ?? randomUUID();
   await db.run(
     `INSERT INTO miners (id, serial, model, profile, firmware_version, status, site_id, container_id, slot_id,
@@ -65,9 +65,9 @@ export async function moveMiner(
   db: Db,
   minerId: string,
   to: Location,
-  opts: { now?: number; displace?: boolean } = {},
+  opts: { now: number; displace?: boolean },
 ): Promise<void> {
-  const now = opts.now ?? Date.now();
+  const { now } = opts;
   await db.tx(async (tx) => {
     const miner = await getMiner(tx, minerId);
     if (!miner) throw new Error(`miner ${minerId}: not found`);

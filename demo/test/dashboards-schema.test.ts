@@ -88,7 +88,7 @@ describe("the controller's InfluxDB points fit the dashboards' schema", () => {
 
   it('covers every measurement the controller writes, rollups aside', () => {
     expect(new Set(points.map((p) => p.measurement))).toEqual(new Set(CHECKED));
-    const written = writtenMeasurements(join(import.meta.dirname, '../controller/src'));
+    const written = writtenMeasurements(join(import.meta.dirname, '../../controller/src'));
     expect([...written].sort()).toEqual([...CHECKED, ...ROLLUPS].sort());
     for (const m of written)
       expect(Object.keys(influxSchema), `${m} in dashboards/src/schema.ts`).toContain(m);

@@ -18,7 +18,7 @@ export interface ContainerSummary {
   total: number;
 }
 
-/** One slot of `GET /containers/:id` (controller/src/routes/containers.ts). */
+/** One slot of `GET /containers/:id` (controller/src/fleet/routes/containers.ts). */
 export interface SlotReply {
   slotId: string;
   slot: string;

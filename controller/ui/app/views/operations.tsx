@@ -9,7 +9,7 @@ import type { Me } from '../roles.js';
 import { post } from '../session.js';
 import { usePoll } from '../use-poll.js';
 
-/** Replies of controller/src/commands/bulk.ts (describeJob), operating-profiles/ and curtailment/. */
+/** Replies of controller/src/operations/bulk.ts (describeJob), operations/profiles/ and operations/curtailment/. */
 interface BulkItem {
   minerId: string;
   serial: string | null;

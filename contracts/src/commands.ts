@@ -23,7 +23,7 @@ export type MinerOp = z.infer<typeof MinerOpSchema>;
 export const OutletOpSchema = z.enum(['outlet.cycle', 'outlet.off', 'outlet.on']);
 export type OutletOp = z.infer<typeof OutletOpSchema>;
 /**
- * Vendor work modes, where the documented API has them (miner-apis.md §4): Whatsminer v2
+ * Vendor work modes, where the documented API has them (docs/reference.md §7): Whatsminer v2
  * `set_low_power`/`set_normal_power`/`set_high_power`, v3 `set.miner.power_mode` low/normal/high.
  */
 export const PowerModeSchema = z.enum(['low', 'normal', 'high']);

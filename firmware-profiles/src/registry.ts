@@ -1,6 +1,7 @@
 import { antminerStock } from './profiles/antminer-stock.js';
 import { auradine } from './profiles/auradine.js';
 import { avalon } from './profiles/avalon.js';
+import { bfgminer } from './profiles/bfgminer.js';
 import { braiinsOs } from './profiles/braiins-os.js';
 import { cgminer } from './profiles/cgminer.js';
 import { luxos } from './profiles/luxos.js';
@@ -23,6 +24,7 @@ export const PROFILES: readonly FirmwareProfile[] = [
   antminerStock, // Type "Antminer ..." without any aftermarket marker
   avalon, // AVALON in PROD / Driver
   auradine, // GCMiner in VERSION / Description: a cgminer fork, so before cgminer
+  bfgminer, // `Miner: bfgminer x.y.z` / Description `bfgminer ...`: a cgminer fork, so before cgminer
   cgminer, // any other cgminer-family VERSION reply: last, it claims everything the others leave
 ];
 

@@ -28,6 +28,8 @@ const NOT_REPORTED: Record<string, string[]> = {
   'whatsminer-v3': ['difficultyAccepted'],
   // Upstream cgminer's summary/devs/pools carry no fan speeds (the driver's stats might).
   cgminer: ['fansRpm'],
+  // BFGMiner too: its summary/devs/pools are cgminer's layout.
+  bfgminer: ['fansRpm'],
 };
 
 let sim: Simulation;

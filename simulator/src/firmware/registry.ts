@@ -3,6 +3,7 @@ import { vnishWeb } from '../http/vnish-web.js';
 import { antminerStock } from './antminer-stock.js';
 import { auradine } from './auradine.js';
 import { avalon } from './avalon.js';
+import { bfgminer } from './bfgminer.js';
 import { braiinsOs } from './braiins-os.js';
 import { cgminer } from './cgminer.js';
 import { luxos } from './luxos.js';
@@ -103,6 +104,15 @@ export const SIM_FIRMWARES: readonly SimFirmware[] = [
     rpc: cgminer,
     models: ['AvalonMiner 1066'],
     firmwareVersion: '4.11.1',
+    password: '',
+    sshPassword: 'root',
+  },
+  {
+    profile: 'bfgminer',
+    rpc: bfgminer,
+    // BFGMiner drives Avalon units among others (its avalon driver); the model is the inventory's.
+    models: ['AvalonMiner 1066'],
+    firmwareVersion: '5.5.0',
     password: '',
     sshPassword: 'root',
   },

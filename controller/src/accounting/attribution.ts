@@ -1,4 +1,4 @@
-import { hashrateThs } from '../energy/expected-revenue.js';
+import { hashrateThs } from '../energy/index.js';
 import { type Timeline, weightsBetween } from './stake-timeline.js';
 
 /**

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { EnergyLine } from '../energy/energy.js';
-import type { NetworkStats } from '../energy/expected-revenue.js';
+import type { EnergyLine, NetworkStats } from '../energy/index.js';
 import type { PayoutRule, Period, StakeEntry, StakingNode } from './types.js';
 
 /**

@@ -1,5 +1,11 @@
-import { expectedSats, hashrateThs, type Reconciliation, reconcile } from '../energy/expected-revenue.js';
-import { microToSats, milliMicroToSats } from '../energy/fiat.js';
+import {
+  expectedSats,
+  hashrateThs,
+  microToSats,
+  milliMicroToSats,
+  type Reconciliation,
+  reconcile,
+} from '../energy/index.js';
 import { apportion, bpsOf } from './apportion.js';
 import { canonicalText, sha256Hex } from './canonical.js';
 import type { CloseInputs } from './close-inputs.js';

@@ -1,6 +1,11 @@
 import type { Db } from '../core/storage/db.js';
-import { type ContainerHour, energyLines, type SiteTariff, workByHour } from '../energy/energy.js';
-import { parseTariff } from '../energy/tariff.js';
+import {
+  type ContainerHour,
+  energyLines,
+  parseTariff,
+  type SiteTariff,
+  workByHour,
+} from '../energy/index.js';
 import { type CloseInputs, INPUTS_SCHEMA } from './close-inputs.js';
 import { AccountingError, ruleAt, type StoredRule, stakeEntriesUntil } from './register.js';
 import type { Period, StakeEntry } from './types.js';

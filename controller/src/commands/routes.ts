@@ -3,9 +3,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CoreContext } from '../core/context.js';
 import { IdParams, notFound, parseJson, READERS } from '../core/http/common.js';
-import { bulkRoutes } from '../operations/bulk-routes.js';
-import { curtailmentRoutes } from '../operations/curtailment/routes.js';
-import { profileRoutes } from '../operations/profiles/routes.js';
 import { MinerCommandBody } from './bodies.js';
 import { sendError } from './http-errors.js';
 import { CommandError, type CommandRow } from './service.js';
@@ -198,8 +195,4 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
       }
     },
   );
-
-  await app.register(bulkRoutes, ctx);
-  await app.register(profileRoutes, ctx);
-  await app.register(curtailmentRoutes, ctx);
 };

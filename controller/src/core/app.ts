@@ -1,10 +1,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { loadCommandKey } from '../commands/keys.js';
-import { type Commands, createCommands } from '../commands/service.js';
+import { type Commands, createCommands, loadCommandKey } from '../commands/index.js';
 import { features } from '../features.js';
-import { createIngest, type Ingest } from '../fleet/ingest/ingest.js';
+import { createIngest, type Ingest } from '../fleet/index.js';
 import { createAudit } from './audit.js';
 import { registerAuth } from './auth/plugin.js';
 import type { ControllerConfig } from './config.js';

@@ -1,5 +1,5 @@
-import type { Commands } from '../commands/service.js';
-import type { Ingest } from '../fleet/ingest/ingest.js';
+import type { Commands } from '../commands/index.js';
+import type { Ingest } from '../fleet/index.js';
 import type { FeatureContext } from './feature.js';
 import type { Metrics } from './metrics.js';
 

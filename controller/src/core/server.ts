@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { features } from '../features.js';
-import { pruneSeen } from '../fleet/ingest/dedupe.js';
+import { pruneSeen } from '../fleet/index.js';
 import { type BuildOptions, buildApp } from './app.js';
 import { brokerAuthenticator, controllerBrokerPassword } from './broker/credentials.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';

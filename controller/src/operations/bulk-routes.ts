@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { MinerCommandBody } from '../commands/bodies.js';
-import { sendError } from '../commands/http-errors.js';
+import { MinerCommandBody, sendError } from '../commands/index.js';
 import type { CoreContext } from '../core/context.js';
 import { IdParams, notFound, READERS } from '../core/http/common.js';
 import { approveBulkJob, cancelBulkJob, createBulkJob, describeJob, type ItemAction } from './bulk.js';

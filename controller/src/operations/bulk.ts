@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type CommandAction, CommandActionSchema } from '@hashfleet/contracts';
-import { APPROVER_ROLES, COMMAND_POLICY, refusalFor } from '../commands/policy.js';
-import { CommandError, type Commands } from '../commands/service.js';
+import {
+  APPROVER_ROLES,
+  COMMAND_POLICY,
+  CommandError,
+  type Commands,
+  refusalFor,
+} from '../commands/index.js';
 import type { Audit } from '../core/audit.js';
 import type { Principal, Role } from '../core/auth/roles.js';
 import type { Db } from '../core/storage/db.js';

@@ -1,6 +1,6 @@
 import { findModel } from '@hashfleet/firmware-profiles';
 import type { Db } from '../core/storage/db.js';
-import { type Tariff, TariffSchema } from '../fleet/inventory/types.js';
+import { type Tariff, TariffSchema } from '../fleet/index.js';
 import { parsePlannerInput } from './schema.js';
 import type { PlannerInput } from './types.js';
 

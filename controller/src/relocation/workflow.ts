@@ -1,4 +1,4 @@
-import type { MinerStatus } from '../fleet/inventory/types.js';
+import type { MinerStatus } from '../fleet/index.js';
 
 /**
  * A move's life, as data: each step says what happens to the asset in inventory. A move that

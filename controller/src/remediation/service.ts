@@ -1,7 +1,7 @@
 import type { CommandAction } from '@hashfleet/contracts';
 import { SYSTEM } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
-import { ticketForMiner } from '../tickets/service.js';
+import { ticketForMiner } from '../tickets/index.js';
 import { blockedRungs, type MinerReach, transportsFor } from './capabilities.js';
 import { decide, type OpenAlert, type PlannedStep, settle } from './ladder.js';
 import { type CommandRung, isCommandRung, LADDERS, RUNGS } from './ladders.js';

@@ -1,4 +1,4 @@
-import { loadCommandKey } from '../commands/keys.js';
+import { loadCommandKey } from '../commands/index.js';
 import type { Feature } from '../core/feature.js';
 import { migration } from './migrations/0600_safety.js';
 import { safetyRoutes } from './routes.js';

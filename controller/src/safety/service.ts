@@ -6,7 +6,7 @@ import {
   topics,
 } from '@hashfleet/contracts';
 import { z } from 'zod';
-import type { CommandKey } from '../commands/keys.js';
+import type { CommandKey } from '../commands/index.js';
 import type { Audit } from '../core/audit.js';
 import type { Principal } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';

@@ -1,5 +1,5 @@
 import type { SafetyRuleSet, UnsignedCommand, UnsignedSafetyRuleSet } from '@hashfleet/contracts';
-import type { CommandKey } from '../commands/keys.js';
+import type { CommandKey } from '../commands/index.js';
 
 /**
  * Signs a rule set with the controller's command key, so agents verify it with the key(s) they

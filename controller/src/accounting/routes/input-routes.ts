@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { FeatureContext } from '../../core/feature.js';
-import { parseMicro } from '../../energy/fiat.js';
+import { parseMicro } from '../../energy/index.js';
 import { addBtcPrice, addCost, addCredit, addNetworkStats } from '../entries.js';
 import { fail, IsoTime, input, MONEY, Sats, send } from './http.js';
 

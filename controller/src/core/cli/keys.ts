@@ -3,7 +3,7 @@ import {
   type PublicCommandKey,
   promoteNextCommandKey,
   stageNextCommandKey,
-} from '../../commands/keys.js';
+} from '../../commands/index.js';
 
 export const KEYS_USAGE = `  keys show                             the command-signing keys (active, next, retired) and the
                                         agents' commands.publicKeys for them

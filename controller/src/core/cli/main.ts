@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { loadCommandKey } from '../../commands/keys.js';
+import { loadCommandKey } from '../../commands/index.js';
 import { features } from '../../features.js';
-import { importMinersCsv } from '../../fleet/inventory/import.js';
+import { importMinersCsv } from '../../fleet/index.js';
 import { allMigrations, buildApp } from '../app.js';
 import { SYSTEM } from '../auth/roles.js';
 import { createToken } from '../auth/tokens.js';

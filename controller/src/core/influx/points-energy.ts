@@ -1,6 +1,10 @@
-import { type ContainerHour, pickEnergy } from '../../energy/energy.js';
-import { hashrateThs } from '../../energy/expected-revenue.js';
-import { parseTariff, tariffRateAt } from '../../energy/tariff.js';
+import {
+  type ContainerHour,
+  hashrateThs,
+  parseTariff,
+  pickEnergy,
+  tariffRateAt,
+} from '../../energy/index.js';
 import type { Db } from '../storage/db.js';
 import type { InfluxPoint } from './sink.js';
 

@@ -1,7 +1,7 @@
 import { AGENT_TOPIC_KINDS, topics } from '@hashfleet/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Ingest } from '../../fleet/ingest/ingest.js';
+import type { Ingest } from '../../fleet/index.js';
 import { AckQueue } from './acks.js';
 
 export type MqttLink = {

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { commandRoutes } from '../../commands/routes.js';
-import { agentRoutes } from '../../fleet/routes/agents.js';
-import { containerRoutes } from '../../fleet/routes/containers.js';
-import { eventRoutes } from '../../fleet/routes/events.js';
-import { inventoryRoutes } from '../../fleet/routes/inventory.js';
-import { minerRoutes } from '../../fleet/routes/miners.js';
-import { siteRoutes } from '../../fleet/routes/sites.js';
+import { commandRoutes } from '../../commands/index.js';
+import {
+  agentRoutes,
+  containerRoutes,
+  eventRoutes,
+  inventoryRoutes,
+  minerRoutes,
+  siteRoutes,
+} from '../../fleet/index.js';
 import type { CoreContext } from '../context.js';
 import { meRoutes } from './me.js';
 import { tokenRoutes } from './tokens.js';

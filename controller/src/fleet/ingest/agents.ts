@@ -1,6 +1,5 @@
 import type { AgentMetrics, Envelope } from '@hashfleet/contracts';
 import type { Db } from '../../core/storage/db.js';
-import { ensureSite } from '../inventory/sites.js';
 
 /** Notes that an agent spoke (and its self-metrics and clock skew); creates its row if new. */
 export async function touchAgent(
@@ -33,21 +32,5 @@ export async function touchAgent(
       skew,
       metrics ? JSON.stringify(metrics) : null,
     ],
-  );
-}
-
-/** Makes sure the site and container an agent reports exist (placeholders until an operator edits them). */
-export async function ensurePlace(
-  db: Db,
-  siteId: string,
-  containerId: string,
-  agentId: string | null,
-  now: number,
-) {
-  await ensureSite(db, siteId, now);
-  await db.run(
-    `INSERT INTO containers (id, site_id, name, agent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET agent_id = COALESCE(containers.agent_id, excluded.agent_id)`,
-    [containerId, siteId, containerId, agentId, now, now],
   );
 }

@@ -1,6 +1,6 @@
 import type { Birth, Events, Status } from '@hashfleet/contracts';
 import type { Db } from '../../core/storage/db.js';
-import { auditSafetyAction } from '../../safety/ingest.js';
+import { auditSafetyAction } from '../../safety/index.js';
 import { addEvent } from '../inventory/events.js';
 import type { PendingCache } from '../inventory/reconcile.js';
 import { ensureSlots } from '../inventory/slots.js';

@@ -1,9 +1,9 @@
 import type { Audit } from '../../core/audit.js';
 import type { Principal } from '../../core/auth/roles.js';
 import type { Db } from '../../core/storage/db.js';
-import { ensurePlace } from '../ingest/agents.js';
 import { readMinerCsv } from './csv.js';
 import { createMiner, findByIdentity, moveMiner } from './miners.js';
+import { ensurePlace } from './sites.js';
 import { ensureSlots } from './slots.js';
 
 export type ImportReport = { created: number; updated: number; placed: number; errors: string[] };

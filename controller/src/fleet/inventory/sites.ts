@@ -46,6 +46,22 @@ export async function upsertContainer(db: Db, c: ContainerInput, now = Date.now(
   );
 }
 
+/** Makes sure the site and container an agent reports exist (placeholders until an operator edits them). */
+export async function ensurePlace(
+  db: Db,
+  siteId: string,
+  containerId: string,
+  agentId: string | null,
+  now: number,
+) {
+  await ensureSite(db, siteId, now);
+  await db.run(
+    `INSERT INTO containers (id, site_id, name, agent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET agent_id = COALESCE(containers.agent_id, excluded.agent_id)`,
+    [containerId, siteId, containerId, agentId, now, now],
+  );
+}
+
 /** The tariff in force at `at` for a site's local month and hour. */
 export function tariffAt(tariff: Tariff, timezone: string, at: number): number {
   const parts = new Intl.DateTimeFormat('en-GB', {

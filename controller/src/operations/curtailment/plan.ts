@@ -1,4 +1,4 @@
-import { type Tariff, tariffRateAt } from '../../energy/tariff.js';
+import { type Tariff, tariffRateAt } from '../../energy/index.js';
 import type { Window } from '../profiles/schema.js';
 import type { Trigger } from './schema.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
-import { sendError } from '../../commands/http-errors.js';
+import { sendError } from '../../commands/index.js';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, READERS } from '../../core/http/common.js';
 import { ScheduleSchema } from './schema.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CommandActionSchema } from '@hashfleet/contracts';
-import { CommandError } from '../../commands/service.js';
+import { CommandError } from '../../commands/index.js';
 import { type Principal, SYSTEM } from '../../core/auth/roles.js';
 import type { Db } from '../../core/storage/db.js';
-import { parseTariff, type Tariff } from '../../energy/tariff.js';
+import { parseTariff, type Tariff } from '../../energy/index.js';
 import type { BulkDeps } from '../bulk.js';
 import { selectMiners } from '../selector.js';
 import { curtailWanted, planStep } from './plan.js';

@@ -1,5 +1,5 @@
 import type { PowerMode } from '@hashfleet/contracts';
-import { CommandError } from '../../commands/service.js';
+import { CommandError } from '../../commands/index.js';
 import type { Principal } from '../../core/auth/roles.js';
 import type { Db } from '../../core/storage/db.js';
 import { type BulkDeps, createBulkJob, getItems, getJob, type ItemAction, type NewItem } from '../bulk.js';

@@ -209,6 +209,27 @@ describe('refusals fail with the miner own words', () => {
   });
 
   it.each([
+    ['cgminer', 'restart'],
+    ['bfgminer', 'restart'],
+    ['luxos', 'pool.set'],
+    ['whatsminer-v2', 'pool.set'],
+  ] as const)(
+    '%s: a %s reply that reads as neither yes nor no fails the command, never succeeds it',
+    async (profileId, op) => {
+      const id = sim.miners[profiles.findIndex((p) => p.id === profileId)]!.id;
+      await sim.setFault(id, { kind: 'garbage' });
+      try {
+        const r = await execute(action(op, id), deps(config));
+        expect(r.status, r.message).toBe('failed');
+        expect(r.effect?.state).toBe('failed');
+        expect(r.message).toMatch(/no verdict|not a JSON|unreadable|get_token|logon/);
+      } finally {
+        await sim.clearFault(id, 'garbage');
+      }
+    },
+  );
+
+  it.each([
     ['antminer-stock', 'reboot', /HTTP 401/],
     ['vnish', 'restart', /HTTP 40[13]|unlock/],
   ] as const)('%s: a rejected web login fails %s (%s)', async (profileId, op, words) => {

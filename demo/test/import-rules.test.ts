@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -69,4 +69,85 @@ describe('import rules (docs/architecture.md §2)', () => {
       expect(violations).toEqual([]);
     });
   }
+});
+
+/**
+ * Inside controller/src: a core, energy/, and one folder per feature. The rule (biome.json checks it
+ * with noRestrictedImports per folder; this test checks it again from the source, dynamic imports
+ * included):
+ * - a feature imports its own folder, core/, energy/index.ts and other features' index.ts only, never
+ *   src/features.ts (the list of features, which imports every feature); fleet/ counts as a feature;
+ * - core/ reaches a feature or energy/ only through its index.ts (to put the app together);
+ * - energy/ imports core/ only.
+ */
+const controllerSrc = join(root, 'controller', 'src');
+const features = [
+  'accounting',
+  'alerts',
+  'commands',
+  'fleet',
+  'operations',
+  'relocation',
+  'remediation',
+  'safety',
+  'tickets',
+];
+const relImportRe = /(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]/g;
+
+/** What `from` (a path under controller/src) may not import as `spec`; null when allowed. */
+function controllerImportViolation(from: string, spec: string): string | null {
+  const target = posix.normalize(posix.join(posix.dirname(from), spec)).replace(/\.js$/, '.ts');
+  const fromTop = from.includes('/') ? from.split('/')[0]! : '';
+  const top = target.includes('/') ? target.split('/')[0]! : '';
+  if (fromTop === '' || top === fromTop) return null;
+  if (target.startsWith('..')) return `${from}: imports ${spec}, outside controller/src`;
+  const viaIndex = target === `${top}/index.ts`;
+  if (features.includes(fromTop)) {
+    if (top === 'core' || (viaIndex && (top === 'energy' || features.includes(top)))) return null;
+    return `${from}: imports ${spec}; a feature imports core/, energy/index.ts and other features' index.ts only`;
+  }
+  if (fromTop === 'core') {
+    if (target === 'features.ts' || (viaIndex && (top === 'energy' || features.includes(top)))) return null;
+    return `${from}: imports ${spec}; core/ reaches a feature or energy/ only through its index.ts`;
+  }
+  if (fromTop === 'energy')
+    return top === 'core' ? null : `${from}: imports ${spec}; energy/ imports core/ only`;
+  return `${from}: ${fromTop}/ is neither core/, energy/ nor a feature: add it to the lists here and in biome.json`;
+}
+
+describe('controller/src: core, energy and features (import rule)', () => {
+  it('the checker flags a cross-feature import and allows one through index.ts', () => {
+    expect(controllerImportViolation('alerts/service.ts', '../tickets/service.js')).toMatch(
+      /a feature imports/,
+    );
+    expect(controllerImportViolation('accounting/routes/http.ts', '../../features.js')).toMatch(/a feature/);
+    expect(controllerImportViolation('core/app.ts', '../fleet/ingest/ingest.js')).toMatch(/core\/ reaches/);
+    expect(controllerImportViolation('energy/energy.ts', '../accounting/index.js')).toMatch(/energy\//);
+    expect(controllerImportViolation('remediation/service.ts', '../tickets/index.js')).toBeNull();
+    expect(controllerImportViolation('fleet/routes/sites.ts', '../../core/http/common.js')).toBeNull();
+  });
+
+  it('every file of controller/src keeps the rule', () => {
+    const violations: string[] = [];
+    for (const file of tsFiles(controllerSrc)) {
+      const from = relative(controllerSrc, file).split(sep).join('/');
+      for (const m of readFileSync(file, 'utf8').matchAll(relImportRe)) {
+        const v = controllerImportViolation(from, (m[1] ?? m[2])!);
+        if (v) violations.push(v);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('every folder is core/, energy/ or a feature with an index.ts, and biome.json names the same features', () => {
+    const folders = readdirSync(controllerSrc).filter((n) => statSync(join(controllerSrc, n)).isDirectory());
+    expect(folders.sort()).toEqual(['core', 'energy', ...features].sort());
+    for (const f of [...features, 'energy'])
+      expect(statSync(join(controllerSrc, f, 'index.ts')).isFile()).toBe(true);
+    const biome = JSON.parse(readFileSync(join(root, 'biome.json'), 'utf8'));
+    const featureOverride = biome.overrides.find((o: { includes: string[] }) =>
+      o.includes.includes('controller/src/alerts/**'),
+    );
+    expect(featureOverride?.includes).toEqual(features.map((f) => `controller/src/${f}/**`));
+  });
 });

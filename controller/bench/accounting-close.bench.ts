@@ -34,6 +34,7 @@ for (let i = 0; i < STAKERS; i++) {
     nodeId,
     amountUnits: BigInt(1 + Math.floor(rand() * 5000)) * UNITS_PER_HSS,
     effectiveAtMs: day.startMs - 86_400_000,
+    recordedAtMs: day.startMs - 86_400_000,
   });
   if (i % 10 === 0) {
     stakes.push({
@@ -42,6 +43,7 @@ for (let i = 0; i < STAKERS; i++) {
       nodeId,
       amountUnits: BigInt(1 + Math.floor(rand() * 5000)) * UNITS_PER_HSS,
       effectiveAtMs: day.startMs + Math.floor(rand() * 86_400) * 1000,
+      recordedAtMs: day.startMs,
     });
   }
 }

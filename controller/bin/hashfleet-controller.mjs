@@ -1,6 +1,11 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 // Entry point: `hashfleet-controller <command>` (see controller/README.md).
-import { main } from '../src/core/cli/main.ts';
+// tsx is registered from this file rather than with `node --import tsx`, which resolves tsx from
+// the current folder and so failed anywhere outside the checkout.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/core/cli/main.ts');
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

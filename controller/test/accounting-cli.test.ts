@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,10 +16,13 @@ const NOW = Date.parse('2026-11-24T03:00:00Z');
 let t: Awaited<ReturnType<typeof testApp>>;
 let ctx: FeatureContext;
 const dir = mkdtempSync(join(tmpdir(), 'hashfleet-acct-cli-'));
+const BIN = join(import.meta.dirname, '../bin/hashfleet-controller.mjs');
+const TOOLS = join(import.meta.dirname, '../../tools');
 
 async function run(
   fn: typeof periodCli,
   args: string[],
+  c: FeatureContext = ctx,
 ): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -31,7 +35,7 @@ async function run(
     return true;
   });
   try {
-    return { code: await fn(args, ctx), out, err };
+    return { code: await fn(args, c), out, err };
   } finally {
     o.mockRestore();
     e.mockRestore();
@@ -51,6 +55,11 @@ describe('accounting CLI', () => {
   it('prints usage and exits 2 on bad arguments', async () => {
     expect((await run(periodCli, ['open', '2026-11-22'])).code).toBe(2);
     expect((await run(stakesCli, ['import'])).code).toBe(2);
+    // Arguments are parsed (node:util parseArgs): an unknown option is a usage error, not ignored.
+    const flag = await run(periodCli, ['close', '2026-11-22', '--force']);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toContain("Unknown option '--force'");
+    expect((await run(stakesCli, ['import', 'a.csv', 'b.csv'])).code).toBe(2);
   });
 
   it('imports stakes from a CSV file and names the file and line of a bad row', async () => {
@@ -137,6 +146,45 @@ describe('accounting CLI', () => {
       outputsSha256: doc!.outputs_sha256,
       payoutSats: String(carol!.amount_sats),
     });
+    // The document names when each stake entry was recorded (inputs schema @2).
+    const stakes = JSON.parse(doc!.inputs_json).stakes as { recordedAtMs: number }[];
+    expect(stakes.length).toBeGreaterThan(0);
+    for (const e of stakes) expect(e.recordedAtMs).toBe(NOW);
+    // From any folder, with no config and no database: an empty working directory and HOME stay empty.
+    const cwd = mkdtempSync(join(tmpdir(), 'hashfleet-verify-cwd-'));
+    const home = mkdtempSync(join(tmpdir(), 'hashfleet-verify-home-'));
+    try {
+      const bin = spawnSync(BIN, ['period', 'verify', file, carol!.holder], {
+        cwd,
+        env: { PATH: process.env.PATH, HOME: home },
+        encoding: 'utf8',
+      });
+      expect(bin.status, bin.stderr).toBe(0);
+      expect(JSON.parse(bin.stdout)).toMatchObject({
+        outputsSha256: doc!.outputs_sha256,
+        payoutSats: String(carol!.amount_sats),
+      });
+      expect(readdirSync(cwd)).toEqual([]);
+      expect(readdirSync(home)).toEqual([]);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+    }
+    // The standard-library verifiers agree on the period closed through the database.
+    for (const cmd of [
+      ['python3', join(TOOLS, 'verify-payout.py')],
+      [process.execPath, join(TOOLS, 'verify-payout.mjs')],
+    ]) {
+      const r = spawnSync(cmd[0]!, [cmd[1]!, '--json', '--holder', carol!.holder, file], {
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        inputsSha256: doc!.inputs_sha256,
+        outputsSha256: doc!.outputs_sha256,
+        payouts: [{ holder: carol!.holder, sats: String(carol!.amount_sats) }],
+      });
+    }
     writeFileSync(file, doc!.inputs_json.replace('"amountSats":"12000"', '"amountSats":"12001"'));
     const tampered = JSON.parse((await run(periodCli, ['verify', file, carol!.holder])).out);
     expect(tampered.fileSha256).not.toBe(doc!.inputs_sha256);
@@ -144,6 +192,48 @@ describe('accounting CLI', () => {
     const missing = await run(periodCli, ['show', '2026-11-20']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('period 2026-11-20: not closed');
+  });
+});
+
+describe('solo nodes', () => {
+  it('a close is refused while a solo node has two stakers, naming the node, the time and the stakers', async () => {
+    // The register refuses a second staker on a solo node; two replicas accepting one each at the
+    // same moment, or a row written by hand, still reach the close, which must not split the node.
+    const s = await testApp({}, () => Date.parse('2026-11-25T03:00:00Z'));
+    try {
+      const c = s.app.hashfleet;
+      const csv = join(dir, 'solo.csv');
+      writeFileSync(
+        csv,
+        'staker_id,staker_name,node_id,node_kind,amount_hss,effective_at\n' +
+          'ana,"Ana, A.",solo-x,solo,10000,2026-11-20T00:00:00Z\n' +
+          'bo,Bo,shared-y,shared,1,2026-11-20T00:00:00Z\n',
+      );
+      const imported = await run(stakesCli, ['import', csv], c);
+      expect(imported.code, imported.err).toBe(0);
+      await c.db.run(
+        "INSERT INTO acct_stake_entries (seq, staker_id, node_id, amount_units, effective_at, source, idempotency_key, entered_by, entered_at) VALUES (100, 'bo', 'solo-x', ?, ?, 'replica-2', NULL, 't', 0)",
+        [String(12_000n * 10n ** 18n), Date.parse('2026-11-24T06:00:00Z')],
+      );
+      await c.db.run(
+        "INSERT INTO acct_credits (id, period_id, pool, reference, amount_sats, entered_by, entered_at) VALUES ('c1', '2026-11-24', 'p', 'r24', ?, 't', 0)",
+        [5000n],
+      );
+      const r = await run(periodCli, ['close', '2026-11-24'], c);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        'period 2026-11-24: solo node solo-x has more than one staker at 2026-11-24T06:00:00.000Z (stakers ana, bo)',
+      );
+      // The day before, ana alone held it: that period closes.
+      await c.db.run(
+        "INSERT INTO acct_credits (id, period_id, pool, reference, amount_sats, entered_by, entered_at) VALUES ('c0', '2026-11-23', 'p', 'r23', ?, 't', 0)",
+        [5000n],
+      );
+      const before = await run(periodCli, ['close', '2026-11-23'], c);
+      expect(before.code, before.err).toBe(0);
+    } finally {
+      await s.close();
+    }
   });
 });
 

@@ -45,7 +45,13 @@ const inputsArb: fc.Arbitrary<CloseInputs> = fc
   })
   .map((r) => {
     const reinvestBps = Math.floor(((10_000 - r.stakerBps) * r.reinvestFrac) / 10_000);
-    const stakes: StakeEntry[] = r.entries.map((e, i) => ({ ...e, seq: i + 1 }));
+    // Solo nodes (n0, n2) have one staker each, as the close requires; shared ones any number.
+    const stakes: StakeEntry[] = r.entries.map((e, i) => ({
+      ...e,
+      holder: NODES.indexOf(e.nodeId) % 2 ? e.holder : `solo-${e.nodeId}`,
+      seq: i + 1,
+      recordedAtMs: e.effectiveAtMs + i * 1000,
+    }));
     return {
       schema: INPUTS_SCHEMA,
       period: DAY,

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { apportion, bpsOf } from '../src/accounting/apportion.js';
 import { closePeriod } from '../src/accounting/close.js';
-import { type CloseInputs, INPUTS_SCHEMA, parseInputsDoc } from '../src/accounting/close-inputs.js';
+import {
+  type CloseInputs,
+  INPUTS_SCHEMA,
+  INPUTS_SCHEMA_V1,
+  parseInputsDoc,
+} from '../src/accounting/close-inputs.js';
 import { formatHss, MIN_NODE_COLLATERAL_UNITS, parseHss, UNITS_PER_HSS } from '../src/accounting/hss.js';
 import { parsePeriodId, periodContaining } from '../src/accounting/period.js';
 import { buildTimeline, weightsBetween } from '../src/accounting/stake-timeline.js';
 import { pickEnergy } from '../src/energy/energy.js';
-import { blockSubsidySats, expectedSats } from '../src/energy/expected-revenue.js';
+import { blockSubsidySats, expectedSats, expectedSatsFloat } from '../src/energy/expected-revenue.js';
 import { microToSats, parseMicro } from '../src/energy/fiat.js';
 import { localMonthHour } from '../src/energy/tariff.js';
 
@@ -202,9 +207,9 @@ describe('time-weighted eligible stake', () => {
 
 describe('closePeriod', () => {
   const stakes = [
-    { seq: 1, holder: 'A', nodeId: 'n', amountUnits: hss(333), effectiveAtMs: 0 },
-    { seq: 2, holder: 'B', nodeId: 'n', amountUnits: hss(333), effectiveAtMs: 0 },
-    { seq: 3, holder: 'C', nodeId: 'n', amountUnits: hss(334), effectiveAtMs: 0 },
+    { seq: 1, holder: 'A', nodeId: 'n', amountUnits: hss(333), effectiveAtMs: 0, recordedAtMs: 0 },
+    { seq: 2, holder: 'B', nodeId: 'n', amountUnits: hss(333), effectiveAtMs: 0, recordedAtMs: 0 },
+    { seq: 3, holder: 'C', nodeId: 'n', amountUnits: hss(334), effectiveAtMs: 0, recordedAtMs: 0 },
   ];
   const rule = { ...inputs().rule, minNodeCollateralUnits: hss(1000) };
   it('closes the docs/reference.md §10 worked example to the satoshi with a balanced journal', () => {
@@ -252,3 +257,83 @@ describe('closePeriod', () => {
     ).toThrow('period 2026-11-23: no BTC price in USD');
   });
 });
+
+describe('inputs schema @2', () => {
+  const noon = DAY.startMs + 43_200_000;
+  const entry = (seq: number, holder: string, units: bigint, at: number) => ({
+    seq,
+    holder,
+    nodeId: 'solo-1',
+    amountUnits: units,
+    effectiveAtMs: at,
+    recordedAtMs: at + 5_000,
+  });
+  const solo = (stakes: CloseInputs['stakes'], over: Partial<CloseInputs> = {}) =>
+    inputs({ nodes: [{ id: 'solo-1', kind: 'solo' }], stakes, ...over });
+
+  it('refuses a solo node with two stakers at once, naming the node, the time and both holders', () => {
+    const both = solo([
+      entry(1, 'h-ana', hss(10_000), DAY.startMs - 1000),
+      entry(2, 'h-bo', hss(10_000), noon),
+    ]);
+    expect(() => closePeriod(both)).toThrow(
+      'period 2026-11-23: solo node solo-1 has more than one staker at 2026-11-23T12:00:00.000Z: holders h-ana, h-bo',
+    );
+  });
+
+  it('accepts a solo node handed from one staker to the next at the same instant', () => {
+    const handover = solo([
+      entry(1, 'h-ana', hss(10_000), DAY.startMs - 1000),
+      entry(2, 'h-ana', 0n, noon),
+      entry(3, 'h-bo', hss(10_000), noon),
+    ]);
+    expect(closePeriod(handover).outputs.payouts.map((p) => [p.holder, p.weight])).toEqual([
+      ['h-ana', hss(10_000) * 43_200n],
+      ['h-bo', hss(10_000) * 43_200n],
+    ]);
+  });
+
+  it('a period closed under @1 with the same register still closes as it did (old periods recompute)', () => {
+    const both = solo([
+      entry(1, 'h-ana', hss(10_000), DAY.startMs - 1000),
+      entry(2, 'h-bo', hss(10_000), noon),
+    ]);
+    const v1 = {
+      ...both,
+      schema: INPUTS_SCHEMA_V1,
+      stakes: both.stakes.map(({ recordedAtMs: _, ...e }) => e),
+    } as CloseInputs;
+    const r = closePeriod(v1);
+    expect(r.outputs.schema).toBe('hashfleet/period-close-outputs@1');
+    expect(r.inputsText).not.toContain('recordedAtMs');
+    expect(closePeriod(parseInputsDoc(r.inputsText, 'v1')).outputsText).toBe(r.outputsText);
+  });
+
+  it('carries recordedAtMs for every stake entry, and refuses an entry without it', () => {
+    const r = closePeriod(solo([entry(1, 'h-ana', hss(10_000), DAY.startMs - 1000)]));
+    expect(JSON.parse(r.inputsText).stakes[0].recordedAtMs).toBe(DAY.startMs + 4000);
+    expect(r.outputs.schema).toBe('hashfleet/period-close-outputs@2');
+    const { recordedAtMs: _, ...bare } = entry(1, 'h-ana', hss(10_000), DAY.startMs);
+    expect(() => closePeriod(solo([bare]))).toThrow('period 2026-11-23: stake entry 1 has no recordedAtMs');
+    expect(() => parseInputsDoc(canonicalJsonOf(solo([bare])), 'doc')).toThrow(/stakes\.0\.recordedAtMs/);
+  });
+
+  it('expected revenue is exact in integers: 3.36e11 shares at D 1.5e14 and 3.145 BTC is 704,480 sats', () => {
+    const network = {
+      difficulty: 1.5e14,
+      blockHeight: 925_000,
+      feesPerBlockSats: 2_000_000n,
+      source: 't',
+      observedAtMs: 0,
+    };
+    expect(expectedSats(3.36e11, network)).toBe(704_480n);
+    // The float product is 704479.99999...; schema @1 floored it, and its periods keep that figure.
+    expect(expectedSatsFloat(3.36e11, network)).toBe(704_479n);
+    // Non-integer doubles are exact fractions too: 0.5 share at D 0.25 is 2 rewards.
+    expect(expectedSats(0.5, { ...network, difficulty: 0.25 })).toBe(2n * (312_500_000n + 2_000_000n));
+  });
+});
+
+function canonicalJsonOf(i: CloseInputs): string {
+  return JSON.stringify(i, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+}

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalText } from '../src/accounting/canonical.js';
 import { closePeriod } from '../src/accounting/close.js';
-import { type CloseInputs, INPUTS_SCHEMA } from '../src/accounting/close-inputs.js';
+import { type CloseInputs, INPUTS_SCHEMA, INPUTS_SCHEMA_V1 } from '../src/accounting/close-inputs.js';
 import { UNITS_PER_HSS } from '../src/accounting/hss.js';
 import { parsePeriodId } from '../src/accounting/period.js';
 
@@ -16,7 +16,8 @@ import { parsePeriodId } from '../src/accounting/period.js';
  * standard library only) against the controller's pure close: over 1,000 random periods, each
  * verifier, run as a child process on the inputs document exactly as `GET /periods/:id/inputs`
  * serves it, prints the outputs document byte for byte as the controller writes it (so every
- * payout and the outputs hash agree), and refuses what the controller refuses.
+ * payout and the outputs hash agree), and refuses what the controller refuses. A quarter of the
+ * periods are inputs schema @1 (closed before @2: float expected revenue, no solo-node check).
  */
 const TOOLS = join(import.meta.dirname, '../../tools');
 const VERIFIERS: [string, string[]][] = [
@@ -68,6 +69,8 @@ const SMALL = fc.double({ min: 0, max: 1e13, noNaN: true });
 
 const inputsArb: fc.Arbitrary<CloseInputs> = fc
   .record({
+    // Periods closed under @1 must keep verifying; new ones are @2.
+    schema: fc.constantFrom(INPUTS_SCHEMA, INPUTS_SCHEMA, INPUTS_SCHEMA, INPUTS_SCHEMA_V1),
     period: fc.constantFrom(...PERIODS),
     stakerBps: fc.integer({ min: 0, max: 10_000 }),
     reinvestFrac: fc.integer({ min: 0, max: 10_000 }),
@@ -125,6 +128,9 @@ const inputsArb: fc.Arbitrary<CloseInputs> = fc
         ),
         // From a day before the period to a little after it, whole seconds.
         atS: fc.integer({ min: -86_400, max: 90_000 }),
+        recordedAfterMs: fc.integer({ min: 0, max: 3_000_000 }),
+        // Most entries on a solo node are its owner's; the rest make @2 closes refuse.
+        owner: fc.integer({ min: 0, max: 9 }),
       }),
       { maxLength: 24 },
     ),
@@ -146,8 +152,9 @@ const inputsArb: fc.Arbitrary<CloseInputs> = fc
     const reinvestBps = Math.floor(((10_000 - r.stakerBps) * r.reinvestFrac) / 10_000);
     // One period in a hundred has shares that do not sum to 10,000 bps: both sides must refuse it.
     const operatorBps = 10_000 - r.stakerBps - reinvestBps + (r.badShares === 0 ? 1 : 0);
+    const v1 = r.schema === INPUTS_SCHEMA_V1;
     return {
-      schema: INPUTS_SCHEMA,
+      schema: r.schema,
       period: p,
       rule: {
         version: 1 + (r.stakerBps % 3),
@@ -176,10 +183,11 @@ const inputsArb: fc.Arbitrary<CloseInputs> = fc
       nodes: NODES.map((id, i) => ({ id, kind: r.kinds[i]! })),
       stakes: r.stakes.map((s, i) => ({
         seq: i + 1,
-        holder: s.holder,
+        holder: r.kinds[NODES.indexOf(s.nodeId)] === 'solo' && s.owner > 0 ? `owner-${s.nodeId}` : s.holder,
         nodeId: s.nodeId,
         amountUnits: s.amountUnits,
         effectiveAtMs: p.startMs + s.atS * 1000,
+        ...(v1 ? {} : { recordedAtMs: p.startMs + s.atS * 1000 + s.recordedAfterMs }),
       })),
       lossCarriedInSats: r.lossIn,
       work: r.work.map((diff1Shares, i) => ({ hourStartMs: p.startMs + i * 3_600_000, diff1Shares })),

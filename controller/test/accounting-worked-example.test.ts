@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closePeriod } from '../src/accounting/close.js';
@@ -62,6 +64,7 @@ export function workedExampleInputs(): CloseInputs {
     nodeId,
     amountUnits: parseHss(hss),
     effectiveAtMs: when,
+    recordedAtMs: when,
   });
   return {
     schema: INPUTS_SCHEMA,
@@ -154,6 +157,37 @@ describe('README worked example', () => {
   it('bob (9,000 HSS, under the minimum) gets nothing, and the shared node counts only after erin joins', () => {
     expect(o.payouts.map((p) => p.holder)).toEqual(['alice', 'carol', 'dave', 'erin']);
     expect(o.nodes.find((n) => n.nodeId === 'node-s')!.weight).toBe(parseHss('11000') * 64_800n);
+  });
+
+  it('both standalone verifiers print the README payouts and the controller outputs hash from the inputs document', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worked-example-'));
+    try {
+      const file = join(dir, 'inputs.json');
+      writeFileSync(file, r.inputsText);
+      const printed = readmeFigures();
+      const tools = join(import.meta.dirname, '../../tools');
+      for (const cmd of [
+        ['python3', join(tools, 'verify-payout.py')],
+        [process.execPath, join(tools, 'verify-payout.mjs')],
+      ]) {
+        const run = spawnSync(cmd[0]!, [cmd[1]!, '--json', file], { encoding: 'utf8' });
+        expect(run.status, run.stderr).toBe(0);
+        const report = JSON.parse(run.stdout);
+        expect(report.outputsSha256).toBe(r.outputsSha256);
+        expect(report.inputsSha256).toBe(r.inputsSha256);
+        for (const p of report.payouts as { holder: string; sats: string }[]) {
+          expect(`${p.holder} ${p.sats}`).toBe(`${p.holder} ${printed.get(`payout ${p.holder}`)}`);
+        }
+        expect(report.payouts.map((p: { holder: string }) => p.holder)).toEqual([
+          'alice',
+          'carol',
+          'dave',
+          'erin',
+        ]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the parts sum to the whole', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
 import type { Principal } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
 import { jsonReplacer } from '../core/http/zod.js';
@@ -13,12 +14,29 @@ import { closeAndPublish, importStakes } from './service.js';
 import { reconciliationOf } from './views.js';
 
 /**
- * `hashfleet-controller period close|recompute|show <period-id|yesterday>` and
+ * `hashfleet-controller period close|recompute|show <period-id|yesterday>`,
  * `hashfleet-controller stakes import <file.csv>`, and `period verify <inputs.json> [holder]`, which
  * needs nothing but the inputs document a staker downloaded: it re-hashes it, re-runs the close
- * and prints both hashes and that holder's payout, to compare with the statement. Thin: parse arguments, call the service,
- * print JSON. Exit codes: 0 done, 1 refused (message on stderr), 2 usage, 3 recompute differs.
+ * and prints both hashes and that holder's payout, to compare with the statement. It runs before
+ * the app is built (`standaloneCli`), so it works from any folder and writes nothing; the
+ * dependency-free twins are `tools/verify-payout.py` and `tools/verify-payout.mjs`. Thin: parse
+ * arguments (`node:util` parseArgs), call the service, print JSON. Exit codes: 0 done, 1 refused
+ * (message on stderr), 2 usage, 3 recompute differs.
  */
+const PERIOD_USAGE =
+  'usage: hashfleet-controller period close|recompute|show <YYYY-MM-DD|period-id|yesterday> | verify <inputs.json> [holder]\n';
+const STAKES_USAGE = 'usage: hashfleet-controller stakes import <file.csv>\n';
+
+/** Positionals of a subcommand that takes no options; null (usage printed) on an unknown option. */
+function positionals(args: string[], usage: string): string[] | null {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options: {} }).positionals;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${usage}`);
+    return null;
+  }
+}
+
 const cliActor = (): Principal => ({
   tokenId: 'cli',
   role: 'admin',
@@ -72,20 +90,26 @@ export function verifyInputsFile(file: string, holder: string | undefined): numb
   }
 }
 
-export async function periodCli(args: string[], ctx: FeatureContext): Promise<number> {
-  const [verb, raw] = args;
-  if (verb === 'verify') {
-    if (!raw) {
-      process.stderr.write('usage: hashfleet-controller period verify <inputs.json> [holder]\n');
-      return 2;
-    }
-    return verifyInputsFile(raw, args[2]);
+/** `period verify <inputs.json> [holder]`: no database, no key, no config. */
+export async function periodVerifyCli(args: string[]): Promise<number> {
+  const pos = positionals(args, PERIOD_USAGE);
+  if (!pos) return 2;
+  const [file, holder, ...extra] = pos;
+  if (!file || extra.length) {
+    process.stderr.write('usage: hashfleet-controller period verify <inputs.json> [holder]\n');
+    return 2;
   }
+  return verifyInputsFile(file, holder);
+}
+
+export async function periodCli(args: string[], ctx: FeatureContext): Promise<number> {
+  if (args[0] === 'verify') return periodVerifyCli(args.slice(1));
+  const pos = positionals(args, PERIOD_USAGE);
+  if (!pos) return 2;
+  const [verb, raw, ...extra] = pos;
   const id = periodArg(raw, ctx.now());
-  if (!id || !['close', 'recompute', 'show'].includes(verb ?? '')) {
-    process.stderr.write(
-      'usage: hashfleet-controller period close|recompute|show <YYYY-MM-DD|period-id|yesterday> | verify <inputs.json> [holder]\n',
-    );
+  if (!id || extra.length || !['close', 'recompute', 'show'].includes(verb ?? '')) {
+    process.stderr.write(PERIOD_USAGE);
     return 2;
   }
   const deps = { db: ctx.db, audit: ctx.audit, influx: ctx.influx, now: ctx.now };
@@ -107,9 +131,11 @@ export async function periodCli(args: string[], ctx: FeatureContext): Promise<nu
 }
 
 export async function stakesCli(args: string[], ctx: FeatureContext): Promise<number> {
-  const [verb, file] = args;
-  if (verb !== 'import' || !file) {
-    process.stderr.write('usage: hashfleet-controller stakes import <file.csv>\n');
+  const pos = positionals(args, STAKES_USAGE);
+  if (!pos) return 2;
+  const [verb, file, ...extra] = pos;
+  if (verb !== 'import' || !file || extra.length) {
+    process.stderr.write(STAKES_USAGE);
     return 2;
   }
   let text: string;

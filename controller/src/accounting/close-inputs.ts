@@ -9,7 +9,14 @@ import type { PayoutRule, Period, StakeEntry, StakingNode } from './types.js';
  * shown to every staker paid in the period without revealing who the others are, and each
  * staker can still find their own rows, re-hash the document and re-run the split.
  */
-export const INPUTS_SCHEMA = 'hashfleet/period-close-inputs@1';
+export const INPUTS_SCHEMA = 'hashfleet/period-close-inputs@2';
+/**
+ * Versions of the document. @2 (this one): every stake entry carries `recordedAtMs`, expected
+ * revenue is computed exactly in integers, and a solo node may have one staker at a time. @1:
+ * periods closed before; they recompute and verify under their own rules.
+ */
+export const INPUTS_SCHEMA_V1 = 'hashfleet/period-close-inputs@1';
+export type InputsSchema = typeof INPUTS_SCHEMA | typeof INPUTS_SCHEMA_V1;
 
 export interface Credit {
   id: string;
@@ -34,7 +41,7 @@ export interface BtcPrice {
 }
 
 export interface CloseInputs {
-  schema: typeof INPUTS_SCHEMA;
+  schema: InputsSchema;
   period: Period;
   rule: PayoutRule;
   credits: Credit[];
@@ -58,9 +65,16 @@ const nonNegBig = z
   .transform((s) => BigInt(s));
 const ms = z.number().int().nonnegative();
 
-/** Parses a stored inputs document back into typed inputs (the recompute boundary). */
-export const CloseInputsDocSchema = z.object({
-  schema: z.literal(INPUTS_SCHEMA),
+const stakeV1 = z.object({
+  seq: z.number().int(),
+  holder: z.string(),
+  nodeId: z.string(),
+  amountUnits: nonNegBig,
+  effectiveAtMs: ms,
+});
+
+const docV1 = z.object({
+  schema: z.literal(INPUTS_SCHEMA_V1),
   period: z.object({ id: z.string().min(1), startMs: ms, endMs: ms }),
   rule: z.object({
     version: z.number().int().positive(),
@@ -88,15 +102,7 @@ export const CloseInputsDocSchema = z.object({
     z.object({ currency: z.string(), priceMicro: nonNegBig, source: z.string(), observedAtMs: ms }),
   ),
   nodes: z.array(z.object({ id: z.string(), kind: z.enum(['solo', 'shared']) })),
-  stakes: z.array(
-    z.object({
-      seq: z.number().int(),
-      holder: z.string(),
-      nodeId: z.string(),
-      amountUnits: nonNegBig,
-      effectiveAtMs: ms,
-    }),
-  ),
+  stakes: z.array(stakeV1),
   lossCarriedInSats: nonNegBig,
   work: z.array(z.object({ hourStartMs: ms, diff1Shares: z.number().nonnegative() })),
   network: z
@@ -109,6 +115,21 @@ export const CloseInputsDocSchema = z.object({
     })
     .nullable(),
 });
+
+/** Parses a stored inputs document of either version back into typed inputs (the recompute boundary). */
+export const CloseInputsDocSchema = z.discriminatedUnion('schema', [
+  docV1,
+  docV1.extend({
+    schema: z.literal(INPUTS_SCHEMA),
+    stakes: z.array(stakeV1.extend({ recordedAtMs: ms })),
+  }),
+]);
+
+/** The same inputs in the shape of an older document version (to compare a closed period's sources with it). */
+export function inputsAsVersion(inputs: CloseInputs, schema: InputsSchema): CloseInputs {
+  if (schema === inputs.schema || schema !== INPUTS_SCHEMA_V1) return inputs;
+  return { ...inputs, schema, stakes: inputs.stakes.map(({ recordedAtMs: _, ...e }) => e) };
+}
 
 export function parseInputsDoc(text: string, where: string): CloseInputs {
   const r = CloseInputsDocSchema.safeParse(JSON.parse(text));

@@ -1,5 +1,6 @@
 import {
   expectedSats,
+  expectedSatsFloat,
   hashrateThs,
   microToSats,
   milliMicroToSats,
@@ -8,9 +9,9 @@ import {
 } from '../energy/index.js';
 import { apportion, bpsOf } from './apportion.js';
 import { canonicalText, sha256Hex } from './canonical.js';
-import type { CloseInputs } from './close-inputs.js';
+import { type CloseInputs, INPUTS_SCHEMA_V1 } from './close-inputs.js';
 import { type JournalLine, journalBalances } from './journal.js';
-import { buildTimeline, weightsBetween } from './stake-timeline.js';
+import { buildTimeline, soloNodeConflict, weightsBetween } from './stake-timeline.js';
 
 /**
  * The period close as a pure function of its frozen inputs (STYLE.md 11):
@@ -20,8 +21,11 @@ import { buildTimeline, weightsBetween } from './stake-timeline.js';
  *             pay_zero      -> nothing paid, the operator absorbs the loss.
  * The staker pool is split by time-weighted eligible stake with apportion() (largest remainder).
  * With no eligible stake in the period the staker pool is booked to `staker_unallocated`.
+ * The outputs document's version follows the inputs': @2 inputs (close-inputs.ts) give @2 outputs,
+ * whose expected revenue is exact and whose solo nodes have one staker at a time.
  */
-export const OUTPUTS_SCHEMA = 'hashfleet/period-close-outputs@1';
+export const OUTPUTS_SCHEMA = 'hashfleet/period-close-outputs@2';
+export const OUTPUTS_SCHEMA_V1 = 'hashfleet/period-close-outputs@1';
 export const RECONCILIATION_TOLERANCE_BPS = 500;
 
 export interface CostLine {
@@ -38,7 +42,7 @@ export interface Payout {
 }
 
 export interface CloseOutputs {
-  schema: typeof OUTPUTS_SCHEMA;
+  schema: typeof OUTPUTS_SCHEMA | typeof OUTPUTS_SCHEMA_V1;
   periodId: string;
   inputsSha256: string;
   ruleVersion: number;
@@ -133,7 +137,18 @@ export function computeClose(inputs: CloseInputs, inputsSha256: string): CloseOu
     operator = net;
   }
 
+  const v1 = inputs.schema === INPUTS_SCHEMA_V1;
+  if (!v1) {
+    const unrecorded = inputs.stakes.find((e) => e.recordedAtMs === undefined);
+    if (unrecorded) throw new Error(`period ${period.id}: stake entry ${unrecorded.seq} has no recordedAtMs`);
+  }
   const timeline = buildTimeline(inputs.stakes, inputs.nodes, rule.minNodeCollateralUnits);
+  const solo = v1 ? null : soloNodeConflict(timeline, inputs.nodes, period.startMs, period.endMs);
+  if (solo) {
+    throw new Error(
+      `period ${period.id}: solo node ${solo.nodeId} has more than one staker at ${new Date(solo.atMs).toISOString()}: holders ${solo.holders.join(', ')}`,
+    );
+  }
   const weights = weightsBetween(timeline, period.startMs, period.endMs, false);
   let unallocated = 0n;
   const payouts: Payout[] = [];
@@ -159,7 +174,7 @@ export function computeClose(inputs: CloseInputs, inputsSha256: string): CloseOu
     unallocated,
   });
   const outputs: CloseOutputs = {
-    schema: OUTPUTS_SCHEMA,
+    schema: v1 ? OUTPUTS_SCHEMA_V1 : OUTPUTS_SCHEMA,
     periodId: period.id,
     inputsSha256,
     ruleVersion: rule.version,
@@ -180,7 +195,11 @@ export function computeClose(inputs: CloseInputs, inputsSha256: string): CloseOu
       .map(([nodeId, weight]) => ({ nodeId, weight })),
     payouts,
     reconciliation: inputs.network
-      ? reconcile(expectedSats(diff1, inputs.network), credited, RECONCILIATION_TOLERANCE_BPS)
+      ? reconcile(
+          (v1 ? expectedSatsFloat : expectedSats)(diff1, inputs.network),
+          credited,
+          RECONCILIATION_TOLERANCE_BPS,
+        )
       : null,
     journal,
   };

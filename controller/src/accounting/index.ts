@@ -1,5 +1,5 @@
 import type { Feature } from '../core/feature.js';
-import { periodCli, stakesCli } from './cli.js';
+import { periodCli, periodVerifyCli, stakesCli } from './cli.js';
 import { accountingMigrations } from './migrations/index.js';
 import { accountingRoutes } from './routes.js';
 
@@ -9,6 +9,7 @@ export const accountingFeature: Feature = {
   migrations: accountingMigrations,
   routes: accountingRoutes,
   cli: { period: periodCli, stakes: stakesCli },
+  standaloneCli: { period: { verify: periodVerifyCli } },
 };
 
 export { closePeriod } from './close.js';

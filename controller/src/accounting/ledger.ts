@@ -3,7 +3,7 @@ import type { Principal } from '../core/auth/roles.js';
 import type { Db } from '../core/storage/db.js';
 import { canonicalText, sha256Hex } from './canonical.js';
 import { type CloseResult, closePeriod } from './close.js';
-import { parseInputsDoc } from './close-inputs.js';
+import { type InputsSchema, inputsAsVersion, parseInputsDoc } from './close-inputs.js';
 import { type AdjustmentLine, adjustmentErrors, type JournalLine } from './journal.js';
 import { loadCloseInputs } from './load-inputs.js';
 import { parsePeriodId } from './period.js';

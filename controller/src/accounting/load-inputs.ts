@@ -8,6 +8,7 @@ import {
 } from '../energy/index.js';
 import { type CloseInputs, INPUTS_SCHEMA } from './close-inputs.js';
 import { AccountingError, ruleAt, type StoredRule, stakeEntriesUntil } from './register.js';
+import { buildTimeline, soloNodeConflict } from './stake-timeline.js';
 import type { Period, StakeEntry } from './types.js';
 
 /**
@@ -96,7 +97,21 @@ export async function loadCloseInputs(
     'SELECT loss_carried_out_sats FROM acct_closes WHERE end_ms <= ? ORDER BY end_ms DESC LIMIT 1',
     [period.startMs],
   );
-  return readInputs(db, period, rule, prev?.loss_carried_out_sats ?? 0n, where);
+  const loaded = await readInputs(db, period, rule, prev?.loss_carried_out_sats ?? 0n, where);
+  if (mode === 'close') assertOneStakerPerSoloNode(loaded, where);
+  return loaded;
+}
+
+/** The close refuses this too (by holder); here the operator is told which stakers to fix. */
+function assertOneStakerPerSoloNode({ inputs, stakerOf }: LoadedInputs, where: string): void {
+  const timeline = buildTimeline(inputs.stakes, inputs.nodes, inputs.rule.minNodeCollateralUnits);
+  const c = soloNodeConflict(timeline, inputs.nodes, inputs.period.startMs, inputs.period.endMs);
+  if (!c) return;
+  const stakers = c.holders.map((h) => stakerOf.get(h) ?? h).sort();
+  throw new AccountingError(
+    `${where}: solo node ${c.nodeId} has more than one staker at ${new Date(c.atMs).toISOString()} (stakers ${stakers.join(', ')}); a solo node belongs to one staker: end all but one holding or make the node shared`,
+    409,
+  );
 }
 
 async function assertClosable(db: Db, period: Period, where: string): Promise<void> {

@@ -202,7 +202,7 @@ export async function stakeEntriesUntil(
   untilMs: number,
 ): Promise<{ entries: StakeEntry[]; holderOf: Map<string, string> }> {
   const rows = await db.all<StakeEntryRow & { holder: string }>(
-    `SELECT e.seq, e.staker_id, e.node_id, e.amount_units, e.effective_at, s.holder
+    `SELECT e.seq, e.staker_id, e.node_id, e.amount_units, e.effective_at, e.entered_at, s.holder
      FROM acct_stake_entries e JOIN acct_stakers s ON s.id = e.staker_id
      WHERE e.effective_at < ? ORDER BY e.seq`,
     [untilMs],
@@ -216,6 +216,7 @@ export async function stakeEntriesUntil(
       nodeId: r.node_id,
       amountUnits: unitsFromText(r.amount_units, `stake entry ${r.seq}`),
       effectiveAtMs: Number(r.effective_at),
+      recordedAtMs: Number(r.entered_at),
     };
   });
   return { entries, holderOf: holders };

@@ -156,3 +156,38 @@ export function nodeCollateralAt(
   }
   return { units: 0n, eligible: false };
 }
+
+/**
+ * The first instant in [fromMs, toMs) at which a solo node has stake from more than one holder,
+ * with those holders, or null. A solo node is one staker's node: two at once is a register error
+ * the close refuses rather than splitting.
+ */
+export function soloNodeConflict(
+  timeline: Timeline,
+  nodes: readonly StakingNode[],
+  fromMs: number,
+  toMs: number,
+): { nodeId: string; holders: string[]; atMs: number } | null {
+  const solo = nodes.filter((n) => n.kind === 'solo').map((n) => n.id);
+  for (const nodeId of solo.sort()) {
+    // [time, 0 = a holding ends | 1 = one starts, holder]; ends sort first, so back-to-back is fine.
+    const events: [number, 0 | 1, string][] = [];
+    for (const h of timeline.holdings.values()) {
+      if (h.nodeId !== nodeId) continue;
+      for (const s of h.segments) {
+        const a = Math.max(s.fromMs, fromMs);
+        const b = Math.min(s.toMs, toMs);
+        if (s.amountUnits > 0n && b > a) events.push([a, 1, h.holder], [b, 0, h.holder]);
+      }
+    }
+    events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const active = new Map<string, number>();
+    for (const [atMs, start, holder] of events) {
+      const n = (active.get(holder) ?? 0) + (start ? 1 : -1);
+      if (n === 0) active.delete(holder);
+      else active.set(holder, n);
+      if (start && active.size > 1) return { nodeId, holders: [...active.keys()].sort(), atMs };
+    }
+  }
+  return null;
+}

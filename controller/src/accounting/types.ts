@@ -21,6 +21,8 @@ export interface StakeEntry {
   amountUnits: bigint;
   /** Whole seconds (ms divisible by 1000), so time-weighted stake is units x seconds. */
   effectiveAtMs: number;
+  /** When the entry was recorded in the register; in close inputs from schema @2 on. */
+  recordedAtMs?: number;
 }
 
 /** Payout rule, versioned: a close records the version it used. Shares in basis points sum to 10000. */

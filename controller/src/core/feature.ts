@@ -56,6 +56,11 @@ export type Feature = {
   routes?: FastifyPluginAsync<FeatureContext>;
   prefix?: string;
   cli?: Record<string, (args: string[], ctx: FeatureContext) => Promise<number>>;
+  /**
+   * CLI subcommands (`<name> <verb> ...`) that need no database, key or config: run before the app
+   * is built, so they work from any folder and write nothing (e.g. `period verify`).
+   */
+  standaloneCli?: Record<string, Record<string, (args: string[]) => Promise<number>>>;
   /** Background jobs, started by `startController` (`core/jobs.ts`); tests call `run(now)` directly. */
   jobs?: (ctx: FeatureContext) => Job[];
 };

@@ -22,8 +22,36 @@ export interface NetworkStats {
   observedAtMs: number;
 }
 
-/** Expected sats for an amount of accepted work; floor of an exact float product, a view only. */
+/** A finite non-negative double as the exact fraction it is: [numerator, power-of-two denominator]. */
+export function exactFraction(x: number): [bigint, bigint] {
+  if (!Number.isFinite(x) || x < 0) throw new Error(`${x}: not a finite non-negative number`);
+  let den = 1n;
+  // Doubling a double only changes its exponent, so this is exact; at most 1074 steps.
+  while (!Number.isInteger(x)) {
+    x *= 2;
+    den *= 2n;
+  }
+  return [BigInt(x), den];
+}
+
+/**
+ * Expected sats for an amount of accepted work: floor(diff1 x reward / D) computed exactly in
+ * integers (both doubles are exact fractions), so 3.36e11 shares at D = 1.5e14 and 3.145 BTC is
+ * 704,480 sats, not the 704,479.999... a float product floors to. A view only.
+ */
 export function expectedSats(diff1Shares: number, network: NetworkStats): bigint {
+  const reward = blockSubsidySats(network.blockHeight) + network.feesPerBlockSats;
+  const [wn, wd] = exactFraction(diff1Shares);
+  const [dn, dd] = exactFraction(network.difficulty);
+  if (dn === 0n) throw new Error('difficulty must be positive');
+  return (wn * reward * dd) / (wd * dn);
+}
+
+/**
+ * The float floor that inputs schema @1 used; kept only so that periods closed under it recompute
+ * and verify to their stored bytes (close.ts picks it by the inputs schema).
+ */
+export function expectedSatsFloat(diff1Shares: number, network: NetworkStats): bigint {
   const reward = Number(blockSubsidySats(network.blockHeight) + network.feesPerBlockSats);
   return BigInt(Math.floor((diff1Shares / network.difficulty) * reward));
 }

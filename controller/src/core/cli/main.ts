@@ -56,6 +56,9 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
+  // Commands that need no database, key or config run first, so they work from any folder.
+  const standalone = sub ? features.map((f) => f.standaloneCli?.[command]?.[sub]).find(Boolean) : undefined;
+  if (standalone) return standalone(rest);
   const config = loadControllerConfig(configFile);
   switch (command) {
     case 'run': {

@@ -225,6 +225,8 @@ describe('refusals fail with the miner own words', () => {
         expect(r.message).toMatch(/no verdict|not a JSON|unreadable|get_token|logon/);
       } finally {
         await sim.clearFault(id, 'garbage');
+        // The restart itself happened (only its answer was garbled): let the daemon come back.
+        await sim.tick(10_000);
       }
     },
   );

@@ -1,5 +1,5 @@
 import { statusOnly } from '../wire/cgminer.js';
-import { poolState, switchPool } from './pool-priority.js';
+import { poolState, restartPools, switchPool } from './pool-priority.js';
 import type { CommandHandler, RpcCall, RpcFirmware } from './types.js';
 
 /**
@@ -17,7 +17,10 @@ export function coreCommands(description: RpcFirmware['description']): Record<st
     restart: (call) => ({
       doc: { STATUS: 'RESTART' },
       wire: '{"STATUS":"RESTART"}',
-      after: () => call.miner.restartDaemon(call.now),
+      after: () => {
+        restartPools(call.miner);
+        call.miner.restartDaemon(call.now);
+      },
     }),
     quit: (call) => ({
       doc: { STATUS: 'BYE' },
@@ -52,6 +55,7 @@ export function coreCommands(description: RpcFirmware['description']): Record<st
     addpool: (call) => {
       const [url, user, password] = (call.parameter ?? '').split(',');
       if (!url || user === undefined) return { doc: ok(call, 52, 'Missing addpool details', 'E') };
+      poolState(call.miner); // the configured pools, before this one
       call.miner.pools.push({ url, user, password: password ?? '' });
       return { doc: ok(call, 55, `Added pool ${call.miner.pools.length - 1}: '${url}'`) };
     },

@@ -10,11 +10,20 @@ import type { MinerModel } from '../model/miner.js';
  */
 export const OLD_CONNECTION_S = 90;
 
-type PoolState = { prio: number[]; draining: { index: number; untilMs: number } | null };
+type PoolState = {
+  prio: number[];
+  draining: { index: number; untilMs: number } | null;
+  /** Pools from the configuration; ones `addpool` added after them live only until a restart. */
+  configured: number;
+};
 
 /** cgminer's per-pool priorities (pool->prio), kept per miner; a pool without one is the lowest. */
 export function poolState(miner: MinerModel): PoolState {
-  const st = (miner.session.get('cgminer-pools') as PoolState | undefined) ?? { prio: [], draining: null };
+  const st = (miner.session.get('cgminer-pools') as PoolState | undefined) ?? {
+    prio: [],
+    draining: null,
+    configured: miner.pools.length,
+  };
   st.prio = st.prio.slice(0, miner.pools.length);
   for (let i = st.prio.length; i < miner.pools.length; i++)
     st.prio.push(i === 0 ? 0 : Math.max(...st.prio) + 1);
@@ -45,4 +54,16 @@ export function poolRowState(
   const st = poolState(miner);
   const draining = st.draining !== null && st.draining.index === i && nowMs < st.draining.untilMs;
   return { priority: st.prio[i]!, stratumActive: i === miner.activePool || draining };
+}
+
+/**
+ * A daemon restart re-reads the configuration: pools added through the API are gone, priorities
+ * are the configured order again (seen on a real cgminer 4.11.1 in issue 16: the pool added at run
+ * time was lost by a restart).
+ */
+export function restartPools(miner: MinerModel): void {
+  const st = poolState(miner);
+  miner.pools.splice(st.configured);
+  miner.activePool = 0;
+  miner.session.set('cgminer-pools', { prio: [], draining: null, configured: miner.pools.length });
 }

@@ -1,7 +1,7 @@
 import { CGMINER_PORT, rpcRequest, str } from '../cgminer-reply.js';
 import { detectView } from '../detect-util.js';
-import { DAEMON_RESTART_WINDOW_S, LAST_POOL_INDEX, poolActive, restarted } from '../effects.js';
-import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
+import { LAST_POOL_INDEX, poolActive } from '../effects.js';
+import type { ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 import { cgminer } from './cgminer.js';
 
 /**
@@ -24,22 +24,13 @@ const poll: PollStep[] = [
   { key: 'pools', request: rpc('pools') },
 ];
 
-const none: AuthScheme = { kind: 'none' };
 const controls: ControlOperation[] = [
-  {
-    op: 'restart',
-    transport: 'rpc',
-    auth: none,
-    steps: [rpc('restart')],
-    expect: 'connection-closed-ok',
-    disruptive: true,
-    effect: restarted(DAEMON_RESTART_WINDOW_S),
-    note: 'privileged: needs W: access in --api-allow, else Code 45',
-  },
+  // `restart` is cgminer's, answer and effect alike.
+  cgminer.controls.find((c) => c.op === 'restart')!,
   {
     op: 'pool.set',
     transport: 'rpc',
-    auth: none,
+    auth: { kind: 'none' },
     steps: [
       rpc('addpool', '{url},{user},{password}'),
       { ...rpc('pools'), capture: LAST_POOL_INDEX },

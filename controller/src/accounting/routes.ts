@@ -46,8 +46,9 @@
  * How a staker verifies a payout: fetch /periods/:id/inputs, check sha256(body) == inputsSha256 of
  * the statement, find their own rows by `holder` (shown in /stakers/:id), and run the published
  * split (controller/src/accounting/close.ts) on the document: it yields outputsSha256
- * (`hashfleet-controller period verify <inputs.json> <holder>` does this offline). Other
- * stakers appear only as salted holder hashes.
+ * (`tools/verify-payout.py inputs.json --holder <holder>`, its Node twin `tools/verify-payout.mjs`,
+ * both standard library only, or `hashfleet-controller period verify <inputs.json> <holder>` do this
+ * offline). Other stakers appear only as salted holder hashes.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter } from 'prom-client';

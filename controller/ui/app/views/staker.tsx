@@ -200,7 +200,9 @@ function Verify({ statement, holder }: { statement: Statement; holder: string })
             {t('staker.step2a')} <code>{holder}</code>: {t('staker.step2b')}
           </li>
           <li>
-            {t('staker.step3a')} (<code>hashfleet-controller period verify</code>){' '}
+            {t('staker.step3a')} (
+            <code>tools/verify-payout.py · tools/verify-payout.mjs · hashfleet-controller period verify</code>
+            )<pre>{`python3 tools/verify-payout.py inputs.json --holder ${holder}`}</pre>
             {t('staker.step3b', { payout: btc(statement.payoutSats) })}
           </li>
         </ol>

@@ -73,6 +73,11 @@ describe('command intake', () => {
     expect(saved[0]).toBe(7);
     expect(i.lastSeq).toBe(7);
     expect([...unmanaged]).toEqual(['m1']);
+    // Its effect is the agent's own polling set, read back: verified.
+    expect(results[0]!.effect).toMatchObject({
+      state: 'verified',
+      observed: "miner m1 is out of this agent's polling",
+    });
   });
 
   it('refuses a command for a miner it does not know, with a result, after spending its seq', async () => {

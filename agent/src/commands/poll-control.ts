@@ -34,7 +34,20 @@ export function applyPollAction(
     was === stop
       ? `miner ${key}: polling was already ${stop ? 'stopped' : 'on'}`
       : `miner ${key}: polling ${stop ? 'stopped' : 'resumed'}`;
-  return { status: 'succeeded', refusal: null, transport: null, message };
+  // The agent's own state is its effect, read back at once (issue 16: verified where observable).
+  const now = unmanaged.has(key);
+  return {
+    status: now === stop ? 'succeeded' : 'failed',
+    refusal: null,
+    transport: null,
+    message,
+    effect: {
+      state: now === stop ? 'verified' : 'failed',
+      reply: null,
+      observed: `miner ${key} is ${now ? 'out of' : 'in'} this agent's polling`,
+      windowEndsAt: null,
+    },
+  };
 }
 
 /**

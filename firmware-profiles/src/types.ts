@@ -129,7 +129,7 @@ export type Capture = { param: string; pattern: string; from?: 'message' | 'body
  * What a reading after a control operation must show, within `windowS` of the miner accepting it
  * (the commanded window: the firmware's restart or boot time plus its settling):
  * - `restarted`: it answers again with an uptime (cgminer `Elapsed`) shorter than the time since
- *   the command, i.e. the daemon or the machine started anew;
+ *   the command, i.e. the daemon or the machine started anew, and hashes again;
  * - `pool`: its active pool (the alive one of lowest priority) is the requested URL and user;
  * - `power`: its reported power limit, else its reported power, is the requested watts within
  *   `tolerancePct`;

@@ -22,9 +22,11 @@ export function sighting(
       const up = reading.uptimeS;
       if (up === null) return { seen: false, observed: 'answers, but reports no uptime' };
       // One second of slack: the firmware rounds its uptime, the agent its clock.
+      const fresh = up <= sinceSentS + 1;
+      // Done when it answers anew and hashes again; a restarted miner still starting is waited for.
       return {
-        seen: up <= sinceSentS + 1,
-        observed: `answers with uptime ${up} s, ${Math.round(sinceSentS)} s after the command`,
+        seen: fresh && reading.state === 'hashing',
+        observed: `answers with uptime ${up} s, ${Math.round(sinceSentS)} s after the command${fresh ? '' : ' (not restarted)'}, ${reading.state}`,
       };
     }
     case 'pool': {

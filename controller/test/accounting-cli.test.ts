@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { periodCli, stakesCli } from '../src/accounting/cli.js';
+import { closePeriod } from '../src/accounting/close.js';
+import { INPUTS_SCHEMA_V1, inputsAsVersion } from '../src/accounting/close-inputs.js';
 import { seedDemoStakes } from '../src/accounting/index.js';
+import { inputsDrift } from '../src/accounting/ledger.js';
+import { loadCloseInputs } from '../src/accounting/load-inputs.js';
+import { parsePeriodId } from '../src/accounting/period.js';
 import type { FeatureContext } from '../src/core/feature.js';
 import { testApp } from './helpers.js';
 
@@ -231,6 +236,54 @@ describe('solo nodes', () => {
       );
       const before = await run(periodCli, ['close', '2026-11-23'], c);
       expect(before.code, before.err).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a period closed under inputs @1 (before recordedAtMs, exact expected revenue and the solo check)', () => {
+  it('recomputes identically and shows no drift: its sources are read back in the @1 shape', async () => {
+    const s = await testApp({}, () => Date.parse('2026-11-25T03:00:00Z'));
+    try {
+      const c = s.app.hashfleet;
+      const csv = join(dir, 'v1.csv');
+      writeFileSync(
+        csv,
+        'staker_id,staker_name,node_id,node_kind,amount_hss,effective_at\n' +
+          'ana,Ana,node-a,solo,12000,2026-11-20T00:00:00Z\n',
+      );
+      expect((await run(stakesCli, ['import', csv], c)).code).toBe(0);
+      await c.db.run(
+        "INSERT INTO acct_credits (id, period_id, pool, reference, amount_sats, entered_by, entered_at) VALUES ('c1', '2026-11-24', 'p', 'r24', ?, 't', 0)",
+        [5000n],
+      );
+      // What the previous version stored: the same sources, written as an @1 document.
+      const period = parsePeriodId('2026-11-24');
+      const { inputs } = await loadCloseInputs(c.db, period);
+      const v1 = closePeriod(inputsAsVersion(inputs, INPUTS_SCHEMA_V1));
+      expect(v1.inputsText).toContain('"schema":"hashfleet/period-close-inputs@1"');
+      expect(v1.inputsText).not.toContain('recordedAtMs');
+      await c.db.run(
+        `INSERT INTO acct_closes (period_id, start_ms, end_ms, rule_version, inputs_json, inputs_sha256, outputs_json, outputs_sha256,
+          net_sats, staker_pool_sats, loss_carried_out_sats, closed_by, closed_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 't', 0)`,
+        [
+          period.id,
+          period.startMs,
+          period.endMs,
+          v1.inputsText,
+          v1.inputsSha256,
+          v1.outputsText,
+          v1.outputsSha256,
+          v1.outputs.netSats,
+          v1.outputs.stakerPoolSats,
+          v1.outputs.lossCarriedOutSats,
+        ],
+      );
+      const re = await run(periodCli, ['recompute', period.id], c);
+      expect(re.code, re.out).toBe(0);
+      expect(JSON.parse(re.out).identical).toBe(true);
+      expect(await inputsDrift(c.db, period.id)).toMatchObject({ drifted: false, sections: [] });
     } finally {
       await s.close();
     }

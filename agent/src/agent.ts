@@ -16,7 +16,7 @@ import { IdentityTable } from './identity.js';
 import { createLogger } from './logger.js';
 import { AgentMetrics, serveMetrics } from './metrics.js';
 import { PduReader } from './pdu/poller.js';
-import { type CycleStats, Poller } from './poll/poller.js';
+import { type CycleStats, Poller, type Target } from './poll/poller.js';
 import { splitToFit } from './publish/batcher.js';
 import { Envelopes } from './publish/envelope.js';
 import { type BatchContent, OpenBatch } from './publish/open-batch.js';
@@ -53,6 +53,8 @@ export type AgentSnapshot = {
   spool: { messages: number; bytes: number; dropped: number; recovered: number };
   totals: AgentMetrics['totals'];
   lastCommandSeq: number | null;
+  /** A scan of the ranges is running. */
+  scanning: boolean;
 };
 
 export type RunningAgent = {
@@ -239,26 +241,28 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     now,
   });
 
+  // Cycles may overlap (fixed rate); what follows each runs one after another.
+  let afterCycles: Promise<void> = Promise.resolve();
   const schedule = new MinerSchedule({
-    cycle: async (): Promise<CycleStats> => {
-      const [stats] = await Promise.all([poller.cycle(), pdus.run()]);
-      attachMetrics = true;
-      batch.flush();
-      await safety.afterCycle();
-      persist();
+    cycle: async (spread): Promise<CycleStats> => {
+      const [stats] = await Promise.all([poller.cycle({ spread }), pdus.run()]);
+      const after = afterCycles.then(async () => {
+        attachMetrics = true;
+        batch.flush();
+        await safety.afterCycle();
+        persist();
+      });
+      afterCycles = after.catch(() => undefined);
+      await after;
       return stats;
     },
-    scan: async (): Promise<ProbeResult[]> => {
-      const results = await scanInto(ctx, config, poller, metrics);
+    scan: async ({ pollFound }): Promise<ProbeResult[]> => {
+      const onNew = pollFound ? (t: Target) => void poller.pollFound(t) : undefined;
+      const results = await scanInto(ctx, config, poller, metrics, onNew);
       persist();
       return results;
     },
-    intervals: {
-      pollMs: config.polling.intervalMs,
-      jitterMs: config.polling.jitterMs,
-      scanMs: config.discovery.intervalMs,
-    },
-    random,
+    intervals: { pollMs: config.polling.intervalMs, scanMs: config.discovery.intervalMs },
     logger,
   });
 
@@ -290,6 +294,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       },
       totals: { ...metrics.totals },
       lastCommandSeq: commands.lastSeq,
+      scanning: schedule.scanning,
     }),
     metricsText: () => metrics.registry.metrics(),
     drained: (timeoutMs) => publisher.drained(timeoutMs),

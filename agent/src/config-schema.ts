@@ -153,8 +153,20 @@ export function agentConfigSchema(baseDir: string) {
     pdus: z.array(pdu).default([]).describe('PDUs polled over SNMP'),
     polling: z
       .strictObject({
-        intervalMs: z.number().int().min(100).default(30_000).describe('time between poll cycles'),
-        jitterMs: z.number().int().min(0).default(2_000).describe('random delay added to each cycle start'),
+        intervalMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(30_000)
+          .describe('time between poll cycle starts (fixed rate: a slow cycle does not delay the next)'),
+        jitterMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(2_000)
+          .describe(
+            'each miner is polled at its own offset, drawn once in [0, jitterMs), after each cycle start',
+          ),
         concurrency: z.number().int().min(1).max(4096).default(128).describe('miners polled at once'),
         requestTimeoutMs: z
           .number()

@@ -22,6 +22,12 @@ export class AgentMetrics {
     help: 'Duration of the last poll cycle',
     registers: [this.registry],
   });
+  readonly #skipped = new Counter({
+    name: 'hashfleet_agent_polls_skipped_total',
+    help: 'Miners skipped by a poll cycle, by reason (busy: still being polled from the one before)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly #errors = new Counter({
     name: 'hashfleet_agent_errors_total',
     help: 'Failed requests and bad replies, by target kind and failure kind',
@@ -88,6 +94,7 @@ export class AgentMetrics {
   };
   totals = {
     polls: 0,
+    skippedBusy: 0,
     pollErrors: 0,
     published: 0,
     historicalPublished: 0,
@@ -113,6 +120,11 @@ export class AgentMetrics {
 
   pduMissing(reading: string): void {
     this.#missing.inc({ reading });
+  }
+
+  skipped(reason: 'busy'): void {
+    this.#skipped.inc({ reason });
+    this.totals.skippedBusy++;
   }
 
   cycle(ms: number): void {

@@ -16,7 +16,7 @@ import { tcpProbe } from '../transport/rpc.js';
 import { type WorkBase, workSince } from '../work.js';
 import { type Health, healthy, isDue, onFailure, onSuccess } from './health.js';
 import { pollMiner } from './poll-miner.js';
-import { forEachBounded } from './pool.js';
+import { Limiter } from './pool.js';
 
 /** A miner as the poller sees it: where it answers and with which profile. */
 export type Target = {
@@ -27,7 +27,10 @@ export type Target = {
   firmwareVersion: string | null;
   minerKey: string | null;
   health: Health;
+  /** Being polled or waiting for a slot: a cycle that comes meanwhile skips it. */
   busy: boolean;
+  /** Where in each cycle this miner is polled: drawn once in [0, jitterMs), so polls spread out. */
+  offsetMs?: number;
 };
 
 export type PollSink = {
@@ -54,10 +57,11 @@ export type PollerDeps = {
 export type CycleStats = { polled: number; failed: number; skipped: number; ms: number };
 
 /**
- * Polls every known target once per cycle, `concurrency` at a time. Each miner has one request in
- * flight at most (a miner still busy from the last cycle is skipped), every request has a hard
- * deadline, and dead miners are retried on an exponential back-off with a TCP probe first, so a
- * hung or dead miner costs its own deadline and nothing else.
+ * Polls every known target once per cycle, `concurrency` at a time across overlapping cycles. Each
+ * miner has one request in flight at most (a miner still busy from the last cycle is skipped for
+ * this one, and counted), every request has a hard deadline, and dead miners are retried on an
+ * exponential back-off with a TCP probe first, so a hung or dead miner costs its own deadline and
+ * nothing else. A spread cycle starts each miner at its own offset into the cycle.
  */
 export class Poller {
   readonly targets = new Map<string, Target>();
@@ -65,9 +69,11 @@ export class Poller {
   readonly #slots: Map<string, SlotRef>;
   /** minerKey -> IP of the target that last answered as that miner. */
   readonly #ipOf = new Map<string, string>();
+  readonly #limit: Limiter;
 
   constructor(deps: PollerDeps) {
     this.#d = deps;
+    this.#limit = new Limiter(deps.config.polling.concurrency);
     this.#slots = new Map(deps.config.miners.slots.map((s) => [s.ip, { rack: s.rack, slot: s.slot }]));
   }
 
@@ -89,7 +95,8 @@ export class Poller {
       firmwareVersion: t.firmwareVersion,
       minerKey: existing?.minerKey ?? this.#d.identities.keyAtIp(t.ip) ?? null,
       health: existing?.health ?? healthy(),
-      busy: false,
+      busy: existing?.busy ?? false,
+      offsetMs: existing?.offsetMs ?? Math.floor(this.#d.random() * this.#d.config.polling.jitterMs),
     };
     this.targets.set(t.ip, target);
     if (target.minerKey) this.#ipOf.set(target.minerKey, t.ip);
@@ -106,8 +113,12 @@ export class Poller {
     }));
   }
 
-  async cycle(): Promise<CycleStats> {
-    const { config, now } = this.#d;
+  /**
+   * Polls every due target once. With `spread`, each starts `offsetMs` into the cycle (the timer
+   * schedule); without, all start at once (`pollNow`). Resolves when the last of them is done.
+   */
+  async cycle(opts: { spread?: boolean } = {}): Promise<CycleStats> {
+    const { now, metrics } = this.#d;
     const started = performance.now();
     const at = now();
     let polled = 0;
@@ -115,22 +126,42 @@ export class Poller {
     let skipped = 0;
     const due = [...this.targets.values()].filter((t) => {
       if (t.minerKey !== null && this.#d.unmanaged?.has(t.minerKey)) return false;
+      if (t.busy) metrics.skipped('busy');
       const ok = !t.busy && isDue(t.health, at);
       if (!ok) skipped++;
       return ok;
     });
-    await forEachBounded(due, config.polling.concurrency, async (t) => {
-      t.busy = true;
-      try {
-        if (await this.#pollOne(t)) polled++;
-        else failed++;
-      } finally {
-        t.busy = false;
-      }
-    });
+    for (const t of due) t.busy = true;
+    await Promise.all(
+      due.map(async (t) => {
+        try {
+          if (opts.spread && t.offsetMs) await new Promise((r) => setTimeout(r, t.offsetMs));
+          if (await this.#limit.run(() => this.#pollOne(t))) polled++;
+          else failed++;
+        } catch {
+          // #pollOne reports its own failures; one target's error must not stop the others.
+          failed++;
+        } finally {
+          t.busy = false;
+        }
+      }),
+    );
     const ms = performance.now() - started;
-    this.#d.metrics.cycle(ms);
+    metrics.cycle(ms);
     return { polled, failed, skipped, ms };
+  }
+
+  /** A miner the scan just found: polled now, not at the next cycle (a scan takes a while). */
+  async pollFound(t: Target): Promise<void> {
+    if (t.busy || (t.minerKey !== null && this.#d.unmanaged?.has(t.minerKey))) return;
+    t.busy = true;
+    try {
+      await this.#limit.run(() => this.#pollOne(t));
+    } catch {
+      // Reported by #pollOne.
+    } finally {
+      t.busy = false;
+    }
   }
 
   async #pollOne(t: Target): Promise<boolean> {

@@ -14,7 +14,7 @@ import { type JournalLine, journalBalances } from './journal.js';
 import { buildTimeline, soloNodeConflict, weightsBetween } from './stake-timeline.js';
 
 /**
- * The period close as a pure function of its frozen inputs (STYLE.md 11):
+ * The period close as a pure function of its frozen inputs (docs/style.md §11):
  *   net = credited - costs - loss carried in
  *   net >= 0: stakers floor(net x stakerBps), reinvest floor(net x reinvestBps), operator the rest
  *   net < 0:  carry_forward -> nothing paid, the loss is carried into the next period;

@@ -1,7 +1,7 @@
 /** Shapes shared by the pure accounting functions. Money is integer satoshis (bigint) throughout. */
 
 export type NodeKind = 'solo' | 'shared';
-/** What happens when costs exceed the pool credit (anchors.md §5.4 item 7). */
+/** What happens when costs exceed the pool credit (docs/reference.md §10). */
 export type LossRule = 'carry_forward' | 'pay_zero';
 
 export interface StakingNode {

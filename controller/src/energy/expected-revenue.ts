@@ -1,7 +1,7 @@
 /**
  * Expected pool revenue from the work done: a difficulty-1 share stands for 2^32 hashes and a
  * block for D x 2^32, so expected BTC = hashes / (D x 2^32) x (subsidy + fees)
- * = diff1 shares / D x (subsidy + fees) (anchors.md §5.1, §5.2). A view beside the pool's
+ * = diff1 shares / D x (subsidy + fees) (docs/reference.md §10). A view beside the pool's
  * actual credit, to flag a pool shortfall; payouts follow the credit, never this.
  */
 export const HALVING_INTERVAL = 210_000;

@@ -51,7 +51,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
   const places = new Set<string>();
   const skewLoggedAt = new Map<string, number>();
 
-  // The agent's clock against ours (DESIGN.md §5: keep receipt time, flag skew); logged at most every 10 min.
+  // The agent's clock against ours (docs/architecture.md §3.2: keep receipt time, flag skew); logged at most every 10 min.
   function noteSkew(msg: AgentMessage) {
     if (msg.historical) return;
     const now = ctx.now();

@@ -155,13 +155,14 @@ describe('accounting CLI', () => {
     const stakes = JSON.parse(doc!.inputs_json).stakes as { recordedAtMs: number }[];
     expect(stakes.length).toBeGreaterThan(0);
     for (const e of stakes) expect(e.recordedAtMs).toBe(NOW);
-    // From any folder, with no config and no database: an empty working directory and HOME stay empty.
+    // From any folder, with no config and no database: an empty working directory, HOME and temp dir stay empty.
     const cwd = mkdtempSync(join(tmpdir(), 'hashfleet-verify-cwd-'));
     const home = mkdtempSync(join(tmpdir(), 'hashfleet-verify-home-'));
+    const tmp = mkdtempSync(join(tmpdir(), 'hashfleet-verify-tmp-'));
     try {
       const bin = spawnSync(BIN, ['period', 'verify', file, carol!.holder], {
         cwd,
-        env: { PATH: process.env.PATH, HOME: home },
+        env: { PATH: process.env.PATH, HOME: home, TMPDIR: tmp },
         encoding: 'utf8',
       });
       expect(bin.status, bin.stderr).toBe(0);
@@ -171,9 +172,9 @@ describe('accounting CLI', () => {
       });
       expect(readdirSync(cwd)).toEqual([]);
       expect(readdirSync(home)).toEqual([]);
+      expect(readdirSync(tmp)).toEqual([]);
     } finally {
-      rmSync(cwd, { recursive: true, force: true });
-      rmSync(home, { recursive: true, force: true });
+      for (const d of [cwd, home, tmp]) rmSync(d, { recursive: true, force: true });
     }
     // The standard-library verifiers agree on the period closed through the database.
     for (const cmd of [

@@ -16,6 +16,13 @@ export const powerWithin = (windowS: number, tolerancePct = 10): Effect => ({
 });
 export const hashing = (on: boolean, windowS: number): Effect => ({ kind: 'hashing', hashing: on, windowS });
 
+/**
+ * Whether a reported figure is the asked one within `pct` percent: the one rule both the agent's
+ * `power` effect and operating-profile verification judge power by.
+ */
+export const withinTolerance = (value: number, want: number, pct: number): boolean =>
+  Math.abs(value - want) <= (want * pct) / 100;
+
 export const LED_UNOBSERVABLE: Effect = {
   kind: 'unobservable',
   why: 'no reading carries the LED state',

@@ -1,5 +1,6 @@
 import type { CommandAction, MinerReading } from '@hashfleet/contracts';
 import type { Effect } from '@hashfleet/firmware-profiles';
+import { withinTolerance } from '@hashfleet/firmware-profiles/effects';
 
 /** Whether one reading shows an operation's effect, and what it showed in words. */
 export type Sighting = { seen: boolean; observed: string };
@@ -45,9 +46,8 @@ export function sighting(
       const value = limit ?? reading.powerW;
       const what = limit !== null ? 'power limit' : 'power';
       if (value === null) return { seen: false, observed: 'reports neither power limit nor power' };
-      const within = Math.abs(value - action.watts) <= (action.watts * effect.tolerancePct) / 100;
       return {
-        seen: within,
+        seen: withinTolerance(value, action.watts, effect.tolerancePct),
         observed: `reports ${what} ${Math.round(value)} W, asked ${action.watts} W ± ${effect.tolerancePct} %`,
       };
     }

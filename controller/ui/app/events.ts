@@ -18,6 +18,8 @@ const text = (v: unknown): string => {
 const place = (v: unknown): string => {
   if (!v || typeof v !== 'object') return '–';
   const p = v as { siteId?: string | null; containerId?: string | null; slotId?: string | null };
+  // Slot ids already name their container (`kz-c2/R1/S20`).
+  if (p.slotId && p.containerId && p.slotId.startsWith(`${p.containerId}/`)) return p.slotId;
   return [p.containerId ?? p.siteId, p.slotId].filter(Boolean).join(' / ') || t('event.nowhere');
 };
 

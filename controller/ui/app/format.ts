@@ -3,13 +3,13 @@
  * and dates follow the chosen locale through `Intl`; the units miners use stay as they are in
  * every language (TH/s, kW, J/TH, °C).
  */
-import { locale, t } from './i18n.js';
+import { intlLocale, t } from './i18n.js';
 
 const DASH = '–';
 
 /** A number in the chosen locale with exactly `digits` decimals. */
 export function fixed(v: number, digits: number): string {
-  return new Intl.NumberFormat(locale(), {
+  return new Intl.NumberFormat(intlLocale().tag, {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   }).format(v);
@@ -48,15 +48,17 @@ export function btc(sats: bigint | number | string | null | undefined): string {
   const n = BigInt(sats);
   const neg = n < 0n;
   const abs = neg ? -n : n;
-  const whole = new Intl.NumberFormat(locale()).format(abs / 100_000_000n);
+  const whole = new Intl.NumberFormat(intlLocale().tag).format(abs / 100_000_000n);
   const frac = (abs % 100_000_000n).toString().padStart(8, '0');
-  const point = new Intl.NumberFormat(locale()).formatToParts(1.5).find((p) => p.type === 'decimal')?.value;
+  const point = new Intl.NumberFormat(intlLocale().tag)
+    .formatToParts(1.5)
+    .find((p) => p.type === 'decimal')?.value;
   return `${neg ? '-' : ''}${whole}${point ?? '.'}${frac} BTC`;
 }
 
 export function usd(v: number | null | undefined, digits = 0): string {
   if (v === null || v === undefined) return DASH;
-  return new Intl.NumberFormat(locale(), {
+  return new Intl.NumberFormat(intlLocale().tag, {
     style: 'currency',
     currency: 'USD',
     minimumFractionDigits: digits,
@@ -82,11 +84,30 @@ export function when(at: number | string | null | undefined, timeZone?: string):
   const d = toDate(at);
   if (!d) return at === null || at === undefined ? DASH : String(at);
   try {
-    return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+    return dateFormat(timeZone).format(d);
   } catch {
     // A zone this browser does not know still gets a time, in the browser's own zone.
-    return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+    return dateFormat(undefined).format(d);
   }
+}
+
+/** Date and time in the chosen locale: medium date and short time, or all digits where ICU lacks the language. */
+export function dateFormat(
+  timeZone: string | undefined,
+  style: 'long' | 'day' | 'time' = 'long',
+): Intl.DateTimeFormat {
+  const { tag, numericDates } = intlLocale();
+  const options: Intl.DateTimeFormatOptions =
+    style === 'time'
+      ? { hour: '2-digit', minute: '2-digit' }
+      : style === 'day'
+        ? numericDates
+          ? { day: '2-digit', month: '2-digit' }
+          : { month: 'short', day: 'numeric' }
+        : numericDates
+          ? { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }
+          : { dateStyle: 'medium', timeStyle: 'short' };
+  return new Intl.DateTimeFormat(tag, { ...options, timeZone });
 }
 
 /** The same moment in UTC (ISO 8601), for the tooltip. */
@@ -97,18 +118,18 @@ export function utc(at: number | string | null | undefined): string {
 
 export function ago(ms: number | null | undefined, now = Date.now()): string {
   if (ms === null || ms === undefined) return DASH;
+  // From the catalogues, not Intl.RelativeTimeFormat: Chromium's ICU has no Kazakh relative times.
   const s = Math.max(0, Math.round((now - ms) / 1000));
-  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'always', style: 'short' });
-  if (s < 90) return rtf.format(-s, 'second');
-  if (s < 5400) return rtf.format(-Math.round(s / 60), 'minute');
-  if (s < 172_800) return rtf.format(-Math.round(s / 3600), 'hour');
-  return rtf.format(-Math.round(s / 86_400), 'day');
+  if (s < 90) return t('ago.s', { count: s, n: count(s) });
+  if (s < 5400) return t('ago.min', { count: Math.round(s / 60), n: count(Math.round(s / 60)) });
+  if (s < 172_800) return t('ago.h', { count: Math.round(s / 3600), n: count(Math.round(s / 3600)) });
+  return t('ago.d', { count: Math.round(s / 86_400), n: count(Math.round(s / 86_400)) });
 }
 
 export function pct(x: number | null | undefined): string {
   return x === null || x === undefined
     ? DASH
-    : new Intl.NumberFormat(locale(), {
+    : new Intl.NumberFormat(intlLocale().tag, {
         style: 'percent',
         minimumFractionDigits: 1,
         maximumFractionDigits: 1,
@@ -116,5 +137,5 @@ export function pct(x: number | null | undefined): string {
 }
 
 export function count(n: number | null | undefined): string {
-  return n === null || n === undefined ? DASH : new Intl.NumberFormat(locale()).format(n);
+  return n === null || n === undefined ? DASH : new Intl.NumberFormat(intlLocale().tag).format(n);
 }

@@ -78,6 +78,17 @@ export function locale(): LocaleId {
   return isLocale(i18n.language) ? i18n.language : 'en';
 }
 
+/**
+ * The locale `Intl` formats with. Chromium's ICU data has no Kazakh: there numbers follow Kazakhstan's
+ * conventions (decimal comma, space between thousands) through `ru-KZ`, and dates are all digits
+ * (`numericDates`), so no Russian month name shows in a Kazakh page.
+ */
+export function intlLocale(): { tag: string; numericDates: boolean } {
+  const id = locale();
+  if (Intl.DateTimeFormat.supportedLocalesOf([id]).length > 0) return { tag: id, numericDates: false };
+  return { tag: id === 'kk' ? 'ru-KZ' : 'en', numericDates: true };
+}
+
 export function setLocale(id: LocaleId): void {
   storage()?.setItem(LOCALE_KEY, id);
   void i18n.changeLanguage(id);

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { locale, t } from '../i18n.js';
+import { dateFormat } from '../format.js';
+import { t } from '../i18n.js';
 
 export interface Series {
   label: string;
@@ -66,11 +67,5 @@ export function TimeChart({
 
 /** Epoch seconds as a date, a time of day, or both, in the chosen locale and the browser's zone. */
 function stamp(s: number, style: 'day' | 'time' | 'long'): string {
-  const options: Intl.DateTimeFormatOptions =
-    style === 'day'
-      ? { month: 'short', day: 'numeric' }
-      : style === 'time'
-        ? { hour: '2-digit', minute: '2-digit' }
-        : { dateStyle: 'medium', timeStyle: 'short' };
-  return new Intl.DateTimeFormat(locale(), options).format(s * 1000);
+  return dateFormat(undefined, style).format(s * 1000);
 }

@@ -246,5 +246,6 @@ describe('standalone verifiers agree with the controller', () => {
         expect(report.payouts, where).toEqual(doc.payouts);
       });
     }
-  });
+    // Four child processes over 1,000 documents: ~25 s on a loaded 2-core machine, so a wider bound.
+  }, 240_000);
 });

@@ -108,6 +108,7 @@ describeWithMosquitto('controller replicas in one $share group across a Mosquitt
       // A small window: most of what the broker queued for A is still queued, not in flight, when
       // A's link re-makes its subscriptions, so the test sees whether that drops the queue.
       receiveMaximum: 4,
+      now: Date.now,
       ingest: {
         async handle(topic, payload) {
           const outcome = await app.hashfleet.ingest.handle(topic, payload);

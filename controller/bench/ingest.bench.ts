@@ -112,6 +112,7 @@ async function run(storageUrl: string, label: string, dir: string) {
     sharedGroup: 'bench',
     ingest,
     log: app.log,
+    now: Date.now,
   });
   const until = async (n: number) => {
     while (applied < n) await new Promise((r) => setTimeout(r, 2));

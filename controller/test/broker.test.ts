@@ -147,6 +147,7 @@ describe('backpressure on the broker link', () => {
       sharedGroup: null,
       ingest,
       log: pino({ level: 'silent' }),
+      now: Date.now,
     });
     const agent = await mqtt.connectAsync(broker.url, { username: 'c01', password: 'x', clientId: 'c01' });
     await Promise.all(

@@ -29,16 +29,6 @@ const ALLOWED: readonly { file: string; code: string; reason: string }[] = [
     reason: 'a temporary file name, unique per process and moment; no time is stored',
   },
   {
-    file: 'core/app.ts',
-    code: 'const now = opts.now ?? Date.now',
-    reason: "the app's default clock, the one every feature receives (to become systemClock)",
-  },
-  {
-    file: 'core/mqtt/link.ts',
-    code: 'o.now ?? Date.now',
-    reason: 'default for a link started outside an app; the app passes its clock',
-  },
-  {
     file: 'core/storage/migrate.ts',
     code: 'now = Date.now',
     reason: 'default for `hashfleet-controller migrate` (the CLI); the app passes its clock',

@@ -6,6 +6,7 @@ import { features } from '../features.js';
 import { createIngest, type Ingest } from '../fleet/index.js';
 import { createAudit } from './audit.js';
 import { registerAuth } from './auth/plugin.js';
+import { systemClock } from './clock.js';
 import type { ControllerConfig } from './config.js';
 import type { CoreContext } from './context.js';
 import { useZod, zodToOpenApi } from './http/zod.js';
@@ -39,7 +40,7 @@ export async function buildApp(config: ControllerConfig, opts: BuildOptions = {}
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
   });
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? systemClock;
   const url = config.storage.url!;
   const db = await openDb(url).catch((err: Error) => {
     throw new Error(`storage ${redactUrl(url)}: ${err.message}`);

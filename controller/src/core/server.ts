@@ -82,6 +82,7 @@ export async function startController(
       ingest: ctx.ingest,
       log: app.log,
       onInflight: (n) => ctx.metrics.ingestQueue.set(n),
+      now: () => ctx.now(),
     });
     ctx.commands.attach((topic, payload) => link.publish(topic, payload));
     ctx.publish = (topic, payload, opts) => link.publish(topic, payload, opts);

@@ -29,7 +29,8 @@ export type LinkOptions = {
   onSubscribed?: () => void;
   /** Batching of the end-to-end acks to agents; default every 1 s or 500 per agent. */
   acks?: { intervalMs: number; maxPending: number };
-  now?: () => number;
+  /** The app's clock: stamps the acks' sentAt. */
+  now: () => number;
 };
 
 /**
@@ -110,7 +111,7 @@ export async function connectLink(o: LinkOptions): Promise<MqttLink> {
   });
   const acks = new AckQueue(
     (topic, payload) => client.publishAsync(topic, payload, { qos: 1, retain: false }).then(() => {}),
-    o.now ?? Date.now,
+    o.now,
     o.acks,
     (agentId, err) =>
       o.log.warn({ agentId, err: err.message }, `mqtt ${topics.acks(agentId)}: ${err.message}`),

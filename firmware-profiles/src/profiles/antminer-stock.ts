@@ -182,6 +182,9 @@ const post = (body: unknown) =>
 /**
  * Effects (issue 16). Windows: BOOT_S is an estimate of an Antminer's power-on to hashing (not
  * measured here); set_miner_conf.cgi restarts bmminer, so pool and mode changes get a boot window.
+ * Refusals: a wrong digest login is HTTP 401 (the transport fails it); writes over RPC are denied
+ * by the shipped `api-allow` "A:0/0,W:*" with Code 45 (recorded: testcases' get_miner_conf and the
+ * Hiveon access-denied reply). No recorded refusal body of the CGI writes.
  */
 const BOOT_S = 300;
 const EFFECTS = {

@@ -206,6 +206,8 @@ const op = (
 /**
  * Effects (issue 16). `setpool` applies only after the reboot that follows it (CA manual 2.5);
  * BOOT_S is an estimate of an Avalon's power-on to hashing, not measured here.
+ * Answers: `ascset` acceptance is STATUS I/S Code 118/119 (recorded: q-ascset-softoff,
+ * a10xx-ascset-led-on); its refusal STATUS E "ASC 0 set failed" is from cgminer's api.c, not recorded.
  */
 const BOOT_S = 300;
 const EFFECTS = {

@@ -134,6 +134,8 @@ const none: AuthScheme = { kind: 'none' };
  * Effects (issue 16). The power target is read back from `tunerstatus` PowerLimit; BOOT_S is an
  * estimate of power-on to hashing (not measured here), also given to the bosminer restart that
  * applies a power target while the tuner settles.
+ * Answers: `pause`/`resume` from the BOSminer+ API documentation (vendor example, not a capture);
+ * the SSH operations are judged by their exit status.
  */
 const BOOT_S = 300;
 const EFFECTS = {

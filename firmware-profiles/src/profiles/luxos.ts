@@ -147,6 +147,8 @@ const op = (
 /**
  * Effects (issue 16). `resetminer` restarts LUXminer only; BOOT_S is an estimate of power-on to
  * hashing (not measured here); `curtail wakeup` restarts the hash boards.
+ * Answers: a bad session is a cgminer-style STATUS E (LuxOS docs); no recorded write reply, so
+ * `addpool`'s answer is not trusted for the new pool's index: the `pools` table gives it.
  */
 const BOOT_S = 300;
 const EFFECTS = {

@@ -135,6 +135,7 @@ const op = (
 /**
  * Effects (issue 16). Settings changes restart the miner; the power preset is read back as the
  * web API's `power_usage`. BOOT_S is an estimate of power-on to hashing, not measured here.
+ * Refusals: HTTP 401/403 from `unlock` or a write with a bad token; no recorded write body.
  */
 const BOOT_S = 300;
 const EFFECTS = {

@@ -138,6 +138,9 @@ const op = (
  * Effects (issue 16). `adjust_power_limit` reboots to apply and is read back as summary
  * `Power Limit`; `update_pools` restarts btminer. BOOT_S is an estimate of power-on to hashing,
  * not measured here.
+ * Refusals: btminer's bare `STATUS:"E"` with Code and Msg (recorded: m31s-error-missing-command);
+ * an encrypted reply the agent cannot open has no verdict and fails (recorded:
+ * m3x-privileged-enc-reply-no-write-api, a firmware without the write API).
  */
 const BOOT_S = 300;
 const EFFECTS = {

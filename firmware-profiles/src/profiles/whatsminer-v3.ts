@@ -153,6 +153,7 @@ const op = (
 /**
  * Effects (issue 16). `set.miner.power_limit` restarts btminer and is read back as summary
  * `power-limit`. BOOT_S is an estimate of power-on to hashing, not measured here.
+ * Refusals: `code` other than 0 with `msg` (Whatsminer API v3 documentation; not recorded).
  */
 const BOOT_S = 300;
 const EFFECTS = {

@@ -407,7 +407,18 @@ async function verifyEffect(
         windowEndsAt,
       };
     }
-    const read = await pollMiner(deps.ctx, target.ip, target.profile, modelInfo, deps.requestTimeoutMs);
+    // One request at a time per miner (Avalon's API is single-threaded): a poll in flight reads for us.
+    if (target.busy) continue;
+    target.busy = true;
+    const read = await pollMiner(
+      deps.ctx,
+      target.ip,
+      target.profile,
+      modelInfo,
+      deps.requestTimeoutMs,
+    ).finally(() => {
+      target.busy = false;
+    });
     const at = v.now();
     if (read.ok) {
       const s = sighting(effect, action, read.reading, (at - sentAt) / 1000);

@@ -33,6 +33,10 @@ export const MODE_UNOBSERVABLE: Effect = {
 };
 
 /**
+ * Boot windows: every profile's `BOOT_S` is 600 s, power-on to hashing with room to spare. No boot
+ * time is measured here, so it is the 10 minutes operating profiles give a change to settle; a
+ * miner that hashes again sooner is verified sooner (the window only bounds the wait).
+ *
  * cgminer-family daemon restart: the API was gone 2.9 s on a real cgminer 4.11.1 (issue 16); a
  * minute covers the restart, the first reading and a slow fork.
  */

@@ -186,7 +186,7 @@ const post = (body: unknown) =>
  * by the shipped `api-allow` "A:0/0,W:*" with Code 45 (recorded: testcases' get_miner_conf and the
  * Hiveon access-denied reply). No recorded refusal body of the CGI writes.
  */
-const BOOT_S = 300;
+const BOOT_S = 600;
 const EFFECTS = {
   reboot: restarted(BOOT_S),
   'pool.set': poolActive(BOOT_S),

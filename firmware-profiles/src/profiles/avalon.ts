@@ -209,7 +209,7 @@ const op = (
  * Answers: `ascset` acceptance is STATUS I/S Code 118/119 (recorded: q-ascset-softoff,
  * a10xx-ascset-led-on); its refusal STATUS E "ASC 0 set failed" is from cgminer's api.c, not recorded.
  */
-const BOOT_S = 300;
+const BOOT_S = 600;
 const EFFECTS = {
   reboot: restarted(BOOT_S),
   restart: restarted(DAEMON_RESTART_WINDOW_S),

@@ -137,7 +137,7 @@ const none: AuthScheme = { kind: 'none' };
  * Answers: `pause`/`resume` from the BOSminer+ API documentation (vendor example, not a capture);
  * the SSH operations are judged by their exit status.
  */
-const BOOT_S = 300;
+const BOOT_S = 600;
 const EFFECTS = {
   reboot: restarted(BOOT_S),
   restart: restarted(DAEMON_RESTART_WINDOW_S),

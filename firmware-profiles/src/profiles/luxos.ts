@@ -150,7 +150,7 @@ const op = (
  * Answers: a bad session is a cgminer-style STATUS E (LuxOS docs); no recorded write reply, so
  * `addpool`'s answer is not trusted for the new pool's index: the `pools` table gives it.
  */
-const BOOT_S = 300;
+const BOOT_S = 600;
 const EFFECTS = {
   reboot: restarted(BOOT_S),
   restart: restarted(DAEMON_RESTART_WINDOW_S),

@@ -137,7 +137,7 @@ const op = (
  * web API's `power_usage`. BOOT_S is an estimate of power-on to hashing, not measured here.
  * Refusals: HTTP 401/403 from `unlock` or a write with a bad token; no recorded write body.
  */
-const BOOT_S = 300;
+const BOOT_S = 600;
 const EFFECTS = {
   reboot: restarted(BOOT_S),
   restart: restarted(DAEMON_RESTART_WINDOW_S),

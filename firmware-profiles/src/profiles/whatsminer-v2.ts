@@ -142,7 +142,7 @@ const op = (
  * an encrypted reply the agent cannot open has no verdict and fails (recorded:
  * m3x-privileged-enc-reply-no-write-api, a firmware without the write API).
  */
-const BOOT_S = 300;
+const BOOT_S = 600;
 const EFFECTS = {
   reboot: restarted(BOOT_S),
   restart: restarted(DAEMON_RESTART_WINDOW_S),

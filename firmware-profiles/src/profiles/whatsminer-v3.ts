@@ -155,7 +155,7 @@ const op = (
  * `power-limit`. BOOT_S is an estimate of power-on to hashing, not measured here.
  * Refusals: `code` other than 0 with `msg` (Whatsminer API v3 documentation; not recorded).
  */
-const BOOT_S = 300;
+const BOOT_S = 600;
 const EFFECTS = {
   reboot: restarted(BOOT_S),
   restart: restarted(DAEMON_RESTART_WINDOW_S),

@@ -9,11 +9,14 @@ import { firstDelivery } from './dedupe.js';
 import type { Applied, IngestDeps } from './deps.js';
 import { applyBirth, applyEvents, applyStatus } from './lifecycle.js';
 import { MalformedLog } from './malformed.js';
+import { claimOf, placeOf } from './place.js';
 import { extraPoints } from './points-extra.js';
 import { applyPower } from './power.js';
+import { noteSeq, type SeqStep } from './seq.js';
 import { applyTelemetry } from './telemetry.js';
+import { trustMetrics } from './trust-metrics.js';
 
-export type Outcome = 'applied' | 'duplicate' | 'malformed' | 'ignored' | 'failed';
+export type Outcome = 'applied' | 'duplicate' | 'malformed' | 'rejected' | 'ignored' | 'failed';
 
 export type Ingest = {
   /** Validates and applies one MQTT message durably; resolves when it is safe to acknowledge. */
@@ -67,11 +70,22 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
   let stopped = false;
   let durable: ((agentId: string, bootId: string, seq: number) => void) | null = null;
 
-  async function apply(kind: string, msg: AgentMessage): Promise<Applied | null> {
+  const trust = trustMetrics(ctx.metrics.registry, ctx.db);
+  // Refusals are logged and audited at most once per agent per minute (a spool replays them).
+  const refusals = new MalformedLog((fields, m) => ctx.logger.warn(fields, m), 60_000, 'refused');
+  const REFUSED = 'foreign_place' as const;
+
+  async function apply(kind: string, msg: AgentMessage): Promise<Applied | null | typeof REFUSED> {
     const pending: PendingCache = new Map();
     const newPlaces: string[] = [];
+    let seq: SeqStep | null = null;
+    let unbound = false;
     const applied = await ctx.db.tx(async (tx) => {
+      const place = await placeOf(tx, msg);
+      if (place === 'foreign_place') return REFUSED;
+      unbound = place === 'unbound';
       if (!(await firstDelivery(tx, msg, kind, ctx.now()))) return null;
+      seq = await noteSeq(tx, msg, kind, ctx.now());
       if ('siteId' in msg && 'containerId' in msg) {
         const key = `${msg.siteId}/${msg.containerId}/${msg.agentId}`;
         if (!places.has(key)) {
@@ -95,12 +109,54 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
           return { points: [], samples: 0 };
       }
     });
+    if (applied === REFUSED) return REFUSED;
     reconciler.commit(pending);
     for (const p of newPlaces) places.add(p);
+    if (applied) countSeq(msg.agentId, seq, unbound);
     return applied;
   }
 
-  async function applyWithRetry(kind: string, msg: AgentMessage): Promise<Applied | null> {
+  // After commit only, so a transaction retried after a storage fault counts once.
+  function countSeq(agent: string, step: SeqStep | null, unbound: boolean) {
+    if (unbound) trust.unbound.inc({ agent });
+    if (!step) return;
+    if (step.skipped > 0) {
+      trust.gaps.inc({ agent }, step.skipped);
+      ctx.logger.warn(
+        { agentId: agent, skipped: step.skipped },
+        `agent ${agent}: ${step.skipped} data seq(s) skipped: lost unless they arrive late`,
+      );
+    }
+    if (step.late) trust.late.inc({ agent });
+  }
+
+  /**
+   * A message claiming a place its agent is not bound to: counted, and logged and audited once per
+   * agent per minute. Not acknowledged end to end: the agent keeps it until an operator binds it.
+   */
+  async function refuse(topic: string, kind: string, msg: AgentMessage): Promise<'rejected'> {
+    const claim = claimOf(msg);
+    trust.rejected.inc({ reason: 'foreign_place', agent: msg.agentId });
+    ctx.metrics.ingestMessages.inc({ kind, result: 'rejected' });
+    const reason = `claims container ${claim.containerId} at site ${claim.siteId}, which this agent is not bound to`;
+    if (!refusals.report(msg.agentId, topic, reason, ctx.now())) return 'rejected';
+    await ctx.audit
+      .record({
+        actor: { tokenId: `agent:${msg.agentId}`, role: 'agent', stakerId: null, name: msg.agentId },
+        action: 'ingest.reject',
+        subject: `agent ${msg.agentId}`,
+        details: { reason: 'foreign_place', kind, seq: msg.seq, bootId: msg.bootId, ...claim },
+      })
+      .catch((err: Error) =>
+        ctx.logger.error(
+          { err, agentId: msg.agentId },
+          `agent ${msg.agentId}: audit of a refused ${kind} failed`,
+        ),
+      );
+    return 'rejected';
+  }
+
+  async function applyWithRetry(kind: string, msg: AgentMessage): Promise<Applied | null | typeof REFUSED> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await apply(kind, msg);
@@ -153,9 +209,9 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
       }
       const msg = decoded.value as AgentMessage;
       const timer = ctx.metrics.ingestLatency.startTimer({ kind });
-      let applied: Applied | null;
+      let result: Applied | null | typeof REFUSED;
       try {
-        applied = await applyWithRetry(kind, msg);
+        result = await applyWithRetry(kind, msg);
       } catch (err) {
         ctx.metrics.ingestErrors.inc({ kind });
         ctx.metrics.ingestMessages.inc({ kind, result: 'failed' });
@@ -167,6 +223,8 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
       } finally {
         timer();
       }
+      if (result === REFUSED) return refuse(topic, kind, msg);
+      const applied = result;
       durable?.(msg.agentId, msg.bootId, msg.seq);
       if (!applied) {
         ctx.metrics.ingestDuplicates.inc({ kind });

@@ -7,6 +7,7 @@ export class MalformedLog {
   constructor(
     private readonly log: (fields: Record<string, unknown>, msg: string) => void,
     private readonly windowMs = 60_000,
+    private readonly what = 'malformed message rejected',
   ) {}
 
   report(agentId: string, topic: string, reason: string, now: number): boolean {
@@ -17,7 +18,7 @@ export class MalformedLog {
     }
     this.log(
       { agentId, topic, reason, suppressedSinceLast: entry?.suppressed ?? 0 },
-      `agent ${agentId}: ${topic}: malformed message rejected: ${reason}`,
+      `agent ${agentId}: ${topic}: ${this.what}: ${reason}`,
     );
     this.#last.set(agentId, { at: now, suppressed: 0 });
     if (this.#last.size > 100_000) this.#last.clear();

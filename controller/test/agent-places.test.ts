@@ -1,0 +1,150 @@
+import { exampleSample, exampleTelemetry, type Telemetry, topics } from '@hashfleet/contracts';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placesFromArgs, placeVerdict } from '../src/core/auth/agent-places.js';
+import { createToken } from '../src/core/auth/tokens.js';
+import type { RunningController } from '../src/core/server.js';
+import { embeddedController } from './helpers.js';
+
+/**
+ * Issue 17 item 1: an agent speaks only for the containers its credential is bound to. Before
+ * this, ingest trusted the payload's container and site, so one agent's token could move another
+ * container's miner to itself (the reconciler followed the serial).
+ */
+
+describe('placeVerdict', () => {
+  const rows = [
+    { agentId: 'a1', siteId: 's1', containerId: 'c1' },
+    { agentId: 'a2', siteId: 's1', containerId: 'c2' },
+  ];
+  it.each([
+    ['a1', 's1', 'c1', 'own'],
+    ['a1', 's2', 'c1', 'foreign_place'],
+    ['a1', 's1', 'c2', 'foreign_place'],
+    ['a1', 's1', 'c9', 'foreign_place'],
+    ['a9', 's1', 'c1', 'foreign_place'],
+    ['a9', 's1', 'c9', 'unbound'],
+  ])('agent %s claiming %s/%s: %s', (agent, siteId, containerId, verdict) => {
+    const relevant = rows.filter((r) => r.agentId === agent || r.containerId === containerId);
+    expect(placeVerdict(agent, relevant, { siteId, containerId })).toBe(verdict);
+  });
+  it('reads --site and --container, and names what is missing', () => {
+    expect(placesFromArgs(['a', '--site', 's1', '--container', 'c1', '--container', 'c2'])).toEqual({
+      places: [
+        { siteId: 's1', containerId: 'c1' },
+        { siteId: 's1', containerId: 'c2' },
+      ],
+    });
+    expect(placesFromArgs(['a'])).toBeNull();
+    expect(placesFromArgs(['a', '--container', 'c1'])).toEqual({
+      error: '--site: give exactly one site id with --container',
+    });
+  });
+});
+
+describe('embedded broker: an agent publishing for another container', () => {
+  let running: RunningController;
+  let stop: () => Promise<void>;
+  let victimToken: string;
+  let attackerToken: string;
+  const T0 = exampleSample.at;
+
+  // Each serial with its own MAC and address: the reconciler also follows those.
+  const macs: Record<string, string> = { VICTIM1: '02:00:00:00:00:01', FUZZ1: '02:00:00:00:00:02' };
+  const batch = (agentId: string, containerId: string, seq: number, serial: string): Telemetry => ({
+    ...exampleTelemetry,
+    agentId,
+    bootId: `${agentId}-boot`,
+    containerId,
+    seq,
+    agent: null,
+    unreachable: [],
+    samples: [
+      {
+        ...exampleSample,
+        minerKey: `SN-${serial}`,
+        serial,
+        mac: macs[serial]!,
+        ip: `10.9.0.${Object.keys(macs).indexOf(serial) + 1}`,
+        at: T0 + seq,
+      },
+    ],
+  });
+  const publish = async (agentId: string, token: string, msg: Telemetry) => {
+    const client = await mqtt.connectAsync(running.mqttUrl, {
+      clientId: agentId,
+      username: agentId,
+      password: token,
+    });
+    await client.publishAsync(topics.telemetry(agentId), JSON.stringify(msg), { qos: 1 });
+    await client.endAsync();
+  };
+  const minerContainer = async (serial: string) =>
+    (
+      await running.db.get<{ container_id: string }>('SELECT container_id FROM miners WHERE serial = ?', [
+        serial,
+      ])
+    )?.container_id;
+  const metrics = async () => (await fetch(`${running.url}/metrics`)).text();
+
+  beforeAll(async () => {
+    ({ running, stop, token: victimToken } = await embeddedController('unused'));
+    victimToken = await createToken(running.db, {
+      role: 'agent',
+      name: 'sc-c01',
+      places: [{ siteId: 'sichuan', containerId: 'sc-c01' }],
+    });
+    attackerToken = await createToken(running.db, {
+      role: 'agent',
+      name: 'fuzz-01',
+      places: [{ siteId: 'sichuan', containerId: 'fuzz-c1' }],
+    });
+  });
+  afterAll(async () => {
+    await stop?.();
+  });
+
+  it('is rejected, counted per agent and audited; the victim miner stays where it was', async () => {
+    await publish('sc-c01', victimToken, batch('sc-c01', 'sc-c01', 0, 'VICTIM1'));
+    await expect.poll(() => minerContainer('VICTIM1')).toBe('sc-c01');
+
+    // The attacker's own container first (accepted), then the victim's container with its serial.
+    await publish('fuzz-01', attackerToken, batch('fuzz-01', 'fuzz-c1', 0, 'FUZZ1'));
+    await expect.poll(() => minerContainer('FUZZ1')).toBe('fuzz-c1');
+    await publish('fuzz-01', attackerToken, batch('fuzz-01', 'sc-c01', 1, 'VICTIM1'));
+    await expect
+      .poll(metrics)
+      .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_place",agent="fuzz-01"\} 1/);
+
+    expect(await minerContainer('VICTIM1')).toBe('sc-c01');
+    const owners = await running.db.all<{ agent_id: string }>(
+      "SELECT am.agent_id FROM agent_miners am JOIN miners m ON m.id = am.miner_id WHERE m.serial = 'VICTIM1'",
+    );
+    expect(owners.map((o) => o.agent_id)).toEqual(['sc-c01']);
+    const hourly = await running.db.all<{ container_id: string }>(
+      'SELECT DISTINCT container_id FROM container_hourly ORDER BY container_id',
+    );
+    expect(hourly.map((h) => h.container_id)).toEqual(['fuzz-c1', 'sc-c01']);
+    const audit = await running.db.all<{ action: string; actor_name: string; details_json: string }>(
+      "SELECT action, actor_name, details_json FROM audit_log WHERE action = 'ingest.reject'",
+    );
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.actor_name).toBe('fuzz-01');
+    expect(JSON.parse(audit[0]!.details_json)).toMatchObject({
+      reason: 'foreign_place',
+      kind: 'telemetry',
+      seq: 1,
+      siteId: 'sichuan',
+      containerId: 'sc-c01',
+    });
+  });
+
+  it('an unbound agent cannot claim a bound container either', async () => {
+    const token = await createToken(running.db, { role: 'agent', name: 'loose-01' });
+    await publish('loose-01', token, batch('loose-01', 'sc-c01', 0, 'VICTIM1'));
+    await expect
+      .poll(metrics)
+      .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_place",agent="loose-01"\} 1/);
+    expect(await minerContainer('VICTIM1')).toBe('sc-c01');
+  });
+});

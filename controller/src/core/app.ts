@@ -29,7 +29,7 @@ export const allMigrations = () => [...coreMigrations, ...features.flatMap((f) =
 export type BuildOptions = { now?: () => number };
 
 /**
- * The controller as a fastify app (STYLE.md 12): plugins, then routes. Opens the database and
+ * The controller as a fastify app (docs/style.md §12): plugins, then routes. Opens the database and
  * applies migrations; connects to nothing else (server.ts starts the broker link and listens).
  * Tests build it and `inject()` requests.
  */

@@ -1,4 +1,5 @@
 import { TEMP_LIMITS_C } from '@hashfleet/firmware-profiles';
+import { commandedReason } from '../commands/index.js';
 import { ALERT_KINDS, type AlertKind, KIND_SPECS, type Severity } from './kinds.js';
 import type { Placement, Rule, RuleIndex } from './rules.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
@@ -139,6 +140,9 @@ export function evaluateAlerts(
       (m.latest?.agentId ? agentsById.get(m.latest.agentId) : undefined) ??
       (m.containerId ? agentByContainer.get(m.containerId) : undefined);
     const paused = pausedReason(m);
+    // Inside a commanded window (restart, reboot, power cycle, sleep) the miner's silence and its
+    // idle boards are expected: those kinds neither open nor clear (issue 16 item 4).
+    const commanded = commandedReason(m.commanded, m.latest, opts.now);
     const patterns = m.siteId ? snapshot.workerPatterns?.get(m.siteId) : undefined;
     const where: Where = {
       siteId: m.siteId,
@@ -168,6 +172,7 @@ export function evaluateAlerts(
       }
       let fig: Figure | 'unknown' | 'clear' | 'suppressed';
       if (paused) fig = 'suppressed';
+      else if (commanded && COMMANDED_KINDS.has(kind)) fig = 'unknown';
       else if (kind === 'offline')
         // With the agent itself unheard from, agent_offline says it once instead of every miner.
         fig = !l || agentDown(agent) ? 'unknown' : offlineFigure(l, rule, opts);
@@ -231,6 +236,18 @@ export function evaluateAlerts(
 }
 
 const MINER_KINDS = ALERT_KINDS.filter((k) => KIND_SPECS[k].subject === 'miner');
+
+/**
+ * What a miner going down on command explains: no answer, no hashrate, boards and fans not yet
+ * reporting, less power at the outlet than it says. Temperatures and pools are judged as always.
+ */
+const COMMANDED_KINDS: ReadonlySet<AlertKind> = new Set([
+  'offline',
+  'hashrate_low',
+  'board_missing',
+  'fan_failed',
+  'power_mismatch',
+]);
 
 /** An observation without a figure (suppressed, unknown, clear) of a tracked pair. */
 function unjudged(
@@ -345,6 +362,8 @@ function minerFigure(
       if (!l.pool) return 'unknown';
       const user = l.pool.user;
       if (patterns?.some((p) => p.test(user))) return figure(0, 1, 1);
+      // The worker of a pool change on its way is the one asked for, before its verdict arrives.
+      if (m.poolPending?.user === user) return figure(0, 1, 1);
       if (!m.knownWorker) return 'unknown';
       return figure(user === m.knownWorker.worker ? 0 : 1, 1, 1);
     }

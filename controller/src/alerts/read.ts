@@ -1,5 +1,6 @@
 import type { MinerSample } from '@hashfleet/contracts';
 import { findModel } from '@hashfleet/firmware-profiles';
+import { ACCEPTED_STATES, type CommandedWindow, commandedWindows, sqlStates } from '../commands/index.js';
 import type { Db } from '../core/storage/db.js';
 import { workerPattern } from './evaluate.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
@@ -79,10 +80,10 @@ export const MINERS_SQL = `SELECT m.id, m.model, m.status, m.site_id, m.containe
 /**
  * Reads the fleet's latest state in bulk (one query per table, whatever the fleet size):
  * miners with slot and latest sample, outlet readings by slot, the last control command and
- * known-good worker per miner, PDUs and agents. Hashrate history is read separately
+ * known-good worker per miner, PDUs and agents, and at `now` each miner's open commanded window. Hashrate history is read separately
  * (`readRecentHashrate`) for the miners that need it.
  */
-export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
+export async function readSnapshot(db: Db, now?: number): Promise<FleetSnapshot> {
   const [
     minerRows,
     outletRows,
@@ -93,6 +94,8 @@ export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
     containerRows,
     safetyRows,
     patternRows,
+    windows,
+    poolRows,
   ] = await Promise.all([
     db.all<MinerRow>(MINERS_SQL),
     db.all<{ slot_id: string; pdu_id: string; outlet: number }>(
@@ -101,7 +104,7 @@ export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
     db.all<{ miner_id: string; op: string; created_at: number }>(
       `SELECT miner_id, op, created_at FROM commands
        WHERE miner_id IS NOT NULL AND op IN ('sleep', 'wake', 'poll.stop', 'poll.resume')
-         AND state IN ('sent', 'succeeded') ORDER BY created_at`,
+         AND state IN ('sent', ${sqlStates(ACCEPTED_STATES)}) ORDER BY created_at`,
     ),
     db.all<{ miner_id: string; pool_url: string; worker: string; source: string; at: number }>(
       'SELECT miner_id, pool_url, worker, source, at FROM alert_known_workers',
@@ -131,7 +134,24 @@ export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
          WHERE kind = 'safety.action' AND miner_id IS NOT NULL ORDER BY at`,
     ),
     db.all<{ site_id: string; pattern: string }>('SELECT site_id, pattern FROM alert_worker_patterns'),
+    // Without the time there is no telling which commanded windows are open: none are read.
+    now === undefined ? new Map<string, CommandedWindow>() : commandedWindows(db, now),
+    // Pool changes on their way (sent, or accepted and not yet seen): the new worker is expected.
+    db.all<{ miner_id: string; action_json: string }>(
+      `SELECT miner_id, action_json FROM commands
+       WHERE op = 'pool.set' AND miner_id IS NOT NULL AND state IN ('sent', 'acknowledged') ORDER BY created_at`,
+    ),
   ]);
+  const poolPending = new Map<string, { url: string; user: string }>();
+  for (const r of poolRows) {
+    try {
+      const a = JSON.parse(r.action_json) as { url?: unknown; user?: unknown };
+      if (typeof a.url === 'string' && typeof a.user === 'string')
+        poolPending.set(r.miner_id, { url: a.url, user: a.user });
+    } catch {
+      // A stored action that does not parse announces no worker.
+    }
+  }
 
   const pdus: PduSnapshot[] = [];
   const outletPower = new Map<string, { powerW: number | null; at: number }>();
@@ -230,6 +250,8 @@ export async function readSnapshot(db: Db): Promise<FleetSnapshot> {
       lastControl: lastControl.get(r.id) ?? null,
       lastSafety: lastSafety.get(r.id) ?? null,
       knownWorker: known.get(r.id) ?? null,
+      commanded: windows.get(r.id) ?? null,
+      poolPending: poolPending.get(r.id) ?? null,
     };
   });
 
@@ -277,8 +299,9 @@ export async function readRecentHashrate(db: Db, miners: MinerSnapshot[], since:
     );
     for (const r of rows) {
       const m = byId.get(r.miner_id)!;
-      // Not before its last wake or resume: the zeros of its sleep are not a fault of its hashing.
-      const from = Math.max(since, m.lastControl?.at ?? 0);
+      // Not before its last wake or resume, nor its last commanded downtime: the zeros of a sleep
+      // or a restart are not a fault of its hashing.
+      const from = Math.max(since, m.lastControl?.at ?? 0, m.commanded?.since ?? 0);
       if (r.hashrate_ths !== null && r.at >= from && r.at !== m.latest?.at) m.recentThs!.push(r.hashrate_ths);
     }
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DONE_STATES, sqlStates } from '../commands/index.js';
 import { insertMany } from '../core/storage/bulk.js';
 import type { Db, SqlValue } from '../core/storage/db.js';
 import { evaluateAlerts, type Observation, trackingKey } from './evaluate.js';
@@ -118,10 +119,10 @@ export function createAlertService(deps: AlertServiceDeps) {
       db.all<OpenRow>(
         `SELECT id, rule_id, kind, subject, details_json, opened_at FROM alerts WHERE state = 'open'`,
       ),
-      readSnapshot(db),
+      readSnapshot(db, now),
       db.all<{ miner_id: string; action_json: string; finished_at: number | null }>(
         `SELECT miner_id, action_json, finished_at FROM commands
-         WHERE op = 'pool.set' AND state = 'succeeded' AND miner_id IS NOT NULL ORDER BY finished_at`,
+         WHERE op = 'pool.set' AND state IN (${sqlStates(DONE_STATES)}) AND miner_id IS NOT NULL ORDER BY finished_at`,
       ),
     ]);
     const tracking = new Map<string, Tracking>(

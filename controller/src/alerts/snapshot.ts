@@ -1,4 +1,5 @@
 import type { ModelInfo } from '@hashfleet/firmware-profiles';
+import type { CommandedWindow } from '../commands/index.js';
 
 /**
  * The fleet's latest state as the evaluation sees it: plain data read in bulk once per tick
@@ -48,6 +49,10 @@ export type MinerSnapshot = {
   lastSafety?: { action: string; at: number } | null;
   /** Last known-good worker (first seen, the last successful pool.set, or marked by a person). */
   knownWorker: { poolUrl: string; worker: string; source: string; at?: number } | null;
+  /** Its latest downtime command (restart, reboot, power cycle, sleep) whose window is not over. */
+  commanded?: CommandedWindow | null;
+  /** A pool change sent or acknowledged and not yet verified: its worker is the one asked for. */
+  poolPending?: { url: string; user: string } | null;
 };
 
 export type PduSnapshot = {

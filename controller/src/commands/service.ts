@@ -5,6 +5,7 @@ import type { Principal } from '../core/auth/roles.js';
 import type { IssueCommand, IssuedCommand } from '../core/feature.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Db } from '../core/storage/db.js';
+import { profileWindowS, recordState, transition } from './effects.js';
 import type { CommandKey } from './keys.js';
 import { APPROVER_ROLES, COMMAND_POLICY, refusalFor } from './policy.js';
 
@@ -38,6 +39,9 @@ export type CommandRow = {
   finished_at: number | null;
   retry_of: string | null;
   bulk_job_id: string | null;
+  /** End of the commanded window a downtime command opened (controller clock). */
+  window_ends_at: number | null;
+  settled_at: number | null;
 };
 
 /** A command request, optionally linked to the command it retries or the bulk job it belongs to. */
@@ -65,6 +69,25 @@ export function createCommands(deps: {
 }) {
   let publish: Publish | null = null;
   const { db, audit, key, now } = deps;
+
+  /** A command that never left the controller: failed, in its history too. */
+  async function notSent(id: string, message: string) {
+    await db.tx(async (tx) => {
+      await tx.run(`UPDATE commands SET state = 'failed', result_json = ?, settled_at = ? WHERE id = ?`, [
+        JSON.stringify({ message }),
+        now(),
+        id,
+      ]);
+      await recordState(tx, id, {
+        state: 'failed',
+        at: now(),
+        reply: null,
+        observed: null,
+        message,
+        windowEndsAt: null,
+      });
+    });
+  }
 
   async function send(row: {
     id: string;
@@ -96,23 +119,26 @@ export function createCommands(deps: {
         `UPDATE commands SET seq = ?, state = 'sent', issued_at = ?, expires_at = ? WHERE id = ?`,
         [seq, issuedAt, expiresAt, row.id],
       );
+      // Recorded before it goes out: the agent's answer may be stored before publish returns.
+      await recordState(tx, row.id, {
+        state: 'sent',
+        at: issuedAt,
+        reply: null,
+        observed: null,
+        message: `seq ${seq} to agent ${row.agent_id}`,
+        windowEndsAt: null,
+      });
       return command;
     });
     if (!publish) {
-      await db.run(`UPDATE commands SET state = 'failed', result_json = ? WHERE id = ?`, [
-        JSON.stringify({ message: 'no broker connection' }),
-        row.id,
-      ]);
+      await notSent(row.id, 'no broker connection');
       deps.metrics.commands.inc({ op: row.action.op, state: 'failed' });
       return { id: row.id, state: 'failed', seq: signed.seq, agentId: row.agent_id };
     }
     try {
       await publish(topics.commands(row.agent_id), JSON.stringify(signed));
     } catch (err) {
-      await db.run(`UPDATE commands SET state = 'failed', result_json = ? WHERE id = ?`, [
-        JSON.stringify({ message: `publish failed: ${(err as Error).message}` }),
-        row.id,
-      ]);
+      await notSent(row.id, `publish failed: ${(err as Error).message}`);
       deps.metrics.commands.inc({ op: row.action.op, state: 'failed' });
       return { id: row.id, state: 'failed', seq: signed.seq, agentId: row.agent_id };
     }
@@ -223,13 +249,70 @@ export function createCommands(deps: {
     });
   }
 
-  /** Stores an agent's result (called inside ingest's transaction, after dedupe). */
+  /**
+   * Stores an agent's result (called inside ingest's transaction, after dedupe): the command's
+   * state (acknowledged, then verified, failed or unverified; never succeeded on an
+   * acknowledgement), the commanded window a downtime command opens, and one `command_states` row
+   * with the miner's words.
+   */
   async function applyResult(tx: Db, msg: CommandResult): Promise<void> {
-    await tx.run(
-      `UPDATE commands SET state = ?, result_status = ?, result_json = ?, finished_at = ? WHERE id = ? AND agent_id = ?`,
-      [msg.status, msg.status, JSON.stringify(msg), msg.finishedAt, msg.commandId, msg.agentId],
+    const row = await tx.get<{
+      op: string;
+      state: string;
+      miner_id: string | null;
+      action_json: string;
+      issued_at: number | null;
+      window_ends_at: number | null;
+      settled_at: number | null;
+      profile: string | null;
+    }>(
+      `SELECT c.op, c.state, c.miner_id, c.action_json, c.issued_at, c.window_ends_at, c.settled_at, m.profile
+       FROM commands c LEFT JOIN miners m ON m.id = c.miner_id WHERE c.id = ? AND c.agent_id = ?`,
+      [msg.commandId, msg.agentId],
     );
-    deps.metrics.commands.inc({ op: 'result', state: msg.status });
+    if (!row) {
+      deps.metrics.commands.inc({ op: 'result', state: 'unknown_command' });
+      return;
+    }
+    const at = now();
+    const t = transition(
+      {
+        op: row.op,
+        state: row.state,
+        windowEndsAt: row.window_ends_at === null ? null : Number(row.window_ends_at),
+        settledAt: row.settled_at === null ? null : Number(row.settled_at),
+        issuedAt: row.issued_at === null ? null : Number(row.issued_at),
+        offSeconds: (JSON.parse(row.action_json) as { offSeconds?: number }).offSeconds ?? 0,
+      },
+      msg,
+      at,
+      profileWindowS(row.profile, row.op),
+    );
+    if (t.state === t.reported) {
+      await tx.run(
+        `UPDATE commands SET state = ?, result_status = ?, result_json = ?, finished_at = ?, window_ends_at = ?,
+           settled_at = ? WHERE id = ? AND agent_id = ?`,
+        [
+          t.state,
+          t.state,
+          JSON.stringify(msg),
+          msg.finishedAt,
+          t.windowEndsAt,
+          t.settledAt,
+          msg.commandId,
+          msg.agentId,
+        ],
+      );
+    }
+    await recordState(tx, msg.commandId, {
+      state: t.reported,
+      at,
+      reply: msg.effect?.reply ?? null,
+      observed: msg.effect?.observed ?? null,
+      message: msg.message,
+      windowEndsAt: t.reported === 'acknowledged' ? t.windowEndsAt : null,
+    });
+    deps.metrics.commands.inc({ op: 'result', state: t.reported });
   }
 
   return {

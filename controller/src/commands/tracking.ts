@@ -3,6 +3,7 @@ import type { Audit } from '../core/audit.js';
 import { type Principal, SYSTEM } from '../core/auth/roles.js';
 import type { IssuedCommand } from '../core/feature.js';
 import type { Db, SqlValue } from '../core/storage/db.js';
+import { recordState } from './effects.js';
 import { CommandError, type CommandRow, type Commands } from './service.js';
 
 /**
@@ -94,6 +95,53 @@ export async function expireOverdue(
       await audit.record({
         actor: SYSTEM,
         action: 'command.expired',
+        subject: `agent ${c.agent_id}: ${c.target}`,
+        details: { commandId: c.id, op: c.op, why },
+      });
+    });
+  }
+  return n + (await failUnconfirmed(db, audit, now));
+}
+
+/**
+ * Time after a commanded window's end the agent's own verdict is waited for: its last read (every
+ * 2 s, each up to its request timeout) and the publish happen after the window ends.
+ */
+export const VERDICT_GRACE_MS = 30_000;
+
+/**
+ * Acknowledged commands whose window ended without the agent's verdict (an agent that stopped or
+ * lost its broker mid-window) fail: the effect was not seen in the window (issue 16 item 4). A
+ * verdict arriving later still replaces this one.
+ */
+async function failUnconfirmed(db: Db, audit: Audit, now: number): Promise<number> {
+  const overdue = await db.all<{ id: string; agent_id: string; target: string; op: string }>(
+    `SELECT id, agent_id, target, op FROM commands
+     WHERE state = 'acknowledged' AND window_ends_at IS NOT NULL AND window_ends_at < ?
+     ORDER BY created_at LIMIT 1000`,
+    [now - VERDICT_GRACE_MS],
+  );
+  let n = 0;
+  for (const c of overdue) {
+    const why = 'no verdict from the agent by the end of the commanded window';
+    await db.tx(async (tx) => {
+      const r = await tx.run(
+        `UPDATE commands SET state = 'failed', result_status = 'failed', settled_at = ? WHERE id = ? AND state = 'acknowledged'`,
+        [now, c.id],
+      );
+      if (r.changes === 0) return; // the verdict arrived meanwhile
+      n++;
+      await recordState(tx, c.id, {
+        state: 'failed',
+        at: now,
+        reply: null,
+        observed: why,
+        message: why,
+        windowEndsAt: null,
+      });
+      await audit.record({
+        actor: SYSTEM,
+        action: 'command.unconfirmed',
         subject: `agent ${c.agent_id}: ${c.target}`,
         details: { commandId: c.id, op: c.op, why },
       });

@@ -1,7 +1,9 @@
+import { DONE_STATES } from '../commands/index.js';
+
 /** Batch number of the i-th queued miner (selection order): batches of `batchSize`. */
 export const batchOf = (i: number, batchSize: number): number => Math.floor(i / batchSize);
 
-/** States of an item's commands -> the item's state: every command must succeed. */
+/** States of an item's commands -> the item's state: every command must be done. */
 export function itemOutcome(
   commands: { state: string; result_json: string | null }[],
 ): { state: 'sent' } | { state: 'succeeded' } | { state: 'failed'; reason: string } {
@@ -16,7 +18,11 @@ export function itemOutcome(
       return { state: 'failed', reason: `${c.state}${message ? `: ${message}` : ''}` };
     }
   }
-  return commands.every((c) => c.state === 'succeeded') ? { state: 'succeeded' } : { state: 'sent' };
+  // Verified (or unverified, or succeeded from agents without effect checks) is done; an
+  // acknowledgement is still pending: the miner said yes, nothing showed it yet (issue 16).
+  return commands.every((c) => (DONE_STATES as readonly string[]).includes(c.state))
+    ? { state: 'succeeded' }
+    : { state: 'sent' };
 }
 
 /** Item states that will not change any more. */

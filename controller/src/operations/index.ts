@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { expireOverdue } from '../commands/index.js';
+import { commandStateRoutes, expireOverdue } from '../commands/index.js';
 import type { CoreContext } from '../core/context.js';
 import type { Feature, FeatureContext } from '../core/feature.js';
 import type { Job } from '../core/jobs.js';
@@ -21,6 +21,7 @@ function coreContext(featureCtx: FeatureContext): CoreContext {
 /** Bulk jobs, operating profiles and curtailment schedules, under /api/v1. */
 export const operationsRoutes: FastifyPluginAsync<FeatureContext> = async (app, featureCtx) => {
   const ctx = coreContext(featureCtx);
+  await app.register(commandStateRoutes, ctx);
   await app.register(bulkRoutes, ctx);
   await app.register(profileRoutes, ctx);
   await app.register(curtailmentRoutes, ctx);

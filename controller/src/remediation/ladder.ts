@@ -201,6 +201,7 @@ export type SettleInput = {
 };
 
 const FAILED_COMMAND = new Set(['failed', 'refused', 'timeout', 'expired']);
+const COMMAND_DONE = new Set(['verified', 'unverified', 'succeeded']);
 
 /** Whether a pending step is verified (it helped) or failed (escalate); null while it waits. */
 export function settle(s: SettleInput): { outcome: 'verified' | 'failed'; reason: string } | null {
@@ -208,7 +209,10 @@ export function settle(s: SettleInput): { outcome: 'verified' | 'failed'; reason
   if (s.commandState && FAILED_COMMAND.has(s.commandState))
     return { outcome: 'failed', reason: `command ${s.commandState}${why}` };
   if (RUNGS[s.rung].verify === 'command') {
-    if (s.commandState === 'succeeded') return { outcome: 'verified', reason: 'command succeeded' };
+    // Done only on the agent's word that it took (verified), or that no reading can show it
+    // (unverified, succeeded from agents without effect checks); acknowledged still waits.
+    if (s.commandState && COMMAND_DONE.has(s.commandState))
+      return { outcome: 'verified', reason: `command ${s.commandState}` };
     return s.now >= s.verifyBy ? { outcome: 'failed', reason: 'no command result in time' } : null;
   }
   if (s.alertState === 'resolved') {

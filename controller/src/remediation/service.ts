@@ -1,4 +1,5 @@
 import type { CommandAction } from '@hashfleet/contracts';
+import { commandedReason, commandedWindows } from '../commands/index.js';
 import { SYSTEM } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
 import { ticketForMiner } from '../tickets/index.js';
@@ -148,6 +149,26 @@ export function createRemediation(ctx: FeatureContext) {
             : null,
       });
     }
+  }
+
+  /** Whether each miner's latest reading is online, and when it was received. */
+  async function latestOnline(minerIds: string[]) {
+    const out = new Map<string, { online: boolean; receivedAt: number }>();
+    for (let i = 0; i < minerIds.length; i += CHUNK) {
+      const part = minerIds.slice(i, i + CHUNK);
+      const rows = await db.all<{
+        miner_id: string;
+        online: number | null;
+        received_at: number | null;
+        at: number;
+      }>(
+        `SELECT miner_id, online, received_at, at FROM miner_latest WHERE miner_id IN (${part.map(() => '?').join(',')})`,
+        part,
+      );
+      for (const r of rows)
+        out.set(r.miner_id, { online: r.online === 1, receivedAt: Number(r.received_at ?? r.at) });
+    }
+    return out;
   }
 
   async function containerBusy(): Promise<Map<string, number>> {
@@ -350,10 +371,13 @@ export function createRemediation(ctx: FeatureContext) {
         )
       ).map((r) => r.miner_id),
     );
+    const [windows, latest] = await Promise.all([commandedWindows(db, now), latestOnline(minerIds)]);
     for (const minerId of minerIds) {
       const m = facts.get(minerId);
       // Miners not in service (asleep on purpose, in repair, in transit) are left alone.
       if (m?.status !== 'in_service') continue;
+      // A miner down on command is left to its command until its window ends (issue 16 item 4).
+      if (commandedReason(windows.get(minerId), latest.get(minerId) ?? null, now)) continue;
       const settings = settingsOf(m.siteId);
       try {
         const decision = decide({

@@ -1,5 +1,5 @@
 import type { PowerMode } from '@hashfleet/contracts';
-import { CommandError } from '../../commands/index.js';
+import { CommandError, DONE_STATES, sqlStates } from '../../commands/index.js';
 import type { Principal } from '../../core/auth/roles.js';
 import type { Db } from '../../core/storage/db.js';
 import { type BulkDeps, createBulkJob, getItems, getJob, type ItemAction, type NewItem } from '../bulk.js';
@@ -58,7 +58,7 @@ async function previousSettings(db: Db, minerIds: string[]): Promise<Map<string,
       // nothing known
     }
     const mode = await db.get<{ action_json: string }>(
-      `SELECT action_json FROM commands WHERE miner_id = ? AND op = 'power.mode' AND state = 'succeeded'
+      `SELECT action_json FROM commands WHERE miner_id = ? AND op = 'power.mode' AND state IN (${sqlStates(DONE_STATES)})
        ORDER BY finished_at DESC LIMIT 1`,
       [id],
     );

@@ -1,36 +1,31 @@
 /** IPv4 range expressions from the config -> addresses, without holding more than asked for. */
+import ipaddr from 'ipaddr.js';
 
 const MAX_ADDRESSES = 65_536;
 
+/** A dotted-quad IPv4 address (ipaddr.js: four decimal parts, each 0-255) as an integer. */
 function ipToInt(ip: string): number | null {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return null;
-  let n = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return null;
-    const v = Number(part);
-    if (v > 255) return null;
-    n = n * 256 + v;
-  }
-  return n;
+  if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return null;
+  return ipaddr.IPv4.parse(ip)
+    .toByteArray()
+    .reduce((n, b) => n * 256 + b, 0);
 }
 
 function intToIp(n: number): string {
-  return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return ipaddr.fromByteArray([(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]).toString();
 }
 
 /** `10.0.4.0/24` (network and broadcast excluded for prefixes < 31), `a-b`, or one address. */
 export function parseRange(expr: string): { first: number; last: number } | string {
   const text = expr.trim();
-  const cidr = /^([\d.]+)\/(\d{1,2})$/.exec(text);
-  if (cidr) {
-    const base = ipToInt(cidr[1]!);
-    const bits = Number(cidr[2]);
-    if (base === null || bits > 32) return `"${expr}" is not a valid CIDR block`;
-    const size = 2 ** (32 - bits);
-    const network = base - (base % size);
-    if (bits >= 31) return { first: network, last: network + size - 1 };
-    return { first: network + 1, last: network + size - 2 };
+  if (text.includes('/')) {
+    const [base, bits] = text.split('/');
+    if (!ipaddr.IPv4.isValidFourPartDecimal(base ?? '') || !/^\d{1,2}$/.test(bits ?? '') || Number(bits) > 32)
+      return `"${expr}" is not a valid CIDR block`;
+    const network = ipToInt(ipaddr.IPv4.networkAddressFromCIDR(text).toString())!;
+    const broadcast = ipToInt(ipaddr.IPv4.broadcastAddressFromCIDR(text).toString())!;
+    if (Number(bits) >= 31) return { first: network, last: broadcast };
+    return { first: network + 1, last: broadcast - 1 };
   }
   const dash = text.split('-');
   if (dash.length === 2) {

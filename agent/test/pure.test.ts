@@ -49,6 +49,9 @@ describe('address ranges', () => {
       '10.0.1.1',
     ]);
     expect(parseRange('127.0.0.5')).toEqual({ first: 2130706437, last: 2130706437 });
+    expect(parseRange('10.0.4.17/31')).toEqual({ first: 167773200, last: 167773201 });
+    // A leading zero reads as octal to some tools: refused rather than guessed.
+    expect(parseRange('010.0.0.1')).toBe('"010.0.0.1" is not an IPv4 address, range or CIDR block');
   });
   it('names each bad expression by index', () => {
     expect(checkRanges(['10.0.0.0/24', '10.0.0.300', '10.0.0.9-10.0.0.1'])).toEqual([

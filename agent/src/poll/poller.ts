@@ -6,6 +6,7 @@ import {
   type Unreachable,
 } from '@hashfleet/contracts';
 import { type FirmwareProfile, findModel } from '@hashfleet/firmware-profiles';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config.js';
 import type { IdentityTable } from '../identity.js';
@@ -16,7 +17,6 @@ import { tcpProbe } from '../transport/rpc.js';
 import { type WorkBase, workSince } from '../work.js';
 import { type Health, healthy, isDue, onFailure, onSuccess } from './health.js';
 import { pollMiner } from './poll-miner.js';
-import { Limiter } from './pool.js';
 
 /** A miner as the poller sees it: where it answers and with which profile. */
 export type Target = {
@@ -69,11 +69,12 @@ export class Poller {
   readonly #slots: Map<string, SlotRef>;
   /** minerKey -> IP of the target that last answered as that miner. */
   readonly #ipOf = new Map<string, string>();
-  readonly #limit: Limiter;
+  /** One limit shared by overlapping cycles and the first polls of miners the scan finds. */
+  readonly #limit: LimitFunction;
 
   constructor(deps: PollerDeps) {
     this.#d = deps;
-    this.#limit = new Limiter(deps.config.polling.concurrency);
+    this.#limit = pLimit(deps.config.polling.concurrency);
     this.#slots = new Map(deps.config.miners.slots.map((s) => [s.ip, { rack: s.rack, slot: s.slot }]));
   }
 
@@ -136,7 +137,7 @@ export class Poller {
       due.map(async (t) => {
         try {
           if (opts.spread && t.offsetMs) await new Promise((r) => setTimeout(r, t.offsetMs));
-          if (await this.#limit.run(() => this.#pollOne(t))) polled++;
+          if (await this.#limit(() => this.#pollOne(t))) polled++;
           else failed++;
         } catch {
           // #pollOne reports its own failures; one target's error must not stop the others.
@@ -156,7 +157,7 @@ export class Poller {
     if (t.busy || (t.minerKey !== null && this.#d.unmanaged?.has(t.minerKey))) return;
     t.busy = true;
     try {
-      await this.#limit.run(() => this.#pollOne(t));
+      await this.#limit(() => this.#pollOne(t));
     } catch {
       // Reported by #pollOne.
     } finally {

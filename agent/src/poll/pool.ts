@@ -1,4 +1,9 @@
-/** Runs `fn` over `items` with at most `concurrency` at once; resolves when all have settled. */
+/**
+ * Runs `fn` over `items` with at most `concurrency` at once; resolves when all have settled. Kept
+ * by hand rather than p-limit (agent/src/poll/poller.ts uses that): it pulls `items` lazily, so a
+ * scan of 65,536 addresses never holds more than `concurrency` of them, where p-limit takes one
+ * queued promise per item.
+ */
 export async function forEachBounded<T>(
   items: Iterable<T>,
   concurrency: number,
@@ -15,28 +20,4 @@ export async function forEachBounded<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-}
-
-/**
- * At most `concurrency` tasks at once across every caller, started in the order they asked: one
- * limit shared by overlapping poll cycles and the first polls of miners the scan finds.
- */
-export class Limiter {
-  #active = 0;
-  readonly #waiting: (() => void)[] = [];
-
-  constructor(private readonly concurrency: number) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#active < Math.max(1, this.concurrency)) this.#active++;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      // The slot goes straight to the next in line, or is given back.
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#active--;
-    }
-  }
 }

@@ -1,6 +1,6 @@
 import { exampleBirth, exampleEvents, exampleSample, exampleTelemetry, topics } from '@hashfleet/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditQuerySql, decodeCursor, encodeCursor } from '../src/fleet/routes/audit-query.js';
+import { auditQuerySql, decodeCursor, encodeCursor } from '../src/fleet/audit-query.js';
 import { DEFAULT_RULES } from '../src/safety/defaults.js';
 import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 

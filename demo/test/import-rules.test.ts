@@ -151,3 +151,26 @@ describe('controller/src: core, energy and features (import rule)', () => {
     expect(featureOverride?.includes).toEqual(features.map((f) => `controller/src/${f}/**`));
   });
 });
+
+/** SQL statement keywords, as upper-case words (InfluxQL's SELECT counts too: a query belongs to a query module). */
+const sqlRe = /\bSELECT\s|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b/;
+const isRouteFile = (path: string): boolean => /(^|\/)(routes|[\w-]+-routes)\.ts$|(^|\/)routes\//.test(path);
+
+describe('controller/src: no SQL in route files', () => {
+  it('knows a route file and SQL when it sees them', () => {
+    expect(
+      ['fleet/routes/miners.ts', 'alerts/routes.ts', 'operations/bulk-routes.ts'].every(isRouteFile),
+    ).toBe(true);
+    expect(isRouteFile('fleet/queries.ts')).toBe(false);
+    expect(sqlRe.test("ctx.db.get('SELECT * FROM sites WHERE id = ?', [id])")).toBe(true);
+    expect(sqlRe.test('`UPDATE alerts\n SET acked_at = ?`')).toBe(true);
+    expect(sqlRe.test('// select the miners, then update the list')).toBe(false);
+  });
+
+  it('routes call a service or query module: no route file holds SQL', () => {
+    const withSql = tsFiles(controllerSrc)
+      .map((file) => relative(controllerSrc, file).split(sep).join('/'))
+      .filter((path) => isRouteFile(path) && sqlRe.test(readFileSync(join(controllerSrc, path), 'utf8')));
+    expect(withSql).toEqual([]);
+  });
+});

@@ -176,3 +176,8 @@ export async function reconciliationOf(db: Db, periodId: string): Promise<Reconc
     inputsDrift: await inputsDrift(db, periodId),
   };
 }
+
+/** Every staker's id and holder hash (the ledger names stakers by holder). */
+export async function stakerHolders(db: Db) {
+  return db.all<{ id: string; holder: string }>('SELECT id, holder FROM acct_stakers');
+}

@@ -21,16 +21,22 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Role } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
-import type { SqlValue } from '../core/storage/db.js';
 import { fail } from './http.js';
 import { ALERT_KINDS, SEVERITIES } from './kinds.js';
 import { MIN_SECRET_LENGTH, syncConfigWebhooks } from './notify.js';
 import { type Rule, RuleInputSchema, ruleFromInput } from './rules.js';
 import {
-  type AlertRow,
+  ackAlert,
   alertFromRow,
+  deleteRule,
+  deleteWebhook,
+  getAlertRow,
   getRule,
   insertRule,
+  insertSilence,
+  insertWebhook,
+  listAlerts,
+  listWebhooks,
   loadRules,
   seedDefaultRules,
   updateRule,
@@ -90,30 +96,7 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
     { ...staff, schema: { tags, summary: 'Alerts', querystring: ListQuery } },
     async (req) => {
       const q = req.query as z.infer<typeof ListQuery>;
-      const where: string[] = [];
-      const params: SqlValue[] = [];
-      const add = (sql: string, v: string | undefined) => {
-        if (v === undefined) return;
-        where.push(sql);
-        params.push(v);
-      };
-      add('a.state = ?', q.state);
-      add('a.site_id = ?', q.site);
-      add('a.container_id = ?', q.container);
-      add('a.miner_id = ?', q.miner);
-      add('a.kind = ?', q.kind);
-      const rows = await db.all<
-        AlertRow & { rack: string | null; slot: string | null; silenced_until: number | null }
-      >(
-        `SELECT a.*, s.rack, s.slot,
-         (SELECT MAX(x.until_at) FROM alert_silences x
-          WHERE x.subject = a.subject AND (x.kind IS NULL OR x.kind = a.kind) AND x.until_at > ?) AS silenced_until
-       FROM alerts a LEFT JOIN miners m ON m.id = a.miner_id LEFT JOIN slots s ON s.id = m.slot_id
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY CASE a.state WHEN 'open' THEN 0 ELSE 1 END, CASE a.severity WHEN 'critical' THEN 0 ELSE 1 END,
-         a.opened_at DESC LIMIT ?`,
-        [ctx.now(), ...params, q.limit],
-      );
+      const rows = await listAlerts(db, q, ctx.now());
       return rows.map((r) => ({
         ...alertFromRow(r),
         rack: r.rack,
@@ -124,7 +107,7 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
   );
 
   const getAlert = async (id: string) => {
-    const row = await db.get<AlertRow>('SELECT * FROM alerts WHERE id = ?', [id]);
+    const row = await getAlertRow(db, id);
     return row ? alertFromRow(row) : null;
   };
 
@@ -144,12 +127,7 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
       const { id } = req.params as { id: string };
       const p = req.principal!;
       const a = await db.tx(async (tx) => {
-        const r = await tx.run('UPDATE alerts SET acked_at = ?, acked_by = ? WHERE id = ?', [
-          ctx.now(),
-          p.name,
-          id,
-        ]);
-        if (r.changes === 0) return null;
+        if (!(await ackAlert(tx, id, ctx.now(), p.name))) return null;
         await audit.record({ actor: p, action: 'alert.ack', subject: `alert:${id}`, details: {} });
         return getAlert(id);
       });
@@ -175,10 +153,7 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
         untilAt: ctx.now() + body.minutes * 60_000,
       };
       await db.tx(async (tx) => {
-        await tx.run(
-          `INSERT INTO alert_silences (id, subject, kind, until_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          [silence.id, a.subject, a.kind, silence.untilAt, body.reason, req.principal!.name, ctx.now()],
-        );
+        await insertSilence(tx, silence, body.reason, req.principal!.name, ctx.now());
         await audit.record({
           actor: req.principal!,
           action: 'alert.silence',
@@ -273,7 +248,7 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
           `alert rule ${id}: the global rule of a kind is disabled (PUT enabled: false), not deleted`,
         );
       await db.tx(async (tx) => {
-        await tx.run('DELETE FROM alert_rules WHERE id = ?', [id]);
+        await deleteRule(tx, id);
         await audit.record({
           actor: req.principal!,
           action: 'alert_rule.delete',
@@ -286,19 +261,7 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
   );
 
   app.get('/alert-webhooks', { ...operators, schema: { tags, summary: 'Webhook endpoints' } }, async () =>
-    (
-      await db.all<{
-        id: string;
-        url: string;
-        site_id: string | null;
-        min_severity: string;
-        enabled: number;
-        signed: number;
-      }>(
-        `SELECT id, url, site_id, min_severity, enabled, CASE WHEN secret IS NULL THEN 0 ELSE 1 END AS signed
-         FROM alert_webhooks ORDER BY created_at`,
-      )
-    ).map((w) => ({
+    (await listWebhooks(db)).map((w) => ({
       id: w.id,
       url: w.url,
       siteId: w.site_id,
@@ -316,11 +279,7 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
       // The secret is stored for signing and nowhere else: not in the reply, not in the audit log.
       const hook = { id: randomUUID(), ...body, enabled: true, signed: secret !== null };
       await db.tx(async (tx) => {
-        await tx.run(
-          `INSERT INTO alert_webhooks (id, url, site_id, min_severity, enabled, created_at, created_by, secret)
-           VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
-          [hook.id, hook.url, hook.siteId, hook.minSeverity, ctx.now(), req.principal!.name, secret],
-        );
+        await insertWebhook(tx, hook, secret, ctx.now(), req.principal!.name);
         await audit.record({
           actor: req.principal!,
           action: 'alert_webhook.create',
@@ -338,8 +297,7 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const done = await db.tx(async (tx) => {
-        const r = await tx.run('DELETE FROM alert_webhooks WHERE id = ?', [id]);
-        if (r.changes === 0) return false;
+        if (!(await deleteWebhook(tx, id))) return false;
         await audit.record({
           actor: req.principal!,
           action: 'alert_webhook.delete',

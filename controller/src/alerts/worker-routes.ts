@@ -12,7 +12,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { FeatureContext } from '../core/feature.js';
+import { getSite } from '../fleet/index.js';
 import { fail } from './http.js';
+import {
+  addWorkerPattern,
+  knownWorkerOf,
+  listWorkerPatterns,
+  minerSample,
+  putKnownWorker,
+  removeWorkerPattern,
+} from './store.js';
 
 const MarkBody = z.object({ minerId: z.string().min(1).max(200) });
 const PatternBody = z.object({
@@ -38,25 +47,14 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     },
     async (req, reply) => {
       const { minerId } = req.body as z.infer<typeof MarkBody>;
-      const row = await db.get<{ id: string; sample_json: string | null }>(
-        'SELECT m.id, l.sample_json FROM miners m LEFT JOIN miner_latest l ON l.miner_id = m.id WHERE m.id = ?',
-        [minerId],
-      );
+      const row = await minerSample(db, minerId);
       if (!row) return fail(reply, 404, `miner ${minerId}: not found`);
       const pool = reportedPool(row.sample_json);
       if (!pool) return fail(reply, 409, `miner ${minerId}: no pool worker reported yet; nothing to mark`);
       const known = { minerId, poolUrl: pool.url, worker: pool.user, source: 'operator', at: ctx.now() };
       await db.tx(async (tx) => {
-        const before = await tx.get(
-          'SELECT pool_url, worker, source, at FROM alert_known_workers WHERE miner_id = ?',
-          [minerId],
-        );
-        await tx.run(
-          `INSERT INTO alert_known_workers (miner_id, pool_url, worker, source, at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (miner_id) DO UPDATE SET pool_url = excluded.pool_url, worker = excluded.worker,
-             source = excluded.source, at = excluded.at`,
-          [minerId, known.poolUrl, known.worker, known.source, known.at],
-        );
+        const before = await knownWorkerOf(tx, minerId);
+        await putKnownWorker(tx, known);
         await audit.record({
           actor: req.principal!,
           action: 'alert.known_worker',
@@ -72,11 +70,7 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     '/alerts/known-worker-patterns',
     { ...operators, schema: { tags, summary: 'Worker patterns marked known good per site' } },
     async () =>
-      (
-        await db.all<{ site_id: string; pattern: string; created_at: number; created_by: string }>(
-          'SELECT site_id, pattern, created_at, created_by FROM alert_worker_patterns ORDER BY site_id, pattern',
-        )
-      ).map((r) => ({
+      (await listWorkerPatterns(db)).map((r) => ({
         siteId: r.site_id,
         pattern: r.pattern,
         createdAt: Number(r.created_at),
@@ -92,16 +86,10 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     },
     async (req, reply) => {
       const { siteId, pattern } = req.body as z.infer<typeof PatternBody>;
-      if (!(await db.get('SELECT id FROM sites WHERE id = ?', [siteId])))
-        return fail(reply, 404, `site ${siteId}: not found`);
+      if (!(await getSite(db, siteId))) return fail(reply, 404, `site ${siteId}: not found`);
       const created = { siteId, pattern, createdAt: ctx.now(), createdBy: req.principal!.name };
       const added = await db.tx(async (tx) => {
-        const r = await tx.run(
-          `INSERT INTO alert_worker_patterns (site_id, pattern, created_at, created_by) VALUES (?, ?, ?, ?)
-           ON CONFLICT (site_id, pattern) DO NOTHING`,
-          [siteId, pattern, created.createdAt, created.createdBy],
-        );
-        if (r.changes === 0) return false;
+        if (!(await addWorkerPattern(tx, created))) return false;
         await audit.record({
           actor: req.principal!,
           action: 'alert.worker_pattern.add',
@@ -124,11 +112,7 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     async (req, reply) => {
       const { siteId, pattern } = req.query as z.infer<typeof PatternBody>;
       const removed = await db.tx(async (tx) => {
-        const r = await tx.run('DELETE FROM alert_worker_patterns WHERE site_id = ? AND pattern = ?', [
-          siteId,
-          pattern,
-        ]);
-        if (r.changes === 0) return false;
+        if (!(await removeWorkerPattern(tx, siteId, pattern))) return false;
         await audit.record({
           actor: req.principal!,
           action: 'alert.worker_pattern.remove',

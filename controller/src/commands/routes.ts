@@ -5,6 +5,7 @@ import type { CoreContext } from '../core/context.js';
 import { IdParams, notFound, parseJson, READERS } from '../core/http/common.js';
 import { MinerCommandBody } from './bodies.js';
 import { sendError } from './http-errors.js';
+import { minerTarget, outletMiner, pduAgent } from './queries.js';
 import { CommandError, type CommandRow } from './service.js';
 import { listCommands, retryCommand } from './tracking.js';
 
@@ -63,12 +64,7 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
       const body = request.body as z.infer<typeof MinerCommandBody>;
-      const target = await ctx.db.get<{ agent_id: string | null; miner_key: string | null }>(
-        `SELECT c.agent_id, (SELECT am.miner_key FROM agent_miners am WHERE am.miner_id = m.id AND am.agent_id = c.agent_id
-           ORDER BY am.updated_at DESC LIMIT 1) AS miner_key
-         FROM miners m LEFT JOIN containers c ON c.id = m.container_id WHERE m.id = ?`,
-        [id],
-      );
+      const target = await minerTarget(ctx.db, id);
       if (!target) return notFound(reply, `miner ${id}`);
       if (!target.agent_id || !target.miner_key) {
         return reply
@@ -107,17 +103,11 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
     async (request, reply) => {
       const { pduId, outlet } = request.params as z.infer<typeof OutletParams>;
       const body = request.body as z.infer<typeof OutletCommandBody>;
-      const pdu = await ctx.db.get<{ agent_id: string | null }>(
-        'SELECT c.agent_id FROM pdus p LEFT JOIN containers c ON c.id = p.container_id WHERE p.id = ?',
-        [pduId],
-      );
+      const pdu = await pduAgent(ctx.db, pduId);
       if (!pdu) return notFound(reply, `pdu ${pduId}`);
       if (!pdu.agent_id)
         return reply.code(409).send({ error: 'conflict', message: `pdu ${pduId}: no agent polls it` });
-      const slot = await ctx.db.get<{ miner_id: string | null }>(
-        'SELECT s.miner_id FROM pdu_outlets o JOIN slots s ON s.id = o.slot_id WHERE o.pdu_id = ? AND o.outlet = ?',
-        [pduId, outlet],
-      );
+      const slot = await outletMiner(ctx.db, pduId, outlet);
       const action = CommandActionSchema.parse({ ...body, target: { kind: 'outlet', pduId, outlet } });
       try {
         const issued = await ctx.commands.issue({

@@ -8,6 +8,7 @@ export { importMinersCsv } from './inventory/import.js';
 export { getMiner, moveMiner } from './inventory/miners.js';
 export { upsertContainer } from './inventory/sites.js';
 export { type Location, type MinerStatus, type Tariff, TariffSchema } from './inventory/types.js';
+export { getSite } from './queries.js';
 export { agentRoutes } from './routes/agents.js';
 export { containerRoutes } from './routes/containers.js';
 export { eventRoutes } from './routes/events.js';

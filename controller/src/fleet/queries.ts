@@ -69,3 +69,130 @@ export function mergeRollups(parts: Rollup[]): Rollup {
   out.hottest = out.hottest.sort((a, b) => b.chipTempMaxC - a.chipTempMaxC).slice(0, 5);
   return out;
 }
+
+export type SlotRow = {
+  slot_id: string;
+  rack: string;
+  slot: string;
+  miner_id: string | null;
+  serial: string | null;
+  model: string | null;
+  status: string | null;
+  at: number | null;
+  state: string | null;
+  hashrate_ths: number | null;
+  expected_ths: number | null;
+  chip_temp_max_c: number | null;
+  power_w: number | null;
+  power_provenance: string | null;
+  online: number | null;
+  pdu_id: string | null;
+  outlet: number | null;
+};
+
+type ContainerRow = { id: string; site_id: string; name: string; agent_id: string | null };
+
+/** Containers in id order, of one site or all. */
+export async function listContainers(db: Db, siteId: string | undefined): Promise<ContainerRow[]> {
+  return db.all<ContainerRow>(
+    `SELECT id, site_id, name, agent_id FROM containers ${siteId ? 'WHERE site_id = ?' : ''} ORDER BY id`,
+    siteId ? [siteId] : [],
+  );
+}
+
+export async function getContainer(db: Db, id: string): Promise<ContainerRow | undefined> {
+  return db.get<ContainerRow>('SELECT id, site_id, name, agent_id FROM containers WHERE id = ?', [id]);
+}
+
+/** A container's slots in rack and slot order, each with its miner, latest reading and PDU outlet. */
+export async function containerSlots(db: Db, id: string): Promise<SlotRow[]> {
+  return db.all<SlotRow>(
+    `SELECT s.id AS slot_id, s.rack, s.slot, s.miner_id, m.serial, m.model, m.status, l.at, l.state, l.hashrate_ths,
+           l.expected_ths, l.chip_temp_max_c, l.power_w, l.power_provenance, l.online, o.pdu_id, o.outlet
+         FROM slots s LEFT JOIN miners m ON m.id = s.miner_id LEFT JOIN miner_latest l ON l.miner_id = s.miner_id
+         LEFT JOIN pdu_outlets o ON o.slot_id = s.id
+         WHERE s.container_id = ? ORDER BY s.rack, s.slot`,
+    [id],
+  );
+}
+
+/** The latest reading of each PDU of a container. */
+export async function containerPdus(db: Db, id: string) {
+  return db.all<{
+    pdu_id: string;
+    at: number;
+    power_w: number | null;
+    sample_json: string;
+  }>('SELECT pdu_id, at, power_w, sample_json FROM pdu_latest WHERE container_id = ? ORDER BY pdu_id', [id]);
+}
+
+export type SiteRow = {
+  id: string;
+  name: string;
+  timezone: string;
+  capacity_mw: number | null;
+  capacity_slots: number | null;
+  tariff_json: string;
+};
+
+export async function listSites(db: Db): Promise<SiteRow[]> {
+  return db.all<SiteRow>('SELECT * FROM sites ORDER BY id');
+}
+
+export async function getSite(db: Db, id: string): Promise<SiteRow | undefined> {
+  return db.get<SiteRow>('SELECT * FROM sites WHERE id = ?', [id]);
+}
+
+export async function siteContainers(db: Db, id: string) {
+  return db.all<{ id: string; name: string; agent_id: string | null }>(
+    'SELECT id, name, agent_id FROM containers WHERE site_id = ? ORDER BY id',
+    [id],
+  );
+}
+
+type AgentRow = {
+  id: string;
+  site_id: string | null;
+  container_id: string | null;
+  state: string;
+  state_reason: string | null;
+  state_at: number;
+  boot_id: string | null;
+  agent_version: string | null;
+  poll_interval_ms: number | null;
+  last_birth_at: number | null;
+  last_seen_at: number | null;
+  clock_skew_ms: number | null;
+  metrics_json: string | null;
+};
+
+export async function listAgents(db: Db): Promise<AgentRow[]> {
+  return db.all<AgentRow>('SELECT * FROM agents ORDER BY id');
+}
+
+/** Fleet events newest first, since a time and of a kind (a kind ending in "." is a prefix). */
+export async function listEvents(db: Db, q: { since?: number; kind?: string; limit: number }) {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (q.since !== undefined) {
+    where.push('at >= ?');
+    params.push(q.since);
+  }
+  if (q.kind) {
+    // A kind ending in "." is a prefix: `miner.` matches every miner event.
+    where.push(q.kind.endsWith('.') ? 'kind LIKE ?' : 'kind = ?');
+    params.push(q.kind.endsWith('.') ? `${q.kind}%` : q.kind);
+  }
+  return db.all<{
+    id: string;
+    at: number;
+    kind: string;
+    miner_id: string | null;
+    agent_id: string | null;
+    details_json: string;
+  }>(
+    `SELECT id, at, kind, miner_id, agent_id, details_json FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY at DESC LIMIT ?`,
+    [...params, q.limit],
+  );
+}

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { MinerCommandBody, sendError } from '../commands/index.js';
 import type { CoreContext } from '../core/context.js';
 import { IdParams, notFound, READERS } from '../core/http/common.js';
-import { approveBulkJob, cancelBulkJob, createBulkJob, describeJob, type ItemAction } from './bulk.js';
+import {
+  approveBulkJob,
+  cancelBulkJob,
+  createBulkJob,
+  describeJob,
+  type ItemAction,
+  recentBulkJobIds,
+} from './bulk.js';
 import { SelectorSchema, selectMiners } from './selector.js';
 
 export const Stagger = {
@@ -69,11 +76,8 @@ export const bulkRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
     },
     async (request) => {
       const { limit } = request.query as z.infer<typeof ListQuery>;
-      const rows = await ctx.db.all<{ id: string }>(
-        'SELECT id FROM bulk_jobs ORDER BY created_at DESC, id LIMIT ?',
-        [limit],
-      );
-      return Promise.all(rows.map((r) => describeJob(ctx.db, r.id)));
+      const ids = await recentBulkJobIds(ctx.db, limit);
+      return Promise.all(ids.map((id) => describeJob(ctx.db, id)));
     },
   );
 

@@ -406,6 +406,14 @@ export async function tickBulk(deps: BulkDeps, now: number): Promise<void> {
 }
 
 /** A job and its per-miner progress, as the API shows it (secrets redacted). */
+/** The ids of the newest bulk jobs. */
+export async function recentBulkJobIds(db: Db, limit: number): Promise<string[]> {
+  const rows = await db.all<{ id: string }>('SELECT id FROM bulk_jobs ORDER BY created_at DESC, id LIMIT ?', [
+    limit,
+  ]);
+  return rows.map((r) => r.id);
+}
+
 export async function describeJob(db: Db, id: string) {
   const job = await getJob(db, id);
   if (!job) return null;

@@ -41,10 +41,10 @@ import {
   advanceMove,
   approvePlan,
   comparePlans,
+  getMove,
   getPlan,
   listMoves,
   listPlans,
-  type MoveRow,
   moveEvents,
   presentMove,
   proposePlan,
@@ -180,7 +180,7 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
     { ...staff, schema: { tags, summary: 'One move and its steps', params: IdParam } },
     async (req, reply) => {
       const id = (req.params as { id: string }).id;
-      const row = await ctx.db.get<MoveRow>('SELECT * FROM relocation_moves WHERE id = ?', [id]);
+      const row = await getMove(ctx.db, id);
       if (!row) return reply.code(404).send({ error: 'relocation', message: `move ${id}: not found` });
       const events = await moveEvents(ctx.db, id);
       return {

@@ -503,6 +503,10 @@ async function evidence(db: Db, mv: MoveRow) {
   };
 }
 
+export async function getMove(db: Db, id: string): Promise<MoveRow | undefined> {
+  return db.get<MoveRow>('SELECT * FROM relocation_moves WHERE id = ?', [id]);
+}
+
 export async function moveEvents(db: Db, id: string) {
   return db.all<{ at: number; from_state: string; to_state: string; actor: string; detail: string }>(
     'SELECT at, from_state, to_state, actor, detail FROM relocation_move_events WHERE move_id = ? ORDER BY at',

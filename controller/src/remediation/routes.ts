@@ -15,8 +15,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { STAFF } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
+import { getSite } from '../fleet/index.js';
 import { DEFAULT_SETTINGS, mergeSettings, OverridesSchema, type SettingsOverrides } from './settings.js';
-import { presentStep, type StepRow } from './store.js';
+import { allSiteSettings, listSteps, presentStep, putSiteSettings, siteSettingsRow } from './store.js';
 
 const StepsQuery = z.object({
   minerId: z.string().min(1).max(200).optional(),
@@ -46,22 +47,7 @@ export const remediationRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     },
     async (req) => {
       const q = req.query as z.infer<typeof StepsQuery>;
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      if (q.minerId) {
-        where.push('s.miner_id = ?');
-        params.push(q.minerId);
-      }
-      if (q.alertId) {
-        where.push('s.alert_id = ?');
-        params.push(q.alertId);
-      }
-      params.push(q.limit);
-      const rows = await ctx.db.all<StepRow & { command_state: string | null }>(
-        `SELECT s.*, c.state AS command_state FROM remediation_steps s LEFT JOIN commands c ON c.id = s.command_id
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.seq DESC LIMIT ?`,
-        params,
-      );
+      const rows = await listSteps(ctx.db, q);
       return rows.map(presentStep);
     },
   );
@@ -70,9 +56,7 @@ export const remediationRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     '/remediation/settings',
     { ...staff, schema: { tags, summary: 'Defaults and per-site settings' } },
     async () => {
-      const rows = await ctx.db.all<{ site_id: string; settings_json: string }>(
-        'SELECT site_id, settings_json FROM remediation_settings ORDER BY site_id',
-      );
+      const rows = await allSiteSettings(ctx.db);
       const sites: Record<string, unknown> = {};
       for (const r of rows) {
         const overrides = parseOverrides(r.settings_json);
@@ -87,10 +71,7 @@ export const remediationRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     { ...staff, schema: { tags, summary: "A site's effective settings", params: SiteParam } },
     async (req) => {
       const { siteId } = req.params as z.infer<typeof SiteParam>;
-      const row = await ctx.db.get<{ settings_json: string }>(
-        'SELECT settings_json FROM remediation_settings WHERE site_id = ?',
-        [siteId],
-      );
+      const row = await siteSettingsRow(ctx.db, siteId);
       const overrides = row ? parseOverrides(row.settings_json) : null;
       return { siteId, overrides, effective: mergeSettings(overrides) };
     },
@@ -110,19 +91,11 @@ export const remediationRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     async (req, reply) => {
       const { siteId } = req.params as z.infer<typeof SiteParam>;
       const overrides = req.body as SettingsOverrides;
-      const site = await ctx.db.get('SELECT id FROM sites WHERE id = ?', [siteId]);
+      const site = await getSite(ctx.db, siteId);
       if (!site) return reply.code(404).send({ error: 'not_found', message: `site ${siteId}: not found` });
       await ctx.db.tx(async (tx) => {
-        const before = await tx.get<{ settings_json: string }>(
-          'SELECT settings_json FROM remediation_settings WHERE site_id = ?',
-          [siteId],
-        );
-        await tx.run(
-          `INSERT INTO remediation_settings (site_id, settings_json, updated_at, updated_by) VALUES (?, ?, ?, ?)
-           ON CONFLICT (site_id) DO UPDATE SET settings_json = excluded.settings_json, updated_at = excluded.updated_at,
-             updated_by = excluded.updated_by`,
-          [siteId, JSON.stringify(overrides), ctx.now(), req.principal!.name],
-        );
+        const before = await siteSettingsRow(tx, siteId);
+        await putSiteSettings(tx, siteId, overrides, ctx.now(), req.principal!.name);
         await ctx.audit.record({
           actor: req.principal!,
           action: 'remediation.settings',

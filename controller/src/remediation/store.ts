@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../core/storage/db.js';
 import type { StepOutcome, StepRecord } from './ladder.js';
 import type { Rung } from './ladders.js';
-import { mergeSettings, OverridesSchema, type RemediationSettings } from './settings.js';
+import {
+  mergeSettings,
+  OverridesSchema,
+  type RemediationSettings,
+  type SettingsOverrides,
+} from './settings.js';
 
 /** Miners per `IN (...)` query: well under SQLite's and PostgreSQL's parameter limits. */
 export const CHUNK = 500;
@@ -143,4 +148,55 @@ export function presentStep(s: StepRow & { command_state?: string | null; comman
     settledAt: s.settled_at === null ? null : Number(s.settled_at),
     result: s.result,
   };
+}
+
+/** Ladder steps newest first, of one miner and/or alert, with the state of the command each sent. */
+export async function listSteps(db: Db, q: { minerId?: string; alertId?: string; limit: number }) {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.minerId) {
+    where.push('s.miner_id = ?');
+    params.push(q.minerId);
+  }
+  if (q.alertId) {
+    where.push('s.alert_id = ?');
+    params.push(q.alertId);
+  }
+  params.push(q.limit);
+  return db.all<StepRow & { command_state: string | null }>(
+    `SELECT s.*, c.state AS command_state FROM remediation_steps s LEFT JOIN commands c ON c.id = s.command_id
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.seq DESC LIMIT ?`,
+    params,
+  );
+}
+
+/** Every site's stored settings overrides (JSON), in site order. */
+export async function allSiteSettings(db: Db) {
+  return db.all<{ site_id: string; settings_json: string }>(
+    'SELECT site_id, settings_json FROM remediation_settings ORDER BY site_id',
+  );
+}
+
+/** One site's stored settings overrides (JSON); undefined when it has none. */
+export async function siteSettingsRow(db: Db, siteId: string) {
+  return db.get<{ settings_json: string }>(
+    'SELECT settings_json FROM remediation_settings WHERE site_id = ?',
+    [siteId],
+  );
+}
+
+/** Stores a site's settings overrides (replacing what it had). */
+export async function putSiteSettings(
+  db: Db,
+  siteId: string,
+  overrides: SettingsOverrides,
+  now: number,
+  by: string,
+): Promise<void> {
+  await db.run(
+    `INSERT INTO remediation_settings (site_id, settings_json, updated_at, updated_by) VALUES (?, ?, ?, ?)
+           ON CONFLICT (site_id) DO UPDATE SET settings_json = excluded.settings_json, updated_at = excluded.updated_at,
+             updated_by = excluded.updated_by`,
+    [siteId, JSON.stringify(overrides), now, by],
+  );
 }

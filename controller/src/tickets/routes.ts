@@ -23,6 +23,7 @@ import {
   listTickets,
   openTicket,
   presentTicket,
+  slotContainer,
   type TicketChange,
   TicketError,
 } from './service.js';
@@ -80,10 +81,7 @@ export const ticketRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
     async (req, reply) => {
       const b = req.body as z.infer<typeof OpenBody>;
       if (b.slotId && !b.containerId) {
-        const slot = await ctx.db.get<{ container_id: string }>(
-          'SELECT container_id FROM slots WHERE id = ?',
-          [b.slotId],
-        );
+        const slot = await slotContainer(ctx.db, b.slotId);
         if (!slot) return reply.code(404).send({ error: 'ticket', message: `slot ${b.slotId}: not found` });
         b.containerId = slot.container_id;
       }

@@ -126,6 +126,11 @@ export async function openTicket(deps: TicketDeps, actor: Principal, t: NewTicke
 }
 
 /** The miner's ticket still being worked on, if any. */
+/** The container a slot is in; undefined for an unknown slot. */
+export async function slotContainer(db: Db, slotId: string) {
+  return db.get<{ container_id: string }>('SELECT container_id FROM slots WHERE id = ?', [slotId]);
+}
+
 export function openTicketOf(db: Db, minerId: string): Promise<TicketRow | undefined> {
   return db.get<TicketRow>(
     `SELECT * FROM tickets WHERE miner_id = ? AND state IN ${OPEN_STATES} ORDER BY created_at LIMIT 1`,

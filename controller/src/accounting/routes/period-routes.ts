@@ -4,7 +4,7 @@ import type { FeatureContext } from '../../core/feature.js';
 import { openPeriods } from '../entries.js';
 import { adjustPeriod, getClose, journalOf, listCloses, recomputeStored, storedDocument } from '../ledger.js';
 import { closeAndPublish } from '../service.js';
-import { reconciliationOf, stakerInPeriod } from '../views.js';
+import { reconciliationOf, stakerHolders, stakerInPeriod } from '../views.js';
 import { fail, MONEY, MONEY_OR_STAKER, PeriodParam, Sats, send } from './http.js';
 
 /** Periods: list, close, recompute, inputs/outputs documents, journal, reconciliation, adjustments. */
@@ -82,12 +82,7 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
       if (!(await getClose(db, id)))
         return send(reply, 404, { error: 'not_found', message: `period ${id}: not closed` });
       // The ledger names stakers by holder hash; the operator's view adds who that is.
-      const stakers = new Map(
-        (await db.all<{ id: string; holder: string }>('SELECT id, holder FROM acct_stakers')).map((r) => [
-          r.holder,
-          r.id,
-        ]),
-      );
+      const stakers = new Map((await stakerHolders(db)).map((r) => [r.holder, r.id]));
       const lines = (await journalOf(db, id)).map((l) => {
         const holder = l.account.startsWith('liability:staker:')
           ? l.account.slice('liability:staker:'.length)

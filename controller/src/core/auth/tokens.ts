@@ -49,3 +49,14 @@ export async function revokeToken(db: Db, tokenId: string, now = Date.now()): Pr
   return r.changes > 0;
 }
 
+/** Every API token (never its hash), oldest first. */
+export async function listTokens(db: Db) {
+  return db.all<{
+    id: string;
+    name: string;
+    role: string;
+    staker_id: string | null;
+    created_at: number;
+    revoked_at: number | null;
+  }>('SELECT id, name, role, staker_id, created_at, revoked_at FROM api_tokens ORDER BY created_at');
+}

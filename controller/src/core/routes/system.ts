@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { CoreContext } from '../context.js';
+import { pingDb } from '../storage/db.js';
 
 /** Health, readiness and Prometheus metrics: public, outside /api. */
 export const systemRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
@@ -7,7 +8,7 @@ export const systemRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =>
   app.get('/ready', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     const waiting: string[] = [];
     try {
-      await ctx.db.get('SELECT 1 AS one');
+      await pingDb(ctx.db);
     } catch (err) {
       waiting.push(`storage: ${(err as Error).message}`);
     }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { RoleSchema } from '../auth/roles.js';
-import { createToken, revokeToken } from '../auth/tokens.js';
+import { createToken, listTokens, revokeToken } from '../auth/tokens.js';
 import type { CoreContext } from '../context.js';
 import { IdParams, notFound } from '../http/common.js';
 
@@ -39,14 +39,7 @@ export const tokenRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     },
   );
   app.get('/tokens', { preHandler: app.authorize('admin'), schema: { tags: ['auth'] } }, async () => {
-    const rows = await ctx.db.all<{
-      id: string;
-      name: string;
-      role: string;
-      staker_id: string | null;
-      created_at: number;
-      revoked_at: number | null;
-    }>('SELECT id, name, role, staker_id, created_at, revoked_at FROM api_tokens ORDER BY created_at');
+    const rows = await listTokens(ctx.db);
     return rows.map((r) => ({
       id: r.id,
       name: r.name,

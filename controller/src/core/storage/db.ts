@@ -50,3 +50,8 @@ export function redactUrl(url: string): string {
 
 /** Whether a column carries money in satoshis (returned as bigint). */
 export const isSatsColumn = (name: string): boolean => name.endsWith('_sats');
+
+/** One trivial query: throws when the database does not answer (the readiness check). */
+export async function pingDb(db: Db): Promise<void> {
+  await db.get('SELECT 1 AS one');
+}

@@ -1,22 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
 import { parseJson, READERS } from '../../core/http/common.js';
-
-type AgentRow = {
-  id: string;
-  site_id: string | null;
-  container_id: string | null;
-  state: string;
-  state_reason: string | null;
-  state_at: number;
-  boot_id: string | null;
-  agent_version: string | null;
-  poll_interval_ms: number | null;
-  last_birth_at: number | null;
-  last_seen_at: number | null;
-  clock_skew_ms: number | null;
-  metrics_json: string | null;
-};
+import { listAgents } from '../queries.js';
 
 export const agentRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   app.get(
@@ -26,7 +11,7 @@ export const agentRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
       schema: { tags: ['agents'], summary: 'Agents: liveness, last birth, self-metrics' },
     },
     async () => {
-      const rows = await ctx.db.all<AgentRow>('SELECT * FROM agents ORDER BY id');
+      const rows = await listAgents(ctx.db);
       const stale = ctx.now() - ctx.config.ingest.offlineAfterS * 1000;
       return rows.map((a) => ({
         id: a.id,

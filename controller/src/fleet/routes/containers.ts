@@ -5,7 +5,7 @@ import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, notFound, parseJson, READERS } from '../../core/http/common.js';
 import { upsertContainer } from '../inventory/sites.js';
 import { ensureSlots, slotGrid } from '../inventory/slots.js';
-import { containerRollup } from '../queries.js';
+import { containerPdus, containerRollup, containerSlots, getContainer, listContainers } from '../queries.js';
 import { isOnline } from '../rollup.js';
 
 const ListQuery = z.object({ siteId: z.string().optional() });
@@ -20,26 +20,6 @@ const ContainerBody = z.object({
     .optional(),
 });
 
-type SlotRow = {
-  slot_id: string;
-  rack: string;
-  slot: string;
-  miner_id: string | null;
-  serial: string | null;
-  model: string | null;
-  status: string | null;
-  at: number | null;
-  state: string | null;
-  hashrate_ths: number | null;
-  expected_ths: number | null;
-  chip_temp_max_c: number | null;
-  power_w: number | null;
-  power_provenance: string | null;
-  online: number | null;
-  pdu_id: string | null;
-  outlet: number | null;
-};
-
 export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   const offlineMs = ctx.config.ingest.offlineAfterS * 1000;
 
@@ -48,10 +28,7 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
     { preHandler: app.authorize(...READERS), schema: { tags: ['inventory'], querystring: ListQuery } },
     async (request) => {
       const { siteId } = request.query as z.infer<typeof ListQuery>;
-      const rows = await ctx.db.all<{ id: string; site_id: string; name: string; agent_id: string | null }>(
-        `SELECT id, site_id, name, agent_id FROM containers ${siteId ? 'WHERE site_id = ?' : ''} ORDER BY id`,
-        siteId ? [siteId] : [],
-      );
+      const rows = await listContainers(ctx.db, siteId);
       const now = ctx.now();
       return Promise.all(
         rows.map(async (c) => {
@@ -87,28 +64,11 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
     },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
-      const c = await ctx.db.get<{ id: string; site_id: string; name: string; agent_id: string | null }>(
-        'SELECT id, site_id, name, agent_id FROM containers WHERE id = ?',
-        [id],
-      );
+      const c = await getContainer(ctx.db, id);
       if (!c) return notFound(reply, `container ${id}`);
       const now = ctx.now();
-      const slots = await ctx.db.all<SlotRow>(
-        `SELECT s.id AS slot_id, s.rack, s.slot, s.miner_id, m.serial, m.model, m.status, l.at, l.state, l.hashrate_ths,
-           l.expected_ths, l.chip_temp_max_c, l.power_w, l.power_provenance, l.online, o.pdu_id, o.outlet
-         FROM slots s LEFT JOIN miners m ON m.id = s.miner_id LEFT JOIN miner_latest l ON l.miner_id = s.miner_id
-         LEFT JOIN pdu_outlets o ON o.slot_id = s.id
-         WHERE s.container_id = ? ORDER BY s.rack, s.slot`,
-        [id],
-      );
-      const pdus = await ctx.db.all<{
-        pdu_id: string;
-        at: number;
-        power_w: number | null;
-        sample_json: string;
-      }>('SELECT pdu_id, at, power_w, sample_json FROM pdu_latest WHERE container_id = ? ORDER BY pdu_id', [
-        id,
-      ]);
+      const slots = await containerSlots(ctx.db, id);
+      const pdus = await containerPdus(ctx.db, id);
       // Metered watts per outlet, so a technician sees what a slot really draws beside what the miner says.
       const outletW = new Map<string, number | null>();
       const phasesOf = new Map<string, PduSample['phases']>();

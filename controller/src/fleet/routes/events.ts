@@ -2,14 +2,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CoreContext } from '../../core/context.js';
 import { parseJson, READERS } from '../../core/http/common.js';
-import type { SqlValue } from '../../core/storage/db.js';
 import {
   AuditQuery,
   type AuditQueryInput,
   auditQuerySql,
+  auditRows,
   decodeCursor,
   encodeCursor,
-} from './audit-query.js';
+} from '../audit-query.js';
+import { listEvents } from '../queries.js';
 
 const EventsQuery = z.object({
   since: z.coerce.number().int().nonnegative().optional(),
@@ -26,29 +27,7 @@ export const eventRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     },
     async (request) => {
       const q = request.query as z.infer<typeof EventsQuery>;
-      const where: string[] = [];
-      const params: SqlValue[] = [];
-      if (q.since !== undefined) {
-        where.push('at >= ?');
-        params.push(q.since);
-      }
-      if (q.kind) {
-        // A kind ending in "." is a prefix: `miner.` matches every miner event.
-        where.push(q.kind.endsWith('.') ? 'kind LIKE ?' : 'kind = ?');
-        params.push(q.kind.endsWith('.') ? `${q.kind}%` : q.kind);
-      }
-      const rows = await ctx.db.all<{
-        id: string;
-        at: number;
-        kind: string;
-        miner_id: string | null;
-        agent_id: string | null;
-        details_json: string;
-      }>(
-        `SELECT id, at, kind, miner_id, agent_id, details_json FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY at DESC LIMIT ?`,
-        [...params, q.limit],
-      );
+      const rows = await listEvents(ctx.db, q);
       return rows.map((e) => ({
         id: e.id,
         at: e.at,
@@ -79,16 +58,7 @@ export const eventRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
           .code(400)
           .send({ error: 'bad_request', message: 'querystring.cursor: not a cursor from x-next-cursor' });
       const { sql, params } = auditQuerySql(q, cursor);
-      const rows = await ctx.db.all<{
-        id: string;
-        at: number;
-        actor_token_id: string | null;
-        actor_name: string;
-        actor_role: string;
-        action: string;
-        subject: string;
-        details_json: string;
-      }>(sql, params);
+      const rows = await auditRows(ctx.db, sql, params);
       const page = rows.slice(0, q.limit);
       // The body stays a plain array (existing clients); the next page is named in a header.
       if (rows.length > q.limit) {

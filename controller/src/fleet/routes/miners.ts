@@ -2,9 +2,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, notFound, parseJson, READERS } from '../../core/http/common.js';
-import type { SqlValue } from '../../core/storage/db.js';
 import { moveMiner } from '../inventory/miners.js';
 import { MinerStatusSchema } from '../inventory/types.js';
+import {
+  getMinerRow,
+  listMiners,
+  type MinerListRow,
+  minerDetail,
+  minerEvents,
+  minerHistory,
+  minerHistoryInfluxQl,
+} from '../miner-queries.js';
 import { isOnline } from '../rollup.js';
 
 const ListQuery = z.object({
@@ -31,33 +39,6 @@ const MoveBody = z.object({
   status: MinerStatusSchema,
   reason: z.string().min(1).max(500),
 });
-
-type MinerListRow = {
-  id: string;
-  serial: string | null;
-  model: string | null;
-  profile: string | null;
-  firmware_version: string | null;
-  status: string;
-  site_id: string | null;
-  container_id: string | null;
-  slot_id: string | null;
-  rack: string | null;
-  slot: string | null;
-  at: number | null;
-  state: string | null;
-  hashrate_ths: number | null;
-  expected_ths: number | null;
-  chip_temp_max_c: number | null;
-  power_w: number | null;
-  power_provenance: string | null;
-  online: number | null;
-};
-
-const SELECT = `SELECT m.id, m.serial, m.model, m.profile, m.firmware_version, m.status, m.site_id, m.container_id,
-  m.slot_id, s.rack, s.slot, l.at, l.state, l.hashrate_ths, l.expected_ths, l.chip_temp_max_c, l.power_w,
-  l.power_provenance, l.online
-  FROM miners m LEFT JOIN slots s ON s.id = m.slot_id LEFT JOIN miner_latest l ON l.miner_id = m.id`;
 
 export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   const offlineMs = ctx.config.ingest.offlineAfterS * 1000;
@@ -94,34 +75,10 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     },
     async (request) => {
       const q = request.query as z.infer<typeof ListQuery>;
-      const where: string[] = [];
-      const params: SqlValue[] = [];
-      const eq = (col: string, v: string | undefined) => {
-        if (v !== undefined) {
-          where.push(`${col} = ?`);
-          params.push(v);
-        }
-      };
-      eq('m.site_id', q.siteId);
-      eq('m.container_id', q.containerId);
-      eq('m.status', q.status);
-      eq('m.model', q.model);
-      if (q.q) {
-        const like = `%${q.q.toLowerCase()}%`;
-        where.push(
-          `(LOWER(m.serial) LIKE ? OR LOWER(m.id) LIKE ? OR m.id IN (SELECT miner_id FROM miner_identities WHERE LOWER(value) LIKE ?))`,
-        );
-        params.push(like, like, like);
-      }
-      const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      const total = await ctx.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM miners m ${clause}`, params);
-      const rows = await ctx.db.all<MinerListRow>(
-        `${SELECT} ${clause} ORDER BY m.container_id, s.rack, s.slot, m.id LIMIT ? OFFSET ?`,
-        [...params, q.limit, q.offset],
-      );
+      const { total, rows } = await listMiners(ctx.db, q, q.limit, q.offset);
       const now = ctx.now();
       return {
-        total: total?.n ?? 0,
+        total,
         limit: q.limit,
         offset: q.offset,
         miners: rows.map((r) => view(r, now)),
@@ -137,29 +94,9 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
-      const m = await ctx.db.get<
-        MinerListRow & { purchase_date: string | null; warranty_end: string | null }
-      >(`${SELECT.replace('SELECT m.id,', 'SELECT m.id, m.purchase_date, m.warranty_end,')} WHERE m.id = ?`, [
-        id,
-      ]);
+      const m = await getMinerRow(ctx.db, id);
       if (!m) return notFound(reply, `miner ${id}`);
-      const latest = await ctx.db.get<{ sample_json: string; error: string | null; received_at: number }>(
-        'SELECT sample_json, error, received_at FROM miner_latest WHERE miner_id = ?',
-        [id],
-      );
-      const identities = await ctx.db.all<{
-        kind: string;
-        value: string;
-        first_seen: number;
-        last_seen: number;
-      }>(
-        'SELECT kind, value, first_seen, last_seen FROM miner_identities WHERE miner_id = ? ORDER BY kind, last_seen DESC',
-        [id],
-      );
-      const locations = await ctx.db.all<Record<string, unknown>>(
-        'SELECT at, site_id, container_id, slot_id, status, reason FROM miner_locations WHERE miner_id = ? ORDER BY at DESC LIMIT 100',
-        [id],
-      );
+      const { latest, identities, locations } = await minerDetail(ctx.db, id);
       return {
         ...view(m, ctx.now()),
         purchaseDate: m.purchase_date,
@@ -204,9 +141,7 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
       const from = q.from ?? to - 6 * 3_600_000;
       const stepMs = q.stepS * 1000;
       if (ctx.influx?.query && /^[A-Za-z0-9._-]+$/.test(id)) {
-        const rows = await ctx.influx.query(
-          `SELECT mean(hashrate_ths) AS hashrate_ths, max(chip_temp_max_c) AS chip_temp_max_c, mean(power_w) AS power_w FROM miner WHERE miner = '${id}' AND time >= ${from}ms AND time < ${to}ms GROUP BY time(${q.stepS}s) fill(none)`,
-        );
+        const rows = await ctx.influx.query(minerHistoryInfluxQl(id, from, to, q.stepS));
         if (rows) {
           return {
             source: 'influx',
@@ -219,18 +154,7 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
           };
         }
       }
-      const rows = await ctx.db.all<{
-        bucket: number;
-        hashrate_ths: number | null;
-        chip_temp_max_c: number | null;
-        power_w: number | null;
-      }>(
-        `SELECT (minute / ?) * ? AS bucket, AVG(hashrate_ths) AS hashrate_ths, MAX(chip_temp_max_c) AS chip_temp_max_c,
-           AVG(power_w) AS power_w
-         FROM miner_history WHERE miner_id = ? AND minute >= ? AND minute < ?
-         GROUP BY bucket ORDER BY bucket`,
-        [stepMs, stepMs, id, from, to],
-      );
+      const rows = await minerHistory(ctx.db, id, from, to, stepMs);
       return {
         source: 'sql',
         points: rows.map((r) => ({
@@ -248,16 +172,7 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     { preHandler: app.authorize(...READERS), schema: { tags: ['miners'], params: IdParams } },
     async (request) => {
       const { id } = request.params as z.infer<typeof IdParams>;
-      const rows = await ctx.db.all<{
-        id: string;
-        at: number;
-        kind: string;
-        agent_id: string | null;
-        details_json: string;
-      }>(
-        'SELECT id, at, kind, agent_id, details_json FROM events WHERE miner_id = ? ORDER BY at DESC LIMIT 500',
-        [id],
-      );
+      const rows = await minerEvents(ctx.db, id);
       return rows.map((e) => ({
         id: e.id,
         at: e.at,

@@ -4,16 +4,7 @@ import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, notFound, parseJson, READERS } from '../../core/http/common.js';
 import { tariffAt, upsertSite } from '../inventory/sites.js';
 import { TariffSchema } from '../inventory/types.js';
-import { siteRollup } from '../queries.js';
-
-type SiteRow = {
-  id: string;
-  name: string;
-  timezone: string;
-  capacity_mw: number | null;
-  capacity_slots: number | null;
-  tariff_json: string;
-};
+import { getSite, listSites, type SiteRow, siteContainers, siteRollup } from '../queries.js';
 
 const SiteBody = z.object({
   name: z.string().min(1).max(200),
@@ -56,7 +47,7 @@ export const siteRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
       schema: { tags: ['inventory'], summary: 'Sites with roll-ups' },
     },
     async () => {
-      const sites = await ctx.db.all<SiteRow>('SELECT * FROM sites ORDER BY id');
+      const sites = await listSites(ctx.db);
       return Promise.all(sites.map(view));
     },
   );
@@ -66,12 +57,9 @@ export const siteRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
     { preHandler: app.authorize(...READERS), schema: { tags: ['inventory'], params: IdParams } },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
-      const site = await ctx.db.get<SiteRow>('SELECT * FROM sites WHERE id = ?', [id]);
+      const site = await getSite(ctx.db, id);
       if (!site) return notFound(reply, `site ${id}`);
-      const containers = await ctx.db.all<{ id: string; name: string; agent_id: string | null }>(
-        'SELECT id, name, agent_id FROM containers WHERE site_id = ? ORDER BY id',
-        [id],
-      );
+      const containers = await siteContainers(ctx.db, id);
       return {
         ...(await view(site)),
         containers: containers.map((c) => ({ id: c.id, name: c.name, agentId: c.agent_id })),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SqlValue } from '../../core/storage/db.js';
+import type { Db, SqlValue } from '../core/storage/db.js';
 
 export const AuditQuery = z.object({
   actor: z.string().min(1).max(200).optional().describe("actor's name or token id, exact"),
@@ -97,4 +97,18 @@ export function auditQuerySql(
   const sql = `SELECT id, at, actor_token_id, actor_name, actor_role, action, subject, details_json FROM audit_log
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
   return { sql, params: [...params, q.limit + 1] };
+}
+
+/** Runs an audit query built by auditQuerySql. */
+export async function auditRows(db: Db, sql: string, params: SqlValue[]) {
+  return db.all<{
+    id: string;
+    at: number;
+    actor_token_id: string | null;
+    actor_name: string;
+    actor_role: string;
+    action: string;
+    subject: string;
+    details_json: string;
+  }>(sql, params);
 }

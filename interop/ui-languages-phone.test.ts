@@ -248,7 +248,7 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
     }
   });
 
-  it('the header search finds a miner by its serial as you type and opens it in its container', async () => {
+  it('the header search finds a miner by its serial as you type, opens it in its container, and finds it by its slot', async () => {
     const miner = await apiGet<{ serial: string; containerId: string; rack: string; slot: string }>(
       demo.controller.url,
       demo.tokens.operator,
@@ -266,6 +266,11 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
     await hit.click();
     await page.waitForSelector(`[data-testid=miner-panel][data-miner="${minerId}"]`);
     expect(page.url()).toContain(`#/containers/${miner.containerId}/miners/${minerId}`);
+    // By its slot, as written on the rack: the container's grid names the miner standing there.
+    await page.fill('input[name=search]', `${miner.containerId} ${miner.rack}/${miner.slot}`);
+    const slotHit = page.locator(`[data-testid=search-slots] a[data-miner="${minerId}"]`);
+    await slotHit.waitFor();
+    expect(await slotHit.textContent()).toContain(miner.serial);
     await context.close();
   });
 

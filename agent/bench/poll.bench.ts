@@ -5,14 +5,22 @@
  * the same exchanges bare: per miner and step a plain socket, one write, read to close,
  * JSON.parse (and a connect for each HTTP step, as the agent's optional CGI steps get refused).
  * Overhead = agent / baseline.
+ *
+ * At 5,000 miners the agent is also launched as a process of its own on its timers (fixed-rate
+ * cycles every 10 s), as it runs in a container: launch to its first sample at the broker, then
+ * three cycles' CPU, RSS and cycle time, each beside a bare Node process doing the same exchange
+ * (launch, one miner's reply parsed, RSS) in the same run. Each goal of issue 15 is printed as one
+ * `BENCH {json}` line.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { topics } from '@hashfleet/contracts';
 import { getProfile } from '@hashfleet/firmware-profiles/registry';
+import mqtt from 'mqtt';
 import pino from 'pino';
 import { startAgent } from '../src/agent.js';
 import { loadAgentConfig } from '../src/config.js';
@@ -131,6 +139,144 @@ for (const n of [1000, 5000]) {
   console.log(`RSS after run  ${fmt(rssMb, 0)} MB (agent process, includes baseline buffers)`);
   await agent.stop();
   rmSync(dir, { recursive: true, force: true });
+  if (n === 5000) {
+    const cycleBase = avg(baseRuns, 'ms');
+    report(
+      'agent_poll_cycle_5000',
+      avg(agentRuns, 'ms'),
+      'ms',
+      cycleBase,
+      '<= 10000 ms (fits a 10 s fixed-rate cycle)',
+      (v) => v <= 10_000,
+    );
+    report(
+      'agent_cpu_per_1k_polls_5000',
+      cpuPer1kAgent,
+      'CPU s',
+      cpuPer1kBase,
+      '<= 1.5 x baseline',
+      (_v, r) => r <= 1.5,
+    );
+    await launched(fleet, cpuPer1kBase, cycleBase);
+  }
   stop();
 }
 process.exit(0);
+
+function report(
+  name: string,
+  value: number,
+  unit: string,
+  baseline: number,
+  goal: string,
+  met: (value: number, ratio: number) => boolean,
+): void {
+  const ratio = value / baseline;
+  const line = { name, value: round(value), unit, baseline: round(baseline), ratio: round(ratio), goal };
+  console.log(`BENCH ${JSON.stringify({ ...line, met: met(value, ratio), load: loadavg()[0] })}`);
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** CPU seconds (user + system) and RSS in MB of a process, from /proc. */
+function procStats(pid: number): { cpuS: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuS: ticks / 100, rssMb: Number(rss?.[1] ?? 0) / 1024 };
+}
+
+/** A bare Node process: launch, one miner's summary over a socket, parsed; prints its RSS. */
+async function bareLaunch(m: { ip: string; port: number }): Promise<{ ms: number; rssMb: number }> {
+  const started = performance.now();
+  const script = `const s=require('net').connect(${m.port},'${m.ip}',()=>s.write('{"command":"summary"}'));const c=[];s.on('data',d=>c.push(d));s.on('close',()=>{JSON.parse(Buffer.concat(c).toString().replace(/\\0+$/,''));console.log(process.memoryUsage().rss)})`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r));
+  const ms = performance.now() - started;
+  await new Promise((r) => child.once('exit', r));
+  return { ms, rssMb: Number(line) / 1024 / 1024 };
+}
+
+/** The agent launched on its own timers against the same fleet: first sample, then 3 cycles. */
+async function launched(fleet: Fleet, cpuPer1kBase: number, cycleBase: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'agent-bench-launch-'));
+  const url = `mqtt://127.0.0.1:${fleet.brokerPort}`;
+  const watcher = await mqtt.connectAsync(url, { clientId: 'bench-watcher' });
+  let firstSample: number | null = null;
+  watcher.on('message', (_t, payload) => {
+    if (firstSample === null && (JSON.parse(payload.toString()) as { samples: unknown[] }).samples.length > 0)
+      firstSample = performance.now();
+  });
+  await watcher.subscribeAsync(topics.telemetry('bench-launch'), { qos: 1 });
+  const input = {
+    agentId: 'bench-launch',
+    siteId: 'bench',
+    containerId: 'bench',
+    miners: { ranges: fleet.miners.map((m) => m.ip), ports: { rpc: fleet.miners[0]!.port } },
+    polling: { concurrency: CONCURRENCY, requestTimeoutMs: 3000, intervalMs: 10_000 },
+    discovery: { concurrency: 256, timeoutMs: 3000 },
+    spool: { dir },
+    mqtt: { url, delivery: 'brokerAck' },
+  };
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'agent-child.ts'), JSON.stringify(input)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const cycles: number[] = [];
+  let polled = 0;
+  let skippedBusy = 0;
+  let startedMs = Number.NaN;
+  lines.on('line', (l) => {
+    const m = JSON.parse(l) as { polled: number; skippedBusy: number; cycleS: number | null; started?: true };
+    if (m.started) {
+      startedMs = performance.now() - started;
+      return;
+    }
+    polled = m.polled;
+    skippedBusy = m.skippedBusy;
+    if (m.cycleS !== null && m.cycleS !== cycles.at(-1)) cycles.push(m.cycleS);
+  });
+  while (firstSample === null && performance.now() - started < 120_000)
+    await new Promise((r) => setTimeout(r, 20));
+  const launchMs = (firstSample ?? Number.NaN) - started;
+  // From the first sample on: until three full cycles' worth of polls are done.
+  const from = { ...procStats(child.pid!), polled };
+  const until = performance.now() + 180_000;
+  while (polled - from.polled < 3 * fleet.miners.length && performance.now() < until)
+    await new Promise((r) => setTimeout(r, 200));
+  const to = procStats(child.pid!);
+  const cpuPer1k = ((to.cpuS - from.cpuS) / Math.max(1, polled - from.polled)) * 1000;
+  child.stdin!.end();
+  await new Promise((r) => child.once('exit', r));
+  await watcher.endAsync();
+  rmSync(dir, { recursive: true, force: true });
+  const bare = await bareLaunch(fleet.miners[0]!);
+  const cycleMs = cycles.length ? (cycles.reduce((a, b) => a + b, 0) / cycles.length) * 1000 : Number.NaN;
+  console.log(
+    `\nlaunched agent, fixed-rate 10 s cycles: started (modules loaded, startAgent resolved) ${Math.round(startedMs)} ms and first sample ${Math.round(launchMs)} ms after launch, ${polled - from.polled} polls measured, ${skippedBusy} skipped busy, cycles ${cycles.map((c) => c.toFixed(1)).join(' ')} s`,
+  );
+  report('agent_launch_to_first_sample', launchMs, 'ms', bare.ms, '< 2000 ms', (v) => v < 2000);
+  report('agent_rss_5000', to.rssMb, 'MB', bare.rssMb, '< 150 MB', (v) => v < 150);
+  report(
+    'agent_cpu_per_1k_polls_fixed_rate_5000',
+    cpuPer1k,
+    'CPU s',
+    cpuPer1kBase,
+    '<= 1.5 x baseline',
+    (_v, r) => r <= 1.5,
+  );
+  report(
+    'agent_fixed_rate_cycle_5000',
+    cycleMs,
+    'ms',
+    cycleBase,
+    '<= 10000 ms (the interval)',
+    (v) => v <= 10_000,
+  );
+}

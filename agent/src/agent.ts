@@ -138,6 +138,8 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   const batch = new OpenBatch(config.spool.dir, {
     maxItems: config.batch.maxSamples,
     maxDelayMs: config.batch.maxDelayMs,
+    // Under its own timers a starting agent sends its first samples at once, not maxDelayMs later.
+    firstDelayMs: (options.schedule ?? 'timers') === 'timers' ? 0 : config.batch.maxDelayMs,
     fsync: config.spool.fsync,
     seal: (b, origin) => seal(b, origin),
   });

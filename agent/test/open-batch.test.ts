@@ -34,6 +34,25 @@ describe('open batch', () => {
     b.stop();
   });
 
+  it('seals the first batch of a process after firstDelayMs, the next ones after maxDelayMs', async () => {
+    const out: number[] = [];
+    const b = new OpenBatch(mkdtempSync(join(tmpdir(), 'batch-')), {
+      maxItems: 100,
+      maxDelayMs: 60_000,
+      firstDelayMs: 0,
+      fsync: 'never',
+      seal: (c) => out.push(c.samples.length),
+    });
+    b.sample(sample('a'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(out).toEqual([1]);
+    b.sample(sample('b'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(out).toEqual([1]);
+    b.stop();
+    expect(out).toEqual([1, 1]);
+  });
+
   it('recovers what a killed process left open, and never spools a batch twice', () => {
     const dir = mkdtempSync(join(tmpdir(), 'batch-'));
     const open = () => new Spool(dir, { maxBytes: 1e6, maxMessages: 100, fsync: 'never' }, () => {});

@@ -21,6 +21,8 @@ export type OpenBatchOptions = {
   maxItems: number;
   /** Longest the first item of a batch waits for its seal. */
   maxDelayMs: number;
+  /** The same for the first batch of the process (a starting agent shows its first miners at once). */
+  firstDelayMs?: number;
   /** Bytes of items that seal a batch, so its telemetry message stays under the payload limit. */
   maxBytes?: number;
   fsync: 'always' | 'never';
@@ -58,6 +60,7 @@ export class OpenBatch {
   /** Lines written since the last fsync started. */
   #dirty = false;
   #syncing = false;
+  #sealedOnce = false;
 
   constructor(dir: string, options: OpenBatchOptions) {
     this.#o = options;
@@ -149,7 +152,8 @@ export class OpenBatch {
 
   #arm(): void {
     if (this.#timer) return;
-    this.#timer = setTimeout(() => this.flush(), this.#o.maxDelayMs);
+    const delay = this.#sealedOnce ? this.#o.maxDelayMs : (this.#o.firstDelayMs ?? this.#o.maxDelayMs);
+    this.#timer = setTimeout(() => this.flush(), delay);
   }
 
   /** fsyncs what is written, now (before a state save that counts on these samples). */
@@ -165,6 +169,7 @@ export class OpenBatch {
     if (origin === null) return;
     const content = this.#content;
     this.sync();
+    this.#sealedOnce = true;
     this.#o.seal(content, origin);
     this.#clear();
   }

@@ -1,0 +1,26 @@
+/**
+ * A launched agent for the bench, on its own timers: `agent-child.ts '<config JSON>'`. Prints
+ * `{"started":true}` once startAgent has resolved (modules loaded), then one JSON line a second (successful polls, polls skipped as busy, the last cycle's seconds) and stops
+ * when stdin closes.
+ */
+import pino from 'pino';
+import { startAgent } from '../src/agent.js';
+import { loadAgentConfig } from '../src/config.js';
+
+const config = loadAgentConfig(JSON.parse(process.argv[2]!) as Record<string, unknown>);
+const agent = await startAgent(config, { logger: pino({ level: 'error' }, pino.destination(2)) });
+process.stdout.write(`${JSON.stringify({ started: true })}\n`);
+const timer = setInterval(async () => {
+  const text = await agent.metricsText();
+  const cycle = /^hashfleet_agent_poll_cycle_seconds (\S+)$/m.exec(text);
+  const { polls, pollErrors, skippedBusy } = agent.metrics().totals;
+  process.stdout.write(
+    `${JSON.stringify({ polled: polls - pollErrors, skippedBusy, cycleS: cycle ? Number(cycle[1]) : null })}\n`,
+  );
+}, 1000);
+process.stdin.resume();
+process.stdin.on('end', async () => {
+  clearInterval(timer);
+  await agent.stop();
+  process.exit(0);
+});

@@ -29,8 +29,23 @@ export function toPgPlaceholders(sql: string): string {
 
 type Queryable = { query: pg.Pool['query'] };
 
+/**
+ * The PostgreSQL Db also reports lost connections (a terminated backend, a failover, a server
+ * restart), so the app can log them; queries on them fail and are retried by their callers.
+ */
+export type PostgresDb = Db & { onConnectionLost(listener: (err: Error) => void): void };
+
+/** Whether an error means the connection itself is gone (SQLSTATE class 08, 57P0x admin shutdown). */
+function connectionFailure(err: unknown): boolean {
+  const code = String((err as { code?: unknown }).code ?? '');
+  return (
+    /^(08|57P0)/.test(code) ||
+    /Connection terminated|ECONNRESET|ECONNREFUSED/i.test((err as Error).message ?? '')
+  );
+}
+
 /** PostgreSQL through a pg pool; a `?schema=` URL option selects (and creates) a schema. */
-export async function openPostgres(url: string): Promise<Db> {
+export async function openPostgres(url: string): Promise<PostgresDb> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -60,8 +75,24 @@ export async function openPostgres(url: string): Promise<Db> {
     // A startup parameter, so every pooled connection has the schema first on its path.
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),
   });
-  pool.on('error', () => {
+  const lostListeners: ((err: Error) => void)[] = [];
+  const broken = new WeakSet<pg.PoolClient>();
+  const lost = (err: Error) => {
+    for (const l of lostListeners) l(err);
+  };
+  pool.on('error', (err) => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+    lost(err);
+  });
+  // A client checked out for a transaction emits `error` when its connection drops between two
+  // queries (pg_terminate_backend, failover); without a listener that event kills the process
+  // (issue 17 item 2). The transaction's next query then fails, tx() rolls back what it can and
+  // discards the client, and the caller retries on a fresh connection.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      broken.add(client);
+      lost(err);
+    });
   });
   const inTx = new AsyncLocalStorage<pg.PoolClient>();
 
@@ -86,7 +117,7 @@ export async function openPostgres(url: string): Promise<Db> {
   const query = async (sql: string, params?: SqlValue[]) =>
     target().query(toPgPlaceholders(sql), bind(params));
 
-  const db: Db = {
+  const db: PostgresDb = {
     dialect: 'postgres',
     async all<T>(sql: string, params?: SqlValue[]) {
       return convert(await query(sql, params)) as T[];
@@ -101,6 +132,7 @@ export async function openPostgres(url: string): Promise<Db> {
     async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
       if (inTx.getStore()) return fn(db);
       const client = await pool.connect();
+      let released: Error | undefined;
       try {
         await client.query('BEGIN');
         const result = await inTx.run(client, () => fn(db));
@@ -108,13 +140,18 @@ export async function openPostgres(url: string): Promise<Db> {
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
+        // A client whose connection failed is destroyed, never handed to the next transaction.
+        if (broken.has(client) || connectionFailure(err)) released = err as Error;
         throw err;
       } finally {
-        client.release();
+        client.release(released);
       }
     },
     async close() {
       await pool.end();
+    },
+    onConnectionLost(listener) {
+      lostListeners.push(listener);
     },
   };
   return db;

@@ -13,6 +13,7 @@ import { claimOf, placeOf } from './place.js';
 import { extraPoints } from './points-extra.js';
 import { applyPower } from './power.js';
 import { noteSeq, type SeqStep } from './seq.js';
+import { storageHealth } from './storage-health.js';
 import { applyTelemetry } from './telemetry.js';
 import { trustMetrics } from './trust-metrics.js';
 
@@ -71,6 +72,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
   let durable: ((agentId: string, bootId: string, seq: number) => void) | null = null;
 
   const trust = trustMetrics(ctx.metrics.registry, ctx.db);
+  const storage = storageHealth(ctx);
   // Refusals are logged and audited at most once per agent per minute (a spool replays them).
   const refusals = new MalformedLog((fields, m) => ctx.logger.warn(fields, m), 60_000, 'refused');
   const REFUSED = 'foreign_place' as const;
@@ -157,22 +159,32 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
   }
 
   async function applyWithRetry(kind: string, msg: AgentMessage): Promise<Applied | null | typeof REFUSED> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await apply(kind, msg);
-      } catch (err) {
-        const message = (err as Error).message;
-        if (stopped || !retryable(err, attempt)) throw err;
-        // Backpressure: the acknowledgement waits while storage recovers, so the broker holds the
-        // message (and stops sending once its in-flight window is full) instead of us buffering it.
-        if (attempt === 1 || attempt % 20 === 0) {
-          ctx.logger.warn(
-            { kind, agentId: msg.agentId, attempt, err: message },
-            `agent ${msg.agentId}: ${kind}: storage unavailable, retrying`,
-          );
+    let retrying = false;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await apply(kind, msg);
+        } catch (err) {
+          const message = (err as Error).message;
+          if (stopped || !retryable(err, attempt)) throw err;
+          // Backpressure: the acknowledgement waits while storage recovers, so the broker holds the
+          // message (and stops sending once its in-flight window is full) instead of us buffering it.
+          if (attempt === 1 || attempt % 20 === 0) {
+            ctx.logger.warn(
+              { kind, agentId: msg.agentId, attempt, err: message },
+              `agent ${msg.agentId}: ${kind}: storage unavailable, retrying`,
+            );
+          }
+          // Races between replicas settle in a retry or two; only storage being away is not-ready.
+          if (!retrying && TRANSIENT.test(message)) {
+            storage.waiting();
+            retrying = true;
+          }
+          await sleep(Math.min(5000, 50 * 2 ** Math.min(attempt, 7)));
         }
-        await sleep(Math.min(5000, 50 * 2 ** Math.min(attempt, 7)));
       }
+    } finally {
+      if (retrying) storage.done();
     }
   }
 

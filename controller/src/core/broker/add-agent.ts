@@ -1,22 +1,12 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { AGENT_TOPIC_KINDS, IdSchema, topics } from '@hashfleet/contracts';
+import filterMatches from 'mqtt-match';
 import {
   checkUsername,
   mosquittoPasswordHash,
   newBrokerPassword,
   setPasswordEntry,
 } from './mosquitto-passwd.js';
-
-/** Whether an MQTT topic filter (`+`, `#`) matches a topic. */
-function filterMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
-  }
-  return f.length === t.length;
-}
 
 /**
  * What a Mosquitto acl_file lets agent `agentId` do, checked against what an agent needs: write

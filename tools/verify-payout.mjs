@@ -27,10 +27,13 @@ import { parseArgs } from 'node:util';
 
 const INPUTS_V1 = 'hashfleet/period-close-inputs@1';
 const INPUTS_V2 = 'hashfleet/period-close-inputs@2';
+const INPUTS_V3 = 'hashfleet/period-close-inputs@3';
 const OUTPUTS_FOR = {
   [INPUTS_V1]: 'hashfleet/period-close-outputs@1',
   [INPUTS_V2]: 'hashfleet/period-close-outputs@2',
+  [INPUTS_V3]: 'hashfleet/period-close-outputs@3',
 };
+const SOURCES = ['estimated', 'metered', 'reported'];
 const SATS_PER_BTC = 100_000_000n;
 const HALVING_INTERVAL = 210_000;
 const RECONCILIATION_TOLERANCE_BPS = 500;
@@ -90,6 +93,20 @@ const RECORDS = {
     ratePerKwhMicro: 'ubig',
   },
   otherCosts: { id: 'str', description: 'str', currency: 'str', amount: 'big' },
+  /** @3: one line per container-hour, Wh and miner-hours of each source. */
+  energyByContainer: {
+    siteId: 'str',
+    containerId: 'str',
+    hourStartMs: 'ms',
+    meteredWh: 'uint',
+    reportedWh: 'uint',
+    estimatedWh: 'uint',
+    meteredMinerHours: 'uint',
+    reportedMinerHours: 'uint',
+    estimatedMinerHours: 'uint',
+    currency: 'str',
+    ratePerKwhMicro: 'ubig',
+  },
   btcPrices: { currency: 'str', priceMicro: 'ubig', source: 'str', observedAtMs: 'ms' },
   nodes: { id: 'str', kind: ['solo', 'shared'] },
   stakes: { seq: 'int', holder: 'str', nodeId: 'str', amountUnits: 'ubig', effectiveAtMs: 'ms' },
@@ -161,8 +178,9 @@ function parseInputs(raw) {
       `$.schema: ${JSON.stringify(schema)} is not one of ${Object.keys(OUTPUTS_FOR).join(', ')}`,
     );
   }
-  const shapes = { ...RECORDS };
-  if (schema === INPUTS_V2) shapes.stakes = { ...RECORDS.stakes, recordedAtMs: 'ms' };
+  const { energyByContainer, ...shapes } = RECORDS;
+  if (schema !== INPUTS_V1) shapes.stakes = { ...RECORDS.stakes, recordedAtMs: 'ms' };
+  if (schema === INPUTS_V3) shapes.energy = energyByContainer;
   const top = ['schema', 'lossCarriedInSats', ...Object.keys(shapes)];
   const extra = Object.keys(raw)
     .filter((k) => !top.includes(k))
@@ -217,8 +235,15 @@ function costLines(inputs) {
     }
     if (s.currency !== e.currency)
       throw new Refused(`site ${e.siteId}: tariff currency changed within the period`);
-    s.milliMicro += BigInt(e.energyWh) * e.ratePerKwhMicro;
-    s.wh.set(e.provenance, (s.wh.get(e.provenance) ?? 0) + e.energyWh);
+    // Up to @2 a line is one source; from @3 each source with miner-hours is a part of the line.
+    const parts =
+      inputs.schema === INPUTS_V3
+        ? SOURCES.filter((p) => e[`${p}MinerHours`] > 0).map((p) => [p, e[`${p}Wh`]])
+        : [[e.provenance, e.energyWh]];
+    for (const [p, wh] of parts) {
+      s.milliMicro += BigInt(wh) * e.ratePerKwhMicro;
+      s.wh.set(p, (s.wh.get(p) ?? 0) + wh);
+    }
   }
   const lines = [];
   for (const site of [...bySite.keys()].sort(byText)) {

@@ -31,7 +31,13 @@ from fractions import Fraction
 
 INPUTS_V1 = "hashfleet/period-close-inputs@1"
 INPUTS_V2 = "hashfleet/period-close-inputs@2"
-OUTPUTS_FOR = {INPUTS_V1: "hashfleet/period-close-outputs@1", INPUTS_V2: "hashfleet/period-close-outputs@2"}
+INPUTS_V3 = "hashfleet/period-close-inputs@3"
+OUTPUTS_FOR = {
+    INPUTS_V1: "hashfleet/period-close-outputs@1",
+    INPUTS_V2: "hashfleet/period-close-outputs@2",
+    INPUTS_V3: "hashfleet/period-close-outputs@3",
+}
+SOURCES = ("estimated", "metered", "reported")
 SATS_PER_BTC = 100_000_000
 HALVING_INTERVAL = 210_000
 RECONCILIATION_TOLERANCE_BPS = 500
@@ -142,6 +148,20 @@ RECORDS = {
         "ratePerKwhMicro": "ubig",
     },
     "otherCosts": {"id": "str", "description": "str", "currency": "str", "amount": "big"},
+    # @3: one line per container-hour, Wh and miner-hours of each source.
+    "energyByContainer": {
+        "siteId": "str",
+        "containerId": "str",
+        "hourStartMs": "ms",
+        "meteredWh": "uint",
+        "reportedWh": "uint",
+        "estimatedWh": "uint",
+        "meteredMinerHours": "uint",
+        "reportedMinerHours": "uint",
+        "estimatedMinerHours": "uint",
+        "currency": "str",
+        "ratePerKwhMicro": "ubig",
+    },
     "btcPrices": {"currency": "str", "priceMicro": "ubig", "source": "str", "observedAtMs": "ms"},
     "nodes": {"id": "str", "kind": ("solo", "shared")},
     "stakes": {"seq": "int", "holder": "str", "nodeId": "str", "amountUnits": "ubig", "effectiveAtMs": "ms"},
@@ -219,8 +239,11 @@ def parse_inputs(raw):
     if schema not in OUTPUTS_FOR:
         raise Refused(f"$.schema: {json.dumps(schema)} is not one of {', '.join(OUTPUTS_FOR)}")
     shapes = dict(RECORDS)
-    if schema == INPUTS_V2:
+    by_container = shapes.pop("energyByContainer")
+    if schema != INPUTS_V1:
         shapes["stakes"] = {**RECORDS["stakes"], "recordedAtMs": "ms"}
+    if schema == INPUTS_V3:
+        shapes["energy"] = by_container
     top = ["schema", "lossCarriedInSats", "network", *shapes]
     extra = sorted(set(raw) - set(top), key=utf16_key)
     if extra:
@@ -281,8 +304,14 @@ def cost_lines(inputs):
         # Wh per source are summed as doubles, as the controller sums them.
         if s["currency"] != e["currency"]:
             raise Refused(f"site {e['siteId']}: tariff currency changed within the period")
-        s["milli_micro"] += e["energyWh"] * e["ratePerKwhMicro"]
-        s["wh"][e["provenance"]] = s["wh"].get(e["provenance"], 0.0) + float(e["energyWh"])
+        # Up to @2 a line is one source; from @3 each source with miner-hours is a part of the line.
+        if inputs["schema"] == INPUTS_V3:
+            parts = [(p, e[f"{p}Wh"]) for p in SOURCES if e[f"{p}MinerHours"] > 0]
+        else:
+            parts = [(e["provenance"], e["energyWh"])]
+        for p, wh in parts:
+            s["milli_micro"] += wh * e["ratePerKwhMicro"]
+            s["wh"][p] = s["wh"].get(p, 0.0) + float(wh)
     lines = []
     for site in sorted(by_site, key=utf16_key):
         s = by_site[site]

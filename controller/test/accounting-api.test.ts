@@ -31,6 +31,14 @@ async function req(
   };
 }
 
+/** One metered miner-hour (what the PDU ingest writes per outlet, fleet/hourly.ts). */
+const minerHour = (container: string, hourStart: number, wh: number) =>
+  t.app.hashfleet.db.run(
+    `INSERT INTO miner_hourly_energy (site_id, container_id, hour_start, unit, metered_wh, metered_n, reported_wh,
+       reported_n, estimated_wh, estimated_n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ['kz-1', container, hourStart, 'slot:R01/01', wh, 1, 0, 0, 0, 0],
+  );
+
 beforeAll(async () => {
   t = await testApp({}, () => NOW);
   const db = t.app.hashfleet.db;
@@ -48,6 +56,7 @@ beforeAll(async () => {
        energy_wh_estimated, miner_uptime_s, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ['kz-1', 'c01', DAY_START + h * 3_600_000, 5e9, 100_000, 0, 0, 3600, 60],
     );
+    await minerHour('c01', DAY_START + h * 3_600_000, 100_000);
   }
   for (const [id, name] of [
     ['staker-1', 'Alice'],
@@ -395,6 +404,7 @@ describe('accounting API', () => {
        energy_wh_estimated, miner_uptime_s, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ['kz-1', 'c02', DAY_START, 1e9, 50_000, 0, 0, 3600, 60],
     );
+    await minerHour('c02', DAY_START, 50_000);
     const after = await req('operator', 'GET', `/periods/${PERIOD}/reconciliation`);
     expect(after.body.inputsDrift).toMatchObject({ drifted: true, sections: ['energy', 'work'] });
     expect((await req('operator', 'POST', `/periods/${PERIOD}/recompute`)).body.identical).toBe(true);

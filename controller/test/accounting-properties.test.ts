@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { apportion } from '../src/accounting/apportion.js';
 import { canonicalText, jsonSafe } from '../src/accounting/canonical.js';
 import { closePeriod } from '../src/accounting/close.js';
-import { type CloseInputs, INPUTS_SCHEMA, parseInputsDoc } from '../src/accounting/close-inputs.js';
+import { type CloseInputs, INPUTS_SCHEMA_V2, parseInputsDoc } from '../src/accounting/close-inputs.js';
 import { UNITS_PER_HSS } from '../src/accounting/hss.js';
 import { journalBalances } from '../src/accounting/journal.js';
 import { parsePeriodId } from '../src/accounting/period.js';
@@ -53,7 +53,7 @@ const inputsArb: fc.Arbitrary<CloseInputs> = fc
       recordedAtMs: e.effectiveAtMs + i * 1000,
     }));
     return {
-      schema: INPUTS_SCHEMA,
+      schema: INPUTS_SCHEMA_V2,
       period: DAY,
       rule: {
         version: 1,

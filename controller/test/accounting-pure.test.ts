@@ -258,7 +258,7 @@ describe('closePeriod', () => {
   });
 });
 
-describe('inputs schema @2', () => {
+describe('inputs schema @2 and later', () => {
   const noon = DAY.startMs + 43_200_000;
   const entry = (seq: number, holder: string, units: bigint, at: number) => ({
     seq,
@@ -312,7 +312,7 @@ describe('inputs schema @2', () => {
   it('carries recordedAtMs for every stake entry, and refuses an entry without it', () => {
     const r = closePeriod(solo([entry(1, 'h-ana', hss(10_000), DAY.startMs - 1000)]));
     expect(JSON.parse(r.inputsText).stakes[0].recordedAtMs).toBe(DAY.startMs + 4000);
-    expect(r.outputs.schema).toBe('hashfleet/period-close-outputs@2');
+    expect(r.outputs.schema).toBe('hashfleet/period-close-outputs@3');
     const { recordedAtMs: _, ...bare } = entry(1, 'h-ana', hss(10_000), DAY.startMs);
     expect(() => closePeriod(solo([bare]))).toThrow('period 2026-11-23: stake entry 1 has no recordedAtMs');
     expect(() => parseInputsDoc(canonicalJsonOf(solo([bare])), 'doc')).toThrow(/stakes\.0\.recordedAtMs/);

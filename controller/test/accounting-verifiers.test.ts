@@ -7,7 +7,12 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalText } from '../src/accounting/canonical.js';
 import { closePeriod } from '../src/accounting/close.js';
-import { type CloseInputs, INPUTS_SCHEMA, INPUTS_SCHEMA_V1 } from '../src/accounting/close-inputs.js';
+import {
+  type CloseInputs,
+  INPUTS_SCHEMA,
+  INPUTS_SCHEMA_V1,
+  INPUTS_SCHEMA_V2,
+} from '../src/accounting/close-inputs.js';
 import { UNITS_PER_HSS } from '../src/accounting/hss.js';
 import { parsePeriodId } from '../src/accounting/period.js';
 
@@ -69,8 +74,8 @@ const SMALL = fc.double({ min: 0, max: 1e13, noNaN: true });
 
 const inputsArb: fc.Arbitrary<CloseInputs> = fc
   .record({
-    // Periods closed under @1 must keep verifying; new ones are @2.
-    schema: fc.constantFrom(INPUTS_SCHEMA, INPUTS_SCHEMA, INPUTS_SCHEMA, INPUTS_SCHEMA_V1),
+    // Periods closed under @1 and @2 must keep verifying; new ones are @3.
+    schema: fc.constantFrom(INPUTS_SCHEMA, INPUTS_SCHEMA, INPUTS_SCHEMA_V2, INPUTS_SCHEMA_V1),
     period: fc.constantFrom(...PERIODS),
     stakerBps: fc.integer({ min: 0, max: 10_000 }),
     reinvestFrac: fc.integer({ min: 0, max: 10_000 }),
@@ -90,6 +95,10 @@ const inputsArb: fc.Arbitrary<CloseInputs> = fc
         hour: fc.integer({ min: 0, max: 23 }),
         provenance: fc.constantFrom('metered' as const, 'reported' as const, 'estimated' as const),
         energyWh: fc.integer({ min: 0, max: 5_000_000 }),
+        // @3: a container-hour's Wh and miner-hours per source (0 miner-hours: the source is absent).
+        container: fc.constantFrom('c0', 'c1', 'ç'),
+        wh: fc.array(fc.integer({ min: 0, max: 2_000_000 }), { minLength: 3, maxLength: 3 }),
+        minerHours: fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 3, maxLength: 3 }),
         // One line in fifty changes its site's currency within the period: refused.
         otherCurrency: fc.integer({ min: 0, max: 49 }),
         rate: fc.bigInt({ min: 0n, max: 200_000n }),
@@ -165,14 +174,28 @@ const inputsArb: fc.Arbitrary<CloseInputs> = fc
         minNodeCollateralUnits: r.minUnits,
       },
       credits: r.credits.map((amountSats, i) => ({ id: `c${i}`, pool: 'p', reference: `r${i}`, amountSats })),
-      energy: r.energy.map((e) => ({
-        siteId: e.site,
-        hourStartMs: p.startMs + e.hour * 3_600_000,
-        provenance: e.provenance,
-        energyWh: e.energyWh,
-        currency: CURRENCIES[(SITES.indexOf(e.site) + (e.otherCurrency === 0 ? 1 : 0)) % CURRENCIES.length]!,
-        ratePerKwhMicro: e.rate,
-      })),
+      energy: r.energy.map((e) => {
+        const priced = {
+          currency:
+            CURRENCIES[(SITES.indexOf(e.site) + (e.otherCurrency === 0 ? 1 : 0)) % CURRENCIES.length]!,
+          ratePerKwhMicro: e.rate,
+        };
+        const hourStartMs = p.startMs + e.hour * 3_600_000;
+        if (r.schema !== INPUTS_SCHEMA)
+          return { siteId: e.site, hourStartMs, provenance: e.provenance, energyWh: e.energyWh, ...priced };
+        return {
+          siteId: e.site,
+          containerId: e.container,
+          hourStartMs,
+          meteredWh: e.wh[0]!,
+          reportedWh: e.wh[1]!,
+          estimatedWh: e.wh[2]!,
+          meteredMinerHours: e.minerHours[0]!,
+          reportedMinerHours: e.minerHours[1]!,
+          estimatedMinerHours: e.minerHours[2]!,
+          ...priced,
+        };
+      }),
       otherCosts: r.otherCosts,
       btcPrices: r.prices.map((currency, i) => ({
         currency,

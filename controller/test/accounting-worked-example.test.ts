@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closePeriod } from '../src/accounting/close.js';
-import { type CloseInputs, INPUTS_SCHEMA } from '../src/accounting/close-inputs.js';
+import { type CloseInputs, INPUTS_SCHEMA_V2 } from '../src/accounting/close-inputs.js';
 import { MIN_NODE_COLLATERAL_UNITS, parseHss } from '../src/accounting/hss.js';
 import { parsePeriodId } from '../src/accounting/period.js';
 import { type ContainerHour, energyLines, workByHour } from '../src/energy/energy.js';
@@ -67,7 +67,7 @@ export function workedExampleInputs(): CloseInputs {
     recordedAtMs: when,
   });
   return {
-    schema: INPUTS_SCHEMA,
+    schema: INPUTS_SCHEMA_V2,
     period: day,
     rule: {
       version: 1,

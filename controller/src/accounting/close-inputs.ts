@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EnergyLine, NetworkStats } from '../energy/index.js';
+import type { ContainerEnergyLine, EnergyLine, NetworkStats } from '../energy/index.js';
 import type { PayoutRule, Period, StakeEntry, StakingNode } from './types.js';
 
 /**
@@ -9,14 +9,18 @@ import type { PayoutRule, Period, StakeEntry, StakingNode } from './types.js';
  * shown to every staker paid in the period without revealing who the others are, and each
  * staker can still find their own rows, re-hash the document and re-run the split.
  */
-export const INPUTS_SCHEMA = 'hashfleet/period-close-inputs@2';
+export const INPUTS_SCHEMA = 'hashfleet/period-close-inputs@3';
 /**
- * Versions of the document. @2 (this one): every stake entry carries `recordedAtMs`, expected
- * revenue is computed exactly in integers, and a solo node may have one staker at a time. @1:
- * periods closed before; they recompute and verify under their own rules.
+ * Versions of the document. @3 (this one): energy is one line per container-hour, the best source
+ * of each miner-hour summed (metered > reported > estimated), with the Wh and the count of
+ * miner-hours of each source and the tariff rate (energy/energy.ts `ContainerEnergyLine`).
+ * @2: every stake entry carries `recordedAtMs`, expected revenue is computed exactly in integers,
+ * and a solo node may have one staker at a time; energy is one source per container-hour, summed
+ * per site-hour and source. @1: periods closed before. Each recomputes and verifies under its own rules.
  */
+export const INPUTS_SCHEMA_V2 = 'hashfleet/period-close-inputs@2';
 export const INPUTS_SCHEMA_V1 = 'hashfleet/period-close-inputs@1';
-export type InputsSchema = typeof INPUTS_SCHEMA | typeof INPUTS_SCHEMA_V1;
+export type InputsSchema = typeof INPUTS_SCHEMA | typeof INPUTS_SCHEMA_V2 | typeof INPUTS_SCHEMA_V1;
 
 export interface Credit {
   id: string;
@@ -45,7 +49,8 @@ export interface CloseInputs {
   period: Period;
   rule: PayoutRule;
   credits: Credit[];
-  energy: EnergyLine[];
+  /** `EnergyLine` up to @2, `ContainerEnergyLine` from @3. */
+  energy: (EnergyLine | ContainerEnergyLine)[];
   otherCosts: OtherCost[];
   btcPrices: BtcPrice[];
   nodes: StakingNode[];
@@ -117,17 +122,37 @@ const docV1 = z.object({
 });
 
 /** Parses a stored inputs document of either version back into typed inputs (the recompute boundary). */
+const docV2 = docV1.extend({
+  schema: z.literal(INPUTS_SCHEMA_V2),
+  stakes: z.array(stakeV1.extend({ recordedAtMs: ms })),
+});
+const wh = z.number().int().nonnegative();
 export const CloseInputsDocSchema = z.discriminatedUnion('schema', [
   docV1,
-  docV1.extend({
+  docV2,
+  docV2.extend({
     schema: z.literal(INPUTS_SCHEMA),
-    stakes: z.array(stakeV1.extend({ recordedAtMs: ms })),
+    energy: z.array(
+      z.object({
+        siteId: z.string(),
+        containerId: z.string(),
+        hourStartMs: ms,
+        meteredWh: wh,
+        reportedWh: wh,
+        estimatedWh: wh,
+        meteredMinerHours: wh,
+        reportedMinerHours: wh,
+        estimatedMinerHours: wh,
+        currency: z.string(),
+        ratePerKwhMicro: nonNegBig,
+      }),
+    ),
   }),
 ]);
 
 /** The same inputs in the shape of an older document version (to compare a closed period's sources with it). */
 export function inputsAsVersion(inputs: CloseInputs, schema: InputsSchema): CloseInputs {
-  if (schema === inputs.schema || schema !== INPUTS_SCHEMA_V1) return inputs;
+  if (schema !== INPUTS_SCHEMA_V1) return { ...inputs, schema };
   return { ...inputs, schema, stakes: inputs.stakes.map(({ recordedAtMs: _, ...e }) => e) };
 }
 

@@ -1,4 +1,5 @@
 import {
+  energyParts,
   expectedSats,
   expectedSatsFloat,
   hashrateThs,
@@ -9,7 +10,7 @@ import {
 } from '../energy/index.js';
 import { apportion, bpsOf } from './apportion.js';
 import { canonicalText, sha256Hex } from './canonical.js';
-import { type CloseInputs, INPUTS_SCHEMA_V1 } from './close-inputs.js';
+import { type CloseInputs, INPUTS_SCHEMA, INPUTS_SCHEMA_V1, INPUTS_SCHEMA_V2 } from './close-inputs.js';
 import { type JournalLine, journalBalances } from './journal.js';
 import { buildTimeline, soloNodeConflict, weightsBetween } from './stake-timeline.js';
 
@@ -21,10 +22,12 @@ import { buildTimeline, soloNodeConflict, weightsBetween } from './stake-timelin
  *             pay_zero      -> nothing paid, the operator absorbs the loss.
  * The staker pool is split by time-weighted eligible stake with apportion() (largest remainder).
  * With no eligible stake in the period the staker pool is booked to `staker_unallocated`.
- * The outputs document's version follows the inputs': @2 inputs (close-inputs.ts) give @2 outputs,
- * whose expected revenue is exact and whose solo nodes have one staker at a time.
+ * The outputs document's version follows the inputs' (close-inputs.ts): @3 inputs give @3 outputs
+ * (energy priced per container-hour line), @2 give @2 (expected revenue exact, solo nodes with one
+ * staker at a time), @1 give @1. The outputs' shape is the same in all three.
  */
-export const OUTPUTS_SCHEMA = 'hashfleet/period-close-outputs@2';
+export const OUTPUTS_SCHEMA = 'hashfleet/period-close-outputs@3';
+export const OUTPUTS_SCHEMA_V2 = 'hashfleet/period-close-outputs@2';
 export const OUTPUTS_SCHEMA_V1 = 'hashfleet/period-close-outputs@1';
 export const RECONCILIATION_TOLERANCE_BPS = 500;
 
@@ -42,7 +45,7 @@ export interface Payout {
 }
 
 export interface CloseOutputs {
-  schema: typeof OUTPUTS_SCHEMA | typeof OUTPUTS_SCHEMA_V1;
+  schema: typeof OUTPUTS_SCHEMA | typeof OUTPUTS_SCHEMA_V2 | typeof OUTPUTS_SCHEMA_V1;
   periodId: string;
   inputsSha256: string;
   ruleVersion: number;
@@ -82,7 +85,12 @@ function priceFor(inputs: CloseInputs, currency: string): bigint {
 
 function costLines(inputs: CloseInputs): CostLine[] {
   const bySite = new Map<string, { milliMicro: bigint; currency: string; wh: Map<string, number> }>();
+  const perContainer = inputs.schema === INPUTS_SCHEMA;
   for (const e of inputs.energy) {
+    if (perContainer === 'provenance' in e)
+      throw new Error(
+        `period ${inputs.period.id}: energy line of site ${e.siteId} at ${e.hourStartMs} is not in the shape of ${inputs.schema}`,
+      );
     let s = bySite.get(e.siteId);
     if (!s) {
       s = { milliMicro: 0n, currency: e.currency, wh: new Map() };
@@ -90,8 +98,10 @@ function costLines(inputs: CloseInputs): CostLine[] {
     }
     if (s.currency !== e.currency)
       throw new Error(`site ${e.siteId}: tariff currency changed within the period`);
-    s.milliMicro += BigInt(e.energyWh) * e.ratePerKwhMicro;
-    s.wh.set(e.provenance, (s.wh.get(e.provenance) ?? 0) + e.energyWh);
+    for (const p of energyParts(e)) {
+      s.milliMicro += BigInt(p.wh) * e.ratePerKwhMicro;
+      s.wh.set(p.provenance, (s.wh.get(p.provenance) ?? 0) + p.wh);
+    }
   }
   const lines: CostLine[] = [];
   for (const site of [...bySite.keys()].sort(byText)) {
@@ -174,7 +184,7 @@ export function computeClose(inputs: CloseInputs, inputsSha256: string): CloseOu
     unallocated,
   });
   const outputs: CloseOutputs = {
-    schema: v1 ? OUTPUTS_SCHEMA_V1 : OUTPUTS_SCHEMA,
+    schema: v1 ? OUTPUTS_SCHEMA_V1 : inputs.schema === INPUTS_SCHEMA_V2 ? OUTPUTS_SCHEMA_V2 : OUTPUTS_SCHEMA,
     periodId: period.id,
     inputsSha256,
     ruleVersion: rule.version,

@@ -236,7 +236,12 @@ export async function inputsDrift(db: Db, periodId: string): Promise<InputsDrift
   let today: Record<string, unknown>;
   let text: string;
   try {
-    const { inputs } = await loadCloseInputs(db, parsePeriodId(periodId), 'drift');
+    const { inputs } = await loadCloseInputs(
+      db,
+      parsePeriodId(periodId),
+      'drift',
+      frozen.schema as InputsSchema,
+    );
     // A period closed under an older document version is compared in that version's shape.
     text = canonicalText(inputsAsVersion(inputs, frozen.schema as InputsSchema));
     today = JSON.parse(text) as Record<string, unknown>;

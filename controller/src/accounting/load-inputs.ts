@@ -1,12 +1,14 @@
 import type { Db } from '../core/storage/db.js';
 import {
   type ContainerHour,
+  containerEnergyLines,
   energyLines,
+  type MinerHour,
   parseTariff,
   type SiteTariff,
   workByHour,
 } from '../energy/index.js';
-import { type CloseInputs, INPUTS_SCHEMA } from './close-inputs.js';
+import { type CloseInputs, INPUTS_SCHEMA, type InputsSchema } from './close-inputs.js';
 import { AccountingError, ruleAt, type StoredRule, stakeEntriesUntil } from './register.js';
 import { buildTimeline, soloNodeConflict } from './stake-timeline.js';
 import type { Period, StakeEntry } from './types.js';
@@ -45,6 +47,39 @@ export async function readHours(db: Db, fromMs: number, toMs: number): Promise<C
     energyWhMetered: r.energy_wh_metered === null ? null : Number(r.energy_wh_metered),
     energyWhReported: r.energy_wh_reported === null ? null : Number(r.energy_wh_reported),
     energyWhEstimated: r.energy_wh_estimated === null ? null : Number(r.energy_wh_estimated),
+  }));
+}
+
+export async function readMinerHours(db: Db, fromMs: number, toMs: number): Promise<MinerHour[]> {
+  const rows = await db.all<{
+    site_id: string;
+    container_id: string;
+    hour_start: number;
+    unit: string;
+    metered_wh: number;
+    metered_n: number;
+    reported_wh: number;
+    reported_n: number;
+    estimated_wh: number;
+    estimated_n: number;
+  }>(
+    `SELECT site_id, container_id, hour_start, unit, metered_wh, metered_n, reported_wh, reported_n,
+       estimated_wh, estimated_n
+     FROM miner_hourly_energy WHERE hour_start >= ? AND hour_start < ?
+     ORDER BY site_id, container_id, hour_start, unit`,
+    [fromMs, toMs],
+  );
+  return rows.map((r) => ({
+    siteId: r.site_id,
+    containerId: r.container_id,
+    hourStartMs: Number(r.hour_start),
+    unit: r.unit,
+    meteredWh: Number(r.metered_wh),
+    meteredN: Number(r.metered_n),
+    reportedWh: Number(r.reported_wh),
+    reportedN: Number(r.reported_n),
+    estimatedWh: Number(r.estimated_wh),
+    estimatedN: Number(r.estimated_n),
   }));
 }
 
@@ -89,6 +124,7 @@ export async function loadCloseInputs(
   db: Db,
   period: Period,
   mode: 'close' | 'drift' = 'close',
+  schema: InputsSchema = INPUTS_SCHEMA,
 ): Promise<LoadedInputs> {
   const rule = await ruleAt(db, period.startMs);
   const where = `period ${period.id}`;
@@ -97,7 +133,7 @@ export async function loadCloseInputs(
     'SELECT loss_carried_out_sats FROM acct_closes WHERE end_ms <= ? ORDER BY end_ms DESC LIMIT 1',
     [period.startMs],
   );
-  const loaded = await readInputs(db, period, rule, prev?.loss_carried_out_sats ?? 0n, where);
+  const loaded = await readInputs(db, period, rule, prev?.loss_carried_out_sats ?? 0n, where, schema);
   if (mode === 'close') assertOneStakerPerSoloNode(loaded, where);
   return loaded;
 }
@@ -138,10 +174,15 @@ async function readInputs(
   rule: StoredRule,
   lossCarriedInSats: bigint,
   where: string,
+  schema: InputsSchema,
 ): Promise<LoadedInputs> {
   const hours = await readHours(db, period.startMs, period.endMs);
-  const tariffs = await readTariffs(db, new Set(hours.map((h) => h.siteId)));
-  const energy = energyLines(hours, tariffs);
+  // @3 prices the best source of each miner-hour; @1/@2 (a drift check of an older period) one
+  // source per container-hour, as they were closed.
+  const minerHours = schema === INPUTS_SCHEMA ? await readMinerHours(db, period.startMs, period.endMs) : [];
+  const tariffs = await readTariffs(db, new Set([...hours, ...minerHours].map((h) => h.siteId)));
+  const energy =
+    schema === INPUTS_SCHEMA ? containerEnergyLines(minerHours, tariffs) : energyLines(hours, tariffs);
 
   const credits = (
     await db.all<{ id: string; pool: string; reference: string; amount_sats: bigint }>(
@@ -220,7 +261,7 @@ async function readInputs(
   );
 
   const inputs: CloseInputs = {
-    schema: INPUTS_SCHEMA,
+    schema,
     period,
     rule: {
       version: rule.version,

@@ -1,5 +1,5 @@
 import type { Db } from '../core/storage/db.js';
-import type { HourlyIncrement } from './work.js';
+import type { HourlyIncrement, MinerEnergyIncrement } from './work.js';
 
 /** Adds increments to `container_hourly`; call in the same transaction as the ingest dedupe. */
 export async function addHourly(
@@ -32,6 +32,41 @@ export async function addHourly(
         i.energyWhEstimated,
         Math.round(i.minerUptimeS),
         i.samples,
+      ],
+    );
+  }
+}
+
+/** Adds per-miner energy to `miner_hourly_energy`; same transaction as the ingest dedupe. */
+export async function addMinerEnergy(
+  db: Db,
+  siteId: string,
+  containerId: string,
+  increments: readonly MinerEnergyIncrement[],
+): Promise<void> {
+  for (const i of increments) {
+    await db.run(
+      `INSERT INTO miner_hourly_energy (site_id, container_id, hour_start, unit, metered_wh, metered_n,
+         reported_wh, reported_n, estimated_wh, estimated_n)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (site_id, container_id, hour_start, unit) DO UPDATE SET
+         metered_wh = miner_hourly_energy.metered_wh + excluded.metered_wh,
+         metered_n = miner_hourly_energy.metered_n + excluded.metered_n,
+         reported_wh = miner_hourly_energy.reported_wh + excluded.reported_wh,
+         reported_n = miner_hourly_energy.reported_n + excluded.reported_n,
+         estimated_wh = miner_hourly_energy.estimated_wh + excluded.estimated_wh,
+         estimated_n = miner_hourly_energy.estimated_n + excluded.estimated_n`,
+      [
+        siteId,
+        containerId,
+        i.hourStart,
+        i.unit,
+        i.meteredWh,
+        i.meteredN,
+        i.reportedWh,
+        i.reportedN,
+        i.estimatedWh,
+        i.estimatedN,
       ],
     );
   }

@@ -90,3 +90,87 @@ export function meteredIncrements(pdus: readonly PduSample[]): HourlyIncrement[]
   }
   return [...byHour.values()];
 }
+
+/**
+ * Energy of one miner (or slot) in one hour, per source, as added to `miner_hourly_energy`. The
+ * close picks the best source of each miner-hour (energy/energy.ts `pickMinerHour`), so every
+ * source is kept here: a miner behind an outlet still adds its own reading, in case the PDU fails.
+ */
+export type MinerEnergyIncrement = {
+  /** `slot:<rack>/<slot>` for a miner in a slot (the key its outlet meters), else `miner:<id>`. */
+  unit: string;
+  hourStart: number;
+  meteredWh: number;
+  meteredN: number;
+  reportedWh: number;
+  reportedN: number;
+  estimatedWh: number;
+  estimatedN: number;
+};
+
+const slotUnit = (slot: { rack: string; slot: string }) => `slot:${slot.rack}/${slot.slot}`;
+
+function unitBucket(
+  byKey: Map<string, MinerEnergyIncrement>,
+  unit: string,
+  hourStart: number,
+): MinerEnergyIncrement {
+  const key = `${unit}\u0000${hourStart}`;
+  let inc = byKey.get(key);
+  if (!inc) {
+    inc = {
+      unit,
+      hourStart,
+      meteredWh: 0,
+      meteredN: 0,
+      reportedWh: 0,
+      reportedN: 0,
+      estimatedWh: 0,
+      estimatedN: 0,
+    };
+    byKey.set(key, inc);
+  }
+  return inc;
+}
+
+/**
+ * The miners' own energy per miner-hour: reported power x interval, else the firmware's estimate,
+ * else the model's nameplate watts while it hashes (0 in any other state). `minerIds[i]` is the id
+ * of `samples[i]`. Samples that cover no interval (the first of a miner, or after an agent gap)
+ * add nothing.
+ */
+export function minerEnergyIncrements(
+  samples: readonly MinerSample[],
+  minerIds: readonly string[],
+  opts: Omit<WorkOptions, 'meteredSlots'>,
+): MinerEnergyIncrement[] {
+  const byKey = new Map<string, MinerEnergyIncrement>();
+  samples.forEach((s, i) => {
+    const dt = sampleIntervalS(s, opts.maxIntervalS);
+    if (dt === 0) return;
+    const inc = unitBucket(byKey, s.slot ? slotUnit(s.slot) : `miner:${minerIds[i]}`, hourOf(s.at));
+    if (s.powerW !== null && s.powerProvenance === 'reported') {
+      inc.reportedWh += (s.powerW * dt) / 3600;
+      inc.reportedN += 1;
+    } else {
+      const w = s.powerW ?? (s.state === 'hashing' ? (opts.nominalW(s.model) ?? 0) : 0);
+      inc.estimatedWh += (w * dt) / 3600;
+      inc.estimatedN += 1;
+    }
+  });
+  return [...byKey.values()];
+}
+
+/** Metered energy per slot-hour: each outlet that feeds a slot, at the hour of the PDU sample. */
+export function meteredUnitIncrements(pdus: readonly PduSample[]): MinerEnergyIncrement[] {
+  const byKey = new Map<string, MinerEnergyIncrement>();
+  for (const pdu of pdus) {
+    for (const o of pdu.outlets) {
+      if (!o.slot || o.energySinceWh === null) continue;
+      const inc = unitBucket(byKey, slotUnit(o.slot), hourOf(pdu.at));
+      inc.meteredWh += o.energySinceWh;
+      inc.meteredN += 1;
+    }
+  }
+  return [...byKey.values()];
+}

@@ -2,9 +2,9 @@ import type { Power } from '@hashfleet/contracts';
 import { phasePoints } from '../../core/influx/points-pdu.js';
 import type { InfluxPoint } from '../../core/influx/sink.js';
 import type { Db } from '../../core/storage/db.js';
-import { addHourly } from '../hourly.js';
+import { addHourly, addMinerEnergy } from '../hourly.js';
 import { ensureSlots } from '../inventory/slots.js';
-import { meteredIncrements } from '../work.js';
+import { meteredIncrements, meteredUnitIncrements } from '../work.js';
 import { touchAgent } from './agents.js';
 import type { Applied, IngestDeps } from './deps.js';
 
@@ -36,6 +36,7 @@ export async function applyPower(db: Db, msg: Power, deps: IngestDeps): Promise<
     }
   }
   await addHourly(db, msg.siteId, msg.containerId, meteredIncrements(msg.pdus));
+  await addMinerEnergy(db, msg.siteId, msg.containerId, meteredUnitIncrements(msg.pdus));
   return { points: [...powerPoints(msg), ...phasePoints(msg)], samples: 0 };
 }
 

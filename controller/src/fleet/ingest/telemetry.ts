@@ -3,9 +3,9 @@ import { findModel } from '@hashfleet/firmware-profiles';
 import type { InfluxPoint } from '../../core/influx/sink.js';
 import { insertMany } from '../../core/storage/bulk.js';
 import type { Db, SqlValue } from '../../core/storage/db.js';
-import { addHourly } from '../hourly.js';
+import { addHourly, addMinerEnergy } from '../hourly.js';
 import type { PendingCache } from '../inventory/reconcile.js';
-import { workIncrements } from '../work.js';
+import { minerEnergyIncrements, workIncrements } from '../work.js';
 import { touchAgent } from './agents.js';
 import type { Applied, IngestDeps } from './deps.js';
 
@@ -118,6 +118,12 @@ export async function applyTelemetry(
     maxIntervalS: deps.config.ingest.maxIntervalS,
   });
   await addHourly(db, msg.siteId, msg.containerId, increments);
+  await addMinerEnergy(
+    db,
+    msg.siteId,
+    msg.containerId,
+    minerEnergyIncrements(msg.samples, minerIds, { nominalW, maxIntervalS: deps.config.ingest.maxIntervalS }),
+  );
 
   return { points: telemetryPoints(msg, minerIds), samples: msg.samples.length };
 }

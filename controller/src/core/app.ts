@@ -9,6 +9,7 @@ import { registerAuth } from './auth/plugin.js';
 import { systemClock } from './clock.js';
 import type { ControllerConfig } from './config.js';
 import type { CoreContext } from './context.js';
+import { declareResponses } from './http/responses.js';
 import { useZod, zodToOpenApi } from './http/zod.js';
 import { createInfluxWriter } from './influx/writer.js';
 import { createMetrics } from './metrics.js';
@@ -83,6 +84,7 @@ export async function buildApp(config: ControllerConfig, opts: BuildOptions = {}
   });
 
   useZod(app);
+  declareResponses(app, ctx.metrics.registry);
   await app.register(swagger, {
     openapi: {
       info: { title: 'hashfleet controller', version: '1' },

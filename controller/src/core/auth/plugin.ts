@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { roleGuards } from '../http/responses.js';
 import type { Db } from '../storage/db.js';
 import type { Principal, Role } from './roles.js';
 import { resolveToken } from './tokens.js';
@@ -38,7 +39,7 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
     }
   });
   app.decorate('authorize', (...roles: Role[]): preHandlerAsyncHookHandler => {
-    return async (request, reply) => {
+    const guard: preHandlerAsyncHookHandler = async (request, reply) => {
       const p = request.principal;
       if (!p) {
         return reply
@@ -53,5 +54,7 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
         });
       }
     };
+    roleGuards.add(guard);
+    return guard;
   });
 }

@@ -7,7 +7,7 @@ export const EDITORS = ['admin', 'operator'] as const;
 
 export const IdParams = z.object({ id: z.string().min(1).max(200) });
 
-export const ErrorBody = z.object({ error: z.string(), message: z.string() });
+export { ErrorBody } from './responses.js';
 
 export function notFound(reply: FastifyReply, what: string) {
   return reply.code(404).send({ error: 'not_found', message: `${what}: not found` });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { z } from 'zod';
+import { strictResponses } from './responses.js';
 
 /**
  * Zod on every route without a type-provider dependency: route schemas hold zod types; the
@@ -19,7 +20,33 @@ export function useZod(app: FastifyInstance): void {
       return { error: Object.assign(new Error(msg), { statusCode: 400 }) };
     };
   });
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data, jsonReplacer));
+  // Serialised as they are (nothing dropped, bigint as a string), not through fast-json-stringify,
+  // which would drop every field a schema forgot; under HASHFLEET_STRICT_RESPONSES=1 the wire form
+  // is checked against the declared schema so a schema cannot drift from what the route sends.
+  app.setSerializerCompiler(({ schema, method, url, httpStatus }) => {
+    const zs = isZod(schema) ? schema : null;
+    return (data) => {
+      const text = JSON.stringify(data instanceof Error ? errorBody(data) : data, jsonReplacer);
+      if (zs && strictResponses()) {
+        const r = zs.safeParse(text === undefined ? undefined : JSON.parse(text));
+        if (!r.success) {
+          const issues = r.error.issues
+            .slice(0, 5)
+            .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+            .join('; ');
+          throw new Error(
+            `${method} ${url} ${httpStatus}: body does not match its response schema: ${issues}`,
+          );
+        }
+      }
+      return text;
+    };
+  });
+}
+
+/** A thrown error as fastify's default error body (its fields are not enumerable on the error). */
+function errorBody(err: Error & { statusCode?: number; code?: string; error?: string }) {
+  return { statusCode: err.statusCode, code: err.code, error: err.error, message: err.message };
 }
 
 /** bigint (satoshis) goes out as a JSON string, never a lossy number. */

@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadScenario, type Simulation, startSimulation } from '@hashfleet/simulator';
+import type { Simulation } from '@hashfleet/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../src/agent.js';
 import { loadAgentConfig } from '../src/config.js';
-import { Consumer, memoryLogger, TestBroker } from './helpers.js';
+import { type Consumer, memoryLogger, realClockFleet, type TestBroker } from './helpers.js';
 
 /**
  * The agent's own timers (issue 15 item 5) against 10 simulated miners, the last of which answers
@@ -17,24 +17,18 @@ import { Consumer, memoryLogger, TestBroker } from './helpers.js';
 let sim: Simulation;
 let broker: TestBroker;
 let consumer: Consumer;
+let fleet: Awaited<ReturnType<typeof realClockFleet>>;
 let agent: RunningAgent;
 
 beforeAll(async () => {
-  sim = await startSimulation(
-    loadScenario('bench', { miners: 10, profiles: ['antminer-stock'], freeBlock: true }),
-    { clock: 'real', pdus: false },
-  );
+  fleet = await realClockFleet(10);
+  ({ sim, broker, consumer } = fleet);
   await sim.setFault(sim.miners.at(-1)!.id, { kind: 'slow', seconds: 3 });
-  broker = new TestBroker();
-  await broker.start();
-  consumer = await Consumer.connect(broker.url);
 });
 
 afterAll(async () => {
   await agent?.stop();
-  await consumer?.end();
-  await broker?.kill();
-  await sim?.stop();
+  await fleet?.stop();
 });
 
 describe('fixed-rate polling', () => {

@@ -14,7 +14,7 @@ import {
   parseAgentTopic,
   topics,
 } from '@hashfleet/contracts';
-import type { Simulation } from '@hashfleet/simulator';
+import { loadScenario, type Simulation, startSimulation } from '@hashfleet/simulator';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
@@ -314,4 +314,26 @@ export async function startMinerSsh(
     close: () => new Promise((r) => server.close(() => r())),
     commands,
   };
+}
+
+/**
+ * A real-clock fleet of `miners` simulated Antminers on free loopback addresses, a broker and a
+ * consumer, for tests of the agent on its own timers; `stop()` ends all three.
+ */
+export async function realClockFleet(
+  miners: number,
+): Promise<{ sim: Simulation; broker: TestBroker; consumer: Consumer; stop: () => Promise<void> }> {
+  const sim = await startSimulation(
+    loadScenario('bench', { miners, profiles: ['antminer-stock'], freeBlock: true }),
+    { clock: 'real', pdus: false },
+  );
+  const broker = new TestBroker();
+  await broker.start();
+  const consumer = await Consumer.connect(broker.url);
+  const stop = async () => {
+    await consumer.end();
+    await broker.kill();
+    await sim.stop();
+  };
+  return { sim, broker, consumer, stop };
 }

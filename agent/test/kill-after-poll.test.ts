@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DATA_SEQ_KINDS, type Envelope } from '@hashfleet/contracts';
-import { loadScenario, type Simulation, startSimulation } from '@hashfleet/simulator';
+import type { Simulation } from '@hashfleet/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Consumer, TestBroker } from './helpers.js';
+import { type Consumer, realClockFleet, type TestBroker } from './helpers.js';
 
 /**
  * Nothing polled is lost to a kill (issue 17 item 4). A real agent process polls 200 simulated
@@ -19,21 +19,15 @@ const MINERS = 200;
 let sim: Simulation;
 let broker: TestBroker;
 let consumer: Consumer;
+let fleet: Awaited<ReturnType<typeof realClockFleet>>;
 
 beforeAll(async () => {
-  sim = await startSimulation(
-    loadScenario('bench', { miners: MINERS, profiles: ['antminer-stock'], freeBlock: true }),
-    { clock: 'real', pdus: false },
-  );
-  broker = new TestBroker();
-  await broker.start();
-  consumer = await Consumer.connect(broker.url);
+  fleet = await realClockFleet(MINERS);
+  ({ sim, broker, consumer } = fleet);
 });
 
 afterAll(async () => {
-  await consumer?.end();
-  await broker?.kill();
-  await sim?.stop();
+  await fleet?.stop();
 });
 
 function child(input: Record<string, unknown>, schedule: 'timers' | 'manual') {

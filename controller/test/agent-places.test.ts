@@ -139,6 +139,30 @@ describe('embedded broker: an agent publishing for another container', () => {
     });
   });
 
+  it("refuses an agent connecting under another agent's client id, connected or not", async () => {
+    const victim = await mqtt.connectAsync(running.mqttUrl, {
+      clientId: 'sc-c01',
+      username: 'sc-c01',
+      password: victimToken,
+      reconnectPeriod: 0,
+    });
+    const as = (clientId: string) =>
+      mqtt.connectAsync(running.mqttUrl, {
+        clientId,
+        username: 'fuzz-01',
+        password: attackerToken,
+        reconnectPeriod: 0,
+      });
+    await expect(as('sc-c01')).rejects.toThrow(/identifier rejected/i);
+    // Still connected: its QoS 1 publish is acknowledged.
+    await victim.publishAsync(topics.events('sc-c01'), 'x', { qos: 1 });
+    expect(victim.connected).toBe(true);
+    await victim.endAsync();
+    await expect(as('sc-c01')).rejects.toThrow(/identifier rejected/i);
+    const own = await as('fuzz-01-probe');
+    await own.endAsync();
+  });
+
   it('an unbound agent cannot claim a bound container either', async () => {
     const token = await createToken(running.db, { role: 'agent', name: 'loose-01' });
     await publish('loose-01', token, batch('loose-01', 'sc-c01', 0, 'VICTIM1'));

@@ -22,12 +22,34 @@ const same = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-/** Broker login: `controller` with its secret, or an agent id with that agent's API token. */
+/** A login refused for its client id, not its credentials (CONNACK "identifier rejected"). */
+export type ClientIdRefused = { refused: string };
+
+/**
+ * Broker login: `controller` with its secret, or an agent id with that agent's API token. An
+ * agent may use its own id as client id, or another id that is no agent's: never another agent's,
+ * which would take over that agent's connection and session (issue 17; Mosquitto's TLS listener
+ * has use_username_as_clientid for the same reason).
+ */
 export function brokerAuthenticator(db: Db, controllerUser: string, controllerPassword: string) {
-  return async (username: string, password: string): Promise<BrokerUser | null> => {
+  return async (
+    username: string,
+    password: string,
+    clientId: string,
+  ): Promise<BrokerUser | ClientIdRefused | null> => {
     if (username === controllerUser)
       return same(password, controllerPassword) ? { kind: 'controller' } : null;
     const p = await resolveToken(db, password);
-    return p && p.role === 'agent' && p.name === username ? { kind: 'agent', agentId: username } : null;
+    if (!(p && p.role === 'agent' && p.name === username)) return null;
+    if (clientId !== username && (await agentExists(db, clientId)))
+      return { refused: `client id ${clientId} is agent ${clientId}'s` };
+    return { kind: 'agent', agentId: username };
   };
+}
+
+async function agentExists(db: Db, agentId: string): Promise<boolean> {
+  const row = await db.get("SELECT 1 AS one FROM api_tokens WHERE role = 'agent' AND name = ? LIMIT 1", [
+    agentId,
+  ]);
+  return row !== undefined;
 }

@@ -4,7 +4,14 @@ import { type BrokerUser, canPublish, canSubscribe } from './acl.js';
 
 export type EmbeddedBroker = { url: string; port: number; close(): Promise<void> };
 
-type Authenticate = (username: string, password: string) => Promise<BrokerUser | null>;
+type Authenticate = (
+  username: string,
+  password: string,
+  clientId: string,
+) => Promise<BrokerUser | { refused: string } | null>;
+
+const sameUser = (a: BrokerUser | undefined, b: BrokerUser) =>
+  a !== undefined && a.kind === b.kind && (a.kind === 'controller' || a.agentId === (b as typeof a).agentId);
 
 /**
  * The in-process broker used when no MQTT URL is configured, so one process is a working system.
@@ -18,17 +25,31 @@ export async function startEmbeddedBroker(opts: {
   onRefused?: (what: string) => void;
 }): Promise<EmbeddedBroker> {
   const users = new WeakMap<object, BrokerUser>();
+  // Connected clients by client id, to refuse a takeover before aedes closes the holder.
+  const connected = new Map<string, object>();
   const broker = await Aedes.createBroker({
     authenticate: (client, username, password, done) => {
       if (!username || !password) {
         opts.onRefused?.(`client ${client.id}: no username/password`);
         return done(Object.assign(new Error('not authorized'), { returnCode: 4 }), false);
       }
-      opts.authenticate(username, password.toString()).then(
+      opts.authenticate(username, password.toString(), client.id).then(
         (user) => {
           if (!user) {
             opts.onRefused?.(`client ${client.id}: user ${username}: bad credentials`);
             return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false);
+          }
+          // An agent never takes over a client id another user holds (aedes would close that client).
+          const holder = connected.get(client.id);
+          const refused =
+            'refused' in user
+              ? user.refused
+              : user.kind === 'agent' && holder && !sameUser(users.get(holder), user)
+                ? `client id ${client.id} is connected as another user`
+                : null;
+          if (refused || 'refused' in user) {
+            opts.onRefused?.(`client ${client.id}: user ${username}: ${refused}`);
+            return done(Object.assign(new Error('identifier rejected'), { returnCode: 2 }), false);
           }
           users.set(client, user);
           done(null, true);
@@ -51,6 +72,10 @@ export async function startEmbeddedBroker(opts: {
       // A null subscription is a SUBACK failure (0x80) for this filter; the client stays connected.
       done(null, null);
     },
+  });
+  broker.on('client', (client) => connected.set(client.id, client));
+  broker.on('clientDisconnect', (client) => {
+    if (connected.get(client.id) === client) connected.delete(client.id);
   });
   const server: Server = createServer(broker.handle);
   await new Promise<void>((resolve, reject) => {

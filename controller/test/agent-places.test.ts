@@ -1,10 +1,14 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { exampleSample, exampleTelemetry, type Telemetry, topics } from '@hashfleet/contracts';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placesFromArgs, placeVerdict } from '../src/core/auth/agent-places.js';
+import { agentPlaces, placesFromArgs, placeVerdict } from '../src/core/auth/agent-places.js';
 import { createToken } from '../src/core/auth/tokens.js';
+import { main } from '../src/core/cli/main.js';
 import type { RunningController } from '../src/core/server.js';
-import { embeddedController } from './helpers.js';
+import { openDb } from '../src/core/storage/db.js';
+import { embeddedController, tempDir } from './helpers.js';
 
 /**
  * Issue 17 item 1: an agent speaks only for the containers its credential is bound to. Before
@@ -39,6 +43,67 @@ describe('placeVerdict', () => {
     expect(placesFromArgs(['a', '--container', 'c1'])).toEqual({
       error: '--site: give exactly one site id with --container',
     });
+  });
+});
+
+describe('the CLI binds an agent to its places', () => {
+  it('token create and broker add-agent take --site and --container into the registry', async () => {
+    const tmp = tempDir();
+    const dbFile = join(tmp.dir, 'c.db');
+    const config = join(tmp.dir, 'c.yaml');
+    writeFileSync(config, `dataDir: ${tmp.dir}\nstorage:\n  url: sqlite:${dbFile}\nlog:\n  level: silent\n`);
+    try {
+      const cli = (...args: string[]) => main(['--config', config, ...args]);
+      expect(
+        await cli(
+          'token',
+          'create',
+          '--role',
+          'agent',
+          '--name',
+          'kz-c7',
+          '--site',
+          'kz',
+          '--container',
+          'kz-c7',
+        ),
+      ).toBe(0);
+      expect(await cli('token', 'create', '--role', 'agent', '--name', 'kz-c8', '--container', 'kz-c8')).toBe(
+        2,
+      );
+      const passwd = join(tmp.dir, 'passwd');
+      const secret = join(tmp.dir, 'secret');
+      expect(
+        await cli(
+          'broker',
+          'add-agent',
+          'kz-c9',
+          '--passwd',
+          passwd,
+          '--secret',
+          secret,
+          '--site',
+          'kz',
+          '--container',
+          'kz-c9',
+          '--container',
+          'kz-c10',
+        ),
+      ).toBe(0);
+      const db = await openDb(`sqlite:${dbFile}`);
+      try {
+        expect(await agentPlaces(db, 'kz-c7')).toEqual([{ siteId: 'kz', containerId: 'kz-c7' }]);
+        expect(await agentPlaces(db, 'kz-c8')).toEqual([]);
+        expect(await agentPlaces(db, 'kz-c9')).toEqual([
+          { siteId: 'kz', containerId: 'kz-c10' },
+          { siteId: 'kz', containerId: 'kz-c9' },
+        ]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { AGENT_TOPIC_KINDS, IdSchema, topics } from '@hashfleet/contracts';
 import filterMatches from 'mqtt-match';
+import { type AgentPlace, placesFromArgs } from '../auth/agent-places.js';
 import {
   checkUsername,
   mosquittoPasswordHash,
@@ -76,12 +77,21 @@ export function addAgentCredentials(opts: AddAgentOptions): { problems: string[]
   return { problems: [] };
 }
 
-export const BROKER_USAGE = `  broker add-agent <agentId> --passwd <file> --secret <file> [--acl <file>]
+export const BROKER_USAGE = `  broker add-agent <agentId> --passwd <file> --secret <file> [--acl <file>] [--site <site> --container <id>...]
                                         broker credentials for an agent: a new password, hashed into
-                                        the Mosquitto password file and written to the agent's secret file`;
+                                        the Mosquitto password file and written to the agent's secret file;
+                                        --site/--container bind it in the controller's agent registry to
+                                        the containers it may speak for`;
 
-/** `broker add-agent`: the CLI face of addAgentCredentials. */
-export function brokerCommand(sub: string | undefined, args: string[]): number {
+/**
+ * `broker add-agent`: the CLI face of addAgentCredentials; with `--site`/`--container`, `bind`
+ * records the agent's places in the controller's registry (the database of the controller config).
+ */
+export async function brokerCommand(
+  sub: string | undefined,
+  args: string[],
+  bind?: (agentId: string, places: AgentPlace[]) => Promise<void>,
+): Promise<number> {
   const flag = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
@@ -94,6 +104,11 @@ export function brokerCommand(sub: string | undefined, args: string[]): number {
     return 2;
   }
   const aclFile = flag('--acl');
+  const bound = placesFromArgs(args);
+  if (bound && 'error' in bound) {
+    console.error(`broker add-agent: ${bound.error}`);
+    return 2;
+  }
   const { problems } = addAgentCredentials({ agentId, passwordFile, secretFile, aclFile });
   if (problems.length) {
     for (const p of problems) console.error(`broker add-agent: ${p}`);
@@ -105,6 +120,16 @@ export function brokerCommand(sub: string | undefined, args: string[]): number {
       ? `${aclFile}: its %u patterns cover ${agentId}; no per-agent ACL entry is needed`
       : 'no --acl given: the ACL was not checked',
   );
+  if (bound && bind) {
+    await bind(agentId, bound.places);
+    console.log(
+      `${agentId}: may speak for ${bound.places.map((p) => `${p.siteId}/${p.containerId}`).join(', ')}`,
+    );
+  } else {
+    console.log(
+      `${agentId}: not bound to a container (--site/--container): it may speak only for unbound ones`,
+    );
+  }
   console.log('reload the broker to apply: systemctl reload mosquitto (or SIGHUP)');
   return 0;
 }

@@ -3,6 +3,7 @@ import { loadCommandKey } from '../../commands/index.js';
 import { features } from '../../features.js';
 import { importMinersCsv } from '../../fleet/index.js';
 import { allMigrations, buildApp } from '../app.js';
+import { bindAgentPlaces, placesFromArgs } from '../auth/agent-places.js';
 import { SYSTEM } from '../auth/roles.js';
 import { createToken } from '../auth/tokens.js';
 import { BROKER_USAGE, brokerCommand } from '../broker/add-agent.js';
@@ -15,8 +16,9 @@ import { KEYS_USAGE, keysCommand } from './keys.js';
 const USAGE = `usage: hashfleet-controller [--config <file>] <command>
   run                                   start the controller (HTTP API, broker link, ingest)
   migrate                               apply database migrations and exit
-  token create --role <role> --name <name> [--staker <stakerId>]
-                                        create an API token (printed once)
+  token create --role <role> --name <name> [--staker <stakerId>] [--site <site> --container <id>...]
+                                        create an API token (printed once); an agent token with --site and
+                                        --container may speak only for those containers
   inventory import <file.csv>           import miners (serial, model, firmware, site, container, rack, slot,
                                         status, purchase_date, warranty_end)
   command-key                           print the Ed25519 public key agents verify commands with
@@ -93,13 +95,19 @@ export async function main(argv: string[]): Promise<number> {
         console.error('token create: --role and --name are required');
         return 2;
       }
+      const bound = placesFromArgs(rest);
+      if (bound && 'error' in bound) {
+        console.error(`token create: ${bound.error}`);
+        return 2;
+      }
+      const places = bound?.places;
       const token = await withApp(config, async (app) => {
-        const t = await createToken(app.hashfleet.db, { role: role as never, name, stakerId });
+        const t = await createToken(app.hashfleet.db, { role: role as never, name, stakerId, places });
         await app.hashfleet.audit.record({
           actor: SYSTEM,
           action: 'token.create',
           subject: `token ${name}`,
-          details: { role, name, stakerId, via: 'cli' },
+          details: { role, name, stakerId, places, via: 'cli' },
         });
         return t;
       });
@@ -127,7 +135,17 @@ export async function main(argv: string[]): Promise<number> {
         withApp(config, (app) => app.hashfleet.audit.record({ actor: SYSTEM, ...entry })),
       );
     case 'broker':
-      return brokerCommand(sub, rest);
+      return brokerCommand(sub, rest, (agentId, places) =>
+        withApp(config, async (app) => {
+          await bindAgentPlaces(app.hashfleet.db, agentId, places, Date.now());
+          await app.hashfleet.audit.record({
+            actor: SYSTEM,
+            action: 'agent.places',
+            subject: `agent ${agentId}`,
+            details: { places, via: 'cli' },
+          });
+        }),
+      );
     default: {
       for (const f of features) {
         const handler = f.cli?.[command];

@@ -35,13 +35,13 @@ export function brokerAuthenticator(db: Db, controllerUser: string, controllerPa
   return async (
     username: string,
     password: string,
-    clientId: string,
+    clientId?: string,
   ): Promise<BrokerUser | ClientIdRefused | null> => {
     if (username === controllerUser)
       return same(password, controllerPassword) ? { kind: 'controller' } : null;
     const p = await resolveToken(db, password);
     if (!(p && p.role === 'agent' && p.name === username)) return null;
-    if (clientId !== username && (await agentExists(db, clientId)))
+    if (clientId !== undefined && clientId !== username && (await agentExists(db, clientId)))
       return { refused: `client id ${clientId} is agent ${clientId}'s` };
     return { kind: 'agent', agentId: username };
   };

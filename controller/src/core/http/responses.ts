@@ -14,6 +14,13 @@ import { z } from 'zod';
  * schema (see `useZod`), so a schema cannot drift from what the route sends.
  */
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Each route's handler by `METHOD url`, for the test that reads which statuses it replies with. */
+    routeHandlers: Map<string, RouteOptions['handler']>;
+  }
+}
+
 /** Every error body: a machine code and a sentence; some carry more (403: `requiredRoles`). */
 export const ErrorBody = z.looseObject({ error: z.string(), message: z.string() });
 
@@ -62,7 +69,10 @@ export function declareResponses(app: FastifyInstance, registry: Registry): void
     labelNames: ['route', 'status'] as const,
     registers: [registry],
   });
+  const handlers = new Map<string, RouteOptions['handler']>();
+  app.decorate('routeHandlers', handlers);
   app.addHook('onRoute', (route) => {
+    for (const m of [route.method].flat()) handlers.set(`${m} ${route.url}`, route.handler);
     const schema = (route.schema ?? {}) as Record<string, unknown>;
     if (schema.hide) return;
     const response = (schema.response ?? {}) as Record<string, unknown>;
@@ -85,4 +95,23 @@ export function declareResponses(app: FastifyInstance, registry: Registry): void
       message: `${route}: status ${status} is not declared in its response schema`,
     });
   });
+}
+
+const ERROR_MEANING: Record<number, string> = {
+  400: 'Bad request',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  413: 'Too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable',
+  502: 'The command could not be sent to its agent (the body is the failed command)',
+  503: 'Not available now',
+};
+
+/** The route's own error statuses, each with an error body and what it means. */
+export function errors<C extends number>(...codes: C[]): Record<C, z.ZodType> {
+  return Object.fromEntries(
+    codes.map((c) => [c, ErrorBody.describe(ERROR_MEANING[c] ?? 'Error')]),
+  ) as unknown as Record<C, z.ZodType>;
 }

@@ -4,6 +4,16 @@ import { RoleSchema } from '../auth/roles.js';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.js';
 import type { CoreContext } from '../context.js';
 import { IdParams, notFound } from '../http/common.js';
+import { created, errors } from '../http/responses.js';
+
+const TokenView = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: RoleSchema,
+  stakerId: z.string().nullable(),
+  createdAt: z.number(),
+  revokedAt: z.number().nullable(),
+});
 
 const TokenBody = z.object({
   role: RoleSchema,
@@ -16,7 +26,15 @@ export const tokenRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     '/tokens',
     {
       preHandler: app.authorize('admin'),
-      schema: { tags: ['auth'], summary: 'Create an API token (shown once)', body: TokenBody },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an API token (shown once)',
+        body: TokenBody,
+        response: {
+          201: created(z.object({ token: z.string(), role: RoleSchema, name: z.string() })),
+          ...errors(400),
+        },
+      },
     },
     async (request, reply) => {
       const body = request.body as z.infer<typeof TokenBody>;
@@ -38,20 +56,31 @@ export const tokenRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
       return reply.code(201).send({ token, role: body.role, name: body.name });
     },
   );
-  app.get('/tokens', { preHandler: app.authorize('admin'), schema: { tags: ['auth'] } }, async () => {
-    const rows = await listTokens(ctx.db);
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      role: r.role,
-      stakerId: r.staker_id,
-      createdAt: r.created_at,
-      revokedAt: r.revoked_at,
-    }));
-  });
+  app.get(
+    '/tokens',
+    { preHandler: app.authorize('admin'), schema: { tags: ['auth'], response: { 200: z.array(TokenView) } } },
+    async () => {
+      const rows = await listTokens(ctx.db);
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        role: r.role,
+        stakerId: r.staker_id,
+        createdAt: r.created_at,
+        revokedAt: r.revoked_at,
+      }));
+    },
+  );
   app.delete(
     '/tokens/:id',
-    { preHandler: app.authorize('admin'), schema: { tags: ['auth'], params: IdParams } },
+    {
+      preHandler: app.authorize('admin'),
+      schema: {
+        tags: ['auth'],
+        params: IdParams,
+        response: { 200: z.object({ id: z.string(), revoked: z.literal(true) }), ...errors(404) },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
       const done = await ctx.db.tx(async (tx) => {

@@ -1,14 +1,37 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
 import type { CoreContext } from '../../core/context.js';
 import { parseJson, READERS } from '../../core/http/common.js';
+import { JsonObject } from '../../core/http/responses.js';
 import { listAgents } from '../queries.js';
+
+const AgentView = z.looseObject({
+  id: z.string(),
+  siteId: z.string().nullable(),
+  containerId: z.string().nullable(),
+  online: z.boolean(),
+  state: z.string().nullable(),
+  stateReason: z.string().nullable(),
+  stateAt: z.number().nullable(),
+  bootId: z.string().nullable(),
+  agentVersion: z.string().nullable(),
+  pollIntervalMs: z.number().nullable(),
+  lastBirthAt: z.number().nullable(),
+  lastSeenAt: z.number().nullable(),
+  clockSkewMs: z.number().nullable(),
+  metrics: JsonObject.nullable(),
+});
 
 export const agentRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   app.get(
     '/agents',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['agents'], summary: 'Agents: liveness, last birth, self-metrics' },
+      schema: {
+        tags: ['agents'],
+        summary: 'Agents: liveness, last birth, self-metrics',
+        response: { 200: z.array(AgentView) },
+      },
     },
     async () => {
       const rows = await listAgents(ctx.db);
@@ -37,7 +60,13 @@ export const agentRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     '/agents/command-key',
     {
       preHandler: app.authorize('admin', 'operator', 'technician', 'agent'),
-      schema: { tags: ['agents'], summary: 'The Ed25519 public key agents verify commands with' },
+      schema: {
+        tags: ['agents'],
+        summary: 'The Ed25519 public key agents verify commands with',
+        response: {
+          200: z.object({ alg: z.literal('ed25519'), keyId: z.string(), publicKeyPem: z.string() }),
+        },
+      },
     },
     async () => ({ alg: 'ed25519', keyId: ctx.commands.keyId, publicKeyPem: ctx.commands.publicKeyPem }),
   );

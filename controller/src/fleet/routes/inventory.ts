@@ -1,7 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS } from '../../core/http/common.js';
+import { errors } from '../../core/http/responses.js';
 import { importMinersCsv } from '../inventory/import.js';
+
+const ImportReport = z.looseObject({
+  created: z.number(),
+  updated: z.number(),
+  placed: z.number(),
+  errors: z.array(z.string()),
+});
 
 /** `POST /inventory/miners.csv` (text/csv): the CLI's `inventory import` over HTTP. */
 export const inventoryRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
@@ -19,6 +28,11 @@ export const inventoryRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
         summary:
           'Import miners from CSV (serial, model, firmware, site, container, rack, slot, status, purchase_date, warranty_end)',
         consumes: ['text/csv'],
+        response: {
+          200: ImportReport,
+          422: ImportReport.describe('Imported what it could; errors name each bad row'),
+          ...errors(415),
+        },
       },
     },
     async (request, reply) => {

@@ -259,7 +259,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       return stats;
     },
     scan: async ({ pollFound }): Promise<ProbeResult[]> => {
-      const onNew = pollFound ? (t: Target) => void poller.pollFound(t) : undefined;
+      const onNew = pollFound ? (t: Target) => poller.pollFound(t) : undefined;
       const results = await scanInto(ctx, config, poller, metrics, onNew);
       persist();
       return results;
@@ -302,6 +302,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     drained: (timeoutMs) => publisher.drained(timeoutMs),
     stop: async () => {
       await schedule.stop();
+      await poller.settled();
       batch.stop();
       await commands.idle();
       persist();

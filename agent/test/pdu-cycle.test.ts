@@ -27,7 +27,7 @@ const config = loadAgentConfig({
   })),
 });
 
-function cycle(down: Set<string>, pdus = config.pdus) {
+function cycle(down: Set<string>, pdus = config.pdus, hold?: Promise<void>) {
   const sent: PowerBody[] = [];
   const lines: string[] = [];
   const errors: string[] = [];
@@ -35,6 +35,7 @@ function cycle(down: Set<string>, pdus = config.pdus) {
   const c = new PduCycle({
     pdus,
     read: async (pdu, at) => {
+      if (hold && pdu.id === 'pdu-a') await hold;
       if (down.has(pdu.id)) throw Object.assign(new Error('timeout'), { kind: 'timeout' });
       return { pduId: pdu.id, at: at() } as PduSample;
     },
@@ -62,6 +63,20 @@ describe('PDU cycle', () => {
     expect(sent[2]!.pdus.map((p) => p.pduId).sort()).toEqual(['pdu-a', 'pdu-b']);
     expect(errors).toEqual(['timeout', 'timeout']);
     expect(lines).toEqual(['pdu pdu-b 10.0.9.2: timeout', 'pdu pdu-b 10.0.9.2: recovered']);
+  });
+
+  it('leaves out of a cycle a PDU still being read from the one before', async () => {
+    let release = () => {};
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const { c, sent } = cycle(new Set(), config.pdus, hold);
+    const first = c.run();
+    await new Promise((r) => setImmediate(r)); // pdu-b answered, pdu-a still being read
+    await c.run();
+    release();
+    await first;
+    expect(sent.map((b) => b.pdus.map((p) => p.pduId).sort())).toEqual([['pdu-b'], ['pdu-a', 'pdu-b']]);
   });
 
   it('sends nothing without PDUs', async () => {

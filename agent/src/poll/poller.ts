@@ -71,6 +71,8 @@ export class Poller {
   readonly #ipOf = new Map<string, string>();
   /** One limit shared by overlapping cycles and the first polls of miners the scan finds. */
   readonly #limit: LimitFunction;
+  /** First polls of miners the scan found, still running (stop waits for them). */
+  readonly #found = new Set<Promise<void>>();
 
   constructor(deps: PollerDeps) {
     this.#d = deps;
@@ -153,16 +155,22 @@ export class Poller {
   }
 
   /** A miner the scan just found: polled now, not at the next cycle (a scan takes a while). */
-  async pollFound(t: Target): Promise<void> {
+  pollFound(t: Target): void {
     if (t.busy || (t.minerKey !== null && this.#d.unmanaged?.has(t.minerKey))) return;
     t.busy = true;
-    try {
-      await this.#limit(() => this.#pollOne(t));
-    } catch {
-      // Reported by #pollOne.
-    } finally {
-      t.busy = false;
-    }
+    const poll: Promise<void> = this.#limit(() => this.#pollOne(t))
+      .then(() => undefined)
+      .catch(() => undefined) // reported by #pollOne
+      .finally(() => {
+        t.busy = false;
+        this.#found.delete(poll);
+      });
+    this.#found.add(poll);
+  }
+
+  /** Resolves when the first polls of found miners have ended. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#found);
   }
 
   async #pollOne(t: Target): Promise<boolean> {

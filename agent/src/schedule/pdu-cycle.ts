@@ -24,12 +24,14 @@ export type PduCycleDeps = {
 /**
  * The PDU half of a poll cycle: every configured PDU read at once, one `power` message per cycle
  * with the readings and the PDUs that did not answer. A PDU going down is logged once, its
- * recovery once.
+ * recovery once. A PDU still being read from the cycle before is left out of this one.
  */
 export class PduCycle {
   readonly #d: PduCycleDeps;
   /** pduId -> when it was last found down. */
   readonly #down = new Map<string, number>();
+  /** PDUs whose reading from an earlier cycle is still running (cycles start at a fixed rate). */
+  readonly #reading = new Set<string>();
 
   constructor(deps: PduCycleDeps) {
     this.#d = deps;
@@ -41,6 +43,8 @@ export class PduCycle {
     const body: PowerBody = { pdus: [], unreachable: [] };
     await Promise.all(
       pdus.map(async (pdu) => {
+        if (this.#reading.has(pdu.id)) return;
+        this.#reading.add(pdu.id);
         try {
           body.pdus.push(await read(pdu, now));
           if (this.#down.has(pdu.id)) {
@@ -53,9 +57,11 @@ export class PduCycle {
           if (!this.#down.has(pdu.id)) logger.warn(error);
           this.#down.set(pdu.id, now());
           body.unreachable.push({ pduId: pdu.id, at: now(), error });
+        } finally {
+          this.#reading.delete(pdu.id);
         }
       }),
     );
-    this.#d.send(body);
+    if (body.pdus.length + body.unreachable.length > 0) this.#d.send(body);
   }
 }

@@ -115,7 +115,11 @@ describe('embedded broker: an agent publishing for another container', () => {
   const T0 = exampleSample.at;
 
   // Each serial with its own MAC and address: the reconciler also follows those.
-  const macs: Record<string, string> = { VICTIM1: '02:00:00:00:00:01', FUZZ1: '02:00:00:00:00:02' };
+  const macs: Record<string, string> = {
+    VICTIM1: '02:00:00:00:00:01',
+    FUZZ1: '02:00:00:00:00:02',
+    LOOSE1: '02:00:00:00:00:03',
+  };
   const batch = (agentId: string, containerId: string, seq: number, serial: string): Telemetry => ({
     ...exampleTelemetry,
     agentId,
@@ -235,5 +239,17 @@ describe('embedded broker: an agent publishing for another container', () => {
       .poll(metrics)
       .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_place",agent="loose-01"\} 1/);
     expect(await minerContainer('VICTIM1')).toBe('sc-c01');
+  });
+
+  it("an unbound agent cannot pull a bound container's miner into an unbound one", async () => {
+    const token = await createToken(running.db, { role: 'agent', name: 'loose-02' });
+    await publish('loose-02', token, batch('loose-02', 'loose-c2', 0, 'VICTIM1'));
+    await expect
+      .poll(metrics)
+      .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_place",agent="loose-02"\} 1/);
+    expect(await minerContainer('VICTIM1')).toBe('sc-c01');
+    // Its own miners it may report (the deployment has not bound it yet).
+    await publish('loose-02', token, batch('loose-02', 'loose-c2', 1, 'LOOSE1'));
+    await expect.poll(() => minerContainer('LOOSE1')).toBe('loose-c2');
   });
 });

@@ -15,11 +15,62 @@ export async function placeOf(db: Db, msg: AgentMessage): Promise<PlaceVerdict> 
     'SELECT agent_id, site_id, container_id FROM agent_places WHERE agent_id = ? OR container_id = ?',
     [msg.agentId, msg.containerId],
   );
-  return placeVerdict(
+  const verdict = placeVerdict(
     msg.agentId,
     rows.map((r) => ({ agentId: r.agent_id, siteId: r.site_id, containerId: r.container_id })),
     { siteId: msg.siteId, containerId: msg.containerId },
   );
+  if (verdict === 'unbound' && (await namesBoundMiner(db, msg))) return 'foreign_place';
+  return verdict;
+}
+
+/** The serials and MACs a message names: what the reconciler follows to an existing miner. */
+function identitiesOf(msg: AgentMessage): { serials: string[]; macs: string[] } {
+  const serials: string[] = [];
+  const macs: string[] = [];
+  const add = (kind: string, value: string | null | undefined) => {
+    if (!value) return;
+    if (kind === 'serial') serials.push(value);
+    if (kind === 'mac') macs.push(value);
+  };
+  if (msg.kind === 'telemetry')
+    for (const s of msg.samples) {
+      add('serial', s.serial);
+      add('mac', s.mac);
+    }
+  if (msg.kind === 'birth') for (const m of msg.miners) for (const i of m.identity) add(i.kind, i.value);
+  if (msg.kind === 'events')
+    for (const e of msg.events)
+      if (e.type === 'miner.appeared') for (const i of e.identity) add(i.kind, i.value);
+  return { serials, macs };
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * Whether an agent without a binding names a miner that sits in a container bound to another
+ * agent: the reconciler would move it out on the word of an agent that owns no destination.
+ */
+async function namesBoundMiner(db: Db, msg: AgentMessage): Promise<boolean> {
+  if (!(await db.get('SELECT 1 AS one FROM agent_places LIMIT 1'))) return false;
+  const { serials, macs } = identitiesOf(msg);
+  const owned = `JOIN agent_places p ON p.container_id = m.container_id AND p.agent_id <> ?`;
+  if (serials.length) {
+    const hit = await db.get(
+      `SELECT 1 AS one FROM miners m ${owned} WHERE m.serial IN (${placeholders(serials.length)}) LIMIT 1`,
+      [msg.agentId, ...serials],
+    );
+    if (hit) return true;
+  }
+  if (macs.length) {
+    const hit = await db.get(
+      `SELECT 1 AS one FROM miner_identities i JOIN miners m ON m.id = i.miner_id ${owned}
+       WHERE i.kind = 'mac' AND i.value IN (${placeholders(macs.length)}) LIMIT 1`,
+      [msg.agentId, ...macs],
+    );
+    if (hit) return true;
+  }
+  return false;
 }
 
 /** What a refused message claimed, for the log and the audit entry. */

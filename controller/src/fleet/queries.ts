@@ -76,6 +76,7 @@ export type SlotRow = {
   slot: string;
   miner_id: string | null;
   serial: string | null;
+  asset_code: string | null;
   model: string | null;
   status: string | null;
   at: number | null;
@@ -107,7 +108,7 @@ export async function getContainer(db: Db, id: string): Promise<ContainerRow | u
 /** A container's slots in rack and slot order, each with its miner, latest reading and PDU outlet. */
 export async function containerSlots(db: Db, id: string): Promise<SlotRow[]> {
   return db.all<SlotRow>(
-    `SELECT s.id AS slot_id, s.rack, s.slot, s.miner_id, m.serial, m.model, m.status, l.at, l.state, l.hashrate_ths,
+    `SELECT s.id AS slot_id, s.rack, s.slot, s.miner_id, m.serial, m.asset_code, m.model, m.status, l.at, l.state, l.hashrate_ths,
            l.expected_ths, l.chip_temp_max_c, l.power_w, l.power_provenance, l.online, o.pdu_id, o.outlet
          FROM slots s LEFT JOIN miners m ON m.id = s.miner_id LEFT JOIN miner_latest l ON l.miner_id = s.miner_id
          LEFT JOIN pdu_outlets o ON o.slot_id = s.id

@@ -4,6 +4,7 @@ import type { InfluxPoint } from '../../core/influx/sink.js';
 import { insertMany } from '../../core/storage/bulk.js';
 import type { Db, SqlValue } from '../../core/storage/db.js';
 import { addHourly, addMinerEnergy } from '../hourly.js';
+import { adoptSilent } from '../inventory/expected.js';
 import type { PendingCache } from '../inventory/reconcile.js';
 import { minerEnergyIncrements, workIncrements } from '../work.js';
 import { touchAgent } from './agents.js';
@@ -105,6 +106,8 @@ export async function applyTelemetry(
   );
 
   for (const u of msg.unreachable) {
+    // A miner never heard from is known only by its address: the expected asset there takes it.
+    await adoptSilent(db, msg.agentId, msg.containerId, u, receivedAt);
     await db.run(
       `UPDATE miner_latest SET online = 0, error = ?, state = 'error'
        WHERE at <= ? AND miner_id = (SELECT miner_id FROM agent_miners WHERE agent_id = ? AND miner_key = ?)`,

@@ -55,6 +55,18 @@ export const MinerCsvRow = z.object({
   status: z.preprocess(blank, MinerStatusSchema.optional()),
   purchase_date: date,
   warranty_end: date,
+  /** The address the site's IP plan gives this slot: how an agent's report of a silent miner finds it. */
+  ip: z.preprocess(blank, z.ipv4().optional()),
+  mac: z.preprocess(
+    blank,
+    z
+      .string()
+      .trim()
+      .regex(/^[0-9a-f]{2}([:-]?[0-9a-f]{2}){5}$/i, 'must be a MAC address (6 hex octets)')
+      .optional(),
+  ),
+  /** The site's own asset tag; without one the asset code is derived from the slot. */
+  asset_tag: z.preprocess(blank, z.string().trim().max(40).optional()),
 });
 export type MinerCsvRow = z.infer<typeof MinerCsvRow>;
 

@@ -1,8 +1,10 @@
 import type { Audit } from '../../core/audit.js';
 import type { Principal } from '../../core/auth/roles.js';
 import type { Db } from '../../core/storage/db.js';
+import { assetCodeFor, assignAssetCode, setAssetTag } from './asset-code.js';
 import { readMinerCsv } from './csv.js';
-import { createMiner, findByIdentity, moveMiner } from './miners.js';
+import { normaliseMac } from './mac.js';
+import { createMiner, findByIdentity, moveMiner, observeIdentity } from './miners.js';
 import { ensurePlace } from './sites.js';
 import { ensureSlots } from './slots.js';
 
@@ -10,7 +12,7 @@ export type ImportReport = { created: number; updated: number; placed: number; e
 
 /**
  * Imports miners from CSV (serial, model, firmware, site, container, rack, slot, status,
- * purchase_date, warranty_end). Known serials are updated, new ones created; a row with a slot
+ * purchase_date, warranty_end, ip, mac, asset_tag): the expected inventory (issue 19 item 1). Known serials are updated, new ones created; a row with a slot
  * places the miner there (history kept). Each row commits on its own, so one bad row harms nothing.
  */
 export async function importMinersCsv(
@@ -73,6 +75,8 @@ export async function importMinersCsv(
             { now },
           );
           report.placed++;
+          if (!row.asset_tag && row.rack && row.slot)
+            await assignAssetCode(tx, id, assetCodeFor(row.container, row.rack, row.slot));
         } else if (row.status) {
           await moveMiner(
             tx,
@@ -81,6 +85,11 @@ export async function importMinersCsv(
             { now },
           );
         }
+        if (row.asset_tag) await setAssetTag(tx, id, row.asset_tag);
+        // What the site's plan says this unit answers at: an agent's report of a silent miner
+        // (it has only the address) finds the expected asset by it (expected.ts).
+        if (row.ip) await observeIdentity(tx, id, 'ip', row.ip, now);
+        if (row.mac) await observeIdentity(tx, id, 'mac', normaliseMac(row.mac), now);
       });
     } catch (err) {
       report.errors.push(`line ${line}: serial ${row.serial}: ${(err as Error).message}`);

@@ -6,6 +6,8 @@ import type { Location, MinerStatus } from './types.js';
 export type MinerRow = {
   id: string;
   serial: string | null;
+  /** The short name people read (issue 19 item 2), null until the miner is placed or tagged. */
+  asset_code: string | null;
   model: string | null;
   profile: string | null;
   firmware_version: string | null;

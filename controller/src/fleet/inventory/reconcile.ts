@@ -1,5 +1,7 @@
 import type { Db } from '../../core/storage/db.js';
+import { assetCodeFor, assignAssetCode } from './asset-code.js';
 import { addEvent } from './events.js';
+import { normaliseMac } from './mac.js';
 import { createMiner, findByIdentity, getMiner, moveMiner, observeIdentity } from './miners.js';
 import { ensureSlots } from './slots.js';
 
@@ -60,7 +62,10 @@ export class Reconciler {
     for (const k of this.#cache.keys()) if (k.startsWith(`${agentId}\u0000`)) this.#cache.delete(k);
   }
 
-  async resolve(db: Db, o: Observation, pending: PendingCache): Promise<string> {
+  async resolve(db: Db, observed: Observation, pending: PendingCache): Promise<string> {
+    // Firmwares report MACs in either case: compared as written, every change of case was a
+    // "control board replaced" event.
+    const o = observed.mac ? { ...observed, mac: normaliseMac(observed.mac) } : observed;
     const key = `${o.agentId}\u0000${o.minerKey}`;
     const fp = fingerprint(o);
     const hit = pending.get(key) ?? this.#cache.get(key);
@@ -83,7 +88,10 @@ export class Reconciler {
     // (Whatsminer v2 reports its MAC only after the first cycles) — unless the mapped asset
     // carries a different serial: then another unit took the key's place.
     let minerId =
-      bySerial ?? byMac ?? (await this.#mappedUnlessContradicted(db, mapped?.miner_id ?? null, o));
+      bySerial ??
+      byMac ??
+      (await this.#mappedUnlessContradicted(db, mapped?.miner_id ?? null, o)) ??
+      (await this.#expectedInSlot(db, o));
     if (!minerId) {
       minerId = await createMiner(
         db,
@@ -131,6 +139,22 @@ export class Reconciler {
     return o.serial && miner.serial && miner.serial !== o.serial ? null : mappedId;
   }
 
+  /**
+   * The asset an import or slot plan put in the observed slot, when nothing contradicts it (its
+   * serial, if both have one, is the same): firmwares that report no serial over their API are
+   * still the unit the plan expects there (issue 19 item 1).
+   */
+  async #expectedInSlot(db: Db, o: Observation): Promise<string | null> {
+    if (!o.slot) return null;
+    const occupant = await db.get<{ id: string; serial: string | null }>(
+      `SELECT m.id, m.serial FROM slots s JOIN miners m ON m.id = s.miner_id
+       WHERE s.container_id = ? AND s.rack = ? AND s.slot = ?`,
+      [o.containerId, o.slot.rack, o.slot.slot],
+    );
+    if (!occupant) return null;
+    return o.serial && occupant.serial && occupant.serial !== o.serial ? null : occupant.id;
+  }
+
   async #noteChanges(db: Db, minerId: string, o: Observation, bySerial: string | null, byMac: string | null) {
     const event = (kind: string, details: unknown) =>
       addEvent(db, { at: o.at, kind, minerId, agentId: o.agentId, details });
@@ -139,7 +163,10 @@ export class Reconciler {
       [minerId],
     );
     const latest = (kind: string) => known.find((k) => k.kind === kind)?.value ?? null;
-    const has = (kind: string, value: string) => known.some((k) => k.kind === kind && k.value === value);
+    // MACs stored before they were normalised compare by their normal form too.
+    const norm = (kind: string, v: string) => (kind === 'mac' ? normaliseMac(v) : v);
+    const has = (kind: string, value: string) =>
+      known.some((k) => k.kind === kind && norm(kind, k.value) === value);
     if (o.mac && bySerial && !has('mac', o.mac) && latest('mac')) {
       await event('miner.board_swap', { part: 'control_board', previousMac: latest('mac'), mac: o.mac });
     }
@@ -182,6 +209,9 @@ export class Reconciler {
     const miner = await getMiner(db, minerId);
     if (!miner) return;
     const [slotId] = o.slot ? await ensureSlots(db, o.containerId, [o.slot]) : [null];
+    // Seen once in a slot: from now on it is expected there, under a code people can read.
+    if (o.slot && !miner.asset_code)
+      await assignAssetCode(db, minerId, assetCodeFor(o.containerId, o.slot.rack, o.slot.slot));
     const target = slotId ?? (miner.container_id === o.containerId ? miner.slot_id : null);
     // Seen by an agent means installed: storage/transit end here; repair or sleep states stay.
     const status =

@@ -46,6 +46,9 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
             online: r.online,
             hashing: r.hashing,
             total: r.total,
+            // Discovery: the miners this container should hold (import, slot plan, seen once) and
+            // how many of them answer (issue 19 item 1).
+            discovery: { expected: r.total, found: r.online, notAnswering: r.total - r.online },
           };
         }),
       );
@@ -87,9 +90,11 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
           slot: s.slot,
           minerId: s.miner_id,
           serial: s.serial,
+          assetCode: s.asset_code,
           model: s.model,
           status: s.status,
-          state: s.miner_id ? (online ? s.state : 'offline') : null,
+          // An expected miner that does not answer stays in its slot, said as such (issue 19 item 1).
+          state: s.miner_id ? (online ? s.state : 'not_answering') : null,
           hashrateThs: s.hashrate_ths,
           expectedThs: s.expected_ths,
           chipTempMaxC: s.chip_temp_max_c,
@@ -110,6 +115,7 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
         name: c.name,
         agentId: c.agent_id,
         rollup: r,
+        discovery: { expected: r.total, found: r.online, notAnswering: r.total - r.online },
         hottest: r.hottest,
         racks: [...racks].map(([rack, list]) => ({ rack, slots: list })),
         pdus: pdus.map((p) => ({

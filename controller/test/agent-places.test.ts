@@ -208,6 +208,22 @@ describe('embedded broker: an agent publishing for another container', () => {
     });
   });
 
+  it('POST /api/v1/tokens binds an agent token to its places, and refuses places on another role', async () => {
+    const admin = await createToken(running.db, { role: 'admin', name: 'admin-places' });
+    const post = (body: unknown) =>
+      fetch(`${running.url}/api/v1/tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const places = [{ siteId: 'kazakhstan', containerId: 'kz-c01' }];
+    expect((await post({ role: 'agent', name: 'kz-c01', places })).status).toBe(201);
+    expect(await agentPlaces(running.db, 'kz-c01')).toEqual(places);
+    const refused = await post({ role: 'operator', name: 'op-places', places });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/body\.places/);
+  });
+
   it("refuses an agent connecting under another agent's client id, connected or not", async () => {
     const victim = await mqtt.connectAsync(running.mqttUrl, {
       clientId: 'sc-c01',

@@ -1,3 +1,4 @@
+import { IdSchema } from '@hashfleet/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { RoleSchema } from '../auth/roles.js';
@@ -19,6 +20,11 @@ const TokenBody = z.object({
   role: RoleSchema,
   name: z.string().min(1).max(100),
   stakerId: z.string().min(1).max(100).nullable().default(null),
+  /** Role agent: the containers (each with its site) the agent may speak for (issue 17). */
+  places: z
+    .array(z.object({ siteId: IdSchema, containerId: IdSchema }))
+    .max(1000)
+    .optional(),
 });
 
 export const tokenRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
@@ -42,6 +48,11 @@ export const tokenRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
         return reply
           .code(400)
           .send({ error: 'bad_request', message: 'body.stakerId: required for role staker' });
+      }
+      if (body.places?.length && body.role !== 'agent') {
+        return reply
+          .code(400)
+          .send({ error: 'bad_request', message: 'body.places: only an agent token is bound to places' });
       }
       const token = await ctx.db.tx(async (tx) => {
         const t = await createToken(tx, body, ctx.now());

@@ -264,6 +264,19 @@ describe('embedded broker: an agent publishing for another container', () => {
       .poll(metrics)
       .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_place",agent="loose-02"\} 1/);
     expect(await minerContainer('VICTIM1')).toBe('sc-c01');
+    // Nor by the victim's MAC (in other letter case) under another serial.
+    const byMac = batch('loose-02', 'loose-c2', 2, 'VICTIM1');
+    byMac.samples[0] = {
+      ...byMac.samples[0]!,
+      serial: 'OTHER9',
+      minerKey: 'SN-OTHER9',
+      mac: macs.VICTIM1!.toUpperCase(),
+    };
+    await publish('loose-02', token, byMac);
+    await expect
+      .poll(metrics)
+      .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_place",agent="loose-02"\} 2/);
+    expect(await minerContainer('VICTIM1')).toBe('sc-c01');
     // Its own miners it may report (the deployment has not bound it yet).
     await publish('loose-02', token, batch('loose-02', 'loose-c2', 1, 'LOOSE1'));
     await expect.poll(() => minerContainer('LOOSE1')).toBe('loose-c2');

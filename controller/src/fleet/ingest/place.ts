@@ -1,6 +1,7 @@
 import type { AgentMessage } from '@hashfleet/contracts';
 import { type PlaceVerdict, placeVerdict } from '../../core/auth/agent-places.js';
 import type { Db } from '../../core/storage/db.js';
+import { normaliseMac } from '../inventory/mac.js';
 
 /**
  * Whether the message's agent may speak for the container and site the message claims (issue 17
@@ -31,7 +32,7 @@ function identitiesOf(msg: AgentMessage): { serials: string[]; macs: string[] } 
   const add = (kind: string, value: string | null | undefined) => {
     if (!value) return;
     if (kind === 'serial') serials.push(value);
-    if (kind === 'mac') macs.push(value);
+    if (kind === 'mac') macs.push(normaliseMac(value));
   };
   if (msg.kind === 'telemetry')
     for (const s of msg.samples) {

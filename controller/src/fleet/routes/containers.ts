@@ -3,10 +3,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, notFound, parseJson, READERS } from '../../core/http/common.js';
+import { errors } from '../../core/http/responses.js';
 import { upsertContainer } from '../inventory/sites.js';
 import { ensureSlots, slotGrid } from '../inventory/slots.js';
 import { containerPdus, containerRollup, containerSlots, getContainer, listContainers } from '../queries.js';
 import { isOnline } from '../rollup.js';
+import { Discovery, Hottest, IdOnly, RollupView } from './schemas.js';
 
 const ListQuery = z.object({ siteId: z.string().optional() });
 
@@ -20,12 +22,64 @@ const ContainerBody = z.object({
     .optional(),
 });
 
+const ContainerSummary = RollupView.omit({ hottest: true }).extend({
+  id: z.string(),
+  siteId: z.string(),
+  name: z.string(),
+  agentId: z.string().nullable(),
+  discovery: Discovery,
+});
+
+const SlotView = z.looseObject({
+  slotId: z.string(),
+  rack: z.string(),
+  slot: z.string(),
+  minerId: z.string().nullable(),
+  serial: z.string().nullable(),
+  assetCode: z.string().nullable(),
+  model: z.string().nullable(),
+  status: z.string().nullable(),
+  state: z.string().nullable(),
+  hashrateThs: z.number().nullable(),
+  expectedThs: z.number().nullable(),
+  chipTempMaxC: z.number().nullable(),
+  powerW: z.number().nullable(),
+  powerProvenance: z.string().nullable(),
+  online: z.boolean(),
+  lastSeenAt: z.number().nullable(),
+  outlet: z
+    .looseObject({ pduId: z.string(), outlet: z.number().nullable(), powerW: z.number().nullable() })
+    .nullable(),
+});
+
+const ContainerDetail = z.looseObject({
+  id: z.string(),
+  siteId: z.string(),
+  name: z.string(),
+  agentId: z.string().nullable(),
+  rollup: RollupView,
+  discovery: Discovery,
+  hottest: Hottest,
+  racks: z.array(z.object({ rack: z.string(), slots: z.array(SlotView) })),
+  pdus: z.array(
+    z.looseObject({
+      pduId: z.string(),
+      at: z.number().nullable(),
+      powerW: z.number().nullable(),
+      phases: z.unknown(),
+    }),
+  ),
+});
+
 export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   const offlineMs = ctx.config.ingest.offlineAfterS * 1000;
 
   app.get(
     '/containers',
-    { preHandler: app.authorize(...READERS), schema: { tags: ['inventory'], querystring: ListQuery } },
+    {
+      preHandler: app.authorize(...READERS),
+      schema: { tags: ['inventory'], querystring: ListQuery, response: { 200: z.array(ContainerSummary) } },
+    },
     async (request) => {
       const { siteId } = request.query as z.infer<typeof ListQuery>;
       const rows = await listContainers(ctx.db, siteId);
@@ -63,6 +117,7 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
         tags: ['inventory'],
         summary: 'Container with its rack/slot grid and current values',
         params: IdParams,
+        response: { 200: ContainerDetail, ...errors(404) },
       },
     },
     async (request, reply) => {
@@ -137,6 +192,7 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
         summary: 'Create or update a container',
         params: IdParams,
         body: ContainerBody,
+        response: { 200: IdOnly },
       },
     },
     async (request) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CoreContext } from '../../core/context.js';
 import { parseJson, READERS } from '../../core/http/common.js';
+import { errors } from '../../core/http/responses.js';
 import {
   AuditQuery,
   type AuditQueryInput,
@@ -11,6 +12,7 @@ import {
   encodeCursor,
 } from '../audit-query.js';
 import { listEvents } from '../queries.js';
+import { EventView } from './schemas.js';
 
 const EventsQuery = z.object({
   since: z.coerce.number().int().nonnegative().optional(),
@@ -18,12 +20,30 @@ const EventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
+const AuditEntry = z.looseObject({
+  id: z.union([z.string(), z.number()]),
+  at: z.number(),
+  actor: z.object({
+    tokenId: z.string().nullable(),
+    name: z.string().nullable(),
+    role: z.string().nullable(),
+  }),
+  action: z.string(),
+  subject: z.string().nullable(),
+  details: z.unknown(),
+});
+
 export const eventRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   app.get(
     '/events',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['events'], summary: 'Fleet events, newest first', querystring: EventsQuery },
+      schema: {
+        tags: ['events'],
+        summary: 'Fleet events, newest first',
+        querystring: EventsQuery,
+        response: { 200: z.array(EventView.extend({ minerId: z.string().nullable() })) },
+      },
     },
     async (request) => {
       const q = request.query as z.infer<typeof EventsQuery>;
@@ -48,6 +68,7 @@ export const eventRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
         summary:
           'The append-only audit log, newest first; filters combine (AND). More pages: pass the x-next-cursor response header back as cursor',
         querystring: AuditQuery,
+        response: { 200: z.array(AuditEntry), ...errors(400) },
       },
     },
     async (request, reply) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, notFound, parseJson, READERS } from '../../core/http/common.js';
+import { errors, JsonObject } from '../../core/http/responses.js';
 import { moveMiner } from '../inventory/miners.js';
 import { MinerStatusSchema } from '../inventory/types.js';
 import {
@@ -14,13 +15,14 @@ import {
   minerHistoryInfluxQl,
 } from '../miner-queries.js';
 import { isOnline } from '../rollup.js';
+import { EventView, IdOnly } from './schemas.js';
 
 const ListQuery = z.object({
   siteId: z.string().optional(),
   containerId: z.string().optional(),
   status: MinerStatusSchema.optional(),
   model: z.string().optional(),
-  /** Matches serial, id, or any identity value (IP, MAC) as a substring. */
+  /** Matches serial, asset code, model, id, rack/slot, or any identity value (IP, MAC) as a substring. */
   q: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
@@ -40,6 +42,47 @@ const MoveBody = z.object({
   reason: z.string().min(1).max(500),
 });
 
+const S = z.string().nullable();
+const N = z.number().nullable();
+const MinerView = z.looseObject({
+  id: z.string(),
+  serial: S,
+  assetCode: S,
+  ip: S,
+  mac: S,
+  model: S,
+  profile: S,
+  firmwareVersion: S,
+  status: z.string(),
+  siteId: S,
+  containerId: S,
+  slotId: S,
+  rack: S,
+  slot: S,
+  state: S,
+  online: z.boolean(),
+  lastSeenAt: N,
+  hashrateThs: N,
+  expectedThs: N,
+  chipTempMaxC: N,
+  powerW: N,
+  powerProvenance: S,
+});
+const MinerDetail = MinerView.extend({
+  purchaseDate: S,
+  warrantyEnd: S,
+  sample: JsonObject.nullable().describe('the last MinerSample as the agent sent it (contracts)'),
+  error: z.unknown(),
+  receivedAt: N,
+  identities: z.array(z.looseObject({ kind: z.string(), value: z.string(), firstSeen: N, lastSeen: N })),
+  locations: z.array(
+    z.looseObject({ at: z.number(), siteId: S, containerId: S, slotId: S, status: S, reason: S }),
+  ),
+});
+const History = z.object({
+  source: z.enum(['influx', 'sql']),
+  points: z.array(z.object({ at: z.number(), hashrateThs: N, chipTempMaxC: N, powerW: N })),
+});
 export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   const offlineMs = ctx.config.ingest.offlineAfterS * 1000;
   const view = (m: MinerListRow, now: number) => {
@@ -47,6 +90,9 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     return {
       id: m.id,
       serial: m.serial,
+      assetCode: m.asset_code,
+      ip: m.ip,
+      mac: m.mac,
       model: m.model,
       profile: m.profile,
       firmwareVersion: m.firmware_version,
@@ -71,7 +117,19 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     '/miners',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['miners'], summary: 'Search and filter miners', querystring: ListQuery },
+      schema: {
+        tags: ['miners'],
+        summary: 'Search and filter miners',
+        querystring: ListQuery,
+        response: {
+          200: z.object({
+            total: z.number(),
+            limit: z.number(),
+            offset: z.number(),
+            miners: z.array(MinerView),
+          }),
+        },
+      },
     },
     async (request) => {
       const q = request.query as z.infer<typeof ListQuery>;
@@ -90,7 +148,12 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     '/miners/:id',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['miners'], summary: 'Miner detail', params: IdParams },
+      schema: {
+        tags: ['miners'],
+        summary: 'Miner detail',
+        params: IdParams,
+        response: { 200: MinerDetail, ...errors(404) },
+      },
     },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
@@ -132,6 +195,7 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
           'Hashrate, chip temperature and power over time (InfluxDB when configured, else the SQL history)',
         params: IdParams,
         querystring: HistoryQuery,
+        response: { 200: History },
       },
     },
     async (request) => {
@@ -169,7 +233,10 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
 
   app.get(
     '/miners/:id/events',
-    { preHandler: app.authorize(...READERS), schema: { tags: ['miners'], params: IdParams } },
+    {
+      preHandler: app.authorize(...READERS),
+      schema: { tags: ['miners'], params: IdParams, response: { 200: z.array(EventView) } },
+    },
     async (request) => {
       const { id } = request.params as z.infer<typeof IdParams>;
       const rows = await minerEvents(ctx.db, id);
@@ -192,6 +259,7 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
         summary: 'Move a miner or change its status (kept in its location history)',
         params: IdParams,
         body: MoveBody,
+        response: { 200: IdOnly, ...errors(404, 409) },
       },
     },
     async (request, reply) => {

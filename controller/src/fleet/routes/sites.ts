@@ -2,9 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, notFound, parseJson, READERS } from '../../core/http/common.js';
+import { errors } from '../../core/http/responses.js';
 import { tariffAt, upsertSite } from '../inventory/sites.js';
 import { TariffSchema } from '../inventory/types.js';
 import { getSite, listSites, type SiteRow, siteContainers, siteRollup } from '../queries.js';
+import { IdOnly, RollupView } from './schemas.js';
 
 const SiteBody = z.object({
   name: z.string().min(1).max(200),
@@ -12,6 +14,19 @@ const SiteBody = z.object({
   capacityMw: z.number().nonnegative().nullable().default(null),
   capacitySlots: z.number().int().nonnegative().nullable().default(null),
   tariff: TariffSchema,
+});
+
+const SiteView = RollupView.extend({
+  id: z.string(),
+  name: z.string(),
+  timezone: z.string(),
+  capacityMw: z.number().nullable(),
+  capacitySlots: z.number().nullable(),
+  tariff: TariffSchema.nullable(),
+  tariffNowUsdPerKwh: z.number().nullable(),
+});
+const SiteDetail = SiteView.extend({
+  containers: z.array(z.object({ id: z.string(), name: z.string(), agentId: z.string().nullable() })),
 });
 
 export const siteRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
@@ -44,7 +59,7 @@ export const siteRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
     '/sites',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['inventory'], summary: 'Sites with roll-ups' },
+      schema: { tags: ['inventory'], summary: 'Sites with roll-ups', response: { 200: z.array(SiteView) } },
     },
     async () => {
       const sites = await listSites(ctx.db);
@@ -54,7 +69,10 @@ export const siteRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
 
   app.get(
     '/sites/:id',
-    { preHandler: app.authorize(...READERS), schema: { tags: ['inventory'], params: IdParams } },
+    {
+      preHandler: app.authorize(...READERS),
+      schema: { tags: ['inventory'], params: IdParams, response: { 200: SiteDetail, ...errors(404) } },
+    },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
       const site = await getSite(ctx.db, id);
@@ -71,7 +89,13 @@ export const siteRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
     '/sites/:id',
     {
       preHandler: app.authorize(...EDITORS),
-      schema: { tags: ['inventory'], summary: 'Create or update a site', params: IdParams, body: SiteBody },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Create or update a site',
+        params: IdParams,
+        body: SiteBody,
+        response: { 200: IdOnly },
+      },
     },
     async (request) => {
       const { id } = request.params as z.infer<typeof IdParams>;

@@ -6,6 +6,7 @@ import {
   topics,
 } from '@hashfleet/contracts';
 import type { PostgresDb } from '@hashfleet/controller/core/storage/postgres';
+import { missingSeqs } from '@hashfleet/controller/fleet/ingest/seq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, pgReachable, pgSchemaUrl, testApp } from '../controller/test/helpers.js';
@@ -127,6 +128,8 @@ runOrSkip('controller ingest through PostgreSQL connection loss', () => {
     expect(Number(hourly?.shares)).toBe(MESSAGES * MINERS_PER_MESSAGE * SHARES);
     const seen = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM ingest_seen');
     expect(Number(seen?.n)).toBe(MESSAGES);
+    // And the seq count agrees: no data seq is missing.
+    expect(await missingSeqs(db)).toEqual([{ agentId: exampleTelemetry.agentId, missing: 0 }]);
     // The controller answers and is ready again.
     expect((await t.app.inject({ url: '/ready' })).statusCode).toBe(200);
   });

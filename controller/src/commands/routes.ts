@@ -3,9 +3,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CoreContext } from '../core/context.js';
 import { IdParams, notFound, parseJson, READERS } from '../core/http/common.js';
+import { errors } from '../core/http/responses.js';
 import { MinerCommandBody } from './bodies.js';
 import { sendError } from './http-errors.js';
 import { minerTarget, outletMiner, pduAgent } from './queries.js';
+import { CommandView, issuedResponses } from './schemas.js';
 import { CommandError, type CommandRow } from './service.js';
 import { listCommands, retryCommand } from './tracking.js';
 
@@ -59,6 +61,7 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
         summary: 'Send a signed command to a miner (pool.set waits for a second approver)',
         params: IdParams,
         body: MinerCommandBody,
+        response: { ...issuedResponses, ...errors(400, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -98,6 +101,7 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
         summary: 'Switch or power-cycle a PDU outlet',
         params: OutletParams,
         body: OutletCommandBody,
+        response: { ...issuedResponses, ...errors(400, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -127,7 +131,12 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
     '/commands/:id/approve',
     {
       preHandler: app.authorize('admin', 'operator'),
-      schema: { tags: ['commands'], summary: 'Second-person approval (pool.set)', params: IdParams },
+      schema: {
+        tags: ['commands'],
+        summary: 'Second-person approval (pool.set)',
+        params: IdParams,
+        response: { ...issuedResponses, ...errors(400, 403, 404, 409) },
+      },
     },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
@@ -143,7 +152,10 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
 
   app.get(
     '/commands/:id',
-    { preHandler: app.authorize(...READERS), schema: { tags: ['commands'], params: IdParams } },
+    {
+      preHandler: app.authorize(...READERS),
+      schema: { tags: ['commands'], params: IdParams, response: { 200: CommandView, ...errors(404) } },
+    },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
       const c = await ctx.commands.get(id);
@@ -156,7 +168,12 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
     '/commands',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['commands'], summary: 'Commands, newest first', querystring: CommandQuery },
+      schema: {
+        tags: ['commands'],
+        summary: 'Commands, newest first',
+        querystring: CommandQuery,
+        response: { 200: z.array(CommandView) },
+      },
     },
     async (request) => {
       const q = request.query as z.infer<typeof CommandQuery>;
@@ -173,6 +190,7 @@ export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
         summary:
           'Re-issue a command that expired without a result (safe operations; pool.set needs a fresh approval)',
         params: IdParams,
+        response: { ...issuedResponses, ...errors(400, 403, 404, 409) },
       },
     },
     async (request, reply) => {

@@ -2,7 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { CoreContext } from '../core/context.js';
 import { IdParams, notFound, READERS } from '../core/http/common.js';
+import { errors } from '../core/http/responses.js';
 import { commandStates } from './effects.js';
+
+import { CommandStates } from './schemas.js';
 
 /**
  * GET /commands/:id/states: every state a command went through (sent, acknowledged, then
@@ -18,6 +21,7 @@ export const commandStateRoutes: FastifyPluginAsync<CoreContext> = async (app, c
         tags: ['commands'],
         summary: "A command's states, oldest first, each with the miner's words",
         params: IdParams,
+        response: { 200: CommandStates, ...errors(404) },
       },
     },
     async (request, reply) => {

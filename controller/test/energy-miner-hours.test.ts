@@ -101,7 +101,8 @@ async function closeHour() {
       })
     ).status,
   ).toBe(201);
-  const closed = await req('POST', `/periods/${PERIOD}/close`, {});
+  // The day has data in one hour only: incomplete, so the close takes an override (item 2).
+  const closed = await req('POST', `/periods/${PERIOD}/close`, { override: 'test: one hour of data' });
   expect(closed.status, JSON.stringify(closed.body)).toBe(201);
   const outputs = (await req('GET', `/periods/${PERIOD}/outputs`)).body;
   const inputs = (await req('GET', `/periods/${PERIOD}/inputs`)).body;

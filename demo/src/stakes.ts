@@ -17,8 +17,14 @@ export async function seedStakes(db: Db, now = Date.now()): Promise<string[]> {
 /**
  * Closes yesterday's period through the public API as the operator would, so the staker portal
  * has a statement, a payout and an inputs hash to verify from the first minute. Closing twice
- * returns the same summary, so a restart is harmless.
+ * returns the same summary, so a restart is harmless. The demo fleet starts now, so yesterday has
+ * no telemetry, energy or work: its completeness report is below the thresholds and the close is
+ * an operator's override with that reason (audited as `accounting.period.close_override`, the
+ * report stored with the period), never a silent one.
  */
+export const DEMO_CLOSE_OVERRIDE =
+  'demo: the simulated fleet started today, so yesterday has no telemetry, energy or work';
+
 export async function closeYesterday(
   controllerUrl: string,
   operatorToken: string,
@@ -28,7 +34,7 @@ export async function closeYesterday(
   const res = await fetch(`${controllerUrl}/api/v1/periods/${periodId}/close`, {
     method: 'POST',
     headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
-    body: '{}',
+    body: JSON.stringify({ override: DEMO_CLOSE_OVERRIDE }),
   });
   if (!res.ok) throw new Error(`close period ${periodId}: ${res.status} ${await res.text()}`);
   return periodId;

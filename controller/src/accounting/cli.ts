@@ -7,6 +7,7 @@ import { jsonReplacer } from '../core/http/zod.js';
 import { sha256Hex } from './canonical.js';
 import { closePeriod } from './close.js';
 import { parseInputsDoc } from './close-inputs.js';
+import { periodReadiness, waivePeriod } from './completeness.js';
 import { getClose, recomputeStored } from './ledger.js';
 import { periodContaining } from './period.js';
 import { AccountingError } from './register.js';
@@ -24,7 +25,8 @@ import { reconciliationOf } from './views.js';
  * (message on stderr), 2 usage, 3 recompute differs.
  */
 const PERIOD_USAGE =
-  'usage: hashfleet-controller period close|recompute|show <YYYY-MM-DD|period-id|yesterday> | verify <inputs.json> [holder]\n';
+  'usage: hashfleet-controller period close <id> [--override <reason>] | completeness <id> | waive <id> --reason <reason> | recompute|show <id> | verify <inputs.json> [holder]\n' +
+  '  <id>: YYYY-MM-DD, a period id, or yesterday\n';
 const STAKES_USAGE = 'usage: hashfleet-controller stakes import <file.csv>\n';
 
 /** Positionals of a subcommand that takes no options; null (usage printed) on an unknown option. */
@@ -102,20 +104,47 @@ export async function periodVerifyCli(args: string[]): Promise<number> {
   return verifyInputsFile(file, holder);
 }
 
+const parsePeriodArgs = (args: string[]) =>
+  parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { override: { type: 'string' }, reason: { type: 'string' } },
+  });
+
 export async function periodCli(args: string[], ctx: FeatureContext): Promise<number> {
   if (args[0] === 'verify') return periodVerifyCli(args.slice(1));
-  const pos = positionals(args, PERIOD_USAGE);
-  if (!pos) return 2;
+  let parsed: ReturnType<typeof parsePeriodArgs>;
+  try {
+    parsed = parsePeriodArgs(args);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${PERIOD_USAGE}`);
+    return 2;
+  }
+  const { positionals: pos, values } = parsed;
   const [verb, raw, ...extra] = pos;
   const id = periodArg(raw, ctx.now());
-  if (!id || extra.length || !['close', 'recompute', 'show'].includes(verb ?? '')) {
+  const verbs = ['close', 'completeness', 'waive', 'recompute', 'show'];
+  const misplaced =
+    (values.override !== undefined && verb !== 'close') ||
+    (values.reason !== undefined) !== (verb === 'waive');
+  if (!id || extra.length || !verbs.includes(verb ?? '') || misplaced) {
     process.stderr.write(PERIOD_USAGE);
     return 2;
   }
   const deps = { db: ctx.db, audit: ctx.audit, influx: ctx.influx, now: ctx.now };
   return refusing(async () => {
     if (verb === 'close') {
-      print(await closeAndPublish(deps, id, cliActor()));
+      print(await closeAndPublish(deps, id, cliActor(), { override: values.override }));
+      return 0;
+    }
+    if (verb === 'completeness') {
+      const r = await periodReadiness(ctx.db, id, ctx.now());
+      print(r);
+      return 0;
+    }
+    if (verb === 'waive') {
+      print(await waivePeriod(deps, id, values.reason!, cliActor()));
       return 0;
     }
     if (verb === 'recompute') {

@@ -1,5 +1,6 @@
 import type { Feature } from '../core/feature.js';
 import { periodCli, periodVerifyCli, stakesCli } from './cli.js';
+import { dailyCloseJob } from './daily-close.js';
 import { accountingMigrations } from './migrations/index.js';
 import { accountingRoutes } from './routes.js';
 
@@ -10,6 +11,7 @@ export const accountingFeature: Feature = {
   routes: accountingRoutes,
   cli: { period: periodCli, stakes: stakesCli },
   standaloneCli: { period: { verify: periodVerifyCli } },
+  jobs: (ctx) => [dailyCloseJob(ctx)],
 };
 
 export { closePeriod } from './close.js';

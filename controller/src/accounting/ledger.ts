@@ -4,6 +4,7 @@ import type { Db } from '../core/storage/db.js';
 import { canonicalText, sha256Hex } from './canonical.js';
 import { type CloseResult, closePeriod } from './close.js';
 import { type InputsSchema, inputsAsVersion, parseInputsDoc } from './close-inputs.js';
+import { assertNextInOrder, completenessOf, storeCompleteness } from './completeness.js';
 import { type AdjustmentLine, adjustmentErrors, type JournalLine } from './journal.js';
 import { loadCloseInputs } from './load-inputs.js';
 import { parsePeriodId } from './period.js';
@@ -86,6 +87,7 @@ export async function closeStoredPeriod(
   deps: LedgerDeps,
   periodId: string,
   actor: Principal,
+  opts: { override?: string | undefined } = {},
 ): Promise<{ summary: CloseSummary; result: CloseResult | null }> {
   let period: ReturnType<typeof parsePeriodId>;
   try {
@@ -98,6 +100,7 @@ export async function closeStoredPeriod(
     const existing = await getClose(db, periodId);
     if (existing) return { summary: existing, result: null };
     if (period.endMs > deps.now()) throw new AccountingError(`period ${periodId}: has not ended yet`, 409);
+    await assertNextInOrder(db, period, 'close');
     const { inputs, stakerOf, rule } = await loadCloseInputs(db, period).catch((e: Error) => {
       throw e instanceof AccountingError ? e : new AccountingError(`period ${periodId}: ${e.message}`, 409);
     });
@@ -111,6 +114,25 @@ export async function closeStoredPeriod(
       result = closePeriod(inputs);
     } catch (e) {
       throw new AccountingError((e as Error).message, 409);
+    }
+    // Never closed blind: below the thresholds only an operator's override (audited) closes it.
+    const report = await completenessOf(db, period);
+    const reason = opts.override?.trim();
+    if (!report.complete && !reason) {
+      throw new AccountingError(
+        `period ${periodId}: incomplete (${report.failures.join('; ')}); see GET /periods/${periodId}/completeness, then close with an override reason if it is to be booked as it is`,
+        409,
+      );
+    }
+    const override = !report.complete && reason ? { reason, by: actor.name } : null;
+    await storeCompleteness(db, report, override, deps.now());
+    if (override) {
+      await deps.audit.record({
+        actor,
+        action: 'accounting.period.close_override',
+        subject: `period ${periodId}`,
+        details: { reason: override.reason, failures: report.failures, flags: report.flags },
+      });
     }
     const o = result.outputs;
     const at = deps.now();

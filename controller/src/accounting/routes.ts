@@ -28,7 +28,15 @@
  * Periods (operator/admin unless noted)
  *   GET  /periods                         -> [{ periodId, startMs, endMs, ruleVersion, inputsSha256, outputsSha256, netSats, stakerPoolSats, lossCarriedOutSats, closedBy, closedAt }]
  *   GET  /periods/open                    -> [{ periodId, creditedSats, credits }]  (credits entered, not closed yet)
- *   POST /periods/:id/close               -> 201 summary (alreadyClosed: false) | 200 the same summary (alreadyClosed: true)
+ *   POST /periods/:id/close { override? } -> 201 summary (alreadyClosed: false) | 200 the same summary (alreadyClosed: true)
+ *                                           | 409 when an earlier period is neither closed nor waived, or the period is
+ *                                           incomplete and no override reason is given (both name what to do)
+ *   GET  /periods/:id/completeness        -> { periodId, closed, waiver, blockedBy: null|"...", report: { complete, failures: [],
+ *                                           flags: ["credit_without_work"], thresholds, summary: { containerHours, telemetryCoverage,
+ *                                           energyCoverage, workCoverage, creditPresent, creditedSats, diff1Shares }, override?,
+ *                                           hours: [{ siteId, containerId, hourStartMs, minersExpected, minersSeen, telemetryCoverage,
+ *                                           energyCoverage, workPresent, creditPresent, diff1Shares }] } }  (stored once closed)
+ *   POST /periods/:id/waive { reason }    -> 201 { periodId, reason, waivedBy, waivedAtMs }  (the next period in order only)
  *   POST /periods/:id/recompute           -> { identical: true, storedOutputsSha256, recomputedOutputsSha256, ... }
  *   GET  /periods/:id/inputs              -> the exact canonical inputs document the hash covers (operator, or a staker paid in the period)
  *   GET  /periods/:id/outputs             -> the canonical outputs document (same access as inputs)
@@ -54,6 +62,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Counter } from 'prom-client';
 import type { CoreContext } from '../core/context.js';
 import type { FeatureContext } from '../core/feature.js';
+import { completenessRoutes } from './routes/completeness-routes.js';
 import { inputRoutes } from './routes/input-routes.js';
 import { periodRoutes } from './routes/period-routes.js';
 import { registerRoutes } from './routes/register-routes.js';
@@ -82,4 +91,5 @@ export const accountingRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
   await app.register(stakerRoutes, ctx);
   await app.register(periodRoutes, ctx);
   await app.register(inputRoutes, ctx);
+  await app.register(completenessRoutes, ctx);
 };

@@ -219,8 +219,9 @@ export async function closeAndPublish(
   deps: AccountingDeps,
   periodId: string,
   actor: Principal,
+  opts: { override?: string | undefined } = {},
 ): Promise<CloseSummary> {
-  const { summary } = await closeStoredPeriod(deps, periodId, actor);
+  const { summary } = await closeStoredPeriod(deps, periodId, actor, opts);
   if (!summary.alreadyClosed) await writeAttribution(deps, periodId);
   return summary;
 }

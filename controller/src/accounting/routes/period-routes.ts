@@ -7,6 +7,8 @@ import { closeAndPublish } from '../service.js';
 import { reconciliationOf, stakerHolders, stakerInPeriod } from '../views.js';
 import { fail, MONEY, MONEY_OR_STAKER, PeriodParam, Sats, send } from './http.js';
 
+const CloseBody = z.object({ override: z.string().min(3).max(500).optional() }).nullish();
+
 /** Periods: list, close, recompute, inputs/outputs documents, journal, reconciliation, adjustments. */
 export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const { db, audit } = ctx;
@@ -27,11 +29,21 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.post(
     '/periods/:id/close',
-    { ...money, schema: { tags, params: PeriodParam } },
+    {
+      ...money,
+      schema: {
+        tags,
+        params: PeriodParam,
+        summary:
+          'Close a period: in order, and complete (GET /periods/:id/completeness) unless `override` gives the reason to close it anyway (audited)',
+        body: CloseBody,
+      },
+    },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       try {
-        const summary = await closeAndPublish(deps, id, request.principal!);
+        const override = (request.body as { override?: string } | undefined)?.override;
+        const summary = await closeAndPublish(deps, id, request.principal!, { override });
         return send(reply, summary.alreadyClosed ? 200 : 201, summary);
       } catch (e) {
         return fail(reply, e);

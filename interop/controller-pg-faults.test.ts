@@ -1,3 +1,4 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import {
   exampleSample,
   exampleTelemetry,
@@ -131,6 +132,117 @@ runOrSkip('controller ingest through PostgreSQL connection loss', () => {
     // And the seq count agrees: no data seq is missing.
     expect(await missingSeqs(db)).toEqual([{ agentId: exampleTelemetry.agentId, missing: 0 }]);
     // The controller answers and is ready again.
+    expect((await t.app.inject({ url: '/ready' })).statusCode).toBe(200);
+  });
+});
+
+/**
+ * A TCP relay to PostgreSQL that can go away (every connection cut, new ones refused) and come
+ * back on the same port: what a failover or a server restart looks like to the controller.
+ */
+function relay(target: URL) {
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = connect(Number(target.port || 5432), target.hostname);
+        const drop = () => {
+          client.destroy();
+          upstream.destroy();
+        };
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('error', drop);
+          s.on('close', () => {
+            sockets.delete(s);
+            drop();
+          });
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        const a = server!.address();
+        port = typeof a === 'object' && a ? a.port : port;
+        resolve();
+      });
+    });
+  return {
+    listen,
+    get port() {
+      return port;
+    },
+    async down() {
+      const s = server;
+      server = null;
+      const closed = new Promise<void>((r) => (s ? s.close(() => r()) : r()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+runOrSkip('controller ingest through a PostgreSQL outage (failover, restart)', () => {
+  const link = relay(new URL(PG_URL));
+  let url = '';
+  let t: Awaited<ReturnType<typeof testApp>>;
+
+  beforeAll(async () => {
+    if (!up) throw new Error(`PostgreSQL ${PG_URL} not reachable`);
+    await link.listen();
+    const u = new URL(pgSchemaUrl(PG_URL));
+    u.port = String(link.port);
+    url = u.toString();
+    t = await testApp({ storage: { url } }, () => T0 + 3_600_000);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await link.down();
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin
+      .query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get('schema')} CASCADE`)
+      .catch(() => {});
+    await admin.end();
+  });
+
+  it('waits the outage out, not ready meanwhile, and ends with exact aggregates', async () => {
+    const enc = (m: Telemetry) => new TextEncoder().encode(JSON.stringify(m));
+    const outcomes: string[] = [];
+    let next = 0;
+    let outage: Promise<void> | null = null;
+    let readyDuringOutage = 0;
+    const worker = async () => {
+      while (next < MESSAGES) {
+        const i = next++;
+        outcomes[i] = await t.app.hashfleet.ingest.handle(
+          topics.telemetry(exampleTelemetry.agentId),
+          enc(message(i)),
+        );
+        if (!outage && outcomes.filter(Boolean).length >= MESSAGES / 3) {
+          outage = (async () => {
+            await link.down();
+            // Out long enough for every worker to be waiting on storage.
+            await new Promise((r) => setTimeout(r, 1500));
+            readyDuringOutage = (await t.app.inject({ url: '/ready' })).statusCode;
+            await link.listen();
+          })();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, worker));
+    await outage;
+
+    expect(readyDuringOutage).toBe(503);
+    expect(outcomes.filter((o) => o !== 'applied' && o !== 'duplicate')).toEqual([]);
+    const db = t.app.hashfleet.db;
+    const hourly = await db.get<{ samples: number; shares: number }>(
+      'SELECT SUM(samples) AS samples, SUM(diff1_shares) AS shares FROM container_hourly',
+    );
+    expect(Number(hourly?.samples)).toBe(MESSAGES * MINERS_PER_MESSAGE);
+    expect(Number(hourly?.shares)).toBe(MESSAGES * MINERS_PER_MESSAGE * SHARES);
+    expect(await missingSeqs(db)).toEqual([{ agentId: exampleTelemetry.agentId, missing: 0 }]);
     expect((await t.app.inject({ url: '/ready' })).statusCode).toBe(200);
   });
 });

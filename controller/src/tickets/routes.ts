@@ -4,8 +4,10 @@
  *
  *   GET   /tickets?state=open&minerId=&containerId=&siteId=&assignee=&limit=
  *     -> [{ id, state: "open"|"in_progress"|"done", title, minerId, slotId: "kz-c1/R2/S14", containerId, siteId,
- *           alertId, source: "remediation"|"person", createdBy, assignee, createdAt, updatedAt, doneAt }]
+ *           alertId, source: "remediation"|"person", createdBy, assignee, createdAt, updatedAt, doneAt,
+ *           serial, assetCode, model, rack, slot }]   (the miner's names, null without a miner)
  *   POST  /tickets { title, minerId?, slotId?, containerId?, note? }          -> 201 the ticket
+ *         (minerId: the miner's id, serial or asset code)
  *   GET   /tickets/:id                                                      -> the ticket and notes: [{ at, author, text }]
  *   POST  /tickets/:id/take { note? }                                       -> the ticket, in_progress, assignee = caller
  *   PATCH /tickets/:id { state?, assignee?, note? }                         -> the ticket
@@ -17,6 +19,8 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { STAFF } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
+import { created, errors } from '../core/http/responses.js';
+import { resolveMinerRef, withMinerNames } from '../fleet/names.js';
 import {
   changeTicket,
   getTicket,
@@ -28,6 +32,30 @@ import {
   TicketError,
 } from './service.js';
 import { TICKET_STATES } from './workflow.js';
+
+const S = z.string().nullable();
+/** A ticket with its miner's names (`presentTicket` + `withMinerNames`). */
+const TicketView = z.looseObject({
+  id: z.string(),
+  state: z.enum(TICKET_STATES),
+  title: z.string(),
+  minerId: S,
+  slotId: S,
+  containerId: S,
+  siteId: S,
+  alertId: z.union([z.string(), z.number()]).nullable(),
+  source: z.string(),
+  createdBy: S,
+  assignee: S,
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  doneAt: z.number().nullable(),
+  serial: S,
+  assetCode: S,
+  model: S,
+  rack: S,
+  slot: S,
+});
 
 const IdParam = z.object({ id: z.string().min(1).max(100) });
 const Note = z.string().min(1).max(4000);
@@ -71,15 +99,45 @@ export const ticketRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.get(
     '/tickets',
-    { ...staff, schema: { tags, summary: 'Tickets, open first', querystring: ListQuery } },
-    async (req) => (await listTickets(ctx.db, req.query as z.infer<typeof ListQuery>)).map(presentTicket),
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'Tickets, open first',
+        querystring: ListQuery,
+        response: { 200: z.array(TicketView) },
+      },
+    },
+    async (req) =>
+      withMinerNames(
+        ctx.db,
+        (await listTickets(ctx.db, req.query as z.infer<typeof ListQuery>)).map(presentTicket),
+      ),
   );
 
   app.post(
     '/tickets',
-    { ...staff, schema: { tags, summary: 'Open a ticket for a miner, slot or container', body: OpenBody } },
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'Open a ticket for a miner, slot or container',
+        body: OpenBody,
+        response: { 201: created(TicketView), ...errors(400, 404, 409) },
+      },
+    },
     async (req, reply) => {
       const b = req.body as z.infer<typeof OpenBody>;
+      // A person types what is on the label: the serial or the asset code (issue 19 item 2).
+      if (b.minerId) {
+        const id = await resolveMinerRef(ctx.db, b.minerId);
+        if (!id)
+          return reply.code(404).send({
+            error: 'ticket',
+            message: `miner ${b.minerId}: no miner has this id, serial or asset code`,
+          });
+        b.minerId = id;
+      }
       if (b.slotId && !b.containerId) {
         const slot = await slotContainer(ctx.db, b.slotId);
         if (!slot) return reply.code(404).send({ error: 'ticket', message: `slot ${b.slotId}: not found` });
@@ -87,7 +145,8 @@ export const ticketRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
       }
       try {
         const t = await openTicket(deps, req.principal!, { ...b, source: 'person' });
-        return reply.code(201).send(presentTicket(t));
+        const [named] = await withMinerNames(ctx.db, [presentTicket(t)]);
+        return reply.code(201).send(named);
       } catch (e) {
         return fail(reply, e);
       }
@@ -96,12 +155,26 @@ export const ticketRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.get(
     '/tickets/:id',
-    { ...staff, schema: { tags, summary: 'One ticket with its notes', params: IdParam } },
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'One ticket with its notes',
+        params: IdParam,
+        response: {
+          200: TicketView.extend({
+            notes: z.array(z.looseObject({ at: z.number(), author: z.string(), text: z.string() })),
+          }),
+          ...errors(400, 404, 409),
+        },
+      },
+    },
     async (req, reply) => {
       try {
         const { ticket, notes } = await getTicket(ctx.db, (req.params as { id: string }).id);
+        const [named] = await withMinerNames(ctx.db, [presentTicket(ticket)]);
         return {
-          ...presentTicket(ticket),
+          ...named,
           notes: notes.map((n) => ({ at: n.at, author: n.author, text: n.text })),
         };
       } catch (e) {
@@ -152,12 +225,21 @@ export const ticketRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
       method: r.method,
       url: r.url,
       ...staff,
-      schema: { tags, summary: r.summary, params: IdParam, body: r.body },
+      schema: {
+        tags,
+        summary: r.summary,
+        params: IdParam,
+        body: r.body,
+        response: { 200: TicketView, ...errors(400, 404, 409) },
+      },
       handler: async (req, reply) => {
         try {
           const id = (req.params as { id: string }).id;
           const change = r.change(req.principal!.name, req.body as never);
-          return presentTicket(await changeTicket(deps, req.principal!, id, change));
+          const [named] = await withMinerNames(ctx.db, [
+            presentTicket(await changeTicket(deps, req.principal!, id, change)),
+          ]);
+          return named;
         } catch (e) {
           return fail(reply, e);
         }

@@ -54,9 +54,8 @@ function sharedErrors(route: RouteOptions): Record<string, z.ZodType> {
   const isPublic = (route.config as { public?: boolean } | undefined)?.public === true;
   if (route.url.startsWith('/api/') && !isPublic)
     out[401] = ErrorBody.describe('Missing, invalid or revoked API token');
-  const pre = route.preHandler;
-  const guards = Array.isArray(pre) ? pre : pre ? [pre] : [];
-  if (guards.some((g) => roleGuards.has(g)))
+  const guards = [route.onRequest, route.preValidation, route.preHandler].flat().filter(Boolean);
+  if (guards.some((g) => roleGuards.has(g as object)))
     out[403] = ErrorBody.describe("The token's role may not do this (requiredRoles)");
   return out;
 }

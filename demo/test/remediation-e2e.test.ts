@@ -261,6 +261,20 @@ describe('remediation with the simulator, a real agent and the controller', () =
       await cycle();
     }
     expect(sim.miner(SIM_HOT).mode).toBe('sleep');
+    // The sleep is done when its agent reads the miner no longer hashing (issue 16): the miner
+    // winds down in simulated time, read by the agent every 2 s of wall time.
+    await waitFor(
+      'the sleep verified by its agent',
+      async () => {
+        await sim.tick(5_000);
+        const c = await controller.db.get<{ state: string }>(
+          `SELECT state FROM commands WHERE miner_id = ? AND op = 'sleep'`,
+          [HOT],
+        );
+        return c?.state === 'verified';
+      },
+      { timeoutMs: 30_000, everyMs: 1_000 },
+    );
     await rem.tick(now());
     const ladder = await summary(HOT);
     expect(ladder).toEqual(['ticket ticket', 'sleep verified', 'ticket ticket']);

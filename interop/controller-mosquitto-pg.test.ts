@@ -68,7 +68,7 @@ runOrSkip('controller with Mosquitto, PostgreSQL and VictoriaMetrics', () => {
     sim = await startSimulation(scenario(), { pdus: false });
     // Tokens first: they are the agents' broker passwords, so Mosquitto's password file needs them.
     const db = await openDb(dbUrl);
-    await migrate(db, allMigrations());
+    await migrate(db, allMigrations(), Date.now);
     for (const c of sim.scenario.containers) {
       tokens.set(agentIdOf(c.id), await createToken(db, { role: 'agent', name: agentIdOf(c.id) }));
     }

@@ -76,7 +76,7 @@ runOrSkip('two controller replicas, one killed under load', () => {
   beforeAll(async () => {
     if (!ready) throw new Error(`need ${MOSQUITTO} and PostgreSQL at ${PG_URL}`);
     const db = await openDb(dbUrl);
-    await migrate(db, allMigrations());
+    await migrate(db, allMigrations(), Date.now);
     agentToken = await createToken(db, { role: 'agent', name: AGENT });
     await db.close();
     broker = await startMosquitto(join(dir, 'mosquitto'), {

@@ -30,7 +30,10 @@ runOrSkip('controller storage on PostgreSQL', () => {
   });
 
   it('applies migrations once when two replicas start at the same time', async () => {
-    const [ra, rb] = await Promise.all([migrate(a, allMigrations()), migrate(b, allMigrations())]);
+    const [ra, rb] = await Promise.all([
+      migrate(a, allMigrations(), Date.now),
+      migrate(b, allMigrations(), Date.now),
+    ]);
     expect([...ra, ...rb].sort()).toEqual(
       allMigrations()
         .map((m) => m.id)
@@ -45,7 +48,7 @@ runOrSkip('controller storage on PostgreSQL', () => {
     expect((await b.get<{ amount_sats: bigint }>('SELECT amount_sats FROM sats_probe'))?.amount_sats).toBe(
       9_007_199_254_740_993n,
     );
-    await createAudit(a).record({ actor: SYSTEM, action: 'probe', subject: 'pg', details: {} });
+    await createAudit(a, Date.now).record({ actor: SYSTEM, action: 'probe', subject: 'pg', details: {} });
     await expect(b.run('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
   });
 });

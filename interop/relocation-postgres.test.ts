@@ -50,23 +50,31 @@ runOrSkip('relocation on PostgreSQL with two replicas', () => {
     for (const role of ['operator', 'admin', 'technician'] as const) {
       tokens[role] = await createToken(db, { role, name: `${role}-1` });
     }
-    await upsertSite(db, {
-      id: 'sichuan',
-      name: 'Sichuan',
-      timezone: 'Asia/Shanghai',
-      tariff: flatTariff(0.039),
-    });
-    await upsertSite(db, {
-      id: 'kazakhstan',
-      name: 'Pavlodar',
-      timezone: 'Asia/Almaty',
-      tariff: flatTariff(0.03),
-    });
+    await upsertSite(
+      db,
+      {
+        id: 'sichuan',
+        name: 'Sichuan',
+        timezone: 'Asia/Shanghai',
+        tariff: flatTariff(0.039),
+      },
+      clock,
+    );
+    await upsertSite(
+      db,
+      {
+        id: 'kazakhstan',
+        name: 'Pavlodar',
+        timezone: 'Asia/Almaty',
+        tariff: flatTariff(0.03),
+      },
+      clock,
+    );
     for (const [id, site] of [
       ['sc-c1', 'sichuan'],
       ['kz-c1', 'kazakhstan'],
     ] as const) {
-      await upsertContainer(db, { id, siteId: site, name: id });
+      await upsertContainer(db, { id, siteId: site, name: id }, clock);
       await ensureSlots(
         db,
         id,

@@ -29,16 +29,6 @@ const ALLOWED: readonly { file: string; code: string; reason: string }[] = [
     reason: 'a temporary file name, unique per process and moment; no time is stored',
   },
   {
-    file: 'core/storage/migrate.ts',
-    code: 'now = Date.now',
-    reason: 'default for `hashfleet-controller migrate` (the CLI); the app passes its clock',
-  },
-  {
-    file: 'core/audit.ts',
-    code: 'now: () => number = Date.now',
-    reason: 'default for audits made outside an app; the app and safety ingest pass their clock',
-  },
-  {
     file: 'core/auth/tokens.ts',
     code: 'now = Date.now()',
     reason:
@@ -49,11 +39,6 @@ const ALLOWED: readonly { file: string; code: string; reason: string }[] = [
     code: 'now = Date.now()',
     reason:
       'default for `hashfleet-controller inventory import` (the CLI); the import route passes ctx.now()',
-  },
-  {
-    file: 'fleet/inventory/sites.ts',
-    code: 'now = Date.now()',
-    reason: 'default for seeding outside an app (demo, tests); the site and container routes pass ctx.now()',
   },
 ];
 

@@ -61,8 +61,12 @@ describe('inventory', () => {
 
   it('keeps location history through moves and refuses an occupied slot', async () => {
     const db = t.app.hashfleet.db;
-    await upsertSite(db, { id: 'sc', name: 'Sichuan', timezone: 'Asia/Shanghai', tariff: flatTariff(0.04) });
-    await upsertContainer(db, { id: 'sc-c1', siteId: 'sc', name: 'C1' });
+    await upsertSite(
+      db,
+      { id: 'sc', name: 'Sichuan', timezone: 'Asia/Shanghai', tariff: flatTariff(0.04) },
+      1,
+    );
+    await upsertContainer(db, { id: 'sc-c1', siteId: 'sc', name: 'C1' }, 1);
     const [a, b] = await ensureSlots(db, 'sc-c1', slotGrid(1, 2));
     const m1 = await createMiner(db, { serial: 'MOVE-1' }, 1);
     const m2 = await createMiner(db, { serial: 'MOVE-2' }, 1);

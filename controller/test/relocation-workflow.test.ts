@@ -40,23 +40,31 @@ const SEEDED_AT = Date.parse('2026-11-30T00:00:00Z');
 
 /** Two sites, a container each with 4 slots, three T17s in Sichuan (dry-season tariff). */
 async function seed() {
-  await upsertSite(db, {
-    id: 'sichuan',
-    name: 'Sichuan',
-    timezone: 'Asia/Shanghai',
-    tariff: flatTariff(0.039),
-  });
-  await upsertSite(db, {
-    id: 'kazakhstan',
-    name: 'Pavlodar',
-    timezone: 'Asia/Almaty',
-    tariff: flatTariff(0.03),
-  });
+  await upsertSite(
+    db,
+    {
+      id: 'sichuan',
+      name: 'Sichuan',
+      timezone: 'Asia/Shanghai',
+      tariff: flatTariff(0.039),
+    },
+    SEEDED_AT,
+  );
+  await upsertSite(
+    db,
+    {
+      id: 'kazakhstan',
+      name: 'Pavlodar',
+      timezone: 'Asia/Almaty',
+      tariff: flatTariff(0.03),
+    },
+    SEEDED_AT,
+  );
   for (const [id, site] of [
     ['sc-c1', 'sichuan'],
     ['kz-c1', 'kazakhstan'],
   ] as const) {
-    await upsertContainer(db, { id, siteId: site, name: id });
+    await upsertContainer(db, { id, siteId: site, name: id }, SEEDED_AT);
     await ensureSlots(
       db,
       id,

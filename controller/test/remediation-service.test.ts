@@ -84,8 +84,12 @@ const summary = async (minerId: string) =>
 
 /** Kazakhstan container c1 (agent-c1) with an APC PDU; m1 avalon on outlet 1, m2 cgminer without outlet, m3 whatsminer. */
 async function seed() {
-  await upsertSite(db, { id: 'kz', name: 'Pavlodar', timezone: 'Asia/Almaty', tariff: flatTariff(0.03) });
-  await upsertContainer(db, { id: 'c1', siteId: 'kz', name: 'c1', agentId: 'agent-c1' });
+  await upsertSite(
+    db,
+    { id: 'kz', name: 'Pavlodar', timezone: 'Asia/Almaty', tariff: flatTariff(0.03) },
+    clock,
+  );
+  await upsertContainer(db, { id: 'c1', siteId: 'kz', name: 'c1', agentId: 'agent-c1' }, clock);
   await ensureSlots(
     db,
     'c1',

@@ -26,9 +26,9 @@ for (const [name, url, available] of drivers) {
     });
 
     it('applies every migration once and records it; a second run applies nothing', async () => {
-      const first = await migrate(db, allMigrations());
+      const first = await migrate(db, allMigrations(), Date.now);
       expect(first).toContain('0001_core');
-      expect(await migrate(db, allMigrations())).toEqual([]);
+      expect(await migrate(db, allMigrations(), Date.now)).toEqual([]);
       const rows = await db.all<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id');
       expect(rows.map((r) => r.id)).toEqual(first);
     });
@@ -69,7 +69,7 @@ for (const [name, url, available] of drivers) {
     });
 
     it('keeps the audit log append-only in the database itself', async () => {
-      const audit = createAudit(db);
+      const audit = createAudit(db, Date.now);
       await audit.record({
         actor: SYSTEM,
         action: 'probe',

@@ -70,17 +70,23 @@ function relocationScenario(): { scenario: Scenario; leaving: MinerSpec[]; twins
 
 /** Inventory as an operator entered it: sites, containers, slots, and the 20 units in Sichuan. */
 async function seed(db: Db) {
+  // The demo's controller runs on the real clock, so the seed does too.
+  const now = Date.now();
   for (const site of scenario.sites) {
-    await upsertSite(db, {
-      id: site.id,
-      name: site.name,
-      timezone: 'UTC',
-      capacityMw: site.capacityMw,
-      tariff: { currency: 'USD', perKwh: site.tariffUsdPerKwh },
-    });
+    await upsertSite(
+      db,
+      {
+        id: site.id,
+        name: site.name,
+        timezone: 'UTC',
+        capacityMw: site.capacityMw,
+        tariff: { currency: 'USD', perKwh: site.tariffUsdPerKwh },
+      },
+      now,
+    );
   }
   for (const c of scenario.containers) {
-    await upsertContainer(db, { id: c.id, siteId: c.siteId, name: c.name, agentId: agentIdOf(c.id) });
+    await upsertContainer(db, { id: c.id, siteId: c.siteId, name: c.name, agentId: agentIdOf(c.id) }, now);
     const here = scenario.miners.filter((m) => m.containerId === c.id);
     await ensureSlots(
       db,
@@ -88,8 +94,6 @@ async function seed(db: Db) {
       here.map((m) => ({ rack: m.rack, slot: m.slot })),
     );
   }
-  // The demo's controller runs on the real clock, so the seed does too.
-  const now = Date.now();
   for (const m of leaving) {
     await createMiner(db, { id: m.id, serial: m.serial, model: m.model, profile: m.profile }, now);
     await moveMiner(

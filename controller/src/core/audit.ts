@@ -23,7 +23,7 @@ export function redactSecrets(value: unknown): unknown {
   return value;
 }
 
-export function createAudit(db: Db, now: () => number = Date.now): Audit {
+export function createAudit(db: Db, now: () => number): Audit {
   return {
     async record({ actor, action, subject, details }) {
       await db.run(

@@ -7,6 +7,7 @@ import { bindAgentPlaces, placesFromArgs } from '../auth/agent-places.js';
 import { SYSTEM } from '../auth/roles.js';
 import { createToken } from '../auth/tokens.js';
 import { BROKER_USAGE, brokerCommand } from '../broker/add-agent.js';
+import { systemClock } from '../clock.js';
 import { type ControllerConfig, loadControllerConfig } from '../config.js';
 import { startController } from '../server.js';
 import { openDb } from '../storage/db.js';
@@ -79,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const db = await openDb(config.storage.url!);
       try {
-        const applied = await migrate(db, allMigrations());
+        const applied = await migrate(db, allMigrations(), systemClock);
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
       } finally {
         await db.close();
@@ -137,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'broker':
       return brokerCommand(sub, rest, (agentId, places) =>
         withApp(config, async (app) => {
-          await bindAgentPlaces(app.hashfleet.db, agentId, places, Date.now());
+          await bindAgentPlaces(app.hashfleet.db, agentId, places, app.hashfleet.now());
           await app.hashfleet.audit.record({
             actor: SYSTEM,
             action: 'agent.places',

@@ -44,7 +44,7 @@ export function checkMigrations(migrations: Migration[]): Migration[] {
  * transaction (on PostgreSQL under an advisory lock so replicas starting together don't race).
  * Returns the ids applied now.
  */
-export async function migrate(db: Db, migrations: Migration[], now = Date.now): Promise<string[]> {
+export async function migrate(db: Db, migrations: Migration[], now: () => number): Promise<string[]> {
   const ordered = checkMigrations(migrations);
   return db.tx(async (tx) => {
     if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?)', [PG_LOCK_KEY]);

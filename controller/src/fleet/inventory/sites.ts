@@ -1,7 +1,7 @@
 import type { Db } from '../../core/storage/db.js';
 import { type ContainerInput, type SiteInput, type Tariff, TariffSchema } from './types.js';
 
-export async function upsertSite(db: Db, site: SiteInput, now = Date.now()): Promise<void> {
+export async function upsertSite(db: Db, site: SiteInput, now: number): Promise<void> {
   const tariff = TariffSchema.parse(site.tariff);
   await db.run(
     `INSERT INTO sites (id, name, timezone, capacity_mw, capacity_slots, tariff_json, created_at, updated_at)
@@ -23,7 +23,7 @@ export async function upsertSite(db: Db, site: SiteInput, now = Date.now()): Pro
 }
 
 /** A site row seen only through an agent's birth: placeholder until an operator fills it in. */
-export async function ensureSite(db: Db, siteId: string, now = Date.now()): Promise<void> {
+export async function ensureSite(db: Db, siteId: string, now: number): Promise<void> {
   await db.run(
     `INSERT INTO sites (id, name, timezone, capacity_mw, capacity_slots, tariff_json, created_at, updated_at)
      VALUES (?, ?, 'UTC', NULL, NULL, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
@@ -37,7 +37,7 @@ export async function ensureSite(db: Db, siteId: string, now = Date.now()): Prom
   );
 }
 
-export async function upsertContainer(db: Db, c: ContainerInput, now = Date.now()): Promise<void> {
+export async function upsertContainer(db: Db, c: ContainerInput, now: number): Promise<void> {
   await db.run(
     `INSERT INTO containers (id, site_id, name, agent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, name = excluded.name,

@@ -15,6 +15,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { STAFF } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
+import { errors, JsonObject } from '../core/http/responses.js';
 import { getSite } from '../fleet/index.js';
 import { DEFAULT_SETTINGS, mergeSettings, OverridesSchema, type SettingsOverrides } from './settings.js';
 import { allSiteSettings, listSteps, presentStep, putSiteSettings, siteSettingsRow } from './store.js';
@@ -25,6 +26,24 @@ const StepsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });
 const SiteParam = z.object({ siteId: z.string().min(1).max(200) });
+
+const SiteSettings = z.object({
+  siteId: z.string(),
+  overrides: JsonObject.nullable(),
+  effective: JsonObject,
+});
+/** A ladder step (`presentStep`). */
+const StepView = z.looseObject({
+  id: z.union([z.string(), z.number()]),
+  minerId: z.string(),
+  alertId: z.union([z.string(), z.number()]).nullable(),
+  rung: z.string(),
+  outcome: z.string(),
+  reason: z.string().nullable(),
+  commandId: z.string().nullable(),
+  ticketId: z.string().nullable(),
+  at: z.number(),
+});
 
 const parseOverrides = (json: string): SettingsOverrides | null => {
   try {
@@ -43,7 +62,12 @@ export const remediationRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     '/remediation/steps',
     {
       ...staff,
-      schema: { tags, summary: 'Ladder steps with outcomes, newest first', querystring: StepsQuery },
+      schema: {
+        tags,
+        summary: 'Ladder steps with outcomes, newest first',
+        querystring: StepsQuery,
+        response: { 200: z.array(StepView) },
+      },
     },
     async (req) => {
       const q = req.query as z.infer<typeof StepsQuery>;
@@ -54,7 +78,19 @@ export const remediationRoutes: FastifyPluginAsync<FeatureContext> = async (app,
 
   app.get(
     '/remediation/settings',
-    { ...staff, schema: { tags, summary: 'Defaults and per-site settings' } },
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'Defaults and per-site settings',
+        response: {
+          200: z.object({
+            defaults: JsonObject,
+            sites: z.record(z.string(), SiteSettings.omit({ siteId: true })),
+          }),
+        },
+      },
+    },
     async () => {
       const rows = await allSiteSettings(ctx.db);
       const sites: Record<string, unknown> = {};
@@ -68,7 +104,15 @@ export const remediationRoutes: FastifyPluginAsync<FeatureContext> = async (app,
 
   app.get(
     '/remediation/settings/:siteId',
-    { ...staff, schema: { tags, summary: "A site's effective settings", params: SiteParam } },
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: "A site's effective settings",
+        params: SiteParam,
+        response: { 200: SiteSettings },
+      },
+    },
     async (req) => {
       const { siteId } = req.params as z.infer<typeof SiteParam>;
       const row = await siteSettingsRow(ctx.db, siteId);
@@ -86,6 +130,7 @@ export const remediationRoutes: FastifyPluginAsync<FeatureContext> = async (app,
         summary: "Override a site's throttles and windows",
         params: SiteParam,
         body: OverridesSchema,
+        response: { 200: SiteSettings, ...errors(404) },
       },
     },
     async (req, reply) => {

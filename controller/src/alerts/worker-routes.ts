@@ -12,6 +12,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { FeatureContext } from '../core/feature.js';
+import { created as createdStatus, errors, JsonObject, NoContent } from '../core/http/responses.js';
 import { getSite } from '../fleet/index.js';
 import { fail } from './http.js';
 import {
@@ -34,6 +35,13 @@ const PatternBody = z.object({
     .refine((p) => /[^*]/.test(p), 'pattern must name something besides * (disable the rule instead)'),
 });
 
+const Pattern = z.object({
+  siteId: z.string(),
+  pattern: z.string(),
+  createdAt: z.number(),
+  createdBy: z.string().nullable(),
+});
+
 export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const { db, audit } = ctx;
   const operators = { preHandler: app.authorize('operator', 'admin') };
@@ -43,7 +51,12 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     '/alerts/known-workers',
     {
       ...operators,
-      schema: { tags, summary: "Mark a miner's current worker as known good", body: MarkBody },
+      schema: {
+        tags,
+        summary: "Mark a miner's current worker as known good",
+        body: MarkBody,
+        response: { 200: JsonObject.describe("the miner's worker, now known good"), ...errors(404, 409) },
+      },
     },
     async (req, reply) => {
       const { minerId } = req.body as z.infer<typeof MarkBody>;
@@ -68,7 +81,14 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
 
   app.get(
     '/alerts/known-worker-patterns',
-    { ...operators, schema: { tags, summary: 'Worker patterns marked known good per site' } },
+    {
+      ...operators,
+      schema: {
+        tags,
+        summary: 'Worker patterns marked known good per site',
+        response: { 200: z.array(Pattern) },
+      },
+    },
     async () =>
       (await listWorkerPatterns(db)).map((r) => ({
         siteId: r.site_id,
@@ -82,7 +102,12 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     '/alerts/known-worker-patterns',
     {
       ...operators,
-      schema: { tags, summary: 'Mark a worker pattern known good at a site', body: PatternBody },
+      schema: {
+        tags,
+        summary: 'Mark a worker pattern known good at a site',
+        body: PatternBody,
+        response: { 201: createdStatus(Pattern), ...errors(404, 409) },
+      },
     },
     async (req, reply) => {
       const { siteId, pattern } = req.body as z.infer<typeof PatternBody>;
@@ -107,7 +132,12 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     '/alerts/known-worker-patterns',
     {
       ...operators,
-      schema: { tags, summary: 'Remove a known-good worker pattern', querystring: PatternBody },
+      schema: {
+        tags,
+        summary: 'Remove a known-good worker pattern',
+        querystring: PatternBody,
+        response: { 204: NoContent, ...errors(404) },
+      },
     },
     async (req, reply) => {
       const { siteId, pattern } = req.query as z.infer<typeof PatternBody>;

@@ -75,17 +75,18 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
   const storage = storageHealth(ctx);
   // Refusals are logged and audited at most once per agent per minute (a spool replays them).
   const refusals = new MalformedLog((fields, m) => ctx.logger.warn(fields, m), 60_000, 'refused');
-  const REFUSED = 'foreign_place' as const;
+  type Refused = { refused: string };
+  const isRefused = (r: Applied | Refused | null): r is Refused => r !== null && 'refused' in r;
 
-  async function apply(kind: string, msg: AgentMessage): Promise<Applied | null | typeof REFUSED> {
+  async function apply(kind: string, msg: AgentMessage): Promise<Applied | Refused | null> {
     const pending: PendingCache = new Map();
     const newPlaces: string[] = [];
     let seq: SeqStep | null = null;
     let unbound = false;
     const applied = await ctx.db.tx(async (tx) => {
       const place = await placeOf(tx, msg);
-      if (place === 'foreign_place') return REFUSED;
-      unbound = place === 'unbound';
+      if (place.verdict === 'foreign_place') return { refused: place.why ?? 'foreign place' };
+      unbound = place.verdict === 'unbound';
       if (!(await firstDelivery(tx, msg, kind, ctx.now()))) return null;
       seq = await noteSeq(tx, msg, kind, ctx.now());
       if ('siteId' in msg && 'containerId' in msg) {
@@ -111,7 +112,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
           return { points: [], samples: 0 };
       }
     });
-    if (applied === REFUSED) return REFUSED;
+    if (isRefused(applied)) return applied;
     reconciler.commit(pending);
     for (const p of newPlaces) places.add(p);
     if (applied) countSeq(msg.agentId, seq, unbound);
@@ -136,18 +137,17 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
    * A message claiming a place its agent is not bound to: counted, and logged and audited once per
    * agent per minute. Not acknowledged end to end: the agent keeps it until an operator binds it.
    */
-  async function refuse(topic: string, kind: string, msg: AgentMessage): Promise<'rejected'> {
+  async function refuse(topic: string, kind: string, msg: AgentMessage, why: string): Promise<'rejected'> {
     const claim = claimOf(msg);
     trust.rejected.inc({ reason: 'foreign_place', agent: msg.agentId });
     ctx.metrics.ingestMessages.inc({ kind, result: 'rejected' });
-    const reason = `claims container ${claim.containerId} at site ${claim.siteId}, which this agent is not bound to`;
-    if (!refusals.report(msg.agentId, topic, reason, ctx.now())) return 'rejected';
+    if (!refusals.report(msg.agentId, topic, why, ctx.now())) return 'rejected';
     await ctx.audit
       .record({
         actor: { tokenId: `agent:${msg.agentId}`, role: 'agent', stakerId: null, name: msg.agentId },
         action: 'ingest.reject',
         subject: `agent ${msg.agentId}`,
-        details: { reason: 'foreign_place', kind, seq: msg.seq, bootId: msg.bootId, ...claim },
+        details: { reason: 'foreign_place', why, kind, seq: msg.seq, bootId: msg.bootId, ...claim },
       })
       .catch((err: Error) =>
         ctx.logger.error(
@@ -158,7 +158,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
     return 'rejected';
   }
 
-  async function applyWithRetry(kind: string, msg: AgentMessage): Promise<Applied | null | typeof REFUSED> {
+  async function applyWithRetry(kind: string, msg: AgentMessage): Promise<Applied | Refused | null> {
     let retrying = false;
     try {
       for (let attempt = 1; ; attempt++) {
@@ -221,7 +221,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
       }
       const msg = decoded.value as AgentMessage;
       const timer = ctx.metrics.ingestLatency.startTimer({ kind });
-      let result: Applied | null | typeof REFUSED;
+      let result: Applied | Refused | null;
       try {
         result = await applyWithRetry(kind, msg);
       } catch (err) {
@@ -235,7 +235,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
       } finally {
         timer();
       }
-      if (result === REFUSED) return refuse(topic, kind, msg);
+      if (isRefused(result)) return refuse(topic, kind, msg, result.refused);
       const applied = result;
       durable?.(msg.agentId, msg.bootId, msg.seq);
       if (!applied) {

@@ -10,8 +10,8 @@ import { normaliseMac } from '../inventory/mac.js';
  * so a refused message changes nothing: no miner is moved on the word of an agent that does not
  * own the destination.
  */
-export async function placeOf(db: Db, msg: AgentMessage): Promise<PlaceVerdict> {
-  if (!('siteId' in msg && 'containerId' in msg)) return 'own';
+export async function placeOf(db: Db, msg: AgentMessage): Promise<{ verdict: PlaceVerdict; why?: string }> {
+  if (!('siteId' in msg && 'containerId' in msg)) return { verdict: 'own' };
   const rows = await db.all<{ agent_id: string; site_id: string; container_id: string }>(
     'SELECT agent_id, site_id, container_id FROM agent_places WHERE agent_id = ? OR container_id = ?',
     [msg.agentId, msg.containerId],
@@ -21,8 +21,15 @@ export async function placeOf(db: Db, msg: AgentMessage): Promise<PlaceVerdict> 
     rows.map((r) => ({ agentId: r.agent_id, siteId: r.site_id, containerId: r.container_id })),
     { siteId: msg.siteId, containerId: msg.containerId },
   );
-  if (verdict === 'unbound' && (await namesBoundMiner(db, msg))) return 'foreign_place';
-  return verdict;
+  const where = `container ${msg.containerId} at site ${msg.siteId}`;
+  if (verdict === 'foreign_place')
+    return { verdict, why: `claims ${where}, which this agent is not bound to` };
+  if (verdict === 'unbound' && (await namesBoundMiner(db, msg)))
+    return {
+      verdict: 'foreign_place',
+      why: `bound nowhere, names a miner of a container bound to another agent (for ${where})`,
+    };
+  return { verdict };
 }
 
 /** The serials and MACs a message names: what the reconciler follows to an existing miner. */

@@ -228,7 +228,56 @@ describe('accounting API', () => {
     // 00:00-12:00: 15000 of 27000 HSS; 12:00-24:00: 30000 of 42000.
     expect(r.body.hours[0].attributedThs).toBeCloseTo((fleetThs * 15) / 27, 9);
     expect(r.body.hours[23].attributedThs).toBeCloseTo((fleetThs * 30) / 42, 9);
-    expect(r.body.periodAttributedThs).toBeCloseTo((fleetThs * (15 / 27 + 30 / 42)) / 2, 9);
+    // One definition (issue 18 item 4): the window's work x the staker's share of the window's
+    // stake-time, 15x12 + 30x12 of 27x12 + 42x12 HSS-hours, not the mean of the hourly figures
+    // ((15/27 + 30/42) / 2, what this API gave before: 2.7 % apart).
+    expect(r.body.periodAttributedThs).toBeCloseTo((fleetThs * 45) / 69, 9);
+    expect(r.body.attributedHashrate).toMatchObject({
+      from: '2026-11-23T00:00:00.000Z',
+      to: '2026-11-24T00:00:00.000Z',
+      windowSeconds: 86_400,
+      diff1Shares: 24 * 5e9,
+    });
+    expect(r.body.attributedHashrate.definition).toContain("x the staker's share of all eligible stake-time");
+    // The statement of the same period gives the same figure with the same window.
+    const st = await req('staker', 'GET', `/stakers/staker-1/statements/${PERIOD}`);
+    expect(st.body.attributedThs).toBeCloseTo(r.body.periodAttributedThs, 12);
+    expect(st.body.attributedHashrate).toMatchObject({
+      from: r.body.attributedHashrate.from,
+      windowSeconds: 86_400,
+    });
+    expect(r.body.byNode['node-1']).toBeCloseTo(r.body.periodAttributedThs, 12);
+  });
+
+  it("breakdown: pool credit -> costs by site and kind -> net -> stakers' pool -> the staker's share -> payout, to the satoshi", async () => {
+    const parts = [];
+    for (const staker of ['staker-1', 'staker-2']) {
+      const b = await req('staker', 'GET', `/stakers/${staker}/statements/${PERIOD}/breakdown`);
+      if (staker === 'staker-2') {
+        expect(b.status).toBe(403); // the staker token is staker-1's
+        parts.push((await req('operator', 'GET', `/stakers/${staker}/statements/${PERIOD}/breakdown`)).body);
+      } else parts.push(b.body);
+    }
+    const [a, b] = parts;
+    expect(a.costs.map((c: { kind: string; siteId: string | null }) => [c.kind, c.siteId])).toEqual([
+      ['energy', 'kz-1'],
+      ['other', null],
+    ]);
+    const costs = a.costs.reduce((s: bigint, c: { sats: string }) => s + BigInt(c.sats), 0n);
+    expect(BigInt(a.costsSats)).toBe(costs);
+    expect(BigInt(a.netSats)).toBe(BigInt(a.poolCreditSats) - costs - BigInt(a.lossCarriedInSats));
+    expect(BigInt(a.stakerPoolSats)).toBe((BigInt(a.netSats) * BigInt(a.stakerBps)) / 10_000n);
+    for (const x of [a, b]) {
+      expect(BigInt(x.proRataFloorSats) + BigInt(x.remainderSats)).toBe(BigInt(x.payoutSats));
+      expect(BigInt(x.proRataFloorSats)).toBe(
+        (BigInt(x.stakerPoolSats) * BigInt(x.stakeUnitsSeconds)) / BigInt(x.totalEligibleUnitsSeconds),
+      );
+    }
+    expect(BigInt(a.payoutSats) + BigInt(b.payoutSats)).toBe(BigInt(a.stakerPoolSats));
+    expect(a.lossCarriedOutSats).toBe('0');
+    const st = await req('staker', 'GET', `/stakers/staker-1/statements/${PERIOD}`);
+    expect(a.payoutSats).toBe(st.body.payoutSats);
+    expect(a.attributedHashrate).toEqual(st.body.attributedHashrate);
   });
 
   it('fleet attribution: accepted work, effective hashrate, and per-staker parts that add up to the eligible hours', async () => {

@@ -55,16 +55,50 @@ export function attributeHours(
   return { fleet, rows };
 }
 
-/** Sums hourly rows per holder and per node over the whole window (TH/s averaged over the hours given). */
-export function summarise(
-  rows: readonly AttributionRow[],
-  hours: number,
-): { byHolder: Map<string, number>; byNode: Map<string, number> } {
-  const byHolder = new Map<string, number>();
-  const byNode = new Map<string, number>();
-  for (const r of rows) {
-    byHolder.set(r.holder, (byHolder.get(r.holder) ?? 0) + r.attributedThs / hours);
-    byNode.set(r.nodeId, (byNode.get(r.nodeId) ?? 0) + r.attributedThs / hours);
-  }
-  return { byHolder, byNode };
+/**
+ * THE attributed hashrate of a staker (issue 18 item 4), one definition everywhere (statement,
+ * API, chart; a chart hour is the same definition over a one-hour window): the fleet's accepted
+ * work in the window, as a hashrate (difficulty-1 shares × 2^32 ÷ the window's seconds), times the
+ * staker's share of all eligible stake-time in the window (HSS units × eligible seconds). It is
+ * NOT the mean of the hourly figures when stake or work changes within the window.
+ */
+export const ATTRIBUTED_HASHRATE_DEFINITION =
+  "accepted work in the window (difficulty-1 shares x 2^32 / the window's seconds) x the staker's share of all eligible stake-time (HSS units x eligible seconds) in the window";
+
+export interface AttributedHashrate {
+  ths: number;
+  from: string;
+  to: string;
+  windowSeconds: number;
+  diff1Shares: number;
+  /** The fleet's hashrate from that work over the window. */
+  fleetThs: number;
+  stakeUnitsSeconds: string;
+  totalEligibleUnitsSeconds: string;
+  stakeShare: number;
+  definition: string;
+}
+
+export function attributedHashrate(
+  diff1Shares: number,
+  fromMs: number,
+  toMs: number,
+  weight: bigint,
+  totalWeight: bigint,
+): AttributedHashrate {
+  const windowSeconds = (toMs - fromMs) / 1000;
+  const fleetThs = hashrateThs(diff1Shares, windowSeconds);
+  const stakeShare = ratio(weight, totalWeight);
+  return {
+    ths: fleetThs * stakeShare,
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs).toISOString(),
+    windowSeconds,
+    diff1Shares,
+    fleetThs,
+    stakeUnitsSeconds: weight.toString(),
+    totalEligibleUnitsSeconds: totalWeight.toString(),
+    stakeShare,
+    definition: ATTRIBUTED_HASHRATE_DEFINITION,
+  };
 }

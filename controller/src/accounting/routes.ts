@@ -16,6 +16,8 @@
  * Staker views
  *   GET  /stakers/:id/attribution?from=ISO&to=ISO
  *        -> { from, to, periodAttributedThs: 12.3, byNode: { "node-1": 12.3 },
+ *             attributedHashrate: { ths: 12.3, from, to, windowSeconds, diff1Shares, fleetThs, stakeUnitsSeconds,
+ *                                   totalEligibleUnitsSeconds, stakeShare, definition },  (attribution.ts: the one definition)
  *             fleet: [{ hourStart, fleetThs }], hours: [{ hourStart, nodeId, share: 0.0123, attributedThs }] }
  *   GET  /attribution?from=ISO&to=ISO     (operator) -> { diff1Shares, effectiveThs, hours: [{ hourStart, diff1Shares, fleetThs, eligibleHssSeconds }],
  *                                           stakers: [{ stakerId, attributedThs }], nodes: [{ nodeId, attributedThs }] }
@@ -24,6 +26,11 @@
  *        -> { periodId: "2026-11-23", start, end, holder, stakeUnitsSeconds, totalEligibleUnitsSeconds,
  *             stakeShare: 0.25, attributedThs: 40.1, payoutSats: "83623703", adjustmentSats: "0", totalSats: "83623703",
  *             ruleVersion: 1, inputsSha256, outputsSha256, inputsUrl: "/api/v1/periods/2026-11-23/inputs", outputsUrl }
+ *   GET  /stakers/:id/statements/:periodId/breakdown
+ *        -> { periodId, start, end, ruleVersion, poolCreditSats, costs: [{ kind: "energy"|"other", siteId, account, sats, detail }],
+ *             costsSats, lossCarriedInSats, netSats, stakerBps, stakerPoolSats, stakeUnitsSeconds, totalEligibleUnitsSeconds,
+ *             stakeShare, proRataFloorSats, remainderSats, payoutSats, adjustmentSats, totalSats, lossCarriedOutSats,
+ *             attributedHashrate, inputsSha256, outputsSha256 }  (every step in sats; they add up exactly)
  *   GET  /stakers/:id/statements.csv      -> text/csv, one row per period
  * Periods (operator/admin unless noted)
  *   GET  /periods                         -> [{ periodId, startMs, endMs, ruleVersion, inputsSha256, outputsSha256, netSats, stakerPoolSats, lossCarriedOutSats, closedBy, closedAt }]

@@ -3,7 +3,7 @@ import type { Principal } from '../core/auth/roles.js';
 import type { InfluxPoint, InfluxSink } from '../core/influx/sink.js';
 import type { Db } from '../core/storage/db.js';
 import { hashrateThs, workByHour } from '../energy/index.js';
-import { attributeHours, ratio, summarise } from './attribution.js';
+import { type AttributedHashrate, attributedHashrate, attributeHours, ratio } from './attribution.js';
 import { UNITS_PER_HSS } from './hss.js';
 import { type CloseSummary, closeStoredPeriod } from './ledger.js';
 import { readHours } from './load-inputs.js';
@@ -79,7 +79,10 @@ export interface AttributionView {
   to: string;
   fleet: { hourStart: string; fleetThs: number }[];
   hours: { hourStart: string; nodeId: string; share: number; attributedThs: number }[];
+  /** `attributedHashrate.ths`: the one definition (attribution.ts) over the whole window. */
   periodAttributedThs: number;
+  attributedHashrate: AttributedHashrate;
+  /** The same definition per node: the window's work x this staker's stake-time in the node / all. */
   byNode: Record<string, number>;
 }
 
@@ -101,8 +104,15 @@ export async function stakerAttribution(
   const timeline = buildTimeline(entries, await nodesOf(db), rule.minNodeCollateralUnits);
   const work = workByHour(await readHours(db, from, toMs));
   const { fleet, rows } = attributeHours(timeline, work, new Set([staker.holder]));
-  const hoursInWindow = Math.max(1, Math.round((toMs - from) / 3_600_000));
-  const sum = summarise(rows, hoursInWindow);
+  const w = weightsBetween(timeline, from, toMs);
+  const diff1 = work.reduce((s, h) => s + h.diff1Shares, 0);
+  const attributed = attributedHashrate(diff1, from, toMs, w.byHolder.get(staker.holder) ?? 0n, w.total);
+  const byNode: Record<string, number> = {};
+  for (const [key, weight] of w.byHolding) {
+    const h = timeline.holdings.get(key)!;
+    if (h.holder !== staker.holder || weight === 0n) continue;
+    byNode[h.nodeId] = (byNode[h.nodeId] ?? 0) + attributed.fleetThs * ratio(weight, w.total);
+  }
   return {
     from: new Date(from).toISOString(),
     to: new Date(toMs).toISOString(),
@@ -113,8 +123,9 @@ export async function stakerAttribution(
       share: r.share,
       attributedThs: r.attributedThs,
     })),
-    periodAttributedThs: sum.byHolder.get(staker.holder) ?? 0,
-    byNode: Object.fromEntries(sum.byNode),
+    periodAttributedThs: attributed.ths,
+    attributedHashrate: attributed,
+    byNode,
   };
 }
 
@@ -140,9 +151,15 @@ export async function fleetAttribution(db: Db, fromMs: number, toMs: number): Pr
   const { entries, holderOf } = await stakeEntriesUntil(db, toMs);
   const timeline = buildTimeline(entries, await nodesOf(db), rule.minNodeCollateralUnits);
   const work = workByHour(await readHours(db, from, toMs));
-  const { fleet, rows } = attributeHours(timeline, work, null);
-  const sum = summarise(rows, Math.max(1, Math.round((toMs - from) / 3_600_000)));
+  const { fleet } = attributeHours(timeline, work, null);
   const diff1 = work.reduce((s, w) => s + w.diff1Shares, 0);
+  // The one definition (attribution.ts): the window's work x each share of the window's stake-time.
+  const w = weightsBetween(timeline, from, toMs, false);
+  const windowThs = hashrateThs(diff1, (toMs - from) / 1000);
+  const sum = {
+    byHolder: new Map([...w.byHolder].map(([h, x]) => [h, windowThs * ratio(x, w.total)])),
+    byNode: new Map([...w.byNode].map(([n, x]) => [n, windowThs * ratio(x, w.total)])),
+  };
   return {
     from: new Date(from).toISOString(),
     to: new Date(toMs).toISOString(),

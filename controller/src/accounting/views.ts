@@ -1,5 +1,5 @@
 import type { Db } from '../core/storage/db.js';
-import { ratio } from './attribution.js';
+import { type AttributedHashrate, attributedHashrate, ratio } from './attribution.js';
 import { accountBalances, journalBalances } from './journal.js';
 import { closeSummaryDoc, type InputsDrift, inputsDrift, journalOf } from './ledger.js';
 import { AccountingError } from './register.js';
@@ -17,7 +17,9 @@ export interface Statement {
   stakeUnitsSeconds: string;
   totalEligibleUnitsSeconds: string;
   stakeShare: number;
+  /** `attributedHashrate.ths` (the one definition, attribution.ts, over the period). */
   attributedThs: number;
+  attributedHashrate: AttributedHashrate;
   payoutSats: bigint;
   adjustmentSats: bigint;
   totalSats: bigint;
@@ -52,9 +54,16 @@ async function adjustmentsFor(db: Db, periodId: string, holder: string): Promise
 async function toStatement(db: Db, r: Row): Promise<Statement> {
   const out = (await closeSummaryDoc(db, r.period_id)) as {
     totalWeight: string;
-    fleet: { hashrateThs: number };
+    fleet: { diff1Shares: number };
   };
   const share = ratio(BigInt(r.weight_units_s), BigInt(out.totalWeight));
+  const attributed = attributedHashrate(
+    out.fleet.diff1Shares,
+    Number(r.start_ms),
+    Number(r.end_ms),
+    BigInt(r.weight_units_s),
+    BigInt(out.totalWeight),
+  );
   const adjustment = await adjustmentsFor(db, r.period_id, r.holder);
   return {
     periodId: r.period_id,
@@ -64,7 +73,8 @@ async function toStatement(db: Db, r: Row): Promise<Statement> {
     stakeUnitsSeconds: r.weight_units_s,
     totalEligibleUnitsSeconds: out.totalWeight,
     stakeShare: share,
-    attributedThs: out.fleet.hashrateThs * share,
+    attributedThs: attributed.ths,
+    attributedHashrate: attributed,
     payoutSats: r.amount_sats,
     adjustmentSats: adjustment,
     totalSats: r.amount_sats + adjustment,
@@ -180,4 +190,93 @@ export async function reconciliationOf(db: Db, periodId: string): Promise<Reconc
 /** Every staker's id and holder hash (the ledger names stakers by holder). */
 export async function stakerHolders(db: Db) {
   return db.all<{ id: string; holder: string }>('SELECT id, holder FROM acct_stakers');
+}
+
+export interface PeriodBreakdown {
+  periodId: string;
+  start: string;
+  end: string;
+  ruleVersion: number;
+  /** 1. BTC the pool credited for the period. */
+  poolCreditSats: bigint;
+  /** 2. Costs by site and kind (energy per site; other costs carry no site), as the journal books them. */
+  costs: { kind: 'energy' | 'other'; siteId: string | null; account: string; sats: bigint; detail: string }[];
+  costsSats: bigint;
+  lossCarriedInSats: bigint;
+  /** 3. net = credit - costs - loss carried in (negative: a loss, nothing is paid). */
+  netSats: bigint;
+  /** 4. The stakers' pool: floor(net x stakerBps / 10000) when net >= 0, else 0. */
+  stakerBps: number;
+  stakerPoolSats: bigint;
+  /** 5. This staker's share of all eligible stake-time. */
+  stakeUnitsSeconds: string;
+  totalEligibleUnitsSeconds: string;
+  stakeShare: number;
+  /** 6. Payout = floor(pool x stake / total) + the leftover satoshi, if the largest-remainder split gave one. */
+  proRataFloorSats: bigint;
+  remainderSats: bigint;
+  payoutSats: bigint;
+  adjustmentSats: bigint;
+  totalSats: bigint;
+  lossCarriedOutSats: bigint;
+  attributedHashrate: AttributedHashrate;
+  inputsSha256: string;
+  outputsSha256: string;
+}
+
+/** A staker's period from the pool credit to their payout, every step in satoshis (adds up exactly). */
+export async function breakdownOf(db: Db, stakerId: string, periodId: string): Promise<PeriodBreakdown> {
+  const r = await db.get<Row>(`${STATEMENT_SQL} AND p.period_id = ?`, [stakerId, periodId]);
+  if (!r) throw new AccountingError(`staker ${stakerId}: no statement for period ${periodId}`, 404);
+  const st = await toStatement(db, r);
+  const out = (await closeSummaryDoc(db, periodId)) as {
+    creditedSats: string;
+    costs: { account: string; sats: string; detail: string }[];
+    costsSats: string;
+    lossCarriedInSats: string;
+    netSats: string;
+    stakerPoolSats: string;
+    lossCarriedOutSats: string;
+    totalWeight: string;
+  };
+  const rule = await db.get<{ staker_bps: number }>('SELECT staker_bps FROM acct_rules WHERE version = ?', [
+    r.rule_version,
+  ]);
+  const pool = BigInt(out.stakerPoolSats);
+  const total = BigInt(out.totalWeight);
+  const floor = total === 0n ? 0n : (pool * BigInt(r.weight_units_s)) / total;
+  return {
+    periodId,
+    start: st.start,
+    end: st.end,
+    ruleVersion: st.ruleVersion,
+    poolCreditSats: BigInt(out.creditedSats),
+    costs: out.costs.map((c) => {
+      const energy = c.account.startsWith('expense:energy:');
+      return {
+        kind: energy ? ('energy' as const) : ('other' as const),
+        siteId: energy ? c.account.slice('expense:energy:'.length) : null,
+        account: c.account,
+        sats: BigInt(c.sats),
+        detail: c.detail,
+      };
+    }),
+    costsSats: BigInt(out.costsSats),
+    lossCarriedInSats: BigInt(out.lossCarriedInSats),
+    netSats: BigInt(out.netSats),
+    stakerBps: Number(rule?.staker_bps ?? 0),
+    stakerPoolSats: pool,
+    stakeUnitsSeconds: st.stakeUnitsSeconds,
+    totalEligibleUnitsSeconds: st.totalEligibleUnitsSeconds,
+    stakeShare: st.stakeShare,
+    proRataFloorSats: floor,
+    remainderSats: st.payoutSats - floor,
+    payoutSats: st.payoutSats,
+    adjustmentSats: st.adjustmentSats,
+    totalSats: st.totalSats,
+    lossCarriedOutSats: BigInt(out.lossCarriedOutSats),
+    attributedHashrate: st.attributedHashrate,
+    inputsSha256: st.inputsSha256,
+    outputsSha256: st.outputsSha256,
+  };
 }

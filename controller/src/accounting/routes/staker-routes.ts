@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { FeatureContext } from '../../core/feature.js';
 import { fleetAttribution, stakerAttribution } from '../service.js';
-import { statementOf, statementsCsv, statementsOf } from '../views.js';
+import { breakdownOf, statementOf, statementsCsv, statementsOf } from '../views.js';
 import { fail, Id, IsoTime, MONEY, MONEY_OR_STAKER, ownOnly, StakerParam, send } from './http.js';
 
 /** What a staker sees of their own: attributed hashrate, statements, CSV export. */
@@ -69,6 +69,28 @@ export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="statements-${id}.csv"`)
         .send(csv);
+    },
+  );
+
+  app.get(
+    '/stakers/:id/statements/:periodId/breakdown',
+    {
+      ...moneyOrStaker,
+      schema: {
+        tags,
+        summary:
+          "A staker's period from pool credit through costs by site and kind, net, the stakers' pool and the staker's share to the payout, with any loss carried",
+        params: z.object({ id: Id, periodId: z.string().min(1).max(40) }),
+      },
+    },
+    async (request, reply) => {
+      const { id, periodId } = request.params as { id: string; periodId: string };
+      if (!ownOnly(request, reply, id)) return reply;
+      try {
+        return send(reply, 200, await breakdownOf(db, id, periodId));
+      } catch (e) {
+        return fail(reply, e);
+      }
     },
   );
 

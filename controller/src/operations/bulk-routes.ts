@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MinerCommandBody, sendError } from '../commands/index.js';
 import type { CoreContext } from '../core/context.js';
 import { IdParams, notFound, READERS } from '../core/http/common.js';
+import { accepted, errors } from '../core/http/responses.js';
 import {
   approveBulkJob,
   cancelBulkJob,
@@ -11,6 +12,7 @@ import {
   type ItemAction,
   recentBulkJobIds,
 } from './bulk.js';
+import { BulkJobView } from './schemas.js';
 import { SelectorSchema, selectMiners } from './selector.js';
 
 export const Stagger = {
@@ -32,6 +34,7 @@ export const bulkRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
         tags: ['commands'],
         summary: 'One action for many miners, in batches with a pause between them',
         body: BulkBody,
+        response: { 202: accepted(BulkJobView), ...errors(400, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -72,6 +75,7 @@ export const bulkRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
         tags: ['commands'],
         summary: 'The latest bulk jobs, newest first, with per-miner progress',
         querystring: ListQuery,
+        response: { 200: z.array(BulkJobView) },
       },
     },
     async (request) => {
@@ -85,7 +89,12 @@ export const bulkRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
     '/commands/bulk/:id',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['commands'], summary: 'A bulk job and its per-miner progress', params: IdParams },
+      schema: {
+        tags: ['commands'],
+        summary: 'A bulk job and its per-miner progress',
+        params: IdParams,
+        response: { 200: BulkJobView, ...errors(404) },
+      },
     },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
@@ -98,7 +107,12 @@ export const bulkRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
     '/commands/bulk/:id/approve',
     {
       preHandler: app.authorize('admin', 'operator'),
-      schema: { tags: ['commands'], summary: 'Second-person approval of a whole bulk job', params: IdParams },
+      schema: {
+        tags: ['commands'],
+        summary: 'Second-person approval of a whole bulk job',
+        params: IdParams,
+        response: { 202: accepted(BulkJobView), ...errors(400, 403, 404, 409) },
+      },
     },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;
@@ -115,7 +129,12 @@ export const bulkRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
     '/commands/bulk/:id/cancel',
     {
       preHandler: app.authorize('admin', 'operator', 'technician'),
-      schema: { tags: ['commands'], summary: 'Stop a bulk job: no further batch is sent', params: IdParams },
+      schema: {
+        tags: ['commands'],
+        summary: 'Stop a bulk job: no further batch is sent',
+        params: IdParams,
+        response: { 200: BulkJobView, ...errors(400, 403, 404, 409) },
+      },
     },
     async (request, reply) => {
       const { id } = request.params as z.infer<typeof IdParams>;

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { sendError } from '../../commands/index.js';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, READERS } from '../../core/http/common.js';
+import { created, errors, JsonObject, NoContent } from '../../core/http/responses.js';
 import { ScheduleSchema } from './schema.js';
 import { createSchedule, describeSchedules, setEnabled } from './service.js';
 
@@ -14,7 +15,11 @@ export const curtailmentRoutes: FastifyPluginAsync<CoreContext> = async (app, ct
     '/curtailment',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['operations'], summary: 'Curtailment schedules and their miners' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Curtailment schedules and their miners',
+        response: { 200: z.array(JsonObject) },
+      },
     },
     async () => describeSchedules(ctx.db),
   );
@@ -23,7 +28,12 @@ export const curtailmentRoutes: FastifyPluginAsync<CoreContext> = async (app, ct
     '/curtailment',
     {
       preHandler: app.authorize(...EDITORS),
-      schema: { tags: ['operations'], summary: 'Create a curtailment schedule', body: ScheduleSchema },
+      schema: {
+        tags: ['operations'],
+        summary: 'Create a curtailment schedule',
+        body: ScheduleSchema,
+        response: { 201: created(z.object({ id: z.string() })), ...errors(400, 403, 404, 409) },
+      },
     },
     async (request, reply) => {
       try {
@@ -52,6 +62,7 @@ export const curtailmentRoutes: FastifyPluginAsync<CoreContext> = async (app, ct
           tags: ['operations'],
           summary: `${path} a schedule (disabling wakes its miners, ramped)`,
           params: IdParams,
+          response: { 204: NoContent, ...errors(400, 403, 404, 409) },
         },
       },
       async (request, reply) => {

@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { sendError } from '../../commands/index.js';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, notFound, READERS } from '../../core/http/common.js';
+import { accepted, errors, JsonObject } from '../../core/http/responses.js';
 import { describeJob } from '../bulk.js';
 import { Stagger } from '../bulk-routes.js';
+import { BulkJobView } from '../schemas.js';
 import { SelectorSchema } from '../selector.js';
 import { OperatingProfileSchema } from './schema.js';
 import {
@@ -29,7 +31,11 @@ export const profileRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
     '/operating-profiles',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['operations'], summary: 'Operating profiles' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Operating profiles',
+        response: { 200: z.array(OperatingProfileSchema) },
+      },
     },
     async () => listProfiles(ctx.db),
   );
@@ -43,6 +49,7 @@ export const profileRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
         summary: 'Create or replace an operating profile',
         params: NameParams,
         body: OperatingProfileSchema,
+        response: { 200: OperatingProfileSchema, ...errors(400) },
       },
     },
     async (request, reply) => {
@@ -68,6 +75,10 @@ export const profileRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
           'What applying would send to each selected miner, and which are refused and why (sends nothing)',
         params: NameParams,
         body: PreviewBody,
+        response: {
+          200: z.array(JsonObject).describe('what applying would do to each selected miner'),
+          ...errors(400, 403, 404, 409),
+        },
       },
     },
     async (request, reply) => {
@@ -91,6 +102,7 @@ export const profileRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
           'Apply a profile to the selected miners (bulk, staggered); refused miners are listed with the reason',
         params: NameParams,
         body: ApplyBody,
+        response: { 202: accepted(BulkJobView), ...errors(400, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -114,6 +126,7 @@ export const profileRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
         summary: "Restore each miner's settings recorded when the profile was applied",
         params: IdParams,
         body: RollbackBody,
+        response: { 202: accepted(BulkJobView), ...errors(400, 403, 404, 409) },
       },
     },
     async (request, reply) => {

@@ -76,7 +76,9 @@ export function checkPlausibility(r: PlausibilityInput, model: ModelInfo | null)
   check('boardTempMaxC', r.boardTempMaxC, e.minTempC, e.maxBoardC);
   check('inletTempC', r.inletTempC, e.minTempC, e.maxAirC);
   check('outletTempC', r.outletTempC, e.minTempC, e.maxAirC);
-  r.fansRpm.forEach((rpm, i) => check(`fansRpm[${i}]`, rpm, 0, e.maxFanRpm));
+  r.fansRpm.forEach((rpm, i) => {
+    check(`fansRpm[${i}]`, rpm, 0, e.maxFanRpm);
+  });
   check('boards', r.boards.length, 0, e.maxBoards);
   r.boards.forEach((b, i) => {
     check(`boards[${i}].hashrateThs`, b.hashrateThs, 0, e.maxThs);

@@ -35,6 +35,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Role } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
+import { created, errors, JsonObject } from '../core/http/responses.js';
 import { inputFromInventory } from './inventory-input.js';
 import { parsePlannerInput } from './schema.js';
 import {
@@ -82,6 +83,38 @@ const AdvanceBody = z.object({
   serialSeen: z.string().min(1).max(200).optional(),
 });
 
+const S = z.string().nullable();
+/** A plan's summary (the list, an approval); money in USD. */
+const PlanSummary = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  state: z.string(),
+  proposedBy: S,
+  approvedBy: S,
+  profitBeforeUsd: z.number().nullable(),
+  profitAfterUsd: z.number().nullable(),
+  gainUsd: z.number().nullable(),
+  moveCount: z.number(),
+});
+/** A plan with the planner's result and the assumptions it was made on (see the header). */
+const PlanView = PlanSummary.extend({ plan: JsonObject, assumptions: JsonObject });
+const PlanComparison = z.looseObject({
+  a: PlanSummary,
+  b: PlanSummary,
+  profitAfterDeltaUsd: z.number().nullable(),
+  onlyInA: z.array(z.string()),
+  onlyInB: z.array(z.string()),
+  differing: z.array(z.string()),
+  changedAssumptions: z.array(z.string()),
+});
+const MoveView = z.looseObject({
+  id: z.string(),
+  planId: z.string(),
+  minerId: z.string(),
+  state: z.string(),
+  flag: S,
+});
+
 function fail(reply: FastifyReply, e: unknown) {
   if (e instanceof RelocationError)
     return reply.code(e.status).send({ error: 'relocation', message: e.message });
@@ -99,7 +132,18 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
 
   app.post(
     '/relocation/plans',
-    { ...planners, schema: { tags, summary: 'Propose a plan', body: ProposeBody } },
+    {
+      ...planners,
+      schema: {
+        tags,
+        summary: 'Propose a plan',
+        body: ProposeBody,
+        response: {
+          201: created(PlanView.extend({ skipped: z.array(z.unknown()) })),
+          ...errors(400, 403, 404, 409),
+        },
+      },
+    },
     async (req, reply) => {
       const body = req.body as z.infer<typeof ProposeBody>;
       try {
@@ -114,8 +158,10 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
     },
   );
 
-  app.get('/relocation/plans', { ...staff, schema: { tags, summary: 'All plans' } }, async () =>
-    listPlans(ctx.db),
+  app.get(
+    '/relocation/plans',
+    { ...staff, schema: { tags, summary: 'All plans', response: { 200: z.array(PlanSummary) } } },
+    async () => listPlans(ctx.db),
   );
 
   app.get(
@@ -126,6 +172,7 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
         tags,
         summary: 'Compare two plans',
         querystring: z.object({ a: z.string().min(1), b: z.string().min(1) }),
+        response: { 200: PlanComparison, ...errors(400, 403, 404, 409) },
       },
     },
     async (req, reply) => {
@@ -140,7 +187,15 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
 
   app.get(
     '/relocation/plans/:id',
-    { ...staff, schema: { tags, summary: 'One plan', params: IdParam } },
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'One plan',
+        params: IdParam,
+        response: { 200: PlanView, ...errors(400, 403, 404, 409) },
+      },
+    },
     async (req, reply) => {
       try {
         return await getPlan(ctx.db, (req.params as { id: string }).id);
@@ -152,7 +207,15 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
 
   app.post(
     '/relocation/plans/:id/approve',
-    { ...planners, schema: { tags, summary: 'Approve a plan (not by its proposer)', params: IdParam } },
+    {
+      ...planners,
+      schema: {
+        tags,
+        summary: 'Approve a plan (not by its proposer)',
+        params: IdParam,
+        response: { 200: PlanSummary, ...errors(400, 403, 404, 409) },
+      },
+    },
     async (req, reply) => {
       try {
         return await approvePlan(deps, req.principal!, (req.params as { id: string }).id);
@@ -170,6 +233,7 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
         tags,
         summary: 'Moves by state',
         querystring: z.object({ state: z.enum(MOVE_STATES).optional(), planId: z.string().optional() }),
+        response: { 200: z.array(MoveView) },
       },
     },
     async (req) => listMoves(ctx.db, req.query as { state?: (typeof MOVE_STATES)[number]; planId?: string }),
@@ -177,7 +241,22 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
 
   app.get(
     '/relocation/moves/:id',
-    { ...staff, schema: { tags, summary: 'One move and its steps', params: IdParam } },
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'One move and its steps',
+        params: IdParam,
+        response: {
+          200: MoveView.extend({
+            events: z.array(
+              z.looseObject({ at: z.string(), from: S, to: z.string(), actor: S, detail: z.unknown() }),
+            ),
+          }),
+          ...errors(404),
+        },
+      },
+    },
     async (req, reply) => {
       const id = (req.params as { id: string }).id;
       const row = await getMove(ctx.db, id);
@@ -200,7 +279,13 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
     '/relocation/moves/:id/advance',
     {
       ...staff,
-      schema: { tags, summary: 'Take the next step of a move', params: IdParam, body: AdvanceBody },
+      schema: {
+        tags,
+        summary: 'Take the next step of a move',
+        params: IdParam,
+        body: AdvanceBody,
+        response: { 200: MoveView, ...errors(400, 403, 404, 409) },
+      },
     },
     async (req, reply) => {
       try {

@@ -51,6 +51,8 @@ const VERIFY_INTERVAL_MS = 2_000;
 export class CommandIntake {
   readonly #d: CommandIntakeDeps;
   #chain: Promise<void> = Promise.resolve();
+  /** Miners whose API was found read-only for this agent: warned about once each. */
+  readonly #readOnly = new Set<string>();
   #queued = 0;
   #lastSeq: number | null;
 
@@ -178,10 +180,29 @@ export class CommandIntake {
     }
   }
 
+  /**
+   * A miner whose API refuses writes to this agent (cgminer and its kin: `STATUS=E`, Code 45
+   * "Access denied to '<command>' command", API-README) can be read but never controlled: said
+   * once per miner, with the setting that fixes it, instead of a failed command at a time.
+   */
+  #warnReadOnly(minerKey: string, outcome: Outcome): void {
+    if (outcome.status !== 'failed' || this.#readOnly.has(minerKey)) return;
+    const words = outcome.effect?.reply ?? outcome.message;
+    if (!/\bCode 45\b|Access denied/.test(words)) return;
+    this.#readOnly.add(minerKey);
+    const ip = this.#d.targetByKey(minerKey)?.ip ?? minerKey;
+    this.#d.logger.warn(
+      { minerKey, ip },
+      `miner ${ip}: its API is read-only for this agent (${words.slice(0, 200)}); control needs write ` +
+        `access for the agent's address (cgminer: --api-allow W:<agent address>); said once per miner`,
+    );
+  }
+
   /** Publishes one result of a miner or outlet command, and logs it. */
   #report(command: Command, outcome: Outcome, startedAt: number): void {
     const { logger, now } = this.#d;
     const action = command.action;
+    if (action.target.kind === 'miner') this.#warnReadOnly(action.target.minerKey, outcome);
     logger.info(
       { commandId: command.id, op: action.op, status: outcome.status },
       `command ${command.id}: ${outcome.message}`,

@@ -69,6 +69,12 @@ async function power(at: number, slots: string[], wh: number) {
   expect(await handle(topics.power('sc-c01'), { ...examplePower, seq: seq++, pdus: [pdu] })).toBe('applied');
 }
 
+/** The PDU read every 5 minutes from `from` to `to`, `whPerHour` per outlet, after a reading just before. */
+async function meter(slots: string[], whPerHour: number, from = H, to = H + 60 * MIN) {
+  await power(from - 5 * MIN, slots, 0);
+  for (let at = from; at < to; at += 5 * MIN) await power(at, slots, whPerHour / 12);
+}
+
 async function req(method: 'GET' | 'POST', url: string, payload?: object) {
   const res = await t.app.inject({
     method,
@@ -131,7 +137,7 @@ describe('energy per miner-hour, best source each', () => {
   it('a half-metered container bills all its energy: the metered half and the reported half', async () => {
     // Four miners at 1,000 W; the outlets of slots 01 and 02 meter 1,100 Wh each in the hour.
     await telemetry(['01', '02', '03', '04'].flatMap((s) => minerHour(s, 1000)));
-    await power(H + 59 * MIN, ['01', '02'], 1100);
+    await meter(['01', '02'], 1100);
     const { energy, lines } = await closeHour();
     // Before: "metered 2200 Wh" alone, the two unmetered miners unbilled.
     expect(energy.detail).toBe('metered 2200 Wh, reported 2000 Wh; 420000 micro-USD');
@@ -167,9 +173,32 @@ describe('energy per miner-hour, best source each', () => {
   it('a PDU gap falls back per miner: a metered outlet that read 0 Wh while its miner reported', async () => {
     await telemetry(['01', '02'].flatMap((s) => minerHour(s, 2000)));
     // Outlet 01 reads 1,900 Wh; outlet 02's counter did not move (the meter failed, the miner ran).
-    await power(H + 59 * MIN, ['01'], 1900);
-    await power(H + 59 * MIN + 1000, ['02'], 0);
+    await meter(['01'], 1900);
+    await power(H + 59 * MIN, ['02'], 0);
     const { energy } = await closeHour();
     expect(energy.detail).toBe('metered 1900 Wh, reported 2000 Wh; 390000 micro-USD');
+  });
+
+  it('a PDU outage: the hours it missed fall back per miner, and the reading that spans it is not billed twice', async () => {
+    // 11:00-11:30 metered; the PDU is down 11:30-12:30; its first reading after the outage (12:30)
+    // spans the hour; 12:30-13:00 metered again. Two miners report 1,000 W from 11:00 to 13:00.
+    await telemetry(
+      ['01', '02'].flatMap((s) => [
+        ...minerHour(s, 1000).map((x) => ({
+          ...x,
+          at: x.at - 60 * MIN,
+          work: { ...x.work, sinceAt: x.work.sinceAt! - 60 * MIN },
+        })),
+        ...minerHour(s, 1000),
+      ]),
+    );
+    await meter(['01', '02'], 1200, H - 60 * MIN, H - 30 * MIN);
+    await power(H + 30 * MIN, ['01', '02'], 1200); // one hour's energy in one delta
+    for (let at = H + 35 * MIN; at < H + 60 * MIN; at += 5 * MIN) await power(at, ['01', '02'], 100);
+    const { energy } = await closeHour();
+    // Hour 11: the meters covered half the miners' time -> reported 2 x 1,000 Wh.
+    // Hour 12: the meters covered 25 of 60 minutes (the 12:30 delta spans the outage) -> reported.
+    // Before: the 12:30 delta (2 x 1,200 Wh) billed on top of the reports of the hours it spans.
+    expect(energy.detail).toBe('reported 4000 Wh; 400000 micro-USD');
   });
 });

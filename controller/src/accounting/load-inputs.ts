@@ -62,9 +62,11 @@ export async function readMinerHours(db: Db, fromMs: number, toMs: number): Prom
     reported_n: number;
     estimated_wh: number;
     estimated_n: number;
+    metered_s: number;
+    telemetry_s: number;
   }>(
     `SELECT site_id, container_id, hour_start, unit, metered_wh, metered_n, reported_wh, reported_n,
-       estimated_wh, estimated_n
+       estimated_wh, estimated_n, metered_s, telemetry_s
      FROM miner_hourly_energy WHERE hour_start >= ? AND hour_start < ?
      ORDER BY site_id, container_id, hour_start, unit`,
     [fromMs, toMs],
@@ -80,6 +82,8 @@ export async function readMinerHours(db: Db, fromMs: number, toMs: number): Prom
     reportedN: Number(r.reported_n),
     estimatedWh: Number(r.estimated_wh),
     estimatedN: Number(r.estimated_n),
+    meteredS: Number(r.metered_s),
+    telemetryS: Number(r.telemetry_s),
   }));
 }
 

@@ -113,16 +113,23 @@ export interface MinerHour {
   reportedN: number;
   estimatedWh: number;
   estimatedN: number;
+  /** Seconds of the hour the outlet's readings cover, and the miner's own samples. */
+  meteredS: number;
+  telemetryS: number;
 }
+
+/** A meter covering less than this share of the miner's own samples' time is not the hour's energy. */
+export const METERED_MIN_COVERAGE = 0.9;
 
 /**
  * The best source of one miner-hour: its outlet's meter when it read energy, else the miner's own
  * power reading, else the estimate (the firmware's, or the model's nameplate at its state). A
- * PDU that was down (no reading, or 0 Wh while the miner reported) falls back for that miner
- * alone. A slot metered at 0 Wh with no miner telemetry is an empty slot: no miner-hour (null).
+ * PDU that was down (no reading, 0 Wh while the miner reported, or readings covering less than
+ * 90 % of the time the miner's own samples cover) falls back for that miner alone. A slot metered at 0 Wh with no miner telemetry is an empty slot: no miner-hour (null).
  */
 export function pickMinerHour(m: MinerHour): { provenance: Provenance; wh: number } | null {
-  if (m.meteredN > 0 && m.meteredWh > 0) return { provenance: 'metered', wh: m.meteredWh };
+  const meterCoversHour = m.telemetryS === 0 || m.meteredS >= METERED_MIN_COVERAGE * m.telemetryS;
+  if (m.meteredN > 0 && m.meteredWh > 0 && meterCoversHour) return { provenance: 'metered', wh: m.meteredWh };
   if (m.reportedN > 0) return { provenance: 'reported', wh: m.reportedWh };
   if (m.estimatedN > 0) return { provenance: 'estimated', wh: m.estimatedWh };
   return null;

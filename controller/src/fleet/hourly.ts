@@ -47,15 +47,17 @@ export async function addMinerEnergy(
   for (const i of increments) {
     await db.run(
       `INSERT INTO miner_hourly_energy (site_id, container_id, hour_start, unit, metered_wh, metered_n,
-         reported_wh, reported_n, estimated_wh, estimated_n)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         reported_wh, reported_n, estimated_wh, estimated_n, metered_s, telemetry_s)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (site_id, container_id, hour_start, unit) DO UPDATE SET
          metered_wh = miner_hourly_energy.metered_wh + excluded.metered_wh,
          metered_n = miner_hourly_energy.metered_n + excluded.metered_n,
          reported_wh = miner_hourly_energy.reported_wh + excluded.reported_wh,
          reported_n = miner_hourly_energy.reported_n + excluded.reported_n,
          estimated_wh = miner_hourly_energy.estimated_wh + excluded.estimated_wh,
-         estimated_n = miner_hourly_energy.estimated_n + excluded.estimated_n`,
+         estimated_n = miner_hourly_energy.estimated_n + excluded.estimated_n,
+         metered_s = miner_hourly_energy.metered_s + excluded.metered_s,
+         telemetry_s = miner_hourly_energy.telemetry_s + excluded.telemetry_s`,
       [
         siteId,
         containerId,
@@ -67,6 +69,8 @@ export async function addMinerEnergy(
         i.reportedN,
         i.estimatedWh,
         i.estimatedN,
+        i.meteredS,
+        i.telemetryS,
       ],
     );
   }

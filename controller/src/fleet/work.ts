@@ -106,6 +106,10 @@ export type MinerEnergyIncrement = {
   reportedN: number;
   estimatedWh: number;
   estimatedN: number;
+  /** Seconds covered by the outlet's readings (each since the PDU's reading before). */
+  meteredS: number;
+  /** Seconds covered by the miner's own samples. */
+  telemetryS: number;
 };
 
 const slotUnit = (slot: { rack: string; slot: string }) => `slot:${slot.rack}/${slot.slot}`;
@@ -127,6 +131,8 @@ function unitBucket(
       reportedN: 0,
       estimatedWh: 0,
       estimatedN: 0,
+      meteredS: 0,
+      telemetryS: 0,
     };
     byKey.set(key, inc);
   }
@@ -149,6 +155,7 @@ export function minerEnergyIncrements(
     const dt = sampleIntervalS(s, opts.maxIntervalS);
     if (dt === 0) return;
     const inc = unitBucket(byKey, s.slot ? slotUnit(s.slot) : `miner:${minerIds[i]}`, hourOf(s.at));
+    inc.telemetryS += dt;
     if (s.powerW !== null && s.powerProvenance === 'reported') {
       inc.reportedWh += (s.powerW * dt) / 3600;
       inc.reportedN += 1;
@@ -161,15 +168,32 @@ export function minerEnergyIncrements(
   return [...byKey.values()];
 }
 
-/** Metered energy per slot-hour: each outlet that feeds a slot, at the hour of the PDU sample. */
-export function meteredUnitIncrements(pdus: readonly PduSample[]): MinerEnergyIncrement[] {
+/**
+ * Metered energy per slot-hour: each outlet that feeds a slot, at the hour of the PDU sample, with
+ * the seconds the reading covers (since the PDU's reading before: `previousAt`, the stored latest
+ * reading of each PDU before this message). A reading with no known interval (a PDU's first, or one
+ * older than the latest) or one spanning more than `maxIntervalS` (the PDU or its agent was down)
+ * counts nothing: its delta spans hours whose miners already fell back to their own reading, so
+ * counting it would bill that energy twice.
+ */
+export function meteredUnitIncrements(
+  pdus: readonly PduSample[],
+  previousAt: ReadonlyMap<string, number>,
+  maxIntervalS: number,
+): MinerEnergyIncrement[] {
   const byKey = new Map<string, MinerEnergyIncrement>();
-  for (const pdu of pdus) {
+  const last = new Map(previousAt);
+  for (const pdu of [...pdus].sort((a, b) => a.at - b.at)) {
+    const prev = last.get(pdu.pduId);
+    if (prev === undefined || pdu.at > prev) last.set(pdu.pduId, pdu.at);
+    const intervalS = prev !== undefined && pdu.at > prev ? (pdu.at - prev) / 1000 : null;
+    if (intervalS === null || intervalS > maxIntervalS) continue;
     for (const o of pdu.outlets) {
       if (!o.slot || o.energySinceWh === null) continue;
       const inc = unitBucket(byKey, slotUnit(o.slot), hourOf(pdu.at));
       inc.meteredWh += o.energySinceWh;
       inc.meteredN += 1;
+      inc.meteredS += intervalS;
     }
   }
   return [...byKey.values()];

@@ -2,6 +2,12 @@ import type { Migration } from '../../core/storage/migrate.js';
 import { migration as accounting } from './0100_accounting.js';
 import { migration as closeSummaries } from './0101_close_summaries.js';
 import { migration as minerHourlyEnergy } from './0102_miner_hourly_energy.js';
+import { migration as minerHourlyCoverage } from './0103_miner_hourly_coverage.js';
 
 /** Accounting migrations, numbers 0100-0199. */
-export const accountingMigrations: Migration[] = [accounting, closeSummaries, minerHourlyEnergy];
+export const accountingMigrations: Migration[] = [
+  accounting,
+  closeSummaries,
+  minerHourlyEnergy,
+  minerHourlyCoverage,
+];

@@ -12,6 +12,12 @@ import type { Applied, IngestDeps } from './deps.js';
 export async function applyPower(db: Db, msg: Power, deps: IngestDeps): Promise<Applied> {
   const now = deps.now();
   await touchAgent(db, msg, now);
+  // Each PDU's reading before this message: the interval its energy deltas cover.
+  const previousAt = new Map<string, number>();
+  for (const pdu of msg.pdus) {
+    const prev = await db.get<{ at: number }>('SELECT at FROM pdu_latest WHERE pdu_id = ?', [pdu.pduId]);
+    if (prev) previousAt.set(pdu.pduId, Number(prev.at));
+  }
   for (const pdu of msg.pdus) {
     await db.run(
       `INSERT INTO pdus (id, container_id, vendor, host, updated_at) VALUES (?, ?, ?, '', ?)
@@ -36,7 +42,12 @@ export async function applyPower(db: Db, msg: Power, deps: IngestDeps): Promise<
     }
   }
   await addHourly(db, msg.siteId, msg.containerId, meteredIncrements(msg.pdus));
-  await addMinerEnergy(db, msg.siteId, msg.containerId, meteredUnitIncrements(msg.pdus));
+  await addMinerEnergy(
+    db,
+    msg.siteId,
+    msg.containerId,
+    meteredUnitIncrements(msg.pdus, previousAt, deps.config.ingest.maxIntervalS),
+  );
   return { points: [...powerPoints(msg), ...phasePoints(msg)], samples: 0 };
 }
 

@@ -2,6 +2,7 @@ import { uiFeature } from '../ui/feature.js';
 import { accountingFeature } from './accounting/index.js';
 import { alertsFeature } from './alerts/index.js';
 import type { Feature } from './core/feature.js';
+import { expectedInventoryFeature } from './fleet/expected-feature.js';
 import { operationsFeature } from './operations/index.js';
 import { relocationFeature } from './relocation/index.js';
 import { remediationFeature } from './remediation/index.js';
@@ -18,4 +19,5 @@ export const features: Feature[] = [
   remediationFeature,
   ticketsFeature,
   operationsFeature,
+  expectedInventoryFeature,
 ];

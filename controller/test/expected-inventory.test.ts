@@ -3,6 +3,7 @@ import type { Db } from '../src/core/storage/db.js';
 import { assetCodeFor } from '../src/fleet/inventory/asset-code.js';
 import { adoptSilent } from '../src/fleet/inventory/expected.js';
 import { normaliseMac } from '../src/fleet/inventory/mac.js';
+import { markNotFound } from '../src/fleet/inventory/not-found.js';
 import { type Observation, Reconciler } from '../src/fleet/inventory/reconcile.js';
 import { testApp } from './helpers.js';
 
@@ -91,7 +92,8 @@ describe('expected inventory', () => {
 
   it('shows a miner that never answered in its slot as not answering, found by the plan address', async () => {
     const before = await slot('R2', 'S9');
-    expect(before.state).toBe('not_answering');
+    // Expected and not yet reported on: neither hashing nor said to be dead.
+    expect(before.state).toBe('expected');
     const id = await db.tx((tx) =>
       adoptSilent(
         tx,
@@ -107,6 +109,7 @@ describe('expected inventory', () => {
       [id],
     );
     expect(row).toEqual({ online: 0, error: 'timeout' });
+    expect((await slot('R2', 'S9')).state).toBe('not_answering');
     // An address no import names stays unknown, and another container's address is not taken.
     expect(
       await adoptSilent(
@@ -132,6 +135,38 @@ describe('expected inventory', () => {
       found: 0,
       notAnswering: 4,
     });
+  });
+
+  it('says a miner its agent polled for a whole cycle and never found does not answer', async () => {
+    const unheard = async () =>
+      (
+        await db.all<{ id: string }>(
+          `SELECT m.id FROM miners m WHERE m.slot_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM miner_latest l WHERE l.miner_id = m.id) ORDER BY m.id`,
+        )
+      ).map((r) => r.id);
+    const waiting = await unheard();
+    expect(waiting.length).toBe(2); // K3 and the unit that took K2's slot
+    const birth = Date.now() + 1_000;
+    await db.run(
+      `INSERT INTO agents (id, site_id, container_id, state, state_at, last_birth_at, last_seen_at, poll_interval_ms)
+       VALUES ('agent-kz-c1', 'kz', 'kz-c1', 'online', ?, ?, ?, 10000)`,
+      [birth, birth, birth + 5_000],
+    );
+    // Before a whole cycle after its birth the agent may still be scanning; after it, if it has not
+    // spoken since, its own silence is agent_offline's to report.
+    expect(await markNotFound(db, birth + 8_000)).toBe(0);
+    expect(await markNotFound(db, birth + 20_000)).toBe(0);
+    await db.run("UPDATE agents SET last_seen_at = ? WHERE id = 'agent-kz-c1'", [birth + 15_000]);
+    expect(await markNotFound(db, birth + 20_000)).toBe(2);
+    expect(await unheard()).toEqual([]);
+    expect((await slot('R2', 'S11')).state).toBe('not_answering');
+    const row = await db.get<{ online: number; error: string }>(
+      'SELECT online, error FROM miner_latest WHERE miner_id = ?',
+      [waiting[0]!],
+    );
+    expect(row).toEqual({ online: 0, error: 'not found by agent agent-kz-c1 within a poll cycle' });
+    expect(await markNotFound(db, birth + 50_000)).toBe(0);
   });
 
   it('normalises MACs: a change of letter case is no control board swap', async () => {

@@ -10,8 +10,12 @@ import {
 import type { Container, Scenario, Site } from '@hashfleet/simulator/scenario/schema';
 import { agentIdOf } from './agents.js';
 
-/** IANA zone for a whole-hour UTC offset (the Etc zones count the other way round). */
+/**
+ * The site's IANA zone as the scenario names it (Asia/Shanghai), else one for its whole-hour UTC
+ * offset (the Etc zones count the other way round).
+ */
 export function timezoneOf(site: Site): string {
+  if (site.timezone) return site.timezone;
   const h = site.utcOffsetH;
   if (!Number.isInteger(h)) throw new Error(`site ${site.id}: utcOffsetH ${h} is not a whole hour`);
   return h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}`;
@@ -32,9 +36,8 @@ export function slotsOf(container: Container, scenario: Scenario): { rack: strin
 
 /**
  * The inventory an operator enters before the agents first report: sites with tariffs, containers
- * with their agent, the rack/slot grid. Miners are not pre-registered: the agents discover them
- * and the controller reconciles each to an asset (several firmwares report no serial or MAC over
- * their RPC, so pre-registered assets would not be recognised). Idempotent.
+ * with their agent, the rack/slot grid. The miners themselves come from the asset import
+ * (`assetCsv`), so a unit that never answers still sits in its slot. Idempotent.
  */
 export async function seedInventory(db: Db, scenario: Scenario, now = Date.now()): Promise<void> {
   for (const site of scenario.sites) {
@@ -75,4 +78,34 @@ export async function seedAlertRules(db: Db, scenario: Scenario, now = Date.now(
     });
     await insertRule(db, ruleFromInput(`demo:outlet_overload:${site.id}`, input, 'demo', now), now);
   }
+}
+
+const csvField = (v: string | null | undefined) =>
+  v == null ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+
+/**
+ * The asset register an operator imports before the agents report (issue 19 item 1): each
+ * miner's serial, model, slot and the address the site's IP plan gives it, so the dead, hung,
+ * slow and garbage units are expected in their slots from the start. `scenario` is the one
+ * running (its addresses are the simulation's).
+ */
+export function assetCsv(scenario: Scenario): string {
+  const siteOf = new Map(scenario.containers.map((c) => [c.id, c.siteId]));
+  const header = 'serial,model,site,container,rack,slot,ip,status';
+  const rows = scenario.miners.map((m) =>
+    [m.serial, m.model, siteOf.get(m.containerId), m.containerId, m.rack, m.slot, m.ip, 'in_service']
+      .map(csvField)
+      .join(','),
+  );
+  return `${[header, ...rows].join('\n')}\n`;
+}
+
+/** Imports `assetCsv` through the API, as an operator would (POST /inventory/miners.csv). */
+export async function importAssets(controllerUrl: string, token: string, scenario: Scenario): Promise<void> {
+  const res = await fetch(`${controllerUrl}/api/v1/inventory/miners.csv`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+    body: assetCsv(scenario),
+  });
+  if (!res.ok) throw new Error(`asset import: ${res.status} ${await res.text()}`);
 }

@@ -13,6 +13,7 @@ const SITES: Site[] = [
     id: 'sichuan',
     name: "Sichuan (Ya'an)",
     utcOffsetH: 8,
+    timezone: 'Asia/Shanghai',
     capacityMw: 20,
     // Wet season hydro is several times cheaper than the dry season; evening peak costs more.
     tariffUsdPerKwh: tariffTable(
@@ -30,6 +31,8 @@ const SITES: Site[] = [
     id: 'kazakhstan',
     name: 'Pavlodar, Kazakhstan',
     utcOffsetH: 5,
+    // Pavlodar keeps Almaty's time (UTC+5 since 2024).
+    timezone: 'Asia/Almaty',
     capacityMw: 300,
     tariffUsdPerKwh: tariffTable((_m, h) => (h >= 23 || h < 7 ? 0.027 : 0.032)),
     ambient: {

@@ -22,6 +22,8 @@ export const SiteSchema = z.object({
   id: Id,
   name: z.string(),
   utcOffsetH: z.number().min(-12).max(14).describe('local time = UTC + this'),
+  /** The site's IANA zone (its daylight rules, its name on screen); absent: derived from utcOffsetH. */
+  timezone: z.string().min(1).optional(),
   capacityMw: z.number().positive(),
   /** USD/kWh by month (12 rows, January first) and local hour (24 columns). */
   tariffUsdPerKwh: z.array(z.array(z.number().nonnegative()).length(24)).length(12),

@@ -148,8 +148,9 @@ export const containerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx)
           assetCode: s.asset_code,
           model: s.model,
           status: s.status,
-          // An expected miner that does not answer stays in its slot, said as such (issue 19 item 1).
-          state: s.miner_id ? (online ? s.state : 'not_answering') : null,
+          // An expected miner that does not answer stays in its slot, said as such (issue 19 item 1);
+          // `expected` until its agent has had a poll cycle to find it (inventory/not-found.ts).
+          state: s.miner_id ? (online ? s.state : s.at === null ? 'expected' : 'not_answering') : null,
           hashrateThs: s.hashrate_ths,
           expectedThs: s.expected_ths,
           chipTempMaxC: s.chip_temp_max_c,

@@ -21,8 +21,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Role } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
+import { minerNames, NO_NAME } from '../fleet/names.js';
 import { fail } from './http.js';
 import { ALERT_KINDS, SEVERITIES } from './kinds.js';
+import { messageOf } from './message-key.js';
 import { MIN_SECRET_LENGTH, syncConfigWebhooks } from './notify.js';
 import { type Rule, RuleInputSchema, ruleFromInput } from './rules.js';
 import {
@@ -97,12 +99,24 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
     async (req) => {
       const q = req.query as z.infer<typeof ListQuery>;
       const rows = await listAlerts(db, q, ctx.now());
-      return rows.map((r) => ({
-        ...alertFromRow(r),
-        rack: r.rack,
-        slot: r.slot,
-        silencedUntil: r.silenced_until,
-      }));
+      const names = await minerNames(
+        db,
+        rows.map((r) => r.miner_id),
+      );
+      return rows.map((r) => {
+        const a = alertFromRow(r);
+        const name = (r.miner_id ? names.get(r.miner_id) : undefined) ?? NO_NAME;
+        return {
+          ...a,
+          ...messageOf(a),
+          serial: name.serial,
+          model: name.model,
+          assetCode: name.assetCode,
+          rack: r.rack,
+          slot: r.slot,
+          silencedUntil: r.silenced_until,
+        };
+      });
     },
   );
 

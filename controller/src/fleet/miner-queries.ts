@@ -5,6 +5,10 @@ import type { MinerStatus } from './inventory/types.js';
 export type MinerListRow = {
   id: string;
   serial: string | null;
+  asset_code: string | null;
+  /** The newest IP and MAC its agents reported (or the import planned). */
+  ip: string | null;
+  mac: string | null;
   model: string | null;
   profile: string | null;
   firmware_version: string | null;
@@ -24,7 +28,12 @@ export type MinerListRow = {
   online: number | null;
 };
 
-const SELECT = `SELECT m.id, m.serial, m.model, m.profile, m.firmware_version, m.status, m.site_id, m.container_id,
+const newest = (kind: string) =>
+  `(SELECT i.value FROM miner_identities i WHERE i.miner_id = m.id AND i.kind = '${kind}'
+    ORDER BY i.last_seen DESC LIMIT 1) AS ${kind}`;
+
+const SELECT = `SELECT m.id, m.serial, m.asset_code, ${newest('ip')}, ${newest('mac')}, m.model, m.profile,
+  m.firmware_version, m.status, m.site_id, m.container_id,
   m.slot_id, s.rack, s.slot, l.at, l.state, l.hashrate_ths, l.expected_ths, l.chip_temp_max_c, l.power_w,
   l.power_provenance, l.online
   FROM miners m LEFT JOIN slots s ON s.id = m.slot_id LEFT JOIN miner_latest l ON l.miner_id = m.id`;
@@ -34,7 +43,10 @@ export type MinerFilter = {
   containerId?: string;
   status?: MinerStatus;
   model?: string;
-  /** Matches serial, id, or any identity value (IP, MAC) as a substring. */
+  /**
+   * Matches as a substring: serial, asset code, model, id, slot as stored (`R2/S9` or `S9`), or any
+   * identity value (IP, MAC).
+   */
   q?: string;
 };
 
@@ -60,12 +72,17 @@ export async function listMiners(
   if (q.q) {
     const like = `%${q.q.toLowerCase()}%`;
     where.push(
-      `(LOWER(m.serial) LIKE ? OR LOWER(m.id) LIKE ? OR m.id IN (SELECT miner_id FROM miner_identities WHERE LOWER(value) LIKE ?))`,
+      `(LOWER(m.serial) LIKE ? OR LOWER(m.asset_code) LIKE ? OR LOWER(m.model) LIKE ? OR LOWER(m.id) LIKE ?
+        OR LOWER(s.rack || '/' || s.slot) LIKE ?
+        OR m.id IN (SELECT miner_id FROM miner_identities WHERE LOWER(value) LIKE ?))`,
     );
-    params.push(like, like, like);
+    params.push(like, like, like, like, like, like);
   }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM miners m ${clause}`, params);
+  const total = await db.get<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM miners m LEFT JOIN slots s ON s.id = m.slot_id ${clause}`,
+    params,
+  );
   const rows = await db.all<MinerListRow>(
     `${SELECT} ${clause} ORDER BY m.container_id, s.rack, s.slot, m.id LIMIT ? OFFSET ?`,
     [...params, limit, offset],

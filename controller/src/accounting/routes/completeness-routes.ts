@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { FeatureContext } from '../../core/feature.js';
 import { periodReadiness, waivePeriod } from '../completeness.js';
 import { fail, MONEY, PeriodParam, send } from './http.js';
+import { Doc, made, ok } from './schemas.js';
 
 /**
  * Before a close: the completeness report of a period (per container-hour telemetry and energy
@@ -19,6 +20,7 @@ export const completenessRoutes: FastifyPluginAsync<FeatureContext> = async (app
     {
       ...money,
       schema: {
+        response: ok(Doc),
         tags,
         params: PeriodParam,
         summary: 'Completeness of a period per container-hour, the thresholds, and whether it may close now',
@@ -39,6 +41,7 @@ export const completenessRoutes: FastifyPluginAsync<FeatureContext> = async (app
     {
       ...money,
       schema: {
+        response: made(Doc),
         tags,
         params: PeriodParam,
         summary:

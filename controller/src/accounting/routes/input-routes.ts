@@ -4,6 +4,7 @@ import type { FeatureContext } from '../../core/feature.js';
 import { parseMicro } from '../../energy/index.js';
 import { addBtcPrice, addCost, addCredit, addNetworkStats } from '../entries.js';
 import { fail, IsoTime, input, MONEY, Sats, send } from './http.js';
+import { Doc, made } from './schemas.js';
 
 /** Operator-entered close inputs: pool credits, other costs, BTC prices, network difficulty. */
 export const inputRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
@@ -19,7 +20,18 @@ export const inputRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
   });
   app.post(
     '/credits',
-    { ...money, schema: { tags, summary: 'BTC credited by the pool for a period', body: Credit } },
+    {
+      ...money,
+      schema: {
+        response: {
+          ...made(Doc),
+          200: Doc.describe('Already entered (pool and reference): nothing changed'),
+        },
+        tags,
+        summary: 'BTC credited by the pool for a period',
+        body: Credit,
+      },
+    },
     async (request, reply) => {
       const b = request.body as z.infer<typeof Credit>;
       try {
@@ -50,7 +62,10 @@ export const inputRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
   });
   app.post(
     '/costs',
-    { ...money, schema: { tags, summary: 'Another operating cost of a period', body: Cost } },
+    {
+      ...money,
+      schema: { response: made(Doc), tags, summary: 'Another operating cost of a period', body: Cost },
+    },
     async (request, reply) => {
       const b = request.body as z.infer<typeof Cost>;
       try {
@@ -81,7 +96,10 @@ export const inputRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
   });
   app.post(
     '/btc-prices',
-    { ...money, schema: { tags, summary: 'BTC price used to convert fiat costs', body: Price } },
+    {
+      ...money,
+      schema: { response: made(Doc), tags, summary: 'BTC price used to convert fiat costs', body: Price },
+    },
     async (request, reply) => {
       const b = request.body as z.infer<typeof Price>;
       try {
@@ -119,7 +137,12 @@ export const inputRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
     '/network',
     {
       ...money,
-      schema: { tags, summary: 'Network difficulty and fees, for expected revenue', body: Network },
+      schema: {
+        response: made(Doc),
+        tags,
+        summary: 'Network difficulty and fees, for expected revenue',
+        body: Network,
+      },
     },
     async (request, reply) => {
       const b = request.body as z.infer<typeof Network>;

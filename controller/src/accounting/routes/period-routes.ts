@@ -6,6 +6,7 @@ import { adjustPeriod, getClose, journalOf, listCloses, recomputeStored, storedD
 import { closeAndPublish } from '../service.js';
 import { reconciliationOf, stakerHolders, stakerInPeriod } from '../views.js';
 import { fail, MONEY, MONEY_OR_STAKER, PeriodParam, Sats, send } from './http.js';
+import { Canonical, Doc, Docs, made, ok } from './schemas.js';
 
 const CloseBody = z.object({ override: z.string().min(3).max(500).optional() }).nullish();
 
@@ -19,12 +20,17 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.get(
     '/periods/open',
-    { ...money, schema: { tags, summary: 'Periods with a pool credit entered, not closed yet' } },
+    {
+      ...money,
+      schema: { response: ok(Docs), tags, summary: 'Periods with a pool credit entered, not closed yet' },
+    },
     async (_req, reply) => send(reply, 200, await openPeriods(db)),
   );
 
-  app.get('/periods', { ...money, schema: { tags, summary: 'Closed periods' } }, async (_req, reply) =>
-    send(reply, 200, await listCloses(db)),
+  app.get(
+    '/periods',
+    { ...money, schema: { response: ok(Docs), tags, summary: 'Closed periods' } },
+    async (_req, reply) => send(reply, 200, await listCloses(db)),
   );
 
   app.post(
@@ -32,6 +38,7 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
     {
       ...money,
       schema: {
+        response: { ...made(Doc), 200: Doc.describe('Already closed: the stored close') },
         tags,
         params: PeriodParam,
         summary:
@@ -53,7 +60,7 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.post(
     '/periods/:id/recompute',
-    { ...money, schema: { tags, params: PeriodParam } },
+    { ...money, schema: { response: ok(Doc), tags, params: PeriodParam } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       try {
@@ -67,7 +74,7 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
   for (const which of ['inputs', 'outputs'] as const) {
     app.get(
       `/periods/:id/${which}`,
-      { ...moneyOrStaker, schema: { tags, params: PeriodParam } },
+      { ...moneyOrStaker, schema: { response: ok(Canonical), tags, params: PeriodParam } },
       async (request, reply) => {
         const { id } = request.params as { id: string };
         const p = request.principal!;
@@ -88,7 +95,7 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.get(
     '/periods/:id/journal',
-    { ...money, schema: { tags, params: PeriodParam } },
+    { ...money, schema: { response: ok(Docs), tags, params: PeriodParam } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       if (!(await getClose(db, id)))
@@ -107,7 +114,7 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.get(
     '/periods/:id/reconciliation',
-    { ...money, schema: { tags, params: PeriodParam } },
+    { ...money, schema: { response: ok(Doc), tags, params: PeriodParam } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       try {
@@ -134,7 +141,15 @@ export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
   });
   app.post(
     '/periods/:id/adjustments',
-    { ...money, schema: { tags, params: PeriodParam, body: Adjustment } },
+    {
+      ...money,
+      schema: {
+        response: { ...made(Doc), 200: Doc.describe('Already recorded (idempotencyKey): the first result') },
+        tags,
+        params: PeriodParam,
+        body: Adjustment,
+      },
+    },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       try {

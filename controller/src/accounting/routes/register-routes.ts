@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { FeatureContext } from '../../core/feature.js';
+import { errors } from '../../core/http/responses.js';
 import { formatHss, parseHss } from '../hss.js';
 import {
   addRule,
@@ -19,6 +20,7 @@ import {
 import { importStakes } from '../service.js';
 import { buildTimeline, nodeCollateralAt } from '../stake-timeline.js';
 import { fail, Id, IsoTime, input, MONEY, MONEY_OR_STAKER, ownOnly, StakerParam, send } from './http.js';
+import { Doc, Docs, made, ok } from './schemas.js';
 
 /** The stake register: stakers, nodes, effective-dated stake entries, CSV import, payout rules. */
 export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
@@ -28,20 +30,29 @@ export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
   const moneyOrStaker = { onRequest: app.authorize(...MONEY_OR_STAKER) };
   const tags = ['accounting'];
 
-  app.get('/stakers', { ...money, schema: { tags, summary: 'All stakers' } }, async (_req, reply) => {
-    const rows = await listStakers(db);
-    return send(
-      reply,
-      200,
-      rows.map((r) => ({ id: r.id, name: r.name, createdAt: new Date(Number(r.created_at)).toISOString() })),
-    );
-  });
+  app.get(
+    '/stakers',
+    { ...money, schema: { response: ok(Docs), tags, summary: 'All stakers' } },
+    async (_req, reply) => {
+      const rows = await listStakers(db);
+      return send(
+        reply,
+        200,
+        rows.map((r) => ({
+          id: r.id,
+          name: r.name,
+          createdAt: new Date(Number(r.created_at)).toISOString(),
+        })),
+      );
+    },
+  );
 
   app.post(
     '/stakers',
     {
       ...money,
       schema: {
+        response: made(Doc),
         tags,
         summary: 'Register a staker',
         body: z.object({ id: Id, name: z.string().min(1).max(200) }),
@@ -69,7 +80,7 @@ export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
 
   app.get(
     '/stakers/:id',
-    { ...moneyOrStaker, schema: { tags, params: StakerParam } },
+    { ...moneyOrStaker, schema: { response: ok(Doc), tags, params: StakerParam } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       if (!ownOnly(request, reply, id)) return reply;
@@ -88,7 +99,7 @@ export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
 
   app.get(
     '/stakers/:id/stakes',
-    { ...moneyOrStaker, schema: { tags, params: StakerParam } },
+    { ...moneyOrStaker, schema: { response: ok(Docs), tags, params: StakerParam } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       if (!ownOnly(request, reply, id)) return reply;
@@ -98,7 +109,7 @@ export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
 
   app.get(
     '/nodes',
-    { ...money, schema: { tags, summary: 'Staking nodes with their collateral now' } },
+    { ...money, schema: { response: ok(Docs), tags, summary: 'Staking nodes with their collateral now' } },
     async (_req, reply) => {
       const now = ctx.now();
       const rule = await ruleAt(db, now);
@@ -121,6 +132,7 @@ export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
     {
       ...money,
       schema: {
+        response: made(Doc),
         tags,
         body: z.object({ id: Id, name: z.string().min(1).max(200), kind: z.enum(['solo', 'shared']) }),
       },
@@ -154,7 +166,15 @@ export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
   });
   app.post(
     '/stakes',
-    { ...money, schema: { tags, summary: 'Append an effective-dated stake entry', body: StakeBody } },
+    {
+      ...money,
+      schema: {
+        response: { ...made(Doc), 200: Doc.describe('Already appended (same entry): nothing changed') },
+        tags,
+        summary: 'Append an effective-dated stake entry',
+        body: StakeBody,
+      },
+    },
     async (request, reply) => {
       const b = request.body as z.infer<typeof StakeBody>;
       try {
@@ -198,7 +218,14 @@ export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
     );
     csvScope.post(
       '/stakes/import',
-      { ...money, schema: { tags, summary: 'Import stake entries from CSV (all or nothing)' } },
+      {
+        ...money,
+        schema: {
+          response: { ...ok(Doc), ...errors(415) },
+          tags,
+          summary: 'Import stake entries from CSV (all or nothing)',
+        },
+      },
       async (request, reply) => {
         if (typeof request.body !== 'string')
           return send(reply, 415, {
@@ -218,8 +245,10 @@ export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
     );
   });
 
-  app.get('/rules', { ...money, schema: { tags, summary: 'Payout rule versions' } }, async (_req, reply) =>
-    send(reply, 200, await listRules(db)),
+  app.get(
+    '/rules',
+    { ...money, schema: { response: ok(Docs), tags, summary: 'Payout rule versions' } },
+    async (_req, reply) => send(reply, 200, await listRules(db)),
   );
 
   const Rule = z.object({
@@ -233,7 +262,10 @@ export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
   });
   app.post(
     '/rules',
-    { onRequest: app.authorize('admin'), schema: { tags, summary: 'A new payout rule version', body: Rule } },
+    {
+      onRequest: app.authorize('admin'),
+      schema: { response: made(Doc), tags, summary: 'A new payout rule version', body: Rule },
+    },
     async (request, reply) => {
       const b = request.body as z.infer<typeof Rule>;
       try {

@@ -4,6 +4,7 @@ import type { FeatureContext } from '../../core/feature.js';
 import { fleetAttribution, stakerAttribution } from '../service.js';
 import { breakdownOf, statementOf, statementsCsv, statementsOf } from '../views.js';
 import { fail, Id, IsoTime, MONEY, MONEY_OR_STAKER, ownOnly, StakerParam, send } from './http.js';
+import { csv, Doc, Docs, ok } from './schemas.js';
 
 /** What a staker sees of their own: attributed hashrate, statements, CSV export. */
 export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
@@ -18,6 +19,7 @@ export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
     {
       ...money,
       schema: {
+        response: ok(Doc),
         tags,
         summary: 'Fleet work, effective hashrate, and attribution per staker and node',
         querystring: Range,
@@ -34,7 +36,7 @@ export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
   );
   app.get(
     '/stakers/:id/attribution',
-    { ...moneyOrStaker, schema: { tags, params: StakerParam, querystring: Range } },
+    { ...moneyOrStaker, schema: { response: ok(Doc), tags, params: StakerParam, querystring: Range } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       if (!ownOnly(request, reply, id)) return reply;
@@ -49,7 +51,7 @@ export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.get(
     '/stakers/:id/statements',
-    { ...moneyOrStaker, schema: { tags, params: StakerParam } },
+    { ...moneyOrStaker, schema: { response: ok(Docs), tags, params: StakerParam } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       if (!ownOnly(request, reply, id)) return reply;
@@ -59,7 +61,10 @@ export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.get(
     '/stakers/:id/statements.csv',
-    { ...moneyOrStaker, schema: { tags, params: StakerParam } },
+    {
+      ...moneyOrStaker,
+      schema: { response: csv, tags, params: StakerParam },
+    },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       if (!ownOnly(request, reply, id)) return reply;
@@ -77,6 +82,7 @@ export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
     {
       ...moneyOrStaker,
       schema: {
+        response: ok(Doc),
         tags,
         summary:
           "A staker's period from pool credit through costs by site and kind, net, the stakers' pool and the staker's share to the payout, with any loss carried",
@@ -96,7 +102,10 @@ export const stakerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx)
 
   app.get(
     '/stakers/:id/statements/:periodId',
-    { ...moneyOrStaker, schema: { tags, params: z.object({ id: Id, periodId: z.string().min(1).max(40) }) } },
+    {
+      ...moneyOrStaker,
+      schema: { response: ok(Doc), tags, params: z.object({ id: Id, periodId: z.string().min(1).max(40) }) },
+    },
     async (request, reply) => {
       const { id, periodId } = request.params as { id: string; periodId: string };
       if (!ownOnly(request, reply, id)) return reply;

@@ -72,11 +72,14 @@ async function runScan(config: AgentConfig, ranges: string[]): Promise<void> {
   process.stderr.write('\n');
   const ipKey = (ip: string) => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
   found.sort((a, b) => ipKey(a.ip) - ipKey(b.ip));
+  // Detection names a profile's standard port (4028, 4433); the miner answered where the config says.
+  const ports = config.miners.ports;
+  const configured = (port: number) => (port === 4028 ? ports.rpc : port === 4433 ? ports.wmV3 : port);
   const rows = found.map((r) =>
     r.status === 'found'
       ? [
           r.ip,
-          String(r.detection.port),
+          String(configured(r.detection.port)),
           r.detection.profile,
           r.detection.model ?? '?',
           r.detection.firmwareVersion ?? '?',

@@ -23,9 +23,15 @@ let sim: Simulation;
 let file = '';
 
 beforeAll(async () => {
-  sim = await startSimulation(
-    smallScenario({ miners: 6, profiles: ['antminer-stock', 'whatsminer-v2', 'whatsminer-v3'], pdus: false }),
-  );
+  // Off the standard ports, as a lab may run them: scan must name the ports really used.
+  sim = await startSimulation({
+    ...smallScenario({
+      miners: 6,
+      profiles: ['antminer-stock', 'whatsminer-v2', 'whatsminer-v3'],
+      pdus: false,
+    }),
+    ports: { rpc: 14_028, wmV3: 14_433 },
+  });
   const dir = mkdtempSync(join(tmpdir(), 'agent-cli-'));
   file = join(dir, 'agent.yaml');
   writeFileSync(
@@ -68,8 +74,11 @@ describe('hashfleet-agent CLI', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^ip\s+port\s+profile\s+model\s+firmware$/);
     expect(lines).toHaveLength(2 + 6);
-    for (const m of sim.miners)
-      expect(r.stdout).toMatch(new RegExp(`${m.ip.replaceAll('.', '\\.')}\\s+\\d+\\s+${m.profile}`));
+    // Each row names the port the miner answered on, as configured (the simulator moves them).
+    for (const m of sim.miners) {
+      const port = m.profile === 'whatsminer-v3' ? m.ports.wmV3 : m.ports.rpc;
+      expect(r.stdout).toMatch(new RegExp(`${m.ip.replaceAll('.', '\\.')}\\s+${port}\\s+${m.profile}`));
+    }
   });
 
   it('record saves the raw replies of one miner for a testcase folder', async () => {

@@ -34,12 +34,6 @@ const ALLOWED: readonly { file: string; code: string; reason: string }[] = [
     reason:
       'default for `hashfleet-controller tokens create` and the demo, which run on the real clock; the token routes pass ctx.now()',
   },
-  {
-    file: 'fleet/inventory/import.ts',
-    code: 'now = Date.now()',
-    reason:
-      'default for `hashfleet-controller inventory import` (the CLI); the import route passes ctx.now()',
-  },
 ];
 
 const READS = [/\bDate\.now\b/, /\bnew Date\(\s*\)/, /(?<![\w.])Date\(\s*\)/];

@@ -119,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
       if (sub !== 'import' || !rest[0]) break;
       const text = readFileSync(rest[0], 'utf8');
       const report = await withApp(config, (app) =>
-        importMinersCsv(app.hashfleet.db, text, SYSTEM, app.hashfleet.audit),
+        importMinersCsv(app.hashfleet.db, text, SYSTEM, app.hashfleet.audit, app.hashfleet.now()),
       );
       console.log(
         `created ${report.created}, updated ${report.updated}, placed ${report.placed}, errors ${report.errors.length}`,

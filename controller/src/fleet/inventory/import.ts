@@ -20,7 +20,7 @@ export async function importMinersCsv(
   text: string,
   actor: Principal,
   audit: Audit,
-  now = Date.now(),
+  now: number,
 ): Promise<ImportReport> {
   const { rows, errors } = readMinerCsv(text);
   const report: ImportReport = { created: 0, updated: 0, placed: 0, errors: [...errors] };

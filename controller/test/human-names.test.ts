@@ -66,6 +66,21 @@ describe('human names', () => {
     expect(row).toMatchObject({ assetCode: 'KZ-C2-R2-S09', ip: '10.0.0.1', mac: 'aa:bb:cc:dd:ee:01' });
   });
 
+  it('names the miner of each event: serial, asset code, model, container, rack and slot', async () => {
+    const events = (await api('GET', '/events')).json();
+    const k1 = events.find((e: { serial: string | null }) => e.serial === 'K1');
+    expect(k1).toMatchObject({
+      assetCode: 'KZ-C2-R2-S09',
+      model: 'Antminer S21',
+      containerId: 'kz-c2',
+      rack: 'R2',
+      slot: 'S9',
+    });
+    const own = (await api('GET', `/miners/${k1.minerId}/events`)).json();
+    expect(own.length).toBeGreaterThan(0);
+    for (const e of own) expect(e).toMatchObject({ minerId: k1.minerId, serial: 'K1', slot: 'S9' });
+  });
+
   it('gives an alert message a catalogue key and its parameters', () => {
     expect(
       messageOf({ kind: 'offline', value: 40, threshold: 180, details: { error: 'timeout', fansRpm: [0] } }),

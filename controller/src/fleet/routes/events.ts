@@ -11,8 +11,9 @@ import {
   decodeCursor,
   encodeCursor,
 } from '../audit-query.js';
+import { withMinerNames } from '../names.js';
 import { listEvents } from '../queries.js';
-import { EventView } from './schemas.js';
+import { EventView, MinerNameView } from './schemas.js';
 
 const EventsQuery = z.object({
   since: z.coerce.number().int().nonnegative().optional(),
@@ -42,20 +43,25 @@ export const eventRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
         tags: ['events'],
         summary: 'Fleet events, newest first',
         querystring: EventsQuery,
-        response: { 200: z.array(EventView.extend({ minerId: z.string().nullable() })) },
+        response: {
+          200: z.array(EventView.extend({ minerId: z.string().nullable() }).extend(MinerNameView.shape)),
+        },
       },
     },
     async (request) => {
       const q = request.query as z.infer<typeof EventsQuery>;
       const rows = await listEvents(ctx.db, q);
-      return rows.map((e) => ({
-        id: e.id,
-        at: e.at,
-        kind: e.kind,
-        minerId: e.miner_id,
-        agentId: e.agent_id,
-        details: parseJson(e.details_json),
-      }));
+      return withMinerNames(
+        ctx.db,
+        rows.map((e) => ({
+          id: e.id,
+          at: e.at,
+          kind: e.kind,
+          minerId: e.miner_id,
+          agentId: e.agent_id,
+          details: parseJson(e.details_json),
+        })),
+      );
     },
   );
 

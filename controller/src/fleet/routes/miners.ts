@@ -14,8 +14,9 @@ import {
   minerHistory,
   minerHistoryInfluxQl,
 } from '../miner-queries.js';
+import { withMinerNames } from '../names.js';
 import { isOnline } from '../rollup.js';
-import { EventView, IdOnly } from './schemas.js';
+import { EventView, IdOnly, MinerNameView } from './schemas.js';
 
 const ListQuery = z.object({
   siteId: z.string().optional(),
@@ -235,18 +236,26 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
     '/miners/:id/events',
     {
       preHandler: app.authorize(...READERS),
-      schema: { tags: ['miners'], params: IdParams, response: { 200: z.array(EventView) } },
+      schema: {
+        tags: ['miners'],
+        params: IdParams,
+        response: { 200: z.array(EventView.extend({ minerId: z.string() }).extend(MinerNameView.shape)) },
+      },
     },
     async (request) => {
       const { id } = request.params as z.infer<typeof IdParams>;
       const rows = await minerEvents(ctx.db, id);
-      return rows.map((e) => ({
-        id: e.id,
-        at: e.at,
-        kind: e.kind,
-        agentId: e.agent_id,
-        details: parseJson(e.details_json),
-      }));
+      return withMinerNames(
+        ctx.db,
+        rows.map((e) => ({
+          id: e.id,
+          at: e.at,
+          kind: e.kind,
+          minerId: id,
+          agentId: e.agent_id,
+          details: parseJson(e.details_json),
+        })),
+      );
     },
   );
 

@@ -38,3 +38,13 @@ export const EventView = z.looseObject({
   agentId: z.string().nullable(),
   details: z.unknown(),
 });
+
+/** The miner's names beside a `minerId` (fleet/names.ts), so no one reads an id (issue 19 item 2). */
+export const MinerNameView = z.object({
+  serial: z.string().nullable(),
+  assetCode: z.string().nullable(),
+  model: z.string().nullable(),
+  containerId: z.string().nullable(),
+  rack: z.string().nullable(),
+  slot: z.string().nullable(),
+});

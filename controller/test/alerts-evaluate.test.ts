@@ -251,6 +251,14 @@ describe('evaluateAlerts: one case per kind, from a healthy fleet that raises no
       ],
     ],
     [
+      'implausible_reading: the fields outside the envelope are named with their raw values',
+      snapshot({
+        miners: [miner({}, { implausible: [{ field: 'chipTempMaxC', value: 900, min: -40, max: 150 }] })],
+      }),
+      ['implausible_reading miner:m1: implausible reading: chipTempMaxC 900 outside -40..150'],
+    ],
+    ['implausible_reading: a plausible sample', snapshot({ miners: [miner({}, { implausible: [] })] }), []],
+    [
       'power_mismatch: reported 20 % off the meter (at the threshold)',
       snapshot({ miners: [miner({}, { powerW: 2600 })] }),
       ['power_mismatch miner:m1: reports 2600 W, outlet sc-c1-pdu1/1 meters 3250 W (20 % apart)'],

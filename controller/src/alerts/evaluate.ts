@@ -367,6 +367,8 @@ function minerFigure(
       if (!m.knownWorker) return 'unknown';
       return figure(user === m.knownWorker.worker ? 0 : 1, 1, 1);
     }
+    case 'implausible_reading':
+      return figure(l.implausible?.length ?? 0, t ?? 1, c ?? t ?? 1);
     case 'power_mismatch': {
       const o = m.outlet;
       const minMetered = Number(rule.params['minMeteredW'] ?? 200);
@@ -443,6 +445,13 @@ function minerText(
         },
       };
     }
+    case 'implausible_reading':
+      return {
+        message: `implausible reading: ${(l.implausible ?? [])
+          .map((f) => `${f.field} ${f.value} outside ${f.min}..${f.max}`)
+          .join(', ')}`,
+        details: { fields: l.implausible },
+      };
     default: {
       const o = m.outlet!;
       return {

@@ -19,6 +19,7 @@ export const ALERT_KINDS = [
   'power_mismatch',
   'agent_offline',
   'spool_filling',
+  'implausible_reading',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -189,5 +190,14 @@ export const KIND_SPECS: Record<AlertKind, KindSpec> = {
     clearThreshold: 1_000,
     forPolls: 1,
     describe: 'messages waiting in the agent spool (any dropped message breaches)',
+  }),
+  implausible_reading: spec({
+    subject: 'miner',
+    unit: 'fields',
+    threshold: 1,
+    forPolls: 1,
+    clearPolls: 2,
+    describe:
+      "fields of the latest sample outside the model's envelope (firmware-profiles/src/plausibility.ts); the values are kept raw and left out of roll-ups and accounting",
   }),
 };

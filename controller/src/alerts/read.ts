@@ -37,7 +37,7 @@ type Sample = Pick<
   | 'hardwareErrors'
   | 'uptimeS'
   | 'pool'
-> & { agentId?: string };
+> & { agentId?: string; implausible?: LatestSample['implausible'] };
 
 /** A stored sample that does not parse is a miner with no usable sample, not a failed tick. */
 function parseSample(json: string): Sample | null {
@@ -70,6 +70,7 @@ export function latestFromRow(r: MinerRow): LatestSample | null {
     hardwareErrors: s?.hardwareErrors ?? null,
     uptimeS: s?.uptimeS ?? null,
     pool: s?.pool ?? null,
+    implausible: Array.isArray(s?.implausible) ? s.implausible : [],
   };
 }
 

@@ -24,6 +24,8 @@ export type LatestSample = {
   hardwareErrors: number | null;
   uptimeS: number | null;
   pool: { url: string; user: string } | null;
+  /** Figures of the sample outside the model's envelope, with their raw values (set to null above). */
+  implausible?: { field: string; value: number; min: number; max: number }[];
 };
 
 export type MinerSnapshot = {

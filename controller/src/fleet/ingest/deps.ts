@@ -13,4 +13,10 @@ export type IngestDeps = {
 };
 
 /** What applying one message produced besides SQL: points for the time-series sink. */
-export type Applied = { points: InfluxPoint[]; samples: number; afterCommit?: () => void };
+export type Applied = {
+  points: InfluxPoint[];
+  samples: number;
+  afterCommit?: () => void;
+  /** Fields judged implausible in this message (one entry per sample and field), counted after commit. */
+  implausible?: string[];
+};

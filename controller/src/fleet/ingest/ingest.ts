@@ -247,6 +247,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
       noteSkew(msg);
       ctx.metrics.ingestSamples.inc(applied.samples);
       applied.afterCommit?.();
+      for (const f of applied.implausible ?? []) trust.implausible.inc({ field: f.replace(/\[\d+\]/g, '') });
       if (ctx.influx) {
         const points = applied.points;
         if (msg.kind === 'telemetry' || msg.kind === 'power') {

@@ -1,5 +1,10 @@
 import type { MinerSample, Telemetry } from '@hashfleet/contracts';
-import { findModel } from '@hashfleet/firmware-profiles';
+import {
+  checkPlausibility,
+  findModel,
+  type Implausible,
+  withoutImplausible,
+} from '@hashfleet/firmware-profiles';
 import type { InfluxPoint } from '../../core/influx/sink.js';
 import { insertMany } from '../../core/storage/bulk.js';
 import type { Db, SqlValue } from '../../core/storage/db.js';
@@ -22,14 +27,31 @@ async function meteredSlots(db: Db, containerId: string): Promise<Set<string>> {
 
 const hashrate = (s: MinerSample) => s.hashrate5sThs ?? s.hashrateAvgThs;
 
+/**
+ * Each sample judged against its model's envelope (firmware-profiles/src/plausibility.ts): the
+ * implausible figures are set to null in what is stored for roll-ups, baselines and accounting
+ * (miner_latest's columns, miner_history, the hourly work and energy rows, the time-series
+ * points), and kept with their raw values in the stored sample's `implausible` list.
+ */
+export function judgeSamples(samples: readonly MinerSample[]): {
+  clean: MinerSample[];
+  found: Implausible[][];
+} {
+  const found = samples.map((s) => checkPlausibility(s, findModel(s.model)));
+  return { clean: samples.map((s, i) => withoutImplausible(s, found[i]!)), found };
+}
+
 /** Applies a telemetry batch (already deduped) inside the caller's transaction. */
 export async function applyTelemetry(
   db: Db,
-  msg: Telemetry,
+  raw: Telemetry,
   deps: IngestDeps,
   pending: PendingCache,
 ): Promise<Applied> {
   const receivedAt = deps.now();
+  const { clean, found } = judgeSamples(raw.samples);
+  const msg: Telemetry = { ...raw, samples: clean };
+  const implausibleOf = new Map<MinerSample, Implausible[]>(clean.map((s, i) => [s, found[i]!]));
   await touchAgent(db, msg, receivedAt, msg.agent);
   const minerIds: string[] = [];
   for (const s of msg.samples) {
@@ -74,7 +96,7 @@ export async function applyTelemetry(
       id,
       s.at,
       receivedAt,
-      JSON.stringify({ ...s, agentId: msg.agentId }),
+      JSON.stringify({ ...s, agentId: msg.agentId, implausible: implausibleOf.get(s) ?? [] }),
       hashrate(s),
       s.expectedHashrateThs,
       s.powerW,
@@ -128,7 +150,8 @@ export async function applyTelemetry(
     minerEnergyIncrements(msg.samples, minerIds, { nominalW, maxIntervalS: deps.config.ingest.maxIntervalS }),
   );
 
-  return { points: telemetryPoints(msg, minerIds), samples: msg.samples.length };
+  const points = telemetryPoints(msg, minerIds);
+  return { points, samples: msg.samples.length, implausible: found.flat().map((f) => f.field) };
 }
 
 /** Time-series points of a batch (schema in controller/README.md). */

@@ -55,5 +55,13 @@ export function trustMetrics(registry: Registry, db: Db) {
         }
       },
     });
-  return { rejected, unbound, gaps, late };
+  const implausible =
+    existing<Counter<'field'>>('hashfleet_ingest_implausible_total') ??
+    new Counter({
+      name: 'hashfleet_ingest_implausible_total',
+      help: "Sample figures outside their model's envelope (kept raw, marked, left out of roll-ups and accounting); field without its index",
+      labelNames: ['field'],
+      registers: [registry],
+    });
+  return { rejected, unbound, gaps, late, implausible };
 }

@@ -21,6 +21,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Role } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
+import { created, errors, JsonObject, NoContent } from '../core/http/responses.js';
 import { minerNames, NO_NAME } from '../fleet/names.js';
 import { fail } from './http.js';
 import { ALERT_KINDS, SEVERITIES } from './kinds.js';
@@ -82,6 +83,41 @@ const WebhookBody = z.object({
     .describe('HMAC-SHA256 signing secret (never returned: responses say only whether it is signed)'),
 });
 
+const S = z.string().nullable();
+/** An alert (`alertFromRow`); `details` is open-ended, one shape per kind. */
+const AlertView = z.looseObject({
+  id: z.string(),
+  ruleId: S,
+  kind: z.string(),
+  subject: z.string(),
+  minerId: S,
+  containerId: S,
+  siteId: S,
+  agentId: S,
+  severity: z.string(),
+  state: z.enum(['open', 'resolved']),
+  openedAt: z.number(),
+  updatedAt: z.number(),
+  resolvedAt: z.number().nullable(),
+  value: z.number().nullable(),
+  threshold: z.number().nullable(),
+  message: z.string(),
+  details: JsonObject,
+  ackedAt: z.number().nullable(),
+  ackedBy: S,
+});
+/** A rule as stored (kind, scope, thresholds; open per kind), global rules with scopeId null. */
+const RuleView = z.looseObject({ id: z.string(), kind: z.string(), scope: z.string(), scopeId: S });
+/** A webhook endpoint; its secret never leaves the controller. */
+const WebhookView = z.looseObject({
+  id: z.string(),
+  url: z.string(),
+  siteId: S,
+  minSeverity: S,
+  enabled: z.boolean(),
+  signed: z.boolean(),
+});
+
 const presentRule = (r: Rule) => ({ ...r, scopeId: r.scope === 'global' ? null : r.scopeId });
 
 export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
@@ -95,7 +131,28 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
 
   app.get(
     '/alerts',
-    { ...staff, schema: { tags, summary: 'Alerts', querystring: ListQuery } },
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'Alerts',
+        querystring: ListQuery,
+        response: {
+          200: z.array(
+            AlertView.extend({
+              messageKey: z.string().optional(),
+              messageParams: JsonObject.optional(),
+              serial: S,
+              model: S,
+              assetCode: S,
+              rack: S,
+              slot: S,
+              silencedUntil: z.number().nullable(),
+            }),
+          ),
+        },
+      },
+    },
     async (req) => {
       const q = req.query as z.infer<typeof ListQuery>;
       const rows = await listAlerts(db, q, ctx.now());
@@ -127,7 +184,10 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
 
   app.get(
     '/alerts/:id',
-    { ...staff, schema: { tags, summary: 'One alert', params: IdParam } },
+    {
+      ...staff,
+      schema: { tags, summary: 'One alert', params: IdParam, response: { 200: AlertView, ...errors(404) } },
+    },
     async (req, reply) => {
       const a = await getAlert((req.params as { id: string }).id);
       return a ?? fail(reply, 404, `alert ${(req.params as { id: string }).id}: not found`);
@@ -136,7 +196,15 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
 
   app.post(
     '/alerts/:id/ack',
-    { ...staff, schema: { tags, summary: 'Acknowledge an alert', params: IdParam } },
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: 'Acknowledge an alert',
+        params: IdParam,
+        response: { 200: AlertView, ...errors(404) },
+      },
+    },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const p = req.principal!;
@@ -153,7 +221,13 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
     '/alerts/:id/silence',
     {
       ...operators,
-      schema: { tags, summary: 'Silence notifications for an alert', params: IdParam, body: SilenceBody },
+      schema: {
+        tags,
+        summary: 'Silence notifications for an alert',
+        params: IdParam,
+        body: SilenceBody,
+        response: { 200: JsonObject.describe('the silence: until when, by whom'), ...errors(404) },
+      },
     },
     async (req, reply) => {
       const { id } = req.params as { id: string };
@@ -179,13 +253,23 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
     },
   );
 
-  app.get('/alert-rules', { ...staff, schema: { tags, summary: 'Alert rules' } }, async () =>
-    (await loadRules(db)).map(presentRule),
+  app.get(
+    '/alert-rules',
+    { ...staff, schema: { tags, summary: 'Alert rules', response: { 200: z.array(RuleView) } } },
+    async () => (await loadRules(db)).map(presentRule),
   );
 
   app.post(
     '/alert-rules',
-    { ...operators, schema: { tags, summary: 'Create an alert rule', body: RuleInputSchema } },
+    {
+      ...operators,
+      schema: {
+        tags,
+        summary: 'Create an alert rule',
+        body: RuleInputSchema,
+        response: { 201: created(RuleView), ...errors(409) },
+      },
+    },
     async (req, reply) => {
       const input = req.body as z.output<typeof RuleInputSchema>;
       const rule = ruleFromInput(randomUUID(), input, req.principal!.name, ctx.now());
@@ -213,7 +297,13 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
     '/alert-rules/:id',
     {
       ...operators,
-      schema: { tags, summary: 'Replace an alert rule', params: IdParam, body: RuleInputSchema },
+      schema: {
+        tags,
+        summary: 'Replace an alert rule',
+        params: IdParam,
+        body: RuleInputSchema,
+        response: { 200: RuleView, ...errors(404, 409) },
+      },
     },
     async (req, reply) => {
       const { id } = req.params as { id: string };
@@ -250,7 +340,15 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
 
   app.delete(
     '/alert-rules/:id',
-    { ...operators, schema: { tags, summary: 'Delete an alert rule', params: IdParam } },
+    {
+      ...operators,
+      schema: {
+        tags,
+        summary: 'Delete an alert rule',
+        params: IdParam,
+        response: { 204: NoContent, ...errors(404, 409) },
+      },
+    },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const before = await getRule(db, id);
@@ -274,20 +372,31 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
     },
   );
 
-  app.get('/alert-webhooks', { ...operators, schema: { tags, summary: 'Webhook endpoints' } }, async () =>
-    (await listWebhooks(db)).map((w) => ({
-      id: w.id,
-      url: w.url,
-      siteId: w.site_id,
-      minSeverity: w.min_severity,
-      enabled: w.enabled === 1,
-      signed: Number(w.signed) === 1,
-    })),
+  app.get(
+    '/alert-webhooks',
+    { ...operators, schema: { tags, summary: 'Webhook endpoints', response: { 200: z.array(WebhookView) } } },
+    async () =>
+      (await listWebhooks(db)).map((w) => ({
+        id: w.id,
+        url: w.url,
+        siteId: w.site_id,
+        minSeverity: w.min_severity,
+        enabled: w.enabled === 1,
+        signed: Number(w.signed) === 1,
+      })),
   );
 
   app.post(
     '/alert-webhooks',
-    { ...operators, schema: { tags, summary: 'Add a webhook endpoint', body: WebhookBody } },
+    {
+      ...operators,
+      schema: {
+        tags,
+        summary: 'Add a webhook endpoint',
+        body: WebhookBody,
+        response: { 201: created(WebhookView) },
+      },
+    },
     async (req, reply) => {
       const { secret, ...body } = req.body as z.infer<typeof WebhookBody>;
       // The secret is stored for signing and nowhere else: not in the reply, not in the audit log.
@@ -307,7 +416,15 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
 
   app.delete(
     '/alert-webhooks/:id',
-    { ...operators, schema: { tags, summary: 'Remove a webhook endpoint', params: IdParam } },
+    {
+      ...operators,
+      schema: {
+        tags,
+        summary: 'Remove a webhook endpoint',
+        params: IdParam,
+        response: { 204: NoContent, ...errors(404) },
+      },
+    },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const done = await db.tx(async (tx) => {

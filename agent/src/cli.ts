@@ -4,6 +4,7 @@ import { startAgent } from './agent.js';
 import { bearerTokens } from './auth/vnish.js';
 import { type AgentConfig, AgentConfigError, loadAgentConfig } from './config.js';
 import { type ProbeResult, scan } from './discovery.js';
+import { preflight } from './preflight.js';
 import { recordMiner } from './record.js';
 import { addresses } from './targets.js';
 import type { RequestContext } from './transport/request.js';
@@ -23,7 +24,11 @@ function load(path: string | undefined): AgentConfig {
     process.exit(2);
   }
   try {
-    return loadAgentConfig(path);
+    const config = loadAgentConfig(path);
+    // Every command reads the files run reads, the same way: check-config fails where run would.
+    const errors = preflight(config);
+    if (errors.length) throw new AgentConfigError(path, errors);
+    return config;
   } catch (err) {
     if (err instanceof AgentConfigError) {
       process.stderr.write(`${err.message}\n`);

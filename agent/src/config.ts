@@ -47,8 +47,30 @@ export function loadAgentConfig(source: string | Record<string, unknown>, baseDi
   const config = parsed.data;
   const errors = crossChecks(config);
   if (errors.length) throw new AgentConfigError(name, errors);
-  config.spool.dir = resolve(dir, config.spool.dir);
+  resolvePaths(config, dir);
   return config;
+}
+
+/**
+ * Every path in the config against the file's directory, as secrets already are: the spool, the
+ * miners' known_hosts, the broker's TLS files, the controller's public keys and the safety rule
+ * file. `run` and `check-config` both read them from here, so they agree on every path.
+ */
+function resolvePaths(config: AgentConfig, dir: string): void {
+  const at = (path: string) => resolve(dir, path);
+  config.spool.dir = at(config.spool.dir);
+  if (config.credentials.knownHostsFile)
+    config.credentials.knownHostsFile = at(config.credentials.knownHostsFile);
+  const tls = config.mqtt.tls;
+  if (tls) {
+    if (tls.caFile) tls.caFile = at(tls.caFile);
+    if (tls.certFile) tls.certFile = at(tls.certFile);
+    if (tls.keyFile) tls.keyFile = at(tls.keyFile);
+  }
+  const keys = config.commands;
+  if (keys.publicKey && 'file' in keys.publicKey) keys.publicKey = { file: at(keys.publicKey.file) };
+  keys.publicKeys = keys.publicKeys.map((k) => ('file' in k ? { file: at(k.file) } : k));
+  if (config.safety.file) config.safety.file = at(config.safety.file);
 }
 
 function allIssues(error: z.ZodError): string[] {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,55 @@ describe('hashfleet-agent CLI', () => {
     expect(r.code).toBe(1);
     for (const key of ['siteId', 'containerId', 'polling.concurrency', 'spool', 'mqtt'])
       expect(r.stderr).toContain(key);
+  });
+
+  it('check-config reads the files run reads, relative to the config file, and fails naming the key where run would', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-cli-paths-'));
+    const key = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' });
+    writeFileSync(join(dir, 'controller.pem'), key);
+    writeFileSync(join(dir, 'known_hosts'), '');
+    const config = (extra: Record<string, unknown>) => {
+      const path = join(dir, `agent-${Object.keys(extra).join('-')}.yaml`);
+      writeFileSync(
+        path,
+        stringify({
+          agentId: 'cli',
+          siteId: 'lab',
+          containerId: 'c1',
+          miners: { ranges: ['127.1.2.3'] },
+          spool: { dir: 'spool' },
+          mqtt: { url: 'mqtts://127.0.0.1:1', tls: { caFile: 'ca.pem' } },
+          ...extra,
+        }),
+      );
+      return path;
+    };
+    writeFileSync(join(dir, 'ca.pem'), 'not checked beyond being readable');
+    // Relative to the config's folder (the CLI runs from the repository root): found.
+    const ok = await run([
+      'check-config',
+      config({
+        commands: { publicKey: { file: 'controller.pem' } },
+        credentials: { knownHostsFile: 'known_hosts' },
+      }),
+    ]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    // Files run would fail to read: each named by its key, exit 1.
+    const bad = await run([
+      'check-config',
+      config({
+        commands: { publicKey: { file: 'nowhere.pem' } },
+        credentials: { knownHostsFile: 'no_known_hosts' },
+        mqtt: { url: 'mqtts://127.0.0.1:1', tls: { caFile: 'no-ca.pem' } },
+      }),
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`commands.publicKey: ${join(dir, 'nowhere.pem')}`);
+    expect(bad.stderr).toContain(
+      `credentials.knownHostsFile: cannot read ${join(dir, 'no_known_hosts')}: ENOENT`,
+    );
+    expect(bad.stderr).toContain(`mqtt.tls.caFile: cannot read ${join(dir, 'no-ca.pem')}: ENOENT`);
   });
 
   it('scan prints progress on stderr and a table of what answered on stdout', async () => {

@@ -91,6 +91,13 @@ runOrSkip('accounting on PostgreSQL with two replicas and VictoriaMetrics', () =
          energy_wh_estimated, miner_uptime_s, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ['kz-1', 'c01', DAY_START + h * 3_600_000, 5e9, 100_000, 0, 0, 3600, 60],
       );
+      // The close bills energy per miner-hour (miner_hourly_energy, as the PDU ingest writes it per
+      // outlet, fleet/hourly.ts); without these rows the day's energy coverage is 0 and it refuses (409).
+      await db.run(
+        `INSERT INTO miner_hourly_energy (site_id, container_id, hour_start, unit, metered_wh, metered_n, reported_wh,
+         reported_n, estimated_wh, estimated_n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ['kz-1', 'c01', DAY_START + h * 3_600_000, 'slot:R01/01', 100_000, 1, 0, 0, 0, 0],
+      );
     }
     const post = async (u: string, payload: object) => {
       const r = await apps[0]!.inject({
@@ -168,22 +175,24 @@ runOrSkip('accounting on PostgreSQL with two replicas and VictoriaMetrics', () =
 
   it('writes staker_hashrate points (tags staker, node) to VictoriaMetrics', async () => {
     for (const app of apps) await app.hashfleet.influx?.flush();
-    let body = '';
-    for (let i = 0; i < 60 && !body.includes('staker-2'); i++) {
+    type Series = { metric: Record<string, string>; values: number[]; timestamps: number[] };
+    const bobOf = (body: string) =>
+      body
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Series)
+        .find((s) => s.metric.staker === 'staker-2' && s.metric.node === 'node-1');
+    // VictoriaMetrics makes points searchable in batches: wait for the whole day, not the first point.
+    let bob: Series | undefined;
+    for (let i = 0; i < 60 && (bob?.timestamps.length ?? 0) < 16; i++) {
       await fetch(`${vmUrl}/internal/force_flush`).catch(() => undefined);
       const r = await fetch(
         `${vmUrl}/api/v1/export?match[]={__name__="staker_hashrate_hashrate_ths"}&start=${DAY_START / 1000}&end=${NOW / 1000}`,
       );
-      body = await r.text();
-      if (!body.includes('staker-2')) await new Promise((res) => setTimeout(res, 250));
+      bob = bobOf(await r.text());
+      if ((bob?.timestamps.length ?? 0) < 16) await new Promise((res) => setTimeout(res, 250));
     }
-    const series = body
-      .trim()
-      .split('\n')
-      .map(
-        (l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] },
-      );
-    const bob = series.find((s) => s.metric.staker === 'staker-2' && s.metric.node === 'node-1');
     // node-1 reaches 12,000.5 HSS at 08:00, so hours 08..23 attribute hashrate to both stakers.
     expect(bob?.timestamps).toHaveLength(16);
     const fleetThs = (5e9 * 2 ** 32) / 3600 / 1e12;
@@ -201,19 +210,17 @@ runOrSkip('accounting on PostgreSQL with two replicas and VictoriaMetrics', () =
     // node-1 holds 7,000 HSS until staker-2 joins at 08:00: eligible for 16 hours.
     expect(written).toBe(16);
     await ctx.influx?.flush();
-    let body = '';
-    for (let i = 0; i < 60 && !body.includes('"staker":"*"'); i++) {
+    let series: { metric: Record<string, string>; values: number[] } | undefined;
+    for (let i = 0; i < 60 && (series?.values.length ?? 0) < 16; i++) {
       await fetch(`${vmUrl}/internal/force_flush`).catch(() => undefined);
       const r = await fetch(
         `${vmUrl}/api/v1/export?match[]={__name__="staker_hashrate_share",staker="*"}&start=${DAY_START / 1000}&end=${NOW / 1000}`,
       );
-      body = await r.text();
-      if (!body.includes('"staker":"*"')) await new Promise((res) => setTimeout(res, 250));
+      const first = (await r.text()).trim().split('\n')[0];
+      series = first ? JSON.parse(first) : undefined;
+      if ((series?.values.length ?? 0) < 16) await new Promise((res) => setTimeout(res, 250));
     }
-    const series = JSON.parse(body.trim().split('\n')[0]!) as {
-      metric: Record<string, string>;
-      values: number[];
-    };
+    if (!series) throw new Error('no staker="*" series in VictoriaMetrics');
     expect(series.metric.node).toBe('node-1');
     expect(series.values).toHaveLength(16);
     // The only eligible node holds all eligible stake.

@@ -36,6 +36,8 @@ import { z } from 'zod';
 import type { Role } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
 import { created, errors, JsonObject } from '../core/http/responses.js';
+import { minerNames, withMinerNames } from '../fleet/names.js';
+import { MinerNameView } from '../fleet/routes/schemas.js';
 import { inputFromInventory } from './inventory-input.js';
 import { parsePlannerInput } from './schema.js';
 import {
@@ -107,13 +109,16 @@ const PlanComparison = z.looseObject({
   differing: z.array(z.string()),
   changedAssumptions: z.array(z.string()),
 });
-const MoveView = z.looseObject({
-  id: z.string(),
-  planId: z.string(),
-  minerId: z.string(),
-  state: z.string(),
-  flag: S,
-});
+/** A move with its miner's names (its current serial, asset code, model and place; issue 19 item 2). */
+const MoveView = z
+  .looseObject({
+    id: z.string(),
+    planId: z.string(),
+    minerId: z.string(),
+    state: z.string(),
+    flag: S,
+  })
+  .extend(MinerNameView.shape);
 
 function fail(reply: FastifyReply, e: unknown) {
   if (e instanceof RelocationError)
@@ -193,12 +198,21 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
         tags,
         summary: 'One plan',
         params: IdParam,
-        response: { 200: PlanView, ...errors(400, 403, 404, 409) },
+        response: {
+          200: PlanView.extend({
+            minerNames: z
+              .record(z.string(), MinerNameView)
+              .describe("each planned miner's names by its id (serial, asset code, model, place now)"),
+          }),
+          ...errors(400, 403, 404, 409),
+        },
       },
     },
     async (req, reply) => {
       try {
-        return await getPlan(ctx.db, (req.params as { id: string }).id);
+        const plan = await getPlan(ctx.db, (req.params as { id: string }).id);
+        const moves = ((plan.plan as { moves?: { minerId?: string }[] }).moves ?? []).map((m) => m.minerId);
+        return { ...plan, minerNames: Object.fromEntries(await minerNames(ctx.db, moves)) };
       } catch (e) {
         return fail(reply, e);
       }
@@ -236,7 +250,11 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
         response: { 200: z.array(MoveView) },
       },
     },
-    async (req) => listMoves(ctx.db, req.query as { state?: (typeof MOVE_STATES)[number]; planId?: string }),
+    async (req) =>
+      withMinerNames(
+        ctx.db,
+        await listMoves(ctx.db, req.query as { state?: (typeof MOVE_STATES)[number]; planId?: string }),
+      ),
   );
 
   app.get(
@@ -262,8 +280,9 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
       const row = await getMove(ctx.db, id);
       if (!row) return reply.code(404).send({ error: 'relocation', message: `move ${id}: not found` });
       const events = await moveEvents(ctx.db, id);
+      const [named] = await withMinerNames(ctx.db, [presentMove(row)]);
       return {
-        ...presentMove(row),
+        ...named,
         events: events.map((e) => ({
           at: new Date(Number(e.at)).toISOString(),
           from: e.from_state,

@@ -57,7 +57,11 @@ export async function relocationCli(args: string[], ctx: FeatureContext): Promis
         const { input } = Array.isArray(raw.miners)
           ? { input: parsePlannerInput(raw) }
           : await inputFromInventory(ctx.db, raw as Assumptions);
-        print(await proposePlan(deps, await loadSolver(), cliActor(), a, input));
+        const proposed = await proposePlan(deps, await loadSolver(), cliActor(), a, input);
+        print(proposed);
+        // A time-out is said on stderr too, so a script that only keeps the JSON still sees it.
+        if (proposed.plan?.solver.timedOut)
+          process.stderr.write(`relocation propose: ${proposed.plan.solver.status}\n`);
         return 0;
       }
       case 'plans':

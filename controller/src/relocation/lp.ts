@@ -77,6 +77,8 @@ export type MilpResult = {
   objective: number;
   /** Relative gap to the best bound; null when HiGHS has no finite bound (stopped early). */
   mipGap: number | null;
+  /** HiGHS's best bound on the objective (maximisation: no plan can earn more); null when none. */
+  bound: number | null;
   seconds: number;
   /** Column values; null when HiGHS stopped (time limit) before finding any feasible solution. */
   x: Float64Array | null;
@@ -104,11 +106,13 @@ export function solveMilp(
     const hasSolution =
       optimal || (sol.colValue.length === b.columns && Number(m.info.get('primal_solution_status')) === 2);
     const gap = Number(m.info.get('mip_gap'));
+    const bound = optimal ? m.getObjectiveValue() : Number(m.info.get('mip_dual_bound'));
     return {
       status,
       optimal,
       objective: hasSolution ? m.getObjectiveValue() : Number.NaN,
       mipGap: Number.isFinite(gap) && gap < 1e20 ? gap : null,
+      bound: Number.isFinite(bound) && Math.abs(bound) < 1e20 ? bound : null,
       seconds: (performance.now() - t0) / 1000,
       x: hasSolution ? Float64Array.from(sol.colValue) : null,
     };

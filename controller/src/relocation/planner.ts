@@ -3,7 +3,7 @@ import { isoDate, monthStartMs } from './calendar.js';
 import { type Classes, groupMiners, plannerKey } from './classes.js';
 import { downtimeUsd, findRoute, monthlyMarginUsd } from './economics.js';
 import { type Formulation, formulate, stayStart } from './formulation.js';
-import { solveMilp } from './lp.js';
+import { type MilpResult, solveMilp } from './lp.js';
 import { checkReferences } from './schema.js';
 import type { MoveBatch, MoveMode, Plan, PlannedMove, PlannerInput } from './types.js';
 
@@ -26,9 +26,18 @@ export function planRelocation(input: PlannerInput, highs: Highs): Plan {
   // No start here: handing HiGHS the no-move plan as incumbent made the 100,000-miner benchmark
   // stall at a 3 % gap instead of reaching the optimum; the no-move plan is the fallback instead.
   const solved = solveMilp(highs, f.builder, opts);
+  // On a time-out HiGHS may hold no plan of its own: the no-move plan is then the incumbent, and
+  // its gap to HiGHS's bound says how much a longer solve could still find. Never a silent "0 moves".
   const after = solved.x
     ? { ...solved, x: solved.x }
-    : { ...solved, x: stayStart(groups, f, { f: stay, x: before.x }), objective: before.objective };
+    : {
+        ...solved,
+        x: stayStart(groups, f, { f: stay, x: before.x }),
+        objective: before.objective,
+        mipGap: gapTo(before.objective, solved.bound),
+      };
+  const timedOut = !before.optimal || !solved.optimal;
+  const incumbent = solved.x ? 'solver' : 'no-move plan';
   const moves = extractMoves(input, groups, f, after.x);
   return {
     start: input.start,
@@ -38,9 +47,12 @@ export function planRelocation(input: PlannerInput, highs: Highs): Plan {
     moves,
     batches: batch(moves),
     solver: {
-      status: solved.x ? after.status : `${after.status}: no plan found in time, keeping everyone in place`,
+      status: statusLine(before, solved, opts.timeLimitS, incumbent),
       optimal: after.optimal,
+      timedOut,
+      incumbent,
       mipGap: after.mipGap,
+      bestBoundUsd: solved.bound === null ? null : round2(solved.bound),
       seconds: round2(before.seconds + after.seconds),
       classes: groups.classes.length,
       containers: groups.containers.length,
@@ -51,6 +63,23 @@ export function planRelocation(input: PlannerInput, highs: Highs): Plan {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Relative gap of a maximisation's incumbent to its bound (HiGHS's own definition), null without a bound. */
+const gapTo = (objective: number, bound: number | null): number | null =>
+  bound === null ? null : Math.max(0, bound - objective) / Math.max(Math.abs(bound), 1e-9);
+
+/** What the solver did, in words the API and CLI show as they are. */
+function statusLine(before: MilpResult, solved: MilpResult, limitS: number, incumbent: string): string {
+  if (before.optimal && solved.optimal) return solved.status;
+  const parts: string[] = [];
+  if (!solved.optimal)
+    parts.push(
+      `${solved.status}: stopped after the ${limitS} s time limit; this is the best plan found (${incumbent}), not a proven optimum`,
+    );
+  if (!before.optimal)
+    parts.push(`the no-move profit is a lower bound (that solve stopped too: ${before.status})`);
+  return parts.join('; ');
+}
 
 type RawMove = {
   miner: number;

@@ -123,8 +123,14 @@ export type SolverReport = {
   status: string;
   /** True when HiGHS proved the class model optimal within `mipRelGap`. */
   optimal: boolean;
+  /** True when a solve stopped at `timeLimitS`: the plan is the best found, `mipGap` says how good. */
+  timedOut: boolean;
+  /** Where the plan comes from: HiGHS's own solution, or the no-move plan when HiGHS had none in time. */
+  incumbent: 'solver' | 'no-move plan';
   /** Relative gap to HiGHS's best bound; null when it stopped without a finite bound. */
   mipGap: number | null;
+  /** HiGHS's best bound on the profit with moves, USD; null when it had none. */
+  bestBoundUsd: number | null;
   seconds: number;
   classes: number;
   containers: number;

@@ -364,6 +364,11 @@ function minerFigure(
       if (patterns?.some((p) => p.test(user))) return figure(0, 1, 1);
       // The worker of a pool change on its way is the one asked for, before its verdict arrives.
       if (m.poolPending?.user === user) return figure(0, 1, 1);
+      // A site with an allowlist: a worker matching none of it alerts from the first sample; only a
+      // pool.set or a person's mark (never a first sighting) names another known-good worker.
+      // aux 1 marks the patterns' verdict for the message.
+      if (patterns?.length && (!m.knownWorker || m.knownWorker.source === 'first_seen'))
+        return figure(1, 1, 1, 1);
       if (!m.knownWorker) return 'unknown';
       return figure(user === m.knownWorker.worker ? 0 : 1, 1, 1);
     }
@@ -432,10 +437,12 @@ function minerText(
         details: { pool: l.pool?.url, worker: l.pool?.user, allowed: rule.params['allowedPools'] },
       };
     case 'worker_changed': {
-      // Without a known worker the figure came from a site pattern (a match, so never a breach).
-      const k = m.knownWorker;
+      // aux 1: the site's patterns decided (no known-good worker but a first sighting or none).
+      const k = f.aux === 1 ? null : m.knownWorker;
       return {
-        message: `worker ${l.pool?.user} on ${l.pool?.url}; last known-good worker ${k?.worker ?? '(none)'}`,
+        message: k
+          ? `worker ${l.pool?.user} on ${l.pool?.url}; last known-good worker ${k.worker}`
+          : `worker ${l.pool?.user} on ${l.pool?.url} matches none of the site's worker patterns`,
         details: {
           worker: l.pool?.user,
           pool: l.pool?.url,

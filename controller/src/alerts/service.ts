@@ -361,9 +361,19 @@ const prevDetails = (r: OpenRow): Record<string, unknown> =>
   JSON.parse(r.details_json) as Record<string, unknown>;
 
 /**
+ * A first sighting may be recorded as known-good only at a site without worker patterns (trust on
+ * first use, the old behaviour), or when the worker matches one of them: at a site with an
+ * allowlist an unknown worker is never blessed by being seen (issue 17 item 5).
+ */
+function allowedBySite(snapshot: FleetSnapshot, siteId: string | null, worker: string): boolean {
+  const patterns = siteId ? snapshot.workerPatterns?.get(siteId) : undefined;
+  return !patterns?.length || patterns.some((p) => p.test(worker));
+}
+
+/**
  * Known-good workers to record: the worker of the last successful pool.set when newer than what
  * is known (a person's mark through the API is newer when made after it), else the first worker
- * seen for a miner. The snapshot is updated in place so this
+ * seen for a miner when its site allows it (allowedBySite). The snapshot is updated in place so this
  * tick already judges by them.
  */
 function knownWorkerChanges(
@@ -389,7 +399,12 @@ function knownWorkerChanges(
     if (set && setIsNewer && (k?.source !== 'pool.set' || k.worker !== set.user || k.poolUrl !== set.url)) {
       m.knownWorker = { poolUrl: set.url, worker: set.user, source: 'pool.set', at: now };
       rows.push([m.id, set.url, set.user, 'pool.set', now]);
-    } else if (!m.knownWorker && m.latest?.pool && m.latest.online) {
+    } else if (
+      !m.knownWorker &&
+      m.latest?.pool &&
+      m.latest.online &&
+      allowedBySite(snapshot, m.siteId, m.latest.pool.user)
+    ) {
       m.knownWorker = {
         poolUrl: m.latest.pool.url,
         worker: m.latest.pool.user,

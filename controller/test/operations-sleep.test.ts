@@ -205,6 +205,15 @@ describe('profile sleep windows: the curtailment job on a manual clock', () => {
       [t.minerIdOf('B3'), ['power.target'], null],
       [t.minerIdOf('A1'), [], `miner ${t.minerIdOf('A1')}: firmware antminer-stock cannot do power.target`],
     ]);
+    // Each row names its miner for the person confirming (issue 19 item 2).
+    expect(res.json().map((r: { serial: string; containerId: string }) => [r.serial, r.containerId])).toEqual(
+      [
+        ['B1', 'sc-c01'],
+        ['B2', 'sc-c01'],
+        ['B3', 'sc-c01'],
+        ['A1', 'sc-c01'],
+      ],
+    );
     expect(t.published).toEqual([]);
     expect(await schedules()).toEqual([]);
     const jobsNow = await t.app.inject({ url: '/api/v1/commands/bulk', headers: t.auth('operator') });

@@ -4,6 +4,7 @@ import { sendError } from '../../commands/index.js';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, notFound, READERS } from '../../core/http/common.js';
 import { accepted, errors, JsonObject } from '../../core/http/responses.js';
+import { withMinerNames } from '../../fleet/names.js';
 import { describeJob } from '../bulk.js';
 import { Stagger } from '../bulk-routes.js';
 import { BulkJobView } from '../schemas.js';
@@ -76,7 +77,11 @@ export const profileRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
         params: NameParams,
         body: PreviewBody,
         response: {
-          200: z.array(JsonObject).describe('what applying would do to each selected miner'),
+          200: z
+            .array(JsonObject)
+            .describe(
+              "what applying would do to each selected miner, with the miner's names (fleet/names.ts)",
+            ),
           ...errors(400, 403, 404, 409),
         },
       },
@@ -85,7 +90,8 @@ export const profileRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
       const { name } = request.params as z.infer<typeof NameParams>;
       const { selector } = request.body as z.infer<typeof PreviewBody>;
       try {
-        return await previewProfile(ctx.db, name, selector);
+        // Each row names its miner (serial, asset code, rack, slot) for the person confirming.
+        return await withMinerNames(ctx.db, await previewProfile(ctx.db, name, selector));
       } catch (err) {
         return sendError(reply, err);
       }

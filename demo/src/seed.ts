@@ -1,6 +1,6 @@
 import type { Db } from '@hashfleet/controller';
 import { RuleInputSchema, ruleFromInput } from '@hashfleet/controller/alerts/rules';
-import { insertRule } from '@hashfleet/controller/alerts/store';
+import { addWorkerPattern, insertRule } from '@hashfleet/controller/alerts/store';
 import {
   ensureSlots,
   slotGrid,
@@ -65,7 +65,7 @@ export async function seedInventory(db: Db, scenario: Scenario, now = Date.now()
 /**
  * The demo's containers feed each miner from a 20 A C19 outlet (UL rating; mining PDUs fuse
  * C19s at 20 A): the global default of 16 A (IEC) would call a 3.5 kW miner at 225 V overloaded.
- * A site-scoped rule, as an operator would set it. Idempotent.
+ * A site-scoped rule, as an operator would set it; and each site's hijack guard. Idempotent.
  */
 export async function seedAlertRules(db: Db, scenario: Scenario, now = Date.now()): Promise<void> {
   for (const site of scenario.sites) {
@@ -77,7 +77,30 @@ export async function seedAlertRules(db: Db, scenario: Scenario, now = Date.now(
       clearThreshold: 19,
     });
     await insertRule(db, ruleFromInput(`demo:outlet_overload:${site.id}`, input, 'demo', now), now);
+    await seedHijackGuard(db, scenario, site.id, now);
   }
+}
+
+/**
+ * The hijack guard filled in, as an operator sets it before the first poll (issue 17 item 5):
+ * the site's allowed pools are the fleet's pool and its backup, and its workers are the pool
+ * account's (`hashshare.*`), so the seeded hijack (a miner mining to btc.unknown-pool.example as
+ * someone.else) raises pool_not_allowed and worker_changed from its first sample.
+ */
+async function seedHijackGuard(db: Db, scenario: Scenario, siteId: string, now: number): Promise<void> {
+  const input = RuleInputSchema.parse({
+    kind: 'pool_not_allowed',
+    scope: 'site',
+    scopeId: siteId,
+    params: { allowedPools: [scenario.pool.url, scenario.pool.backupUrl] },
+  });
+  await insertRule(db, ruleFromInput(`demo:pool_not_allowed:${siteId}`, input, 'demo', now), now);
+  await addWorkerPattern(db, {
+    siteId,
+    pattern: `${scenario.pool.account}.*`,
+    createdAt: now,
+    createdBy: 'demo',
+  });
 }
 
 const csvField = (v: string | null | undefined) =>

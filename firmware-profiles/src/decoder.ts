@@ -21,6 +21,8 @@ import type { DecodedReply } from './types.js';
  * - `text-format`: `KEY=VALUE,...|` replies to text requests (Avalon, any cgminer).
  */
 export function decodeReply(raw: string): DecodedReply {
+  const limit = overLimits(raw);
+  if (limit) return { value: null, repairs: [], error: limit };
   const d = decode(raw);
   if (d.value !== null && typeof d.value !== 'object') {
     return {
@@ -30,6 +32,36 @@ export function decodeReply(raw: string): DecodedReply {
     };
   }
   return d;
+}
+
+/**
+ * Limits a reply must keep before it is parsed, so a hostile or broken miner costs bounded memory
+ * and stack: the largest recorded reply in testcases/ is well under 100 KiB, and no cgminer-family
+ * reply nests deeper than a handful of levels (STATS > object > array). Deeper or larger is refused
+ * with a clear error instead of a RangeError from the parser or the repairing scanner.
+ */
+export const REPLY_LIMITS = { maxChars: 4 * 1024 * 1024, maxDepth: 64 } as const;
+
+/** Why `raw` is over REPLY_LIMITS (size, or nesting depth with its offset), or null. */
+function overLimits(raw: string): string | null {
+  if (raw.length > REPLY_LIMITS.maxChars) {
+    return `reply too large: ${raw.length} characters over the limit of ${REPLY_LIMITS.maxChars}`;
+  }
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > REPLY_LIMITS.maxDepth) {
+        return `reply nested deeper than ${REPLY_LIMITS.maxDepth} levels (at character ${i})`;
+      }
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth = Math.max(0, depth - 1);
+  }
+  return null;
 }
 
 function decode(raw: string): DecodedReply {

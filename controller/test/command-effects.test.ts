@@ -286,6 +286,46 @@ for (const [name, url, available] of drivers) {
       expect(states.states.at(-1)!.observed).toMatch(/no verdict from the agent/);
     });
 
+    it('a pool change on its way: the worker it asked for raises no worker_changed before the verdict arrives', async () => {
+      await alerts().tick(clock); // the first sighting makes hashshare.sc01 the known worker
+      const moved = { url: 'stratum+tcp://new-pool.example:3333', user: 'hashshare.moved' };
+      const action: CommandAction = {
+        op: 'pool.set',
+        target: { kind: 'miner', minerKey: exampleSample.minerKey },
+        ...moved,
+        password: 'x',
+      };
+      const requested = await t.app.hashfleet.commands.issue({
+        actor: SYSTEM,
+        agentId: 'sc-c01',
+        action,
+        minerId,
+      });
+      await t.app.hashfleet.commands.approve(
+        { tokenId: 'second', role: 'admin', stakerId: null, name: 'second' },
+        requested.id,
+      );
+      await answer(requested.id, 'succeeded', {
+        state: 'acknowledged',
+        reply: 'Switching to pool 1',
+        observed: null,
+        windowEndsAt: clock + 60_000,
+      });
+      // The miner shows the new pool before the agent's verdict is in.
+      await poll({ pool: moved });
+      await alerts().tick(clock);
+      expect(await openKinds()).not.toContain('worker_changed');
+      await answer(requested.id, 'succeeded', {
+        state: 'verified',
+        reply: 'Switching to pool 1',
+        observed: `active pool ${moved.url} user ${moved.user}`,
+        windowEndsAt: clock + 60_000,
+      });
+      await poll({ pool: moved });
+      await alerts().tick(clock);
+      expect(await openKinds()).not.toContain('worker_changed');
+    });
+
     it('remediation takes no step for an open alert while its miner is in a commanded window, and does after it', async () => {
       await down();
       await down();

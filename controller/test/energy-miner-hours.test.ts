@@ -8,6 +8,7 @@ import {
   topics,
 } from '@hashfleet/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { energyPoints } from '../src/core/influx/points-energy.js';
 import { testApp } from './helpers.js';
 
 /**
@@ -200,5 +201,24 @@ describe('energy per miner-hour, best source each', () => {
     // Hour 12: the meters covered 25 of 60 minutes (the 12:30 delta spans the outage) -> reported.
     // Before: the 12:30 delta (2 x 1,200 Wh) billed on top of the reports of the hours it spans.
     expect(energy.detail).toBe('reported 4000 Wh; 400000 micro-USD');
+  });
+
+  it("the dashboards' energy point of an hour is the close's energy line of that hour (Wh per source, cost)", async () => {
+    // The half-metered container again: per container-hour the point took metered 2,200 Wh alone.
+    await telemetry(['01', '02', '03', '04'].flatMap((s) => minerHour(s, 1000)));
+    await meter(['01', '02'], 1100);
+    const [point] = await energyPoints(t.app.hashfleet.db, 'sichuan', 'sc-c01', [H]);
+    const { lines } = await closeHour();
+    const line = lines.find((l: { hourStartMs: number }) => l.hourStartMs === H);
+    expect(point?.at).toBe(H);
+    expect(point?.fields).toMatchObject({
+      energy_wh: line.meteredWh + line.reportedWh + line.estimatedWh,
+      energy_wh_metered: line.meteredWh,
+      energy_wh_reported: line.reportedWh,
+      energy_wh_estimated: line.estimatedWh,
+      rate_per_kwh: Number(line.ratePerKwhMicro) / 1e6,
+    });
+    expect(point?.fields['energy_wh']).toBe(4200);
+    expect(point?.fields['cost']).toBeCloseTo(0.42, 9);
   });
 });

@@ -70,17 +70,21 @@ describe("the controller's InfluxDB points fit the dashboards' schema", () => {
       ...sharePoints(exampleTelemetry, ids),
       ...(await eventPoints(app.hashfleet.db, exampleEvents)),
       energyPoint(
+        { siteId: 'sichuan', containerId: 'sc-c01', hourStartMs: 1_763_899_200_000, diff1Shares: 1_000_000 },
         {
           siteId: 'sichuan',
           containerId: 'sc-c01',
           hourStartMs: 1_763_899_200_000,
-          diff1Shares: 1_000_000,
-          energyWhMetered: 39_000,
-          energyWhReported: null,
-          energyWhEstimated: null,
+          meteredWh: 39_000,
+          reportedWh: 0,
+          estimatedWh: 0,
+          meteredMinerHours: 1,
+          reportedMinerHours: 0,
+          estimatedMinerHours: 0,
+          currency: 'USD',
+          ratePerKwhMicro: 40_000n,
         },
-        0.04,
-        'USD',
+        { currency: 'USD', ratePerKwhMicro: 40_000n },
       ),
     ];
   });

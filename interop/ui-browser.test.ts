@@ -231,7 +231,7 @@ runOrSkip('web UI in Chromium', () => {
     await page.context().close();
   });
 
-  it('technician: a miner killed in the simulator turns offline in the open grid, without a reload', async () => {
+  it('technician: a miner killed in the simulator turns not answering in the open grid, without a reload', async () => {
     const page = await logIn(browser, demo.controller.url, demo.tokens.technician);
     const container = demo.scenario.containers[0]!;
     const faulted = new Set(demo.scenario.faults.map((f) => f.minerId));
@@ -241,7 +241,7 @@ runOrSkip('web UI in Chromium', () => {
     await page.waitForSelector(`${cell}[data-status=hashing]`);
     await demo.simulation.setFault(victim.id, { kind: 'dead' });
     // The agent polls every 2 s and the grid refreshes every 5 s; the bound only keeps a broken run from hanging.
-    await page.waitForSelector(`${cell}[data-status=offline]`, { timeout: 60_000 });
+    await page.waitForSelector(`${cell}[data-status=notAnswering]`, { timeout: 60_000 });
     await page.selectOption('select[name=metric]', 'status');
     await shot(page, 'container-grid-fault');
     await page.context().close();

@@ -6,7 +6,17 @@
 import { CATALOGUES, t } from './i18n.js';
 
 export const LABELLED = {
-  minerState: ['hashing', 'idle', 'sleeping', 'starting', 'error', 'offline', 'unreachable', 'notAnswering'],
+  minerState: [
+    'hashing',
+    'idle',
+    'sleeping',
+    'starting',
+    'error',
+    'offline',
+    'unreachable',
+    'notAnswering',
+    'expected',
+  ],
   minerStatus: ['in_service', 'sleeping', 'in_repair', 'in_storage', 'in_transit', 'decommissioned'],
   role: ['admin', 'operator', 'technician', 'staker', 'agent'],
   alertKind: [

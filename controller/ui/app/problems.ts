@@ -16,6 +16,12 @@ export interface AlertRow {
   agentId: string | null;
   rack: string | null;
   slot: string | null;
+  serial?: string | null;
+  assetCode?: string | null;
+  model?: string | null;
+  /** The message as a catalogue key with its parameters; `message` is the controller's English. */
+  messageKey?: string;
+  messageParams?: Record<string, string | number | boolean | null>;
   value: number | null;
   threshold: number | null;
   message: string;

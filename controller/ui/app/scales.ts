@@ -66,6 +66,9 @@ const STATUS: Record<string, Swatch> = {
   error: { colour: '#c92a2a', label: 'error', key: 'minerState.error' },
   unreachable: { colour: '#343a40', label: 'unreachable', key: 'minerState.unreachable' },
   offline: { colour: '#343a40', label: 'offline', key: 'minerState.offline' },
+  // An expected miner that does not answer its API (issue 19 item 1), and one not yet looked for.
+  notAnswering: { colour: '#862e2e', label: 'not answering', key: 'minerState.notAnswering' },
+  expected: { colour: '#ced4da', label: 'expected', key: 'minerState.expected' },
 };
 
 function band(bands: Band[], value: number): Swatch {

@@ -24,8 +24,12 @@ export interface SlotReply {
   slot: string;
   minerId: string | null;
   serial?: string | null;
+  assetCode?: string | null;
   model: string | null;
-  /** Miner state from its last sample, `offline` when it has none recent. */
+  /**
+   * Miner state from its last sample; `not_answering` when it has none recent, `expected` while
+   * its agent has not yet had a cycle to find it (issue 19 item 1).
+   */
   state: string | null;
   online: boolean;
   hashrateThs: number | null;
@@ -33,7 +37,7 @@ export interface SlotReply {
   powerW: number | null;
   chipTempMaxC: number | null;
   lastSeenAt: number | null;
-  outlet: { pduId: string; outlet: number } | null;
+  outlet: { pduId: string; outlet: number; powerW?: number | null } | null;
 }
 
 export interface ContainerDetail {
@@ -49,6 +53,8 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 /** An offline miner shows as such whatever its last reported state was. */
 function statusOf(s: SlotReply): string | null {
   if (s.minerId === null) return null;
+  if (s.state === 'not_answering') return 'notAnswering';
+  if (s.state === 'expected') return 'expected';
   if (s.online === false) return 'offline';
   return s.state ?? null;
 }
@@ -67,6 +73,8 @@ export function gridOf(c: ContainerDetail): GridRack[] {
         minerId: s.minerId ?? null,
         model: s.model ?? null,
         serial: s.serial ?? null,
+        assetCode: s.assetCode ?? null,
+        outletW: num(s.outlet?.powerW),
         status: statusOf(s),
         chipTempMaxC: num(s.chipTempMaxC),
         hashrateThs: num(s.hashrateThs),
@@ -138,6 +146,13 @@ export interface MinerEvent {
   minerId?: string | null;
   agentId?: string | null;
   details?: unknown;
+  containerId?: string | null;
+  /** The miner's names (controller/src/fleet/names.ts), so no one reads its id. */
+  serial?: string | null;
+  assetCode?: string | null;
+  model?: string | null;
+  rack?: string | null;
+  slot?: string | null;
 }
 
 /** `GET /miners` pages its list. */
@@ -244,10 +259,11 @@ export function minerName(m: {
   rack?: string | null;
   slot?: string | null;
   serial?: string | null;
+  assetCode?: string | null;
   model?: string | null;
 }): string {
   if (m.rack && m.slot) return [m.containerId, `${m.rack}/${m.slot}`].filter(Boolean).join(' ');
-  return m.serial ?? m.model ?? '–';
+  return m.assetCode ?? m.serial ?? m.model ?? '–';
 }
 
 /** Internal ids (UUIDs) are for links; a person reads the name beside them. */

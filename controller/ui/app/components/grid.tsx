@@ -6,6 +6,9 @@ export interface GridSlot extends SlotFigures {
   slot: string;
   model?: string | null;
   serial?: string | null;
+  assetCode?: string | null;
+  /** What its PDU outlet meters, when one does. */
+  outletW?: number | null;
 }
 
 export interface GridRack {
@@ -44,7 +47,7 @@ export function ContainerGrid({
                 key={s.slot}
                 class={'cell' + (s.minerId !== null && s.minerId === selected ? ' selected' : '')}
                 style={{ background: sw.colour, color: inkOn(sw.colour) }}
-                title={`${r.rack}/${s.slot}: ${s.minerId === null ? t('grid.empty') : [s.model, s.serial, label('minerState', s.status)].filter(Boolean).join(' · ')} · ${bandName(sw)}`}
+                title={`${r.rack}/${s.slot}: ${s.minerId === null ? t('grid.empty') : [s.assetCode, s.model, s.serial, label('minerState', s.status), drawing(s)].filter(Boolean).join(' · ')} · ${bandName(sw)}`}
                 data-rack={r.rack}
                 data-slot={s.slot}
                 data-miner={s.minerId ?? ''}
@@ -82,4 +85,10 @@ export function Legend({ metricId }: { metricId: MetricId }) {
 /** A band's legend text in the user's language: figures stay as they are, words come from the catalogue. */
 function bandName(s: { label: string; key?: string }): string {
   return s.key ? t(s.key) : s.label;
+}
+
+/** A unit that does not answer but draws power on its metered outlet: hung, not dead (issue 19 item 1). */
+function drawing(s: GridSlot): string | null {
+  if (s.status !== 'notAnswering' || !s.outletW || s.outletW < 50) return null;
+  return t('grid.drawingNoApi', { kw: (s.outletW / 1000).toFixed(1) });
 }

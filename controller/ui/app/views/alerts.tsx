@@ -6,7 +6,6 @@ import { describeEvent } from '../events.js';
 import { ago, count, pct, temp, when } from '../format.js';
 import { k, t } from '../i18n.js';
 import { label } from '../labels.js';
-import { useMinerNames } from '../miner-names.js';
 import { type AlertRow, alertsQuery, alertWhere } from '../problems.js';
 import { href } from '../router.js';
 import { post } from '../session.js';
@@ -39,10 +38,6 @@ export function AlertsView() {
   const set = (key: keyof typeof filter) => (e: Event) =>
     setFilter({ ...filter, [key]: (e.currentTarget as HTMLSelectElement).value });
   const rows = alerts.data;
-  const names = useMinerNames([
-    ...(rows ?? []).filter((a) => !a.slot).map((a) => a.minerId),
-    ...(events.data ?? []).map((e) => e.minerId),
-  ]);
   const siteTz = (siteId: string | null) => sites.data?.find((s) => s.id === siteId)?.timezone;
   return (
     <div class="page">
@@ -107,7 +102,7 @@ export function AlertsView() {
                           : href('miners', a.minerId)
                       }
                     >
-                      {a.slot ? minerName(a) : (names.get(a.minerId) ?? '…')}
+                      {minerName(a)}
                     </a>
                   ) : (
                     subjectName(a.subject)
@@ -182,8 +177,7 @@ export function AlertsView() {
               { label: t('common.when'), cell: (e) => <Time at={e.at} /> },
               {
                 label: t('common.miner'),
-                cell: (e) =>
-                  e.minerId ? <a href={href('miners', e.minerId)}>{names.get(e.minerId) ?? '…'}</a> : '–',
+                cell: (e) => (e.minerId ? <a href={href('miners', e.minerId)}>{minerName(e)}</a> : '–'),
               },
               { label: t('events.what'), cell: (e) => describeEvent(e.kind, e.details) },
             ]}

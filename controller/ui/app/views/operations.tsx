@@ -4,9 +4,9 @@ import { Table } from '../components/table.js';
 import { Time } from '../components/time.js';
 import { t } from '../i18n.js';
 import { label } from '../labels.js';
-import { useMinerNames } from '../miner-names.js';
 import type { Me } from '../roles.js';
 import { post } from '../session.js';
+import { minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
 /** Replies of controller/src/operations/bulk.ts (describeJob), operations/profiles/ and operations/curtailment/. */
@@ -50,6 +50,11 @@ interface Profile {
 
 interface PreviewRow {
   minerId: string;
+  containerId?: string | null;
+  serial?: string | null;
+  assetCode?: string | null;
+  rack?: string | null;
+  slot?: string | null;
   model: string | null;
   firmware: string | null;
   actions: BulkItem['actions'];
@@ -315,7 +320,7 @@ function ProfileList({ profiles, act }: { profiles: Profile[]; act: Act }) {
                 testid="preview-refusals"
                 empty={t('ops.noneRefused')}
                 columns={[
-                  { label: t('common.miner'), cell: (r) => <PreviewMiner id={r.minerId} /> },
+                  { label: t('common.miner'), cell: (r) => <PreviewMiner row={r} /> },
                   { label: t('common.model'), cell: (r) => r.model ?? '' },
                   { label: t('ops.firmware'), cell: (r) => r.firmware ?? '' },
                   { label: t('ops.refusedBecause'), cell: (r) => r.refusal },
@@ -438,8 +443,7 @@ function JobList({ jobs, me, act }: { jobs: BulkJob[]; me: Me; act: Act }) {
   );
 }
 
-/** A refused miner of a preview by name: the preview reply names it by internal id only. */
-function PreviewMiner({ id }: { id: string }) {
-  const names = useMinerNames([id]);
-  return <a href={`#/miners/${encodeURIComponent(id)}`}>{names.get(id) ?? '…'}</a>;
+/** A miner of a preview by the names its row carries (place, asset code, serial). */
+function PreviewMiner({ row }: { row: PreviewRow }) {
+  return <a href={`#/miners/${encodeURIComponent(row.minerId)}`}>{minerName(row)}</a>;
 }

@@ -5,9 +5,9 @@ import { Time } from '../components/time.js';
 import { fixed, usd } from '../format.js';
 import { t } from '../i18n.js';
 import { label } from '../labels.js';
-import { useMinerNames } from '../miner-names.js';
 import { type Me, PLANNER_ROLES } from '../roles.js';
 import { post } from '../session.js';
+import { minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
 /** Relocation replies (controller/src/relocation/routes.ts). Money in USD, planning figures. */
@@ -56,6 +56,13 @@ interface Move {
   toSlot: string | null;
   state: string;
   flag: string | null;
+  containerId?: string | null;
+  /** The miner's names (controller/src/fleet/names.ts), so no one reads its id. */
+  serial?: string | null;
+  assetCode?: string | null;
+  model?: string | null;
+  rack?: string | null;
+  slot?: string | null;
 }
 
 /** The next physical step of a move (controller/src/relocation/workflow.ts), for the advance button. */
@@ -115,7 +122,6 @@ export function RelocationView({ me }: { me: Me }) {
       }),
     );
   const ready = plans.data && moves.data;
-  const names = useMinerNames((moves.data ?? []).filter((m) => !m.serialExpected).map((m) => m.minerId));
   return (
     <div class="page" data-testid={ready ? 'relocation-ready' : undefined}>
       <h1>{t('nav.relocation')}</h1>
@@ -185,7 +191,7 @@ export function RelocationView({ me }: { me: Me }) {
                 label: t('common.miner'),
                 cell: (m) => (
                   <a href={`#/miners/${encodeURIComponent(m.minerId)}`}>
-                    {m.serialExpected ?? names.get(m.minerId) ?? '…'}
+                    {m.serialExpected ?? m.serial ?? minerName(m)}
                   </a>
                 ),
               },
@@ -209,7 +215,7 @@ export function RelocationView({ me }: { me: Me }) {
                       type="button"
                       onClick={() =>
                         act(
-                          `${m.serialExpected ?? names.get(m.minerId) ?? ''} → ${label('moveState', NEXT[m.state])}`,
+                          `${m.serialExpected ?? m.serial ?? minerName(m)} → ${label('moveState', NEXT[m.state])}`,
                           () => post(`/relocation/moves/${m.id}/advance`, { to: NEXT[m.state] }),
                         )
                       }

@@ -5,11 +5,10 @@ import { Time } from '../components/time.js';
 import { ago } from '../format.js';
 import { k, t } from '../i18n.js';
 import { label } from '../labels.js';
-import { useMinerNames } from '../miner-names.js';
 import type { Me } from '../roles.js';
 import { href } from '../router.js';
 import { get, post } from '../session.js';
-import type { MinerPage, MinerSummary } from '../shapes.js';
+import { type MinerPage, type MinerSummary, minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 
 export interface Ticket {
@@ -26,6 +25,12 @@ export interface Ticket {
   createdAt: number;
   updatedAt: number;
   doneAt: number | null;
+  /** The miner's names (controller/src/fleet/names.ts), so no one reads its id. */
+  serial?: string | null;
+  assetCode?: string | null;
+  model?: string | null;
+  rack?: string | null;
+  slot?: string | null;
 }
 
 const FILTERS = [
@@ -45,7 +50,6 @@ export function TicketsView({ me }: { me: Me }) {
   // `r` changes after each action, so the list is fetched again at once (the API ignores it).
   const list = usePoll<Ticket[]>(`/tickets?${q}${q ? '&' : ''}limit=500&r=${bump}`, 15_000);
   const rows = list.data ? (q ? list.data : list.data.filter((r) => r.state !== 'done')) : null;
-  const names = useMinerNames((rows ?? []).map((r) => r.minerId));
   const act = async (path: string, body: unknown) => {
     try {
       setError(null);
@@ -111,7 +115,7 @@ export function TicketsView({ me }: { me: Me }) {
                           : href('miners', r.minerId)
                       }
                     >
-                      {names.get(r.minerId) ?? '…'}
+                      {minerName(r)}
                     </a>
                   ) : (
                     '–'

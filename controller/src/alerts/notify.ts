@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Db } from '../core/storage/db.js';
+import { type ChannelSpec, channelOf, sendOnChannel } from './channels/index.js';
 import { type AlertSettings, backoffMs } from './settings.js';
 import { SIGNATURE_HEADER, webhookSignature } from './signature.js';
 
@@ -155,7 +156,18 @@ export async function deliverDue(
   for (const row of due) {
     let error: string | null = null;
     if (!row.url) error = 'webhook removed';
-    else {
+    else if (channelOf(row.url)) {
+      // A channel (channels/index.ts): its settings are the row's stored secret.
+      try {
+        await sendOnChannel(JSON.parse(row.secret ?? 'null') as ChannelSpec, JSON.parse(row.payload_json), {
+          timeoutMs: settings.timeoutMs,
+          now,
+          key: row.id,
+        });
+      } catch (err) {
+        error = (err as Error).message;
+      }
+    } else {
       try {
         // Signed at each attempt: a retry carries a fresh timestamp, so a receiver's replay window holds.
         const headers: Record<string, string> = row.secret
@@ -205,33 +217,110 @@ export async function httpPost(
   return res.status;
 }
 
-export type ConfigWebhook = {
-  url: string;
-  siteId: string | null;
-  minSeverity: string;
-  secret?: string | null;
-  secretFile?: string | null;
-};
+type Routing = { siteId: string | null; minSeverity: string };
+
+/** An `alerts.webhooks` entry: a signed webhook (no `type`) or a channel (config.ts). */
+export type ConfigWebhook =
+  | (Routing & { type?: 'webhook'; url: string; secret?: string | null; secretFile?: string | null })
+  | (Routing & {
+      type: 'telegram';
+      apiUrl: string;
+      botToken: string | null;
+      botTokenFile: string | null;
+      chatId: string;
+    })
+  | (Routing & {
+      type: 'email';
+      host: string;
+      port: number;
+      secure: boolean;
+      user: string | null;
+      password: string | null;
+      passwordFile: string | null;
+      from: string;
+      to: string[];
+    })
+  | (Routing & { type: 'wecom'; url: string })
+  | (Routing & {
+      type: 'dingtalk' | 'feishu';
+      url: string;
+      secret: string | null;
+      secretFile: string | null;
+    });
 
 /** Shortest secret accepted: 32 bytes of hex or base64 is what `openssl rand` gives. */
 export const MIN_SECRET_LENGTH = 32;
 
-/** A configured endpoint's signing secret (inline or from its file), null when unsigned. */
-function configSecret(h: ConfigWebhook, i: number): string | null {
-  const where = `alerts.webhooks.${i} (${h.url})`;
-  let secret = h.secret ?? null;
-  if (h.secretFile) {
-    try {
-      secret = readFileSync(h.secretFile, 'utf8').trim();
-    } catch (err) {
-      throw new Error(
-        `${where}: secretFile ${h.secretFile}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
+/** A secret given inline or in a file (the file wins), null when neither is set. */
+function readSecret(
+  where: string,
+  field: string,
+  inline: string | null | undefined,
+  file: string | null | undefined,
+) {
+  if (!file) return inline ?? null;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new Error(
+      `${where}: ${field}File ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
+
+/**
+ * What a configured entry becomes in `alert_webhooks`: its url (a channel's is `<type>:<target>`,
+ * without its token) and secret (a webhook's signing secret; a channel's settings as JSON).
+ */
+function configRow(h: ConfigWebhook, i: number): { url: string; secret: string | null } {
+  const where = `alerts.webhooks.${i} (${h.type ?? 'webhook'})`;
+  const row = (url: string, spec: ChannelSpec) => ({ url, secret: JSON.stringify(spec) });
+  switch (h.type) {
+    case undefined:
+    case 'webhook': {
+      const secret = readSecret(`alerts.webhooks.${i} (${h.url})`, 'secret', h.secret, h.secretFile);
+      if (secret !== null && secret.length < MIN_SECRET_LENGTH)
+        throw new Error(
+          `alerts.webhooks.${i} (${h.url}): secret must be at least ${MIN_SECRET_LENGTH} characters`,
+        );
+      return { url: h.url, secret };
+    }
+    case 'telegram': {
+      const botToken = readSecret(where, 'botToken', h.botToken, h.botTokenFile);
+      if (!botToken) throw new Error(`${where}: botToken or botTokenFile is required`);
+      return row(`telegram:${h.chatId}`, { type: 'telegram', apiUrl: h.apiUrl, botToken, chatId: h.chatId });
+    }
+    case 'email': {
+      const { host, port, secure, user, from, to } = h;
+      const password = readSecret(where, 'password', h.password, h.passwordFile);
+      return row(`email:${to.join(',')}`, { type: 'email', host, port, secure, user, password, from, to });
+    }
+    case 'wecom':
+      return row(`wecom:${new URL(h.url).host}`, { type: 'wecom', url: h.url });
+    case 'dingtalk':
+    case 'feishu': {
+      const secret = readSecret(where, 'secret', h.secret, h.secretFile);
+      return row(`${h.type}:${new URL(h.url).host}`, { type: h.type, url: h.url, secret });
     }
   }
-  if (secret !== null && secret.length < MIN_SECRET_LENGTH)
-    throw new Error(`${where}: secret must be at least ${MIN_SECRET_LENGTH} characters`);
-  return secret;
+}
+
+/** The stable id of a configured entry: its settings without its secrets (rotating one keeps the row). */
+function configId(h: ConfigWebhook, url: string): string {
+  const target =
+    h.type === undefined || h.type === 'webhook'
+      ? [h.url]
+      : h.type === 'email'
+        ? [h.type, h.host, h.port, h.from, h.to]
+        : h.type === 'telegram'
+          ? [h.type, h.apiUrl, h.chatId]
+          : [h.type, h.url];
+  // A plain webhook keeps the id it had before channels existed.
+  const key =
+    h.type === undefined || h.type === 'webhook'
+      ? [url, h.siteId, h.minSeverity]
+      : [...target, h.siteId, h.minSeverity];
+  return `config:${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16)}`;
 }
 
 /**
@@ -243,24 +332,21 @@ function configSecret(h: ConfigWebhook, i: number): string | null {
 export async function syncConfigWebhooks(db: Db, hooks: ConfigWebhook[], now: number): Promise<void> {
   const ids: string[] = [];
   // Every secret is read before anything is written: a bad file stops start-up naming it.
-  const secrets = hooks.map(configSecret);
+  const rows = hooks.map(configRow);
   for (const [i, h] of hooks.entries()) {
-    // The id leaves the secret out: rotating it keeps the endpoint (and its outbox rows).
-    const id = `config:${createHash('sha256')
-      .update(JSON.stringify([h.url, h.siteId, h.minSeverity]))
-      .digest('hex')
-      .slice(0, 16)}`;
+    const { url, secret } = rows[i] as { url: string; secret: string | null };
+    const id = configId(h, url);
     ids.push(id);
     await db.run(
       `INSERT INTO alert_webhooks (id, url, site_id, min_severity, enabled, created_at, created_by, secret)
        VALUES (?, ?, ?, ?, 1, ?, 'config', ?)
-       ON CONFLICT (id) DO UPDATE SET enabled = 1, secret = excluded.secret`,
-      [id, h.url, h.siteId, h.minSeverity, now, secrets[i] ?? null],
+       ON CONFLICT (id) DO UPDATE SET enabled = 1, url = excluded.url, secret = excluded.secret`,
+      [id, url, h.siteId, h.minSeverity, now, secret],
     );
   }
-  const rows = await db.all<{ id: string }>(
+  const enabled = await db.all<{ id: string }>(
     `SELECT id FROM alert_webhooks WHERE created_by = 'config' AND enabled = 1`,
   );
-  for (const r of rows)
+  for (const r of enabled)
     if (!ids.includes(r.id)) await db.run('UPDATE alert_webhooks SET enabled = 0 WHERE id = ?', [r.id]);
 }

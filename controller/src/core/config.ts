@@ -7,6 +7,13 @@ import { z } from 'zod';
  * The controller's configuration: a YAML/JSON file, then environment overrides. Every option has
  * a default and a one-line description (docs/style.md §9); a bad file stops start-up listing every error.
  */
+/** Which alerts an alert webhook or channel receives. */
+const alertRouting = {
+  siteId: z.string().min(1).nullable().default(null).describe('Only alerts of this site; null = every site'),
+  minSeverity: z.enum(['critical', 'warning']).default('warning').describe('The least severe alert sent'),
+};
+const httpUrl = z.string().regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL');
+
 export const ControllerConfigSchema = z.object({
   dataDir: z
     .string()
@@ -160,25 +167,92 @@ export const ControllerConfigSchema = z.object({
         .describe('Base of the links in alert notifications; null = http://<http.host>:<http.port>'),
       webhooks: z
         .array(
-          z.object({
-            url: z.string().regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL'),
-            siteId: z.string().min(1).nullable().default(null),
-            minSeverity: z.enum(['critical', 'warning']).default('warning'),
-            secret: z
-              .string()
-              .nullable()
-              .default(null)
-              .describe('HMAC-SHA256 signing secret; null = unsigned'),
-            secretFile: z
-              .string()
-              .min(1)
-              .nullable()
-              .default(null)
-              .describe('File holding the signing secret'),
-          }),
+          z.discriminatedUnion('type', [
+            z.object({
+              type: z
+                .literal('webhook')
+                .default('webhook')
+                .describe('webhook (the default) | telegram | email | wecom | dingtalk | feishu'),
+              url: z.string().regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL'),
+              ...alertRouting,
+              secret: z
+                .string()
+                .nullable()
+                .default(null)
+                .describe('HMAC-SHA256 signing secret; null = unsigned'),
+              secretFile: z
+                .string()
+                .min(1)
+                .nullable()
+                .default(null)
+                .describe('File holding the signing secret'),
+            }),
+            z.object({
+              type: z.literal('telegram'),
+              ...alertRouting,
+              apiUrl: httpUrl.default('https://api.telegram.org').describe('Bot API base URL'),
+              botToken: z.string().min(1).nullable().default(null).describe('Bot token from @BotFather'),
+              botTokenFile: z.string().min(1).nullable().default(null).describe('File holding the bot token'),
+              chatId: z
+                .union([z.string().min(1), z.number().int()])
+                .transform(String)
+                .describe('Chat, group or @channel the bot posts to'),
+            }),
+            z.object({
+              type: z.literal('email'),
+              ...alertRouting,
+              host: z.string().min(1).describe('SMTP server'),
+              port: z.number().int().min(1).max(65_535).default(587).describe('SMTP port'),
+              secure: z
+                .boolean()
+                .default(false)
+                .describe('TLS from the start (465); false = STARTTLS when offered'),
+              user: z
+                .string()
+                .min(1)
+                .nullable()
+                .default(null)
+                .describe('SMTP user; null = no authentication'),
+              password: z.string().nullable().default(null).describe('SMTP password'),
+              passwordFile: z
+                .string()
+                .min(1)
+                .nullable()
+                .default(null)
+                .describe('File holding the SMTP password'),
+              from: z.string().min(3).describe('Sender address'),
+              to: z.array(z.string().min(3)).min(1).describe('Recipient addresses'),
+            }),
+            z.object({
+              type: z.literal('wecom'),
+              ...alertRouting,
+              url: httpUrl.describe('Robot webhook URL with its key'),
+            }),
+            ...(['dingtalk', 'feishu'] as const).map((type) =>
+              z.object({
+                type: z.literal(type),
+                ...alertRouting,
+                url: httpUrl.describe('Robot webhook URL'),
+                secret: z
+                  .string()
+                  .min(1)
+                  .nullable()
+                  .default(null)
+                  .describe('Signing secret; null = unsigned'),
+                secretFile: z
+                  .string()
+                  .min(1)
+                  .nullable()
+                  .default(null)
+                  .describe('File holding the signing secret'),
+              }),
+            ),
+          ]),
         )
         .default([])
-        .describe('Alert webhook endpoints (kept in alert_webhooks with those added through the API)'),
+        .describe(
+          'Alert webhook endpoints and channels (kept in alert_webhooks with those added through the API)',
+        ),
     })
     .default({ publicUrl: null, webhooks: [] }),
 });

@@ -21,6 +21,23 @@ declare module 'fastify' {
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
+ * Whether the request is under `/api/`, decided on the route the router matched (its pattern, as
+ * the router decoded the path), else on the percent-decoded path: `/%61pi/v1/...` is under it.
+ */
+function underApi(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route) return route.startsWith('/api/');
+  const path = request.url.split('?')[0]!;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true; // undecodable: refused unless authenticated, as an API path would be
+  }
+  return decoded.replace(/\/{2,}/g, '/').startsWith('/api/');
+}
+
+/**
  * Resolves `Authorization: Bearer <token>` on every request into `request.principal`, and
  * refuses requests under `/api/` without a valid token unless the route is marked public.
  */
@@ -31,12 +48,22 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
     const match = header ? BEARER.exec(header) : null;
     if (match) request.principal = await resolveToken(db, match[1]!);
     const isPublic = request.routeOptions.config?.public === true;
-    if (!isPublic && request.url.startsWith('/api/') && !request.principal) {
+    if (!isPublic && underApi(request) && !request.principal) {
       return reply.code(401).send({
         error: 'unauthorized',
         message: header ? 'invalid or revoked API token' : 'missing Authorization: Bearer <token>',
       });
     }
+  });
+  // A role guard answers before the body is validated, so a role that may not call a route gets
+  // 403, never 400 and the request schema: guards given as preHandler run in preValidation instead.
+  app.addHook('onRoute', (route) => {
+    const pre = [route.preHandler].flat().filter((h) => h !== undefined);
+    const guards = pre.filter((h) => roleGuards.has(h));
+    if (guards.length === 0) return;
+    const rest = pre.filter((h) => !roleGuards.has(h));
+    route.preHandler = rest.length ? rest : undefined;
+    route.preValidation = [...guards, ...[route.preValidation].flat().filter((h) => h !== undefined)];
   });
   app.decorate('authorize', (...roles: Role[]): preHandlerAsyncHookHandler => {
     const guard: preHandlerAsyncHookHandler = async (request, reply) => {

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from '
 import { AGENT_TOPIC_KINDS, IdSchema, topics } from '@hashfleet/contracts';
 import filterMatches from 'mqtt-match';
 import { type AgentPlace, placesFromArgs } from '../auth/agent-places.js';
+import { commandArgs } from '../cli/args.js';
 import {
   checkUsername,
   mosquittoPasswordHash,
@@ -92,18 +93,27 @@ export async function brokerCommand(
   args: string[],
   bind?: (agentId: string, places: AgentPlace[]) => Promise<void>,
 ): Promise<number> {
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const agentId = args[0];
-  const passwordFile = flag('--passwd');
-  const secretFile = flag('--secret');
-  if (sub !== 'add-agent' || !agentId || agentId.startsWith('--') || !passwordFile || !secretFile) {
+  const parsed = commandArgs(args, {
+    passwd: { type: 'string' },
+    secret: { type: 'string' },
+    acl: { type: 'string' },
+    site: { type: 'string', multiple: true },
+    container: { type: 'string', multiple: true },
+  });
+  if ('error' in parsed) {
+    console.error(`broker add-agent: ${parsed.error}\nusage:\n${BROKER_USAGE}`);
+    return 2;
+  }
+  const [agentId] = parsed.positionals;
+  const {
+    passwd: passwordFile,
+    secret: secretFile,
+    acl: aclFile,
+  } = parsed.values as Record<string, string | undefined>;
+  if (sub !== 'add-agent' || !agentId || !passwordFile || !secretFile) {
     console.error(`usage:\n${BROKER_USAGE}`);
     return 2;
   }
-  const aclFile = flag('--acl');
   const bound = placesFromArgs(args);
   if (bound && 'error' in bound) {
     console.error(`broker add-agent: ${bound.error}`);

@@ -12,6 +12,7 @@ import { type ControllerConfig, loadControllerConfig } from '../config.js';
 import { startController } from '../server.js';
 import { openDb } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
+import { commandArgs, takeConfig } from './args.js';
 import { KEYS_USAGE, keysCommand } from './keys.js';
 
 const USAGE = `usage: hashfleet-controller [--config <file>] <command>
@@ -30,14 +31,6 @@ ${features
   .join('\n')}
 Config: --config <file> (YAML/JSON) and HASHFLEET_* environment variables (see controller/README.md).`;
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-}
-
 async function withApp<T>(
   config: ControllerConfig,
   fn: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<T>,
@@ -52,8 +45,7 @@ async function withApp<T>(
 
 /** The CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const args = [...argv];
-  const configFile = flag(args, '--config');
+  const { configFile, rest: args } = takeConfig(argv);
   const [command, sub, ...rest] = args;
   if (!command || command === 'help' || command === '--help') {
     console.log(USAGE);
@@ -89,9 +81,19 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'token': {
       if (sub !== 'create') break;
-      const role = flag(rest, '--role');
-      const name = flag(rest, '--name');
-      const stakerId = flag(rest, '--staker') ?? null;
+      const parsed = commandArgs(rest, {
+        role: { type: 'string' },
+        name: { type: 'string' },
+        staker: { type: 'string' },
+        site: { type: 'string', multiple: true },
+        container: { type: 'string', multiple: true },
+      });
+      if ('error' in parsed) {
+        console.error(`token create: ${parsed.error}`);
+        return 2;
+      }
+      const { role, name } = parsed.values as { role?: string; name?: string };
+      const stakerId = (parsed.values.staker as string | undefined) ?? null;
       if (!role || !name) {
         console.error('token create: --role and --name are required');
         return 2;
@@ -116,15 +118,21 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'inventory': {
-      if (sub !== 'import' || !rest[0]) break;
-      const text = readFileSync(rest[0], 'utf8');
+      const parsed = commandArgs(rest, {});
+      if ('error' in parsed) {
+        console.error(`inventory import: ${parsed.error}`);
+        return 2;
+      }
+      const [file] = parsed.positionals;
+      if (sub !== 'import' || !file) break;
+      const text = readFileSync(file, 'utf8');
       const report = await withApp(config, (app) =>
         importMinersCsv(app.hashfleet.db, text, SYSTEM, app.hashfleet.audit, app.hashfleet.now()),
       );
       console.log(
         `created ${report.created}, updated ${report.updated}, placed ${report.placed}, errors ${report.errors.length}`,
       );
-      for (const e of report.errors) console.error(`${rest[0]}: ${e}`);
+      for (const e of report.errors) console.error(`${file}: ${e}`);
       return report.errors.length ? 1 : 0;
     }
     case 'command-key': {

@@ -112,6 +112,28 @@ const listen = async (s: Server | TcpServer) => {
   return (s.address() as AddressInfo).port;
 };
 
+/** Two polls of a 97 °C chip on sc-c01 (site sichuan): chip_overtemp opens and is enqueued. */
+async function openChipAlert(
+  t: Awaited<ReturnType<typeof testApp>>,
+  alerts: ReturnType<typeof alertsFor>,
+  from: number,
+): Promise<number> {
+  let clock = from;
+  for (let seq = 1; seq <= 2; seq++) {
+    clock += POLL;
+    const msg: Telemetry = {
+      ...exampleTelemetry,
+      seq,
+      sentAt: clock,
+      samples: [{ ...healthy, at: clock, chipTempMaxC: 97 }],
+      unreachable: [],
+    };
+    await t.app.hashfleet.ingest.handle(topics.telemetry('sc-c01'), enc(msg));
+    await alerts.tick(clock);
+  }
+  return clock;
+}
+
 describe('notification channels against local fakes of their services', () => {
   let http: ReturnType<typeof httpFake>;
   let smtp: ReturnType<typeof smtpFake>;
@@ -160,19 +182,7 @@ describe('notification channels against local fakes of their services', () => {
     );
     try {
       const alerts = alertsFor(t.app.hashfleet);
-      let seq = 1;
-      for (let i = 0; i < 2; i++) {
-        clock += POLL;
-        const msg: Telemetry = {
-          ...exampleTelemetry,
-          seq: seq++,
-          sentAt: clock,
-          samples: [{ ...healthy, at: clock, chipTempMaxC: 97 }],
-          unreachable: [],
-        };
-        await t.app.hashfleet.ingest.handle(topics.telemetry('sc-c01'), enc(msg));
-        await alerts.tick(clock);
-      }
+      clock = await openChipAlert(t, alerts, clock);
       const first = await alerts.deliver(clock);
       expect(first).toEqual({ delivered: 0, failed: 5, dead: 0 });
       const failedAt = clock;
@@ -252,5 +262,87 @@ describe('notification channels against local fakes of their services', () => {
       await t.close();
       tmp.cleanup();
     }
+  });
+
+  it('a robot that answers HTTP 200 with an error code is retried, not delivered; minSeverity routes by severity', async () => {
+    http.replies['/cgi-bin/webhook/send'] = { errcode: 93000, errmsg: 'invalid webhook url' };
+    http.replies['/open-apis/bot/v2/hook/h1'] = {
+      code: 19021,
+      msg: 'sign match fail or timestamp is not within one hour from current time',
+    };
+    let clock = T0;
+    const t = await testApp(
+      {
+        alerts: {
+          webhooks: [
+            { type: 'wecom', url: `${base}/cgi-bin/webhook/send?key=wk` },
+            { type: 'feishu', url: `${base}/open-apis/bot/v2/hook/h1`, secret: FEISHU_SECRET },
+            { type: 'dingtalk', url: `${base}/robot/send?access_token=dt`, minSeverity: 'critical' },
+          ],
+        },
+      },
+      () => clock,
+    );
+    try {
+      // chip_overtemp made a warning: the critical-only DingTalk robot must not be asked.
+      const put = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/alert-rules/default:chip_overtemp',
+        headers: t.auth('operator'),
+        payload: { kind: 'chip_overtemp', scope: 'global', severity: 'warning' },
+      });
+      expect(put.statusCode).toBe(200);
+      const alerts = alertsFor(t.app.hashfleet);
+      clock = await openChipAlert(t, alerts, clock);
+      expect(await alerts.deliver(clock)).toEqual({ delivered: 0, failed: 2, dead: 0 });
+      clock += 600_000;
+      expect(await alerts.deliver(clock)).toEqual({ delivered: 0, failed: 2, dead: 0 });
+      const rows = await t.app.hashfleet.db.all<{ state: string; attempts: number; last_error: string }>(
+        'SELECT state, attempts, last_error FROM alert_outbox ORDER BY last_error',
+      );
+      expect(rows).toEqual([
+        {
+          state: 'pending',
+          attempts: 2,
+          last_error: expect.stringMatching(/^feishu refused the message: .*19021/),
+        },
+        {
+          state: 'pending',
+          attempts: 2,
+          last_error: expect.stringMatching(/^wecom refused the message: .*93000/),
+        },
+      ]);
+      expect(http.seen.filter((s) => s.path === '/robot/send')).toEqual([]);
+      expect(
+        http.seen.every(
+          (s) =>
+            s.body.text?.content?.startsWith('[WARNING] ') ?? s.body.content.text.startsWith('[WARNING] '),
+        ),
+      ).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a channel without its token, or with an unreadable secret file, stops start-up naming the entry', async () => {
+    await expect(testApp({ alerts: { webhooks: [{ type: 'telegram', chatId: 1 }] } })).rejects.toThrow(
+      'alerts.webhooks.0 (telegram): botToken or botTokenFile is required',
+    );
+    await expect(
+      testApp({
+        alerts: {
+          webhooks: [
+            { url: 'http://127.0.0.1:9/a' },
+            {
+              type: 'dingtalk',
+              url: 'http://127.0.0.1:9/robot/send',
+              secretFile: '/nonexistent/ding.secret',
+            },
+          ],
+        },
+      }),
+    ).rejects.toThrow(
+      'alerts.webhooks.1 (dingtalk): secretFile /nonexistent/ding.secret: cannot read: ENOENT',
+    );
   });
 });

@@ -1,8 +1,14 @@
 /**
- * Close a period for 1,000,000 stakers: the pure close (stake timeline, time-weighted weights,
- * largest-remainder split, journal) plus canonical JSON and SHA-256 of its inputs and outputs.
- * Baseline in the same process: summing 1,000,000 bigints. Prints times and peak RSS.
+ * Close a period for 1,000,000 stakers (STAKERS=n for fewer): the pure close (stake timeline,
+ * time-weighted weights, largest-remainder split, journal, energy priced per container-hour) plus
+ * canonical JSON and SHA-256 of its inputs and outputs. The inputs are an @3 document: a day of
+ * energy lines made by `containerEnergyLines` from miner-hours of mixed sources (metered,
+ * reported, estimated), as a real close loads them. Baseline in the same process: summing one
+ * bigint per stake entry. Prints times, peak RSS and, per goal of issue 15 (pure close of
+ * 1,000,000 stakers < 3 s, peak RSS < 1 GB), one `BENCH {json}` line; `met` is false below
+ * 1,000,000 stakers, since the goal is not shown by a smaller run.
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { canonicalText, sha256Hex } from '../src/accounting/canonical.js';
 import { closePeriod, computeClose } from '../src/accounting/close.js';
@@ -10,6 +16,7 @@ import { type CloseInputs, INPUTS_SCHEMA } from '../src/accounting/close-inputs.
 import { MIN_NODE_COLLATERAL_UNITS, UNITS_PER_HSS } from '../src/accounting/hss.js';
 import { parsePeriodId } from '../src/accounting/period.js';
 import type { StakeEntry } from '../src/accounting/types.js';
+import { containerEnergyLines, type MinerHour, type SiteTariff } from '../src/energy/index.js';
 
 const STAKERS = Number(process.env.STAKERS ?? 1_000_000);
 const NODES = 2000;
@@ -47,6 +54,43 @@ for (let i = 0; i < STAKERS; i++) {
     });
   }
 }
+// A day of energy: 2 sites x 20 containers x 100 miners x 24 hours. Per miner-hour the outlet's
+// meter (7 in 10), else the miner's report (2 in 10), else the estimate; a few meters cover too
+// little of the hour and fall back. Priced at 0.05 USD/kWh, the BTC price from the inputs.
+const SITES = ['kz-1', 'cn-1'];
+const tariffs = new Map<string, SiteTariff>(
+  SITES.map((id) => [
+    id,
+    {
+      tariff: { currency: 'USD', perKwh: Array.from({ length: 12 }, () => Array(24).fill(0.05)) },
+      timeZone: 'UTC',
+    },
+  ]),
+);
+const minerHours: MinerHour[] = [];
+for (const siteId of SITES)
+  for (let c = 0; c < 20; c++)
+    for (let h = 0; h < 24; h++)
+      for (let m = 0; m < 100; m++) {
+        const x = rand();
+        const wh = 3000 + Math.floor(rand() * 500);
+        minerHours.push({
+          siteId,
+          containerId: `c${c}`,
+          hourStartMs: day.startMs + h * 3_600_000,
+          unit: `slot:R${m >> 4}/${m & 15}`,
+          meteredWh: x < 0.7 ? wh : 0,
+          meteredN: x < 0.7 ? 12 : 0,
+          reportedWh: x < 0.9 ? wh + 40 : 0,
+          reportedN: x < 0.9 ? 60 : 0,
+          estimatedWh: wh + 200,
+          estimatedN: 60,
+          meteredS: x < 0.65 ? 3600 : 1200,
+          telemetryS: 3600,
+        });
+      }
+const energy = containerEnergyLines(minerHours, tariffs);
+
 const inputs: CloseInputs = {
   schema: INPUTS_SCHEMA,
   period: day,
@@ -59,13 +103,23 @@ const inputs: CloseInputs = {
     minNodeCollateralUnits: MIN_NODE_COLLATERAL_UNITS,
   },
   credits: [{ id: 'c', pool: 'p', reference: 'r', amountSats: 2_100_000_000n }],
-  energy: [],
-  otherCosts: [{ id: 'o', description: 'power', currency: 'BTC', amount: 600_000_000n }],
-  btcPrices: [],
+  energy,
+  otherCosts: [{ id: 'o', description: 'rent', currency: 'BTC', amount: 60_000_000n }],
+  btcPrices: [
+    {
+      currency: 'USD',
+      priceMicro: 95_000n * 1_000_000n,
+      source: 'bench',
+      observedAtMs: day.endMs - 3_600_000,
+    },
+  ],
   nodes: Array.from({ length: NODES }, (_, i) => ({ id: `n${i}`, kind: 'shared' as const })),
   stakes,
   lossCarriedInSats: 0n,
-  work: [{ hourStartMs: day.startMs, diff1Shares: 1e12 }],
+  work: Array.from({ length: 24 }, (_, h) => ({
+    hourStartMs: day.startMs + h * 3_600_000,
+    diff1Shares: 1e12,
+  })),
   network: null,
 };
 const rssBefore = process.resourceUsage().maxRSS;
@@ -98,7 +152,13 @@ const [, inHashMs] = phase(() => sha256Hex(inText));
 const [outputs, computeMs] = phase(() => computeClose(inputs, 'x'));
 const [, outMs] = phase(() => sha256Hex(canonicalText(outputs)));
 
-console.log(`stakers ${STAKERS}, stake entries ${stakes.length}, nodes ${NODES} (checksum ${sum % 1000n})`);
+const energyCost = r.outputs.costs.filter((c) => c.account.startsWith('expense:energy:'));
+if (energyCost.length !== SITES.length)
+  throw new Error(`expected an energy cost per site, got ${energyCost.length}`);
+console.log(
+  `stakers ${STAKERS}, stake entries ${stakes.length}, nodes ${NODES}, energy lines ${energy.length} from ${minerHours.length} miner-hours (checksum ${sum % 1000n})`,
+);
+for (const c of energyCost) console.log(`  ${c.account}: ${c.detail} = ${c.sats} sats`);
 console.log(`baseline: sum of ${amounts.length} bigints          ${baselineMs.toFixed(1)} ms`);
 console.log(
   `close (split + journal + 2 x canonical JSON + SHA-256) ${closeMs.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU  (${(closeMs / baselineMs).toFixed(0)} x baseline)`,
@@ -110,3 +170,30 @@ console.log(
   `inputs document ${(r.inputsText.length / 1e6).toFixed(0)} MB, outputs document ${(r.outputsText.length / 1e6).toFixed(0)} MB, payouts ${r.outputs.payouts.length}`,
 );
 console.log(`peak RSS ${mb(rssPeak)} (after building the inputs: ${mb(rssBefore)})`);
+
+const load = Number(loadavg()[0]!.toFixed(2));
+const atGoalSize = STAKERS >= 1_000_000;
+const bench = (line: Record<string, unknown>) => console.log(`BENCH ${JSON.stringify(line)}`);
+bench({
+  name: 'accounting.close.pure',
+  value: Math.round(closeMs),
+  unit: 'ms',
+  baseline: Number(baselineMs.toFixed(1)),
+  ratio: Number((closeMs / baselineMs).toFixed(1)),
+  goal: '< 3000 ms for 1,000,000 stakers',
+  met: atGoalSize && closeMs < 3000,
+  load,
+  stakers: STAKERS,
+  cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+});
+bench({
+  name: 'accounting.close.peak_rss',
+  value: Math.round(rssPeak / 1024),
+  unit: 'MB',
+  baseline: Math.round(rssBefore / 1024),
+  ratio: Number((rssPeak / rssBefore).toFixed(2)),
+  goal: '< 1024 MB for 1,000,000 stakers',
+  met: atGoalSize && rssPeak / 1024 < 1024,
+  load,
+  stakers: STAKERS,
+});

@@ -110,15 +110,14 @@ const PlanComparison = z.looseObject({
   changedAssumptions: z.array(z.string()),
 });
 /** A move with its miner's names (its current serial, asset code, model and place; issue 19 item 2). */
-const MoveView = z
-  .looseObject({
-    id: z.string(),
-    planId: z.string(),
-    minerId: z.string(),
-    state: z.string(),
-    flag: S,
-  })
-  .extend(MinerNameView.shape);
+const MoveCore = z.looseObject({
+  id: z.string(),
+  planId: z.string(),
+  minerId: z.string(),
+  state: z.string(),
+  flag: S,
+});
+const MoveView = MoveCore.extend(MinerNameView.shape);
 
 function fail(reply: FastifyReply, e: unknown) {
   if (e instanceof RelocationError)
@@ -303,7 +302,8 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
         summary: 'Take the next step of a move',
         params: IdParam,
         body: AdvanceBody,
-        response: { 200: MoveView, ...errors(400, 403, 404, 409) },
+        // The move after the step, without its miner's names (advanceMove returns the stored move).
+        response: { 200: MoveCore, ...errors(400, 403, 404, 409) },
       },
     },
     async (req, reply) => {

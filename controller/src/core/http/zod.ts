@@ -5,7 +5,10 @@ import { strictResponses } from './responses.js';
 /**
  * Zod on every route without a type-provider dependency: route schemas hold zod types; the
  * validator parses with them (so handlers get coerced, defaulted values), and the OpenAPI
- * transform turns them into JSON Schema for /docs.
+ * transform turns them into JSON Schema for /docs with zod 4's own `z.toJSONSchema`.
+ * `fastify-type-provider-zod` (7.0.0) would do the same three jobs; it is not used because this
+ * file already does them in one place, it adds handler type inference only, and its npm entry
+ * declares no Node engines range to check against ours. Response schemas: see `responses.ts`.
  */
 export function useZod(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) => {

@@ -9,6 +9,7 @@ import type { MinerInput, PlannerInput } from './types.js';
  */
 export type MinerClass = {
   key: string;
+  model: string;
   homeSite: number;
   /** Class figures; condition is the members' mean, so the class's total revenue is exact. */
   econ: MinerEconomics;
@@ -52,6 +53,7 @@ export function groupMiners(
       byKey.set(key, ci);
       classes.push({
         key,
+        model: m.model,
         homeSite,
         econ: { nominalThs: m.nominalThs, efficiencyJth: m.efficiencyJth, condition: 0, cooling: m.cooling },
         holdMonths: hold,

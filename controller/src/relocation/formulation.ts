@@ -10,10 +10,13 @@ import type { PlannerInput } from './types.js';
  *               loose moves, each paying the route's per-miner cost, customs and downtime;
  *   w[c,t,b]    container c moves whole to b at the start of month t (binary, at most once),
  *               paying the per-container cost and carrying its miners *and its slots*;
- *   on[k,t,s]   miners of class k running at s in month t, earning their margin (idle ones earn 0).
+ *   on[k,t,s]   miners of class k running at s in month t, earning their margin (idle ones earn 0);
+ *   r[k,t,a]    loose miners of class k at a retired (sold or scrapped) at the start of month t,
+ *               earning the model's salvage value once and leaving the flow (and their slot);
+ *               only with moves allowed and a salvage value above 0, so "idle" stays the default.
  *
- *   supply       Σ_b y[k,0,home,b] + Σ_c n[c,k]·W_c = |k|       (a moved container's miners ride it)
- *   flow         Σ_b y[k,t,s,b] = Σ_a y[k,t-1,a,s]
+ *   supply       Σ_b y[k,0,home,b] + r[k,0,home] + Σ_c n[c,k]·W_c = |k|   (a moved container's miners ride it)
+ *   flow         Σ_b y[k,t,s,b] + r[k,t,s] = Σ_a y[k,t-1,a,s]
  *   running      on[k,t,s] <= loose at s + riding at s
  *   slots        miners at s <= slots_s - slots of containers gone + slots of containers come
  *   power        Σ_k W_k·on[k,t,s] <= MW_s
@@ -26,6 +29,8 @@ export type Formulation = {
   builder: MilpBuilder;
   /** Loose arcs per class: [t, from, to, column]. */
   arcs: [number, number, number, number][][];
+  /** Retirements per class: [t, from, column]. */
+  retires: [number, number, number][][];
   /** Container moves: [container, t, to, column]. */
   containerMoves: [number, number, number, number][];
   /** Running miners per class, month and site: column, or -1 where never profitable. */
@@ -76,6 +81,21 @@ export function formulate(input: PlannerInput, groups: Classes, allowMoves: bool
     }
   });
 
+  // Retirement columns: out of the flow at (t, a) like an arc that arrives nowhere.
+  const retires: Formulation['retires'] = classes.map(() => []);
+  classes.forEach((k, ki) => {
+    const salvage = salvageUsd(input, k.model);
+    if (!allowMoves || salvage <= 0) return;
+    for (let t = 0; t < T; t++) {
+      for (let a = 0; a < S; a++) {
+        if (t === 0 && a !== k.homeSite) continue;
+        const col = b.col(salvage, k.members.length);
+        retires[ki]!.push([t, a, col]);
+        if (t > 0) outOf[ki]![t - 1]![a]!.push(col);
+      }
+    }
+  });
+
   const containerMoves: Formulation['containerMoves'] = [];
   const movesOf = containers.map(() => [] as [number, number, number][]); // [t, to, col]
   containers.forEach((c, ci) => {
@@ -113,6 +133,7 @@ export function formulate(input: PlannerInput, groups: Classes, allowMoves: bool
   classes.forEach((k, ki) => {
     const terms = new Map<number, number>();
     for (const col of outOfStart(arcs[ki]!)) addTerm(terms, col, 1);
+    for (const [t, , col] of retires[ki]!) if (t === 0) addTerm(terms, col, 1);
     for (const [ci, n] of holders[ki]!) for (const [, , col] of movesOf[ci]!) addTerm(terms, col, n);
     b.row(terms, k.members.length, k.members.length);
   });
@@ -175,8 +196,12 @@ export function formulate(input: PlannerInput, groups: Classes, allowMoves: bool
     for (const [, , col] of moves) addTerm(terms, col, 1);
     b.row(terms, -Infinity, 1);
   }
-  return { builder: b, arcs, containerMoves, on: onCols, margin };
+  return { builder: b, arcs, retires, containerMoves, on: onCols, margin };
 }
+
+/** What retiring one miner of the model brings (policies.salvageUsd, else the default). */
+export const salvageUsd = (input: PlannerInput, model: string): number =>
+  input.policies.salvageUsd[model] ?? input.policies.defaultSalvageUsd;
 
 function* outOfStart(arcs: [number, number, number, number][]): Generator<number> {
   for (const [t, , , col] of arcs) if (t === 0) yield col;

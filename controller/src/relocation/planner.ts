@@ -2,17 +2,21 @@ import type { Highs } from 'highs';
 import { isoDate, monthStartMs } from './calendar.js';
 import { type Classes, groupMiners, plannerKey } from './classes.js';
 import { downtimeUsd, findRoute, monthlyMarginUsd } from './economics.js';
-import { type Formulation, formulate, stayStart } from './formulation.js';
+import { type Formulation, formulate, salvageUsd, stayStart } from './formulation.js';
 import { type MilpResult, solveMilp } from './lp.js';
 import { checkReferences } from './schema.js';
-import type { MoveBatch, MoveMode, Plan, PlannedMove, PlannerInput } from './types.js';
+import type { MoveBatch, MoveMode, Plan, PlannedMove, PlannerInput, Retirement } from './types.js';
 
 /**
  * The relocation planner: a pure function of its inputs (and the loaded HiGHS instance).
  * Miners are grouped into classes, the placement MILP is solved once with moves and once
  * without (the "before" profit), and the optimal class flows are turned into dated moves.
  */
-export function planRelocation(input: PlannerInput, highs: Highs): Plan {
+export function planRelocation(
+  input: PlannerInput,
+  highs: Highs,
+  tuning: { warmStart?: boolean } = {},
+): Plan {
   const problems = checkReferences(input);
   if (problems.length) throw new Error(`relocation input: ${problems.join('; ')}`);
   const siteIndex = new Map(input.sites.map((s, i) => [s.id, i]));
@@ -25,7 +29,12 @@ export function planRelocation(input: PlannerInput, highs: Highs): Plan {
   const f = formulate(input, groups, true);
   // No start here: handing HiGHS the no-move plan as incumbent made the 100,000-miner benchmark
   // stall at a 3 % gap instead of reaching the optimum; the no-move plan is the fallback instead.
-  const solved = solveMilp(highs, f.builder, opts);
+  const solved = solveMilp(
+    highs,
+    f.builder,
+    opts,
+    tuning.warmStart ? stayStart(groups, f, { f: stay, x: before.x }) : undefined,
+  );
   // On a time-out HiGHS may hold no plan of its own: the no-move plan is then the incumbent, and
   // its gap to HiGHS's bound says how much a longer solve could still find. Never a silent "0 moves".
   const after = solved.x
@@ -38,7 +47,7 @@ export function planRelocation(input: PlannerInput, highs: Highs): Plan {
       };
   const timedOut = !before.optimal || !solved.optimal;
   const incumbent = solved.x ? 'solver' : 'no-move plan';
-  const moves = extractMoves(input, groups, f, after.x);
+  const { moves, retirements } = extractMoves(input, groups, f, after.x);
   return {
     start: input.start,
     horizonMonths: input.horizonMonths,
@@ -46,6 +55,7 @@ export function planRelocation(input: PlannerInput, highs: Highs): Plan {
     profitAfterUsd: round2(after.objective),
     moves,
     batches: batch(moves),
+    retirements,
     solver: {
       status: statusLine(before, solved, opts.timeLimitS, incumbent),
       optimal: after.optimal,
@@ -64,9 +74,9 @@ export function planRelocation(input: PlannerInput, highs: Highs): Plan {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/** Relative gap of a maximisation's incumbent to its bound (HiGHS's own definition), null without a bound. */
+/** Relative gap of a maximisation's incumbent to its bound, over the incumbent as HiGHS's mip_gap; null without a bound. */
 const gapTo = (objective: number, bound: number | null): number | null =>
-  bound === null ? null : Math.max(0, bound - objective) / Math.max(Math.abs(bound), 1e-9);
+  bound === null ? null : Math.max(0, bound - objective) / Math.max(Math.abs(objective), 1e-9);
 
 /** What the solver did, in words the API and CLI show as they are. */
 function statusLine(before: MilpResult, solved: MilpResult, limitS: number, incumbent: string): string {
@@ -90,14 +100,15 @@ type RawMove = {
   container: string | null;
 };
 
-/** Turns the solution's counts into per-miner moves; members of a class are interchangeable. */
+/** Turns the solution's counts into per-miner moves and retirements; members of a class are interchangeable. */
 export function extractMoves(
   input: PlannerInput,
   groups: Classes,
   f: Formulation,
   x: Float64Array,
-): PlannedMove[] {
+): { moves: PlannedMove[]; retirements: Retirement[] } {
   const raw: RawMove[] = [];
+  const retired: { miner: number; t: number; site: number }[] = [];
   const riding = new Set<number>();
   for (const [ci, t, to, col] of f.containerMoves) {
     if (x[col]! < 0.5) continue;
@@ -136,17 +147,55 @@ export function extractMoves(
           n--;
         }
       }
+      for (const [tm, a, col] of f.retires[ki]!) {
+        if (tm !== t || x[col]! < 0.5) continue;
+        let n = Math.round(x[col]!);
+        for (const m of pool) {
+          if (n === 0) break;
+          if (at.get(m) !== a || leaving.has(m)) continue;
+          at.delete(m);
+          retired.push({ miner: m, t, site: a });
+          n--;
+        }
+      }
       for (const [m, z] of leaving) {
         at.set(m, z);
         moved.add(m);
       }
     }
   });
-  return price(input, raw);
+  const retiredAt = new Map(retired.map((r) => [r.miner, r.t]));
+  return { moves: price(input, raw, retiredAt), retirements: retirements(input, retired) };
+}
+
+/** Each retirement with its case: salvage against the margin the miner would still earn where it is. */
+function retirements(
+  input: PlannerInput,
+  retired: { miner: number; t: number; site: number }[],
+): Retirement[] {
+  const out = retired.map(({ miner, t, site }): Retirement => {
+    const m = input.miners[miner]!;
+    const s = input.sites[site]!;
+    let forgone = 0;
+    for (let u = t; u < input.horizonMonths; u++) forgone += Math.max(0, monthlyMarginUsd(input, m, s, u));
+    const salvage = salvageUsd(input, m.model);
+    return {
+      minerId: m.id,
+      serial: m.serial,
+      model: m.model,
+      month: t,
+      date: isoDate(monthStartMs(input.start, t)),
+      site: s.id,
+      salvageUsd: round2(salvage),
+      forgoneMarginUsd: round2(forgone),
+      gainUsd: round2(salvage - forgone),
+    };
+  });
+  return out.sort((a, b) => a.month - b.month || a.minerId.localeCompare(b.minerId));
 }
 
 /** Cost, downtime and gain of each move, from the miner's own figures. */
-function price(input: PlannerInput, raw: RawMove[]): PlannedMove[] {
+function price(input: PlannerInput, raw: RawMove[], retiredAt: ReadonlyMap<number, number>): PlannedMove[] {
   const byMiner = new Map<number, RawMove[]>();
   for (const r of raw) byMiner.set(r.miner, [...(byMiner.get(r.miner) ?? []), r]);
   const out: PlannedMove[] = [];
@@ -166,7 +215,7 @@ function price(input: PlannerInput, raw: RawMove[]): PlannedMove[] {
           ? route.costPerContainerUsd / containerSize.get(r.container!)!
           : route.costPerMinerUsd);
       const downtime = downtimeUsd(input, route, monthlyMarginUsd(input, m, to, r.t), r.t);
-      const until = list[i + 1]?.t ?? input.horizonMonths;
+      const until = list[i + 1]?.t ?? retiredAt.get(mi) ?? input.horizonMonths;
       let gain = -cost - downtime;
       for (let t = r.t; t < until; t++) {
         gain +=
@@ -213,6 +262,7 @@ function batch(moves: PlannedMove[]): MoveBatch[] {
         costUsd: 0,
         downtimeUsd: 0,
         gainUsd: 0,
+        reason: '',
       };
       batches.set(mv.batchId, b);
     }
@@ -220,6 +270,12 @@ function batch(moves: PlannedMove[]): MoveBatch[] {
     b.costUsd = round2(b.costUsd + mv.costUsd);
     b.downtimeUsd = round2(b.downtimeUsd + mv.downtimeUsd);
     b.gainUsd = round2(b.gainUsd + mv.gainUsd);
+  }
+  for (const b of batches.values()) {
+    const what = b.mode === 'container' ? `container ${b.containerId}` : `${b.minerIds.length} miners`;
+    b.reason =
+      `${what} ${b.fromSite} → ${b.toSite} in ${b.departDate.slice(0, 7)}: ` +
+      `gain ${b.gainUsd.toFixed(2)} USD net of transport ${b.costUsd.toFixed(2)} USD and downtime ${b.downtimeUsd.toFixed(2)} USD`;
   }
   return [...batches.values()];
 }

@@ -14,6 +14,9 @@ export const policiesSchema = z.object({
   conditionStep: z.number().min(0).max(1).default(0.05),
   timeLimitS: z.number().positive().max(3600).default(60),
   mipRelGap: z.number().min(0).max(0.05).default(1e-4),
+  /** Salvage value of retiring (selling or scrapping) a miner, USD, by model name; 0 = never retire. */
+  salvageUsd: z.record(z.string(), z.number().min(0)).default({}),
+  defaultSalvageUsd: z.number().min(0).default(0),
 });
 
 export const plannerInputSchema = z.object({

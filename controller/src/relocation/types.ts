@@ -69,6 +69,10 @@ export type Policies = {
   conditionStep: number;
   timeLimitS: number;
   mipRelGap: number;
+  /** What retiring a miner (sold or scrapped) brings, USD, by model; a model not listed gets the default. */
+  salvageUsd: Readonly<Record<string, number>>;
+  /** 0 (the default) keeps retirement off: an idle miner then costs nothing to keep. */
+  defaultSalvageUsd: number;
 };
 
 export type PlannerInput = {
@@ -104,6 +108,21 @@ export type PlannedMove = {
   gainUsd: number;
 };
 
+/** A miner the plan retires (sells or scraps) at a month start instead of running or idling it. */
+export type Retirement = {
+  minerId: string;
+  serial: string | null;
+  model: string;
+  month: number;
+  date: string;
+  site: string;
+  salvageUsd: number;
+  /** Positive margin the miner would still have earned where it stood from that month on. */
+  forgoneMarginUsd: number;
+  /** Salvage minus the forgone margin: what retiring beats keeping it (running or idle) by. */
+  gainUsd: number;
+};
+
 export type MoveBatch = {
   id: string;
   month: number;
@@ -117,6 +136,8 @@ export type MoveBatch = {
   costUsd: number;
   downtimeUsd: number;
   gainUsd: number;
+  /** The batch's case in one line: gain over the horizon, transport cost, downtime. */
+  reason: string;
 };
 
 export type SolverReport = {
@@ -146,5 +167,6 @@ export type Plan = {
   profitAfterUsd: number;
   moves: PlannedMove[];
   batches: MoveBatch[];
+  retirements: Retirement[];
   solver: SolverReport;
 };

@@ -70,12 +70,41 @@ export function robotSign(type: 'dingtalk' | 'feishu', secret: string, timestamp
 
 type Request = { url: string; body: unknown; ok: (reply: unknown) => boolean };
 
+/**
+ * `text` cut to at most `maxBytes` of UTF-8 (never inside a character), ending in `…` when cut: a
+ * message over a service's limit is refused every time, so it would only retry until dead.
+ */
+export function clip(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = '';
+  let bytes = 3; // the ellipsis
+  for (const ch of text) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > maxBytes) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+/**
+ * Text limits: Telegram 4096 characters after entity parsing (at most 4 bytes each, so 4096 bytes
+ * is safe); WeCom 2048 bytes of UTF-8 (group robot doc); DingTalk and Feishu are given the same
+ * 2048 bytes, far below their own limits, so one alert reads the same everywhere.
+ */
+const MAX_TEXT_BYTES: Record<Exclude<ChannelType, 'email'>, number> = {
+  telegram: 4096,
+  wecom: 2048,
+  dingtalk: 2048,
+  feishu: 2048,
+};
+
 /** The HTTP request a robot or bot channel makes for one message. */
 export function robotRequest(
   spec: Exclude<ChannelSpec, { type: 'email' }>,
   text: string,
   now: number,
 ): Request {
+  text = clip(text, MAX_TEXT_BYTES[spec.type]);
   const reply = (r: unknown) => (r && typeof r === 'object' ? (r as Record<string, unknown>) : {});
   switch (spec.type) {
     // https://core.telegram.org/bots/api#sendmessage: POST <api>/bot<token>/sendMessage, JSON

@@ -1,6 +1,52 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { Duplex, Transform, type TransformCallback } from 'node:stream';
 import { Aedes } from 'aedes';
 import { type BrokerUser, canPublish, canSubscribe } from './acl.js';
+
+/**
+ * The largest MQTT packet either broker takes, in bytes after the fixed header: contracts'
+ * LIMITS.maxPayloadBytes (1 MiB) plus room for the topic and properties. The same figure as
+ * `max_packet_size` in deploy/mosquitto/mosquitto.conf and site-bridge.conf (a test holds them equal).
+ */
+export const MAX_MQTT_PACKET_BYTES = 1_100_000;
+
+/**
+ * Reads MQTT framing as it passes (fixed header: a type byte, then the remaining length as a
+ * variable byte integer of at most 4 bytes, MQTT 3.1.1 §2.2.3) and fails the stream when a packet
+ * announces more than `max` bytes, before any of its body is buffered. aedes has no such limit:
+ * its parser buffers a whole packet, however large, before it looks at it.
+ */
+class PacketLimit extends Transform {
+  private skip = 0;
+  private header: number[] = [];
+  constructor(private readonly max: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - i);
+        this.skip -= n;
+        i += n;
+        continue;
+      }
+      const b = chunk[i++]!;
+      this.header.push(b);
+      if (this.header.length === 1) continue;
+      if (b & 0x80) {
+        if (this.header.length === 5) return cb(new Error('malformed MQTT remaining length (over 4 bytes)'));
+        continue;
+      }
+      let len = 0;
+      for (let k = this.header.length - 1; k >= 1; k--) len = len * 128 + (this.header[k]! & 0x7f);
+      this.header = [];
+      if (len > this.max) return cb(new Error(`MQTT packet of ${len} bytes over the limit of ${this.max}`));
+      this.skip = len;
+    }
+    cb(null, chunk);
+  }
+}
 
 export type EmbeddedBroker = { url: string; port: number; close(): Promise<void> };
 
@@ -77,7 +123,16 @@ export async function startEmbeddedBroker(opts: {
   broker.on('clientDisconnect', (client) => {
     if (connected.get(client.id) === client) connected.delete(client.id);
   });
-  const server: Server = createServer(broker.handle);
+  const server: Server = createServer((socket: Socket) => {
+    const limit = new PacketLimit(MAX_MQTT_PACKET_BYTES);
+    limit.on('error', (err) => {
+      opts.onRefused?.(`connection from ${socket.remoteAddress}: ${err.message}`);
+      socket.destroy();
+    });
+    socket.on('error', () => limit.destroy());
+    socket.pipe(limit);
+    broker.handle(Duplex.from({ readable: limit, writable: socket }));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -13,6 +13,53 @@ import { sha256Hex } from '../verify.js';
 
 const DAYS = 7;
 
+/** The one attributed hashrate (accounting/attribution.ts): the window's work x the stake-time share. */
+interface AttributedHashrate {
+  ths: number;
+  from: string;
+  to: string;
+  windowSeconds: number;
+  stakeShare: number;
+}
+
+/** GET /stakers/:id/statements/:periodId/breakdown (accounting/views.ts `PeriodBreakdown`), sats as strings. */
+interface Breakdown {
+  periodId: string;
+  poolCreditSats: string;
+  costs: { kind: 'energy' | 'other'; siteId: string | null; account: string; sats: string; detail: string }[];
+  lossCarriedInSats: string;
+  netSats: string;
+  stakerBps: number;
+  stakerPoolSats: string;
+  stakeShare: number;
+  proRataFloorSats: string;
+  remainderSats: string;
+  payoutSats: string;
+  adjustmentSats: string;
+  totalSats: string;
+  lossCarriedOutSats: string;
+  attributedHashrate: AttributedHashrate;
+}
+
+/** A step of the breakdown; `step` says how it adds up (the browser test re-adds them from data-sats). */
+interface Step {
+  step:
+    | 'credit'
+    | 'cost'
+    | 'lossIn'
+    | 'net'
+    | 'pool'
+    | 'floor'
+    | 'remainder'
+    | 'payout'
+    | 'adjustment'
+    | 'total'
+    | 'lossOut';
+  label: string;
+  sats: bigint;
+  detail?: string;
+}
+
 /**
  * What a staker may see of the operation: their stakes, the hashrate attributed to them, their
  * statements and payouts, and for each payout the hash of its inputs with a way to check it.
@@ -54,7 +101,10 @@ function StakerPortal({ stakerId }: { stakerId: string }) {
   }, [stakerId]);
   const range = span.query;
   const staker = usePoll<StakerDetail>(`/stakers/${sid}`);
-  const attribution = usePoll<Attribution>(`/stakers/${sid}/attribution?${range}`, 60_000);
+  const attribution = usePoll<Attribution & { attributedHashrate?: AttributedHashrate }>(
+    `/stakers/${sid}/attribution?${range}`,
+    60_000,
+  );
   const statements = usePoll<Statement[]>(`/stakers/${sid}/statements`, 60_000);
   const [selected, setSelected] = useState<string | null>(null);
   const ready = staker.data && attribution.data && statements.data;
@@ -77,7 +127,11 @@ function StakerPortal({ stakerId }: { stakerId: string }) {
       <div class="tiles">
         <Tile
           label={t('staker.attributedDays', { count: DAYS })}
-          value={hashrate(attribution.data?.periodAttributedThs)}
+          value={hashrate(attribution.data?.attributedHashrate?.ths ?? attribution.data?.periodAttributedThs)}
+          testid="attributed-tile"
+          {...(attribution.data?.attributedHashrate
+            ? { hint: windowText(attribution.data.attributedHashrate) }
+            : {})}
         />
         <Tile label={t('staker.paid')} value={statements.data ? btc(paid) : '–'} />
         <Tile label={t('staker.statements')} value={String(statements.data?.length ?? '–')} />
@@ -142,9 +196,103 @@ function StakerPortal({ stakerId }: { stakerId: string }) {
           <Loading what={t('what.statements')} />
         )}
       </Section>
+      {chosen && <BreakdownSection stakerId={stakerId} periodId={chosen.periodId} />}
       {chosen && staker.data && <Verify statement={chosen} holder={staker.data.holder} />}
     </div>
   );
+}
+
+/** "window from – to (hours h), share of stake-time" of an attributed hashrate. */
+function windowText(a: AttributedHashrate): string {
+  return t('staker.attributedWindow', {
+    from: new Date(a.from).toISOString().slice(0, 16).replace('T', ' '),
+    to: new Date(a.to).toISOString().slice(0, 16).replace('T', ' '),
+    hours: Math.round(a.windowSeconds / 360) / 10,
+    share: pct(a.stakeShare),
+  });
+}
+
+const sats = (n: bigint) => n.toLocaleString('en-US').replace(/,/g, '\u2009');
+
+/** The period from the pool's credit to this staker's payout, every step in satoshis. */
+function BreakdownSection({ stakerId, periodId }: { stakerId: string; periodId: string }) {
+  const b = usePoll<Breakdown>(
+    `/stakers/${encodeURIComponent(stakerId)}/statements/${encodeURIComponent(periodId)}/breakdown`,
+  );
+  const steps = useMemo(() => (b.data ? stepsOf(b.data) : []), [b.data]);
+  return (
+    <Section title={t('staker.breakdownTitle', { period: periodId })}>
+      <Problem error={b.error} />
+      {b.data ? (
+        <div data-testid="breakdown" data-period={periodId}>
+          <p class="muted">
+            {t('staker.attributed')}: <strong>{hashrate(b.data.attributedHashrate.ths)}</strong>,{' '}
+            {windowText(b.data.attributedHashrate)}
+          </p>
+          <Table<Step>
+            rows={steps}
+            testid="breakdown-steps"
+            empty=""
+            columns={[
+              {
+                label: t('staker.bdStep'),
+                cell: (r) => (
+                  <span data-step={r.step} data-sats={r.sats.toString()}>
+                    {r.label}
+                  </span>
+                ),
+              },
+              { label: t('staker.bdSats'), cell: (r) => sats(r.sats), num: true },
+              { label: 'BTC', cell: (r) => btc(r.sats), num: true },
+              { label: t('staker.bdDetail'), cell: (r) => r.detail ?? '' },
+            ]}
+          />
+          <p class="muted">
+            {t('staker.bdVerifiers')} <code>python3 tools/verify-payout.py inputs.json --holder …</code> ·{' '}
+            <code>node tools/verify-payout.mjs inputs.json --holder …</code>
+          </p>
+        </div>
+      ) : (
+        <Loading what={t('staker.breakdownTitle', { period: periodId })} />
+      )}
+    </Section>
+  );
+}
+
+function stepsOf(b: Breakdown): Step[] {
+  const steps: Step[] = [{ step: 'credit', label: t('staker.bdCredit'), sats: BigInt(b.poolCreditSats) }];
+  for (const c of b.costs)
+    steps.push({
+      step: 'cost',
+      label:
+        c.kind === 'energy'
+          ? t('staker.bdEnergy', { site: c.siteId ?? '' })
+          : t('staker.bdOther', { account: c.account }),
+      sats: -BigInt(c.sats),
+      detail: c.detail,
+    });
+  steps.push(
+    { step: 'lossIn', label: t('staker.bdLossIn'), sats: -BigInt(b.lossCarriedInSats) },
+    { step: 'net', label: t('staker.bdNet'), sats: BigInt(b.netSats) },
+    {
+      step: 'pool',
+      label: t('staker.bdPool', { pct: pct(b.stakerBps / 10_000) }),
+      sats: BigInt(b.stakerPoolSats),
+      detail: `⌊ net × ${b.stakerBps} / 10000 ⌋`,
+    },
+    {
+      step: 'floor',
+      label: t('staker.bdShare', { share: pct(b.stakeShare) }),
+      sats: BigInt(b.proRataFloorSats),
+      detail: '⌊ pool × stake-time / total ⌋',
+    },
+    { step: 'remainder', label: t('staker.bdRemainder'), sats: BigInt(b.remainderSats) },
+    { step: 'payout', label: t('staker.payout'), sats: BigInt(b.payoutSats) },
+    { step: 'adjustment', label: t('staker.adjustments'), sats: BigInt(b.adjustmentSats) },
+    { step: 'total', label: t('staker.total'), sats: BigInt(b.totalSats) },
+    { step: 'lossOut', label: t('staker.bdLossOut'), sats: BigInt(b.lossCarriedOutSats) },
+  );
+  return steps;
 }
 
 function AttributionChart({ a, range }: { a: Attribution; range: [number, number] }) {

@@ -112,20 +112,25 @@ const listen = async (s: Server | TcpServer) => {
   return (s.address() as AddressInfo).port;
 };
 
-/** Two polls of a 97 °C chip on sc-c01 (site sichuan): chip_overtemp opens and is enqueued. */
-async function openChipAlert(
+/**
+ * Polls of sc-c01 (site sichuan) with these chip temperatures, one evaluation each; two at 97 °C
+ * open chip_overtemp (and enqueue it), two at 70 °C resolve it. Returns the clock after the last.
+ */
+async function pollChip(
   t: Awaited<ReturnType<typeof testApp>>,
   alerts: ReturnType<typeof alertsFor>,
   from: number,
+  temps: number[] = [97, 97],
+  firstSeq = 1,
 ): Promise<number> {
   let clock = from;
-  for (let seq = 1; seq <= 2; seq++) {
+  for (const [i, chipTempMaxC] of temps.entries()) {
     clock += POLL;
     const msg: Telemetry = {
       ...exampleTelemetry,
-      seq,
+      seq: firstSeq + i,
       sentAt: clock,
-      samples: [{ ...healthy, at: clock, chipTempMaxC: 97 }],
+      samples: [{ ...healthy, at: clock, chipTempMaxC }],
       unreachable: [],
     };
     await t.app.hashfleet.ingest.handle(topics.telemetry('sc-c01'), enc(msg));
@@ -182,7 +187,7 @@ describe('notification channels against local fakes of their services', () => {
     );
     try {
       const alerts = alertsFor(t.app.hashfleet);
-      clock = await openChipAlert(t, alerts, clock);
+      clock = await pollChip(t, alerts, clock);
       const first = await alerts.deliver(clock);
       expect(first).toEqual({ delivered: 0, failed: 5, dead: 0 });
       const failedAt = clock;
@@ -293,7 +298,7 @@ describe('notification channels against local fakes of their services', () => {
       });
       expect(put.statusCode).toBe(200);
       const alerts = alertsFor(t.app.hashfleet);
-      clock = await openChipAlert(t, alerts, clock);
+      clock = await pollChip(t, alerts, clock);
       expect(await alerts.deliver(clock)).toEqual({ delivered: 0, failed: 2, dead: 0 });
       clock += 600_000;
       expect(await alerts.deliver(clock)).toEqual({ delivered: 0, failed: 2, dead: 0 });
@@ -344,5 +349,48 @@ describe('notification channels against local fakes of their services', () => {
     ).rejects.toThrow(
       'alerts.webhooks.1 (dingtalk): secretFile /nonexistent/ding.secret: cannot read: ENOENT',
     );
+  });
+
+  it('a silenced alert is held on a channel as on a webhook: its resolve is not sent; an unsilenced resolve is', async () => {
+    const path = '/botsil:tok/sendMessage';
+    http.replies[path] = { ok: true, result: { message_id: 2 } };
+    let clock = T0;
+    const t = await testApp(
+      { alerts: { webhooks: [{ type: 'telegram', apiUrl: base, botToken: 'sil:tok', chatId: '@noc' }] } },
+      () => clock,
+    );
+    try {
+      const alerts = alertsFor(t.app.hashfleet);
+      clock = await pollChip(t, alerts, clock);
+      await alerts.deliver(clock); // the fake's 502
+      clock += 600_000;
+      expect(await alerts.deliver(clock)).toEqual({ delivered: 1, failed: 0, dead: 0 });
+      const [a] = (await (
+        await t.app.inject({ url: '/api/v1/alerts?state=open', headers: t.auth('operator') })
+      ).json()) as { id: string }[];
+      const sil = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/alerts/${a!.id}/silence`,
+        headers: t.auth('operator'),
+        payload: { minutes: 60, reason: 'fan on order' },
+      });
+      expect(sil.statusCode).toBe(200);
+      clock = await pollChip(t, alerts, clock, [70, 70], 3);
+      expect(await alerts.deliver(clock)).toEqual({ delivered: 0, failed: 0, dead: 0 });
+      // After the silence, the next opening and its resolve are both sent.
+      clock += 3_600_000;
+      clock = await pollChip(t, alerts, clock, [97, 97, 70, 70], 5);
+      expect(await alerts.deliver(clock)).toEqual({ delivered: 2, failed: 0, dead: 0 });
+      const texts = http.seen.filter((s) => s.path === path).map((s) => s.body.text.split('\n')[0]);
+      expect(texts.map((x: string) => x.replace(/:.*/, ''))).toEqual([
+        '[CRITICAL] chip_overtemp opened',
+        '[CRITICAL] chip_overtemp opened',
+        '[CRITICAL] chip_overtemp opened',
+        '[CRITICAL] chip_overtemp resolved',
+      ]);
+      expect(http.seen.filter((s) => s.path === path).every((s) => s.body.chat_id === '@noc')).toBe(true);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -13,8 +13,12 @@
  *              plan: { start, horizonMonths, profitBeforeUsd, profitAfterUsd,
  *                      moves: [{ minerId, serial, batchId, month: 0, departDate: "2026-12-01", arriveDate: "2026-12-11",
  *                                fromSite, toSite, fromContainer, mode: "miner"|"container", costUsd: 20, downtimeUsd: 12.53, gainUsd: 55.28 }],
- *                      batches: [{ id, month, departDate, mode, fromSite, toSite, containerId, minerIds, costUsd, downtimeUsd, gainUsd }],
- *                      solver: { status: "optimal", optimal: true, mipGap: 0, seconds: 0.36, classes, containers, columns, rows } },
+ *                      batches: [{ id, month, departDate, mode, fromSite, toSite, containerId, minerIds, costUsd, downtimeUsd, gainUsd,
+ *                                  reason: "1 miners sichuan → kazakhstan in 2026-12: gain 55.28 USD net of transport 20.00 USD and downtime 12.53 USD" }],
+ *                      retirements: [{ minerId, serial, model, month, date, site, salvageUsd, forgoneMarginUsd, gainUsd }],
+ *                      solver: { status: "optimal", optimal: true, timedOut: false, incumbent: "solver"|"no-move plan", mipGap: 0,
+ *                                bestBoundUsd, seconds: 0.36, classes, containers, columns, rows } },
+ *        a solve cut by policies.timeLimitS has timedOut: true and a status saying the plan is the best found, not optimal
  *              assumptions: { start, horizonMonths, sites, containers, routes, market, policies, minerCount }, skipped: [] }
  *   GET  /relocation/plans                                   -> [{ id, name, state, profitBeforeUsd, profitAfterUsd, gainUsd, moveCount, ... }]
  *   GET  /relocation/plans/:id                               -> one plan with `plan` and `assumptions` as above
@@ -98,8 +102,38 @@ const PlanSummary = z.looseObject({
   gainUsd: z.number().nullable(),
   moveCount: z.number(),
 });
+/**
+ * The planner's result (types.ts Plan). Fields added later are optional: plans stored before them
+ * are still served as they were made.
+ */
+const PlanResult = z.looseObject({
+  profitBeforeUsd: z.number(),
+  profitAfterUsd: z.number(),
+  moves: z.array(JsonObject),
+  batches: z.array(z.looseObject({ id: z.string(), reason: z.string().optional() })),
+  retirements: z
+    .array(
+      z.looseObject({
+        minerId: z.string(),
+        month: z.number(),
+        site: z.string(),
+        salvageUsd: z.number(),
+        forgoneMarginUsd: z.number(),
+        gainUsd: z.number(),
+      }),
+    )
+    .optional(),
+  solver: z.looseObject({
+    status: z.string(),
+    optimal: z.boolean(),
+    timedOut: z.boolean().optional(),
+    incumbent: z.enum(['solver', 'no-move plan']).optional(),
+    mipGap: z.number().nullable(),
+    bestBoundUsd: z.number().nullable().optional(),
+  }),
+});
 /** A plan with the planner's result and the assumptions it was made on (see the header). */
-const PlanView = PlanSummary.extend({ plan: JsonObject, assumptions: JsonObject });
+const PlanView = PlanSummary.extend({ plan: PlanResult, assumptions: JsonObject });
 const PlanComparison = z.looseObject({
   a: PlanSummary,
   b: PlanSummary,

@@ -250,7 +250,7 @@ describe('relocation end to end with simulator, agents and controller', () => {
     // no lost-miner alarm. The Kazakhstan agent never gets poll.stop (checked at the end).
     const stopped = (agentId: string) =>
       controller.db.get<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM commands WHERE op = 'poll.stop' AND agent_id = ? AND result_status = 'succeeded'`,
+        `SELECT COUNT(*) AS n FROM commands WHERE op = 'poll.stop' AND agent_id = ? AND result_status = 'verified'`,
         [agentId],
       );
     await waitFor('20 poll.stop results from the Sichuan agent', async () =>

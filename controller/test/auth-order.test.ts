@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_FAILURES } from '../src/core/auth/plugin.js';
 import { testApp } from './helpers.js';
 
 /**
@@ -66,5 +67,26 @@ describe('403 before body validation', () => {
     });
     expect(r.statusCode).toBe(403);
     expect(r.json()).toMatchObject({ error: 'forbidden' });
+  });
+});
+
+describe('failed authentication is rate limited per address (@fastify/rate-limit)', () => {
+  it(`answers 429 after ${AUTH_FAILURES.max} failures in a window, locks the address out even with a valid token, and leaves others alone`, async () => {
+    const from = (remoteAddress: string, authorization?: string) =>
+      t.app.inject({
+        url: '/api/v1/miners',
+        remoteAddress,
+        headers: authorization ? { authorization } : {},
+      });
+    const codes: number[] = [];
+    for (let i = 0; i < AUTH_FAILURES.max + 2; i++)
+      codes.push((await from('10.9.9.9', `Bearer guess-${i}`)).statusCode);
+    expect(codes).toEqual([...Array(AUTH_FAILURES.max).fill(401), 429, 429]);
+    const locked = await from('10.9.9.9', t.auth('operator').authorization);
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(locked.json().message).toMatch(/^too many failed authentications: retry in \d+ s$/);
+    expect((await from('10.9.9.10', t.auth('operator').authorization)).statusCode).toBe(200);
+    expect((await from('10.9.9.10', 'Bearer wrong')).statusCode).toBe(401);
   });
 });

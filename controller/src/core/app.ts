@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -94,6 +95,8 @@ export async function buildApp(config: ControllerConfig, opts: BuildOptions = {}
     transform: zodToOpenApi as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
+  // Failed authentication is rate limited per client address (core/auth/plugin.ts); nothing else is.
+  await app.register(rateLimit, { global: false });
   registerAuth(app, db);
 
   await app.register(systemRoutes, ctx);

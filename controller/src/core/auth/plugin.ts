@@ -20,6 +20,9 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
+/** Failed authentications an address may make per window before it is locked out for the rest of it. */
+export const AUTH_FAILURES = { max: 20, windowMs: 60_000 } as const;
+
 /**
  * Whether the request is under `/api/`, decided on the route the router matched (its pattern, as
  * the router decoded the path), else on the percent-decoded path: `/%61pi/v1/...` is under it.
@@ -43,12 +46,36 @@ function underApi(request: FastifyRequest): boolean {
  */
 export function registerAuth(app: FastifyInstance, db: Db): void {
   app.decorateRequest('principal', null);
+  // @fastify/rate-limit, registered by app.ts, counts failed authentications per address; an
+  // address over the limit is locked out (429, even with a valid token) until its window ends.
+  const failure = app.createRateLimit({ max: AUTH_FAILURES.max, timeWindow: AUTH_FAILURES.windowMs });
+  const lockedUntil = new Map<string, number>();
+  const tooMany = (reply: FastifyReply, until: number) => {
+    const retryS = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+    return reply
+      .code(429)
+      .header('retry-after', String(retryS))
+      .send({ error: 'too_many_requests', message: `too many failed authentications: retry in ${retryS} s` });
+  };
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const locked = lockedUntil.get(request.ip);
+    if (locked !== undefined) {
+      if (locked > Date.now()) return tooMany(reply, locked);
+      lockedUntil.delete(request.ip);
+    }
     const header = request.headers.authorization;
     const match = header ? BEARER.exec(header) : null;
     if (match) request.principal = await resolveToken(db, match[1]!);
     const isPublic = request.routeOptions.config?.public === true;
     if (!isPublic && underApi(request) && !request.principal) {
+      const limit = await failure(request);
+      if (!limit.isAllowed && limit.isExceeded) {
+        const until = Date.now() + limit.ttl;
+        if (lockedUntil.size > 100_000) lockedUntil.clear(); // bounded: an address flood cannot grow it
+        lockedUntil.set(request.ip, until);
+        request.log.warn({ ip: request.ip }, `${request.ip}: too many failed authentications, locked out`);
+        return tooMany(reply, until);
+      }
       return reply.code(401).send({
         error: 'unauthorized',
         message: header ? 'invalid or revoked API token' : 'missing Authorization: Bearer <token>',

@@ -88,6 +88,9 @@ beforeAll(async () => {
   });
   // cgminer --api-allow R:0/0: every address may read, none may run privileged commands.
   scenario.miners[1]!.apiAllow = 'R:0/0';
+  // The agent scans the miners' block (127.99.1.x), not the scenario's whole /16 (65,536 probes,
+  // most of a minute on a loaded machine).
+  scenario.containers[0]!.ipBlock = '127.99.1.0/24';
   sim = await startSimulation(scenario, { startMs: Date.now() });
   controller = await startTestController(dataDir, { now });
   operator = await createToken(controller.db, { role: 'operator', name: 'op-1' });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fleetInstance } from '../bench/relocation-instance.js';
 import type { Db } from '../src/core/storage/db.js';
 import {
   createMiner,
@@ -371,6 +372,39 @@ describe('relocation CLI', () => {
       out.length = 0;
       expect(await relocationCli(['plans'], ctx)).toBe(0);
       expect(JSON.parse(out.join(''))).toHaveLength(1);
+    } finally {
+      so.mockRestore();
+      se.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * Proves the API and the CLI show a time-out (issue 15 item 4): a 10 ms limit on 3,000 miners
+ * (seconds to solve) gives a plan flagged timedOut with a status saying it is not a proven
+ * optimum, in the API's body and on the CLI's stderr. Before, both showed 0 moves and nothing else.
+ */
+describe('relocation time-out in the API and the CLI', () => {
+  const input = fleetInstance(3_000, { timeLimitS: 0.01 });
+
+  it('the API returns the plan flagged as timed out', async () => {
+    const r = await post('operator', '/plans', { name: 'rushed', input });
+    expect(r.statusCode).toBe(201);
+    expect(r.json().plan.solver).toMatchObject({ timedOut: true, optimal: false });
+    expect(r.json().plan.solver.status).toMatch(/time limit.*not a proven optimum/);
+  });
+
+  it('the CLI says it on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reloc-cli-'));
+    const file = join(dir, 'input.json');
+    writeFileSync(file, JSON.stringify(input));
+    const err: string[] = [];
+    const so = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const se = vi.spyOn(process.stderr, 'write').mockImplementation((c) => err.push(String(c)) > 0);
+    try {
+      expect(await relocationCli(['propose', 'rushed', file], t.app.hashfleet)).toBe(0);
+      expect(err.join('')).toMatch(/^relocation propose: .*time limit.*not a proven optimum/);
     } finally {
       so.mockRestore();
       se.mockRestore();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { LIMITS } from '@hashfleet/contracts';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_FAILURES } from '../src/core/auth/plugin.js';
 import {
   type EmbeddedBroker,
   MAX_MQTT_PACKET_BYTES,
@@ -78,4 +79,45 @@ describe('MQTT packet size limit', () => {
       expect(MAX_MQTT_PACKET_BYTES).toBeGreaterThan(LIMITS.maxPayloadBytes + 1024);
     },
   );
+});
+
+/**
+ * Proves the embedded broker rate limits failed authentication per address (issue 17 item 7):
+ * after AUTH_FAILURES.max bad CONNECTs in a window even good credentials from that address are
+ * refused (not authorized) until the window ends; before, every guess was checked.
+ */
+describe('embedded broker: failed authentication rate limited', () => {
+  it(`refuses an address after ${AUTH_FAILURES.max} failures, good credentials included, until its window ends`, async () => {
+    let clock = 1_000_000;
+    const broker = await startEmbeddedBroker({
+      host: '127.0.0.1',
+      port: 0,
+      authenticate: async (username, password) =>
+        password === 'good' ? { kind: 'agent', agentId: username } : null,
+      now: () => clock,
+    });
+    const attempt = async (password: string) => {
+      const c = mqtt.connect(broker.url, { clientId: 'c01', username: 'c01', password, reconnectPeriod: 0 });
+      return new Promise<number>((resolve) => {
+        c.once('connect', () => {
+          c.end(true);
+          resolve(0);
+        });
+        c.once('error', (err) => {
+          c.end(true);
+          resolve((err as { code?: number }).code ?? -1);
+        });
+      });
+    };
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < AUTH_FAILURES.max; i++) codes.push(await attempt(`guess-${i}`));
+      expect(codes).toEqual(Array(AUTH_FAILURES.max).fill(4));
+      expect(await attempt('good')).toBe(5);
+      clock += AUTH_FAILURES.windowMs;
+      expect(await attempt('good')).toBe(0);
+    } finally {
+      await broker.close();
+    }
+  });
 });

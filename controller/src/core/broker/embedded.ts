@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Duplex, Transform, type TransformCallback } from 'node:stream';
 import { Aedes } from 'aedes';
+import { AUTH_FAILURES } from '../auth/plugin.js';
 import { type BrokerUser, canPublish, canSubscribe } from './acl.js';
 
 /**
@@ -48,6 +49,30 @@ class PacketLimit extends Transform {
   }
 }
 
+/**
+ * Failed CONNECT authentications per client address in fixed windows, the HTTP API's limit
+ * (AUTH_FAILURES): an address over it is refused (CONNACK not authorized) without its
+ * credentials being checked until its window ends. Bounded: cleared past 100,000 addresses.
+ */
+function failureLimiter(now: () => number) {
+  const windows = new Map<string, { start: number; n: number }>();
+  const current = (ip: string) => {
+    const w = windows.get(ip);
+    return w && now() - w.start < AUTH_FAILURES.windowMs ? w : null;
+  };
+  return {
+    locked: (ip: string) => (current(ip)?.n ?? 0) >= AUTH_FAILURES.max,
+    fail(ip: string) {
+      const w = current(ip);
+      if (w) w.n++;
+      else {
+        if (windows.size > 100_000) windows.clear();
+        windows.set(ip, { start: now(), n: 1 });
+      }
+    },
+  };
+}
+
 export type EmbeddedBroker = { url: string; port: number; close(): Promise<void> };
 
 type Authenticate = (
@@ -69,19 +94,31 @@ export async function startEmbeddedBroker(opts: {
   port: number;
   authenticate: Authenticate;
   onRefused?: (what: string) => void;
+  /** The clock of the failed-authentication windows (the app's clock). */
+  now?: () => number;
 }): Promise<EmbeddedBroker> {
   const users = new WeakMap<object, BrokerUser>();
+  // The client address of each connection aedes sees (its conn is the PacketLimit duplex).
+  const addresses = new WeakMap<object, string>();
+  const failures = failureLimiter(opts.now ?? Date.now);
   // Connected clients by client id, to refuse a takeover before aedes closes the holder.
   const connected = new Map<string, object>();
   const broker = await Aedes.createBroker({
     authenticate: (client, username, password, done) => {
+      const ip = addresses.get(client.conn) ?? 'unknown';
+      if (failures.locked(ip)) {
+        opts.onRefused?.(`client ${client.id} from ${ip}: too many failed authentications`);
+        return done(Object.assign(new Error('not authorized'), { returnCode: 5 }), false);
+      }
       if (!username || !password) {
+        failures.fail(ip);
         opts.onRefused?.(`client ${client.id}: no username/password`);
         return done(Object.assign(new Error('not authorized'), { returnCode: 4 }), false);
       }
       opts.authenticate(username, password.toString(), client.id).then(
         (user) => {
           if (!user) {
+            failures.fail(ip);
             opts.onRefused?.(`client ${client.id}: user ${username}: bad credentials`);
             return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false);
           }
@@ -131,7 +168,9 @@ export async function startEmbeddedBroker(opts: {
     });
     socket.on('error', () => limit.destroy());
     socket.pipe(limit);
-    broker.handle(Duplex.from({ readable: limit, writable: socket }));
+    const conn = Duplex.from({ readable: limit, writable: socket });
+    addresses.set(conn, socket.remoteAddress ?? 'unknown');
+    broker.handle(conn);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

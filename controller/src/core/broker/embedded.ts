@@ -36,13 +36,19 @@ class PacketLimit extends Transform {
       this.header.push(b);
       if (this.header.length === 1) continue;
       if (b & 0x80) {
-        if (this.header.length === 5) return cb(new Error('malformed MQTT remaining length (over 4 bytes)'));
+        if (this.header.length === 5) {
+          cb(new Error('malformed MQTT remaining length (over 4 bytes)'));
+          return;
+        }
         continue;
       }
       let len = 0;
       for (let k = this.header.length - 1; k >= 1; k--) len = len * 128 + (this.header[k]! & 0x7f);
       this.header = [];
-      if (len > this.max) return cb(new Error(`MQTT packet of ${len} bytes over the limit of ${this.max}`));
+      if (len > this.max) {
+        cb(new Error(`MQTT packet of ${len} bytes over the limit of ${this.max}`));
+        return;
+      }
       this.skip = len;
     }
     cb(null, chunk);

@@ -85,6 +85,10 @@ describe('expected inventory', () => {
       "SELECT COUNT(*) AS n FROM miners WHERE container_id = 'kz-c1'",
     );
     expect(Number(count?.n)).toBe(3);
+    // A birth entry carries no slot: the address the plan gave the unit finds it.
+    const k3 = (await slot('R2', 'S11')).minerId;
+    expect(await observe({ minerKey: 'k3', ip: '10.0.0.3' })).toBe(k3);
+    expect((await slot('R2', 'S11')).minerId).toBe(k3);
     // A different serial in that slot is another unit: it takes the slot, the expected one is not it.
     const other = await observe({ minerKey: 'k9', serial: 'X9', slot: { rack: 'R2', slot: 'S10' } });
     expect(other).not.toBe(expected);

@@ -100,5 +100,11 @@ describe('expected inventory in the demo', () => {
     expect(kz.discovery.expected).toBe(29);
     expect(kz.discovery.notAnswering).toBeGreaterThanOrEqual(1);
     expect(kz.discovery.found + kz.discovery.notAnswering).toBe(29);
+    // Every firmware's miners, with or without a serial in their API, are the imported assets:
+    // no container holds a second asset for a unit.
+    for (const c of demo.scenario.containers) {
+      const got = await get<Container>(`/containers/${c.id}`);
+      expect(got.discovery.expected, c.id).toBe(29);
+    }
   }, 60_000);
 });

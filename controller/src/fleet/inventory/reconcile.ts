@@ -140,17 +140,26 @@ export class Reconciler {
   }
 
   /**
-   * The asset an import or slot plan put in the observed slot, when nothing contradicts it (its
-   * serial, if both have one, is the same): firmwares that report no serial over their API are
-   * still the unit the plan expects there (issue 19 item 1).
+   * The asset an import or slot plan put in the observed slot (or at its address), when nothing
+   * contradicts it (its serial, if both have one, is the same): firmwares that report no serial
+   * over their API are still the unit the plan expects there (issue 19 item 1).
    */
   async #expectedInSlot(db: Db, o: Observation): Promise<string | null> {
-    if (!o.slot) return null;
-    const occupant = await db.get<{ id: string; serial: string | null }>(
-      `SELECT m.id, m.serial FROM slots s JOIN miners m ON m.id = s.miner_id
-       WHERE s.container_id = ? AND s.rack = ? AND s.slot = ?`,
-      [o.containerId, o.slot.rack, o.slot.slot],
-    );
+    // By the slot the agent saw it in, else by the address the plan gave it (a birth entry or
+    // an appeared event carries no slot).
+    const occupant = o.slot
+      ? await db.get<{ id: string; serial: string | null }>(
+          `SELECT m.id, m.serial FROM slots s JOIN miners m ON m.id = s.miner_id
+           WHERE s.container_id = ? AND s.rack = ? AND s.slot = ?`,
+          [o.containerId, o.slot.rack, o.slot.slot],
+        )
+      : o.ip
+        ? await db.get<{ id: string; serial: string | null }>(
+            `SELECT m.id, m.serial FROM miner_identities i JOIN miners m ON m.id = i.miner_id
+             WHERE i.kind = 'ip' AND i.value = ? AND m.container_id = ? ORDER BY i.last_seen DESC LIMIT 1`,
+            [o.ip, o.containerId],
+          )
+        : undefined;
     if (!occupant) return null;
     return o.serial && occupant.serial && occupant.serial !== o.serial ? null : occupant.id;
   }

@@ -73,6 +73,8 @@ beforeAll(async () => {
     restartS: 2,
     profiles: ['whatsminer-v3', 'whatsminer-v3', 'whatsminer-v3', 'whatsminer-v3', 'antminer-stock'],
   });
+  // The agent scans the miners' block (127.99.1.x), not the scenario's whole /16 (65,536 probes).
+  scenario.containers[0]!.ipBlock = '127.99.1.0/24';
   sim = await startSimulation(parseScenario(scenario), { pdus: false, clock: 'real' });
   const container = sim.scenario.containers[0]!;
   const agentId = agentIdOf(container.id);

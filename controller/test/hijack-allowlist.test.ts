@@ -39,7 +39,7 @@ describe('hijack guard without trust on first use (SQLite, manual clock)', () =>
     expect(await t.app.hashfleet.ingest.handle(topics.telemetry('sc-c01'), enc(msg))).toBe('applied');
     return alertsFor(t.app.hashfleet).tick(clock);
   }
-  const api = (method: 'POST', url: string, payload: unknown) =>
+  const api = (method: 'POST', url: string, payload: object) =>
     t.app.inject({ method, url: `/api/v1${url}`, headers: t.auth('operator'), payload });
 
   it('alerts pool_not_allowed and worker_changed from the first sample and blesses no worker', async () => {

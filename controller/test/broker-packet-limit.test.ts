@@ -28,6 +28,7 @@ describe('MQTT packet size limit', () => {
       authenticate: async (username) =>
         username === 'controller' ? { kind: 'controller' } : { kind: 'agent', agentId: username },
       onRefused: (what) => refused.push(what),
+      now: Date.now,
     });
   });
   afterAll(async () => broker?.close());

@@ -126,6 +126,7 @@ describe('backpressure on the broker link', () => {
       port: 0,
       authenticate: async (user) =>
         user === 'controller' ? { kind: 'controller' } : { kind: 'agent', agentId: user },
+      now: Date.now,
     });
     // Storage that is slower than ingest: each apply waits until the test lets it finish.
     const started: number[] = [];

@@ -48,6 +48,7 @@ async function openBroker(): Promise<void> {
         return username === 'controller' && password === CONTROLLER_PASSWORD ? { kind: 'controller' } : null;
       return brokerAuthenticator(controller.db, 'controller', CONTROLLER_PASSWORD)(username, password);
     },
+    now: Date.now,
   });
 }
 

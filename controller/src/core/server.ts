@@ -60,6 +60,7 @@ export async function startController(
         port: config.mqtt.embeddedPort,
         authenticate: brokerAuthenticator(ctx.db, config.mqtt.username, password),
         onRefused: (what) => app.log.warn(`broker: ${what}`),
+        now: () => ctx.now(),
       }).catch((err) => {
         throw explainListenError(
           err,

@@ -101,12 +101,12 @@ export async function startEmbeddedBroker(opts: {
   authenticate: Authenticate;
   onRefused?: (what: string) => void;
   /** The clock of the failed-authentication windows (the app's clock). */
-  now?: () => number;
+  now: () => number;
 }): Promise<EmbeddedBroker> {
   const users = new WeakMap<object, BrokerUser>();
   // The client address of each connection aedes sees (its conn is the PacketLimit duplex).
   const addresses = new WeakMap<object, string>();
-  const failures = failureLimiter(opts.now ?? Date.now);
+  const failures = failureLimiter(opts.now);
   // Connected clients by client id, to refuse a takeover before aedes closes the holder.
   const connected = new Map<string, object>();
   const broker = await Aedes.createBroker({

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import type { Role } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
 import { created, errors, JsonObject, NoContent } from '../core/http/responses.js';
-import { minerNames, NO_NAME } from '../fleet/names.js';
+import { minerNames, NO_NAME } from '../fleet/index.js';
 import { fail } from './http.js';
 import { ALERT_KINDS, SEVERITIES } from './kinds.js';
 import { messageOf } from './message-key.js';

@@ -40,8 +40,7 @@ import { z } from 'zod';
 import type { Role } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
 import { created, errors, JsonObject } from '../core/http/responses.js';
-import { minerNames, withMinerNames } from '../fleet/names.js';
-import { MinerNameView } from '../fleet/routes/schemas.js';
+import { MinerNameView, minerNames, withMinerNames } from '../fleet/index.js';
 import { inputFromInventory } from './inventory-input.js';
 import { parsePlannerInput } from './schema.js';
 import {

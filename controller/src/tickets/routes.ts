@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { STAFF } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
 import { created, errors } from '../core/http/responses.js';
-import { resolveMinerRef, withMinerNames } from '../fleet/names.js';
+import { resolveMinerRef, withMinerNames } from '../fleet/index.js';
 import {
   changeTicket,
   getTicket,

@@ -4,7 +4,7 @@ import { sendError } from '../../commands/index.js';
 import type { CoreContext } from '../../core/context.js';
 import { EDITORS, IdParams, notFound, READERS } from '../../core/http/common.js';
 import { accepted, errors, JsonObject } from '../../core/http/responses.js';
-import { withMinerNames } from '../../fleet/names.js';
+import { withMinerNames } from '../../fleet/index.js';
 import { describeJob } from '../bulk.js';
 import { Stagger } from '../bulk-routes.js';
 import { BulkJobView } from '../schemas.js';

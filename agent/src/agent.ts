@@ -75,7 +75,7 @@ export type RunningAgent = {
  * Wires the agent's parts together: state, spool and publisher, the poller with its sink (safety
  * tap, poll.stop filter, open batch), the PDU cycle, the command intake and the schedule. The parts
  * live in their own modules; this function only builds and connects them, in the order their
- * dependencies need, which is why it is longer than the ~150 lines asked of a function: splitting
+ * dependencies need. Long because of that: it is longer than the ~150 lines asked of a function, and splitting
  * the wiring would only pass the same dozen parts from one builder to the next.
  */
 export async function startAgent(config: AgentConfig, options: StartOptions = {}): Promise<RunningAgent> {

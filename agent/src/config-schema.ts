@@ -11,6 +11,10 @@ import { resolveSecret, type Secret } from './secret.js';
  */
 const PROFILE_IDS: readonly string[] = PROFILES.map((p) => p.id);
 
+/**
+ * Long because it is one declarative schema, an option per few lines, each with its default and
+ * description; split, the options of one file would be read in several.
+ */
 export function agentConfigSchema(baseDir: string) {
   const secretRef = z
     .union([

@@ -83,6 +83,9 @@ export const MINERS_SQL = `SELECT m.id, m.model, m.status, m.site_id, m.containe
  * miners with slot and latest sample, outlet readings by slot, the last control command and
  * known-good worker per miner, PDUs and agents, and at `now` each miner's open commanded window. Hashrate history is read separately
  * (`readRecentHashrate`) for the miners that need it.
+ *
+ * Long because it issues one query per table at once and joins the rows in memory by miner; the joins
+ * share the maps the queries fill.
  */
 export async function readSnapshot(db: Db, now?: number): Promise<FleetSnapshot> {
   const [

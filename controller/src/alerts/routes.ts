@@ -120,6 +120,11 @@ const WebhookView = z.looseObject({
 
 const presentRule = (r: Rule) => ({ ...r, scopeId: r.scope === 'global' ? null : r.scopeId });
 
+/**
+ * Long because a route plugin is the sum of its routes (alerts with their ack and silence, rules,
+ * webhooks): one registration each, with its schemas; the handlers are short calls into the alert
+ * store.
+ */
 export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const { db, audit } = ctx;
   await seedDefaultRules(db, ctx.now());

@@ -97,6 +97,10 @@ function historyCandidates(snapshot: FleetSnapshot, rules: RuleIndex, tracked: S
   });
 }
 
+/**
+ * Long because it is a factory: tick, record, writePlan and notify share the database and
+ * the seeding state through the closure; each is short.
+ */
 export function createAlertService(deps: AlertServiceDeps) {
   const { db } = deps;
   let seeded = false;

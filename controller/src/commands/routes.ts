@@ -51,6 +51,10 @@ const CommandQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+/**
+ * Long because a route plugin is the sum of its routes: one registration each, with its schemas; the
+ * handlers are short calls into the command service.
+ */
 export const commandRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   app.post(
     '/miners/:id/commands',

@@ -57,6 +57,9 @@ const describeTarget = (a: CommandAction) =>
 /**
  * Signed commands (contracts CommandSchema): role rules, second-person approval for pool
  * changes, a strictly increasing per-agent seq kept in SQL, expiry, audit, and results.
+ *
+ * Long because it is a factory: its methods share the signing key and the broker link through the
+ * closure (the per-agent sequence lives in SQL); each method is short.
  */
 export function createCommands(deps: {
   db: Db;

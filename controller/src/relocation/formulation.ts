@@ -38,6 +38,10 @@ export type Formulation = {
   margin: number[][][];
 };
 
+/**
+ * Long because it builds the model in one pass: every block of rows indexes the same columns, which
+ * the blocks would otherwise have to pass from one function to the next.
+ */
 export function formulate(input: PlannerInput, groups: Classes, allowMoves: boolean): Formulation {
   const { classes, containers } = groups;
   const S = input.sites.length;

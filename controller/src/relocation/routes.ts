@@ -160,6 +160,11 @@ function fail(reply: FastifyReply, e: unknown) {
   throw e;
 }
 
+/**
+ * Long because a route plugin is the sum of its routes (plans, their comparison and approval,
+ * moves): one registration each, with its schemas; the handlers are short calls into the
+ * relocation service.
+ */
 export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const highs = await loadSolver();
   const deps = { db: ctx.db, audit: ctx.audit, now: ctx.now, issueCommand: ctx.issueCommand };

@@ -31,6 +31,9 @@ type MinerFacts = MinerReach & {
  * ladder (`decide`) and carries the steps out: commands through `issueCommand` as SYSTEM with
  * issuer `remediation:<alert kind>`, tickets through the tickets service. Every step is stored
  * and audited. A singleton (one replica), run after the alert evaluation.
+ *
+ * Long because it is a factory: settling, deciding and acting share the ladder state, the clock and
+ * the issuing of commands and tickets through the closure; each step is its own inner function.
  */
 export function createRemediation(ctx: FeatureContext) {
   const { db, audit, logger } = ctx;

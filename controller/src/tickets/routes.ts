@@ -92,6 +92,10 @@ function fail(reply: FastifyReply, e: unknown) {
   throw e;
 }
 
+/**
+ * Long because a route plugin is the sum of its routes: one registration each, with its schemas; the
+ * handlers are short calls into the ticket service.
+ */
 export const ticketRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const deps = { db: ctx.db, audit: ctx.audit, now: ctx.now };
   const staff = { preValidation: app.authorize(...STAFF) };

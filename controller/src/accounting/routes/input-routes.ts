@@ -7,6 +7,10 @@ import { fail, IsoTime, input, MONEY, Sats, send } from './http.js';
 import { Doc, made } from './schemas.js';
 
 /** Operator-entered close inputs: pool credits, other costs, BTC prices, network difficulty. */
+/**
+ * Long because a route plugin is the sum of its routes: one registration each, with its schemas, whose
+ * handlers are short calls into the accounting service.
+ */
 export const inputRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const { db, audit } = ctx;
   const money = { onRequest: app.authorize(...MONEY) };

@@ -11,6 +11,10 @@ import { Canonical, Doc, Docs, made, ok } from './schemas.js';
 const CloseBody = z.object({ override: z.string().min(3).max(500).optional() }).nullish();
 
 /** Periods: list, close, recompute, inputs/outputs documents, journal, reconciliation, adjustments. */
+/**
+ * Long because a route plugin is the sum of its routes: one registration each, with its schemas, whose
+ * handlers are short calls into the accounting service.
+ */
 export const periodRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const { db, audit } = ctx;
   const deps = { db, audit, influx: ctx.influx, now: ctx.now };

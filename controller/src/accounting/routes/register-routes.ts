@@ -23,6 +23,10 @@ import { fail, Id, IsoTime, input, MONEY, MONEY_OR_STAKER, ownOnly, StakerParam,
 import { Doc, Docs, made, ok } from './schemas.js';
 
 /** The stake register: stakers, nodes, effective-dated stake entries, CSV import, payout rules. */
+/**
+ * Long because a route plugin is the sum of its routes: one registration each, with its schemas, whose
+ * handlers are short calls into the stake register.
+ */
 export const registerRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
   const { db, audit } = ctx;
   const deps = { db, audit, influx: ctx.influx, now: ctx.now };

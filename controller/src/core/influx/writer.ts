@@ -14,6 +14,9 @@ const REPLAY_CHUNK = 5000;
  * The InfluxDB writer: the client batches and retries; a batch it gives up on (or pushes out of
  * its retry buffer) goes to a durable spill on disk, replayed in order once writes succeed again.
  * Only the spill's size bound can drop lines, and those are counted and logged.
+ *
+ * Long because it is a factory: the client, its retry buffer, the spill and the counters are shared by
+ * its methods through the closure; each method is short.
  */
 export function createInfluxWriter(cfg: InfluxConfig, dataDir: string, log: FastifyBaseLogger): InfluxSink {
   const stats: InfluxStats = {

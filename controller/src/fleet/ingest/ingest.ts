@@ -48,6 +48,10 @@ function retryable(err: unknown, attempt: number): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Long because it is a factory: its methods share the reconciler, the dedupe window and the metrics
+ * through the closure; each message kind is applied by its own module.
+ */
 export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest {
   const reconciler = new Reconciler();
   const deps: IngestDeps = { db: ctx.db, config: ctx.config, reconciler, log: ctx.logger, now: ctx.now };

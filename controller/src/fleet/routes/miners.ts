@@ -84,6 +84,10 @@ const History = z.object({
   source: z.enum(['influx', 'sql']),
   points: z.array(z.object({ at: z.number(), hashrateThs: N, chipTempMaxC: N, powerW: N })),
 });
+/**
+ * Long because a route plugin is the sum of its routes: one registration each, with its schemas; the
+ * handlers are short calls into the miner queries.
+ */
 export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   const offlineMs = ctx.config.ingest.offlineAfterS * 1000;
   const view = (m: MinerListRow, now: number) => {

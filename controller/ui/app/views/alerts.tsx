@@ -16,6 +16,9 @@ import { usePoll } from '../use-poll.js';
  * What needs a human: the controller's alerts (rules, hysteresis and notifications are server
  * side), filtered by state, site and container, each with its container / rack / slot and a link
  * to the miner; then recent events. Acknowledge (staff) and silence for an hour (operators).
+ *
+ * Long because a view is mostly markup: the filters, the alerts table and the events list render from
+ * one state; the row parts are components of their own.
  */
 export function AlertsView() {
   const [filter, setFilter] = useState({ state: 'open', site: '', container: '' });

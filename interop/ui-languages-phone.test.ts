@@ -20,10 +20,16 @@ import zhCN from '../controller/ui/locales/zh-CN.json' with { type: 'json' };
  * shows its navigation in that language; no view shows an internal UUID; at 390 × 844 no view
  * overflows the screen sideways (only the slot grid scrolls), the menu opens and the alerts' Ack
  * button is on screen; the header search finds a miner by serial as you type; the dark theme is
- * remembered and follows the system's preference by default. Screenshots go to docs/screenshots/.
+ * remembered and follows the system's preference by default. Screenshots go to artifacts/screenshots/,
+ * or to docs/screenshots/ with HASHFLEET_DOC_SCREENSHOTS=1 (so a test run leaves the tree clean).
  */
 const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
+const SHOTS = join(
+  import.meta.dirname,
+  '..',
+  ...(process.env.HASHFLEET_DOC_SCREENSHOTS ? ['docs'] : ['artifacts']),
+  'screenshots',
+);
 const LOCALES = { en, 'zh-CN': zhCN, ru, kk } as const;
 type LocaleId = keyof typeof LOCALES;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;

@@ -1,3 +1,4 @@
+import { type CommandRow, shownState, shownWords } from '../command-row.js';
 import { Problem, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
 import { Time } from '../components/time.js';
@@ -6,15 +7,6 @@ import { t } from '../i18n.js';
 import { label } from '../labels.js';
 import { usePoll } from '../use-poll.js';
 import type { Ticket } from './tickets.js';
-
-interface CommandRow {
-  id: string;
-  op: string;
-  issuer: string;
-  state: string;
-  createdAt: number;
-  result: { status?: string; message?: string } | null;
-}
 
 interface StepRow {
   id: string;
@@ -27,6 +19,18 @@ interface StepRow {
   transport: string | null;
   ticketId: string | null;
   at: number;
+}
+
+/** The miner's words and what was seen after (issue 16), else the result's message. */
+function Words({ c }: { c: CommandRow }) {
+  const w = shownWords(c);
+  if (w.reply === null && w.observed === null) return <>{w.message ?? '–'}</>;
+  return (
+    <>
+      {w.reply !== null && <div>{t('history.minerReply', { text: w.reply })}</div>}
+      {w.observed !== null && <div>{t('history.observed', { text: w.observed })}</div>}
+    </>
+  );
 }
 
 /**
@@ -52,8 +56,8 @@ export function History({ minerId, bump }: { minerId: string; bump: number }) {
               { label: t('common.when'), cell: (c) => <Time at={c.createdAt} /> },
               { label: t('history.command'), cell: (c) => c.op },
               { label: t('history.by'), cell: (c) => c.issuer },
-              { label: t('common.state'), cell: (c) => label('commandState', c.result?.status ?? c.state) },
-              { label: t('history.result'), cell: (c) => c.result?.message ?? '–' },
+              { label: t('common.state'), cell: (c) => label('commandState', shownState(c)) },
+              { label: t('history.result'), cell: (c) => <Words c={c} /> },
             ]}
           />
         )}

@@ -381,6 +381,44 @@ describe('relocation CLI', () => {
 });
 
 /**
+ * Proves the relocation CLI parses with node:util parseArgs (issue 14 item 6): `--slot=<slot>`
+ * works as well as `--slot <slot>`; an unknown option, an option without its value, or a stray
+ * argument exits 2 naming it and changes nothing. The hand-written lookup ignored `--slott`,
+ * took no `--slot=`, and went on without a value, so the move advanced or was refused (exit 1).
+ */
+describe('relocation CLI arguments', () => {
+  it('advances with --slot=<slot>, and refuses bad options naming them without touching the move', async () => {
+    const { moves } = await approvedPlan();
+    const mv = moves.find((m) => m.minerId === 'm1')!;
+    await walk(mv.id, ['decommissioned', 'packed', 'in_transit', 'arrived']);
+    const out: string[] = [];
+    const err: string[] = [];
+    const so = vi.spyOn(process.stdout, 'write').mockImplementation((c) => out.push(String(c)) > 0);
+    const se = vi.spyOn(process.stderr, 'write').mockImplementation((c) => err.push(String(c)) > 0);
+    const ctx = t.app.hashfleet;
+    const refused = async (args: string[], named: RegExp) => {
+      err.length = 0;
+      expect(await relocationCli(args, ctx), args.join(' ')).toBe(2);
+      expect(err.join(''), args.join(' ')).toMatch(named);
+    };
+    try {
+      await refused(['advance', mv.id, 'installed', '--slott', 'kz-c1/R01/02'], /--slott/);
+      await refused(['advance', mv.id, 'installed', '--serial', 'SN-1', '--slot'], /--slot/);
+      await refused(['advance', mv.id, 'installed', 'kz-c1/R01/02'], /unexpected argument 'kz-c1\/R01\/02'/);
+      await refused(['plans', '--slot', 'x'], /--slot/);
+      expect((await get(`/moves?state=arrived`)).json().map((m: { id: string }) => m.id)).toContain(mv.id);
+      expect(
+        await relocationCli(['advance', mv.id, 'installed', '--slot=kz-c1/R01/02', '--serial=SN-1'], ctx),
+      ).toBe(0);
+      expect(JSON.parse(out.join(''))).toMatchObject({ state: 'installed', toSlot: 'kz-c1/R01/02' });
+    } finally {
+      so.mockRestore();
+      se.mockRestore();
+    }
+  });
+});
+
+/**
  * Proves the API and the CLI show a time-out (issue 15 item 4): a 10 ms limit on 3,000 miners
  * (seconds to solve) gives a plan flagged timedOut with a status saying it is not a proven
  * optimum, in the API's body and on the CLI's stderr. Before, both showed 0 moves and nothing else.

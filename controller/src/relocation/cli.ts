@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Principal } from '../core/auth/roles.js';
+import { commandArgs } from '../core/cli/args.js';
 import type { FeatureContext } from '../core/feature.js';
 import { type Assumptions, inputFromInventory } from './inventory-input.js';
 import { parsePlannerInput } from './schema.js';
@@ -36,19 +37,33 @@ const cliActor = (): Principal => ({
   name: `cli:${userInfo().username}`,
 });
 const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
-const flag = (args: string[], name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+/** Each verb's options (strict: anything else, or an option without its value, is refused). */
+const ADVANCE_OPTIONS = { slot: { type: 'string' }, serial: { type: 'string' } } as const;
+/** How many positionals each verb takes at most. */
+const MAX_POSITIONALS: Record<string, number> = {
+  propose: 2,
+  plans: 0,
+  compare: 2,
+  approve: 1,
+  advance: 2,
+  moves: 1,
 };
 const isState = (s: string | undefined): s is MoveState => MOVE_STATES.includes(s as MoveState);
 
 export async function relocationCli(args: string[], ctx: FeatureContext): Promise<number> {
-  const [verb, a, b] = args;
-  const deps = { db: ctx.db, audit: ctx.audit, now: ctx.now, issueCommand: ctx.issueCommand };
-  const usage = () => {
-    process.stderr.write(USAGE);
+  const [verb = '', ...rest] = args;
+  const usage = (problem?: string) => {
+    process.stderr.write(problem ? `relocation ${verb}: ${problem}\n${USAGE}` : USAGE);
     return 2;
   };
+  const max = MAX_POSITIONALS[verb];
+  if (max === undefined) return usage();
+  const parsed = commandArgs(rest, verb === 'advance' ? ADVANCE_OPTIONS : {});
+  if ('error' in parsed) return usage(parsed.error);
+  const [a, b] = parsed.positionals;
+  if (parsed.positionals.length > max) return usage(`unexpected argument '${parsed.positionals[max]}'`);
+  const { slot, serial } = parsed.values as { slot?: string; serial?: string };
+  const deps = { db: ctx.db, audit: ctx.audit, now: ctx.now, issueCommand: ctx.issueCommand };
   try {
     switch (verb) {
       case 'propose': {
@@ -80,8 +95,8 @@ export async function relocationCli(args: string[], ctx: FeatureContext): Promis
         print(
           await advanceMove(deps, cliActor(), a, {
             to: b,
-            slot: flag(args, '--slot'),
-            serialSeen: flag(args, '--serial'),
+            slot,
+            serialSeen: serial,
           }),
         );
         return 0;

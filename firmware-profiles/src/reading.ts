@@ -141,3 +141,22 @@ const maxOf = (vs: (number | null)[]): number | null => {
   const ns = vs.filter((v): v is number => v !== null);
   return ns.length ? Math.max(...ns) : null;
 };
+
+/** How long after a start a miner that is not hashing yet counts as starting rather than idle. */
+const STARTING_WINDOW_S = 600;
+
+/**
+ * A miner's state as every cgminer-family profile derives it from its rate: no rate read is an
+ * error, a positive rate is hashing (the rate wins over any firmware flag: Whatsminer captures say
+ * `btmineroff` "true" while hashing), else `stopped` (what the firmware's own flag says: asleep or
+ * failed, or null when it says neither), else starting within 600 s of start, else idle.
+ */
+export function stateFromRate(
+  draft: Pick<Draft, 'hashrate5sThs' | 'uptimeS'>,
+  stopped: 'sleeping' | 'error' | null = null,
+): NonNullable<Draft['state']> {
+  if (draft.hashrate5sThs == null) return 'error';
+  if (draft.hashrate5sThs > 0) return 'hashing';
+  if (stopped) return stopped;
+  return (draft.uptimeS ?? Infinity) < STARTING_WINDOW_S ? 'starting' : 'idle';
+}

@@ -17,7 +17,7 @@ import {
   tempC,
 } from '../cgminer-reply.js';
 import { detectView } from '../detect-util.js';
-import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
 import type { FirmwareProfile, PollStep } from '../types.js';
 import { cgminer } from './cgminer.js';
 
@@ -95,14 +95,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
   const status = replies.get('summary')?.['STATUS'];
   draft.firmwareVersion = Array.isArray(status) && isObject(status[0]) ? str(status[0]['Description']) : null;
   draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
-  draft.state =
-    draft.hashrate5sThs == null
-      ? 'error'
-      : draft.hashrate5sThs > 0
-        ? 'hashing'
-        : (draft.uptimeS ?? Infinity) < 600
-          ? 'starting'
-          : 'idle';
+  draft.state = stateFromRate(draft);
   return finishReading('auradine', draft, repairs, ctx);
 }
 

@@ -25,7 +25,7 @@ import {
   restarted,
   withEffects,
 } from '../effects.js';
-import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
 
 /**
@@ -136,16 +136,8 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
   }
   draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
   const work = mm?.get('SYSTEMSTATU') ?? '';
-  draft.state =
-    draft.hashrate5sThs == null
-      ? 'error'
-      : draft.hashrate5sThs > 0
-        ? 'hashing'
-        : /In Idle/i.test(work) || (one(mm ?? new Map(), 'SoftOFF') ?? 0) > 0
-          ? 'sleeping'
-          : (draft.uptimeS ?? Infinity) < 600
-            ? 'starting'
-            : 'idle';
+  const idle = /In Idle/i.test(work) || (one(mm ?? new Map(), 'SoftOFF') ?? 0) > 0;
+  draft.state = stateFromRate(draft, idle ? 'sleeping' : null);
   return finishReading('avalon', draft, repairs, ctx);
 }
 

@@ -17,7 +17,7 @@ import {
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
 import { DAEMON_RESTART_WINDOW_S, hashing, powerWithin, restarted, withEffects } from '../effects.js';
-import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 
 /**
@@ -117,14 +117,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
   draft.model = model ? cleanModel(model.replace(/^Bitmain\s+/, '')) : null;
   draft.firmwareVersion = firmwareOf(replies);
   draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
-  draft.state =
-    draft.hashrate5sThs == null
-      ? 'error'
-      : draft.hashrate5sThs > 0
-        ? 'hashing'
-        : (draft.uptimeS ?? Infinity) < 600
-          ? 'starting'
-          : 'idle';
+  draft.state = stateFromRate(draft);
   return finishReading('braiins-os', draft, repairs, ctx);
 }
 

@@ -18,7 +18,7 @@ import {
 } from '../cgminer-reply.js';
 import { detectView } from '../detect-util.js';
 import { DAEMON_RESTART_WINDOW_S, poolActive, restarted } from '../effects.js';
-import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 
 /**
@@ -82,14 +82,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
       .find((f) => f.length) ?? [];
   draft.firmwareVersion = descriptionOf(replies);
   draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
-  draft.state =
-    draft.hashrate5sThs == null
-      ? 'error'
-      : draft.hashrate5sThs > 0
-        ? 'hashing'
-        : (draft.uptimeS ?? Infinity) < 600
-          ? 'starting'
-          : 'idle';
+  draft.state = stateFromRate(draft);
   return finishReading('cgminer', draft, repairs, ctx);
 }
 

@@ -32,7 +32,7 @@ import {
   restarted,
   withEffects,
 } from '../effects.js';
-import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 
 /**
@@ -115,16 +115,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
   draft.firmwareVersion = firmwareOf(replies);
   draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
   const curtail = str(firstRow(replies.get('config'), 'CONFIG')?.['CurtailMode']) ?? 'None';
-  draft.state =
-    draft.hashrate5sThs == null
-      ? 'error'
-      : draft.hashrate5sThs > 0
-        ? 'hashing'
-        : /sleep/i.test(curtail)
-          ? 'sleeping'
-          : (draft.uptimeS ?? Infinity) < 600
-            ? 'starting'
-            : 'idle';
+  draft.state = stateFromRate(draft, /sleep/i.test(curtail) ? 'sleeping' : null);
   return finishReading('luxos', draft, repairs, ctx);
 }
 

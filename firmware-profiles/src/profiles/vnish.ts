@@ -30,7 +30,7 @@ import {
   restarted,
   withEffects,
 } from '../effects.js';
-import { applyRows, type Draft, finishReading } from '../reading.js';
+import { applyRows, type Draft, finishReading, stateFromRate } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, HttpRequest, PollStep } from '../types.js';
 
 /**
@@ -101,18 +101,14 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
   }
   draft.pool = activePool(rows(replies.get('pools'), 'POOLS'));
   const vnishState = str(device?.['state']);
-  draft.state =
-    draft.hashrate5sThs == null
-      ? 'error'
-      : draft.hashrate5sThs > 0
-        ? 'hashing'
-        : vnishState && /stop|pause/i.test(vnishState)
-          ? 'sleeping'
-          : vnishState && /fail/i.test(vnishState)
-            ? 'error'
-            : (draft.uptimeS ?? Infinity) < 600
-              ? 'starting'
-              : 'idle';
+  const stopped = !vnishState
+    ? null
+    : /stop|pause/i.test(vnishState)
+      ? 'sleeping'
+      : /fail/i.test(vnishState)
+        ? 'error'
+        : null;
+  draft.state = stateFromRate(draft, stopped);
   return finishReading('vnish', draft, repairs, ctx);
 }
 

@@ -27,7 +27,7 @@ import {
   restarted,
   withEffects,
 } from '../effects.js';
-import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
+import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
 
 /**
@@ -105,16 +105,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
   const statusMsg = replies.get('status')?.['Msg'];
   const off = isObject(statusMsg) ? (bool(statusMsg['btmineroff']) ?? bool(statusMsg['mineroff'])) : null;
   // The rate wins over `btmineroff`: captures (M31S 2021, M3X API 1.4) say "true" while hashing.
-  draft.state =
-    draft.hashrate5sThs == null
-      ? 'error'
-      : draft.hashrate5sThs > 0
-        ? 'hashing'
-        : off === true
-          ? 'sleeping'
-          : (draft.uptimeS ?? Infinity) < 600
-            ? 'starting'
-            : 'idle';
+  draft.state = stateFromRate(draft, off === true ? 'sleeping' : null);
   return finishReading('whatsminer-v2', draft, repairs, ctx);
 }
 

@@ -1,5 +1,14 @@
 import type { BoardReading } from '@hashfleet/contracts';
-import { count, dashList, ghsToThs, maxTemp, nonNeg, num, type Row, round, tempC } from './cgminer-reply.js';
+import {
+  CGMINER_COUNTERS,
+  dashList,
+  ghsToThs,
+  maxTemp,
+  num,
+  type Row,
+  round,
+  tempC,
+} from './cgminer-reply.js';
 import type { FieldRow } from './reading.js';
 
 /**
@@ -66,10 +75,5 @@ export function bmminerDevice(stats: Row[]): Row | null {
 export const BMMINER_SUMMARY: readonly FieldRow[] = [
   ['GHS 5s', 'hashrate5sThs', ghsToThs],
   ['GHS av', 'hashrateAvgThs', ghsToThs],
-  ['Accepted', 'sharesAccepted', count],
-  ['Rejected', 'sharesRejected', count],
-  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
-  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
-  ['Hardware Errors', 'hardwareErrors', count],
-  ['Elapsed', 'uptimeS', count],
+  ...CGMINER_COUNTERS,
 ];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { decodeReply, splitMultiCommand } from './decoder.js';
+import type { FieldRow } from './reading.js';
 import type { RawReplies, RpcRequest } from './types.js';
 
 /** One decoded reply object of the cgminer family (`{STATUS:[..], SUMMARY:[..], id}`). */
@@ -141,6 +142,19 @@ export const tempC = (v: unknown): number | null => {
   const n = num(v);
   return n === null || n <= 0 || n > 150 ? null : n;
 };
+
+/**
+ * The counters of a cgminer-family `summary` row (API-README), named alike by every fork that
+ * keeps the cgminer API: shares, share difficulty, hardware errors and uptime.
+ */
+export const CGMINER_COUNTERS: readonly FieldRow[] = [
+  ['Accepted', 'sharesAccepted', count],
+  ['Rejected', 'sharesRejected', count],
+  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
+  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
+  ['Hardware Errors', 'hardwareErrors', count],
+  ['Elapsed', 'uptimeS', count],
+];
 
 function scale(n: number | null, f: number): number | null {
   return n === null ? null : round(n * f);

@@ -1,15 +1,14 @@
 import {
   activePool,
+  CGMINER_COUNTERS,
   CGMINER_PORT,
   CgminerReplySchema,
-  count,
   decodeCycle,
   firstRow,
   isObject,
   leadingNum,
   maxTemp,
   mhsToThs,
-  nonNeg,
   num,
   rows,
   rpcRequest,
@@ -50,12 +49,7 @@ const schemas = {
 const SUMMARY: readonly FieldRow[] = [
   ['MHS 5s', 'hashrate5sThs', mhsToThs],
   ['MHS av', 'hashrateAvgThs', mhsToThs],
-  ['Accepted', 'sharesAccepted', count],
-  ['Rejected', 'sharesRejected', count],
-  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
-  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
-  ['Hardware Errors', 'hardwareErrors', count],
-  ['Elapsed', 'uptimeS', count],
+  ...CGMINER_COUNTERS,
 ];
 
 /** `psu` values are strings with their unit (`"PowerIn": "58.94W"`): the leading number, in W. */

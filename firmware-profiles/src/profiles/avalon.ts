@@ -1,6 +1,7 @@
 import type { BoardReading } from '@hashfleet/contracts';
 import {
   activePool,
+  CGMINER_COUNTERS,
   CGMINER_PORT,
   CgminerReplySchema,
   count,
@@ -8,7 +9,6 @@ import {
   firstRow,
   ghsToThs,
   mhsToThs,
-  nonNeg,
   num,
   type Row,
   round,
@@ -78,15 +78,7 @@ function modelFromVer(ver: string | undefined): string | null {
 const firmwareFromVer = (ver: string | undefined): string | null =>
   ver ? (/-(\d{8}_.+)$/.exec(ver)?.[1] ?? ver) : null;
 
-const SUMMARY: readonly FieldRow[] = [
-  ['MHS av', 'hashrateAvgThs', mhsToThs],
-  ['Accepted', 'sharesAccepted', count],
-  ['Rejected', 'sharesRejected', count],
-  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
-  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
-  ['Hardware Errors', 'hardwareErrors', count],
-  ['Elapsed', 'uptimeS', count],
-];
+const SUMMARY: readonly FieldRow[] = [['MHS av', 'hashrateAvgThs', mhsToThs], ...CGMINER_COUNTERS];
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
   const { replies, repairs } = decodeCycle(raw, schemas);

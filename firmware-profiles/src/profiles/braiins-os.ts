@@ -1,6 +1,7 @@
 import { bmminerBoards, bmminerDevice, bmminerFans, rateInUnitToThs } from '../bmminer-stats.js';
 import {
   activePool,
+  CGMINER_COUNTERS,
   CGMINER_PORT,
   CgminerReplySchema,
   count,
@@ -38,12 +39,7 @@ const schemas = Object.fromEntries(['report', ...REPORT.split('+')].map((k) => [
 const SUMMARY: readonly FieldRow[] = [
   ['MHS 5s', 'hashrate5sThs', mhsToThs],
   ['MHS av', 'hashrateAvgThs', mhsToThs],
-  ['Accepted', 'sharesAccepted', count],
-  ['Rejected', 'sharesRejected', count],
-  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
-  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
-  ['Hardware Errors', 'hardwareErrors', count],
-  ['Elapsed', 'uptimeS', count],
+  ...CGMINER_COUNTERS,
 ];
 /** The tuner's own estimate: BOSminer has no power meter. */
 const TUNER: readonly FieldRow[] = [

@@ -1,15 +1,14 @@
 import { bmminerFans } from '../bmminer-stats.js';
 import {
   activePool,
+  CGMINER_COUNTERS,
   CGMINER_PORT,
   CgminerReplySchema,
-  count,
   decodeCycle,
   firstRow,
   ghsToThs,
   isObject,
   mhsToThs,
-  nonNeg,
   num,
   rows,
   rpcRequest,
@@ -50,12 +49,7 @@ const SUMMARY: readonly FieldRow[] = [
   ['MHS 5s', 'hashrate5sThs', mhsToThs],
   ['GHS av', 'hashrateAvgThs', ghsToThs],
   ['MHS av', 'hashrateAvgThs', mhsToThs],
-  ['Accepted', 'sharesAccepted', count],
-  ['Rejected', 'sharesRejected', count],
-  ['Difficulty Accepted', 'difficultyAccepted', nonNeg],
-  ['Difficulty Rejected', 'difficultyRejected', nonNeg],
-  ['Hardware Errors', 'hardwareErrors', count],
-  ['Elapsed', 'uptimeS', count],
+  ...CGMINER_COUNTERS,
 ];
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {

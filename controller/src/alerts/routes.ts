@@ -22,7 +22,8 @@ import { z } from 'zod';
 import type { Role } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
 import { created, errors, JsonObject, NoContent } from '../core/http/responses.js';
-import { minerNames, NO_NAME } from '../fleet/index.js';
+import { getSite, minerNames, NO_NAME } from '../fleet/index.js';
+import { syncConfigSites } from './config-sites.js';
 import { fail } from './http.js';
 import { ALERT_KINDS, SEVERITIES } from './kinds.js';
 import { messageOf } from './message-key.js';
@@ -129,6 +130,10 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
   const { db, audit } = ctx;
   await seedDefaultRules(db, ctx.now());
   await syncConfigWebhooks(db, ctx.config.alerts.webhooks, ctx.now());
+  await syncConfigSites(db, ctx.config.alerts.sites, ctx.now());
+  for (const siteId of Object.keys(ctx.config.alerts.sites))
+    if (!(await getSite(db, siteId)))
+      ctx.logger.warn(`alerts.sites.${siteId}: no such site in the inventory (yet); its settings wait for it`);
   await app.register(knownWorkerRoutes, ctx);
   const staff = { preHandler: app.authorize(...STAFF) };
   const operators = { preHandler: app.authorize(...OPERATORS) };

@@ -1,5 +1,6 @@
 import { findModel } from '@hashfleet/firmware-profiles';
 import { z } from 'zod';
+import { AllowedPoolsSchema } from '../core/config.js';
 import {
   ALERT_KINDS,
   type AlertKind,
@@ -64,7 +65,7 @@ export const ruleFromRow = (r: RuleRow): Rule => ({
 
 const Params = z
   .object({
-    allowedPools: z.array(z.string().min(1).max(300)).max(100).optional(),
+    allowedPools: AllowedPoolsSchema.optional(),
     windowMs: z.number().int().min(60_000).max(86_400_000).optional(),
     minSamples: z.number().int().min(1).max(1440).optional(),
     minRpm: z.number().min(0).max(20_000).optional(),

@@ -11,6 +11,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { WorkerPatternSchema } from '../core/config.js';
 import type { FeatureContext } from '../core/feature.js';
 import { created as createdStatus, errors, JsonObject, NoContent } from '../core/http/responses.js';
 import { getSite } from '../fleet/index.js';
@@ -25,15 +26,7 @@ import {
 } from './store.js';
 
 const MarkBody = z.object({ minerId: z.string().min(1).max(200) });
-const PatternBody = z.object({
-  siteId: z.string().min(1).max(200),
-  pattern: z
-    .string()
-    .min(1)
-    .max(200)
-    .regex(/^[\x21-\x7e]+$/, 'pattern must be printable ASCII without spaces')
-    .refine((p) => /[^*]/.test(p), 'pattern must name something besides * (disable the rule instead)'),
-});
+const PatternBody = z.object({ siteId: z.string().min(1).max(200), pattern: WorkerPatternSchema });
 
 const Pattern = z.object({
   siteId: z.string(),

@@ -14,6 +14,20 @@ const alertRouting = {
 };
 const httpUrl = z.string().regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL');
 
+/**
+ * A known-good worker name at a site: the whole name, `*` any run of characters (`hashshare.kz*`).
+ * Shared by `alerts.sites` and `POST /alerts/known-worker-patterns`.
+ */
+export const WorkerPatternSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'pattern must be printable ASCII without spaces')
+  .refine((p) => /[^*]/.test(p), 'pattern must name something besides * (disable the rule instead)');
+
+/** A pool a site's miners may mine on: host:port, the scheme ignored (the pool_not_allowed rule). */
+export const AllowedPoolsSchema = z.array(z.string().min(1).max(300)).max(100);
+
 export const ControllerConfigSchema = z.object({
   dataDir: z
     .string()
@@ -253,8 +267,28 @@ export const ControllerConfigSchema = z.object({
         .describe(
           'Alert webhook endpoints and channels (kept in alert_webhooks with those added through the API)',
         ),
+      sites: z
+        .record(
+          z.string().min(1).max(200),
+          z.object({
+            allowedPools: AllowedPoolsSchema.nullable()
+              .default(null)
+              .describe(
+                "Pools (host:port, scheme ignored) the site's miners may mine on, as its pool_not_allowed rule; null = the API's",
+              ),
+            workerPatterns: z
+              .array(WorkerPatternSchema)
+              .max(100)
+              .default([])
+              .describe(
+                'Worker names known good at the site (`*` any run of characters); the API may add more',
+              ),
+          }),
+        )
+        .default({})
+        .describe('Per site id: pool allowlist and known-good worker patterns, applied at every start'),
     })
-    .default({ publicUrl: null, webhooks: [] }),
+    .default({ publicUrl: null, webhooks: [], sites: {} }),
 });
 
 export type ControllerConfig = z.infer<typeof ControllerConfigSchema>;

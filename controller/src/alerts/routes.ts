@@ -133,7 +133,9 @@ export const alertRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) 
   await syncConfigSites(db, ctx.config.alerts.sites, ctx.now());
   for (const siteId of Object.keys(ctx.config.alerts.sites))
     if (!(await getSite(db, siteId)))
-      ctx.logger.warn(`alerts.sites.${siteId}: no such site in the inventory (yet); its settings wait for it`);
+      ctx.logger.warn(
+        `alerts.sites.${siteId}: no such site in the inventory (yet); its settings wait for it`,
+      );
   await app.register(knownWorkerRoutes, ctx);
   const staff = { preHandler: app.authorize(...STAFF) };
   const operators = { preHandler: app.authorize(...OPERATORS) };

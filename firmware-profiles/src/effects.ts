@@ -1,5 +1,5 @@
 import type { MinerOp } from '@hashfleet/contracts';
-import type { Capture, ControlOperation, Effect } from './types.js';
+import type { AuthScheme, Capture, ControlOperation, Effect, MinerRequest, Transport } from './types.js';
 
 /**
  * The effects profiles attach to their control operations (issue 16), and the reasons an
@@ -59,4 +59,24 @@ export function withEffects(
   effects: Partial<Record<MinerOp, Effect>>,
 ): ControlOperation[] {
   return controls.map((c) => (c.effect || !effects[c.op] ? c : { ...c, effect: effects[c.op] }));
+}
+
+/**
+ * The maker of a profile's one-request control operations, which share a transport, an auth
+ * scheme and how success shows in the reply (the Whatsminer v2, v3 and VNish control tables).
+ */
+export function oneStepOps<R extends MinerRequest>(
+  transport: Transport,
+  auth: AuthScheme,
+  expect: ControlOperation['expect'],
+): (op: MinerOp, request: R, disruptive: boolean, note?: string) => ControlOperation {
+  return (op, request, disruptive, note) => ({
+    op,
+    transport,
+    auth,
+    steps: [request],
+    expect,
+    disruptive,
+    ...(note ? { note } : {}),
+  });
 }

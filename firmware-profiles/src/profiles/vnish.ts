@@ -25,13 +25,14 @@ import {
   DAEMON_RESTART_WINDOW_S,
   hashing,
   LED_UNOBSERVABLE,
+  oneStepOps,
   poolActive,
   powerWithin,
   restarted,
   withEffects,
 } from '../effects.js';
 import { applyRows, type Draft, finishReading, stateFromRate } from '../reading.js';
-import type { AuthScheme, ControlOperation, FirmwareProfile, HttpRequest, PollStep } from '../types.js';
+import type { AuthScheme, FirmwareProfile, HttpRequest, PollStep } from '../types.js';
 
 /**
  * VNish (AnthillOS) on Antminers: cgminer 4.11.1 RPC with the bmminer `stats` layout (model in
@@ -113,20 +114,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
 }
 
 const bearer: AuthScheme = { kind: 'vnish-bearer' };
-const op = (
-  o: ControlOperation['op'],
-  request: HttpRequest,
-  disruptive: boolean,
-  note?: string,
-): ControlOperation => ({
-  op: o,
-  transport: 'http',
-  auth: bearer,
-  steps: [request],
-  expect: 'http-2xx',
-  disruptive,
-  ...(note ? { note } : {}),
-});
+const op = oneStepOps<HttpRequest>('http', bearer, 'http-2xx');
 
 /**
  * Effects (issue 16). Settings changes restart the miner; the power preset is read back as the

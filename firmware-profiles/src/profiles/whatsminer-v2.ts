@@ -22,13 +22,14 @@ import {
   hashing,
   LED_UNOBSERVABLE,
   MODE_UNOBSERVABLE,
+  oneStepOps,
   poolActive,
   powerWithin,
   restarted,
   withEffects,
 } from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
-import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
+import type { AuthScheme, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
 
 /**
  * Whatsminer btminer with API v1/v2 on 4028: cgminer-style reads (`summary`, `edevs`, `pools`),
@@ -105,20 +106,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
 }
 
 const token: AuthScheme = { kind: 'wm-v2-token', defaultUser: 'admin' };
-const op = (
-  o: ControlOperation['op'],
-  request: RpcRequest,
-  disruptive: boolean,
-  note?: string,
-): ControlOperation => ({
-  op: o,
-  transport: 'rpc',
-  auth: token,
-  steps: [request],
-  expect: 'status-ok',
-  disruptive,
-  ...(note ? { note } : {}),
-});
+const op = oneStepOps<RpcRequest>('rpc', token, 'status-ok');
 
 /**
  * Effects (issue 16). `adjust_power_limit` reboots to apply and is read back as summary
@@ -129,7 +117,8 @@ const op = (
  * m3x-privileged-enc-reply-no-write-api, a firmware without the write API).
  */
 const BOOT_S = 600;
-const EFFECTS = {
+/** btminer's effects, the same behind API v3 (whatsminer-v3.ts uses this table). */
+export const BTMINER_EFFECTS = {
   reboot: restarted(BOOT_S),
   restart: restarted(DAEMON_RESTART_WINDOW_S),
   'pool.set': poolActive(BOOT_S),
@@ -192,6 +181,6 @@ export const whatsminerV2: FirmwareProfile = {
         'switch back to normal with {"cmd":"set_led","param":"auto"}',
       ),
     ],
-    EFFECTS,
+    BTMINER_EFFECTS,
   ),
 };

@@ -12,18 +12,10 @@ import {
   ths,
 } from '../cgminer-reply.js';
 import { detectView, whatsminerModel } from '../detect-util.js';
-import {
-  DAEMON_RESTART_WINDOW_S,
-  hashing,
-  LED_UNOBSERVABLE,
-  MODE_UNOBSERVABLE,
-  poolActive,
-  powerWithin,
-  restarted,
-  withEffects,
-} from '../effects.js';
+import { oneStepOps, withEffects } from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
-import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, WmV3Request } from '../types.js';
+import type { AuthScheme, FirmwareProfile, PollStep, WmV3Request } from '../types.js';
+import { BTMINER_EFFECTS } from './whatsminer-v2.js';
 
 /**
  * Whatsminer API v3 (firmware from 2024-11): length-prefixed JSON frames on 4433, figures in
@@ -135,37 +127,14 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
 }
 
 const token: AuthScheme = { kind: 'wm-v3-token', defaultUser: 'super' };
-const op = (
-  o: ControlOperation['op'],
-  request: WmV3Request,
-  disruptive: boolean,
-  note?: string,
-): ControlOperation => ({
-  op: o,
-  transport: 'wm-v3',
-  auth: token,
-  steps: [request],
-  expect: 'status-ok',
-  disruptive,
-  ...(note ? { note } : {}),
-});
+const op = oneStepOps<WmV3Request>('wm-v3', token, 'status-ok');
 
 /**
  * Effects (issue 16). `set.miner.power_limit` restarts btminer and is read back as summary
- * `power-limit`. BOOT_S is an estimate of power-on to hashing, not measured here.
+ * `power-limit`. The table is btminer's, shared with API v2 (whatsminer-v2.ts BTMINER_EFFECTS):
+ * BOOT_S there is an estimate of power-on to hashing, not measured here.
  * Refusals: `code` other than 0 with `msg` (Whatsminer API v3 documentation; not recorded).
  */
-const BOOT_S = 600;
-const EFFECTS = {
-  reboot: restarted(BOOT_S),
-  restart: restarted(DAEMON_RESTART_WINDOW_S),
-  'pool.set': poolActive(BOOT_S),
-  'power.target': powerWithin(BOOT_S),
-  'power.mode': MODE_UNOBSERVABLE,
-  sleep: hashing(false, DAEMON_RESTART_WINDOW_S),
-  wake: hashing(true, BOOT_S),
-  led: LED_UNOBSERVABLE,
-};
 
 export const whatsminerV3: FirmwareProfile = {
   id: 'whatsminer-v3',
@@ -208,6 +177,6 @@ export const whatsminerV3: FirmwareProfile = {
         'switch back to normal with param "auto"',
       ),
     ],
-    EFFECTS,
+    BTMINER_EFFECTS,
   ),
 };

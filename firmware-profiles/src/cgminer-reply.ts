@@ -31,6 +31,11 @@ export const CgminerReplySchema = z.looseObject({
     .optional(),
 });
 
+/** The schemas of a profile whose replies all come in the cgminer envelope: that schema for each key. */
+export function cgminerSchemas(keys: readonly string[]): Record<string, z.ZodType> {
+  return Object.fromEntries(keys.map((k) => [k, CgminerReplySchema]));
+}
+
 export type DecodedCycle = {
   /** Replies by command (multi-command replies are split into their commands), then by step key. */
   replies: Map<string, Reply>;

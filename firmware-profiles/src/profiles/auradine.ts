@@ -2,7 +2,7 @@ import {
   activePool,
   CGMINER_COUNTERS,
   CGMINER_PORT,
-  CgminerReplySchema,
+  cgminerSchemas,
   decodeCycle,
   firstRow,
   isObject,
@@ -37,14 +37,7 @@ const poll: PollStep[] = [
   { key: 'psu', request: rpc('psu'), optional: true },
   { key: 'temperature', request: rpc('temperature'), optional: true },
 ];
-const schemas = {
-  summary: CgminerReplySchema,
-  devs: CgminerReplySchema,
-  pools: CgminerReplySchema,
-  fan: CgminerReplySchema,
-  psu: CgminerReplySchema,
-  temperature: CgminerReplySchema,
-};
+const schemas = cgminerSchemas(poll.map((s) => s.key));
 
 const SUMMARY: readonly FieldRow[] = [
   ['MHS 5s', 'hashrate5sThs', mhsToThs],

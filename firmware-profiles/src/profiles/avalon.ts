@@ -3,7 +3,7 @@ import {
   activePool,
   CGMINER_COUNTERS,
   CGMINER_PORT,
-  CgminerReplySchema,
+  cgminerSchemas,
   count,
   decodeCycle,
   firstRow,
@@ -39,9 +39,7 @@ const REPORT = 'summary+estats+pools';
 const poll: PollStep[] = [
   { key: 'report', request: { transport: 'rpc', port: RPC, command: REPORT, format: 'json' } },
 ];
-const schemas = Object.fromEntries(
-  ['report', 'summary', 'estats', 'stats', 'pools', 'devs'].map((k) => [k, CgminerReplySchema]),
-);
+const schemas = cgminerSchemas(['report', 'summary', 'estats', 'stats', 'pools', 'devs']);
 
 /** `KEY[v1 v2 ..]` tokens of a packed MM ID string. */
 export function mmTokens(packed: string): Map<string, string> {

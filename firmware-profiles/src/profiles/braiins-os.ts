@@ -3,7 +3,7 @@ import {
   activePool,
   CGMINER_COUNTERS,
   CGMINER_PORT,
-  CgminerReplySchema,
+  cgminerSchemas,
   count,
   decodeCycle,
   firstRow,
@@ -34,7 +34,7 @@ const REPORT = 'summary+devs+devdetails+temps+fans+tunerstatus+pools+stats';
 const poll: PollStep[] = [
   { key: 'report', request: { transport: 'rpc', port: RPC, command: REPORT, format: 'json' } },
 ];
-const schemas = Object.fromEntries(['report', ...REPORT.split('+')].map((k) => [k, CgminerReplySchema]));
+const schemas = cgminerSchemas(['report', ...REPORT.split('+')]);
 
 const SUMMARY: readonly FieldRow[] = [
   ['MHS 5s', 'hashrate5sThs', mhsToThs],

@@ -3,7 +3,7 @@ import {
   activePool,
   CGMINER_COUNTERS,
   CGMINER_PORT,
-  CgminerReplySchema,
+  cgminerSchemas,
   decodeCycle,
   firstRow,
   ghsToThs,
@@ -36,12 +36,7 @@ const poll: PollStep[] = [
   // Fans: forks on Bitmain-style hardware keep `fan<N>` RPM in `stats` (issue 16: never polled before).
   { key: 'stats', request: rpc('stats'), optional: true },
 ];
-const schemas = {
-  summary: CgminerReplySchema,
-  devs: CgminerReplySchema,
-  pools: CgminerReplySchema,
-  stats: CgminerReplySchema,
-};
+const schemas = cgminerSchemas(poll.map((s) => s.key));
 
 /** cgminer reports MH/s; Bitmain-derived forks report GH/s under `GHS` keys. Both rows are tried. */
 const SUMMARY: readonly FieldRow[] = [

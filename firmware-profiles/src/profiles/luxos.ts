@@ -9,7 +9,7 @@ import {
   activePool,
   bool,
   CGMINER_PORT,
-  CgminerReplySchema,
+  cgminerSchemas,
   count,
   decodeCycle,
   firstRow,
@@ -53,7 +53,7 @@ const poll: PollStep[] = [
   // Serial, MAC, model and curtail state; static enough for the agent to poll rarely.
   { key: 'config', request: rpc('config'), optional: true },
 ];
-const schemas = Object.fromEntries(poll.map((s) => [s.key, CgminerReplySchema]));
+const schemas = cgminerSchemas(poll.map((s) => s.key));
 
 const SUMMARY = BMMINER_SUMMARY;
 const CONFIG: readonly FieldRow[] = [

@@ -3,7 +3,7 @@ import {
   bool,
   CGMINER_COUNTERS,
   CGMINER_PORT,
-  CgminerReplySchema,
+  cgminerSchemas,
   decodeCycle,
   firstRow,
   ghsToThs,
@@ -54,12 +54,7 @@ const poll: PollStep[] = [
   // `Msg.mineroff`/`btmineroff` tells a sleeping miner from a stalled one; not joinable with the others.
   { key: 'status', request: native('status'), optional: true },
 ];
-const schemas = {
-  summary: CgminerReplySchema,
-  edevs: CgminerReplySchema,
-  pools: CgminerReplySchema,
-  status: CgminerReplySchema,
-};
+const schemas = cgminerSchemas(poll.map((s) => s.key));
 
 const SUMMARY: readonly FieldRow[] = [
   ['MHS 5s', 'hashrate5sThs', mhsToThs],

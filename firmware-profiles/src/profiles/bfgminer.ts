@@ -1,6 +1,6 @@
 import { CGMINER_PORT, rpcRequest, str } from '../cgminer-reply.js';
 import { detectView } from '../detect-util.js';
-import { LAST_POOL_INDEX, poolActive } from '../effects.js';
+import { LAST_POOL_INDEX } from '../effects.js';
 import type { ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 import { cgminer } from './cgminer.js';
 
@@ -24,22 +24,19 @@ const poll: PollStep[] = [
   { key: 'pools', request: rpc('pools') },
 ];
 
+const cgminerOp = (op: ControlOperation['op']): ControlOperation =>
+  cgminer.controls.find((c) => c.op === op)!;
 const controls: ControlOperation[] = [
   // `restart` is cgminer's, answer and effect alike.
-  cgminer.controls.find((c) => c.op === 'restart')!,
+  cgminerOp('restart'),
+  // `pool.set` is cgminer's but for the steps: the new pool's index is read from a `pools` reply.
   {
-    op: 'pool.set',
-    transport: 'rpc',
-    auth: { kind: 'none' },
+    ...cgminerOp('pool.set'),
     steps: [
       rpc('addpool', '{url},{user},{password}'),
       { ...rpc('pools'), capture: LAST_POOL_INDEX },
       rpc('switchpool', '{poolIndex}'),
     ],
-    expect: 'status-ok',
-    disruptive: false,
-    effect: poolActive(60),
-    note: 'privileged; the old pool stays as failover at the next priority',
   },
 ];
 

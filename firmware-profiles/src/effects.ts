@@ -1,5 +1,5 @@
 import type { MinerOp } from '@hashfleet/contracts';
-import type { AuthScheme, Capture, ControlOperation, Effect, MinerRequest, Transport } from './types.js';
+import type { AuthScheme, Capture, ControlOperation, Effect, Transport } from './types.js';
 
 /**
  * The effects profiles attach to their control operations (issue 16), and the reasons an
@@ -61,20 +61,23 @@ export function withEffects(
   return controls.map((c) => (c.effect || !effects[c.op] ? c : { ...c, effect: effects[c.op] }));
 }
 
+type Step = ControlOperation['steps'][number];
+
 /**
- * The maker of a profile's one-request control operations, which share a transport, an auth
- * scheme and how success shows in the reply (the Whatsminer v2, v3 and VNish control tables).
+ * The maker of a profile's control operations that share a transport, an auth scheme and how
+ * success shows in the reply (the Whatsminer v2, v3, VNish, Avalon and LuxOS control tables):
+ * each is an op, its request (or requests, in order), whether it disrupts, and a note.
  */
-export function oneStepOps<R extends MinerRequest>(
+export function controlOps<R extends Step>(
   transport: Transport,
   auth: AuthScheme,
   expect: ControlOperation['expect'],
-): (op: MinerOp, request: R, disruptive: boolean, note?: string) => ControlOperation {
-  return (op, request, disruptive, note) => ({
+): (op: MinerOp, steps: R | R[], disruptive: boolean, note?: string) => ControlOperation {
+  return (op, steps, disruptive, note) => ({
     op,
     transport,
     auth,
-    steps: [request],
+    steps: Array.isArray(steps) ? steps : [steps],
     expect,
     disruptive,
     ...(note ? { note } : {}),

@@ -18,6 +18,7 @@ import {
 } from '../cgminer-reply.js';
 import { detectView } from '../detect-util.js';
 import {
+  controlOps,
   DAEMON_RESTART_WINDOW_S,
   hashing,
   LED_UNOBSERVABLE,
@@ -26,7 +27,7 @@ import {
   withEffects,
 } from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
-import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
+import type { AuthScheme, FirmwareProfile, PollStep, RpcRequest } from '../types.js';
 
 /**
  * Canaan Avalon (cgminer 4.10/4.11 fork). Hardware figures live in `estats` as one packed string
@@ -170,20 +171,7 @@ const ascset = (parameter: string): RpcRequest => ({
   parameter,
   format: 'json',
 });
-const op = (
-  o: ControlOperation['op'],
-  steps: RpcRequest[],
-  disruptive: boolean,
-  note?: string,
-): ControlOperation => ({
-  op: o,
-  transport: 'rpc',
-  auth: none,
-  steps,
-  expect: 'status-ok',
-  disruptive,
-  ...(note ? { note } : {}),
-});
+const op = controlOps<RpcRequest>('rpc', none, 'status-ok');
 
 /**
  * Effects (issue 16). `setpool` applies only after the reboot that follows it (CA manual 2.5);

@@ -24,6 +24,7 @@ import {
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
 import {
+  controlOps,
   DAEMON_RESTART_WINDOW_S,
   hashing,
   LAST_POOL_INDEX,
@@ -33,7 +34,7 @@ import {
   withEffects,
 } from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
-import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
+import type { AuthScheme, FirmwareProfile, PollStep } from '../types.js';
 
 /**
  * LuxOS (LUXminer) on Antminers: bmminer-compatible `summary`/`stats`/`pools` plus `temps` with
@@ -120,20 +121,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
 }
 
 const session: AuthScheme = { kind: 'luxos-session' };
-const op = (
-  o: ControlOperation['op'],
-  steps: ControlOperation['steps'],
-  disruptive: boolean,
-  note?: string,
-): ControlOperation => ({
-  op: o,
-  transport: 'rpc',
-  auth: session,
-  steps,
-  expect: 'status-ok',
-  disruptive,
-  ...(note ? { note } : {}),
-});
+const op = controlOps('rpc', session, 'status-ok');
 
 /**
  * Effects (issue 16). `resetminer` restarts LUXminer only; BOOT_S is an estimate of power-on to

@@ -22,10 +22,10 @@ import {
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
 import {
+  controlOps,
   DAEMON_RESTART_WINDOW_S,
   hashing,
   LED_UNOBSERVABLE,
-  oneStepOps,
   poolActive,
   powerWithin,
   restarted,
@@ -114,7 +114,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
 }
 
 const bearer: AuthScheme = { kind: 'vnish-bearer' };
-const op = oneStepOps<HttpRequest>('http', bearer, 'http-2xx');
+const op = controlOps<HttpRequest>('http', bearer, 'http-2xx');
 
 /**
  * Effects (issue 16). Settings changes restart the miner; the power preset is read back as the

@@ -18,11 +18,11 @@ import {
 } from '../cgminer-reply.js';
 import { detectView, whatsminerModel } from '../detect-util.js';
 import {
+  controlOps,
   DAEMON_RESTART_WINDOW_S,
   hashing,
   LED_UNOBSERVABLE,
   MODE_UNOBSERVABLE,
-  oneStepOps,
   poolActive,
   powerWithin,
   restarted,
@@ -101,7 +101,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
 }
 
 const token: AuthScheme = { kind: 'wm-v2-token', defaultUser: 'admin' };
-const op = oneStepOps<RpcRequest>('rpc', token, 'status-ok');
+const op = controlOps<RpcRequest>('rpc', token, 'status-ok');
 
 /**
  * Effects (issue 16). `adjust_power_limit` reboots to apply and is read back as summary

@@ -12,7 +12,7 @@ import {
   ths,
 } from '../cgminer-reply.js';
 import { detectView, whatsminerModel } from '../detect-util.js';
-import { oneStepOps, withEffects } from '../effects.js';
+import { controlOps, withEffects } from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, FirmwareProfile, PollStep, WmV3Request } from '../types.js';
 import { BTMINER_EFFECTS } from './whatsminer-v2.js';
@@ -127,7 +127,7 @@ function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<Fir
 }
 
 const token: AuthScheme = { kind: 'wm-v3-token', defaultUser: 'super' };
-const op = oneStepOps<WmV3Request>('wm-v3', token, 'status-ok');
+const op = controlOps<WmV3Request>('wm-v3', token, 'status-ok');
 
 /**
  * Effects (issue 16). `set.miner.power_limit` restarts btminer and is read back as summary

@@ -7,6 +7,7 @@ import {
   upsertContainer,
   upsertSite,
 } from '@hashfleet/controller/fleet/inventory/index';
+import { findModel } from '@hashfleet/firmware-profiles';
 import type { Container, Scenario, Site } from '@hashfleet/simulator/scenario/schema';
 import { agentIdOf } from './agents.js';
 
@@ -110,25 +111,57 @@ const csvField = (v: string | null | undefined) =>
  * The asset register an operator imports before the agents report (issue 19 item 1): each
  * miner's serial, model, slot and the address the site's IP plan gives it, so the dead, hung,
  * slow and garbage units are expected in their slots from the start. `scenario` is the one
- * running (its addresses are the simulation's).
+ * running (its addresses are the simulation's). Purchases are spread over the 12 months before
+ * `asOf` and each warranty runs the model table's months from purchase (Bitmain and Canaan 6,
+ * MicroBT 12), so some units are still under warranty and some are not (issue 18 item 6).
  */
-export function assetCsv(scenario: Scenario): string {
+export function assetCsv(scenario: Scenario, asOf = Date.now()): string {
   const siteOf = new Map(scenario.containers.map((c) => [c.id, c.siteId]));
-  const header = 'serial,model,site,container,rack,slot,ip,status';
-  const rows = scenario.miners.map((m) =>
-    [m.serial, m.model, siteOf.get(m.containerId), m.containerId, m.rack, m.slot, m.ip, 'in_service']
+  const header = 'serial,model,site,container,rack,slot,ip,status,purchase_date,warranty_end';
+  const rows = scenario.miners.map((m, i) => {
+    const { purchase, warrantyEnd } = purchaseOf(m.model, i, asOf);
+    return [m.serial, m.model, siteOf.get(m.containerId), m.containerId, m.rack, m.slot, m.ip, 'in_service']
+      .concat([purchase, warrantyEnd])
       .map(csvField)
-      .join(','),
-  );
+      .join(',');
+  });
   return `${[header, ...rows].join('\n')}\n`;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The i-th unit's purchase date, 0..364 days before `asOf` (stride 37 is coprime with 365, so the days spread over the year). */
+export function purchaseOf(
+  model: string,
+  i: number,
+  asOf: number,
+): { purchase: string; warrantyEnd: string } {
+  const bought = new Date(Math.floor(asOf / DAY_MS - ((i * 37) % 365)) * DAY_MS);
+  const end = new Date(bought);
+  end.setUTCMonth(end.getUTCMonth() + (findModel(model)?.warrantyMonths ?? 6));
+  end.setUTCDate(end.getUTCDate() - 1);
+  return { purchase: isoDay(bought), warrantyEnd: isoDay(end) };
+}
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * What the demo's operator knows and inventory does not hold: the vendor's repair centre is near
+ * the Sichuan site (Ya'an), so units under warranty stay there (the planner's `keep-near-repair`).
+ */
+export const DEMO_RELOCATION_SITES = { sichuan: { repairSite: true } } as const;
+
 /** Imports `assetCsv` through the API, as an operator would (POST /inventory/miners.csv). */
-export async function importAssets(controllerUrl: string, token: string, scenario: Scenario): Promise<void> {
+export async function importAssets(
+  controllerUrl: string,
+  token: string,
+  scenario: Scenario,
+  asOf = Date.now(),
+): Promise<void> {
   const res = await fetch(`${controllerUrl}/api/v1/inventory/miners.csv`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
-    body: assetCsv(scenario),
+    body: assetCsv(scenario, asOf),
   });
   if (!res.ok) throw new Error(`asset import: ${res.status} ${await res.text()}`);
 }

@@ -292,6 +292,17 @@ describe('alert service over ingested telemetry (SQLite, manual clock)', () => {
       expect(outbox).toEqual({ attempts: 3, state: 'delivered' });
     });
 
+    it('two deliverers at once (the notify job and another caller, or two replicas) send each outbox row once', async () => {
+      await poll({ chipTempMaxC: 96 });
+      await poll({ chipTempMaxC: 96 });
+      // Both read the same pending row; only the one whose claim moves the row may send it.
+      const other = alertsFor(t.app.hashfleet);
+      const reports = await Promise.all([alerts.deliver(clock), other.deliver(clock)]);
+      expect(reports.map((r) => r.delivered).sort()).toEqual([0, 1]);
+      expect(received).toHaveLength(1);
+      expect(await alerts.deliver(clock + 60_000)).toEqual({ delivered: 0, failed: 0, dead: 0 });
+    });
+
     it('a flapping miner does not flood: opens beyond the budget are held, with one flapping notice', async () => {
       await t.app.inject({
         method: 'PUT',

@@ -132,8 +132,9 @@ export type DeliveryReport = { delivered: number; failed: number; dead: number }
 /**
  * Sends due outbox rows. A 2xx marks the row delivered; anything else (status, refused
  * connection, timeout) schedules a retry with back-off, and after `maxAttempts` the row is dead
- * (kept, counted, logged by the caller). A crash between the POST and the update re-sends the
- * same row with the same Idempotency-Key: at least once, never lost.
+ * (kept, counted, logged by the caller). Each row is claimed before it is sent, so concurrent
+ * deliverers do not both send it. A crash between the POST and the update re-sends the same row
+ * with the same Idempotency-Key once its claim runs out: at least once, never lost.
  */
 export async function deliverDue(
   db: Db,
@@ -154,6 +155,14 @@ export async function deliverDue(
   );
   const report: DeliveryReport = { delivered: 0, failed: 0, dead: 0 };
   for (const row of due) {
+    // Claimed before sending: two deliverers reading the same pending row (the notify job and
+    // another caller, or two replicas) race on this update, and only the one that moved the row
+    // sends it. The claim lasts past the send's timeout; a crash after it re-sends at its end.
+    const claim = await db.run(
+      `UPDATE alert_outbox SET next_attempt_at = ? WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?`,
+      [now + settings.timeoutMs + 1000, row.id, now],
+    );
+    if (claim.changes === 0) continue;
     let error: string | null = null;
     if (!row.url) error = 'webhook removed';
     else if (channelOf(row.url)) {

@@ -13,6 +13,11 @@ export const ALLOWED_SKIPS: readonly { file: string; test: string; reason: strin
     reason:
       'the storage failure is a SQLite trigger (RAISE(ABORT)); what it proves (one failing ladder is counted and the others act) does not depend on the store',
   },
+  {
+    file: 'interop/agent-kill-soak.test.ts',
+    test: 'agent SIGKILLed every 20 s with the broker down in the middle > stores every completed poll once and counts only real seq gaps',
+    reason: 'a 3-minute soak, run with HASHFLEET_SOAK=1 outside the routine CI run (kept near 20 minutes)',
+  },
 ];
 
 const root = new URL('..', import.meta.url).pathname;

@@ -104,17 +104,24 @@ runOrSkip('Operations view in Chromium', () => {
     await page.fill('input[name=pauseS]', '0');
     await page.click('[data-testid=apply-form] button:has-text("Preview")');
     await page.waitForSelector('[data-testid=preview]');
-    // Every miner the agent has reported so far is selected; exactly one of them is refused.
-    const summary = /(\d+) of (\d+) miners will be changed; 1 refused/.exec(
-      (await page.textContent('[data-testid=preview]')) ?? '',
-    );
-    expect(summary).not.toBeNull();
+    // Every miner of the container is selected, the expected ones that never answered included
+    // (the asset import places them; the demo's slow Whatsminer at R1/S4 times out): the stock
+    // Antminer is refused for its firmware, and a miner no agent polls is refused as unreachable.
+    const previewText = (await page.textContent('[data-testid=preview]')) ?? '';
+    const summary = /(\d+) of (\d+) miners will be changed; (\d+) refused/.exec(previewText);
+    expect(summary, previewText).not.toBeNull();
     const total = Number(summary![2]);
-    expect(Number(summary![1])).toBe(total - 1);
+    const refusedN = Number(summary![3]);
+    expect(Number(summary![1])).toBe(total - refusedN);
     expect(total).toBeGreaterThanOrEqual(30);
-    const refusals = page.locator('[data-testid=preview-refusals] tbody tr');
-    expect(await refusals.count()).toBe(1);
-    expect(await refusals.first().textContent()).toContain('firmware antminer-stock cannot do power.target');
+    const refusals = await page.locator('[data-testid=preview-refusals] tbody tr').allTextContents();
+    expect(refusals).toHaveLength(refusedN);
+    expect(refusals.filter((r) => r.includes('firmware antminer-stock cannot do power.target'))).toHaveLength(
+      1,
+    );
+    expect(
+      refusals.filter((r) => !r.includes('cannot do power.target') && !r.includes('no agent polls it')),
+    ).toEqual([]);
     // Nothing has been sent yet: the preview made no job.
     expect(await apiGet<Job[]>(demo.controller.url, demo.tokens.operator, '/commands/bulk')).toEqual([]);
 
@@ -129,17 +136,17 @@ runOrSkip('Operations view in Chromium', () => {
     await items.first().waitFor();
     expect(await items.count()).toBe(total);
     const refused = page.locator(`[data-testid=job-items] tr[data-state=refused]`);
-    expect(await refused.count()).toBe(1);
-    expect(await refused.textContent()).toContain('antminer-stock');
+    expect(await refused.count()).toBe(refusedN);
+    expect((await refused.allTextContents()).filter((r) => r.includes('antminer-stock'))).toHaveLength(1);
     // Agents poll every 2 s and settle is 20 s; the bound only keeps a broken run from hanging.
     await page.waitForSelector(`[data-job-state="${job!.id}"]:has-text("done")`, { timeout: 150_000 });
     const done = await apiGet<Job>(demo.controller.url, demo.tokens.operator, `/commands/bulk/${job!.id}`);
     expect(done.state).toBe('done');
-    expect(done.progress.refused).toBe(1);
+    expect(done.progress.refused).toBe(refusedN);
     // The demo's agents carry the Whatsminers' accounts: every power target took and was seen.
     expect(done.progress, JSON.stringify(done.items.filter((i) => i.state !== 'verified'))).toEqual({
-      refused: 1,
-      verified: total - 1,
+      refused: refusedN,
+      verified: total - refusedN,
     });
     expect(await page.textContent(`[data-job-progress="${job!.id}"]`)).toBe(
       Object.entries(done.progress)
@@ -156,7 +163,7 @@ runOrSkip('Operations view in Chromium', () => {
       '/curtailment',
     );
     expect(sched!.applicationId).toBe(job!.id);
-    expect(sched!.schedule.selector.minerIds).toHaveLength(total - 1);
+    expect(sched!.schedule.selector.minerIds).toHaveLength(total - refusedN);
     mkdirSync(join(SHOT, '..'), { recursive: true });
     await page.screenshot({ path: SHOT, fullPage: true });
     await page.context().close();

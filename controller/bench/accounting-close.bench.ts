@@ -8,7 +8,7 @@
  * 1,000,000 stakers < 3 s, peak RSS < 1 GB), one `BENCH {json}` line; `met` is false below
  * 1,000,000 stakers, since the goal is not shown by a smaller run.
  */
-import { loadavg } from 'node:os';
+
 import { performance } from 'node:perf_hooks';
 import { canonicalText, sha256Hex } from '../src/accounting/canonical.js';
 import { closePeriod, computeClose } from '../src/accounting/close.js';
@@ -17,6 +17,7 @@ import { MIN_NODE_COLLATERAL_UNITS, UNITS_PER_HSS } from '../src/accounting/hss.
 import { parsePeriodId } from '../src/accounting/period.js';
 import type { StakeEntry } from '../src/accounting/types.js';
 import { containerEnergyLines, type MinerHour, type SiteTariff } from '../src/energy/index.js';
+import { bench } from './report.js';
 
 const STAKERS = Number(process.env.STAKERS ?? 1_000_000);
 const NODES = 2000;
@@ -171,9 +172,7 @@ console.log(
 );
 console.log(`peak RSS ${mb(rssPeak)} (after building the inputs: ${mb(rssBefore)})`);
 
-const load = Number(loadavg()[0]!.toFixed(2));
 const atGoalSize = STAKERS >= 1_000_000;
-const bench = (line: Record<string, unknown>) => console.log(`BENCH ${JSON.stringify(line)}`);
 bench({
   name: 'accounting.close.pure',
   value: Math.round(closeMs),
@@ -182,7 +181,6 @@ bench({
   ratio: Number((closeMs / baselineMs).toFixed(1)),
   goal: '< 3000 ms for 1,000,000 stakers',
   met: atGoalSize && closeMs < 3000,
-  load,
   stakers: STAKERS,
   cpuMs: Math.round((cpu.user + cpu.system) / 1000),
 });
@@ -194,6 +192,5 @@ bench({
   ratio: Number((rssPeak / rssBefore).toFixed(2)),
   goal: '< 1024 MB for 1,000,000 stakers',
   met: atGoalSize && rssPeak / 1024 < 1024,
-  load,
   stakers: STAKERS,
 });

@@ -19,6 +19,7 @@ import { allMigrations } from '../src/core/app.js';
 import { insertMany } from '../src/core/storage/bulk.js';
 import { openDb, type SqlValue } from '../src/core/storage/db.js';
 import { migrate } from '../src/core/storage/migrate.js';
+import { bench } from './report.js';
 
 const MINERS = Number(process.env.ALERTS_BENCH_MINERS ?? 100_000);
 const PER_CONTAINER = 300;
@@ -229,6 +230,14 @@ for (let i = 0; i < runs; i++)
     tracked: new Set(),
   }).length;
 const pureMs = (performance.now() - t0) / runs;
+bench({
+  name: `alerts.evaluate.pure.${MINERS}`,
+  value: Math.round(pureMs),
+  unit: 'ms',
+  baseline: Math.round(baselineMs),
+  goal: '< 200 ms at 100,000 miners',
+  met: MINERS >= 100_000 && pureMs < 200,
+});
 const tracked = new Set(
   evaluateAlerts(snapshot, rules, { now: NOW, offlineAfterMs: 180_000, tracked: new Set() }).map((o) =>
     trackingKey(o.rule.id, o.subject),
@@ -263,6 +272,15 @@ for (const [label, at] of [
   console.log(
     `  ${label}: ${fmt(total)} = read ${fmt(r.ms.read)} + evaluate ${fmt(r.ms.evaluate)} + write ${fmt(r.ms.write)} (${(total / baselineMs).toFixed(2)}x baseline); opened ${r.opened}, updated ${r.updated}, resolved ${r.resolved}`,
   );
+  if (at === NOW + 2_000)
+    bench({
+      name: `alerts.tick.steady.${MINERS}`,
+      value: Math.round(total),
+      unit: 'ms',
+      baseline: Math.round(baselineMs),
+      goal: '< 1000 ms at 100,000 miners',
+      met: MINERS >= 100_000 && total < 1000,
+    });
 }
 console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 await db.close();

@@ -13,7 +13,7 @@
  * `npm run bench influx-outage`; OUTAGE_MIN=1 for a quick run. Needs /usr/bin/victoria-metrics.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleSample, exampleTelemetry, type Telemetry } from '@hashfleet/contracts';
 import pino from 'pino';
@@ -23,6 +23,7 @@ import { sharePoints } from '../src/core/influx/points-miner.js';
 import { createInfluxWriter } from '../src/core/influx/writer.js';
 import { telemetryPoints } from '../src/fleet/ingest/telemetry.js';
 import { victoriaMetrics } from '../test/servers.js';
+import { bench } from './report.js';
 
 const MINERS = Number(process.env.MINERS ?? 100_000);
 const OUTAGE_MIN = Number(process.env.OUTAGE_MIN ?? 10);
@@ -179,8 +180,6 @@ const exactlyOnce =
   after.linesWritten + after.linesReplayed === after.linesQueued &&
   after.linesQueued === lines;
 const perMin = spillPeak / OUTAGE_MIN;
-const load = Number(loadavg()[0]!.toFixed(2));
-const bench = (line: Record<string, unknown>) => console.log(`BENCH ${JSON.stringify(line)}`);
 bench({
   name: 'influx.outage.spill_per_minute',
   value: Math.round(perMin / 1e6),
@@ -189,7 +188,6 @@ bench({
   ratio: Number((spillPeak / lineBytes).toFixed(3)),
   goal: `every point once after a ${OUTAGE_MIN}-minute outage at ${MINERS} miners / ${POLL_S} s`,
   met: exactlyOnce && MINERS >= 100_000 && OUTAGE_MIN >= 10,
-  load,
   exactlyOnce,
   miners: MINERS,
   outageMin: OUTAGE_MIN,

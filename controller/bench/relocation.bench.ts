@@ -8,11 +8,12 @@
  * RELOCATION_BENCH_LIMIT_S (600 s wall) so a loaded machine does not cut the solve short; a run
  * that still times out says so in its status and `met` is false.
  */
-import { loadavg } from 'node:os';
+
 import { planRelocation } from '../src/relocation/planner.js';
 import { loadSolver } from '../src/relocation/solver.js';
 import type { Plan } from '../src/relocation/types.js';
 import { fleetInstance } from './relocation-instance.js';
+import { bench } from './report.js';
 
 const MINERS = Number(process.env.RELOCATION_BENCH_MINERS ?? 100_000);
 const LIMIT_S = Number(process.env.RELOCATION_BENCH_LIMIT_S ?? 600);
@@ -43,8 +44,6 @@ describe('cold (baseline)', cold);
 describe('warm start', warm);
 console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 
-const load = Math.round(loadavg()[0]! * 100) / 100;
-const bench = (line: Record<string, unknown>) => console.log(`BENCH ${JSON.stringify({ ...line, load })}`);
 const solved = !warm.plan.solver.timedOut && !cold.plan.solver.timedOut;
 bench({
   name: `relocation.plan.cpu.${MINERS}`,

@@ -14,6 +14,7 @@ import { loadControllerConfig } from '../src/core/config.js';
 import { insertMany } from '../src/core/storage/bulk.js';
 import type { SqlValue } from '../src/core/storage/db.js';
 import { createRemediation } from '../src/remediation/service.js';
+import { bench } from './report.js';
 
 const MINERS = Number(process.env.REMEDIATION_BENCH_MINERS ?? 10_000);
 const PER_CONTAINER = 250;
@@ -144,5 +145,14 @@ console.log(
 console.log(
   `per alerting miner: first ${((first / MINERS) * 1000).toFixed(0)} µs, steady ${((steady / MINERS) * 1000).toFixed(0)} µs; steady = ${(steady / base).toFixed(1)}x baseline`,
 );
+bench({
+  name: `remediation.tick.steady.${MINERS}`,
+  value: Math.round(steady),
+  unit: 'ms',
+  baseline: Math.round(base),
+  goal: 'a steady tick within 10x the read of the open alerts it acts on',
+  met: steady <= 10 * base,
+  firstMs: Math.round(first),
+});
 await app.close();
 rmSync(dir, { recursive: true, force: true });

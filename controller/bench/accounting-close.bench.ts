@@ -6,9 +6,11 @@
  * reported, estimated), as a real close loads them. Baseline in the same process: summing one
  * bigint per stake entry. Prints times, peak RSS and, per goal of issue 15 (pure close of
  * 1,000,000 stakers < 3 s, peak RSS < 1 GB), one `BENCH {json}` line; `met` is false below
- * 1,000,000 stakers, since the goal is not shown by a smaller run.
+ * 1,000,000 stakers, since the goal is not shown by a smaller run. INPUTS_OUT=<file> writes the
+ * inputs document, to check the standalone verifiers against the printed outputs hash.
  */
 
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { canonicalText, sha256Hex } from '../src/accounting/canonical.js';
 import { closePeriod, computeClose } from '../src/accounting/close.js';
@@ -20,7 +22,11 @@ import { containerEnergyLines, type MinerHour, type SiteTariff } from '../src/en
 import { bench } from './report.js';
 
 const STAKERS = Number(process.env.STAKERS ?? 1_000_000);
-const NODES = 2000;
+// About ten stakers of 1..5000 HSS per shared node (~25,000 HSS: eligible), at most 2,000 nodes.
+// A fixed 2,000 nodes left a small run (STAKERS=2000: one staker per node, under the 10,000 HSS
+// collateral) with no eligible stake, so its whole pool went to staker_unallocated and no payout
+// was computed at all (the README's rule, not a rounding error).
+const NODES = Math.max(1, Math.min(2000, Math.floor(STAKERS / 10)));
 const day = parsePeriodId('2026-11-23');
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
@@ -139,8 +145,18 @@ const closeMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const rssPeak = process.resourceUsage().maxRSS;
 
+// Every satoshi of the staker pool is paid or, for stake-time with no eligible node, unallocated.
 const paid = r.outputs.payouts.reduce((s, p) => s + p.sats, 0n);
-if (paid !== r.outputs.stakerPoolSats) throw new Error('payouts do not sum to the staker pool');
+if (paid + r.outputs.unallocatedSats !== r.outputs.stakerPoolSats)
+  throw new Error(
+    `payouts ${paid} + unallocated ${r.outputs.unallocatedSats} do not sum to the staker pool ${r.outputs.stakerPoolSats}`,
+  );
+if (STAKERS >= 10 && r.outputs.unallocatedSats !== 0n)
+  throw new Error(`no eligible stake: the pool of ${r.outputs.stakerPoolSats} sats was not split`);
+
+// INPUTS_OUT=<file>: the inputs document, for the standalone verifiers (tools/verify-payout.*),
+// whose outputs hash must equal the one printed below.
+if (process.env.INPUTS_OUT) writeFileSync(process.env.INPUTS_OUT, r.inputsText);
 
 // Where the time goes (a second run, phase by phase).
 const phase = <T>(fn: () => T): [T, number] => {
@@ -157,8 +173,9 @@ const energyCost = r.outputs.costs.filter((c) => c.account.startsWith('expense:e
 if (energyCost.length !== SITES.length)
   throw new Error(`expected an energy cost per site, got ${energyCost.length}`);
 console.log(
-  `stakers ${STAKERS}, stake entries ${stakes.length}, nodes ${NODES}, energy lines ${energy.length} from ${minerHours.length} miner-hours (checksum ${sum % 1000n})`,
+  `stakers ${STAKERS}, stake entries ${stakes.length}, nodes ${NODES} (${r.outputs.nodes.length} eligible), payouts ${paid} + unallocated ${r.outputs.unallocatedSats} = pool ${r.outputs.stakerPoolSats} sats`,
 );
+console.log(`energy lines ${energy.length} from ${minerHours.length} miner-hours (checksum ${sum % 1000n})`);
 for (const c of energyCost) console.log(`  ${c.account}: ${c.detail} = ${c.sats} sats`);
 console.log(`baseline: sum of ${amounts.length} bigints          ${baselineMs.toFixed(1)} ms`);
 console.log(
@@ -170,6 +187,7 @@ console.log(
 console.log(
   `inputs document ${(r.inputsText.length / 1e6).toFixed(0)} MB, outputs document ${(r.outputsText.length / 1e6).toFixed(0)} MB, payouts ${r.outputs.payouts.length}`,
 );
+console.log(`inputs sha256 ${r.inputsSha256}, outputs sha256 ${r.outputsSha256}`);
 console.log(`peak RSS ${mb(rssPeak)} (after building the inputs: ${mb(rssBefore)})`);
 
 const atGoalSize = STAKERS >= 1_000_000;

@@ -33,6 +33,30 @@ export const PollOpSchema = z.enum(['poll.stop', 'poll.resume']);
 export type PollOp = z.infer<typeof PollOpSchema>;
 
 const minerTarget = z.object({ kind: z.literal('miner'), minerKey: ShortString.min(1) });
+/**
+ * A firmware image for `firmware.upgrade` (issue 20 item 4). `url` is where the agent fetches it:
+ * a path the controller serves (`/api/v1/firmware/images/<id>/content`, fetched from the agent's
+ * controller with its agent token) or an absolute http(s) URL. The agent refuses bytes whose
+ * SHA-256 or size differ from these before anything reaches the miner.
+ */
+export const FirmwareImageRefSchema = z.object({
+  url: z
+    .string()
+    .min(1)
+    .max(LIMITS.maxString)
+    .refine((u) => u.startsWith('/') || /^https?:\/\//.test(u), 'a controller path (/...) or an http(s) URL'),
+  /** Lower-case hex SHA-256 of the image bytes. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256'),
+  sizeBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31),
+  /** The firmware version the miner reports once it runs this image (what the effect reads back). */
+  version: ShortString.min(1),
+});
+export type FirmwareImageRef = z.infer<typeof FirmwareImageRefSchema>;
+
 const outletTarget = z.object({
   kind: z.literal('outlet'),
   pduId: IdSchema,
@@ -67,6 +91,17 @@ export const CommandActionSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('outlet.off'), target: outletTarget }),
   z.object({ op: z.literal('outlet.on'), target: outletTarget }),
   z.object({ op: z.literal('poll.stop'), target: minerTarget }),
+  /**
+   * Flash a firmware image with the transport the miner's profile names (`upgrade` in
+   * firmware-profiles); `family` is the profile id the image is for, and a miner of another
+   * firmware refuses it.
+   */
+  z.object({
+    op: z.literal('firmware.upgrade'),
+    target: minerTarget,
+    family: ShortString.min(1),
+    image: FirmwareImageRefSchema,
+  }),
   z.object({ op: z.literal('poll.resume'), target: minerTarget }),
 ]);
 export type CommandAction = z.infer<typeof CommandActionSchema>;

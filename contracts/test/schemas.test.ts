@@ -18,6 +18,19 @@ import {
 
 type Kind = keyof typeof schemaByKind;
 
+/** A firmware upgrade (issue 20 item 4): an image the controller serves, its hash, size and version. */
+const firmwareUpgrade = {
+  op: 'firmware.upgrade',
+  target: { kind: 'miner', minerKey: 'SN-1' },
+  family: 'antminer-stock',
+  image: {
+    url: '/api/v1/firmware/images/fw-1/content',
+    sha256: 'a'.repeat(64),
+    sizeBytes: 4096,
+    version: '49.0.1.4',
+  },
+};
+
 /** For each schema: a valid example, and broken copies with the field the error must name. */
 const cases: Array<{
   kind: Kind;
@@ -183,6 +196,22 @@ const cases: Array<{
         },
         names: 'commands.action.target.kind',
       },
+      {
+        why: 'firmware.upgrade whose image hash is not a SHA-256',
+        payload: {
+          ...exampleCommand,
+          action: { ...firmwareUpgrade, image: { ...firmwareUpgrade.image, sha256: 'abc' } },
+        },
+        names: 'commands.action.image.sha256',
+      },
+      {
+        why: 'firmware.upgrade whose image URL is neither a controller path nor http(s)',
+        payload: {
+          ...exampleCommand,
+          action: { ...firmwareUpgrade, image: { ...firmwareUpgrade.image, url: 'ftp://x/fw.tar' } },
+        },
+        names: 'commands.action.image.url',
+      },
     ],
   },
   {
@@ -243,6 +272,13 @@ describe('poll management commands', () => {
       );
       expect(r.ok, r.ok ? '' : r.error).toBe(true);
     }
+  });
+});
+
+describe('firmware.upgrade', () => {
+  it('is a command the agent can decode, signed like the others', () => {
+    const r = decodeMessage('commands', JSON.stringify({ ...exampleCommand, action: firmwareUpgrade }));
+    expect(r.ok, r.ok ? '' : r.error).toBe(true);
   });
 });
 

@@ -16,6 +16,8 @@ export const COMMAND_POLICY: Record<Op, { roles: Role[]; approval: boolean }> = 
   'outlet.off': { roles: ['operator', 'admin'], approval: false },
   'outlet.on': { roles: ['operator', 'admin'], approval: false },
   'pool.set': { roles: ['operator', 'admin'], approval: true },
+  // A firmware change reflashes the miner: a second person, as for a pool change (issue 20 item 1).
+  'firmware.upgrade': { roles: ['operator', 'admin'], approval: true },
   // Taking a miner out of polling hides it from monitoring: not a technician's call.
   'poll.stop': { roles: ['operator', 'admin'], approval: false },
   'poll.resume': { roles: ['operator', 'admin'], approval: false },

@@ -1,6 +1,7 @@
 import { uiFeature } from '../ui/feature.js';
 import { accountingFeature } from './accounting/index.js';
 import { alertsFeature } from './alerts/index.js';
+import { approvalsFeature } from './approvals/index.js';
 import type { Feature } from './core/feature.js';
 import { expectedInventoryFeature } from './fleet/expected-feature.js';
 import { operationsFeature } from './operations/index.js';
@@ -20,4 +21,5 @@ export const features: Feature[] = [
   ticketsFeature,
   operationsFeature,
   expectedInventoryFeature,
+  approvalsFeature,
 ];

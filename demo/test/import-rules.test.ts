@@ -84,6 +84,7 @@ const controllerSrc = join(root, 'controller', 'src');
 const features = [
   'accounting',
   'alerts',
+  'approvals',
   'commands',
   'fleet',
   'operations',

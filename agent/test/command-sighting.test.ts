@@ -120,3 +120,75 @@ describe('sighting', () => {
     expect(s.observed.length).toBeGreaterThan(0);
   });
 });
+
+/**
+ * A firmware upgrade (issue 20 item 4) shows when the version read back is the image's (Braiins OS
+ * names its daemon before it) and the miner hashes at 90 % or more of its expected hashrate, the
+ * firmware's own figure first, the nameplate's when it gives none.
+ */
+describe('sighting: firmware upgrade', () => {
+  const upgrade: CommandAction = {
+    op: 'firmware.upgrade',
+    target,
+    family: 'braiins-os',
+    image: {
+      url: '/api/v1/firmware/images/x/content',
+      sha256: 'a'.repeat(64),
+      sizeBytes: 10,
+      version: '23.1',
+    },
+  };
+  const fw = { kind: 'firmware', windowS: 1200, minHashPct: 90 } as const;
+  it.each([
+    [
+      'new version, 95 % of expected',
+      { firmwareVersion: '23.1', hashrate5sThs: 95, expectedHashrateThs: 100 },
+      null,
+      true,
+    ],
+    [
+      'daemon name before the version',
+      { firmwareVersion: 'BOSminer+ 23.1', hashrate5sThs: 95, expectedHashrateThs: 100 },
+      null,
+      true,
+    ],
+    [
+      'new version, 80 % of expected',
+      { firmwareVersion: '23.1', hashrate5sThs: 80, expectedHashrateThs: 100 },
+      null,
+      false,
+    ],
+    [
+      'old version, hashing',
+      { firmwareVersion: '22.8', hashrate5sThs: 100, expectedHashrateThs: 100 },
+      null,
+      false,
+    ],
+    [
+      'a version that only ends like it',
+      { firmwareVersion: '123.1', hashrate5sThs: 100, expectedHashrateThs: 100 },
+      null,
+      false,
+    ],
+    [
+      'no expected figure: the nameplate',
+      { firmwareVersion: '23.1', hashrate5sThs: 95, expectedHashrateThs: null },
+      100,
+      true,
+    ],
+    [
+      'no expected figure at all',
+      { firmwareVersion: '23.1', hashrate5sThs: 95, expectedHashrateThs: null },
+      null,
+      false,
+    ],
+    [
+      'no version reported',
+      { firmwareVersion: null, hashrate5sThs: 100, expectedHashrateThs: 100 },
+      null,
+      false,
+    ],
+  ] as const)('%s', (_why, over, nameplate, seen) => {
+    expect(sighting(fw, upgrade, reading(over), 300, nameplate).seen).toBe(seen);
+  });
+});

@@ -1,5 +1,5 @@
 import type { MinerOp } from '@hashfleet/contracts';
-import type { Capability, FirmwareProfile, Transport } from './types.js';
+import type { Capability, FirmwareProfile, FirmwareUpgrade, Transport } from './types.js';
 
 /** What a profile can do, derived from its control operations (docs/style.md §5). */
 export function capabilities(profile: FirmwareProfile): Capability[] {
@@ -24,4 +24,23 @@ export function controlsFor(profile: FirmwareProfile, op: MinerOp, transport?: T
   return profile.controls.filter(
     (c) => c.op === op && (transport === undefined || c.transport === transport),
   );
+}
+
+export type UpgradePath =
+  | { ok: true; upgrade: Exclude<FirmwareUpgrade, { kind: 'none' }> }
+  | { ok: false; why: string };
+
+/**
+ * How a miner of this firmware takes an image of `family` (issue 20 item 4), or why it cannot:
+ * an image for another firmware, or a firmware without an upgrade path, is refused up front with
+ * the reason, before anything is fetched or sent. The controller asks it when a command is
+ * requested, the agent again before it fetches the image.
+ */
+export function upgradePath(profile: FirmwareProfile, family: string): UpgradePath {
+  if (family !== profile.id) {
+    return { ok: false, why: `the image is for ${family}, the miner runs ${profile.id}` };
+  }
+  const upgrade = profile.upgrade;
+  if (upgrade.kind === 'none') return { ok: false, why: `${profile.id} has no upgrade path: ${upgrade.why}` };
+  return { ok: true, upgrade };
 }

@@ -15,6 +15,21 @@ export const powerWithin = (windowS: number, tolerancePct = 10): Effect => ({
   tolerancePct,
 });
 export const hashing = (on: boolean, windowS: number): Effect => ({ kind: 'hashing', hashing: on, windowS });
+/**
+ * A firmware upgrade took (issue 20 item 3): the version read back is the image's and the miner
+ * hashes at 90 % or more of its expected hashrate, within the window.
+ */
+export const firmwareRunning = (windowS: number, minHashPct = 90): Extract<Effect, { kind: 'firmware' }> => ({
+  kind: 'firmware',
+  windowS,
+  minHashPct,
+});
+
+/**
+ * Flashing an image before the boot that follows: no flash time is measured here either, so the
+ * upgrade window is the boot window twice over (flash, then boot to hashing).
+ */
+export const upgradeWindowS = (bootS: number): number => bootS * 2;
 
 /**
  * Whether a reported figure is the asked one within `pct` percent: the one rule both the agent's

@@ -141,7 +141,46 @@ export type Effect =
   | { kind: 'pool'; windowS: number }
   | { kind: 'power'; windowS: number; tolerancePct: number }
   | { kind: 'hashing'; hashing: boolean; windowS: number }
-  | { kind: 'unobservable'; why: string };
+  | { kind: 'unobservable'; why: string }
+  /**
+   * `firmware` (issue 20 item 4): it answers reporting the image's version, and hashes at
+   * `minHashPct` % or more of its expected hashrate (the firmware's own figure, else the
+   * nameplate), within `windowS` of the upload (flashing plus the firmware's boot).
+   */
+  | { kind: 'firmware'; windowS: number; minHashPct: number };
+
+/**
+ * How a firmware takes a new image (issue 20 item 4), as data; the agent does the I/O, and fetches
+ * and checks the image (SHA-256, size) before any of it reaches the miner.
+ * - `http-upload`: one multipart/form-data POST of the image as form field `field` (file name
+ *   `fileName`), beside the text `fields`, with the firmware's web auth; success is `expect`.
+ * - `ssh-stream`: the image on the standard input of `command` over SSH; its exit status is the
+ *   verdict, and a connection dropped by the reboot that follows counts as accepted.
+ * - `none`: the firmware has no upgrade path this project can drive; `why` is the reason a
+ *   command is refused up front.
+ */
+export type FirmwareUpgrade =
+  | {
+      kind: 'http-upload';
+      port: number;
+      path: string;
+      auth: AuthScheme;
+      field: string;
+      fileName: string;
+      fields: Record<string, string>;
+      expect: 'http-2xx';
+      effect: Extract<Effect, { kind: 'firmware' }>;
+      /** Where the wire facts come from (docs/reference.md). */
+      source: string;
+    }
+  | {
+      kind: 'ssh-stream';
+      command: string;
+      auth: AuthScheme;
+      effect: Extract<Effect, { kind: 'firmware' }>;
+      source: string;
+    }
+  | { kind: 'none'; why: string };
 
 export type Capability = { op: MinerOp; transport: Transport };
 
@@ -166,6 +205,8 @@ export type FirmwareProfile = {
   parse(replies: RawReplies, ctx: ParseContext): ParseResult;
   /** Control operations as data; capabilities derive from this list. */
   controls: ControlOperation[];
+  /** How it takes a firmware image, or why it cannot (issue 20 item 4). */
+  upgrade: FirmwareUpgrade;
 };
 
 /** A row of the model table (docs/style.md §4). */

@@ -24,7 +24,15 @@ import {
   str,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
-import { hashing, LED_UNOBSERVABLE, poolActive, restarted, withEffects } from '../effects.js';
+import {
+  firmwareRunning,
+  hashing,
+  LED_UNOBSERVABLE,
+  poolActive,
+  restarted,
+  upgradeWindowS,
+  withEffects,
+} from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading } from '../reading.js';
 import type { AuthScheme, FirmwareProfile, PollStep } from '../types.js';
 
@@ -279,4 +287,17 @@ export const antminerStock: FirmwareProfile = {
     ],
     EFFECTS,
   ),
+  upgrade: {
+    kind: 'http-upload',
+    port: 80,
+    path: '/cgi-bin/upgrade.cgi',
+    auth: digest,
+    field: 'firmware',
+    fileName: 'firmware.tar.gz',
+    fields: {},
+    expect: 'http-2xx',
+    effect: firmwareRunning(upgradeWindowS(BOOT_S)),
+    source:
+      'asic-rs (256foundation/asic-rs) Antminer web client upgrade_firmware: multipart POST of the image to /cgi-bin/upgrade.cgi with HTTP digest, the miner rebooting after; the form field name is not from a recorded upload',
+  },
 };

@@ -103,4 +103,8 @@ export const auradine: FirmwareProfile = {
   // The upstream cgminer writes GCMiner kept (restart, addpool), needing W: in --api-allow. Its web
   // API on 8080 (mode, led, updatepools behind a `Token` header) needs an auth scheme the agent lacks.
   controls: cgminer.controls,
+  upgrade: {
+    kind: 'none',
+    why: 'no firmware upload is documented for the GCMiner API this profile speaks; upgrade Auradine units with the vendor tool',
+  },
 };

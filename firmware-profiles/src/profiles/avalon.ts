@@ -227,4 +227,8 @@ export const avalon: FirmwareProfile = {
     ],
     EFFECTS,
   ),
+  upgrade: {
+    kind: 'none',
+    why: "the Avalon API manuals this profile cites (docs/reference.md) document no firmware upload; upgrade with Canaan's tool",
+  },
 };

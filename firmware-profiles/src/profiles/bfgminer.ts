@@ -60,4 +60,5 @@ export const bfgminer: FirmwareProfile = {
   // The same reports as cgminer; only the profile named in the reading differs.
   parse: (raw, ctx) => ({ ...cgminer.parse(raw, ctx), profile: 'bfgminer' }),
   controls,
+  upgrade: { kind: 'none', why: 'BFGMiner has no firmware upgrade in its API: upgrade it on its host' },
 };

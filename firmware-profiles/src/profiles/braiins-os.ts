@@ -17,7 +17,15 @@ import {
   tempC,
 } from '../cgminer-reply.js';
 import { cleanModel, detectView } from '../detect-util.js';
-import { DAEMON_RESTART_WINDOW_S, hashing, powerWithin, restarted, withEffects } from '../effects.js';
+import {
+  DAEMON_RESTART_WINDOW_S,
+  firmwareRunning,
+  hashing,
+  powerWithin,
+  restarted,
+  upgradeWindowS,
+  withEffects,
+} from '../effects.js';
 import { applyRows, type Draft, type FieldRow, finishReading, stateFromRate } from '../reading.js';
 import type { AuthScheme, ControlOperation, FirmwareProfile, PollStep } from '../types.js';
 
@@ -210,4 +218,12 @@ export const braiinsOs: FirmwareProfile = {
   schemas,
   parse,
   controls,
+  upgrade: {
+    kind: 'ssh-stream',
+    command: 'cat > /tmp/firmware.tar && sysupgrade -F /tmp/firmware.tar',
+    auth: ssh,
+    effect: firmwareRunning(upgradeWindowS(BOOT_S)),
+    source:
+      'Braiins OS+ manual (tgr-braiins/braiins-os-docs, Setup/2_upgrade_downgrade_uninstall_old.rst): a firmware tarball at /tmp/firmware.tar flashed with `sysupgrade -F`, the SSH connection closed as the miner reboots',
+  },
 };

@@ -153,4 +153,10 @@ export const cgminer: FirmwareProfile = {
   schemas,
   parse,
   controls,
+  // API-README lists no command that takes a firmware: cgminer is a program on its host, upgraded
+  // by whatever installed it.
+  upgrade: {
+    kind: 'none',
+    why: 'cgminer has no firmware upgrade in its API (API-README): upgrade it on its host',
+  },
 };

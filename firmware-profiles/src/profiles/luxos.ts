@@ -177,4 +177,8 @@ export const luxos: FirmwareProfile = {
     ],
     EFFECTS,
   ),
+  upgrade: {
+    kind: 'none',
+    why: "no LuxOS API command that takes an image from the controller is documented in the sources this profile cites; upgrade with Luxor's tools",
+  },
 };

@@ -24,11 +24,13 @@ import { cleanModel, detectView } from '../detect-util.js';
 import {
   controlOps,
   DAEMON_RESTART_WINDOW_S,
+  firmwareRunning,
   hashing,
   LED_UNOBSERVABLE,
   poolActive,
   powerWithin,
   restarted,
+  upgradeWindowS,
   withEffects,
 } from '../effects.js';
 import { applyRows, type Draft, finishReading, stateFromRate } from '../reading.js';
@@ -172,4 +174,17 @@ export const vnish: FirmwareProfile = {
     ],
     EFFECTS,
   ),
+  upgrade: {
+    kind: 'http-upload',
+    port: 80,
+    path: '/api/v1/firmware/update',
+    auth: bearer,
+    field: 'file',
+    fileName: 'firmware.tar',
+    fields: { keep_settings: 'true' },
+    expect: 'http-2xx',
+    effect: firmwareRunning(upgradeWindowS(BOOT_S)),
+    source:
+      'a public AnthillOS (VNish) upgrader script (uploadFile): multipart POST to /api/v1/firmware/update with the bearer token from /api/v1/unlock and a keep_settings field; the file field name is not from a recorded upload',
+  },
 };

@@ -178,4 +178,8 @@ export const whatsminerV2: FirmwareProfile = {
     ],
     BTMINER_EFFECTS,
   ),
+  upgrade: {
+    kind: 'none',
+    why: "the btminer API upgrade sequence is not confirmed from a public source this project cites; upgrade with MicroBT's WhatsMinerTool",
+  },
 };

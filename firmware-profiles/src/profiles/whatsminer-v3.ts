@@ -179,4 +179,8 @@ export const whatsminerV3: FirmwareProfile = {
     ],
     BTMINER_EFFECTS,
   ),
+  upgrade: {
+    kind: 'none',
+    why: "no firmware upload is confirmed in the Whatsminer API v3 sources this profile cites; upgrade with MicroBT's WhatsMinerTool",
+  },
 };

@@ -176,6 +176,7 @@ describeIfRoot('deploy/agent/install.sh into a staging root', () => {
     expect(dry.code).toBe(0);
     expect(dry.out).toContain(`+ useradd --root ${root} --system --user-group`);
     expect(dry.out).toContain('npm ci --omit=dev --workspace agent');
+    expect(dry.out).toContain('+ node tools/build.mjs agent');
     expect(dry.out).toContain(`+ systemctl --root=${root} enable hashfleet-agent.service`);
     expect(snapshot(root)).toEqual(before);
   });
@@ -225,7 +226,8 @@ describeIfRoot('deploy/agent/install.sh into a staging root', () => {
     const before = snapshot(root);
     const again = await install(args);
     expect(again.code, again.out).toBe(0);
-    expect(again.out).not.toMatch(/^(user|directory|code|install|npm ci):/m);
+    expect(again.out).not.toMatch(/^(user|directory|code|install|npm ci|built):/m);
+    expect(again.out).toContain('unchanged: agent/dist/cli.mjs');
     expect(again.out).toContain('unchanged: /opt/hashfleet/node_modules');
     expect(snapshot(root)).toEqual(before);
   });
@@ -279,13 +281,22 @@ describeIfRoot('deploy/agent/install.sh into a staging root', () => {
         controller.on('message', (_t, p) => resolve(p.toString())),
       );
       const app = join(root, 'opt/hashfleet');
-      // As the unit runs it: from the install directory, with no NODE_PATH to reach this checkout.
-      const { NODE_PATH: _np, ...env } = process.env;
-      agent = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'agent/src/cli.ts', 'run', join(root, 'etc/hashfleet/agent.yaml')],
-        { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      // As the unit runs it (its ExecStart: the agent install.sh built, no loader): from the install
+      // directory, with no NODE_PATH to reach this checkout and no NODE_OPTIONS to bring tsx in.
+      const { NODE_PATH: _np, NODE_OPTIONS: _no, ...env } = process.env;
+      const unit = readFileSync(join(root, 'etc/systemd/system/hashfleet-agent.service'), 'utf8');
+      const [node, ...unitArgs] = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(' ');
+      expect([node, ...unitArgs]).toEqual([
+        '/usr/bin/node',
+        'agent/dist/cli.mjs',
+        'run',
+        '/etc/hashfleet/agent.yaml',
+      ]);
+      agent = spawn(process.execPath, [...unitArgs.slice(0, -1), join(root, 'etc/hashfleet/agent.yaml')], {
+        cwd: app,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let log = '';
       agent.stdout?.on('data', (c: Buffer) => {
         log += c.toString();

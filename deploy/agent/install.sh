@@ -135,7 +135,7 @@ manifests="package.json package-lock.json tsconfig.base.json"
 for ws in contracts firmware-profiles simulator agent controller dashboards demo; do
   manifests="$manifests $ws/package.json"
 done
-code="contracts/src firmware-profiles/src agent/src deploy/agent"
+code="contracts/src firmware-profiles/src agent/src deploy/agent tools/build.mjs"
 for path in $manifests $code; do
   if diff -rq "$source_dir/$path" "$R$APP/$path" >/dev/null 2>&1; then continue; fi
   say "code: $APP/$path"
@@ -157,7 +157,17 @@ else
   if [ "$dry" = 1 ]; then say "+ record $stamp in ${stamp_file#"$R"}"; else printf '%s\n' "$stamp" >"$stamp_file"; fi
 fi
 
-# 5. Secrets and files, then the config: a new config is checked by the agent just installed,
+# 5. The agent as JavaScript (tools/build.mjs agent writes agent/dist/cli.mjs, what the unit runs:
+# no TypeScript loader at run time), from the code just copied; the file is rewritten only when its
+# bytes change.
+if [ "$dry" = 1 ]; then
+  say "+ node tools/build.mjs agent"
+else
+  built=$(cd "$R$APP" && node tools/build.mjs agent) || die "tools/build.mjs agent failed"
+  say "$built"
+fi
+
+# 6. Secrets and files, then the config: a new config is checked by the agent just installed,
 # with nothing but its own dependencies, before it replaces the old one. A bad file stops here,
 # listing every error, and the running agent keeps its config.
 for pair in $secrets; do install_file "${pair#*=}" "$R$ETC/secrets/${pair%%=*}" 640 root "$USER_NAME"; done
@@ -167,7 +177,7 @@ check() {
   (
     # shellcheck disable=SC1090 # the box's own file, not known here
     if [ -f "$R$ETC/agent.env" ]; then set -a && . "$R$ETC/agent.env" && set +a; fi
-    cd "$R$APP" && node --import tsx agent/src/cli.ts check-config "$1"
+    cd "$R$APP" && node agent/dist/cli.mjs check-config "$1"
   )
 }
 if [ -n "$config" ] && ! { [ -f "$R$ETC/agent.yaml" ] && cmp -s "$config" "$R$ETC/agent.yaml"; }; then

@@ -235,13 +235,14 @@ describe('deploy/hashfleet-controller.service', () => {
     const dataDir = env.find(([k]) => k === 'HASHFLEET_DATA_DIR')?.[1];
     expect(dataDir).toBe(`/var/lib/${one('StateDirectory')}`);
     expect(YAML.parse(read('controller.example.yaml')).dataDir).toBe(dataDir);
-    // ExecStart runs, from WorkingDirectory (the checkout), the controller CLI that exists here.
+    // ExecStart runs, from WorkingDirectory (the checkout), the controller CLI as tools/build.mjs
+    // writes it (deploy/test/shipped.test.ts builds it and runs it without the loader).
     const exec = one('ExecStart')!.split(' ');
-    expect(exec.slice(0, 3)).toEqual(['/usr/bin/node', '--import', 'tsx']);
-    expect(existsSync(join(repo, exec[3]!)), exec[3]).toBe(true);
-    expect(exec.slice(4)).toEqual(['--config', '/etc/hashfleet/controller.yaml', 'run']);
+    expect(exec.slice(0, 2)).toEqual(['/usr/bin/node', 'controller/dist/cli.mjs']);
+    expect(exec.slice(2)).toEqual(['--config', '/etc/hashfleet/controller.yaml', 'run']);
     const dockerfile = read('Dockerfile');
-    expect(dockerfile).toContain(`ENTRYPOINT ["node", "--import", "tsx", "${exec[3]}"]`);
+    expect(dockerfile).toContain('RUN node tools/build.mjs controller');
+    expect(dockerfile).toContain(`ENTRYPOINT ["node", "${exec[1]}"]`);
     expect(dockerfile).toContain('CMD ["--config", "/etc/hashfleet/controller.yaml", "run"]');
     expect(compose.services['controller-1']!.volumes).toContain(
       './controller.example.yaml:/etc/hashfleet/controller.yaml:ro',

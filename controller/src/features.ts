@@ -3,6 +3,7 @@ import { accountingFeature } from './accounting/index.js';
 import { alertsFeature } from './alerts/index.js';
 import { approvalsFeature } from './approvals/index.js';
 import type { Feature } from './core/feature.js';
+import { desiredFeature } from './desired/index.js';
 import { expectedInventoryFeature } from './fleet/expected-feature.js';
 import { operationsFeature } from './operations/index.js';
 import { relocationFeature } from './relocation/index.js';
@@ -22,4 +23,5 @@ export const features: Feature[] = [
   operationsFeature,
   expectedInventoryFeature,
   approvalsFeature,
+  desiredFeature,
 ];

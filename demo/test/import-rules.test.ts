@@ -86,6 +86,7 @@ const features = [
   'alerts',
   'approvals',
   'commands',
+  'desired',
   'fleet',
   'operations',
   'relocation',

@@ -11,6 +11,8 @@ import { tickCurtailment } from './curtailment/service.js';
 import { migration } from './migration.js';
 import { profileRoutes } from './profiles/routes.js';
 
+export { type SelectedMiner, selectMiners } from './selector.js';
+
 /** Routes and jobs get the core context; the command service is part of it. */
 function coreContext(featureCtx: FeatureContext): CoreContext {
   const ctx = featureCtx as Partial<CoreContext> & FeatureContext;

@@ -139,7 +139,19 @@ runOrSkip('Operations view in Chromium', () => {
     expect(await refused.count()).toBe(refusedN);
     expect((await refused.allTextContents()).filter((r) => r.includes('antminer-stock'))).toHaveLength(1);
     // Agents poll every 2 s and settle is 20 s; the bound only keeps a broken run from hanging.
-    await page.waitForSelector(`[data-job-state="${job!.id}"]:has-text("done")`, { timeout: 150_000 });
+    // The API is watched, not only the page, so a run that does not end names the items it waits on.
+    let last: Job | undefined;
+    const until = Date.now() + 150_000;
+    while (Date.now() < until) {
+      last = await apiGet<Job>(demo.controller.url, demo.tokens.operator, `/commands/bulk/${job!.id}`);
+      if (last.state === 'done') break;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    expect(
+      last?.state,
+      `job still ${last?.state}: ${JSON.stringify(last?.items.filter((i) => !['verified', 'refused'].includes(i.state)))}`,
+    ).toBe('done');
+    await page.waitForSelector(`[data-job-state="${job!.id}"]:has-text("done")`, { timeout: 30_000 });
     const done = await apiGet<Job>(demo.controller.url, demo.tokens.operator, `/commands/bulk/${job!.id}`);
     expect(done.state).toBe('done');
     expect(done.progress.refused).toBe(refusedN);

@@ -4,6 +4,7 @@ import { type Classes, groupMiners, plannerKey } from './classes.js';
 import { downtimeUsd, findRoute, monthlyMarginUsd } from './economics.js';
 import { type Formulation, formulate, salvageUsd, stayStart } from './formulation.js';
 import { type MilpResult, solveMilp } from './lp.js';
+import { explainRoom } from './room.js';
 import { checkReferences } from './schema.js';
 import type { MoveBatch, MoveMode, Plan, PlannedMove, PlannerInput, Retirement } from './types.js';
 
@@ -48,13 +49,15 @@ export function planRelocation(
   const timedOut = !before.optimal || !solved.optimal;
   const incumbent = solved.x ? 'solver' : 'no-move plan';
   const { moves, retirements } = extractMoves(input, groups, f, after.x);
+  const batches = batch(moves);
+  explainRoom(input, groups, moves, retirements, batches);
   return {
     start: input.start,
     horizonMonths: input.horizonMonths,
     profitBeforeUsd: round2(before.objective),
     profitAfterUsd: round2(after.objective),
     moves,
-    batches: batch(moves),
+    batches,
     retirements,
     solver: {
       status: statusLine(before, solved, opts.timeLimitS, incumbent),
@@ -263,6 +266,7 @@ function batch(moves: PlannedMove[]): MoveBatch[] {
         downtimeUsd: 0,
         gainUsd: 0,
         reason: '',
+        makesRoom: null,
       };
       batches.set(mv.batchId, b);
     }

@@ -14,7 +14,12 @@
  *                      moves: [{ minerId, serial, batchId, month: 0, departDate: "2026-12-01", arriveDate: "2026-12-11",
  *                                fromSite, toSite, fromContainer, mode: "miner"|"container", costUsd: 20, downtimeUsd: 12.53, gainUsd: 55.28 }],
  *                      batches: [{ id, month, departDate, mode, fromSite, toSite, containerId, minerIds, costUsd, downtimeUsd, gainUsd,
- *                                  reason: "1 miners sichuan → kazakhstan in 2026-12: gain 55.28 USD net of transport 20.00 USD and downtime 12.53 USD" }],
+ *                                  reason: "1 miners sichuan → kazakhstan in 2026-12: gain 55.28 USD net of transport 20.00 USD and downtime 12.53 USD",
+ *                                  makesRoom: null }],
+ *                        a batch that loses money on its own to free slots for miners arriving at its source site that
+ *                        month has makesRoom: { siteSlots, minersThere, forBatchIds, arrivingMiners, togetherGainUsd }
+ *                        and its reason says so ("...; a loss on its own, it frees slots at kazakhstan (...) for 42 miners
+ *                        arriving there the same month, which together with it gain 18251.60 USD"; room.ts)
  *                      retirements: [{ minerId, serial, model, month, date, site, salvageUsd, forgoneMarginUsd, gainUsd }],
  *                      solver: { status: "optimal", optimal: true, timedOut: false, incumbent: "solver"|"no-move plan", mipGap: 0,
  *                                bestBoundUsd, seconds: 0.36, classes, containers, columns, rows } },
@@ -109,7 +114,22 @@ const PlanResult = z.looseObject({
   profitBeforeUsd: z.number(),
   profitAfterUsd: z.number(),
   moves: z.array(JsonObject),
-  batches: z.array(z.looseObject({ id: z.string(), reason: z.string().optional() })),
+  batches: z.array(
+    z.looseObject({
+      id: z.string(),
+      reason: z.string().optional(),
+      makesRoom: z
+        .object({
+          siteSlots: z.number(),
+          minersThere: z.number(),
+          forBatchIds: z.array(z.string()),
+          arrivingMiners: z.number(),
+          togetherGainUsd: z.number(),
+        })
+        .nullable()
+        .optional(),
+    }),
+  ),
   retirements: z
     .array(
       z.looseObject({

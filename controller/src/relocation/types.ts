@@ -136,8 +136,25 @@ export type MoveBatch = {
   costUsd: number;
   downtimeUsd: number;
   gainUsd: number;
-  /** The batch's case in one line: gain over the horizon, transport cost, downtime. */
+  /** The batch's case in one line: gain over the horizon, transport cost, downtime (and `makesRoom`). */
   reason: string;
+  /**
+   * Set when the batch loses money on its own but frees capacity at its source site that miners
+   * arriving there the same month need (room.ts); null otherwise.
+   */
+  makesRoom: MakesRoom | null;
+};
+
+export type MakesRoom = {
+  /** Slots at the batch's source site that month (its own, less containers moved away, plus those moved in). */
+  siteSlots: number;
+  /** Miners at the source site that month with the batch gone: with it they would not fit. */
+  minersThere: number;
+  /** The batches arriving at the batch's source site in the same month. */
+  forBatchIds: string[];
+  arrivingMiners: number;
+  /** Gain of those arrivals and every batch leaving that site at a loss that month, together. */
+  togetherGainUsd: number;
 };
 
 export type SolverReport = {

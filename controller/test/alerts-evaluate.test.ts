@@ -1,7 +1,8 @@
 import { findModel } from '@hashfleet/firmware-profiles';
 import { describe, expect, it } from 'vitest';
-import { evaluateAlerts, type Observation, trackingKey } from '../src/alerts/evaluate.js';
+import { evaluateAlerts, type Observation, trackingKey, workerPattern } from '../src/alerts/evaluate.js';
 import { type AlertKind, KIND_SPECS } from '../src/alerts/kinds.js';
+import { MESSAGE_VARIANTS, messageKeyOf, messageOf } from '../src/alerts/message-key.js';
 import { defaultRules, indexRules, type Rule } from '../src/alerts/rules.js';
 import type {
   AgentSnapshot,
@@ -10,6 +11,8 @@ import type {
   MinerSnapshot,
   PduSnapshot,
 } from '../src/alerts/snapshot.js';
+import { alertMessage } from '../ui/app/alert-message.js';
+import { CATALOGUES, LOCALES, missingKeys, setLocale } from '../ui/app/i18n.js';
 
 const NOW = 1_800_000_000_000;
 const OFFLINE_MS = 180_000;
@@ -257,6 +260,16 @@ describe('evaluateAlerts: one case per kind, from a healthy fleet that raises no
       }),
       ['implausible_reading miner:m1: implausible reading: chipTempMaxC 900 outside -40..150'],
     ],
+    [
+      'worker_changed: a site with worker patterns and no known-good worker but a first sighting: a worker matching none',
+      snapshot({
+        workerPatterns: new Map([['sichuan', [workerPattern('hashshare.*')]]]),
+        miners: [miner({}, { pool: { url: 'stratum+tcp://pool.example:3333', user: 'thief.1' } })],
+      }),
+      [
+        "worker_changed miner:m1: worker thief.1 on stratum+tcp://pool.example:3333 matches none of the site's worker patterns",
+      ],
+    ],
     ['implausible_reading: a plausible sample', snapshot({ miners: [miner({}, { implausible: [] })] }), []],
     [
       'power_mismatch: reported 20 % off the meter (at the threshold)',
@@ -378,6 +391,74 @@ describe('evaluateAlerts: one case per kind, from a healthy fleet that raises no
   it('every kind has a case above', () => {
     const covered = new Set(cases.flatMap(([, , e]) => e.map((line) => line.split(' ')[0])));
     expect([...covered].sort()).toEqual(Object.keys(KIND_SPECS).sort());
+  });
+
+  /** Every breach of the cases above, as the API gives it: the English line, the key and its parameters. */
+  const worded = () =>
+    cases.flatMap(([, snap, , rules]) =>
+      run(snap, { rules })
+        .filter((o) => o.status === 'breach')
+        .map((o) => ({
+          o,
+          message: o.message,
+          ...messageOf({ ...o, details: { ...o.details, rack: o.rack } }),
+        })),
+    );
+  const placeholders = (s: string) => [...s.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]!);
+
+  it("every kind's message, in each of its variants, has a key in every UI catalogue and a parameter for each placeholder", () => {
+    const seen = new Set<string>();
+    const wrong: string[] = [];
+    for (const { o, messageKey, messageParams } of worded()) {
+      if (!messageKey) {
+        wrong.push(`${o.kind}: no key for "${o.message}"`);
+        continue;
+      }
+      seen.add(messageKey);
+      for (const { id } of LOCALES) {
+        const text = CATALOGUES[id][messageKey];
+        if (text === undefined) wrong.push(`${id}: ${messageKey} missing`);
+        else
+          for (const p of placeholders(text))
+            if (!(p in (messageParams ?? {}))) wrong.push(`${id}: ${messageKey} {{${p}}} has no parameter`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    const all = Object.entries(MESSAGE_VARIANTS).flatMap(([kind, vs]) =>
+      vs.map((v) => messageKeyOf(kind, v)),
+    );
+    expect([...seen].sort()).toEqual(all.sort());
+  });
+
+  it('a rendered alert message in Russian, Chinese and Kazakh holds no English: only names, figures and units', () => {
+    // What stays as written in every language: the alert's names (pools, workers, PDUs, reading
+    // fields) and the units miners use.
+    const KEPT = ['PDU', 'TH/s', 'PH/s', 'kW', 'MW'];
+    const english: string[] = [];
+    try {
+      for (const { o, message, messageKey, messageParams } of worded()) {
+        for (const id of ['ru', 'zh-CN', 'kk'] as const) {
+          setLocale(id);
+          const text = alertMessage({ message, messageKey, messageParams });
+          let rest = text;
+          for (const v of Object.values(messageParams ?? {}))
+            if (typeof v === 'string') rest = rest.split(v).join(' ');
+          for (const w of KEPT) rest = rest.split(w).join(' ');
+          if (/[A-Za-z]{2,}/.test(rest) || text === message) english.push(`${id} ${o.kind}: ${text}`);
+        }
+      }
+      expect(missingKeys().filter((k) => k.includes('alertMessage'))).toEqual([]);
+    } finally {
+      setLocale('en');
+    }
+    expect(english).toEqual([]);
+    expect(
+      alertMessage({
+        message: 'x',
+        messageKey: 'alertMessage.chip_overtemp',
+        messageParams: { chipC: 91, thresholdC: 90 },
+      }),
+    ).toBe('chip 91 °C ≥ 90 °C');
   });
 });
 

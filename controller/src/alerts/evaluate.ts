@@ -215,6 +215,7 @@ export function evaluateAlerts(
           a.state === 'offline'
             ? `agent offline (last heard ${Math.round(v)} s ago)`
             : `agent silent for ${Math.round(v)} s`,
+        details: { lastWill: a.state === 'offline' },
       };
     });
     emit('spool_filling', subject, where, (rule) => {
@@ -422,10 +423,13 @@ function minerText(
     case 'fan_failed':
       return {
         message: `${v} of ${f.aux} fans stopped or under ${Number(rule.params['minRpm'] ?? 500)} RPM`,
-        details: { fansRpm: l.fansRpm },
+        details: { fansRpm: l.fansRpm, expectedFans: f.aux, minRpm: Number(rule.params['minRpm'] ?? 500) },
       };
     case 'board_missing':
-      return { message: `${v} of ${f.aux} hash boards not hashing`, details: { boards: l.boards } };
+      return {
+        message: `${v} of ${f.aux} hash boards not hashing`,
+        details: { boards: l.boards, expectedBoards: f.aux },
+      };
     case 'hw_errors':
       return {
         message: `${Math.round(v)} hardware errors/h ≥ ${f.threshold}/h`,
@@ -544,6 +548,7 @@ function evaluatePdus(
         value: total,
         ...limits(rule, KIND_SPECS.phase_overload.threshold!),
         text: (v, t) => `PDU ${p.id} draws ${Math.round(v)} W ≥ ${t} W`,
+        details: { pduId: p.id },
       };
     });
     for (const o of p.outlets) {

@@ -35,6 +35,7 @@ export const LABELLED = {
     'power_mismatch',
     'agent_offline',
     'spool_filling',
+    'implausible_reading',
   ],
   severity: ['critical', 'warning'],
   provenance: ['metered', 'reported', 'estimated'],

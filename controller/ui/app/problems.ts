@@ -25,6 +25,7 @@ export interface AlertRow {
   value: number | null;
   threshold: number | null;
   message: string;
+  details?: Record<string, unknown>;
   openedAt: number;
   updatedAt: number;
   resolvedAt: number | null;

@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
+import { alertMessage } from '../alert-message.js';
 import { Problem as ErrorLine, Loading, Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
 import { Time } from '../components/time.js';
 import { describeEvent } from '../events.js';
-import { ago, count, pct, temp, when } from '../format.js';
-import { k, t } from '../i18n.js';
+import { ago, when } from '../format.js';
+import { t } from '../i18n.js';
 import { label } from '../labels.js';
 import { type AlertRow, alertsQuery, alertWhere } from '../problems.js';
 import { href } from '../router.js';
@@ -196,19 +197,8 @@ function subjectName(subject: string): string {
   return subject.replace(/^(miner|agent|container):/, '');
 }
 
-/**
- * The alert's figure against its threshold in the user's language, for the kinds whose row carries
- * both (`value`, `threshold`); other kinds keep the controller's English line (see the report's API list).
- */
-const DETAILS: Record<string, { key: string; show: (v: number) => string }> = {
-  chip_overtemp: { key: k('alertDetail.chip_overtemp'), show: temp },
-  board_overtemp: { key: k('alertDetail.board_overtemp'), show: temp },
-  hashrate_low: { key: k('alertDetail.hashrate_low'), show: pct },
-  hw_errors: { key: k('alertDetail.hw_errors'), show: (v) => count(Math.round(v)) },
-};
-
-function alertDetail(a: AlertRow): string {
-  const d = DETAILS[a.kind];
-  if (!d || a.value === null || a.threshold === null) return a.message;
-  return t(d.key, { value: d.show(a.value), threshold: d.show(a.threshold) });
+/** The alert's message in the user's language; the agent's own error text, when it gave one, on hover. */
+function alertDetail(a: AlertRow) {
+  const error = a.details?.['error'];
+  return <span title={typeof error === 'string' ? error : undefined}>{alertMessage(a)}</span>;
 }

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
+import { alertMessage } from '../alert-message.js';
 import { Loading, Problem, Section, Tile } from '../components/bits.js';
 import { TimeChart } from '../components/chart.js';
 import { Time } from '../components/time.js';
@@ -6,6 +7,7 @@ import { describeEvent } from '../events.js';
 import { ago, hashrate, power, rpm, temp } from '../format.js';
 import { t } from '../i18n.js';
 import { label } from '../labels.js';
+import type { AlertRow } from '../problems.js';
 import { ACTIONS_BY_ROLE, type Me, OUTLET_CYCLE_ROLES } from '../roles.js';
 import { post } from '../session.js';
 import { type HistoryPoint, historyOf, type MinerDetail, type MinerEvent, minerName } from '../shapes.js';
@@ -33,6 +35,7 @@ export function MinerPanel({
   const from = useMemo(() => Date.now() - HISTORY_H * 3600_000, [minerId]);
   const history = usePoll<{ points: HistoryPoint[] }>(`/miners/${id}/history?from=${from}&stepS=60`, 60_000);
   const events = usePoll<MinerEvent[]>(`/miners/${id}/events`, 15_000);
+  const alerts = usePoll<AlertRow[]>(`/alerts?state=open&miner=${id}&limit=50`, 15_000);
   const m = miner.data;
   const s = m?.sample ?? null;
   // Bumped when this panel sends a command, so the server history shows it at once.
@@ -118,6 +121,7 @@ export function MinerPanel({
               </p>
             </>
           )}
+          <OpenAlerts alerts={alerts.data} />
           <Actions
             me={me}
             minerId={minerId}
@@ -137,6 +141,23 @@ export function MinerPanel({
         <EventList events={events.data ? events.data.slice(0, 30) : null} />
       </Section>
     </div>
+  );
+}
+
+/** The miner's open alerts, each worded in the user's language, the worst first (as the API orders them). */
+function OpenAlerts({ alerts }: { alerts: AlertRow[] | null }) {
+  if (!alerts || alerts.length === 0) return null;
+  return (
+    <ul class="events miner-alerts" data-testid="miner-alerts">
+      {alerts.map((a) => (
+        <li key={a.id}>
+          <span class={`sev sev-${a.severity}`}>{label('severity', a.severity)}</span>{' '}
+          <strong>{label('alertKind', a.kind)}</strong>:{' '}
+          <span data-testid="alert-message">{alertMessage(a)}</span>{' '}
+          <span class="muted">{t('miner.alertSince', { ago: ago(a.openedAt) })}</span>
+        </li>
+      ))}
+    </ul>
   );
 }
 

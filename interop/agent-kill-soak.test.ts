@@ -89,6 +89,8 @@ runOrSkip('agent SIGKILLed every 20 s with the broker down in the middle', () =>
           http: { port: await freePort() },
           mqtt: { url: broker.url, clientId: 'soak-controller' },
           log: { level: 'silent' },
+          // Its agent is not bound to a container (controller/test/agent-places.test.ts tests binding).
+          ingest: { unboundAgents: 'accept' },
         },
         {},
       ),

@@ -38,6 +38,8 @@ runOrSkip('Influx writer through an outage', () => {
           storage: { url: 'sqlite::memory:' },
           influx: { url: vm.url, flushIntervalMs: 100, batchSize: 500, maxRetries: 1 },
           log: { level: 'silent' },
+          // Its agent is not bound to a container (controller/test/agent-places.test.ts tests binding).
+          ingest: { unboundAgents: 'accept' },
         },
         {},
       ),

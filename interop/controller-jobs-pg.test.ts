@@ -129,7 +129,13 @@ runOrSkip('alerts on PostgreSQL', () => {
     const url = new URL(PG_URL);
     url.searchParams.set('schema', schema);
     const config = loadControllerConfig(
-      { dataDir: dir, storage: { url: url.toString() }, log: { level: 'silent' } },
+      // Its agents are not bound to containers (controller/test/agent-places.test.ts tests binding).
+      {
+        dataDir: dir,
+        storage: { url: url.toString() },
+        log: { level: 'silent' },
+        ingest: { unboundAgents: 'accept' },
+      },
       {},
     );
     app = await buildApp(config, { now: () => clock });

@@ -70,7 +70,8 @@ runOrSkip('controller with Mosquitto, PostgreSQL and VictoriaMetrics', () => {
     const db = await openDb(dbUrl);
     await migrate(db, allMigrations(), Date.now);
     for (const c of sim.scenario.containers) {
-      tokens.set(agentIdOf(c.id), await createToken(db, { role: 'agent', name: agentIdOf(c.id) }));
+      const places = [{ siteId: c.siteId, containerId: c.id }];
+      tokens.set(agentIdOf(c.id), await createToken(db, { role: 'agent', name: agentIdOf(c.id), places }));
     }
     admin = await createToken(db, { role: 'admin', name: 'admin' });
     await db.close();

@@ -77,7 +77,11 @@ runOrSkip('two controller replicas, one killed under load', () => {
     if (!ready) throw new Error(`need ${MOSQUITTO} and PostgreSQL at ${PG_URL}`);
     const db = await openDb(dbUrl);
     await migrate(db, allMigrations(), Date.now);
-    agentToken = await createToken(db, { role: 'agent', name: AGENT });
+    agentToken = await createToken(db, {
+      role: 'agent',
+      name: AGENT,
+      places: [{ siteId: exampleTelemetry.siteId, containerId: 'load-c1' }],
+    });
     await db.close();
     broker = await startMosquitto(join(dir, 'mosquitto'), {
       controller: 'controller-secret',

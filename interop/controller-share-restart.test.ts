@@ -79,7 +79,11 @@ describeWithMosquitto('controller replicas in one $share group across a Mosquitt
     broker = centreBrokerIn(dir, await freePort());
     await broker.start();
     app = await buildApp(
-      loadControllerConfig({ dataDir: join(dir, 'controller'), log: { level: 'warn' } }, {}),
+      loadControllerConfig(
+        // Its agents are not bound to containers (controller/test/agent-places.test.ts tests binding).
+        { dataDir: join(dir, 'controller'), log: { level: 'warn' }, ingest: { unboundAgents: 'accept' } },
+        {},
+      ),
     );
   });
 

@@ -148,7 +148,13 @@ runOrSkip('dashboards: every panel query against a real InfluxDB 1.x holding a s
     dir = mkdtempSync(join(tmpdir(), 'hashfleet-dash-'));
     app = await buildApp(
       loadControllerConfig(
-        { dataDir: dir, storage: { url: 'sqlite::memory:' }, log: { level: 'silent' } },
+        // Its agents are not bound to containers (controller/test/agent-places.test.ts tests binding).
+        {
+          dataDir: dir,
+          storage: { url: 'sqlite::memory:' },
+          log: { level: 'silent' },
+          ingest: { unboundAgents: 'accept' },
+        },
         {},
       ),
       { now: () => sim.clock.now() },

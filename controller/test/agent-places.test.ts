@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { exampleSample, exampleTelemetry, type Telemetry, topics } from '@hashfleet/contracts';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentPlaces, placesFromArgs, placeVerdict } from '../src/core/auth/agent-places.js';
+import { agentPlaces, bindAgentPlaces, placesFromArgs, placeVerdict } from '../src/core/auth/agent-places.js';
 import { createToken } from '../src/core/auth/tokens.js';
 import { main } from '../src/core/cli/main.js';
 import type { RunningController } from '../src/core/server.js';
@@ -15,6 +15,24 @@ import { embeddedController, tempDir } from './helpers.js';
  * this, ingest trusted the payload's container and site, so one agent's token could move another
  * container's miner to itself (the reconciler followed the serial).
  */
+
+/** Publishes one telemetry message over the embedded broker as `agentId` with its token. */
+async function publishTelemetry(running: RunningController, agentId: string, token: string, msg: unknown) {
+  const client = await mqtt.connectAsync(running.mqttUrl, {
+    clientId: agentId,
+    username: agentId,
+    password: token,
+  });
+  await client.publishAsync(topics.telemetry(agentId), JSON.stringify(msg), { qos: 1 });
+  await client.endAsync();
+}
+
+const containerOfSerial = async (running: RunningController, serial: string) =>
+  (
+    await running.db.get<{ container_id: string }>('SELECT container_id FROM miners WHERE serial = ?', [
+      serial,
+    ])
+  )?.container_id;
 
 describe('placeVerdict', () => {
   const rows = [
@@ -119,6 +137,7 @@ describe('embedded broker: an agent publishing for another container', () => {
     VICTIM1: '02:00:00:00:00:01',
     FUZZ1: '02:00:00:00:00:02',
     LOOSE1: '02:00:00:00:00:03',
+    LOOSE2: '02:00:00:00:00:04',
   };
   const batch = (agentId: string, containerId: string, seq: number, serial: string): Telemetry => ({
     ...exampleTelemetry,
@@ -139,25 +158,20 @@ describe('embedded broker: an agent publishing for another container', () => {
       },
     ],
   });
-  const publish = async (agentId: string, token: string, msg: Telemetry) => {
-    const client = await mqtt.connectAsync(running.mqttUrl, {
-      clientId: agentId,
-      username: agentId,
-      password: token,
-    });
-    await client.publishAsync(topics.telemetry(agentId), JSON.stringify(msg), { qos: 1 });
-    await client.endAsync();
-  };
-  const minerContainer = async (serial: string) =>
-    (
-      await running.db.get<{ container_id: string }>('SELECT container_id FROM miners WHERE serial = ?', [
-        serial,
-      ])
-    )?.container_id;
+  const publish = (agentId: string, token: string, msg: Telemetry) =>
+    publishTelemetry(running, agentId, token, msg);
+  const minerContainer = (serial: string) => containerOfSerial(running, serial);
   const metrics = async () => (await fetch(`${running.url}/metrics`)).text();
 
   beforeAll(async () => {
-    ({ running, stop, token: victimToken } = await embeddedController('unused'));
+    // The default, spelled out: the test helpers accept unbound agents for other features' tests.
+    ({
+      running,
+      stop,
+      token: victimToken,
+    } = await embeddedController('unused', {
+      ingest: { unboundAgents: 'refuse' },
+    }));
     victimToken = await createToken(running.db, {
       role: 'agent',
       name: 'sc-c01',
@@ -257,28 +271,140 @@ describe('embedded broker: an agent publishing for another container', () => {
     expect(await minerContainer('VICTIM1')).toBe('sc-c01');
   });
 
-  it("an unbound agent cannot pull a bound container's miner into an unbound one", async () => {
-    const token = await createToken(running.db, { role: 'agent', name: 'loose-02' });
-    await publish('loose-02', token, batch('loose-02', 'loose-c2', 0, 'VICTIM1'));
+  it('an agent bound nowhere is refused by default: counted, audited, nothing stored; applied once bound', async () => {
+    const token = await createToken(running.db, { role: 'agent', name: 'loose-03' });
+    const msg = batch('loose-03', 'loose-c3', 0, 'LOOSE1');
+    await publish('loose-03', token, msg);
     await expect
       .poll(metrics)
-      .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_place",agent="loose-02"\} 1/);
+      .toMatch(/hashfleet_ingest_rejected_total\{reason="unbound",agent="loose-03"\} 1/);
+    expect(await minerContainer('LOOSE1')).toBeUndefined();
+    const audit = await running.db.all<{ details_json: string }>(
+      "SELECT details_json FROM audit_log WHERE action = 'ingest.reject' AND actor_name = 'loose-03'",
+    );
+    expect(audit.map((a) => JSON.parse(a.details_json))).toMatchObject([
+      { reason: 'unbound', containerId: 'loose-c3', why: expect.stringMatching(/bound to no container/) },
+    ]);
+    // Not acknowledged, so the agent keeps it in its spool; once bound, its republish is applied.
+    await bindAgentPlaces(running.db, 'loose-03', [{ siteId: 'sichuan', containerId: 'loose-c3' }], T0);
+    await publish('loose-03', token, msg);
+    await expect.poll(() => minerContainer('LOOSE1')).toBe('loose-c3');
+  });
+
+  it("a bound agent cannot pull another container's miner into its own: left out, counted, audited", async () => {
+    // Its own container, naming the victim by serial beside a miner of its own.
+    const both = batch('fuzz-01', 'fuzz-c1', 2, 'FUZZ1');
+    both.samples.push({ ...batch('fuzz-01', 'fuzz-c1', 2, 'VICTIM1').samples[0]! });
+    await publish('fuzz-01', attackerToken, both);
+    await expect
+      .poll(metrics)
+      .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_miner",agent="fuzz-01"\} 1/);
     expect(await minerContainer('VICTIM1')).toBe('sc-c01');
-    // Nor by the victim's MAC (in other letter case) under another serial.
-    const byMac = batch('loose-02', 'loose-c2', 2, 'VICTIM1');
+    const owners = await running.db.all<{ agent_id: string }>(
+      "SELECT am.agent_id FROM agent_miners am JOIN miners m ON m.id = am.miner_id WHERE m.serial = 'VICTIM1'",
+    );
+    expect(owners.map((o) => o.agent_id)).toEqual(['sc-c01']);
+    // The rest of the batch is applied: its own miner's sample is its latest.
+    const latest = await running.db.get<{ at: number }>(
+      "SELECT l.at FROM miner_latest l JOIN miners m ON m.id = l.miner_id WHERE m.serial = 'FUZZ1'",
+    );
+    expect(latest?.at).toBe(T0 + 2);
+    const foreignAudit = async () =>
+      (
+        await running.db.all<{ details_json: string }>(
+          "SELECT details_json FROM audit_log WHERE action = 'ingest.reject' AND actor_name = 'fuzz-01'",
+        )
+      )
+        .map((a) => JSON.parse(a.details_json))
+        .filter((d) => d.reason === 'foreign_miner');
+    await expect
+      .poll(foreignAudit)
+      .toMatchObject([{ containerId: 'fuzz-c1', miners: [{ serial: 'VICTIM1', containerId: 'sc-c01' }] }]);
+    // Nor by the victim's MAC (in other letter case) under a serial nobody knows.
+    const byMac = batch('fuzz-01', 'fuzz-c1', 3, 'VICTIM1');
     byMac.samples[0] = {
       ...byMac.samples[0]!,
       serial: 'OTHER9',
       minerKey: 'SN-OTHER9',
       mac: macs.VICTIM1!.toUpperCase(),
     };
-    await publish('loose-02', token, byMac);
+    await publish('fuzz-01', attackerToken, byMac);
     await expect
       .poll(metrics)
-      .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_place",agent="loose-02"\} 2/);
+      .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_miner",agent="fuzz-01"\} 2/);
     expect(await minerContainer('VICTIM1')).toBe('sc-c01');
-    // Its own miners it may report (the deployment has not bound it yet).
-    await publish('loose-02', token, batch('loose-02', 'loose-c2', 1, 'LOOSE1'));
-    await expect.poll(() => minerContainer('LOOSE1')).toBe('loose-c2');
+    expect(await minerContainer('OTHER9')).toBeUndefined();
+  });
+
+  it('a miner in transit (in no container) is placed by the bound agent that sees it', async () => {
+    await publish('sc-c01', victimToken, batch('sc-c01', 'sc-c01', 1, 'LOOSE2'));
+    await expect.poll(() => minerContainer('LOOSE2')).toBe('sc-c01');
+    await running.db.run(
+      "UPDATE miners SET container_id = NULL, slot_id = NULL, status = 'in_transit' WHERE serial = 'LOOSE2'",
+    );
+    await publish('fuzz-01', attackerToken, batch('fuzz-01', 'fuzz-c1', 4, 'LOOSE2'));
+    await expect.poll(() => minerContainer('LOOSE2')).toBe('fuzz-c1');
+  });
+});
+
+describe('ingest.unboundAgents: accept (a migration period)', () => {
+  let running: RunningController;
+  let stop: () => Promise<void>;
+  const metrics = async () => (await fetch(`${running.url}/metrics`)).text();
+  const T0 = exampleSample.at;
+  const sample = (serial: string, mac: string, at: number) => ({
+    ...exampleSample,
+    minerKey: `SN-${serial}`,
+    serial,
+    mac,
+    ip: '10.9.1.1',
+    at,
+  });
+  const send = async (
+    agentId: string,
+    token: string,
+    containerId: string,
+    seq: number,
+    samples: unknown[],
+  ) => {
+    const msg = {
+      ...exampleTelemetry,
+      agentId,
+      bootId: `${agentId}-boot`,
+      containerId,
+      seq,
+      agent: null,
+      unreachable: [],
+      samples,
+    };
+    await publishTelemetry(running, agentId, token, msg);
+  };
+  const containerOf = (serial: string) => containerOfSerial(running, serial);
+
+  beforeAll(async () => {
+    ({ running, stop } = await embeddedController('unused', { ingest: { unboundAgents: 'accept' } }));
+  });
+  afterAll(async () => {
+    await stop?.();
+  });
+
+  it("accepts an unbound agent's own miners, counted, but not a bound container's miner", async () => {
+    const owner = await createToken(running.db, {
+      role: 'agent',
+      name: 'sc-c02',
+      places: [{ siteId: 'sichuan', containerId: 'sc-c02' }],
+    });
+    await send('sc-c02', owner, 'sc-c02', 0, [sample('VICTIM2', '02:00:00:00:01:01', T0)]);
+    await expect.poll(() => containerOf('VICTIM2')).toBe('sc-c02');
+    const loose = await createToken(running.db, { role: 'agent', name: 'loose-02' });
+    await send('loose-02', loose, 'loose-c2', 0, [
+      sample('LOOSE4', '02:00:00:00:01:02', T0),
+      sample('VICTIM2', '02:00:00:00:01:01', T0),
+    ]);
+    await expect.poll(() => containerOf('LOOSE4')).toBe('loose-c2');
+    expect(await containerOf('VICTIM2')).toBe('sc-c02');
+    const text = await metrics();
+    expect(text).toMatch(/hashfleet_ingest_unbound_total\{agent="loose-02"\} 1/);
+    expect(text).toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_miner",agent="loose-02"\} 1/);
   });
 });

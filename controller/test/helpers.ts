@@ -55,11 +55,24 @@ export function tempDir(): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Tests of other features publish as agents they never bind (or call ingest directly), so the
+ * test controllers accept unbound agents (a migration setting, `ingest.unboundAgents`); the
+ * binding itself is tested with the default in agent-places.test.ts.
+ */
+export const UNBOUND_AGENTS_ACCEPTED = { ingest: { unboundAgents: 'accept' as const } };
+
 /** An app on in-memory SQLite with a token per role. */
 export async function testApp(overrides: ControllerConfigInput = {}, now?: () => number) {
   const { dir, cleanup } = tempDir();
   const config = loadControllerConfig(
-    { dataDir: dir, storage: { url: 'sqlite::memory:' }, log: { level: 'silent' }, ...overrides },
+    {
+      dataDir: dir,
+      storage: { url: 'sqlite::memory:' },
+      log: { level: 'silent' },
+      ...UNBOUND_AGENTS_ACCEPTED,
+      ...overrides,
+    },
     {},
   );
   const app = await buildApp(config, now ? { now } : {});
@@ -86,13 +99,21 @@ export async function testApp(overrides: ControllerConfigInput = {}, now?: () =>
 
 /**
  * A whole controller (HTTP on a free port, embedded broker on a free port, silent log) and an agent
- * token for `agentName`, for tests that talk MQTT to it. `stop` closes it and removes its data.
+ * token for `agentName`, for tests that talk MQTT to it; `overrides` replace top-level config
+ * sections. `stop` closes it and removes its data.
  */
-export async function embeddedController(agentName: string) {
+export async function embeddedController(agentName: string, overrides: ControllerConfigInput = {}) {
   const { startController } = await import('../src/core/server.js');
   const tmp = tempDir();
   const config = loadControllerConfig(
-    { dataDir: tmp.dir, http: { port: 0 }, mqtt: { embeddedPort: 0 }, log: { level: 'silent' } },
+    {
+      dataDir: tmp.dir,
+      http: { port: 0 },
+      mqtt: { embeddedPort: 0 },
+      log: { level: 'silent' },
+      ...UNBOUND_AGENTS_ACCEPTED,
+      ...overrides,
+    },
     {},
   );
   const running = await startController(config);

@@ -113,7 +113,12 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
     const agents: Agent[] = [];
     for (const container of running.containers) {
       const agentId = agentIdOf(container.id);
-      const agentToken = await createToken(db, { role: 'agent', name: agentId });
+      // Bound to its container: the controller refuses what it says for any other (issue 17).
+      const agentToken = await createToken(db, {
+        role: 'agent',
+        name: agentId,
+        places: [{ siteId: container.siteId, containerId: container.id }],
+      });
       const config = loadAgentConfig(
         agentConfigFor(running, container, {
           mqttUrl: controller.mqttUrl,

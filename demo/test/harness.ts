@@ -17,6 +17,8 @@ export async function startTestController(
       http: { host: '127.0.0.1', port: await freePort() },
       mqtt: { embeddedHost: '127.0.0.1', embeddedPort: await freePort() },
       log: { level: 'silent' },
+      // Agents these tests start are not bound to their containers (the demo's are: demo/src/demo.ts).
+      ingest: { unboundAgents: 'accept' },
       ...opts.config,
     },
     {},

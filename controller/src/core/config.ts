@@ -147,6 +147,12 @@ export const ControllerConfigSchema = z.object({
         .positive()
         .default(30_000)
         .describe('Agent clock skew that raises an event'),
+      unboundAgents: z
+        .enum(['refuse', 'accept'])
+        .default('refuse')
+        .describe(
+          'An agent bound to no container: refuse its messages (counted, audited, kept in its spool until bound) or accept them (a migration period; warned at start)',
+        ),
     })
     .default({
       offlineAfterS: 180,
@@ -154,6 +160,7 @@ export const ControllerConfigSchema = z.object({
       historyRetentionH: 24,
       maxIntervalS: 600,
       clockSkewWarnMs: 30_000,
+      unboundAgents: 'refuse',
     }),
   commands: z
     .object({

@@ -137,7 +137,7 @@ export async function brokerCommand(
     );
   } else {
     console.log(
-      `${agentId}: not bound to a container (--site/--container): it may speak only for unbound ones`,
+      `${agentId}: no --site/--container: its binding, if any, is unchanged; the controller refuses an agent bound to no container (ingest.unboundAgents)`,
     );
   }
   console.log('reload the broker to apply: systemctl reload mosquitto (or SIGHUP)');

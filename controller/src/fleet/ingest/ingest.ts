@@ -1,4 +1,10 @@
-import { type AgentMessage, type CommandResult, decodeMessage, parseAgentTopic } from '@hashfleet/contracts';
+import {
+  type AgentMessage,
+  type CommandResult,
+  decodeMessage,
+  parseAgentTopic,
+  topics,
+} from '@hashfleet/contracts';
 import type { CoreContext } from '../../core/context.js';
 import type { InfluxPoint } from '../../core/influx/sink.js';
 import type { Db } from '../../core/storage/db.js';
@@ -9,7 +15,7 @@ import { firstDelivery } from './dedupe.js';
 import type { Applied, IngestDeps } from './deps.js';
 import { applyBirth, applyEvents, applyStatus } from './lifecycle.js';
 import { MalformedLog } from './malformed.js';
-import { claimOf, placeOf } from './place.js';
+import { claimOf, type ForeignMiner, placeOf, type RefusalReason, refusedMinersWhy } from './place.js';
 import { extraPoints } from './points-extra.js';
 import { applyPower } from './power.js';
 import { noteSeq, type SeqStep } from './seq.js';
@@ -76,21 +82,33 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
   let durable: ((agentId: string, bootId: string, seq: number) => void) | null = null;
 
   const trust = trustMetrics(ctx.metrics.registry, ctx.db);
+  if (ctx.config.ingest.unboundAgents === 'accept')
+    ctx.logger.warn(
+      'ingest.unboundAgents is accept: an agent bound to no container may report for any container nobody is bound to; bind every agent (token create / broker add-agent --site --container) and set it back to refuse',
+    );
   const storage = storageHealth(ctx);
-  // Refusals are logged and audited at most once per agent per minute (a spool replays them).
-  const refusals = new MalformedLog((fields, m) => ctx.logger.warn(fields, m), 60_000, 'refused');
-  type Refused = { refused: string };
+  // Refusals are logged and audited at most once per agent and reason per minute (a spool replays them).
+  const refusalLog = () => new MalformedLog((fields, m) => ctx.logger.warn(fields, m), 60_000, 'refused');
+  const refusals: Record<RefusalReason, MalformedLog> = {
+    foreign_place: refusalLog(),
+    unbound: refusalLog(),
+    foreign_miner: refusalLog(),
+  };
+  type Refused = { refused: string; reason: RefusalReason };
   const isRefused = (r: Applied | Refused | null): r is Refused => r !== null && 'refused' in r;
 
-  async function apply(kind: string, msg: AgentMessage): Promise<Applied | Refused | null> {
+  async function apply(kind: string, whole: AgentMessage): Promise<Applied | Refused | null> {
     const pending: PendingCache = new Map();
     const newPlaces: string[] = [];
     let seq: SeqStep | null = null;
     let unbound = false;
+    let foreign: ForeignMiner[] = [];
     const applied = await ctx.db.tx(async (tx) => {
-      const place = await placeOf(tx, msg);
-      if (place.verdict === 'foreign_place') return { refused: place.why ?? 'foreign place' };
+      const place = await placeOf(tx, whole, ctx.config.ingest.unboundAgents);
+      if (place.refused) return { refused: place.refused.why, reason: place.refused.reason };
       unbound = place.verdict === 'unbound';
+      foreign = place.foreign;
+      const msg = place.msg;
       if (!(await firstDelivery(tx, msg, kind, ctx.now()))) return null;
       seq = await noteSeq(tx, msg, kind, ctx.now());
       if ('siteId' in msg && 'containerId' in msg) {
@@ -119,7 +137,8 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
     if (isRefused(applied)) return applied;
     reconciler.commit(pending);
     for (const p of newPlaces) places.add(p);
-    if (applied) countSeq(msg.agentId, seq, unbound);
+    if (applied) countSeq(whole.agentId, seq, unbound);
+    if (applied && foreign.length) await refuseMiners(whole, kind, foreign);
     return applied;
   }
 
@@ -141,17 +160,27 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
    * A message claiming a place its agent is not bound to: counted, and logged and audited once per
    * agent per minute. Not acknowledged end to end: the agent keeps it until an operator binds it.
    */
-  async function refuse(topic: string, kind: string, msg: AgentMessage, why: string): Promise<'rejected'> {
+  async function refuse(
+    topic: string,
+    kind: string,
+    msg: AgentMessage,
+    why: string,
+    reason: RefusalReason,
+    extra: Record<string, unknown> = {},
+  ): Promise<'rejected'> {
     const claim = claimOf(msg);
-    trust.rejected.inc({ reason: 'foreign_place', agent: msg.agentId });
-    ctx.metrics.ingestMessages.inc({ kind, result: 'rejected' });
-    if (!refusals.report(msg.agentId, topic, why, ctx.now())) return 'rejected';
+    trust.rejected.inc(
+      { reason, agent: msg.agentId },
+      reason === 'foreign_miner' ? (extra['miners'] as unknown[]).length : 1,
+    );
+    if (reason !== 'foreign_miner') ctx.metrics.ingestMessages.inc({ kind, result: 'rejected' });
+    if (!refusals[reason].report(msg.agentId, topic, why, ctx.now())) return 'rejected';
     await ctx.audit
       .record({
         actor: { tokenId: `agent:${msg.agentId}`, role: 'agent', stakerId: null, name: msg.agentId },
         action: 'ingest.reject',
         subject: `agent ${msg.agentId}`,
-        details: { reason: 'foreign_place', why, kind, seq: msg.seq, bootId: msg.bootId, ...claim },
+        details: { reason, why, kind, seq: msg.seq, bootId: msg.bootId, ...claim, ...extra },
       })
       .catch((err: Error) =>
         ctx.logger.error(
@@ -160,6 +189,12 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
         ),
       );
     return 'rejected';
+  }
+
+  /** Entries naming another agent's miner, left out of an applied message (issue 17): counted and audited. */
+  async function refuseMiners(msg: AgentMessage, kind: string, miners: ForeignMiner[]) {
+    const topic = topics[kind as 'telemetry' | 'birth' | 'events'](msg.agentId);
+    await refuse(topic, kind, msg, refusedMinersWhy(miners), 'foreign_miner', { miners });
   }
 
   async function applyWithRetry(kind: string, msg: AgentMessage): Promise<Applied | Refused | null> {
@@ -239,7 +274,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
       } finally {
         timer();
       }
-      if (isRefused(result)) return refuse(topic, kind, msg, result.refused);
+      if (isRefused(result)) return refuse(topic, kind, msg, result.refused, result.reason);
       const applied = result;
       durable?.(msg.agentId, msg.bootId, msg.seq);
       if (!applied) {

@@ -3,15 +3,43 @@ import { type PlaceVerdict, placeVerdict } from '../../core/auth/agent-places.js
 import type { Db } from '../../core/storage/db.js';
 import { normaliseMac } from '../inventory/mac.js';
 
+/** What ingest does with a message from an agent that has no binding (`ingest.unboundAgents`). */
+export type UnboundPolicy = 'refuse' | 'accept';
+
+/** Why a valid message (or part of it) was refused: the `reason` label and the audit's reason. */
+export type RefusalReason = 'foreign_place' | 'unbound' | 'foreign_miner';
+
+/** A miner a message named that sits in a container bound to another agent: left out, not moved. */
+export type ForeignMiner = {
+  minerKey: string;
+  serial: string | null;
+  mac: string | null;
+  containerId: string;
+};
+
+export type Place = {
+  verdict: PlaceVerdict;
+  /** Set when the whole message is refused: nothing of it is written. */
+  refused?: { reason: RefusalReason; why: string };
+  /** The message to apply: without the entries naming another agent's miner. */
+  msg: AgentMessage;
+  foreign: ForeignMiner[];
+};
+
 /**
  * Whether the message's agent may speak for the container and site the message claims (issue 17
  * item 1): the agent registry, not the payload, decides. Messages without a place (status,
- * results) are the agent's own. Run inside the applying transaction, before anything is written,
- * so a refused message changes nothing: no miner is moved on the word of an agent that does not
- * own the destination.
+ * results) are the agent's own. An agent bound nowhere is refused unless `ingest.unboundAgents`
+ * is `accept` (a migration period). Run inside the applying transaction, before anything is
+ * written, so a refused message changes nothing.
+ *
+ * Of an accepted message, each sample, birth entry or appeared event naming (by serial or MAC) a
+ * miner that sits in another container bound to another agent is left out: the reconciler would
+ * otherwise move that miner into this agent's container on its word alone. The miner stays where
+ * it is; moving it is an operator's act (`POST /miners/:id/move`, or a relocation move).
  */
-export async function placeOf(db: Db, msg: AgentMessage): Promise<{ verdict: PlaceVerdict; why?: string }> {
-  if (!('siteId' in msg && 'containerId' in msg)) return { verdict: 'own' };
+export async function placeOf(db: Db, msg: AgentMessage, unbound: UnboundPolicy): Promise<Place> {
+  if (!('siteId' in msg && 'containerId' in msg)) return { verdict: 'own', msg, foreign: [] };
   const rows = await db.all<{ agent_id: string; site_id: string; container_id: string }>(
     'SELECT agent_id, site_id, container_id FROM agent_places WHERE agent_id = ? OR container_id = ?',
     [msg.agentId, msg.containerId],
@@ -23,63 +51,103 @@ export async function placeOf(db: Db, msg: AgentMessage): Promise<{ verdict: Pla
   );
   const where = `container ${msg.containerId} at site ${msg.siteId}`;
   if (verdict === 'foreign_place')
-    return { verdict, why: `claims ${where}, which this agent is not bound to` };
-  if (verdict === 'unbound' && (await namesBoundMiner(db, msg)))
     return {
-      verdict: 'foreign_place',
-      why: `bound nowhere, names a miner of a container bound to another agent (for ${where})`,
+      verdict,
+      refused: { reason: 'foreign_place', why: `claims ${where}, which this agent is not bound to` },
+      msg,
+      foreign: [],
     };
-  return { verdict };
+  if (verdict === 'unbound' && unbound === 'refuse')
+    return {
+      verdict,
+      refused: {
+        reason: 'unbound',
+        why: `bound to no container (claims ${where}); bind it with token create or broker add-agent --site --container, or set ingest.unboundAgents: accept`,
+      },
+      msg,
+      foreign: [],
+    };
+  const foreign = await foreignMiners(db, msg, msg.containerId);
+  if (foreign.length === 0) return { verdict, msg, foreign };
+  return { verdict, msg: without(msg, new Set(foreign.map((f) => f.minerKey))), foreign };
 }
 
-/** The serials and MACs a message names: what the reconciler follows to an existing miner. */
-function identitiesOf(msg: AgentMessage): { serials: string[]; macs: string[] } {
-  const serials: string[] = [];
-  const macs: string[] = [];
-  const add = (kind: string, value: string | null | undefined) => {
-    if (!value) return;
-    if (kind === 'serial') serials.push(value);
-    if (kind === 'mac') macs.push(normaliseMac(value));
+type Named = { minerKey: string; serial: string | null; mac: string | null };
+
+/** The miners a message names by serial or MAC: what the reconciler follows to an existing miner. */
+function namedIn(msg: AgentMessage): Named[] {
+  const out: Named[] = [];
+  const fromIdentity = (
+    minerKey: string,
+    identity: { kind: string; value: string; lastSeenAt: number }[],
+  ) => {
+    const seen = (kind: string) =>
+      identity.filter((i) => i.kind === kind).sort((a, b) => b.lastSeenAt - a.lastSeenAt)[0]?.value ?? null;
+    out.push({ minerKey, serial: seen('serial'), mac: seen('mac') });
   };
   if (msg.kind === 'telemetry')
-    for (const s of msg.samples) {
-      add('serial', s.serial);
-      add('mac', s.mac);
-    }
-  if (msg.kind === 'birth') for (const m of msg.miners) for (const i of m.identity) add(i.kind, i.value);
+    for (const s of msg.samples) out.push({ minerKey: s.minerKey, serial: s.serial, mac: s.mac });
+  if (msg.kind === 'birth') for (const m of msg.miners) fromIdentity(m.minerKey, m.identity);
   if (msg.kind === 'events')
-    for (const e of msg.events)
-      if (e.type === 'miner.appeared') for (const i of e.identity) add(i.kind, i.value);
-  return { serials, macs };
+    for (const e of msg.events) if (e.type === 'miner.appeared') fromIdentity(e.minerKey, e.identity);
+  return out.filter((n) => n.serial || n.mac).map((n) => ({ ...n, mac: n.mac ? normaliseMac(n.mac) : null }));
 }
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 /**
- * Whether an agent without a binding names a miner that sits in a container bound to another
- * agent: the reconciler would move it out on the word of an agent that owns no destination.
+ * The named miners sitting in a container other than `containerId` that is bound to some agent
+ * and not to this one. A miner in transit or storage (no container) or in an unbound container
+ * is not foreign: the reconciler may place it.
  */
-async function namesBoundMiner(db: Db, msg: AgentMessage): Promise<boolean> {
-  if (!(await db.get('SELECT 1 AS one FROM agent_places LIMIT 1'))) return false;
-  const { serials, macs } = identitiesOf(msg);
-  const owned = `JOIN agent_places p ON p.container_id = m.container_id AND p.agent_id <> ?`;
-  if (serials.length) {
-    const hit = await db.get(
-      `SELECT 1 AS one FROM miners m ${owned} WHERE m.serial IN (${placeholders(serials.length)}) LIMIT 1`,
-      [msg.agentId, ...serials],
-    );
-    if (hit) return true;
-  }
-  if (macs.length) {
-    const hit = await db.get(
-      `SELECT 1 AS one FROM miner_identities i JOIN miners m ON m.id = i.miner_id ${owned}
-       WHERE i.kind = 'mac' AND i.value IN (${placeholders(macs.length)}) LIMIT 1`,
-      [msg.agentId, ...macs],
-    );
-    if (hit) return true;
-  }
-  return false;
+async function foreignMiners(db: Db, msg: AgentMessage, containerId: string): Promise<ForeignMiner[]> {
+  const named = namedIn(msg);
+  if (named.length === 0) return [];
+  const serials = [...new Set(named.flatMap((n) => (n.serial ? [n.serial] : [])))];
+  const macs = [...new Set(named.flatMap((n) => (n.mac ? [n.mac] : [])))];
+  const foreignContainer = `m.container_id IS NOT NULL AND m.container_id <> ?
+    AND EXISTS (SELECT 1 FROM agent_places p WHERE p.container_id = m.container_id)
+    AND NOT EXISTS (SELECT 1 FROM agent_places q WHERE q.container_id = m.container_id AND q.agent_id = ?)`;
+  const bySerial = new Map<string, string>();
+  const byMac = new Map<string, string>();
+  if (serials.length)
+    for (const r of await db.all<{ serial: string; container_id: string }>(
+      `SELECT m.serial, m.container_id FROM miners m
+       WHERE m.serial IN (${placeholders(serials.length)}) AND ${foreignContainer}`,
+      [...serials, containerId, msg.agentId],
+    ))
+      bySerial.set(r.serial, r.container_id);
+  if (macs.length)
+    for (const r of await db.all<{ value: string; container_id: string }>(
+      `SELECT i.value, m.container_id FROM miner_identities i JOIN miners m ON m.id = i.miner_id
+       WHERE i.kind = 'mac' AND i.value IN (${placeholders(macs.length)}) AND ${foreignContainer}`,
+      [...macs, containerId, msg.agentId],
+    ))
+      byMac.set(r.value, r.container_id);
+  if (bySerial.size === 0 && byMac.size === 0) return [];
+  return named.flatMap((n) => {
+    const held = (n.serial && bySerial.get(n.serial)) || (n.mac && byMac.get(n.mac));
+    return held ? [{ ...n, containerId: held }] : [];
+  });
 }
+
+/** The message without the entries for `keys` (samples, birth entries, appeared events). */
+function without(msg: AgentMessage, keys: Set<string>): AgentMessage {
+  if (msg.kind === 'telemetry') return { ...msg, samples: msg.samples.filter((s) => !keys.has(s.minerKey)) };
+  if (msg.kind === 'birth') return { ...msg, miners: msg.miners.filter((m) => !keys.has(m.minerKey)) };
+  if (msg.kind === 'events')
+    return {
+      ...msg,
+      events: msg.events.filter((e) => !(e.type === 'miner.appeared' && keys.has(e.minerKey))),
+    };
+  return msg;
+}
+
+/** The log line and audit reason for entries left out because they name another agent's miner. */
+export const refusedMinersWhy = (miners: ForeignMiner[]) =>
+  `names ${miners.length === 1 ? 'a miner' : `${miners.length} miners`} of a container bound to another agent (${miners
+    .map((m) => `${m.serial ?? m.mac} in ${m.containerId}`)
+    .join(', ')}): left out, the miner stays where it is`;
 
 /** What a refused message claimed, for the log and the audit entry. */
 export const claimOf = (msg: AgentMessage) =>

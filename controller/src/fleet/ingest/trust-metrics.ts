@@ -12,7 +12,7 @@ export function trustMetrics(registry: Registry, db: Db) {
     existing<Counter<'reason' | 'agent'>>('hashfleet_ingest_rejected_total') ??
     new Counter({
       name: 'hashfleet_ingest_rejected_total',
-      help: 'Valid agent messages refused: reason foreign_place when the agent is not bound to the container/site it claims',
+      help: 'Valid agent messages refused: reason foreign_place (the agent is bound elsewhere or the container to another agent), unbound (the agent is bound nowhere and ingest.unboundAgents is refuse); foreign_miner counts samples left out of an applied message for naming a miner of a container bound to another agent',
       labelNames: ['reason', 'agent'],
       registers: [registry],
     });

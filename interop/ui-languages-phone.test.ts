@@ -146,6 +146,7 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
     [`#/containers/${containerId}`, '[data-testid=container-grid] .cell[data-miner]:not([data-miner=""])'],
     [`#/containers/${containerId}/miners/${minerId}`, '[data-testid=miner-panel] table.boards tbody tr'],
     [`#/stakers/${stakerId}`, '[data-testid=staker-ready]'],
+    ['#/approvals', '[data-testid=approvals-ready]'],
   ];
 
   it.each(Object.keys(LOCALES) as LocaleId[])(
@@ -164,6 +165,7 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
           'accounting',
           'operations',
           'staker',
+          'approvals',
         ].map((v) => catalogue[`nav.${v}`]),
       );
       for (const [hash, ready] of allViews()) {

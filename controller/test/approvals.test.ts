@@ -175,4 +175,33 @@ describe('approvals inbox', () => {
     const tech = await t.app.inject({ url: '/api/v1/approvals', headers: t.auth('technician') });
     expect(tech.statusCode).toBe(403);
   });
+
+  it('names the ids an audit entry carries: a plan by its name, a job and a command by their operation and miner', async () => {
+    const one = await post(`/miners/${minerId}/commands`, t.tokens.operator, POOL);
+    const plan = await post('/relocation/plans', t.tokens.operator, {
+      name: 'autumn move',
+      input: scenario({ miners: [miner('c', 'm20s')] }),
+    });
+    const audit = (
+      await t.app.inject({ url: '/api/v1/audit?limit=1000', headers: t.auth('admin') })
+    ).json() as {
+      action: string;
+      subject: string;
+      details: { jobId?: string };
+    }[];
+    const jobId = audit.find((a) => a.action === 'bulk.reject')!.details.jobId!;
+    const res = await post('/names', t.tokens.technician, {
+      ids: [one.json().id, plan.json().id, jobId, minerId, 'no-such-id'],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const names = res.json();
+    const place = names[minerId].name as string;
+    expect(place).toMatch(new RegExp(`^${exampleBirth.containerId} `));
+    expect(names).toEqual({
+      [one.json().id]: { kind: 'command', name: `pool.set ${place}`, minerId },
+      [plan.json().id]: { kind: 'plan', name: 'autumn move', minerId: null },
+      [jobId]: { kind: 'bulk', name: 'pool.set', minerId: null },
+      [minerId]: { kind: 'miner', name: place, minerId },
+    });
+  });
 });

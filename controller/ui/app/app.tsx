@@ -7,6 +7,8 @@ import { forgetToken, get, savedToken } from './session.js';
 import { applyTheme, initialTheme, type Theme } from './theme.js';
 import { AccountingView } from './views/accounting.js';
 import { AlertsView } from './views/alerts.js';
+import { ApprovalsView } from './views/approvals.js';
+import { AuditView } from './views/audit.js';
 import { ContainerView } from './views/container.js';
 import { Login } from './views/login.js';
 import { MinerView } from './views/miner.js';
@@ -189,5 +191,9 @@ function Page({ me, home = false }: { me: Me; home?: boolean }) {
       return <OperationsView me={me} />;
     case 'staker':
       return <StakerView me={me} stakerId={route.stakerId} />;
+    case 'approvals':
+      return <ApprovalsView me={me} />;
+    case 'audit':
+      return <AuditView />;
   }
 }

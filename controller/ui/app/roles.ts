@@ -10,7 +10,9 @@ export type ViewId =
   | 'relocation'
   | 'accounting'
   | 'operations'
-  | 'staker';
+  | 'staker'
+  | 'approvals'
+  | 'audit';
 
 export interface Me {
   role: Role;
@@ -27,10 +29,24 @@ export const NAV: { view: ViewId; label: string; hash: string }[] = [
   { view: 'accounting', label: k('nav.accounting'), hash: '#/accounting' },
   { view: 'operations', label: k('nav.operations'), hash: '#/operations' },
   { view: 'staker', label: k('nav.staker'), hash: '#/staker' },
+  { view: 'approvals', label: k('nav.approvals'), hash: '#/approvals' },
+  { view: 'audit', label: k('nav.audit'), hash: '#/audit' },
 ];
 
 export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
-  admin: ['overview', 'container', 'alerts', 'tickets', 'relocation', 'accounting', 'operations', 'staker'],
+  // The audit log is the admin's (GET /audit is admin-only); approvals are for who may approve.
+  admin: [
+    'overview',
+    'container',
+    'alerts',
+    'tickets',
+    'relocation',
+    'accounting',
+    'operations',
+    'staker',
+    'approvals',
+    'audit',
+  ],
   operator: [
     'overview',
     'container',
@@ -40,6 +56,7 @@ export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
     'accounting',
     'operations',
     'staker',
+    'approvals',
   ],
   // Technicians do the physical steps of relocation moves, so they see and advance them.
   technician: ['overview', 'container', 'alerts', 'tickets', 'relocation'],

@@ -10,6 +10,8 @@ export type Route =
   | { view: 'relocation' }
   | { view: 'accounting' }
   | { view: 'operations' }
+  | { view: 'approvals' }
+  | { view: 'audit' }
   | { view: 'staker'; stakerId: string | null };
 
 const PATTERNS: [RegExp, (m: string[]) => Route][] = [
@@ -27,6 +29,8 @@ const PATTERNS: [RegExp, (m: string[]) => Route][] = [
   [/^\/relocation$/, () => ({ view: 'relocation' })],
   [/^\/accounting$/, () => ({ view: 'accounting' })],
   [/^\/operations$/, () => ({ view: 'operations' })],
+  [/^\/approvals$/, () => ({ view: 'approvals' })],
+  [/^\/audit$/, () => ({ view: 'audit' })],
   [/^\/staker$/, () => ({ view: 'staker', stakerId: null })],
   [/^\/stakers\/([^/]+)$/, (m) => ({ view: 'staker', stakerId: m[1]! })],
 ];

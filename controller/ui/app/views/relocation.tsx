@@ -9,6 +9,7 @@ import { type Me, PLANNER_ROLES } from '../roles.js';
 import { post } from '../session.js';
 import { minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
+import { RelocationProposalForm } from './editors/relocation-proposal.js';
 
 /** Relocation replies (controller/src/relocation/routes.ts). Money in USD, planning figures. */
 interface PlanSummary {
@@ -73,38 +74,13 @@ const NEXT: Record<string, string> = {
   in_transit: 'arrived',
 };
 
-/** Plans proposed by the planner (with the default assumptions, editable), their approval, and the moves. */
-const DEFAULT_ASSUMPTIONS = () => {
-  const d = new Date();
-  const start = `${d.getUTCFullYear() + (d.getUTCMonth() === 11 ? 1 : 0)}-${String(((d.getUTCMonth() + 1) % 12) + 1).padStart(2, '0')}`;
-  return JSON.stringify(
-    {
-      start,
-      horizonMonths: 12,
-      market: { btcPriceUsd: 90000, hashpriceBtcPerPhDay: 0.0006 },
-      routes: [
-        {
-          from: 'sichuan',
-          to: 'kazakhstan',
-          transitDays: 10,
-          costPerMinerUsd: 20,
-          costPerContainerUsd: 4000,
-          customsPerMinerUsd: 15,
-        },
-      ],
-    },
-    null,
-    2,
-  );
-};
-
+/** Plans proposed by the planner (from the proposal form), their approval, and the moves. */
 export function RelocationView({ me }: { me: Me }) {
   const planner = PLANNER_ROLES.includes(me.role);
   const plans = usePoll<PlanSummary[]>('/relocation/plans', 30_000);
   const moves = usePoll<Move[]>('/relocation/moves', 15_000);
   const [open, setOpen] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const [assumptions, setAssumptions] = useState(DEFAULT_ASSUMPTIONS);
   const act = async (what: string, f: () => Promise<unknown>) => {
     setMessage(`${what}…`);
     try {
@@ -114,13 +90,6 @@ export function RelocationView({ me }: { me: Me }) {
       setMessage(`${what}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  const propose = () =>
-    act(t('relocation.proposeWhat'), () =>
-      post('/relocation/plans', {
-        name: t('relocation.planName', { at: `${new Date().toISOString().slice(0, 16)}Z` }),
-        assumptions: JSON.parse(assumptions),
-      }),
-    );
   const ready = plans.data && moves.data;
   return (
     <div class="page" data-testid={ready ? 'relocation-ready' : undefined}>
@@ -232,18 +201,7 @@ export function RelocationView({ me }: { me: Me }) {
       </Section>
       {planner && (
         <Section title={t('relocation.proposeTitle')}>
-          <p class="muted">{t('relocation.proposeHint')}</p>
-          <textarea
-            class="assumptions"
-            rows={14}
-            value={assumptions}
-            onInput={(e) => setAssumptions((e.target as HTMLTextAreaElement).value)}
-          />
-          <div>
-            <button type="button" onClick={propose}>
-              {t('relocation.propose')}
-            </button>
-          </div>
+          <RelocationProposalForm onProposed={setMessage} />
         </Section>
       )}
     </div>

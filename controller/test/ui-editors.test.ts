@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { assumptionsOf, validateDraft } from '../ui/app/views/editors/relocation-draft.js';
+import { type FieldErrors, numberIn } from '../ui/app/views/editors/rules.js';
+
+/**
+ * The relocation proposal form's rules (issue 19 item 6): each wrong field gets its own error,
+ * named by the field, so the page writes it next to that field; a valid draft becomes the
+ * assumptions body `POST /relocation/plans` takes, with a decimal comma read as a point.
+ */
+const draft = () => ({
+  name: 'winter move',
+  start: '2027-01',
+  horizonMonths: '12',
+  btcPriceUsd: '90000',
+  hashpriceBtcPerPhDay: '0,0006',
+  routes: [
+    {
+      from: 'sichuan',
+      to: 'kazakhstan',
+      transitDays: '10',
+      costPerMinerUsd: '20',
+      costPerContainerUsd: '4000',
+      customsPerMinerUsd: '15',
+    },
+  ],
+  sites: [{ id: 'sichuan', name: 'Sichuan', repairSite: true, ambientC: '18', availabilityPct: '80' }],
+});
+
+describe('relocation proposal form', () => {
+  it('a valid draft has no error and becomes the assumptions body', () => {
+    expect(validateDraft(draft())).toEqual({});
+    const body = assumptionsOf(draft());
+    expect(body.name).toBe('winter move');
+    expect(body.assumptions).toMatchObject({
+      start: '2027-01',
+      horizonMonths: 12,
+      market: { btcPriceUsd: 90000, hashpriceBtcPerPhDay: 0.0006 },
+      routes: [{ from: 'sichuan', to: 'kazakhstan', transitDays: 10, costPerContainerUsd: 4000 }],
+    });
+    expect(body.assumptions.sites['sichuan']).toEqual({
+      repairSite: true,
+      ambientC: Array(12).fill(18),
+      availability: Array(12).fill(0.8),
+    });
+  });
+
+  it.each([
+    ['an empty name', { name: ' ' }, 'name', 'form.required'],
+    ['a month that is not YYYY-MM', { start: '2027-13' }, 'start', 'form.month'],
+    ['a fractional horizon', { horizonMonths: '1.5' }, 'horizonMonths', 'form.whole'],
+    ['a horizon past three years', { horizonMonths: '48' }, 'horizonMonths', 'form.range'],
+    ['a price that is not a number', { btcPriceUsd: 'lots' }, 'btcPriceUsd', 'form.number'],
+    ['a zero hashprice', { hashpriceBtcPerPhDay: '0' }, 'hashpriceBtcPerPhDay', 'form.range'],
+  ])('%s is an error on that field alone', (_what, patch, field, key) => {
+    const errors = validateDraft({ ...draft(), ...patch });
+    expect(Object.keys(errors)).toEqual([field]);
+    expect(errors[field]!.key).toBe(key);
+  });
+
+  it('a route to its own site and a negative cost are errors on that route row', () => {
+    const d = draft();
+    d.routes[0] = { ...d.routes[0]!, to: 'sichuan', costPerMinerUsd: '-1' };
+    d.sites[0] = { ...d.sites[0]!, availabilityPct: '120' };
+    expect(validateDraft(d)).toEqual({
+      'routes.0.to': { key: 'form.sameSite' },
+      'routes.0.costPerMinerUsd': { key: 'form.range', values: { min: 0, max: 100_000 } },
+      'sites.0.availabilityPct': { key: 'form.range', values: { min: 0, max: 100 } },
+    });
+  });
+
+  it('numberIn takes a decimal comma and refuses an empty field', () => {
+    const e: FieldErrors = {};
+    numberIn(e, 'a', '2,5', 0, 3);
+    numberIn(e, 'b', '', 0, 3);
+    expect(e).toEqual({ b: { key: 'form.number' } });
+  });
+});

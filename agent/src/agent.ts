@@ -10,7 +10,7 @@ import { execute } from './commands/execute.js';
 import { CommandIntake } from './commands/intake.js';
 import { managedOnly } from './commands/poll-control.js';
 import { loadCommandKeys } from './commands/verify.js';
-import type { AgentConfig } from './config.js';
+import { type AgentConfig, configWarnings } from './config.js';
 import type { ProbeResult } from './discovery.js';
 import { IdentityTable } from './identity.js';
 import { createLogger } from './logger.js';
@@ -80,6 +80,7 @@ export type RunningAgent = {
  */
 export async function startAgent(config: AgentConfig, options: StartOptions = {}): Promise<RunningAgent> {
   const logger = options.logger ?? createLogger(config.log.level);
+  for (const w of configWarnings(config)) logger.warn(w);
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const metrics = new AgentMetrics();

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { startAgent } from './agent.js';
 import { bearerTokens } from './auth/vnish.js';
-import { type AgentConfig, AgentConfigError, loadAgentConfig } from './config.js';
+import { type AgentConfig, AgentConfigError, configWarnings, loadAgentConfig } from './config.js';
 import { type ProbeResult, scan } from './discovery.js';
 import { preflight } from './preflight.js';
 import { recordMiner } from './record.js';
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     case 'check-config': {
       const config = load(rest[0]);
       const count = [...addresses(config.miners.ranges)].length;
+      for (const w of configWarnings(config)) process.stderr.write(`${rest[0]}: warning: ${w}\n`);
       process.stdout.write(
         `${rest[0]}: ok — agent ${config.agentId} at ${config.siteId}/${config.containerId}, ` +
           `${count} addresses, ${config.pdus.length} PDUs, broker ${config.mqtt.url}\n`,

@@ -232,7 +232,7 @@ export function agentConfigSchema(baseDir: string) {
         .enum(['controllerAck', 'brokerAck'])
         .default('controllerAck')
         .describe(
-          "when a spooled message is deleted: controllerAck (the controller's end-to-end ack on the agent's acks topic; survives a broker that PUBACKs then loses) or brokerAck (at PUBACK, for a controller without acks)",
+          "when a spooled message is deleted: controllerAck (the controller's end-to-end ack on the agent's acks topic; survives a broker that PUBACKs then loses) or brokerAck (deprecated, warned at every start: deleted at PUBACK, so a broker that acknowledges and then loses, as Mosquitto restarting does, loses it for good)",
         ),
       ackTimeoutMs: z
         .number()

@@ -85,6 +85,27 @@ describe('bulk commands: staggered batches, progress, cancel, approval', () => {
     ]);
   });
 
+  it('refuses a miner no agent polls, naming it by asset code, model and slot, its id only in minerId (issue 19)', async () => {
+    const csv = 'serial,model,site,container,rack,slot\nLOST1,Antminer S19 Pro,kz,kz-c9,R3,S7\n';
+    const imported = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/inventory/miners.csv',
+      headers: { ...t.auth('operator'), 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
+    const res = await post(
+      '/api/v1/commands/bulk',
+      { selector: { containerId: 'kz-c9' }, action: { op: 'sleep' }, batchSize: 2, pauseS: 0 },
+      'operator',
+    );
+    expect(res.statusCode, res.body).toBe(202);
+    const [item] = (await job(res.json().id)).items as { minerId: string; state: string; reason: string }[];
+    expect(item!.state).toBe('refused');
+    expect(item!.reason).toBe('KZ-C9-R3-S07 (Antminer S19 Pro, kz-c9 R3/S7): no agent polls it');
+    expect(item!.minerId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('a cancelled job sends no further batch and says which miners were not sent', async () => {
     const before = t.published.length;
     const res = await post(

@@ -171,6 +171,9 @@ describe('operating profiles', () => {
     agentId: agent ? 'a' : null,
     minerKey: agent ? id : null,
     profile: profileId,
+    serial: `SN-${id}`,
+    rack: 'R1',
+    slot: 'S2',
   });
   it.each([
     ['braiins-os', { powerTargetW: 2600 }, false, null],
@@ -200,10 +203,14 @@ describe('operating profiles', () => {
     );
     expect(items.map((i) => [i.miner.minerId, i.refusal, i.actions])).toEqual([
       ['bos', null, [{ op: 'power.target', watts: 2600 }]],
-      ['stock', 'miner stock: firmware antminer-stock cannot do power.target', []],
+      ['stock', 'SN-stock (Antminer S19 Pro, c R1/S2): firmware antminer-stock cannot do power.target', []],
       ['wm', null, [{ op: 'power.mode', mode: 'low' }]],
-      ['avalon', 'miner avalon: profile kz-winter has no preset for model Avalon A1566', []],
-      ['lost', 'miner lost: no agent polls it', []],
+      [
+        'avalon',
+        'SN-avalon (Avalon A1566, c R1/S2): profile kz-winter has no preset for model Avalon A1566',
+        [],
+      ],
+      ['lost', 'SN-lost (Antminer S19 Pro, c R1/S2): no agent polls it', []],
     ]);
     expect(items[0]!.verify).toEqual({
       settleS: 600,

@@ -203,7 +203,12 @@ describe('profile sleep windows: the curtailment job on a manual clock', () => {
       [t.minerIdOf('B1'), ['power.target'], null],
       [t.minerIdOf('B2'), ['power.target'], null],
       [t.minerIdOf('B3'), ['power.target'], null],
-      [t.minerIdOf('A1'), [], `miner ${t.minerIdOf('A1')}: firmware antminer-stock cannot do power.target`],
+      [
+        t.minerIdOf('A1'),
+        [],
+        // Named as a person finds it (issue 19): asset code, model, container and rack/slot, no id.
+        'SC-C01-R01-04 (Antminer S19 Pro, sc-c01 R01/04): firmware antminer-stock cannot do power.target',
+      ],
     ]);
     // Each row names its miner for the person confirming (issue 19 item 2).
     expect(res.json().map((r: { serial: string; containerId: string }) => [r.serial, r.containerId])).toEqual(

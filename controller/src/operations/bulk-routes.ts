@@ -13,7 +13,7 @@ import {
   recentBulkJobIds,
 } from './bulk.js';
 import { BulkJobView } from './schemas.js';
-import { SelectorSchema, selectMiners } from './selector.js';
+import { minerLabel, SelectorSchema, selectMiners } from './selector.js';
 
 export const Stagger = {
   batchSize: z.number().int().min(1).max(10_000).default(10),
@@ -56,7 +56,7 @@ export const bulkRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
           items: miners.map((miner) => ({
             miner,
             actions: [body.action as ItemAction],
-            refusal: miner.agentId && miner.minerKey ? null : `miner ${miner.minerId}: no agent polls it`,
+            refusal: miner.agentId && miner.minerKey ? null : `${minerLabel(miner)}: no agent polls it`,
           })),
           now: ctx.now(),
         });

@@ -26,7 +26,26 @@ export type SelectedMiner = {
   minerKey: string | null;
   /** Firmware profile as the polling agent's birth message names it, else the inventory's. */
   profile: string | null;
+  /** What a person reads for the miner (issue 19 item 2); absent where only the id is at hand. */
+  serial?: string | null;
+  assetCode?: string | null;
+  rack?: string | null;
+  slot?: string | null;
 };
+
+/**
+ * The miner as a person finds it, for texts people read (refusals): asset code or serial, model,
+ * container and rack/slot, e.g. `KZ1-C2-R2-S09 (Antminer S21, kz1-c2 R2/S9)`. Never the internal
+ * id: that is the item's `minerId` field, for machines.
+ */
+export function minerLabel(
+  m: Pick<SelectedMiner, 'model' | 'containerId' | 'serial' | 'assetCode' | 'rack' | 'slot'>,
+): string {
+  const place = [m.containerId, m.rack && m.slot ? `${m.rack}/${m.slot}` : null].filter(Boolean).join(' ');
+  const about = [m.model, place].filter(Boolean).join(', ');
+  const name = m.assetCode ?? m.serial ?? 'miner without serial';
+  return about ? `${name} (${about})` : name;
+}
 
 // Miners being moved, stored or retired are not operated on.
 const OPERABLE = ['in_service', 'sleeping'];
@@ -58,10 +77,12 @@ export async function selectMiners(db: Db, selector: Selector): Promise<Selected
     container_id: string | null;
     agent_id: string | null;
     miner_key: string | null;
+    serial: string | null;
+    asset_code: string | null;
     rack: string | null;
     slot: string | null;
   }>(
-    `SELECT m.id, m.model, m.profile, c.site_id, m.container_id, c.agent_id, s.rack, s.slot,
+    `SELECT m.id, m.model, m.profile, m.serial, m.asset_code, c.site_id, m.container_id, c.agent_id, s.rack, s.slot,
        (SELECT am.miner_key FROM agent_miners am WHERE am.miner_id = m.id AND am.agent_id = c.agent_id
          ORDER BY am.updated_at DESC LIMIT 1) AS miner_key
      FROM miners m LEFT JOIN containers c ON c.id = m.container_id LEFT JOIN slots s ON s.id = m.slot_id
@@ -109,6 +130,10 @@ export async function selectMiners(db: Db, selector: Selector): Promise<Selected
       agentId: r.agent_id,
       minerKey: r.miner_key,
       profile: fromBirth ?? r.profile,
+      serial: r.serial,
+      assetCode: r.asset_code,
+      rack: r.rack,
+      slot: r.slot,
     });
   }
   return out;

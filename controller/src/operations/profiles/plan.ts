@@ -1,7 +1,7 @@
 import type { PowerMode } from '@hashfleet/contracts';
 import { can, getProfile } from '@hashfleet/firmware-profiles';
 import type { ItemAction, NewItem } from '../bulk.js';
-import type { SelectedMiner } from '../selector.js';
+import { minerLabel, type SelectedMiner } from '../selector.js';
 import type { OperatingProfile, Preset } from './schema.js';
 
 /** What a miner ran before a profile was applied, as far as the controller knows. */
@@ -47,7 +47,7 @@ export function planProfileApply(
     const refuse = (why: string): NewItem => ({
       miner,
       actions: [],
-      refusal: `miner ${miner.minerId}: ${why}`,
+      refusal: `${minerLabel(miner)}: ${why}`,
     });
     if (!miner.agentId || !miner.minerKey) return refuse('no agent polls it');
     if (!miner.profile) return refuse('its firmware is not known yet (no birth from its agent)');

@@ -272,6 +272,40 @@ describe('evaluateAlerts: one case per kind, from a healthy fleet that raises no
     ],
     ['implausible_reading: a plausible sample', snapshot({ miners: [miner({}, { implausible: [] })] }), []],
     [
+      'drift: each field out of its desired state past the grace period (600 s) is named',
+      snapshot({
+        miners: (
+          [
+            ['pool', 'stratum+tcp://pool.example:3333', 'btc.hijack.example:3333'],
+            ['worker', 'hashshare.sc1', 'intruder.1'],
+            ['power', '3000 W', '2500 W'],
+            ['firmware', '2024.2', '2024.1'],
+            ['sleep', 'asleep', 'hashing'],
+            ['sleep', 'awake', 'sleeping'],
+          ] as const
+        ).map(([field, desired, actual], i) =>
+          miner({ id: `m${i + 1}`, drift: { field, desired, actual, since: NOW - 600_000 } }),
+        ),
+      }),
+      [
+        'drift miner:m1: pool out of its desired state for 600 s: wants stratum+tcp://pool.example:3333, has btc.hijack.example:3333',
+        'drift miner:m2: worker out of its desired state for 600 s: wants hashshare.sc1, has intruder.1',
+        'drift miner:m3: power out of its desired state for 600 s: wants 3000 W, has 2500 W',
+        'drift miner:m4: firmware out of its desired state for 600 s: wants 2024.2, has 2024.1',
+        'drift miner:m5: sleep out of its desired state for 600 s: wants asleep, has hashing',
+        'drift miner:m6: sleep out of its desired state for 600 s: wants awake, has sleeping',
+      ],
+    ],
+    [
+      'drift: within the grace period',
+      snapshot({
+        miners: [
+          miner({ drift: { field: 'power', desired: '3000 W', actual: '2500 W', since: NOW - 599_000 } }),
+        ],
+      }),
+      [],
+    ],
+    [
       'power_mismatch: reported 20 % off the meter (at the threshold)',
       snapshot({ miners: [miner({}, { powerW: 2600 })] }),
       ['power_mismatch miner:m1: reports 2600 W, outlet sc-c1-pdu1/1 meters 3250 W (20 % apart)'],

@@ -375,6 +375,12 @@ function minerFigure(
     }
     case 'implausible_reading':
       return figure(l.implausible?.length ?? 0, t ?? 1, c ?? t ?? 1);
+    case 'drift': {
+      // The grace period counts from when the drift job first saw the field drifted.
+      if (!m.drift) return 'clear';
+      const threshold = t ?? 600;
+      return figure(Math.max(0, (opts.now - m.drift.since) / 1000), threshold, c ?? threshold);
+    }
     case 'power_mismatch': {
       const o = m.outlet;
       const minMetered = Number(rule.params['minMeteredW'] ?? 200);
@@ -463,6 +469,13 @@ function minerText(
           .join(', ')}`,
         details: { fields: l.implausible },
       };
+    case 'drift': {
+      const d = m.drift!;
+      return {
+        message: `${d.field} out of its desired state for ${Math.round(v)} s: wants ${d.desired}, has ${d.actual ?? 'nothing'}`,
+        details: { field: d.field, desired: d.desired, actual: d.actual },
+      };
+    }
     default: {
       const o = m.outlet!;
       return {

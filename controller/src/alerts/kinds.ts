@@ -20,6 +20,7 @@ export const ALERT_KINDS = [
   'agent_offline',
   'spool_filling',
   'implausible_reading',
+  'drift',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -199,5 +200,15 @@ export const KIND_SPECS: Record<AlertKind, KindSpec> = {
     clearPolls: 2,
     describe:
       "fields of the latest sample outside the model's envelope (firmware-profiles/src/plausibility.ts); the values are kept raw and left out of roll-ups and accounting",
+  }),
+  drift: spec({
+    subject: 'miner',
+    unit: 's',
+    // The grace period: a rollout verifies a wave within minutes; past 10 a person should look.
+    threshold: 600,
+    forPolls: 1,
+    clearPolls: 1,
+    describe:
+      'seconds a field of the miner (pool, worker, power, sleep, firmware) has been out of its desired state (controller/src/desired/); the threshold is the grace period',
   }),
 };

@@ -106,6 +106,14 @@ const WORDINGS: Record<AlertKind, (a: Input, d: Record<string, unknown>) => Word
       ? wording(all({ dropped: num(d['spoolDropped']) }), 'dropped')
       : wording(all({ waiting: num(a.value) }), 'waiting'),
   implausible_reading: (_a, d) => wording(all({ fields: fieldList(d['fields']) })),
+  // The field is the variant, so each language names it; sleep says which way instead of values.
+  drift: (a, d) =>
+    d['field'] === 'sleep'
+      ? wording(all({ driftedS: num(a.value) }), d['desired'] === 'asleep' ? 'asleep' : 'awake')
+      : wording(
+          all({ desired: str(d['desired']), actual: str(d['actual']) ?? '–', driftedS: num(a.value) }),
+          str(d['field']) ?? undefined,
+        ),
 };
 
 /** Every key `messageOf` can give (the catalogue test checks each is in every UI catalogue). */
@@ -126,6 +134,7 @@ export const MESSAGE_VARIANTS: Record<AlertKind, readonly string[]> = {
   agent_offline: ['lastWill', 'silent'],
   spool_filling: ['dropped', 'waiting'],
   implausible_reading: [''],
+  drift: ['pool', 'worker', 'power', 'firmware', 'asleep', 'awake'],
 };
 
 export const messageKeyOf = (kind: string, variant = '') =>

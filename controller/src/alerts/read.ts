@@ -2,6 +2,7 @@ import type { MinerSample } from '@hashfleet/contracts';
 import { findModel } from '@hashfleet/firmware-profiles';
 import { ACCEPTED_STATES, type CommandedWindow, commandedWindows, sqlStates } from '../commands/index.js';
 import type { Db } from '../core/storage/db.js';
+import { driftSince } from '../desired/index.js';
 import { workerPattern } from './evaluate.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
 
@@ -227,6 +228,7 @@ export async function readSnapshot(db: Db, now?: number): Promise<FleetSnapshot>
     if (d.status === 'succeeded' && typeof d.action === 'string')
       lastSafety.set(r.miner_id, { action: d.action, at: Number(r.at) });
   }
+  const drift = await driftSince(db);
   const workerPatterns = new Map<string, RegExp[]>();
   for (const r of patternRows)
     workerPatterns.set(r.site_id, [...(workerPatterns.get(r.site_id) ?? []), workerPattern(r.pattern)]);
@@ -256,6 +258,7 @@ export async function readSnapshot(db: Db, now?: number): Promise<FleetSnapshot>
       knownWorker: known.get(r.id) ?? null,
       commanded: windows.get(r.id) ?? null,
       poolPending: poolPending.get(r.id) ?? null,
+      drift: drift.get(r.id) ?? null,
     };
   });
 

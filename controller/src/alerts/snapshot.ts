@@ -55,6 +55,8 @@ export type MinerSnapshot = {
   commanded?: CommandedWindow | null;
   /** A pool change sent or acknowledged and not yet verified: its worker is the one asked for. */
   poolPending?: { url: string; user: string } | null;
+  /** Its longest-drifted field from its desired state (controller/src/desired/), since when. */
+  drift?: { field: string; desired: string; actual: string | null; since: number } | null;
 };
 
 export type PduSnapshot = {

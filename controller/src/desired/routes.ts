@@ -39,6 +39,12 @@ const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).defa
 
 /** Desired states, drift and rollouts under /api/v1 (issue 20). */
 export const desiredRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
+  await app.register(stateRoutes, ctx);
+  await app.register(rolloutRoutes, ctx);
+};
+
+/** Desired states (versions, approval, apply) and drift. */
+const stateRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   const deps = { db: ctx.db, audit: ctx.audit, commands: ctx.commands };
   const EDIT = app.authorize('admin', 'operator');
 
@@ -61,7 +67,7 @@ export const desiredRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
     },
   );
 
-  app.put(
+  app.post(
     '/desired-states',
     {
       preHandler: EDIT,
@@ -176,6 +182,12 @@ export const desiredRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
       return m ?? notFound(reply, `miner ${id}`);
     },
   );
+};
+
+/** Rollouts: their waves and per-miner outcome, and what a person may do with one. */
+const rolloutRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
+  const deps = { db: ctx.db, audit: ctx.audit, commands: ctx.commands };
+  const EDIT = app.authorize('admin', 'operator');
 
   app.get(
     '/rollouts',

@@ -36,6 +36,7 @@ export const LABELLED = {
     'agent_offline',
     'spool_filling',
     'implausible_reading',
+    'drift',
   ],
   severity: ['critical', 'warning'],
   provenance: ['metered', 'reported', 'estimated'],

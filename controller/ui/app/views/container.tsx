@@ -9,6 +9,7 @@ import { href } from '../router.js';
 import { METRICS, type MetricId } from '../scales.js';
 import { type ContainerDetail, type ContainerSummary, gridOf } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
+import { DriftTable } from './desired.js';
 import { MinerPanel } from './miner.js';
 
 const METRIC_KEY = 'hashfleet.metric';
@@ -122,6 +123,7 @@ function ContainerPanel({
           />
         )}
       </div>
+      <DriftTable containerId={containerId} />
     </div>
   );
 }

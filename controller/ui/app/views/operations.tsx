@@ -8,6 +8,7 @@ import type { Me } from '../roles.js';
 import { post } from '../session.js';
 import { minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
+import { DesiredSection } from './desired.js';
 
 /** Replies of controller/src/operations/bulk.ts (describeJob), operations/profiles/ and operations/curtailment/. */
 interface BulkItem {
@@ -127,6 +128,7 @@ export function OperationsView({ me }: { me: Me }) {
       <Section title={t('ops.jobs')}>
         {jobs.data ? <JobList jobs={jobs.data} me={me} act={act} /> : <Loading what={t('what.jobs')} />}
       </Section>
+      <DesiredSection me={me} act={act} />
       <Section title={t('ops.schedules')}>
         {schedules.data ? (
           <Table<ScheduleView>

@@ -8,6 +8,7 @@ import { type AlertRow, openSubjects } from '../problems.js';
 import { href } from '../router.js';
 import type { ContainerSummary, SiteRollup } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
+import { DriftTiles } from './desired.js';
 
 /** Both sites side by side, then the fleet total: the numbers an operator checks first. */
 export function OverviewView() {
@@ -45,6 +46,7 @@ export function OverviewView() {
           <Tile label={t('common.updated')} value={ago(sites.at)} />
         </div>
       )}
+      <DriftTiles />
       {rows && (
         <div class="site-cards">
           {rows.map((s) => (

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { OperatingProfileSchema } from '../src/operations/profiles/schema.js';
+import { draftOf, profileBody, validateProfile } from '../ui/app/views/editors/profile-draft.js';
 import { assumptionsOf, validateDraft } from '../ui/app/views/editors/relocation-draft.js';
 import { type FieldErrors, numberIn } from '../ui/app/views/editors/rules.js';
 
@@ -73,5 +75,54 @@ describe('relocation proposal form', () => {
     numberIn(e, 'a', '2,5', 0, 3);
     numberIn(e, 'b', '', 0, 3);
     expect(e).toEqual({ b: { key: 'form.number' } });
+  });
+});
+
+/**
+ * The operating profile editor's rules mirror OperatingProfileSchema field by field, so the page
+ * names the wrong field before the API's 400 would; a stored profile edited unchanged saves the
+ * same body back.
+ */
+describe('operating profile editor', () => {
+  const stored = {
+    name: 'kz-eco',
+    description: 'Pavlodar night economy',
+    presets: [
+      { model: '*', powerTargetW: 3000 },
+      { model: 'Whatsminer M50S', powerMode: 'low', expectPowerW: 2900, fanMode: 'auto' },
+    ],
+    sleepWindows: [{ from: '01:00', to: '05:00' }],
+    tolerancePct: 10,
+    settleS: 20,
+  };
+
+  it('a stored profile round-trips through the draft unchanged', () => {
+    const d = draftOf(stored);
+    expect(validateProfile(d)).toEqual({});
+    expect(profileBody(d)).toEqual(stored);
+  });
+
+  it('each wrong field is named: name, a repeated model, a power target out of range, a bad window, a mode without its power', () => {
+    const d = draftOf(stored);
+    d.name = 'KZ Eco';
+    d.presets[1] = { ...d.presets[1]!, model: '*', expectPowerW: '' };
+    d.presets[0] = { ...d.presets[0]!, powerTargetW: '50' };
+    d.sleepWindows[0] = { from: '25:00', to: '05:00' };
+    expect(validateProfile(d)).toEqual({
+      name: { key: 'form.profileName' },
+      'presets.0.powerTargetW': { key: 'form.range', values: { min: 100, max: 20_000 } },
+      'presets.1.model': { key: 'form.duplicateModel' },
+      'presets.1.expectPowerW': { key: 'form.number' },
+      'sleepWindows.0.from': { key: 'form.hhmm' },
+    });
+  });
+
+  it('a new profile starts valid but for its name, and once named the API schema takes its body', () => {
+    const d = draftOf(null);
+    expect(Object.keys(validateProfile(d))).toEqual(['name']);
+    d.name = 'sc-dry-eco';
+    expect(validateProfile(d)).toEqual({});
+    expect(OperatingProfileSchema.safeParse(profileBody(d)).success).toBe(true);
+    expect(OperatingProfileSchema.safeParse(profileBody(draftOf(stored))).success).toBe(true);
   });
 });

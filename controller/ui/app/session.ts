@@ -64,6 +64,7 @@ export async function getText(path: string): Promise<string> {
   return res.text();
 }
 export const post = <T>(path: string, body: unknown) => call<T>('POST', path, body);
+export const put = <T>(path: string, body: unknown) => call<T>('PUT', path, body);
 
 /** Plain-text download (CSV statements) with the bearer token, for a link the user clicks. */
 export async function download(path: string, filename: string): Promise<void> {

@@ -9,6 +9,7 @@ import { post } from '../session.js';
 import { minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 import { DesiredSection } from './desired.js';
+import { ProfileEditorSection } from './editors/profile-editor.js';
 
 /** Replies of controller/src/operations/bulk.ts (describeJob), operations/profiles/ and operations/curtailment/. */
 interface BulkItem {
@@ -123,6 +124,9 @@ export function OperationsView({ me }: { me: Me }) {
           <ProfileList profiles={profiles.data} act={act} />
         ) : (
           <Loading what={t('what.profiles')} />
+        )}
+        {profiles.data && me.role !== 'technician' && (
+          <ProfileEditorSection profiles={profiles.data} onSaved={(what) => act(what, async () => {})} />
         )}
       </Section>
       <Section title={t('ops.jobs')}>

@@ -1,0 +1,150 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
+import type { RunningDemo } from '@hashfleet/demo/demo';
+import { startDemoForTest } from '@hashfleet/demo/test-demo';
+import { apiGet, waitFor, waitForFleet } from '@hashfleet/demo/wait';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Two-person approval in Debian's Chromium against the demo (issue 19 item 6): an operator
+ * proposes a relocation plan through the form (a wrong field is refused beside it first), finds it
+ * in the approvals inbox with no Approve button of their own (and the API refuses them); a second
+ * operator approves it from the inbox; the admin's audit screen shows both steps under the two
+ * people's names and the plan's name, with no internal id on screen. Screenshots go to
+ * artifacts/screenshots/.
+ */
+const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
+const SHOTS = join(import.meta.dirname, '..', 'artifacts', 'screenshots');
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const PLAN = 'Winter move e2e';
+
+type Plan = { id: string; name: string; state: string; proposedBy: string; approvedBy: string | null };
+type Item = { kind: string; id: string; title: string | null; approvePath: string };
+
+runOrSkip('approvals inbox and audit screen in Chromium', () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let dataDir: string;
+  let second: string;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-approvals-'));
+    demo = await startDemoForTest(
+      dataDir,
+      { logLevel: 'silent', minersPerContainer: 10, addressing: 'free-block', pdus: 'off' },
+      ['--poll-s', '2'],
+    );
+    await waitForFleet(demo, 240_000);
+    browser = await launchChromium();
+    const res = await fetch(`${demo.controller.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'operator', name: 'Bolat Seitkali' }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    second = ((await res.json()) as { token: string }).token;
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const plans = () => apiGet<Plan[]>(demo.controller.url, demo.tokens.admin, '/relocation/plans');
+
+  it('operator proposes through the form; the inbox offers them no approve; a second operator approves; the audit names both', async () => {
+    // The requester: the form refuses a wrong field beside it, then proposes.
+    const page = await logIn(browser, demo.controller.url, demo.tokens.operator);
+    await page.goto(`${demo.controller.url}/#/relocation`);
+    await page.waitForSelector('[data-testid=proposal-form] input[name=horizonMonths]');
+    const form = page.locator('[data-testid=proposal-form]');
+    await form.locator('input[name=name]').fill(PLAN);
+    await form.locator('input[name=horizonMonths]').fill('1.5');
+    await form.locator('button[type=submit]').click();
+    const fieldError = form.locator('label:has(input[name=horizonMonths]) [data-testid=field-error]');
+    expect(await fieldError.textContent()).toBe('A whole number.');
+    expect(await form.locator('[data-testid=field-error]').count()).toBe(1);
+    expect(await plans()).toEqual([]);
+    await form.locator('input[name=horizonMonths]').fill('6');
+    await form.locator('button[type=submit]').click();
+    await waitFor('the proposed plan', async () => (await plans()).find((p) => p.name === PLAN), {
+      timeoutMs: 120_000,
+      everyMs: 1_000,
+    });
+    const [plan] = await plans();
+    expect(plan).toMatchObject({ name: PLAN, state: 'proposed', proposedBy: 'demo-operator' });
+
+    // The requester's inbox: the plan is there, with no Approve, and the API refuses them too.
+    await page.goto(`${demo.controller.url}/#/approvals`);
+    const mine = page.locator(`[data-testid=approvals] tr[data-kind=relocation][data-title="${PLAN}"]`);
+    await mine.waitFor();
+    expect(await mine.getAttribute('data-mine')).toBe('true');
+    expect(await mine.locator('button[data-action=approve]').count()).toBe(0);
+    expect(await mine.locator('[data-testid=no-approve]').textContent()).toContain('your request');
+    await shot(page, 'approvals-requester');
+    const [item] = await apiGet<Item[]>(demo.controller.url, demo.tokens.operator, '/approvals');
+    const refused = await fetch(`${demo.controller.url}/api/v1${item!.approvePath}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.tokens.operator}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(refused.status).toBe(403);
+    await page.context().close();
+
+    // The second operator approves it from the inbox.
+    const other = await logIn(browser, demo.controller.url, second);
+    await other.goto(`${demo.controller.url}/#/approvals`);
+    const row = other.locator(`[data-testid=approvals] tr[data-kind=relocation][data-title="${PLAN}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('demo-operator');
+    await shot(other, 'approvals-second-person');
+    await row.locator('button[data-action=approve]').click();
+    await other.locator('[data-testid=approvals-message]', { hasText: 'done' }).waitFor();
+    await other.locator('[data-testid=approvals]', { hasText: 'Nothing waits for approval.' }).waitFor();
+    expect((await plans())[0]).toMatchObject({ state: 'approved', approvedBy: 'Bolat Seitkali' });
+    await other.context().close();
+
+    // The audit screen: both steps, each under its person's name, the plan by its name.
+    const admin = await logIn(browser, demo.controller.url, demo.tokens.admin);
+    await admin.goto(`${demo.controller.url}/#/audit`);
+    await admin.waitForSelector('[data-testid=audit-ready]');
+    await admin.selectOption('select[name=kind]', 'relocation.');
+    await admin.click('[data-testid=audit-filters] button[type=submit]');
+    const proposed = admin.locator('[data-testid=audit] tr[data-action="relocation.plan.propose"]');
+    const approved = admin.locator('[data-testid=audit] tr[data-action="relocation.plan.approve"]');
+    await approved.waitFor();
+    expect(await admin.locator('[data-testid=audit] tbody tr').count()).toBe(2);
+    const proposedText = (await proposed.textContent()) ?? '';
+    const approvedText = (await approved.textContent()) ?? '';
+    expect(proposedText).toContain('demo-operator');
+    expect(proposedText).toContain('proposed a relocation plan');
+    expect(proposedText).toContain(PLAN);
+    expect(approvedText).toContain('Bolat Seitkali');
+    expect(approvedText).toContain('approved a relocation plan');
+    expect(approvedText).toContain(PLAN);
+    // Filtered by person: only the approver's step.
+    await admin.selectOption('select[name=actor]', 'Bolat Seitkali');
+    await admin.click('[data-testid=audit-filters] button[type=submit]');
+    await admin.locator('[data-testid=audit] tbody tr').first().waitFor();
+    await waitFor(
+      'the audit filtered to one person',
+      async () => (await admin.locator('[data-testid=audit] tbody tr').count()) === 1,
+      { timeoutMs: 30_000 },
+    );
+    expect(await admin.locator('[data-testid=audit] tbody tr').getAttribute('data-actor')).toBe(
+      'Bolat Seitkali',
+    );
+    const text = await admin.evaluate(() => document.body.innerText);
+    expect(text.match(UUID)).toBeNull();
+    expect(await admin.locator('.error').count()).toBe(0);
+    await shot(admin, 'audit');
+    await admin.context().close();
+  });
+});

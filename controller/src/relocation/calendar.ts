@@ -1,9 +1,15 @@
 /** Month arithmetic for the planning horizon (UTC, months as `YYYY-MM`). */
 
+// The planner asks for the same start month for every miner-month it prices (hundreds of
+// thousands of times on the 100,000-miner bench): the last one parsed is kept.
+let last: { ym: string; year: number; month0: number } | null = null;
+
 export function parseMonth(ym: string): { year: number; month0: number } {
+  if (last?.ym === ym) return last;
   const m = /^(\d{4})-(\d{2})$/.exec(ym);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw new Error(`start: "${ym}" is not a YYYY-MM month`);
-  return { year: Number(m[1]), month0: Number(m[2]) - 1 };
+  last = { ym, year: Number(m[1]), month0: Number(m[2]) - 1 };
+  return last;
 }
 
 /** Calendar month (0 = January) of horizon month t. */

@@ -103,7 +103,7 @@ const enumKeys = Object.entries(LABELLED).flatMap(([family, values]) => values.m
 const en = CATALOGUES.en;
 /** Event sentences are looked up by the event's kind (events.ts), so every `event.*` key counts as used. */
 const eventKeys = Object.keys(en).filter((key) => key.startsWith('event.'));
-/** So are alert messages, by the key the controller gives (controller/test/alerts-message.test.ts checks those). */
+/** So are alert messages, by the key the controller gives (controller/test/alerts-evaluate.test.ts checks those). */
 const alertKeys = Object.keys(en).filter((key) => key.startsWith('alertMessage.'));
 const required = [...new Set([...literalKeys, ...tableKeys, ...enumKeys, ...eventKeys, ...alertKeys])].sort();
 

@@ -19,7 +19,10 @@ export type AlertSettings = {
 };
 
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
-  evaluateEveryMs: 30_000,
+  // A miner that stops answering is alerted within a minute (issue 19): the offline rule opens on
+  // its second evaluation in breach, so the worst delay is the agent's poll interval, its offset
+  // and request deadline, then two of these intervals (controller/test/alerts-offline-bound.test.ts).
+  evaluateEveryMs: 10_000,
   notifyEveryMs: 5_000,
   flapWindowMs: 3_600_000,
   flapBudget: 3,

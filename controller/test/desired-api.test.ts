@@ -214,7 +214,7 @@ describe('desired state: versions, drift, alert and rollouts', () => {
   });
 
   let rolloutId: string;
-  it('a power change rolls out canary first, never more than the power budget restarting at once, and a failing canary pauses it', async () => {
+  it('a power change rolls out canary first, never more than the power budget restarting at once; a refusal and a unit that does not come back hashing fail the canary, which pauses it', async () => {
     const put = await api('operator', 'POST', '/desired-states', {
       scope: { kind: 'container', containerId: 'sc-c01' },
       spec: { pool: { url: POOL, workerPattern: WORKER, password: 'secret-pw' }, power: { targetW: 2500 } },
@@ -224,6 +224,7 @@ describe('desired state: versions, drift, alert and rollouts', () => {
       waveSize: 4,
       powerBudget: 2,
       failureThresholdPct: 10,
+      verifyTimeoutS: 60,
     });
     expect(r.body).toMatchObject({ state: 'running', canary: 5, waves: 3 });
     rolloutId = r.body.id;
@@ -244,6 +245,14 @@ describe('desired state: versions, drift, alert and rollouts', () => {
       await answer(c.id, 'verified', 'limit set');
       reported.set(c.key, { powerLimitW: 2500, powerW: 2500 });
     }
+    // W04 takes its limit but does not come back hashing (a bad unit): it holds its budget slot.
+    reported.set('W04', {
+      powerLimitW: 2500,
+      powerW: 2500,
+      state: 'starting',
+      hashrate5sThs: 0,
+      hashrateAvgThs: 0,
+    });
     await poll();
     await run('desired-rollouts');
     expect(fresh().map((c) => c.key)).toEqual(['W01', 'W02', 'W03', 'W04', 'W05']);
@@ -251,8 +260,16 @@ describe('desired state: versions, drift, alert and rollouts', () => {
     reported.set('W05', { powerLimitW: 2500, powerW: 2500 });
     await poll();
     await run('desired-rollouts');
+    expect((await api('operator', 'GET', `/rollouts/${rolloutId}`)).body.state).toBe('running');
+    // Past its verify timeout (60 s) W04 fails; the canary is over and pauses the rollout.
+    await poll();
+    await run('desired-rollouts');
     const paused = (await api('operator', 'GET', `/rollouts/${rolloutId}`)).body;
-    expect(paused).toMatchObject({ state: 'paused', reason: 'canary: 1 of 5 failed (20 % > 10 %)', wave: 1 });
+    expect(paused).toMatchObject({ state: 'paused', reason: 'canary: 2 of 5 failed (40 % > 10 %)', wave: 1 });
+    expect(paused.items.find((i: { serial: string }) => i.serial === 'W04')).toMatchObject({
+      state: 'failed',
+      reason: 'back in its desired state but not hashing at 90 % of expected 60 s after the change',
+    });
     expect(paused.items.find((i: { serial: string }) => i.serial === 'W02')).toMatchObject({
       state: 'failed',
       reason: 'power.target failed: Code 45: Access denied',

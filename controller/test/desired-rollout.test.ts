@@ -4,6 +4,7 @@ import {
   type Candidate,
   canarySize,
   gate,
+  healthyAfter,
   isDisruptive,
   waveOf,
 } from '../src/desired/rollout-plan.js';
@@ -120,4 +121,19 @@ describe('the gate after a wave', () => {
     const g = gate(wave, { failed, done }, pct);
     expect(g.next ? null : g.reason).toBe(reason);
   });
+});
+
+describe('healthy after its change: hashing at 90 % of expected, or asleep when it should be', () => {
+  it.each([
+    ['hashing', 110, 110, false, true],
+    ['hashing', 99, 110, false, true],
+    ['hashing', 98, 110, false, false],
+    ['starting', 0, 110, false, false],
+    ['hashing', null, 110, false, true],
+    ['hashing', 5, null, false, true],
+    ['sleeping', 0, 110, true, true],
+    ['hashing', 110, 110, true, false],
+  ] as const)('%s at %s of %s TH/s, asleep wanted %s: %s', (state, hashrateThs, expectedThs, asleep, want) =>
+    expect(healthyAfter({ state, hashrateThs, expectedThs }, asleep)).toBe(want),
+  );
 });

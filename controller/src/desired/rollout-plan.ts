@@ -71,3 +71,18 @@ export function gate(
     reason: `${wave === 0 ? 'canary' : `wave ${wave}`}: ${outcomes.failed} of ${total} failed (${Math.round(pct)} % > ${thresholdPct} %)`,
   };
 }
+
+/**
+ * Whether a miner's latest reading shows it healthy after its change: asleep when its desired
+ * state wants it asleep, else hashing at 90 % or more of its expected rate (the firmware's own
+ * expected figure; without one, hashing is enough). Pure.
+ */
+export function healthyAfter(
+  r: { state: string; hashrateThs: number | null; expectedThs: number | null },
+  wantsAsleep: boolean,
+): boolean {
+  if (wantsAsleep) return r.state === 'sleeping';
+  if (r.state !== 'hashing') return false;
+  if (r.hashrateThs === null || !r.expectedThs) return true;
+  return r.hashrateThs >= 0.9 * r.expectedThs;
+}

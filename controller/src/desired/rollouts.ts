@@ -9,7 +9,7 @@ import { type SelectedMiner, selectMiners } from '../operations/index.js';
 import { type Drift, type Fix, fixesFor } from './drift.js';
 import { fleetDrift } from './drift-store.js';
 import { resolveDesired, scopeMatches } from './resolve.js';
-import { admit, canarySize, gate, isDisruptive, waveOf } from './rollout-plan.js';
+import { admit, canarySize, gate, healthyAfter, isDisruptive, waveOf } from './rollout-plan.js';
 import type { Scope } from './schema.js';
 import { activeStates, getVersion } from './versions.js';
 
@@ -79,6 +79,9 @@ const principalOf = (id: string, name: string, role: string): Principal => ({
   role: role as Role,
   stakerId: null,
 });
+
+/** Whether the item's fixes put the miner to sleep (then asleep, not hashing, is healthy). */
+const wantsAsleep = (item: ItemRow) => (JSON.parse(item.actions_json) as Fix[]).some((f) => f.op === 'sleep');
 
 /** Why a miner's fixes cannot be sent, or null. */
 function refusalOf(
@@ -353,6 +356,7 @@ async function follow(
   r: RolloutRow,
   item: ItemRow,
   stillDrifted: (minerId: string, fields: string[]) => boolean | null,
+  healthy: boolean | null,
   now: number,
 ): Promise<{ state: string; reason: string | null }> {
   const ids = JSON.parse(item.command_ids_json) as string[];
@@ -375,13 +379,16 @@ async function follow(
     if (!(DONE_STATES as readonly string[]).includes(c.state)) allDone = false;
   }
   const fields = [...new Set((JSON.parse(item.drift_json) as Drift[]).map((d) => d.field))];
-  if (allDone && stillDrifted(item.miner_id, fields) === false) return { state: 'verified', reason: null };
+  const back = allDone && stillDrifted(item.miner_id, fields) === false;
+  if (back && healthy) return { state: 'verified', reason: null };
   if (now - Number(item.sent_at) > Number(r.verify_timeout_ms))
     return {
       state: 'failed',
-      reason: allDone
-        ? `still out of its desired state (${fields.join(', ')}) ${Math.round(Number(r.verify_timeout_ms) / 1000)} s after the change`
-        : `no verdict on its commands within ${Math.round(Number(r.verify_timeout_ms) / 1000)} s`,
+      reason: back
+        ? `back in its desired state but not ${wantsAsleep(item) ? 'asleep' : 'hashing at 90 % of expected'} ${Math.round(Number(r.verify_timeout_ms) / 1000)} s after the change`
+        : allDone
+          ? `still out of its desired state (${fields.join(', ')}) ${Math.round(Number(r.verify_timeout_ms) / 1000)} s after the change`
+          : `no verdict on its commands within ${Math.round(Number(r.verify_timeout_ms) / 1000)} s`,
     };
   return { state: 'sent', reason: null };
 }
@@ -415,13 +422,24 @@ export async function tickRollouts(deps: RolloutDeps, now: number): Promise<void
   for (const r of rollouts) {
     let items = await itemsOf(deps.db, r.id);
     for (const item of items.filter((i) => i.state === 'sent')) {
-      const latest = await deps.db.get<{ at: number; received_at: number }>(
-        'SELECT at, received_at FROM miner_latest WHERE miner_id = ?',
-        [item.miner_id],
-      );
+      const latest = await deps.db.get<{
+        received_at: number;
+        state: string;
+        hashrate_ths: number | null;
+        expected_ths: number | null;
+      }>('SELECT received_at, state, hashrate_ths, expected_ths FROM miner_latest WHERE miner_id = ?', [
+        item.miner_id,
+      ]);
       const fresh = (id: string, f: string[]) =>
         latest && Number(latest.received_at) > Number(item.sent_at) ? stillDrifted(id, f) : null;
-      const v = await follow(deps, r, item, fresh, now);
+      const healthy =
+        latest && Number(latest.received_at) > Number(item.sent_at)
+          ? healthyAfter(
+              { state: latest.state, hashrateThs: latest.hashrate_ths, expectedThs: latest.expected_ths },
+              wantsAsleep(item),
+            )
+          : null;
+      const v = await follow(deps, r, item, fresh, healthy, now);
       if (v.state !== item.state)
         await deps.db.run(
           'UPDATE desired_rollout_items SET state = ?, reason = ?, updated_at = ? WHERE rollout_id = ? AND miner_id = ? AND state = ?',

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { ScheduleSchema } from '../src/operations/curtailment/schema.js';
 import { OperatingProfileSchema } from '../src/operations/profiles/schema.js';
 import { draftOf, profileBody, validateProfile } from '../ui/app/views/editors/profile-draft.js';
 import { assumptionsOf, validateDraft } from '../ui/app/views/editors/relocation-draft.js';
 import { type FieldErrors, numberIn } from '../ui/app/views/editors/rules.js';
+import { emptySchedule, scheduleBody, validateSchedule } from '../ui/app/views/editors/schedule-draft.js';
 
 /**
  * The relocation proposal form's rules (issue 19 item 6): each wrong field gets its own error,
@@ -124,5 +126,47 @@ describe('operating profile editor', () => {
     expect(validateProfile(d)).toEqual({});
     expect(OperatingProfileSchema.safeParse(profileBody(d)).success).toBe(true);
     expect(OperatingProfileSchema.safeParse(profileBody(draftOf(stored))).success).toBe(true);
+  });
+});
+
+/** The curtailment schedule form: its rules name the field, and a valid draft is what ScheduleSchema takes. */
+describe('curtailment schedule form', () => {
+  it('a named window schedule, and a tariff-triggered power limit for one container, pass the API schema', () => {
+    const windows = { ...emptySchedule('kazakhstan'), name: 'evening peak' };
+    expect(validateSchedule(windows)).toEqual({});
+    expect(ScheduleSchema.parse(scheduleBody(windows))).toMatchObject({
+      trigger: { kind: 'windows', windows: [{ from: '18:00', to: '22:00' }] },
+      action: { kind: 'sleep' },
+    });
+    const tariff = {
+      ...windows,
+      containerId: 'kz-c2',
+      trigger: 'tariff' as const,
+      abovePerKwh: '0,09',
+      action: 'power' as const,
+    };
+    expect(validateSchedule(tariff)).toEqual({});
+    expect(ScheduleSchema.parse(scheduleBody(tariff))).toMatchObject({
+      selector: { containerId: 'kz-c2' },
+      trigger: { kind: 'tariff', abovePerKwh: 0.09 },
+      action: { kind: 'power', watts: 2500, restoreWatts: 3300 },
+    });
+  });
+
+  it('names each wrong field: no name, no site, a bad window, a limit out of range, a zero step', () => {
+    const d = {
+      ...emptySchedule(''),
+      windows: [{ from: '6pm', to: '22:00' }],
+      action: 'power' as const,
+      watts: '50',
+      stepSize: '0',
+    };
+    expect(validateSchedule(d)).toEqual({
+      name: { key: 'form.required' },
+      siteId: { key: 'form.required' },
+      'windows.0.from': { key: 'form.hhmm' },
+      watts: { key: 'form.range', values: { min: 100, max: 20_000 } },
+      stepSize: { key: 'form.range', values: { min: 1, max: 10_000 } },
+    });
   });
 });

@@ -10,6 +10,7 @@ import { minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 import { DesiredSection } from './desired.js';
 import { ProfileEditorSection } from './editors/profile-editor.js';
+import { ScheduleEditorSection } from './editors/schedule-editor.js';
 
 /** Replies of controller/src/operations/bulk.ts (describeJob), operations/profiles/ and operations/curtailment/. */
 interface BulkItem {
@@ -199,6 +200,7 @@ export function OperationsView({ me }: { me: Me }) {
         ) : (
           <Loading what={t('what.schedules')} />
         )}
+        {me.role !== 'technician' && <ScheduleEditorSection onSaved={(what) => act(what, async () => {})} />}
       </Section>
     </div>
   );

@@ -1,0 +1,229 @@
+import { useState } from 'preact/hooks';
+import { t } from '../../i18n.js';
+import { post } from '../../session.js';
+import { usePoll } from '../../use-poll.js';
+import { Field } from './fields.js';
+import { hasErrors } from './rules.js';
+import { emptySchedule, type ScheduleDraft, scheduleBody, validateSchedule } from './schedule-draft.js';
+
+const value = (e: Event) => (e.target as HTMLInputElement | HTMLSelectElement).value;
+
+/**
+ * A new curtailment schedule (issue 19 item 6): which site (and container), when (site-local
+ * windows, or while the tariff is above a price), what (sleep, or a power limit and the limit to
+ * restore), and the ramp; each field's error beside it, then `POST /curtailment`
+ * (controller/src/operations/curtailment/routes.ts).
+ */
+export function ScheduleEditor({
+  places,
+  onSaved,
+}: {
+  places: { sites: { id: string; name?: string }[]; containers: { id: string; siteId?: string }[] };
+  onSaved: (what: string) => void;
+}) {
+  const [draft, setDraft] = useState<ScheduleDraft | null>(null);
+  const [shown, setShown] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  if (!draft)
+    return (
+      <button
+        type="button"
+        data-action="new-schedule"
+        onClick={() => setDraft(emptySchedule(places.sites[0]?.id ?? ''))}
+      >
+        {t('form.newSchedule')}
+      </button>
+    );
+  const errors = validateSchedule(draft);
+  const err = (name: string) => (shown ? errors[name] : undefined);
+  const set = (patch: Partial<ScheduleDraft>) => setDraft({ ...draft, ...patch });
+  const setWindow = (i: number, patch: Partial<{ from: string; to: string }>) =>
+    set({ windows: draft.windows.map((w, j) => (j === i ? { ...w, ...patch } : w)) });
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setShown(true);
+    if (hasErrors(errors)) return;
+    setBusy(true);
+    setFailure(null);
+    try {
+      await post('/curtailment', scheduleBody(draft));
+      setDraft(null);
+      setShown(false);
+      onSaved(t('form.saveScheduleWhat', { name: draft.name.trim() }));
+    } catch (err) {
+      setFailure(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const containers = places.containers.filter((c) => !c.siteId || c.siteId === draft.siteId);
+  return (
+    <form class="editor actions-box" data-testid="schedule-editor" onSubmit={save} noValidate>
+      <div class="editor-row">
+        <Field label={t('ops.schedule')} error={err('name')}>
+          <input name="name" value={draft.name} onInput={(e) => set({ name: value(e) })} />
+        </Field>
+        <Field label={t('common.site')} error={err('siteId')}>
+          <select
+            name="siteId"
+            value={draft.siteId}
+            onChange={(e) => set({ siteId: value(e), containerId: '' })}
+          >
+            {places.sites.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name ?? s.id}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('common.container')}>
+          <select
+            name="containerId"
+            value={draft.containerId}
+            onChange={(e) => set({ containerId: value(e) })}
+          >
+            <option value="">{t('common.all')}</option>
+            {containers.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.id}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <div class="editor-row">
+        <Field label={t('common.when')}>
+          <select
+            name="trigger"
+            value={draft.trigger}
+            onChange={(e) => set({ trigger: value(e) as ScheduleDraft['trigger'] })}
+          >
+            <option value="windows">{t('form.inWindows')}</option>
+            <option value="tariff">{t('form.aboveTariff')}</option>
+          </select>
+        </Field>
+        {draft.trigger === 'tariff' && (
+          <Field label={t('form.abovePerKwh')} error={err('abovePerKwh')}>
+            <input
+              name="abovePerKwh"
+              inputMode="decimal"
+              value={draft.abovePerKwh}
+              onInput={(e) => set({ abovePerKwh: value(e) })}
+            />
+          </Field>
+        )}
+        <Field label={t('ops.does')}>
+          <select
+            name="action"
+            value={draft.action}
+            onChange={(e) => set({ action: value(e) as ScheduleDraft['action'] })}
+          >
+            <option value="sleep">{t('action.sleep')}</option>
+            <option value="power">{t('form.kindPower')}</option>
+          </select>
+        </Field>
+        {draft.action === 'power' && (
+          <>
+            <Field label={t('form.powerTargetW')} error={err('watts')}>
+              <input
+                name="watts"
+                inputMode="numeric"
+                value={draft.watts}
+                onInput={(e) => set({ watts: value(e) })}
+              />
+            </Field>
+            <Field label={t('form.restoreWatts')} error={err('restoreWatts')}>
+              <input
+                name="restoreWatts"
+                inputMode="numeric"
+                value={draft.restoreWatts}
+                onInput={(e) => set({ restoreWatts: value(e) })}
+              />
+            </Field>
+          </>
+        )}
+        <Field label={t('form.stepSize')} error={err('stepSize')}>
+          <input
+            name="stepSize"
+            inputMode="numeric"
+            value={draft.stepSize}
+            onInput={(e) => set({ stepSize: value(e) })}
+          />
+        </Field>
+        <Field label={t('form.stepEveryS')} error={err('stepEveryS')}>
+          <input
+            name="stepEveryS"
+            inputMode="numeric"
+            value={draft.stepEveryS}
+            onInput={(e) => set({ stepEveryS: value(e) })}
+          />
+        </Field>
+      </div>
+      {draft.trigger === 'windows' && (
+        <>
+          {err('windows') && <p class="field-error">{t(errors['windows']!.key)}</p>}
+          {draft.windows.map((w, i) => (
+            <div class="editor-row" key={i} data-window={i}>
+              <Field label={t('audit.since')} error={err(`windows.${i}.from`)}>
+                <input
+                  name={`windows.${i}.from`}
+                  placeholder={t('form.hhmmHint')}
+                  value={w.from}
+                  onInput={(e) => setWindow(i, { from: value(e) })}
+                />
+              </Field>
+              <Field label={t('audit.until')} error={err(`windows.${i}.to`)}>
+                <input
+                  name={`windows.${i}.to`}
+                  placeholder={t('form.hhmmHint')}
+                  value={w.to}
+                  onInput={(e) => setWindow(i, { to: value(e) })}
+                />
+              </Field>
+              <button type="button" onClick={() => set({ windows: draft.windows.filter((_, j) => j !== i) })}>
+                {t('form.remove')}
+              </button>
+            </div>
+          ))}
+          <button
+            type="button"
+            onClick={() => set({ windows: [...draft.windows, { from: '01:00', to: '05:00' }] })}
+          >
+            {t('form.addWindow')}
+          </button>
+        </>
+      )}
+      {shown && hasErrors(errors) && (
+        <p class="error" role="alert" data-testid="form-invalid">
+          {t('form.fix')}
+        </p>
+      )}
+      {failure && (
+        <p class="error" role="alert">
+          {failure}
+        </p>
+      )}
+      <div>
+        <button type="submit" disabled={busy}>
+          {t('form.saveSchedule')}
+        </button>{' '}
+        <button type="button" onClick={() => setDraft(null)}>
+          {t('common.close')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The schedule form's place in the Operations view, with the sites and containers to choose from. */
+export function ScheduleEditorSection({ onSaved }: { onSaved: (what: string) => void }) {
+  const sites = usePoll<{ id: string; name?: string }[]>('/sites', 0);
+  const containers = usePoll<{ id: string; siteId?: string }[]>('/containers', 0);
+  if (!sites.data || !containers.data) return null;
+  return (
+    <div data-testid="schedule-editors">
+      <ScheduleEditor places={{ sites: sites.data, containers: containers.data }} onSaved={onSaved} />
+    </div>
+  );
+}

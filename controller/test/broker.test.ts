@@ -117,7 +117,7 @@ describe('embedded broker end to end', () => {
 });
 
 describe('backpressure on the broker link', () => {
-  it('applies one message at a time and acknowledges only after it is applied', async () => {
+  it('hands ingest at most its window of messages and PUBACKs each only after it and those before it are applied', async () => {
     const { startEmbeddedBroker } = await import('../src/core/broker/embedded.js');
     const { connectLink } = await import('../src/core/mqtt/link.js');
     const pino = (await import('pino')).default;
@@ -130,15 +130,17 @@ describe('backpressure on the broker link', () => {
     });
     // Storage that is slower than ingest: each apply waits until the test lets it finish.
     const started: number[] = [];
-    const releases: (() => void)[] = [];
+    const releases = new Map<number, () => void>();
     const ingest = {
       handle: (_topic: string, payload: Uint8Array) =>
         new Promise<'applied'>((resolve) => {
-          started.push(Number(Buffer.from(payload).toString()));
-          releases.push(() => resolve('applied'));
+          const n = Number(Buffer.from(payload).toString());
+          started.push(n);
+          releases.set(n, () => resolve('applied'));
         }),
       stop() {},
     };
+    let inflight = 0;
     const link = await connectLink({
       url: broker.url,
       username: 'controller',
@@ -146,24 +148,102 @@ describe('backpressure on the broker link', () => {
       clientId: 'ctl',
       protocolVersion: 4,
       sharedGroup: null,
+      window: 3,
       ingest,
       log: pino({ level: 'silent' }),
+      onInflight: (n) => {
+        inflight = n;
+      },
       now: Date.now,
     });
     const agent = await mqtt.connectAsync(broker.url, { username: 'c01', password: 'x', clientId: 'c01' });
     await Promise.all(
       [1, 2, 3, 4, 5].map((n) => agent.publishAsync(topics.telemetry('c01'), String(n), { qos: 1 })),
     );
-    await expect.poll(() => started.length).toBe(1);
+    await expect.poll(() => started.length).toBe(3);
     await new Promise((r) => setTimeout(r, 200));
-    expect(started).toEqual([1]); // the rest wait at the broker / socket, not in a controller queue
-    for (let i = 0; i < 5; i++) {
-      await expect.poll(() => releases.length).toBe(i + 1);
-      releases[i]!();
-    }
-    await expect.poll(() => started).toEqual([1, 2, 3, 4, 5]);
-    await agent.endAsync();
+    expect(started).toEqual([1, 2, 3]); // the rest wait at the broker / socket, not in a controller queue
+    // 2 and 3 applied, 1 not: nothing may be acknowledged yet (QoS 1 acks go in order).
+    releases.get(2)!();
+    releases.get(3)!();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(inflight).toBe(3);
+    // The broker's view: dropped now, the session redelivers 1, 2 and 3 (and 4, 5) to the next
+    // connection of the same client id, because none of them was PUBACKed.
     await link.close();
+    const again: number[] = [];
+    const next = await mqtt.connectAsync(broker.url, {
+      username: 'controller',
+      password: 'x',
+      clientId: 'ctl',
+      clean: false,
+    });
+    next.on('message', (_t, payload) => again.push(Number(payload.toString())));
+    await expect.poll(() => [...new Set(again)].sort(), { timeout: 10_000 }).toEqual([1, 2, 3, 4, 5]);
+    await next.endAsync();
+    await agent.endAsync();
+    await broker.close();
+  });
+
+  it('PUBACKs what it applied, in order, and takes the next messages as room frees', async () => {
+    const { startEmbeddedBroker } = await import('../src/core/broker/embedded.js');
+    const { connectLink } = await import('../src/core/mqtt/link.js');
+    const pino = (await import('pino')).default;
+    const broker = await startEmbeddedBroker({
+      host: '127.0.0.1',
+      port: 0,
+      authenticate: async (user) =>
+        user === 'controller' ? { kind: 'controller' } : { kind: 'agent', agentId: user },
+      now: Date.now,
+    });
+    const started: number[] = [];
+    const releases = new Map<number, () => void>();
+    const ingest = {
+      handle: (_topic: string, payload: Uint8Array) =>
+        new Promise<'applied'>((resolve) => {
+          const n = Number(Buffer.from(payload).toString());
+          started.push(n);
+          releases.set(n, () => resolve('applied'));
+        }),
+      stop() {},
+    };
+    const link = await connectLink({
+      url: broker.url,
+      username: 'controller',
+      password: 'x',
+      clientId: 'ctl2',
+      protocolVersion: 4,
+      sharedGroup: null,
+      window: 2,
+      ingest,
+      log: pino({ level: 'silent' }),
+      now: Date.now,
+    });
+    const agent = await mqtt.connectAsync(broker.url, { username: 'c01', password: 'x', clientId: 'c01' });
+    await Promise.all(
+      [1, 2, 3, 4].map((n) => agent.publishAsync(topics.telemetry('c01'), String(n), { qos: 1 })),
+    );
+    await expect.poll(() => started).toEqual([1, 2]);
+    releases.get(1)!();
+    await expect.poll(() => started).toEqual([1, 2, 3]);
+    releases.get(2)!();
+    releases.get(3)!();
+    await expect.poll(() => started).toEqual([1, 2, 3, 4]);
+    releases.get(4)!();
+    // All four PUBACKed: a new connection of the same session gets none of them again.
+    await link.close();
+    const again: number[] = [];
+    const next = await mqtt.connectAsync(broker.url, {
+      username: 'controller',
+      password: 'x',
+      clientId: 'ctl2',
+      clean: false,
+    });
+    next.on('message', (_t, payload) => again.push(Number(payload.toString())));
+    await agent.publishAsync(topics.telemetry('c01'), '5', { qos: 1 });
+    await expect.poll(() => again).toEqual([5]);
+    await next.endAsync();
+    await agent.endAsync();
     await broker.close();
   });
 });

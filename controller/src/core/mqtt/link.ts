@@ -22,6 +22,12 @@ export type LinkOptions = {
   sharedGroup: string | null;
   /** Messages the broker may have in flight to us before it waits for acks (backpressure). */
   receiveMaximum?: number;
+  /**
+   * Messages handed to ingest at once, each PUBACKed only when its own handle resolved (after its
+   * transaction committed), in the order received; at the bound the link stops reading. Default
+   * `receiveMaximum` (64); 1 is one message at a time.
+   */
+  window?: number;
   ingest: Ingest;
   log: FastifyBaseLogger;
   onInflight?: (n: number) => void;
@@ -42,8 +48,70 @@ export type LinkOptions = {
  * keeps a message until this replica's end-to-end ack on its `acks` topic says it is applied: a
  * broker can PUBACK a message and then lose it (Mosquitto 2.0.11 restarting with no subscriber).
  */
+/**
+ * MQTT.js takes the next packet only when `handleMessage` calls back, and calls back by sending the
+ * PUBACK. To let ingest group many messages into one transaction (controller/src/fleet/ingest/batch.ts)
+ * and still PUBACK none before it is durable, the link calls back at once with a marker error,
+ * which makes MQTT.js go on to the next packet without a PUBACK (node_modules/mqtt
+ * build/lib/handlers/publish.js), and sends each PUBACK itself when that message and every one
+ * received before it are done: the order MQTT requires for QoS 1 acknowledgements. MQTT.js's own
+ * PUBACK goes through the same `_sendPacket` (stored and sent after a reconnect, as before). With
+ * `window` messages waiting, the call back waits too, so the link stops reading (backpressure).
+ */
+function receiveInOrder(
+  client: MqttClient,
+  o: LinkOptions,
+  setInflight: (n: number) => void,
+): MqttClient['handleMessage'] {
+  const window = Math.max(1, o.window ?? o.receiveMaximum ?? 64);
+  type Waiting = { messageId: number | undefined; done: boolean };
+  const order: Waiting[] = [];
+  let room: (() => void) | null = null;
+  const sendPuback = (messageId: number) =>
+    (
+      client as unknown as {
+        _sendPacket(p: { cmd: 'puback'; messageId: number; reasonCode: number }): void;
+      }
+    )._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 });
+  const settle = () => {
+    while (order[0]?.done) {
+      const head = order.shift()!;
+      if (head.messageId !== undefined) sendPuback(head.messageId);
+    }
+    setInflight(order.length);
+    if (order.length < window && room) {
+      const go = room;
+      room = null;
+      go();
+    }
+  };
+  return (packet, callback) => {
+    // QoS 0 (not used by agents) has nothing to acknowledge; it is handled like the others.
+    const waiting: Waiting = { messageId: packet.qos > 0 ? packet.messageId : undefined, done: false };
+    order.push(waiting);
+    setInflight(order.length);
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    o.ingest.handle(packet.topic, payload).then(
+      () => {
+        waiting.done = true;
+        settle();
+      },
+      (err: Error) => {
+        o.log.error({ err, topic: packet.topic }, `mqtt ${packet.topic}: ingest failed: ${err.message}`);
+        waiting.done = true;
+        settle();
+      },
+    );
+    const next = () => callback(packet.qos > 0 ? ACK_LATER : undefined);
+    if (order.length < window) next();
+    else room = next;
+  };
+}
+
+/** Tells MQTT.js not to PUBACK: the link sends it after commit (receiveInOrder). */
+const ACK_LATER = Object.assign(new Error('acknowledged after commit'), { ackLater: true });
+
 export async function connectLink(o: LinkOptions): Promise<MqttLink> {
-  let inflight = 0;
   const client: MqttClient = mqtt.connect(o.url, {
     clientId: o.clientId,
     username: o.username,
@@ -60,24 +128,7 @@ export async function connectLink(o: LinkOptions): Promise<MqttLink> {
       ? { properties: { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum: o.receiveMaximum ?? 64 } }
       : {}),
   });
-  client.handleMessage = (packet, callback) => {
-    inflight++;
-    o.onInflight?.(inflight);
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    o.ingest.handle(packet.topic, payload).then(
-      () => {
-        inflight--;
-        o.onInflight?.(inflight);
-        callback();
-      },
-      (err: Error) => {
-        inflight--;
-        o.onInflight?.(inflight);
-        o.log.error({ err, topic: packet.topic }, `mqtt ${packet.topic}: ingest failed: ${err.message}`);
-        callback();
-      },
-    );
-  };
+  client.handleMessage = receiveInOrder(client, o, (n) => o.onInflight?.(n));
   const filters = AGENT_TOPIC_KINDS.map((kind) =>
     o.sharedGroup ? topics.shared(o.sharedGroup, kind) : topics.allOf(kind),
   );

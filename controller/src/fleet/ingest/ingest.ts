@@ -5,12 +5,14 @@ import {
   parseAgentTopic,
   topics,
 } from '@hashfleet/contracts';
+import { Histogram } from 'prom-client';
 import type { CoreContext } from '../../core/context.js';
 import type { InfluxPoint } from '../../core/influx/sink.js';
 import type { Db } from '../../core/storage/db.js';
 import { type PendingCache, Reconciler } from '../inventory/reconcile.js';
 import { ensurePlace } from '../inventory/sites.js';
 import { containerRollup } from '../queries.js';
+import { type BatchOptions, DEFAULT_BATCH, GroupCommit } from './batch.js';
 import { firstDelivery } from './dedupe.js';
 import type { Applied, IngestDeps } from './deps.js';
 import { applyBirth, applyEvents, applyStatus } from './lifecycle.js';
@@ -33,6 +35,8 @@ export type Ingest = {
    * acknowledges end to end to the agent (controller/src/core/mqtt/acks.ts). One listener; null removes it.
    */
   onDurable?(listener: ((agentId: string, bootId: string, seq: number) => void) | null): void;
+  /** Changes how messages are grouped into transactions (batch.ts); `maxMessages: 1` is one per message. */
+  batching?(opts: Partial<BatchOptions>): void;
   stop(): void;
 };
 
@@ -45,11 +49,15 @@ const TRANSIENT =
 // retries settle them, since the retry sees the other replica's committed row.
 const RACE = /^(23505|40001|40P01)$|SQLITE_CONSTRAINT_UNIQUE|deadlock|could not serialize/i;
 
-function retryable(err: unknown, attempt: number): boolean {
+/**
+ * Why a batch's transaction failed: storage away (retried until it is back, up to 10,000 times), a
+ * race between replicas (retried a few times), or the message being applied (left out).
+ */
+function failure(err: unknown, attempt = 0): 'transient' | 'race' | 'own' | 'gone' {
   const message = (err as Error).message ?? '';
   const code = String((err as { code?: unknown }).code ?? '');
-  if (TRANSIENT.test(message) || TRANSIENT.test(code)) return attempt < 10_000;
-  return (RACE.test(code) || RACE.test(message)) && attempt < 5;
+  if (TRANSIENT.test(message) || TRANSIENT.test(code)) return attempt < 10_000 ? 'transient' : 'gone';
+  return RACE.test(code) || RACE.test(message) ? 'race' : 'own';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,7 +66,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Long because it is a factory: its methods share the reconciler, the dedupe window and the metrics
  * through the closure; each message kind is applied by its own module.
  */
-export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest {
+export function createIngest(
+  ctx: CoreContext,
+  onResult?: ResultHandler,
+  batching: BatchOptions = DEFAULT_BATCH,
+): Ingest {
   const reconciler = new Reconciler();
   const deps: IngestDeps = { db: ctx.db, config: ctx.config, reconciler, log: ctx.logger, now: ctx.now };
   const malformed = new MalformedLog((fields, msg) => ctx.logger.warn(fields, msg));
@@ -96,8 +108,14 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
   };
   type Refused = { refused: string; reason: RefusalReason };
   const isRefused = (r: Applied | Refused | null): r is Refused => r !== null && 'refused' in r;
+  type Step = { result: Applied | Refused | null; after: () => Promise<void> };
 
-  async function apply(kind: string, whole: AgentMessage): Promise<Applied | Refused | null> {
+  /**
+   * Applies one message inside the transaction of its batch (the `tx` below joins it) and returns
+   * what to do once that transaction committed: the caches and counters must not see a batch that
+   * is rolled back and applied again.
+   */
+  async function apply(kind: string, whole: AgentMessage): Promise<Step> {
     const pending: PendingCache = new Map();
     const newPlaces: string[] = [];
     let seq: SeqStep | null = null;
@@ -134,12 +152,16 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
           return { points: [], samples: 0 };
       }
     });
-    if (isRefused(applied)) return applied;
-    reconciler.commit(pending);
-    for (const p of newPlaces) places.add(p);
-    if (applied) countSeq(whole.agentId, seq, unbound);
-    if (applied && foreign.length) await refuseMiners(whole, kind, foreign);
-    return applied;
+    if (isRefused(applied)) return { result: applied, after: async () => {} };
+    return {
+      result: applied,
+      after: async () => {
+        reconciler.commit(pending);
+        for (const p of newPlaces) places.add(p);
+        if (applied) countSeq(whole.agentId, seq, unbound);
+        if (applied && foreign.length) await refuseMiners(whole, kind, foreign);
+      },
+    };
   }
 
   // After commit only, so a transaction retried after a storage fault counts once.
@@ -197,35 +219,99 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
     await refuse(topic, kind, msg, refusedMinersWhy(miners), 'foreign_miner', { miners });
   }
 
-  async function applyWithRetry(kind: string, msg: AgentMessage): Promise<Applied | Refused | null> {
-    let retrying = false;
+  type Item = { kind: string; msg: AgentMessage; settle: (r: Settled) => void };
+  type Settled = { ok: true; result: Applied | Refused | null } | { ok: false; err: unknown };
+
+  /**
+   * One batch in one transaction (issue 15 item 1), messages applied in the order received. A
+   * message whose own apply throws is left out and the others applied again without it (the
+   * rollback took its writes with theirs), so it harms nothing else; storage being away retries
+   * the whole batch with backoff while every acknowledgement waits, so the broker holds the
+   * messages (and stops sending once its in-flight window is full) instead of us buffering them;
+   * a race between replicas retries a few times. Settles every item; never throws.
+   */
+  async function writeBatch(batch: Item[]): Promise<void> {
+    let live = batch;
+    let waiting = 0;
+    let races = 0;
     try {
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1; live.length; attempt++) {
+        const at: { item: Item | null } = { item: null };
+        let steps: Step[];
         try {
-          return await apply(kind, msg);
+          steps = await ctx.db.tx(async () => {
+            const out: Step[] = [];
+            for (const item of live) {
+              at.item = item;
+              out.push(await apply(item.kind, item.msg));
+            }
+            at.item = null;
+            return out;
+          });
         } catch (err) {
+          const why = failure(err, attempt);
+          if (stopped || why === 'gone') {
+            for (const item of live) item.settle({ ok: false, err });
+            return;
+          }
+          if (why === 'own' || (why === 'race' && ++races >= 5)) {
+            // Not tied to one message (the commit itself failed): none of them is durable.
+            const bad = at.item;
+            if (!bad) {
+              for (const item of live) item.settle({ ok: false, err });
+              return;
+            }
+            bad.settle({ ok: false, err });
+            live = live.filter((i) => i !== bad);
+            continue;
+          }
           const message = (err as Error).message;
-          if (stopped || !retryable(err, attempt)) throw err;
-          // Backpressure: the acknowledgement waits while storage recovers, so the broker holds the
-          // message (and stops sending once its in-flight window is full) instead of us buffering it.
           if (attempt === 1 || attempt % 20 === 0) {
+            const first = live[0]!.msg;
             ctx.logger.warn(
-              { kind, agentId: msg.agentId, attempt, err: message },
-              `agent ${msg.agentId}: ${kind}: storage unavailable, retrying`,
+              { messages: live.length, agentId: first.agentId, attempt, err: message },
+              `ingest: a batch of ${live.length} message(s) (first from agent ${first.agentId}): storage unavailable, retrying`,
             );
           }
           // Races between replicas settle in a retry or two; only storage being away is not-ready.
-          if (!retrying && TRANSIENT.test(message)) {
-            storage.waiting();
-            retrying = true;
-          }
+          if (why === 'transient' && !waiting) for (; waiting < live.length; waiting++) storage.waiting();
           await sleep(Math.min(5000, 50 * 2 ** Math.min(attempt, 7)));
+          continue;
         }
+        for (const [i, item] of live.entries()) {
+          const step = steps[i]!;
+          await step
+            .after()
+            .catch((err: Error) =>
+              ctx.logger.error(
+                { err, agentId: item.msg.agentId },
+                `agent ${item.msg.agentId}: after commit: ${err.message}`,
+              ),
+            );
+          item.settle({ ok: true, result: step.result });
+        }
+        return;
       }
     } finally {
-      if (retrying) storage.done();
+      for (; waiting > 0; waiting--) storage.done();
     }
   }
+  const batchSize = new Histogram({
+    name: 'hashfleet_ingest_batch_messages',
+    help: 'Messages applied in one ingest transaction (group commit)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [ctx.metrics.registry],
+  });
+  const queue = new GroupCommit<Item>(batching, (batch) => {
+    batchSize.observe(batch.length);
+    return writeBatch(batch).catch((err: unknown) => {
+      for (const item of batch) item.settle({ ok: false, err });
+    });
+  });
+  const submit = (kind: string, msg: AgentMessage) =>
+    new Promise<Applied | Refused | null>((resolve, reject) =>
+      queue.push({ kind, msg, settle: (r) => (r.ok ? resolve(r.result) : reject(r.err)) }),
+    );
 
   async function containerPoint(siteId: string, containerId: string, at: number): Promise<InfluxPoint> {
     const r = await containerRollup(ctx.db, containerId, ctx.now(), ctx.config.ingest.offlineAfterS * 1000);
@@ -262,7 +348,7 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
       const timer = ctx.metrics.ingestLatency.startTimer({ kind });
       let result: Applied | Refused | null;
       try {
-        result = await applyWithRetry(kind, msg);
+        result = await submit(kind, msg);
       } catch (err) {
         ctx.metrics.ingestErrors.inc({ kind });
         ctx.metrics.ingestMessages.inc({ kind, result: 'failed' });
@@ -299,6 +385,9 @@ export function createIngest(ctx: CoreContext, onResult?: ResultHandler): Ingest
     },
     onDurable(listener) {
       durable = listener;
+    },
+    batching(opts) {
+      queue.configure(opts);
     },
     stop() {
       stopped = true;

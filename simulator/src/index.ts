@@ -15,6 +15,7 @@ export {
 export { frame as wmV3Frame } from './firmware/whatsminer-v3.js';
 export type { Fault, FaultInput, FaultKind } from './model/faults.js';
 export { FaultSchema } from './model/faults.js';
+export { readSimulatedImage, type SimImage, simulatedImage } from './model/firmware-image.js';
 export type { SimPduInfo } from './pdu/pdu.js';
 export { phaseOfOutlet } from './pdu/pdu.js';
 export type { BenchParams } from './scenario/bench.js';

@@ -27,6 +27,8 @@ export type MinerTruth = {
   mac: string;
   serial: string;
   model: string;
+  /** The firmware version it runs (an upgrade changes it). */
+  firmwareVersion: string;
   poweredOn: boolean;
   apiUp: boolean;
   mode: 'normal' | 'sleep';

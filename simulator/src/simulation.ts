@@ -107,8 +107,13 @@ export class Simulation {
         pools,
         seedFor(scenario.seed, spec.id),
         now,
-        { bootS: scenario.timing.bootS, restartS: scenario.timing.restartS },
+        {
+          bootS: scenario.timing.bootS,
+          restartS: scenario.timing.restartS,
+          upgradeBootS: scenario.timing.upgradeBootS,
+        },
       );
+      model.failsUpgrade = spec.failsUpgrade ?? false;
       model.password = spec.password ?? twin.password;
       model.sshPassword = spec.password ?? twin.sshPassword;
       model.advance(now, ambientC(site, now) + container.inletOffsetC);

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
+import { checkImage } from './model/firmware-image.js';
 import type { MinerModel } from './model/miner.js';
 
 /** What the SSH side may do to a miner: the command lines the profiles use. */
@@ -35,6 +36,13 @@ const PATTERNS: [
     },
   ],
 ];
+
+/**
+ * The braiins-os profile's upgrade: the image on standard input to /tmp/firmware.tar, flashed by
+ * `sysupgrade -F`; the miner reboots once the exit status is sent.
+ */
+const UPGRADE = 'cat > /tmp/firmware.tar && sysupgrade -F /tmp/firmware.tar';
+const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 
 function lookup(line: string): ((miner: MinerModel, now: number) => ReturnType<ShellCommand>) | null {
   const exact = COMMANDS[line];
@@ -87,6 +95,35 @@ export class SimSshServer {
     this.server.injectSocket(socket);
   }
 
+  /** Reads the image to its end, then refuses it (exit 1, its reason) or takes it and reboots. */
+  private upgrade(miner: MinerModel, channel: ssh2.ServerChannel): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    channel.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size <= MAX_IMAGE_BYTES) chunks.push(d);
+    });
+    channel.on('end', () => {
+      const verdict =
+        size > MAX_IMAGE_BYTES
+          ? { ok: false as const, why: `image over ${MAX_IMAGE_BYTES} bytes` }
+          : checkImage(miner, Buffer.concat(chunks));
+      if (!verdict.ok) {
+        channel.stderr.write(`sysupgrade: ${verdict.why}\n`);
+        channel.exit(1);
+        channel.end();
+        return;
+      }
+      channel.write('Saving config files...\n');
+      channel.exit(0);
+      channel.end();
+      setImmediate(() => {
+        miner.flash(this.host.now(), verdict.version);
+        this.host.changed(miner);
+      });
+    });
+  }
+
   private onClient(client: ssh2.Connection, _info: ssh2.ClientInfo): void {
     const local = (client as unknown as { _sock?: Socket })._sock?.localAddress ?? '';
     const miner = this.host.minerAt(local.replace(/^::ffff:/, ''));
@@ -108,6 +145,10 @@ export class SimSshServer {
         if (!miner) {
           channel.exit(1);
           channel.end();
+          return;
+        }
+        if (info.command.trim() === UPGRADE) {
+          this.upgrade(miner, channel);
           return;
         }
         const run = lookup(info.command.trim());

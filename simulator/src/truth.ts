@@ -10,6 +10,7 @@ export function truthOf(x: MinerModel, now: number): MinerTruth {
     mac: x.mac,
     serial: x.serial,
     model: x.model.model,
+    firmwareVersion: x.firmwareVersion,
     poweredOn: x.poweredOn,
     apiUp: x.apiUp(now),
     mode: x.mode,

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkImage } from '../model/firmware-image.js';
 import type { MinerModel } from '../model/miner.js';
 import { recordedText, template } from '../templates.js';
 import { unix } from '../wire/cgminer.js';
 import { DigestRealm } from './digest.js';
+import { bodyBytes, parseMultipart } from './multipart.js';
 
 type Doc = Record<string, unknown>;
 const WEB_USER = 'root';
@@ -19,6 +21,8 @@ function systemInfo(m: MinerModel): Doc {
     hostname: m.hostname,
     ipaddress: m.ip,
     serinum: m.serial,
+    // After an upgrade the miner names the version it was flashed with, not the recorded one.
+    ...(m.upgradedTo ? { system_filesystem_version: m.upgradedTo } : {}),
   });
 }
 
@@ -82,6 +86,8 @@ async function body(req: IncomingMessage): Promise<string> {
 
 /** Not recorded: the reply shape pyasic accepts from set_miner_conf.cgi (`stats: success`). */
 const OK = { stats: 'success', code: 'M000', msg: 'OK!' };
+/** The largest image a simulated miner buffers. */
+export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Bitmain's web CGI (HTTP, Digest `root`/`root`): get_system_info, stats (new-style, with
@@ -145,6 +151,23 @@ export async function antminerCgi(
       }
       m.led = on;
       return json({ code: on ? 'B000' : 'B100' });
+    }
+    case '/cgi-bin/upgrade.cgi': {
+      // The image as a multipart upload (the antminer-stock profile's upgrade); a wrong or
+      // unreadable image is refused with 400 and the miner keeps its firmware.
+      const bytes = await bodyBytes(req, MAX_IMAGE_BYTES);
+      const file =
+        bytes && parseMultipart(req.headers['content-type'], bytes)?.find((p) => p.fileName !== null);
+      const verdict = file ? checkImage(m, file.data) : { ok: false as const, why: 'no file in the upload' };
+      if (!verdict.ok) {
+        res.writeHead(400, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ stats: 'error', msg: verdict.why }));
+        return;
+      }
+      json(OK);
+      m.flash(now(), verdict.version);
+      changed();
+      return;
     }
     case '/cgi-bin/reboot.cgi':
       json(OK);

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkImage } from '../model/firmware-image.js';
 import type { MinerModel } from '../model/miner.js';
+import { MAX_IMAGE_BYTES } from './antminer-cgi.js';
+import { bodyBytes, parseMultipart } from './multipart.js';
 
 type Doc = Record<string, unknown>;
 
@@ -60,6 +63,15 @@ export async function vnishWeb(
           },
         },
       });
+    case 'POST /api/v1/firmware/update': {
+      // The vnish profile's upgrade: the image as a multipart upload beside keep_settings.
+      const bytes = await bodyBytes(req, MAX_IMAGE_BYTES);
+      const file =
+        bytes && parseMultipart(req.headers['content-type'], bytes)?.find((p) => p.fileName !== null);
+      const verdict = file ? checkImage(m, file.data) : { ok: false as const, why: 'no file in the upload' };
+      if (!verdict.ok) return json(400, { err: verdict.why });
+      return act(() => m.flash(t, verdict.version));
+    }
     case 'POST /api/v1/system/reboot':
       return act(() => m.reboot(t));
     case 'POST /api/v1/mining/restart':

@@ -20,6 +20,8 @@ export type MinerTiming = {
   bootS: number;
   /** Seconds the API is unavailable after a mining-daemon restart. */
   restartS: number;
+  /** Seconds from taking a firmware image to answering again (flash and boot); absent: `bootS`. */
+  upgradeBootS?: number;
 };
 
 /** 2^32: hashes per difficulty-1 share. */
@@ -41,7 +43,12 @@ export class MinerModel {
   ip: string;
   readonly model: ModelInfo;
   readonly profile: string;
-  readonly firmwareVersion: string;
+  /** The version it runs; a firmware upgrade changes it. */
+  firmwareVersion: string;
+  /** The version the last upgrade flashed (replies otherwise taken from a recording name it). */
+  upgradedTo: string | null = null;
+  /** A seeded bad unit (scenario `failsUpgrade`): it takes an image and never answers again. */
+  failsUpgrade = false;
   readonly hostname: string;
   readonly poolDifficulty: number;
 
@@ -277,6 +284,19 @@ export class MinerModel {
     this.apiReadyMs = nowMs + this.timing.bootS * 1000;
     this.resetCounters(this.apiReadyMs);
     this.mode = 'normal';
+  }
+
+  /**
+   * Runs a new firmware image (issue 20 item 4): the API is gone for the upgrade boot, then the
+   * miner answers with `version` and counters from zero; a bad unit never comes back.
+   */
+  flash(nowMs: number, version: string): void {
+    this.firmwareVersion = version;
+    this.upgradedTo = version;
+    this.reboot(nowMs);
+    this.apiReadyMs = nowMs + (this.timing.upgradeBootS ?? this.timing.bootS) * 1000;
+    this.resetCounters(this.apiReadyMs);
+    if (this.failsUpgrade) this.faults.set('dead', { kind: 'dead' });
   }
 
   /** Mining daemon restart (cgminer `restart`, `/etc/init.d/bosminer restart`). */

@@ -62,6 +62,11 @@ export const MinerSpecSchema = z.object({
   apiAllow: z.string().nullable().default(null),
   /** API/admin password; null = the firmware's default (btminer admin, v3 super, root). */
   password: z.string().nullable().default(null),
+  /** A bad unit: it takes a firmware image and never answers again (issue 20 rollout tests). */
+  failsUpgrade: z
+    .boolean()
+    .optional()
+    .describe('takes a firmware image and never comes back (default false)'),
 });
 
 export const PduSchema = z.object({
@@ -107,8 +112,13 @@ export const ScenarioSchema = z.object({
       bootS: z.number().min(0).default(90),
       restartS: z.number().min(0).default(10),
       outletCycleS: z.number().min(0).default(5),
+      upgradeBootS: z
+        .number()
+        .min(0)
+        .default(120)
+        .describe('seconds from taking a firmware image to answering with the new version'),
     })
-    .default({ bootS: 90, restartS: 10, outletCycleS: 5 }),
+    .default({ bootS: 90, restartS: 10, outletCycleS: 5, upgradeBootS: 120 }),
   pool: z.object({ url: z.string(), backupUrl: z.string(), account: z.string() }).default({
     url: 'stratum+tcp://btc.hashfleet-pool.example:3333',
     backupUrl: 'stratum+tcp://btc-backup.hashfleet-pool.example:443',

@@ -140,6 +140,8 @@ export const RefusalSchema = z.enum([
   'unknown_target',
   'unsupported',
   'malformed',
+  /** firmware.upgrade: the image fetched is not the one the command names (SHA-256 or size); nothing reached the miner. */
+  'bad_image',
 ]);
 export type Refusal = z.infer<typeof RefusalSchema>;
 

@@ -1,9 +1,11 @@
 import type { CommandAction, CommandEffect, CommandResult } from '@hashfleet/contracts';
 import {
+  type AuthScheme,
   type ControlOperation,
   type Effect,
   findModel,
   type MinerRequest,
+  upgradePath,
 } from '@hashfleet/firmware-profiles';
 import { type Accounts, accountsFor, missingAccount } from '../auth/accounts.js';
 import { LOGON, logoff, sessionIdOf } from '../auth/luxos-session.js';
@@ -22,6 +24,7 @@ import { wmV3Exchange } from '../transport/wm-v3.js';
 import { sighting } from './effect.js';
 import { replyOk } from './expect.js';
 import { actionParams, fillParams } from './params.js';
+import { BadImage, fetchImage, sendImage, sshTargetOf, transferMs } from './upgrade.js';
 
 export type Outcome = Pick<CommandResult, 'status' | 'refusal' | 'transport' | 'message' | 'effect'>;
 
@@ -46,6 +49,8 @@ export type ExecuteDeps = {
   sleep: (ms: number) => Promise<void>;
   /** Absent: a command the miner accepts is reported acknowledged, its effect not checked. */
   verify?: VerifyOptions;
+  /** The agent's token for the controller's API, sent when it fetches a firmware image. */
+  controllerToken?: () => string | undefined;
 };
 
 /** A command's miner with the accounts its profile resolves to. */
@@ -59,10 +64,10 @@ const refused = (refusal: 'unknown_target' | 'unsupported', message: string): Ou
 });
 
 /** Which auth schemes this agent can carry out, and whether the miner has an account for it. */
-function usable(op: ControlOperation, miner: Miner): string | null {
+function usable(auth: AuthScheme, miner: Miner): string | null {
   const need = (kind: keyof Accounts) =>
     miner.accounts[kind] ? null : missingAccount(kind, miner.profileId);
-  switch (op.auth.kind) {
+  switch (auth.kind) {
     case 'none':
     case 'luxos-session':
       return null;
@@ -76,7 +81,7 @@ function usable(op: ControlOperation, miner: Miner): string | null {
       return need('rpc');
     default:
       // A scheme added to the profiles after this agent was built.
-      return `auth scheme ${(op.auth as { kind: string }).kind} is not implemented by this agent`;
+      return `auth scheme ${(auth as { kind: string }).kind} is not implemented by this agent`;
   }
 }
 
@@ -127,7 +132,6 @@ async function runFilled(
   params: Record<string, string | number | boolean>,
 ): Promise<string> {
   const { ctx } = deps;
-  const { ip } = miner;
   const details: string[] = [];
   for (const template of op.steps) {
     // Filled one at a time: a step may use what an earlier one captured ({poolIndex}).
@@ -136,20 +140,7 @@ async function runFilled(
     let body: string;
     try {
       if (step.transport === 'ssh') {
-        const ssh = miner.accounts.ssh!;
-        const user = ssh.user ?? ('defaultUser' in op.auth ? op.auth.defaultUser : 'root');
-        const r = await sshExec(
-          {
-            host: ip,
-            port: ctx.ports.ssh,
-            user,
-            password: ssh.password?.reveal(),
-            privateKey: ssh.privateKey?.reveal(),
-            knownHosts: ctx.knownHosts,
-          },
-          step.command,
-          deps.requestTimeoutMs,
-        );
+        const r = await sshExec(sshTargetOf(miner, op.auth, ctx), step.command, deps.requestTimeoutMs);
         if (r.exitCode !== null && r.exitCode !== 0)
           throw new MinerRefusal(
             `exit status ${r.exitCode}${r.stdout.trim() ? `: ${r.stdout.trim().slice(0, 200)}` : ''}`,
@@ -313,6 +304,12 @@ export async function start(action: CommandAction, deps: ExecuteDeps): Promise<S
     return {
       outcome: refused('unknown_target', `miner ${action.target.minerKey}: not polled by this agent`),
     };
+  const miner: Miner = {
+    ip: target.ip,
+    profileId: target.profile.id,
+    accounts: accountsFor(deps.ctx.credentials, target.profile.id),
+  };
+  if (action.op === 'firmware.upgrade') return startUpgrade(action, target, miner, deps);
   const candidates = target.profile.controls.filter((c) => c.op === action.op);
   if (candidates.length === 0) {
     return {
@@ -322,20 +319,76 @@ export async function start(action: CommandAction, deps: ExecuteDeps): Promise<S
       ),
     };
   }
-  const miner: Miner = {
-    ip: target.ip,
-    profileId: target.profile.id,
-    accounts: accountsFor(deps.ctx.credentials, target.profile.id),
-  };
-  const op = candidates.find((c) => usable(c, miner) === null);
+  const op = candidates.find((c) => usable(c.auth, miner) === null);
   if (!op) {
-    const why = candidates.map((c) => `${c.transport}: ${usable(c, miner)}`).join('; ');
+    const why = candidates.map((c) => `${c.transport}: ${usable(c.auth, miner)}`).join('; ');
     return { outcome: refused('unsupported', `miner ${target.ip}: ${action.op}: ${why}`) };
   }
+  const effect = op.effect ?? {
+    kind: 'unobservable' as const,
+    why: `the ${target.profile.id} profile names no effect for ${op.op}`,
+  };
+  return answered(action, target, op.transport, effect, deps, () => runSteps(op, miner, deps, action));
+}
+
+/**
+ * firmware.upgrade (issue 20 item 4): refused up front when the miner's profile has no upgrade path
+ * for the image's family; the image is fetched and its size and SHA-256 checked before anything
+ * reaches the miner (a mismatch is refused `bad_image`, the miner untouched); then it goes to the
+ * miner with the profile's transport and the effect (the new version, hashing) is read back.
+ */
+async function startUpgrade(
+  action: Extract<CommandAction, { op: 'firmware.upgrade' }>,
+  target: Target,
+  miner: Miner,
+  deps: ExecuteDeps,
+): Promise<Started> {
+  const path = upgradePath(target.profile, action.family);
+  if (!path.ok)
+    return { outcome: refused('unsupported', `miner ${target.ip}: firmware.upgrade: ${path.why}`) };
+  const upgrade = path.upgrade;
+  const why = usable(upgrade.auth, miner);
+  if (why) return { outcome: refused('unsupported', `miner ${target.ip}: firmware.upgrade: ${why}`) };
+  const transport = upgrade.kind === 'ssh-stream' ? 'ssh' : 'http';
+  let image: Buffer;
+  try {
+    image = await fetchImage(action.image, deps.controllerToken?.());
+  } catch (err) {
+    const words = `miner ${target.ip}: firmware.upgrade: ${(err as Error).message}; nothing was sent to the miner`;
+    if (err instanceof BadImage)
+      return { outcome: { status: 'refused', refusal: 'bad_image', transport: null, message: words } };
+    return {
+      outcome: {
+        status: failureKind(err) === 'timeout' ? 'timeout' : 'failed',
+        refusal: null,
+        transport: null,
+        message: words,
+      },
+    };
+  }
+  const deadlineMs = Math.max(deps.requestTimeoutMs, transferMs(action.image.sizeBytes));
+  return answered(action, target, transport, upgrade.effect, deps, () =>
+    sendImage(upgrade, image, miner, deps.ctx, deadlineMs),
+  );
+}
+
+/**
+ * Runs an operation that reaches the miner and reports it as far as the miner's answer: failed in
+ * its words (or sent, when it never answered), unverified when no reading can show the effect, or
+ * acknowledged with the window end and a `verify` that reads the miner through that window.
+ */
+async function answered(
+  action: CommandAction,
+  target: Target,
+  transport: Exclude<Outcome['transport'], null | 'snmp'>,
+  effect: Effect,
+  deps: ExecuteDeps,
+  run: () => Promise<string>,
+): Promise<Started> {
   const sentAt = deps.verify?.now() ?? Date.now();
   let reply: string;
   try {
-    reply = await runSteps(op, miner, deps, action);
+    reply = await run();
   } catch (err) {
     const kind = failureKind(err);
     const words = (err as Error).message;
@@ -343,8 +396,8 @@ export async function start(action: CommandAction, deps: ExecuteDeps): Promise<S
       outcome: {
         status: kind === 'timeout' ? 'timeout' : 'failed',
         refusal: null,
-        transport: op.transport,
-        message: `miner ${target.ip}: ${action.op} over ${op.transport}: ${words}`,
+        transport,
+        message: `miner ${target.ip}: ${action.op} over ${transport}: ${words}`,
         // A miner that answered and refused said so in its own words; anything else never got an answer.
         effect: {
           state: err instanceof MinerRefusal || kind === 'auth' || kind === 'protocol' ? 'failed' : 'sent',
@@ -356,17 +409,15 @@ export async function start(action: CommandAction, deps: ExecuteDeps): Promise<S
     };
   }
   const said = `miner ${target.ip}: ${action.op}: ${reply}`;
-  const outcomeOf = (effect: CommandEffect): Outcome => ({
-    status: effect.state === 'failed' ? 'failed' : 'succeeded',
+  const outcomeOf = (e: CommandEffect): Outcome => ({
+    status: e.state === 'failed' ? 'failed' : 'succeeded',
     refusal: null,
-    transport: op.transport,
-    message: effect.observed ? `${said}; ${effect.state}: ${effect.observed}` : said,
-    effect,
+    transport,
+    message: e.observed ? `${said}; ${e.state}: ${e.observed}` : said,
+    effect: e,
   });
-  const effect = op.effect;
-  if (!effect || effect.kind === 'unobservable') {
-    const why = effect?.why ?? `the ${target.profile.id} profile names no effect for ${op.op}`;
-    return { outcome: outcomeOf({ state: 'unverified', reply, observed: why, windowEndsAt: null }) };
+  if (effect.kind === 'unobservable') {
+    return { outcome: outcomeOf({ state: 'unverified', reply, observed: effect.why, windowEndsAt: null }) };
   }
   const windowEndsAt = sentAt + effect.windowS * 1000;
   const acknowledged = outcomeOf({ state: 'acknowledged', reply, observed: null, windowEndsAt });
@@ -421,7 +472,7 @@ async function verifyEffect(
     });
     const at = v.now();
     if (read.ok) {
-      const s = sighting(effect, action, read.reading, (at - sentAt) / 1000);
+      const s = sighting(effect, action, read.reading, (at - sentAt) / 1000, modelInfo?.nominalThs ?? null);
       last = s.observed;
       if (s.seen) {
         target.health = { ...target.health, nextAttemptAt: 0 };

@@ -6,13 +6,17 @@ import type { Target } from '../poll/poller.js';
 import type { RequestContext } from '../transport/request.js';
 import { type Outcome, type Started, start } from './execute.js';
 import { applyPollAction, isPollAction } from './poll-control.js';
+import { transferMs } from './upgrade.js';
 import { type CommandKeys, verifyCommand } from './verify.js';
 
 /** A result as the intake reports it; the publisher adds the envelope. */
 export type ResultBody = Omit<CommandResult, 'v' | 'agentId' | 'bootId' | 'seq' | 'sentAt' | 'historical'>;
 
 export type CommandIntakeDeps = {
-  config: Pick<AgentConfig, 'agentId' | 'commands' | 'polling' | 'pdus'>;
+  config: Pick<AgentConfig, 'agentId' | 'commands' | 'polling' | 'pdus'> & {
+    /** Its token also fetches firmware images from the controller (role agent). */
+    mqtt?: Pick<AgentConfig['mqtt'], 'token'>;
+  };
   publicKeys: CommandKeys;
   ctx: RequestContext;
   /** The target polling a miner now, by its key. */
@@ -142,7 +146,10 @@ export class CommandIntake {
       return;
     }
     const timeoutMs =
-      config.commands.timeoutMs + (action.op === 'outlet.cycle' ? action.offSeconds * 1000 : 0);
+      config.commands.timeoutMs +
+      (action.op === 'outlet.cycle' ? action.offSeconds * 1000 : 0) +
+      // Fetching an image and sending it to the miner: twice its transfer allowance.
+      (action.op === 'firmware.upgrade' ? 2 * transferMs(action.image.sizeBytes) : 0);
     const started = await Promise.race([
       start(action, {
         ctx: this.#d.ctx,
@@ -154,6 +161,7 @@ export class CommandIntake {
         ),
         sleep: (ms) => new Promise((r) => setTimeout(r, ms).unref()),
         verify: { now, intervalMs: VERIFY_INTERVAL_MS },
+        controllerToken: () => config.mqtt?.token?.reveal(),
       }),
       new Promise<Started>((resolve) =>
         setTimeout(

@@ -44,7 +44,13 @@ export type SshResult = { exitCode: number | null; stdout: string; closedEarly: 
  * refused before any credential is sent. `closedEarly` is true when the connection dropped before
  * an exit status (a reboot does that).
  */
-export function sshExec(target: SshTarget, command: string, deadlineMs: number): Promise<SshResult> {
+export function sshExec(
+  target: SshTarget,
+  command: string,
+  deadlineMs: number,
+  /** Bytes for the command's standard input, then end of file (a firmware image, commands/upgrade.ts). */
+  input?: Buffer,
+): Promise<SshResult> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let done = false;
@@ -76,6 +82,7 @@ export function sshExec(target: SshTarget, command: string, deadlineMs: number):
           exitCode = code;
         });
         stream.on('close', () => finish(null));
+        if (input) stream.end(input);
       });
     });
     client.on('error', (err: Error & { level?: string }) => {

@@ -13,8 +13,14 @@ const root = join(import.meta.dirname, '..', '..');
 const self = relative(root, import.meta.filename);
 
 const TEXT = /\.(ts|tsx|js|mjs|cjs|json|md|ya?ml|sh|conf|acl|service|css|html)$/;
-/** Recorded device replies are bytes from miners, not our prose. */
-const SKIP_DIRS = new Set(['node_modules', 'testcases', 'recorded']);
+/** Recorded device replies are bytes from miners, not our prose; dist/ is what tools/build.mjs writes. */
+const SKIP_DIRS = new Set(['node_modules', 'testcases', 'recorded', 'dist']);
+/** The files tools/build.mjs writes (`out: 'agent/dist/cli.mjs'`): cited by the units before a clean clone builds them. */
+const BUILT = new Set(
+  [...readFileSync(join(root, 'tools', 'build.mjs'), 'utf8').matchAll(/\bout: '([\w./-]+)'/g)].map(
+    (m) => m[1]!,
+  ),
+);
 
 function walk(dir: string, skip: Set<string>, keep: RegExp): string[] {
   let out: string[] = [];
@@ -68,7 +74,7 @@ export function badCitations(text: string, fromFile: string, allMd: string[]): C
       const cited = m[1]!;
       const workspace = relative(root, fromFile).split('/')[0]!;
       const where = [join(root, cited), join(dirname(fromFile), cited), join(root, workspace, cited)];
-      if (!where.some((w) => existsSync(w)))
+      if (!BUILT.has(cited) && !where.some((w) => existsSync(w)))
         out.push({ line: i + 1, text: cited, problem: 'no such path in the repo' });
     }
     for (const m of line.matchAll(MD_PATH)) {
@@ -103,6 +109,9 @@ describe('doc citations', () => {
     ]);
     expect(problems('// docs/nowhere.md')).toEqual(['no such path in the repo', 'no such file in the repo']);
     expect(problems('// moved: controller/src/nowhere.ts')).toEqual(['no such path in the repo']);
+    // A build output counts whether or not it has been built, but only one tools/build.mjs writes.
+    expect(problems('ExecStart=/usr/bin/node agent/dist/cli.mjs run')).toEqual([]);
+    expect(problems('// controller/dist/nowhere.mjs')).toEqual(['no such path in the repo']);
     expect(problems('// see controller/src/core/jobs.ts and firmware-profiles/src/profiles/<id>.ts')).toEqual(
       [],
     );

@@ -116,6 +116,14 @@ function scopeName(v: Pick<Version, 'scope'>): string {
   return t('desired.scope.selection', { id: s.name });
 }
 
+/** A rollout's scope from its key (`container:kz-c1`), worded like a version's scope. */
+function scopeOfKey(key: string): string {
+  const at = key.indexOf(':');
+  const [kind, id] = [key.slice(0, at), key.slice(at + 1)];
+  const scope = { kind, siteId: id, containerId: id, model: id, name: id };
+  return scopeName({ scope });
+}
+
 function specText(v: Version): string {
   const parts: string[] = [];
   const s = v.spec;
@@ -297,6 +305,7 @@ export function DriftTable({ containerId }: { containerId?: string }) {
   const drift = usePoll<MinerDrift[]>(`/drift${q ? `?${q}` : ''}`, 10_000);
   return (
     <div data-testid="drift">
+      {containerId && <h2>{t('desired.drift')}</h2>}
       <label>
         {t('desired.filterField')}{' '}
         <select
@@ -370,7 +379,7 @@ export function DriftTiles() {
 
 /** One rollout: its waves' progress, each miner's outcome by name, and what a person may do. */
 function RolloutCard({ r, editor, act }: { r: Rollout; editor: boolean; act: Act }) {
-  const name = t('desired.rolloutName', { scope: r.scopeKey, version: r.version ?? '–' });
+  const name = t('desired.rolloutName', { scope: scopeOfKey(r.scopeKey), version: r.version ?? '–' });
   const step = (path: string, label: string) => (
     <button
       type="button"

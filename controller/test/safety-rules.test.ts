@@ -18,7 +18,7 @@ import { type RunningController, startController } from '../src/core/server.js';
 import { COOLING_LIMITS, DEFAULT_RULES, resolveModelLimits } from '../src/safety/defaults.js';
 import { dueAgents } from '../src/safety/document.js';
 import { safetyService } from '../src/safety/index.js';
-import { tempDir, testApp } from './helpers.js';
+import { tempDir, testApp, UNBOUND_AGENTS_ACCEPTED } from './helpers.js';
 
 const T0 = exampleSample.at;
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -174,7 +174,13 @@ describe('safety rules reach the agent through the embedded broker', () => {
     cleanup = tmp.cleanup;
     running = await startController(
       loadControllerConfig(
-        { dataDir: tmp.dir, http: { port: 0 }, mqtt: { embeddedPort: 0 }, log: { level: 'silent' } },
+        {
+          dataDir: tmp.dir,
+          http: { port: 0 },
+          mqtt: { embeddedPort: 0 },
+          log: { level: 'silent' },
+          ...UNBOUND_AGENTS_ACCEPTED,
+        },
         {},
       ),
     );

@@ -278,7 +278,7 @@ describe('desired state: versions, drift, alert and rollouts', () => {
     expect(fresh()).toHaveLength(5);
   });
 
-  it('resume sends the next wave; roll back restores the previous version and rolls it out', async () => {
+  it('resume sends the next wave; roll back restores the previous version and rolls it out, counting the aborted rollout’s restarting miners against the budget', async () => {
     const before = sentTo().length;
     expect((await api('operator', 'POST', `/rollouts/${rolloutId}/resume`)).body.state).toBe('running');
     await run('desired-rollouts');
@@ -295,5 +295,13 @@ describe('desired state: versions, drift, alert and rollouts', () => {
     // The miners that took 2500 W go back to 3000 W; the ones never changed are in their state.
     expect(items).toEqual(['W01', 'W03', 'W04', 'W05']);
     expect(rb.body.rollout.rollbackOf).toBe(rolloutId);
+    // W06 and W07 of the aborted rollout are still restarting: with a budget of 3, one more goes.
+    const sentBefore = sentTo().length;
+    await run('desired-rollouts');
+    expect(
+      sentTo()
+        .slice(sentBefore)
+        .map((c) => `${c.op} ${c.key}`),
+    ).toEqual(['power.target W01']);
   });
 });

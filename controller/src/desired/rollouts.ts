@@ -283,9 +283,14 @@ export const abortRollout = (d: RolloutDeps, a: Principal, id: string, now: numb
 
 /** Sends the admitted items of the current wave: each item's fixes in order, as signed commands. */
 async function dispatch(deps: RolloutDeps, r: RolloutRow, items: ItemRow[], now: number): Promise<void> {
+  // Miners restarting for any rollout count against their container's budget (two rollouts over
+  // one container, or an aborted one whose miners are still coming back, share one feed).
   const inFlight = new Map<string, number>();
-  for (const i of items)
-    if (i.state === 'sent' && isDisruptive(JSON.parse(i.actions_json) as Fix[]))
+  const sent = await deps.db.all<{ container_id: string | null; actions_json: string }>(
+    `SELECT container_id, actions_json FROM desired_rollout_items WHERE state = 'sent'`,
+  );
+  for (const i of sent)
+    if (isDisruptive(JSON.parse(i.actions_json) as Fix[]))
       inFlight.set(i.container_id ?? '', (inFlight.get(i.container_id ?? '') ?? 0) + 1);
   const queued = items.filter((i) => i.state === 'queued' && Number(i.wave) === Number(r.wave));
   const go = new Set(

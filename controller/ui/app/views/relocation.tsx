@@ -39,8 +39,31 @@ interface PlannedMove {
   gainUsd: number;
 }
 
+/** A batch of moves with its case; `makesRoom` when it loses money on its own (controller/src/relocation/room.ts). */
+interface MoveBatch {
+  id: string;
+  departDate: string;
+  fromSite: string;
+  toSite: string;
+  minerIds: string[];
+  costUsd: number;
+  downtimeUsd: number;
+  gainUsd: number;
+  makesRoom?: {
+    siteSlots: number;
+    minersThere: number;
+    arrivingMiners: number;
+    togetherGainUsd: number;
+  } | null;
+}
+
 interface PlanDetail extends PlanSummary {
-  plan: { moves: PlannedMove[]; solver: { status: string; seconds: number; mipGap: number } };
+  plan: {
+    moves: PlannedMove[];
+    /** Absent on plans stored before batches were kept. */
+    batches?: MoveBatch[];
+    solver: { status: string; seconds: number; mipGap: number };
+  };
 }
 
 interface Move {
@@ -222,6 +245,34 @@ function PlanMoves({ planId }: { planId: string }) {
           seconds: fixed(p.plan.solver.seconds, 2),
         })}
       </p>
+      {p.plan.batches && p.plan.batches.length > 0 && (
+        <Table<MoveBatch>
+          rows={p.plan.batches}
+          testid="plan-batches"
+          empty={t('relocation.keepsAll')}
+          columns={[
+            { label: t('relocation.route'), cell: (b) => `${b.fromSite} → ${b.toSite}` },
+            { label: t('relocation.departs'), cell: (b) => b.departDate },
+            { label: t('relocation.miners'), cell: (b) => String(b.minerIds.length), num: true },
+            { label: t('relocation.cost'), cell: (b) => usd(b.costUsd), num: true },
+            { label: t('relocation.downtime'), cell: (b) => usd(b.downtimeUsd), num: true },
+            { label: t('relocation.gain'), cell: (b) => usd(b.gainUsd), num: true },
+            {
+              label: t('relocation.why'),
+              cell: (b) =>
+                b.makesRoom
+                  ? t('relocation.makesRoom', {
+                      site: b.fromSite,
+                      slots: b.makesRoom.siteSlots,
+                      there: b.makesRoom.minersThere,
+                      arriving: b.makesRoom.arrivingMiners,
+                      together: usd(b.makesRoom.togetherGainUsd),
+                    })
+                  : '',
+            },
+          ]}
+        />
+      )}
       <Table<PlannedMove>
         rows={p.plan.moves}
         empty={t('relocation.keepsAll')}

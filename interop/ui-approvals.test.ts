@@ -147,4 +147,64 @@ runOrSkip('approvals inbox and audit screen in Chromium', () => {
     await shot(admin, 'audit');
     await admin.context().close();
   });
+
+  it('operator: the profile and schedule editors refuse a wrong field beside it, in Russian too, then save through the API', async () => {
+    const page = await logIn(browser, demo.controller.url, demo.tokens.operator);
+    await page.goto(`${demo.controller.url}/#/operations`);
+    await page.waitForSelector('[data-testid=operations-ready]');
+    await page.click('[data-testid=profile-editors] button[data-action=new-profile]');
+    const profile = page.locator('[data-testid=profile-editor]');
+    await profile.locator('input[name=name]').fill('Night Eco');
+    await profile.locator('input[name="presets.0.powerTargetW"]').fill('50');
+    await profile.locator('button[type=submit]').click();
+    expect(
+      await profile.locator('label:has(input[name=name]) [data-testid=field-error]').textContent(),
+    ).toContain('Lower-case letters');
+    expect(
+      await profile
+        .locator('label:has(input[name="presets.0.powerTargetW"]) [data-testid=field-error]')
+        .textContent(),
+    ).toBe('From 100 to 20000.');
+    await profile.locator('input[name=name]').fill('night-eco');
+    await profile.locator('input[name="presets.0.powerTargetW"]').fill('2800');
+    await profile.locator('button[type=submit]').click();
+    await page.locator('[data-testid=operations-message]', { hasText: 'save profile night-eco' }).waitFor();
+    const profiles = await apiGet<{ name: string; presets: { powerTargetW?: number }[] }[]>(
+      demo.controller.url,
+      demo.tokens.operator,
+      '/operating-profiles',
+    );
+    expect(profiles.find((p) => p.name === 'night-eco')?.presets).toEqual([
+      { model: '*', powerTargetW: 2800 },
+    ]);
+
+    await page.click('[data-testid=schedule-editors] button[data-action=new-schedule]');
+    const schedule = page.locator('[data-testid=schedule-editor]');
+    await schedule.locator('input[name="windows.0.from"]').fill('6pm');
+    await schedule.locator('button[type=submit]').click();
+    expect(await schedule.locator('[data-testid=field-error]').count()).toBe(2);
+    await schedule.locator('input[name=name]').fill('Evening peak');
+    await schedule.locator('input[name="windows.0.from"]').fill('18:00');
+    await schedule.locator('button[type=submit]').click();
+    await page
+      .locator('[data-testid=schedules] tbody tr', { hasText: 'Evening peak' })
+      .waitFor({ timeout: 30_000 });
+    await shot(page, 'operations-editors');
+
+    // The same forms in Russian: the errors read in Russian and no key is missing.
+    await page.selectOption('select[name=locale]', 'ru');
+    await page.click('[data-testid=profile-editors] button[data-action=new-profile]');
+    await page.locator('[data-testid=profile-editor] button[type=submit]').click();
+    const ru =
+      (await page.locator('[data-testid=profile-editor] [data-testid=field-error]').first().textContent()) ??
+      '';
+    expect(ru).toMatch(/[а-яё]/i);
+    await page.click('[data-testid=schedule-editors] button[data-action=new-schedule]');
+    expect(
+      await page.evaluate(() =>
+        (window as unknown as { hashfleetMissingKeys: () => string[] }).hashfleetMissingKeys(),
+      ),
+    ).toEqual([]);
+    await page.context().close();
+  });
 });

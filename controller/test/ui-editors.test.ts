@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { RuleInputSchema } from '../src/alerts/rules.js';
 import { ScheduleSchema } from '../src/operations/curtailment/schema.js';
 import { OperatingProfileSchema } from '../src/operations/profiles/schema.js';
 import { draftOf, profileBody, validateProfile } from '../ui/app/views/editors/profile-draft.js';
 import { assumptionsOf, validateDraft } from '../ui/app/views/editors/relocation-draft.js';
+import { ruleBody, ruleDraftOf, validateRule } from '../ui/app/views/editors/rule-draft.js';
 import { type FieldErrors, numberIn } from '../ui/app/views/editors/rules.js';
 import { emptySchedule, scheduleBody, validateSchedule } from '../ui/app/views/editors/schedule-draft.js';
 
@@ -168,5 +170,58 @@ describe('curtailment schedule form', () => {
       watts: { key: 'form.range', values: { min: 100, max: 20_000 } },
       stepSize: { key: 'form.range', values: { min: 1, max: 10_000 } },
     });
+  });
+});
+
+/** The alert rule form: scope ids required but for the whole fleet, figures checked, empty ones left to the kind. */
+describe('alert rule form', () => {
+  it('a new site rule needs its site; once named its body is what RuleInputSchema takes, empty figures left out', () => {
+    const d = ruleDraftOf(null);
+    expect(validateRule(d)).toEqual({ scopeId: { key: 'form.required' } });
+    d.scopeId = 'kazakhstan';
+    d.forPolls = '3';
+    expect(validateRule(d)).toEqual({});
+    const body = ruleBody(d, null);
+    expect(body).toEqual({
+      kind: 'offline',
+      scope: 'site',
+      scopeId: 'kazakhstan',
+      severity: 'warning',
+      enabled: true,
+      forPolls: 3,
+    });
+    expect(RuleInputSchema.safeParse(body).success).toBe(true);
+  });
+
+  it('an edited global rule keeps its params and timing, and a fractional poll count is refused', () => {
+    const stored = {
+      id: 'r1',
+      kind: 'chip_overtemp',
+      scope: 'global',
+      scopeId: null,
+      severity: 'critical',
+      enabled: true,
+      threshold: 95,
+      clearThreshold: 90,
+      forPolls: 2,
+      forMs: 0,
+      clearPolls: 3,
+      params: { minUptimeS: 300 },
+    };
+    const d = ruleDraftOf(stored);
+    d.threshold = '88';
+    d.clearThreshold = '84,5';
+    expect(validateRule(d)).toEqual({});
+    const body = ruleBody(d, stored);
+    expect(body).toMatchObject({
+      scopeId: null,
+      threshold: 88,
+      clearThreshold: 84.5,
+      forMs: 0,
+      params: { minUptimeS: 300 },
+    });
+    expect(RuleInputSchema.safeParse(body).success).toBe(true);
+    d.clearPolls = '1.5';
+    expect(validateRule(d)).toEqual({ clearPolls: { key: 'form.whole' } });
   });
 });

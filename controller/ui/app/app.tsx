@@ -6,6 +6,7 @@ import { useRoute } from './router.js';
 import { forgetToken, get, savedToken } from './session.js';
 import { applyTheme, initialTheme, type Theme } from './theme.js';
 import { AccountingView } from './views/accounting.js';
+import { AlertRulesView } from './views/alert-rules.js';
 import { AlertsView } from './views/alerts.js';
 import { ApprovalsView } from './views/approvals.js';
 import { AuditView } from './views/audit.js';
@@ -195,5 +196,7 @@ function Page({ me, home = false }: { me: Me; home?: boolean }) {
       return <ApprovalsView me={me} />;
     case 'audit':
       return <AuditView />;
+    case 'alertRules':
+      return <AlertRulesView />;
   }
 }

@@ -103,6 +103,8 @@ export const LABELLED = {
     'curtailment.create',
     'inventory.import',
   ],
+  /** Alert rule scopes (controller/src/alerts/kinds.ts SCOPES). */
+  ruleScope: ['global', 'site', 'container', 'model'],
 } as const;
 
 export type LabelFamily = keyof typeof LABELLED;

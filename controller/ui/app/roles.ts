@@ -12,7 +12,8 @@ export type ViewId =
   | 'operations'
   | 'staker'
   | 'approvals'
-  | 'audit';
+  | 'audit'
+  | 'alertRules';
 
 export interface Me {
   role: Role;
@@ -30,6 +31,7 @@ export const NAV: { view: ViewId; label: string; hash: string }[] = [
   { view: 'operations', label: k('nav.operations'), hash: '#/operations' },
   { view: 'staker', label: k('nav.staker'), hash: '#/staker' },
   { view: 'approvals', label: k('nav.approvals'), hash: '#/approvals' },
+  { view: 'alertRules', label: k('nav.alertRules'), hash: '#/alert-rules' },
   { view: 'audit', label: k('nav.audit'), hash: '#/audit' },
 ];
 
@@ -45,6 +47,7 @@ export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
     'operations',
     'staker',
     'approvals',
+    'alertRules',
     'audit',
   ],
   operator: [
@@ -57,6 +60,7 @@ export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
     'operations',
     'staker',
     'approvals',
+    'alertRules',
   ],
   // Technicians do the physical steps of relocation moves, so they see and advance them.
   technician: ['overview', 'container', 'alerts', 'tickets', 'relocation'],

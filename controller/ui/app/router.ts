@@ -12,6 +12,7 @@ export type Route =
   | { view: 'operations' }
   | { view: 'approvals' }
   | { view: 'audit' }
+  | { view: 'alertRules' }
   | { view: 'staker'; stakerId: string | null };
 
 const PATTERNS: [RegExp, (m: string[]) => Route][] = [
@@ -31,6 +32,7 @@ const PATTERNS: [RegExp, (m: string[]) => Route][] = [
   [/^\/operations$/, () => ({ view: 'operations' })],
   [/^\/approvals$/, () => ({ view: 'approvals' })],
   [/^\/audit$/, () => ({ view: 'audit' })],
+  [/^\/alert-rules$/, () => ({ view: 'alertRules' })],
   [/^\/staker$/, () => ({ view: 'staker', stakerId: null })],
   [/^\/stakers\/([^/]+)$/, (m) => ({ view: 'staker', stakerId: m[1]! })],
 ];

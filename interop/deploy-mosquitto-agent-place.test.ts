@@ -26,11 +26,14 @@ import { freePort } from './lib/net.js';
  * rewritten). Agents connect over TLS as in production; the controller over the plain listener.
  * - An agent publishing telemetry for another agent's container is refused by the controller,
  *   counted and audited, and the victim's miner stays in its container (before: it moved).
+ * - A bound agent naming another container's miner (by serial) in its own container: that sample
+ *   is left out and counted, the rest applied, the miner stays (before: it moved).
+ * - An agent with broker credentials but bound to no container is refused (before: accepted).
  * - An agent connecting with another agent's client id does not knock that agent offline
  *   (before: it did, the tls listener had no use_username_as_clientid).
  */
 
-type Agent = 'ctr-a' | 'ctr-b';
+type Agent = 'ctr-a' | 'ctr-b' | 'ctr-c';
 const T0 = exampleSample.at;
 
 describeWithMosquitto('deploy/mosquitto: agents bound to their place and their client id', () => {
@@ -61,7 +64,7 @@ describeWithMosquitto('deploy/mosquitto: agents bound to their place and their c
   beforeAll(async () => {
     requireMosquitto();
     dir = mkdtempSync(join(tmpdir(), 'hashfleet-place-'));
-    for (const user of ['controller', 'ctr-a', 'ctr-b'] as const)
+    for (const user of ['controller', 'ctr-a', 'ctr-b', 'ctr-c'] as const)
       passwords[user] = addUser(join(dir, 'passwd'), user);
     execFileSync(
       'openssl',
@@ -176,6 +179,34 @@ describeWithMosquitto('deploy/mosquitto: agents bound to their place and their c
       "SELECT actor_name FROM audit_log WHERE action = 'ingest.reject'",
     );
     expect(audit.map((r) => r.actor_name)).toEqual(['ctr-b']);
+  });
+
+  it("a bound agent naming another container's miner in its own container: left out, counted, audited; the miner stays", async () => {
+    // VA1 sits in ctr-a (the test above). ctr-b reports it in ctr-b beside a miner of its own.
+    const both = batch('ctr-b', 'ctr-b', 2, 'VB1', '02:00:00:00:02:02');
+    both.samples.push(batch('ctr-b', 'ctr-b', 2, 'VA1', '02:00:00:00:02:01').samples[0]!);
+    const b = await agent('ctr-b');
+    await b.publishAsync(topics.telemetry('ctr-b'), JSON.stringify(both), { qos: 1 });
+    await expect.poll(() => minerContainer('VB1')).toBe('ctr-b');
+    await expect
+      .poll(metrics)
+      .toMatch(/hashfleet_ingest_rejected_total\{reason="foreign_miner",agent="ctr-b"\} 1/);
+    expect(await minerContainer('VA1')).toBe('ctr-a');
+    const reasons = await app.hashfleet.db.all<{ details_json: string }>(
+      "SELECT details_json FROM audit_log WHERE action = 'ingest.reject' AND actor_name = 'ctr-b'",
+    );
+    expect(reasons.map((r) => JSON.parse(r.details_json).reason).sort()).toEqual([
+      'foreign_miner',
+      'foreign_place',
+    ]);
+  });
+
+  it("an agent with broker credentials but bound to no container is refused (the controller's default)", async () => {
+    const c = await agent('ctr-c');
+    const loose = batch('ctr-c', 'ctr-c', 0, 'VC1', '02:00:00:00:02:03');
+    await c.publishAsync(topics.telemetry('ctr-c'), JSON.stringify(loose), { qos: 1 });
+    await expect.poll(metrics).toMatch(/hashfleet_ingest_rejected_total\{reason="unbound",agent="ctr-c"\} 1/);
+    expect(await minerContainer('VC1')).toBeUndefined();
   });
 
   it("an agent connecting with another agent's client id does not knock it offline", async () => {

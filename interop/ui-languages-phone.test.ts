@@ -147,6 +147,7 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
     [`#/containers/${containerId}/miners/${minerId}`, '[data-testid=miner-panel] table.boards tbody tr'],
     [`#/stakers/${stakerId}`, '[data-testid=staker-ready]'],
     ['#/approvals', '[data-testid=approvals-ready]'],
+    ['#/alert-rules', '[data-testid=alert-rules-ready]'],
   ];
 
   it.each(Object.keys(LOCALES) as LocaleId[])(
@@ -166,6 +167,7 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
           'operations',
           'staker',
           'approvals',
+          'alertRules',
         ].map((v) => catalogue[`nav.${v}`]),
       );
       for (const [hash, ready] of allViews()) {

@@ -103,8 +103,12 @@ const enumKeys = Object.entries(LABELLED).flatMap(([family, values]) => values.m
 const en = CATALOGUES.en;
 /** Event sentences are looked up by the event's kind (events.ts), so every `event.*` key counts as used. */
 const eventKeys = Object.keys(en).filter((key) => key.startsWith('event.'));
-/** So are alert messages, by the key the controller gives (controller/test/alerts-evaluate.test.ts checks those). */
-const alertKeys = Object.keys(en).filter((key) => key.startsWith('alertMessage.'));
+/**
+ * So are alert messages, by the key the controller gives (controller/test/alerts-evaluate.test.ts
+ * checks those), and the words of notifications, which the controller sends in a channel's language
+ * (controller/src/alerts/channels/wording.ts).
+ */
+const alertKeys = Object.keys(en).filter((key) => /^alert(Message|Notice)\./.test(key));
 const required = [...new Set([...literalKeys, ...tableKeys, ...enumKeys, ...eventKeys, ...alertKeys])].sort();
 
 const isPlural = (key: string) => `${key}_other` in en;

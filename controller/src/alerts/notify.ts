@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Db } from '../core/storage/db.js';
 import { type ChannelSpec, channelOf, sendOnChannel } from './channels/index.js';
+import type { ChannelLanguage } from './channels/wording.js';
+import { messageOf } from './message-key.js';
 import { type AlertSettings, backoffMs } from './settings.js';
 import { SIGNATURE_HEADER, webhookSignature } from './signature.js';
 
@@ -76,6 +78,7 @@ export function webhookPayload(
     slot: where.slot,
     value: a.value,
     threshold: a.threshold,
+    ...messageOf(a),
     message:
       event === 'flapping'
         ? `${a.message} (opened ${opensInWindow} times recently; further notifications for it are held)`
@@ -226,7 +229,7 @@ export async function httpPost(
   return res.status;
 }
 
-type Routing = { siteId: string | null; minSeverity: string };
+type Routing = { siteId: string | null; minSeverity: string; language?: ChannelLanguage };
 
 /** An `alerts.webhooks` entry: a signed webhook (no `type`) or a channel (config.ts). */
 export type ConfigWebhook =
@@ -283,7 +286,10 @@ function readSecret(
  */
 function configRow(h: ConfigWebhook, i: number): { url: string; secret: string | null } {
   const where = `alerts.webhooks.${i} (${h.type ?? 'webhook'})`;
-  const row = (url: string, spec: ChannelSpec) => ({ url, secret: JSON.stringify(spec) });
+  const row = (url: string, spec: ChannelSpec) => ({
+    url,
+    secret: JSON.stringify({ ...spec, language: h.language ?? 'en' }),
+  });
   switch (h.type) {
     case undefined:
     case 'webhook': {

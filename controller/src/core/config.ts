@@ -13,6 +13,13 @@ const alertRouting = {
   minSeverity: z.enum(['critical', 'warning']).default('warning').describe('The least severe alert sent'),
 };
 const httpUrl = z.string().regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL');
+/** A notification channel's recipients' language: the web UI's catalogues (controller/ui/locales). */
+const channelLanguage = {
+  language: z
+    .enum(['en', 'zh-CN', 'ru', 'kk'])
+    .default('en')
+    .describe('Language of the messages sent: en | zh-CN | ru | kk'),
+};
 
 /**
  * A known-good worker name at a site: the whole name, `*` any run of characters (`hashshare.kz*`).
@@ -211,6 +218,7 @@ export const ControllerConfigSchema = z.object({
             z.object({
               type: z.literal('telegram'),
               ...alertRouting,
+              ...channelLanguage,
               apiUrl: httpUrl.default('https://api.telegram.org').describe('Bot API base URL'),
               botToken: z.string().min(1).nullable().default(null).describe('Bot token from @BotFather'),
               botTokenFile: z.string().min(1).nullable().default(null).describe('File holding the bot token'),
@@ -222,6 +230,7 @@ export const ControllerConfigSchema = z.object({
             z.object({
               type: z.literal('email'),
               ...alertRouting,
+              ...channelLanguage,
               host: z.string().min(1).describe('SMTP server'),
               port: z.number().int().min(1).max(65_535).default(587).describe('SMTP port'),
               secure: z
@@ -247,12 +256,14 @@ export const ControllerConfigSchema = z.object({
             z.object({
               type: z.literal('wecom'),
               ...alertRouting,
+              ...channelLanguage,
               url: httpUrl.describe('Robot webhook URL with its key'),
             }),
             ...(['dingtalk', 'feishu'] as const).map((type) =>
               z.object({
                 type: z.literal(type),
                 ...alertRouting,
+                ...channelLanguage,
                 url: httpUrl.describe('Robot webhook URL'),
                 secret: z
                   .string()

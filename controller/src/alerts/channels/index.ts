@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import { alertText, type ChannelLanguage, text as say } from './wording.js';
 
 /**
  * Notification channels besides signed webhooks: Telegram, e-mail (SMTP), and the WeCom,
@@ -12,7 +13,7 @@ import nodemailer from 'nodemailer';
 export const CHANNEL_TYPES = ['telegram', 'email', 'wecom', 'dingtalk', 'feishu'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
-export type ChannelSpec =
+export type ChannelSpec = (
   | { type: 'telegram'; apiUrl: string; botToken: string; chatId: string }
   | {
       type: 'email';
@@ -25,7 +26,11 @@ export type ChannelSpec =
       to: string[];
     }
   | { type: 'wecom'; url: string }
-  | { type: 'dingtalk' | 'feishu'; url: string; secret: string | null };
+  | { type: 'dingtalk' | 'feishu'; url: string; secret: string | null }
+) & {
+  /** The recipients' language (wording.ts); absent (stored before it existed) is English. */
+  language?: ChannelLanguage;
+};
 
 /** Whether an `alert_webhooks` url names a channel rather than an http(s) endpoint. */
 export const channelOf = (url: string): ChannelType | null => {
@@ -38,6 +43,9 @@ type Payload = {
   event: string;
   alert: { kind: string; severity: string };
   message: string;
+  /** The message as a UI catalogue key and parameters (alerts/message-key.ts). */
+  messageKey?: string;
+  messageParams?: Record<string, string | number | boolean | null>;
   site: string | null;
   container: string | null;
   rack: string | null;
@@ -45,9 +53,20 @@ type Payload = {
   link: string;
 };
 
-/** One short plain-text message: what happened, where, and the link that opens it. */
-export function channelText(p: Payload): { subject: string; text: string } {
+/**
+ * One short plain-text message: what happened, where, and the link that opens it; in English, or
+ * worded from the UI's catalogues in the channel's language.
+ */
+export function channelText(p: Payload, language: ChannelLanguage = 'en'): { subject: string; text: string } {
   const what = p.event === 'resolved' ? 'resolved' : p.event === 'flapping' ? 'flapping' : 'opened';
+  const message = language === 'en' ? null : alertText(language, p.messageKey, p.messageParams);
+  if (message !== null) {
+    const subject = `[${say(language, `severity.${p.alert.severity}`).toUpperCase()}] ${say(language, `alertKind.${p.alert.kind}`)} ${say(language, `alertNotice.${what}`)}: ${message}`;
+    const where = (['site', 'container', 'rack', 'slot'] as const)
+      .filter((k) => p[k])
+      .map((k) => say(language, `alertNotice.${k}`, { [k]: p[k]! }));
+    return { subject, text: [subject, where.join(', '), p.link].filter(Boolean).join('\n') };
+  }
   const subject = `[${p.alert.severity.toUpperCase()}] ${p.alert.kind} ${what}: ${p.message}`;
   const where = [
     p.site && `site ${p.site}`,
@@ -168,7 +187,7 @@ export async function sendOnChannel(
   payload: Payload,
   opts: { timeoutMs: number; now: number; key: string },
 ): Promise<void> {
-  const { subject, text } = channelText(payload);
+  const { subject, text } = channelText(payload, spec.language);
   if (spec.type === 'email') {
     const transport = nodemailer.createTransport({
       host: spec.host,

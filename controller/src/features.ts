@@ -4,6 +4,7 @@ import { alertsFeature } from './alerts/index.js';
 import { approvalsFeature } from './approvals/index.js';
 import type { Feature } from './core/feature.js';
 import { desiredFeature } from './desired/index.js';
+import { firmwareFeature } from './firmware/index.js';
 import { expectedInventoryFeature } from './fleet/expected-feature.js';
 import { operationsFeature } from './operations/index.js';
 import { relocationFeature } from './relocation/index.js';
@@ -24,4 +25,5 @@ export const features: Feature[] = [
   expectedInventoryFeature,
   approvalsFeature,
   desiredFeature,
+  firmwareFeature,
 ];

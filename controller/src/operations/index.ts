@@ -11,7 +11,9 @@ import { tickCurtailment } from './curtailment/service.js';
 import { migration } from './migration.js';
 import { profileRoutes } from './profiles/routes.js';
 
-export { type SelectedMiner, selectMiners } from './selector.js';
+export { createBulkJob, describeJob } from './bulk.js';
+export { BulkJobView } from './schemas.js';
+export { minerLabel, type SelectedMiner, SelectorSchema, selectMiners } from './selector.js';
 
 /** Routes and jobs get the core context; the command service is part of it. */
 function coreContext(featureCtx: FeatureContext): CoreContext {

@@ -85,6 +85,50 @@ describe('power budget: which queued miners may go now', () => {
         expect(n, container).toBeLessThanOrEqual(Math.max(k.budget, new Map(k.inFlight).get(container) ?? 0));
     });
 
+  const sited = (minerId: string, containerId: string, siteId: string): Candidate => ({
+    minerId,
+    containerId,
+    siteId,
+    disruptive: true,
+  });
+  it.each([
+    {
+      name: 'a site budget of 3 across two containers of budget 2: the site stops the third container slot',
+      queued: [
+        sited('a', 'c1', 'kz'),
+        sited('b', 'c1', 'kz'),
+        sited('x', 'c2', 'kz'),
+        sited('y', 'c2', 'kz'),
+      ],
+      inFlight: [] as [string, number][],
+      siteInFlight: [] as [string, number][],
+      want: ['a', 'b', 'x'],
+    },
+    {
+      name: 'two already restarting at the site: one more goes',
+      queued: [sited('a', 'c1', 'kz'), sited('x', 'c2', 'kz')],
+      inFlight: [['c3', 2]] as [string, number][],
+      siteInFlight: [['kz', 2]] as [string, number][],
+      want: ['a'],
+    },
+    {
+      name: 'budgets are per site: another site has its own',
+      queued: [
+        sited('a', 'c1', 'kz'),
+        sited('b', 'c1', 'kz'),
+        sited('s', 's1', 'sc'),
+        sited('t', 's1', 'sc'),
+      ],
+      inFlight: [] as [string, number][],
+      siteInFlight: [['kz', 3]] as [string, number][],
+      want: ['s', 't'],
+    },
+  ])('$name', (k) => {
+    expect(admit(k.queued, new Map(k.inFlight), 2, { inFlight: new Map(k.siteInFlight), budget: 3 })).toEqual(
+      k.want,
+    );
+  });
+
   it('which operations restart a miner', () => {
     expect(isDisruptive([{ op: 'pool.set' }])).toBe(false);
     expect(isDisruptive([{ op: 'pool.set' }, { op: 'power.target' }])).toBe(true);

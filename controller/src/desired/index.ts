@@ -3,7 +3,7 @@ import type { CoreContext } from '../core/context.js';
 import type { Feature, FeatureContext } from '../core/feature.js';
 import type { Job } from '../core/jobs.js';
 import { refreshDrift } from './drift-store.js';
-import { migration } from './migration.js';
+import { migration, siteBudgetMigration } from './migration.js';
 import { tickRollouts } from './rollouts.js';
 import { desiredRoutes } from './routes.js';
 
@@ -44,7 +44,7 @@ export function desiredJobs(featureCtx: FeatureContext): Job[] {
 /** Desired state per scope, drift per miner and field, and rollouts in verified waves (issue 20). */
 export const desiredFeature: Feature = {
   name: 'desired',
-  migrations: [migration],
+  migrations: [migration, siteBudgetMigration],
   routes,
   jobs: desiredJobs,
 };

@@ -85,3 +85,9 @@ CREATE TABLE desired_rollout_items (
 );
 `,
 };
+
+/** A site's power budget beside the container's (issue 20 item 3: per container and site). */
+export const siteBudgetMigration: Migration = {
+  id: '0901_desired_site_budget',
+  up: `ALTER TABLE desired_rollouts ADD COLUMN site_power_budget BIGINT;`,
+};

@@ -29,15 +29,27 @@ export function waveOf(i: number, n: number, waveSize: number, canary = canarySi
   return 1 + Math.floor((i - canary) / Math.max(1, waveSize));
 }
 
-export type Candidate = { minerId: string; containerId: string | null; disruptive: boolean };
+export type Candidate = {
+  minerId: string;
+  containerId: string | null;
+  disruptive: boolean;
+  siteId?: string | null;
+};
 
 /**
  * Which queued items of the current wave may go now: in order, a disruptive one only while its
- * container has fewer than `budget` miners restarting (in flight) or admitted in this call; a
- * non-disruptive one always. Pure; the table test is controller/test/desired-rollout.test.ts.
+ * container has fewer than `budget` miners restarting (in flight) or admitted in this call, and,
+ * with a `site` budget, its site fewer than that; a non-disruptive one always. Pure; the table
+ * test is controller/test/desired-rollout.test.ts.
  */
-export function admit(queued: Candidate[], inFlight: ReadonlyMap<string, number>, budget: number): string[] {
+export function admit(
+  queued: Candidate[],
+  inFlight: ReadonlyMap<string, number>,
+  budget: number,
+  site?: { inFlight: ReadonlyMap<string, number>; budget: number },
+): string[] {
   const busy = new Map(inFlight);
+  const siteBusy = new Map(site?.inFlight ?? []);
   const out: string[] = [];
   for (const c of queued) {
     if (!c.disruptive) {
@@ -47,7 +59,11 @@ export function admit(queued: Candidate[], inFlight: ReadonlyMap<string, number>
     const key = c.containerId ?? '';
     const n = busy.get(key) ?? 0;
     if (n >= budget) continue;
+    const siteKey = c.siteId ?? '';
+    const s = siteBusy.get(siteKey) ?? 0;
+    if (site && s >= site.budget) continue;
     busy.set(key, n + 1);
+    siteBusy.set(siteKey, s + 1);
     out.push(c.minerId);
   }
   return out;

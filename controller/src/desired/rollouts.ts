@@ -22,6 +22,8 @@ export type RolloutOptions = {
   failureThresholdPct: number;
   /** Most miners of one container restarting at once (the container's power budget). */
   powerBudget: number;
+  /** Most miners of one site restarting at once; absent: only the containers' budgets hold. */
+  sitePowerBudget?: number | undefined;
   /** How long a miner has to show its desired state after its commands are sent. */
   verifyTimeoutS: number;
 };
@@ -37,6 +39,7 @@ export type RolloutRow = {
   wave_size: number;
   threshold_pct: number;
   power_budget: number;
+  site_power_budget: number | null;
   verify_timeout_ms: number;
   reason: string | null;
   rollback_of: string | null;
@@ -149,8 +152,8 @@ export async function createRollout(
     await tx.run(
       `INSERT INTO desired_rollouts (id, version_id, scope_key, state, wave, waves, canary, wave_size, threshold_pct, power_budget,
          verify_timeout_ms, reason, rollback_of, requested_by, requested_by_name, requested_by_role, approved_by, approved_by_name,
-         approved_by_role, created_at, updated_at, finished_at)
-       VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         approved_by_role, created_at, updated_at, finished_at, site_power_budget)
+       VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         id,
         v.id,
@@ -172,6 +175,7 @@ export async function createRollout(
         req.now,
         req.now,
         state === 'done' ? req.now : null,
+        req.options.sitePowerBudget ?? null,
       ],
     );
     let queued = 0;
@@ -283,25 +287,39 @@ export const abortRollout = (d: RolloutDeps, a: Principal, id: string, now: numb
 
 /** Sends the admitted items of the current wave: each item's fixes in order, as signed commands. */
 async function dispatch(deps: RolloutDeps, r: RolloutRow, items: ItemRow[], now: number): Promise<void> {
-  // Miners restarting for any rollout count against their container's budget (two rollouts over
-  // one container, or an aborted one whose miners are still coming back, share one feed).
+  // Miners restarting for any rollout count against their container's and site's budget (two
+  // rollouts over one container, or an aborted one whose miners are still coming back, share one feed).
+  const siteOf = new Map(
+    (await deps.db.all<{ id: string; site_id: string }>('SELECT id, site_id FROM containers')).map((c) => [
+      c.id,
+      c.site_id,
+    ]),
+  );
   const inFlight = new Map<string, number>();
+  const siteInFlight = new Map<string, number>();
   const sent = await deps.db.all<{ container_id: string | null; actions_json: string }>(
     `SELECT container_id, actions_json FROM desired_rollout_items WHERE state = 'sent'`,
   );
-  for (const i of sent)
-    if (isDisruptive(JSON.parse(i.actions_json) as Fix[]))
-      inFlight.set(i.container_id ?? '', (inFlight.get(i.container_id ?? '') ?? 0) + 1);
+  for (const i of sent) {
+    if (!isDisruptive(JSON.parse(i.actions_json) as Fix[])) continue;
+    const site = (i.container_id && siteOf.get(i.container_id)) ?? '';
+    inFlight.set(i.container_id ?? '', (inFlight.get(i.container_id ?? '') ?? 0) + 1);
+    siteInFlight.set(site, (siteInFlight.get(site) ?? 0) + 1);
+  }
   const queued = items.filter((i) => i.state === 'queued' && Number(i.wave) === Number(r.wave));
   const go = new Set(
     admit(
       queued.map((i) => ({
         minerId: i.miner_id,
         containerId: i.container_id,
+        siteId: (i.container_id && siteOf.get(i.container_id)) ?? '',
         disruptive: isDisruptive(JSON.parse(i.actions_json) as Fix[]),
       })),
       inFlight,
       Number(r.power_budget),
+      r.site_power_budget === null
+        ? undefined
+        : { inFlight: siteInFlight, budget: Number(r.site_power_budget) },
     ),
   );
   const requester = principalOf(r.requested_by, r.requested_by_name, r.requested_by_role);
@@ -534,6 +552,7 @@ export async function describeRollout(db: Db, id: string) {
     waveSize: Number(r.wave_size),
     failureThresholdPct: Number(r.threshold_pct),
     powerBudget: Number(r.power_budget),
+    sitePowerBudget: r.site_power_budget === null ? null : Number(r.site_power_budget),
     rollbackOf: r.rollback_of,
     requestedBy: r.requested_by_name,
     approvedBy: r.approved_by_name,

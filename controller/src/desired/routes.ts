@@ -27,6 +27,7 @@ const RolloutBody = z
     waveSize: z.number().int().min(1).max(100_000).default(20),
     failureThresholdPct: z.number().min(0).max(100).default(10),
     powerBudget: z.number().int().min(1).max(10_000).default(10),
+    sitePowerBudget: z.number().int().min(1).max(100_000).optional(),
     verifyTimeoutS: z.number().int().min(10).max(86_400).default(900),
   })
   .strict();

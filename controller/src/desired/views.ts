@@ -59,6 +59,7 @@ export const RolloutView = z.looseObject({
   waves: z.number(),
   canary: z.number(),
   powerBudget: z.number(),
+  sitePowerBudget: z.number().nullable(),
   progress: z.array(z.object({ wave: z.number(), counts: z.record(z.string(), z.number()) })),
   items: z.array(
     z.looseObject({

@@ -196,6 +196,47 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
     },
   );
 
+  it.each(['ru', 'zh-CN'] as const)(
+    "%s: the dead miner's offline alert reads in that language in the alerts list and on its miner page, with no English",
+    async (locale) => {
+      const alerts = await apiGet<
+        {
+          kind: string;
+          minerId: string | null;
+          containerId: string | null;
+          message: string;
+          messageKey?: string;
+        }[]
+      >(demo.controller.url, demo.tokens.operator, '/alerts?state=open&kind=offline');
+      const dead = alerts.find((a) => a.minerId && a.containerId && a.messageKey);
+      expect(dead, 'an open offline alert with a message key').toBeDefined();
+      const catalogue: Record<string, string> = LOCALES[locale];
+      const { context, page } = await open(locale);
+      const shown = async (where: string) => {
+        const text = ((await page.locator(where).first().textContent()) ?? '').trim();
+        expect(text, `${locale} ${where}`).toBe(catalogue[dead!.messageKey!]);
+        expect(text).not.toBe(dead!.message);
+        expect(text, `${locale} ${where}: English words`).not.toMatch(/[A-Za-z]{2,}/);
+      };
+      await go(page, '#/alerts', '[data-testid=problems] tbody tr');
+      const row = page.locator('[data-testid=problems] tbody tr', {
+        has: page.locator(`a[href*="${dead!.minerId}"]`),
+      });
+      expect(await row.first().textContent()).toContain(catalogue['alertKind.offline']);
+      await shown(
+        `[data-testid=problems] tbody tr:has(a[href*="${dead!.minerId}"]) [data-testid=alert-message]`,
+      );
+      await go(
+        page,
+        `#/containers/${dead!.containerId}/miners/${dead!.minerId}`,
+        '[data-testid=miner-alerts] [data-testid=alert-message]',
+      );
+      await shown('[data-testid=miner-alerts] [data-testid=alert-message]');
+      expect(await missingKeys(page)).toEqual([]);
+      await context.close();
+    },
+  );
+
   it('at 390 × 844 no view overflows sideways, the grid scrolls by rack, the menu opens and Ack is on screen', async () => {
     for (const locale of Object.keys(LOCALES) as LocaleId[]) {
       const { context, page } = await open(locale, PHONE);

@@ -200,5 +200,9 @@ function subjectName(subject: string): string {
 /** The alert's message in the user's language; the agent's own error text, when it gave one, on hover. */
 function alertDetail(a: AlertRow) {
   const error = a.details?.['error'];
-  return <span title={typeof error === 'string' ? error : undefined}>{alertMessage(a)}</span>;
+  return (
+    <span title={typeof error === 'string' ? error : undefined} data-testid="alert-message">
+      {alertMessage(a)}
+    </span>
+  );
 }

@@ -74,6 +74,8 @@ describe('command history', () => {
       'timeout',
       'expired',
       'refused',
+      // A second person turned a waiting command down (controller/src/approvals/store.ts).
+      'rejected',
     ];
     expect([...LABELLED.commandState].sort()).toEqual([...stored].sort());
     for (const [lng, cat] of Object.entries(CATALOGUES))

@@ -141,6 +141,8 @@ describe('real agents bound to their place', () => {
       Date.now(),
     );
     // No new poll: the spooled messages are republished (mqtt.ackTimeoutMs) and now applied.
-    await waitFor('agent three miners in the inventory', async () => (await inThree()) === 2, { timeoutMs: 120_000 });
+    await waitFor('agent three miners in the inventory', async () => (await inThree()) === 2, {
+      timeoutMs: 120_000,
+    });
   });
 });

@@ -149,9 +149,13 @@ describe('operating profiles, pool restore and curtailment with the simulator, a
     expect(refused).toEqual([
       expect.objectContaining({
         minerId: stockId,
-        reason: `miner ${stockId}: firmware antminer-stock cannot do power.target`,
+        // Named as a technician finds it (its label, model and place), never by its internal id.
+        reason: expect.stringMatching(
+          /^\S+ \(Antminer [^)]*\): firmware antminer-stock cannot do power\.target$/,
+        ),
       }),
     ]);
+    expect(refused[0].reason).not.toContain(stockId);
     await run('bulk-commands', t0);
     await waitFor('every Whatsminer at the new power limit', async () =>
       wm().every((m) => sim.miner(m.id).powerLimitW === 2600),

@@ -44,7 +44,7 @@ export const alertsFeature: Feature = {
     return [
       {
         name: 'alerts',
-        everyMs: DEFAULT_ALERT_SETTINGS.evaluateEveryMs,
+        everyMs: ctx.config.alerts.evaluateEveryS * 1000,
         singleton: true,
         run: async (now) => {
           await alerts.tick(now);

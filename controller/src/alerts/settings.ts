@@ -1,7 +1,6 @@
 /** Timing and notification limits of the alerts engine (the rules themselves are data). */
 export type AlertSettings = {
-  /** How often the evaluation job runs. */
-  evaluateEveryMs: number;
+  // How often the evaluation job runs is configuration: `alerts.evaluateEveryS` (core/config.ts).
   /** How often the webhook outbox is drained. */
   notifyEveryMs: number;
   /** A (rule, subject) that opened more than `flapBudget` times within `flapWindowMs` is flapping: held. */
@@ -19,10 +18,6 @@ export type AlertSettings = {
 };
 
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
-  // A miner that stops answering is alerted within a minute (issue 19): the offline rule opens on
-  // its second evaluation in breach, so the worst delay is the agent's poll interval, its offset
-  // and request deadline, then two of these intervals (controller/test/alerts-offline-bound.test.ts).
-  evaluateEveryMs: 10_000,
   notifyEveryMs: 5_000,
   flapWindowMs: 3_600_000,
   flapBudget: 3,

@@ -187,6 +187,18 @@ export const ControllerConfigSchema = z.object({
     .default({ level: 'info' }),
   alerts: z
     .object({
+      evaluateEveryS: z
+        .number()
+        .int()
+        .min(1)
+        .max(3_600)
+        .default(10)
+        // A miner that stops answering is alerted within a minute at 10 (issue 19): the offline rule
+        // opens on its second evaluation in breach, so the worst delay is the agent's poll interval,
+        // its offset and request deadline, then two of these (controller/test/alerts-offline-bound.test.ts).
+        .describe(
+          'Seconds between evaluations of the alert rules; 10 alerts a miner that stops answering within a minute (controller/README.md, Alerts)',
+        ),
       publicUrl: z
         .string()
         .regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL')
@@ -306,7 +318,7 @@ export const ControllerConfigSchema = z.object({
         .default({})
         .describe('Per site id: pool allowlist and known-good worker patterns, applied at every start'),
     })
-    .default({ publicUrl: null, webhooks: [], sites: {} }),
+    .default({ evaluateEveryS: 10, publicUrl: null, webhooks: [], sites: {} }),
 });
 
 export type ControllerConfig = z.infer<typeof ControllerConfigSchema>;

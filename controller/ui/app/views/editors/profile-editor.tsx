@@ -23,6 +23,9 @@ const value = (e: Event) => (e.target as HTMLInputElement | HTMLSelectElement).v
  * vendor power mode with the power it should give, a fan mode), site-local sleep windows, the
  * verification tolerance and settle time; each field's error beside it, then
  * `PUT /operating-profiles/:name` (controller/src/operations/profiles/routes.ts).
+ *
+ * Long because a form is mostly markup: every field with its label and its error in one place,
+ * the way the page reads from top to bottom; its checks live in the draft module beside it.
  */
 export function ProfileEditor({
   profile,

@@ -20,6 +20,9 @@ import { hasErrors } from './rules.js';
  * start, the horizon, the market, the routes between sites and each site's climate, power
  * availability and whether it repairs — each field checked where it is typed, then
  * `POST /relocation/plans { name, assumptions }` (controller/src/relocation/routes.ts).
+ *
+ * Long because a form is mostly markup: every field with its label and its error in one place,
+ * the way the page reads from top to bottom; its checks live in the draft module beside it.
  */
 export function RelocationProposalForm({ onProposed }: { onProposed: (message: string) => void }) {
   const [draft, setDraft] = useState<Draft | null>(null);

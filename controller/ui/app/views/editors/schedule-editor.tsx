@@ -13,6 +13,9 @@ const value = (e: Event) => (e.target as HTMLInputElement | HTMLSelectElement).v
  * windows, or while the tariff is above a price), what (sleep, or a power limit and the limit to
  * restore), and the ramp; each field's error beside it, then `POST /curtailment`
  * (controller/src/operations/curtailment/routes.ts).
+ *
+ * Long because a form is mostly markup: every field with its label and its error in one place,
+ * the way the page reads from top to bottom; its checks live in the draft module beside it.
  */
 export function ScheduleEditor({
   places,

@@ -25,3 +25,56 @@ export function Field({
     </label>
   );
 }
+
+type Window = { from: string; to: string };
+
+/**
+ * Site-local time windows (HH:MM from, to), each removable, and one to add: the sleep windows of an
+ * operating profile and the windows of a curtailment schedule. `name` is the draft's field, so each
+ * input's name and error are `<name>.<i>.from|to`, as the draft's checks key them.
+ */
+export function WindowRows({
+  name,
+  windows,
+  err,
+  onChange,
+}: {
+  name: string;
+  windows: readonly Window[];
+  err: (field: string) => FieldError | undefined;
+  onChange: (windows: Window[]) => void;
+}) {
+  const value = (e: Event) => (e.target as HTMLInputElement).value;
+  const setWindow = (i: number, patch: Partial<Window>) =>
+    onChange(windows.map((w, j) => (j === i ? { ...w, ...patch } : w)));
+  return (
+    <>
+      {windows.map((w, i) => (
+        <div class="editor-row" key={i} data-window={i}>
+          <Field label={t('audit.since')} error={err(`${name}.${i}.from`)}>
+            <input
+              name={`${name}.${i}.from`}
+              placeholder={t('form.hhmmHint')}
+              value={w.from}
+              onInput={(e) => setWindow(i, { from: value(e) })}
+            />
+          </Field>
+          <Field label={t('audit.until')} error={err(`${name}.${i}.to`)}>
+            <input
+              name={`${name}.${i}.to`}
+              placeholder={t('form.hhmmHint')}
+              value={w.to}
+              onInput={(e) => setWindow(i, { to: value(e) })}
+            />
+          </Field>
+          <button type="button" onClick={() => onChange(windows.filter((_, j) => j !== i))}>
+            {t('form.remove')}
+          </button>
+        </div>
+      ))}
+      <button type="button" onClick={() => onChange([...windows, { from: '01:00', to: '05:00' }])}>
+        {t('form.addWindow')}
+      </button>
+    </>
+  );
+}

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { put } from '../../session.js';
-import { Field } from './fields.js';
+import { Field, WindowRows } from './fields.js';
 import {
   draftOf,
   emptyPreset,
@@ -46,8 +46,6 @@ export function ProfileEditor({
   const set = (patch: Partial<ProfileDraft>) => setDraft({ ...draft, ...patch });
   const setPreset = (i: number, patch: Partial<PresetRow>) =>
     set({ presets: draft.presets.map((p, j) => (j === i ? { ...p, ...patch } : p)) });
-  const setWindow = (i: number, patch: Partial<{ from: string; to: string }>) =>
-    set({ sleepWindows: draft.sleepWindows.map((w, j) => (j === i ? { ...w, ...patch } : w)) });
   const save = async (e: Event) => {
     e.preventDefault();
     setShown(true);
@@ -178,38 +176,12 @@ export function ProfileEditor({
         {t('form.addPreset')}
       </button>
       <h3>{t('ops.sleeps')}</h3>
-      {draft.sleepWindows.map((w, i) => (
-        <div class="editor-row" key={i} data-window={i}>
-          <Field label={t('audit.since')} error={err(`sleepWindows.${i}.from`)}>
-            <input
-              name={`sleepWindows.${i}.from`}
-              placeholder={t('form.hhmmHint')}
-              value={w.from}
-              onInput={(e) => setWindow(i, { from: value(e) })}
-            />
-          </Field>
-          <Field label={t('audit.until')} error={err(`sleepWindows.${i}.to`)}>
-            <input
-              name={`sleepWindows.${i}.to`}
-              placeholder={t('form.hhmmHint')}
-              value={w.to}
-              onInput={(e) => setWindow(i, { to: value(e) })}
-            />
-          </Field>
-          <button
-            type="button"
-            onClick={() => set({ sleepWindows: draft.sleepWindows.filter((_, j) => j !== i) })}
-          >
-            {t('form.remove')}
-          </button>
-        </div>
-      ))}
-      <button
-        type="button"
-        onClick={() => set({ sleepWindows: [...draft.sleepWindows, { from: '01:00', to: '05:00' }] })}
-      >
-        {t('form.addWindow')}
-      </button>
+      <WindowRows
+        name="sleepWindows"
+        windows={draft.sleepWindows}
+        err={err}
+        onChange={(sleepWindows) => set({ sleepWindows })}
+      />
       {shown && hasErrors(errors) && (
         <p class="error" role="alert" data-testid="form-invalid">
           {t('form.fix')}

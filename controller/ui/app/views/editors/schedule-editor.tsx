@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { post } from '../../session.js';
 import { usePoll } from '../../use-poll.js';
-import { Field } from './fields.js';
+import { Field, WindowRows } from './fields.js';
 import { hasErrors } from './rules.js';
 import { emptySchedule, type ScheduleDraft, scheduleBody, validateSchedule } from './schedule-draft.js';
 
@@ -41,8 +41,6 @@ export function ScheduleEditor({
   const errors = validateSchedule(draft);
   const err = (name: string) => (shown ? errors[name] : undefined);
   const set = (patch: Partial<ScheduleDraft>) => setDraft({ ...draft, ...patch });
-  const setWindow = (i: number, patch: Partial<{ from: string; to: string }>) =>
-    set({ windows: draft.windows.map((w, j) => (j === i ? { ...w, ...patch } : w)) });
   const save = async (e: Event) => {
     e.preventDefault();
     setShown(true);
@@ -166,35 +164,12 @@ export function ScheduleEditor({
       {draft.trigger === 'windows' && (
         <>
           {err('windows') && <p class="field-error">{t(errors['windows']!.key)}</p>}
-          {draft.windows.map((w, i) => (
-            <div class="editor-row" key={i} data-window={i}>
-              <Field label={t('audit.since')} error={err(`windows.${i}.from`)}>
-                <input
-                  name={`windows.${i}.from`}
-                  placeholder={t('form.hhmmHint')}
-                  value={w.from}
-                  onInput={(e) => setWindow(i, { from: value(e) })}
-                />
-              </Field>
-              <Field label={t('audit.until')} error={err(`windows.${i}.to`)}>
-                <input
-                  name={`windows.${i}.to`}
-                  placeholder={t('form.hhmmHint')}
-                  value={w.to}
-                  onInput={(e) => setWindow(i, { to: value(e) })}
-                />
-              </Field>
-              <button type="button" onClick={() => set({ windows: draft.windows.filter((_, j) => j !== i) })}>
-                {t('form.remove')}
-              </button>
-            </div>
-          ))}
-          <button
-            type="button"
-            onClick={() => set({ windows: [...draft.windows, { from: '01:00', to: '05:00' }] })}
-          >
-            {t('form.addWindow')}
-          </button>
+          <WindowRows
+            name="windows"
+            windows={draft.windows}
+            err={err}
+            onChange={(windows) => set({ windows })}
+          />
         </>
       )}
       {shown && hasErrors(errors) && (

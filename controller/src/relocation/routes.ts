@@ -38,6 +38,15 @@
  *   POST /relocation/moves/:id/advance { to, slot?, serialSeen? } -> the move after the step
  *        to: decommissioned | packed | in_transit | arrived | installed (slot: "<container>/<rack>/<slot>") | verified | cancelled
  *        a wrong serialSeen at installation, or a failed verification, leaves the move "flagged" with `flag` saying why.
+ *   POST /relocation/moves/advance { planId, containerId, from: "planned", to: "decommissioned" }
+ *     -> { planId, containerId, from, to, advanced: [{ moveId, minerId, assetCode, serial, state }],
+ *          refused: [{ moveId, minerId, assetCode, serial, reason: "KZ1-C2-R2-S09 / SN-9: cannot go from ... " }] }
+ *        every move of the plan leaving that container in state `from` takes the step, each as the single advance
+ *        does (checked, logged, audited); one that refuses is reported, the others go ahead (containers.ts).
+ *   GET  /relocation/plans/:id/containers/:containerId/sheet
+ *     -> { planId, planName, containerId, containerName, fromSite,
+ *          rows: [{ moveId, minerId, assetCode, serial, model, state, mode, departDate, fromRack, fromSlot,
+ *                   toSite, toContainer, toRack, toSlot }] }   the crew's move sheet, by rack and slot
  * Errors: { error: "relocation", message } with 400 (bad input), 403 (four-eyes), 404, 409 (wrong state, slot taken, not yet seen).
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -46,6 +55,7 @@ import type { Role } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
 import { created, errors, JsonObject } from '../core/http/responses.js';
 import { MinerNameView, minerNames, withMinerNames } from '../fleet/index.js';
+import { advanceContainer, moveSheet } from './containers.js';
 import { inputFromInventory } from './inventory-input.js';
 import { parsePlannerInput } from './schema.js';
 import {
@@ -91,6 +101,12 @@ const AdvanceBody = z.object({
   to: z.enum(MOVE_STATES),
   slot: z.string().min(1).max(200).optional(),
   serialSeen: z.string().min(1).max(200).optional(),
+});
+const ContainerAdvanceBody = z.object({
+  planId: z.string().min(1).max(100),
+  containerId: z.string().min(1).max(200),
+  from: z.enum(MOVE_STATES),
+  to: z.enum(MOVE_STATES),
 });
 
 const S = z.string().nullable();
@@ -171,6 +187,39 @@ const MoveCore = z.looseObject({
   flag: S,
 });
 const MoveView = MoveCore.extend(MinerNameView.shape);
+/** A miner in a container's answer: its move, and its names (no one reads its id). */
+const SheetMiner = z.object({ moveId: z.string(), minerId: z.string(), assetCode: S, serial: S });
+const ContainerAdvanced = z.object({
+  planId: z.string(),
+  containerId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  advanced: z.array(SheetMiner.extend({ state: z.string() })),
+  refused: z.array(
+    SheetMiner.extend({ reason: z.string().describe('names the miner by asset code / serial') }),
+  ),
+});
+const MoveSheet = z.object({
+  planId: z.string(),
+  planName: z.string(),
+  containerId: z.string(),
+  containerName: z.string(),
+  fromSite: S,
+  rows: z.array(
+    SheetMiner.extend({
+      model: S,
+      state: z.string(),
+      mode: z.string(),
+      departDate: z.string(),
+      fromRack: S,
+      fromSlot: S,
+      toSite: z.string(),
+      toContainer: S.describe('null until installed, unless the whole container moves'),
+      toRack: S,
+      toSlot: S,
+    }),
+  ),
+});
 
 function fail(reply: FastifyReply, e: unknown) {
   if (e instanceof RelocationError)
@@ -372,6 +421,47 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
           (req.params as { id: string }).id,
           req.body as z.infer<typeof AdvanceBody>,
         );
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.post(
+    '/relocation/moves/advance',
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: "Take the same step for all of a container's moves in one state",
+        body: ContainerAdvanceBody,
+        response: { 200: ContainerAdvanced, ...errors(400, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      try {
+        return await advanceContainer(deps, req.principal!, req.body as z.infer<typeof ContainerAdvanceBody>);
+      } catch (e) {
+        return fail(reply, e);
+      }
+    },
+  );
+
+  app.get(
+    '/relocation/plans/:id/containers/:containerId/sheet',
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: "A container's move sheet",
+        params: z.object({ id: z.string().min(1).max(100), containerId: z.string().min(1).max(200) }),
+        response: { 200: MoveSheet, ...errors(400, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const p = req.params as { id: string; containerId: string };
+      try {
+        return await moveSheet(ctx.db, p.id, p.containerId);
       } catch (e) {
         return fail(reply, e);
       }

@@ -1,6 +1,7 @@
 import type { Audit } from '../core/audit.js';
 import type { Principal } from '../core/auth/roles.js';
-import type { Db } from '../core/storage/db.js';
+import { insertMany } from '../core/storage/bulk.js';
+import type { Db, SqlValue } from '../core/storage/db.js';
 import { canonicalText, sha256Hex } from './canonical.js';
 import { type CloseResult, closePeriod } from './close.js';
 import { type InputsSchema, inputsAsVersion, parseInputsDoc } from './close-inputs.js';
@@ -155,12 +156,7 @@ export async function closeStoredPeriod(
         at,
       ],
     );
-    for (const p of o.payouts) {
-      await db.run(
-        'INSERT INTO acct_payouts (period_id, staker_id, holder, weight_units_s, amount_sats) VALUES (?, ?, ?, ?, ?)',
-        [periodId, stakerOf.get(p.holder)!, p.holder, p.weight.toString(), p.sats],
-      );
-    }
+    await insertPayouts(db, periodId, o.payouts, stakerOf);
     const { payouts: _p, journal: _j, ...summaryDoc } = o;
     await db.run('INSERT INTO acct_close_summaries (period_id, summary_json) VALUES (?, ?)', [
       periodId,
@@ -192,15 +188,61 @@ async function appendJournal(
   idempotencyKey: string | null,
 ): Promise<void> {
   const lineNo = new Map<string, number>();
-  for (const l of lines) {
-    const n = lineNo.get(l.tx) ?? 0;
-    lineNo.set(l.tx, n + 1);
-    await db.run(
-      `INSERT INTO acct_journal (period_id, tx, line_no, kind, account, debit_sats, credit_sats, memo, idempotency_key, created_by, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [periodId, l.tx, n, kind, l.account, l.debitSats, l.creditSats, l.memo, idempotencyKey, by, at],
-    );
+  await insertChunked(
+    db,
+    'INSERT INTO acct_journal (period_id, tx, line_no, kind, account, debit_sats, credit_sats, memo, idempotency_key, created_by, created_at)',
+    JOURNAL_COLUMNS,
+    JOURNAL_CHUNK_ROWS,
+    lines,
+    (l) => {
+      const n = lineNo.get(l.tx) ?? 0;
+      lineNo.set(l.tx, n + 1);
+      return [periodId, l.tx, n, kind, l.account, l.debitSats, l.creditSats, l.memo, idempotencyKey, by, at];
+    },
+  );
+}
+
+/**
+ * A close of 1,000,000 stakers stores 1,000,000 payouts and as many journal lines: written one
+ * statement per row that was 2,000,000 round trips on PostgreSQL (issue 15 item 3). They go in
+ * multi-row INSERTs of at most MAX_INSERT_PARAMS parameters (SQLite allows 32,766 per statement,
+ * PostgreSQL 65,535), in the caller's transaction, in the order of `items`.
+ */
+export const MAX_INSERT_PARAMS = 30_000;
+const PAYOUT_COLUMNS = 5;
+const JOURNAL_COLUMNS = 11;
+/** Rows per statement (the last statement takes the remainder). */
+export const PAYOUT_CHUNK_ROWS = Math.floor(MAX_INSERT_PARAMS / PAYOUT_COLUMNS);
+export const JOURNAL_CHUNK_ROWS = Math.floor(MAX_INSERT_PARAMS / JOURNAL_COLUMNS);
+
+async function insertChunked<T>(
+  db: Db,
+  head: string,
+  columns: number,
+  chunk: number,
+  items: readonly T[],
+  row: (item: T) => SqlValue[],
+): Promise<void> {
+  for (let i = 0; i < items.length; i += chunk) {
+    const rows = items.slice(i, i + chunk).map(row);
+    await insertMany(db, head, columns, rows, '', rows.length);
   }
+}
+
+async function insertPayouts(
+  db: Db,
+  periodId: string,
+  payouts: CloseResult['outputs']['payouts'],
+  stakerOf: ReadonlyMap<string, string>,
+): Promise<void> {
+  await insertChunked(
+    db,
+    'INSERT INTO acct_payouts (period_id, staker_id, holder, weight_units_s, amount_sats)',
+    PAYOUT_COLUMNS,
+    PAYOUT_CHUNK_ROWS,
+    payouts,
+    (p) => [periodId, stakerOf.get(p.holder)!, p.holder, p.weight.toString(), p.sats],
+  );
 }
 
 export interface Recomputed {

@@ -1,0 +1,381 @@
+/**
+ * The WHOLE close of a day for 1,000,000 stakers (STAKERS=n for fewer) as the controller runs it:
+ * `closeStoredPeriod` (accounting/ledger.ts) reads the register, the miner-hours and the entries
+ * from SQL, runs the pure close, computes completeness, and writes the close, its payouts and its
+ * journal in one transaction. On SQLite (a file, as deployed) and on PostgreSQL when it answers
+ * (HASHFLEET_TEST_PG, default postgres://postgres@127.0.0.1:5432/test; a fresh schema, dropped
+ * afterwards). The register and energy are made as accounting-close.bench.ts makes its inputs.
+ *
+ * Each measurement runs in its own process, so its peak RSS is the close's alone: one process
+ * seeds the database, one runs the BASELINE close and one the close as it is. The baseline is the
+ * same real close with payouts and journal lines written one row per statement, as ledger.ts did
+ * before issue 15 item 3 (see `oneRowPerStatement` below), inside a transaction rolled back
+ * afterwards, so both closes see the same rows. BASELINE=0 skips it (it takes long at 1,000,000
+ * stakers on PostgreSQL). Each run prints wall time, CPU seconds, peak RSS and where the wall time
+ * went (SQL reads, payout and journal inserts, other statements, the rest in JavaScript), then one
+ * `BENCH {json}` line per goal of issue 15: whole close on PostgreSQL < 20 s at 1,000,000
+ * stakers, peak RSS < 1 GB (`met` is false below 1,000,000 stakers).
+ */
+
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { holderOf } from '../src/accounting/holder.js';
+import { UNITS_PER_HSS } from '../src/accounting/hss.js';
+import { closeStoredPeriod } from '../src/accounting/ledger.js';
+import { parsePeriodId } from '../src/accounting/period.js';
+import { allMigrations } from '../src/core/app.js';
+import { createAudit } from '../src/core/audit.js';
+import { SYSTEM } from '../src/core/auth/roles.js';
+import { insertMany } from '../src/core/storage/bulk.js';
+import { type Db, openDb, pingDb, type SqlValue } from '../src/core/storage/db.js';
+import { migrate } from '../src/core/storage/migrate.js';
+import { bench } from './report.js';
+
+const STAKERS = Number(process.env.STAKERS ?? 1_000_000);
+const NODES = Math.max(1, Math.min(2000, Math.floor(STAKERS / 10)));
+const PG_URL = process.env.HASHFLEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PERIOD = '2026-11-23';
+const day = parsePeriodId(PERIOD);
+const NOW = day.endMs + 3 * 3_600_000;
+const SITES = ['kz-1', 'cn-1'];
+
+type Phases = { reads: number; payoutJournalInserts: number; otherWrites: number; statements: number };
+type RunResult = {
+  wallMs: number;
+  cpuMs: number;
+  peakRssMb: number;
+  rssBeforeMb: number;
+  phases: Phases;
+  payouts: number;
+  journalLines: number;
+  outputsSha256: string;
+};
+
+/** Deterministic pseudo-random numbers (xorshift), as accounting-close.bench.ts uses. */
+let seed = 0x9e3779b9;
+const rand = () => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 2 ** 32;
+};
+
+/** Rows of at most 30,000 parameters per statement. */
+const insertAll = (db: Db, head: string, columns: number, rows: SqlValue[][]) =>
+  insertMany(db, head, columns, rows, '', Math.floor(30_000 / columns));
+
+/**
+ * The register (STAKERS stakers of 1..5000 HSS, ~10 per shared node, a tenth changing during the
+ * day), a day of energy (2 sites x 20 containers x 100 miners x 24 hours of mixed sources), the
+ * work per container-hour, the pool credit, a BTC cost and a BTC price. Written in bulk; the close
+ * is what is measured, not this.
+ */
+async function seedDb(db: Db): Promise<void> {
+  await migrate(db, allMigrations(), () => NOW);
+  const at = day.startMs - 86_400_000;
+  await db.tx(async (tx) => {
+    await insertAll(
+      tx,
+      'INSERT INTO acct_nodes (id, name, kind, created_at)',
+      4,
+      Array.from({ length: NODES }, (_, i) => [`n${i}`, `node ${i}`, 'shared', at]),
+    );
+    const BATCH = 100_000;
+    let seq = 0;
+    for (let from = 0; from < STAKERS; from += BATCH) {
+      const stakers: SqlValue[][] = [];
+      const entries: SqlValue[][] = [];
+      for (let i = from; i < Math.min(STAKERS, from + BATCH); i++) {
+        const id = `s${i}`;
+        const salt = i.toString(16).padStart(32, '0');
+        stakers.push([id, `staker ${i}`, holderOf(id, salt), salt, at]);
+        const units = () => (BigInt(1 + Math.floor(rand() * 5000)) * UNITS_PER_HSS).toString();
+        entries.push([++seq, id, `n${i % NODES}`, units(), at, 'bench', 'bench', at]);
+        if (i % 10 === 0) {
+          const effective = day.startMs + Math.floor(rand() * 86_400) * 1000;
+          entries.push([++seq, id, `n${i % NODES}`, units(), effective, 'bench', 'bench', day.startMs]);
+        }
+      }
+      await insertAll(tx, 'INSERT INTO acct_stakers (id, name, holder, holder_salt, created_at)', 5, stakers);
+      await insertAll(
+        tx,
+        'INSERT INTO acct_stake_entries (seq, staker_id, node_id, amount_units, effective_at, source, entered_by, entered_at)',
+        8,
+        entries,
+      );
+    }
+    const tariff = JSON.stringify({
+      currency: 'USD',
+      perKwh: Array.from({ length: 12 }, () => Array(24).fill(0.05)),
+    });
+    for (const id of SITES)
+      await tx.run(
+        'INSERT INTO sites (id, name, timezone, tariff_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [id, id, 'UTC', tariff, at, at],
+      );
+    const containerHours: SqlValue[][] = [];
+    const minerHours: SqlValue[][] = [];
+    for (const siteId of SITES)
+      for (let c = 0; c < 20; c++)
+        for (let h = 0; h < 24; h++) {
+          const hour = day.startMs + h * 3_600_000;
+          containerHours.push([siteId, `c${c}`, hour, 1e12 / 40, 0, 0, 0, 360_000, 6000]);
+          for (let m = 0; m < 100; m++) {
+            const x = rand();
+            const wh = 3000 + Math.floor(rand() * 500);
+            minerHours.push([
+              siteId,
+              `c${c}`,
+              hour,
+              `slot:R${m >> 4}/${m & 15}`,
+              x < 0.7 ? wh : 0,
+              x < 0.7 ? 12 : 0,
+              x < 0.9 ? wh + 40 : 0,
+              x < 0.9 ? 60 : 0,
+              wh + 200,
+              60,
+              x < 0.65 ? 3600 : 1200,
+              3600,
+            ]);
+          }
+        }
+    await insertAll(
+      tx,
+      `INSERT INTO container_hourly (site_id, container_id, hour_start, diff1_shares, energy_wh_metered, energy_wh_reported,
+       energy_wh_estimated, miner_uptime_s, samples)`,
+      9,
+      containerHours,
+    );
+    await insertAll(
+      tx,
+      `INSERT INTO miner_hourly_energy (site_id, container_id, hour_start, unit, metered_wh, metered_n, reported_wh,
+       reported_n, estimated_wh, estimated_n, metered_s, telemetry_s)`,
+      12,
+      minerHours,
+    );
+    await tx.run(
+      'INSERT INTO acct_credits (id, period_id, pool, reference, amount_sats, entered_by, entered_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ['credit-1', PERIOD, 'pool', `ref-${PERIOD}`, 2_100_000_000n, 'bench', day.endMs],
+    );
+    await tx.run(
+      'INSERT INTO acct_costs (id, period_id, description, currency, amount_sats, amount_micro, entered_by, entered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ['cost-1', PERIOD, 'rent', 'BTC', 60_000_000n, null, 'bench', day.endMs],
+    );
+    await tx.run(
+      'INSERT INTO acct_btc_prices (id, currency, price_micro, source, observed_at, entered_by, entered_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ['price-1', 'USD', 95_000_000_000, 'bench', day.endMs - 3_600_000, 'bench', day.endMs],
+    );
+  });
+}
+
+/**
+ * The database as the close uses it, timing each statement by kind. With `rowByRow` it is the
+ * BASELINE: each multi-row INSERT of payouts or journal lines is sent as one single-row INSERT
+ * per row (the statements ledger.ts sent before issue 15 item 3, one round trip each), and the
+ * close's transaction is rolled back at the end, so the close as it is then runs on the same data.
+ */
+function instrumented(db: Db, phases: Phases, rowByRow: boolean): Db {
+  const ROLLBACK = new Error('baseline: roll back');
+  const timed = async <T>(kind: Exclude<keyof Phases, 'statements'>, run: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await run();
+    } finally {
+      phases[kind] += performance.now() - t;
+      phases.statements++;
+    }
+  };
+  const bulk = /^INSERT INTO (acct_payouts|acct_journal) \(([^)]*)\)\s+VALUES /;
+  const wrapped: Db = {
+    dialect: db.dialect,
+    all: (sql, params) => timed('reads', () => db.all(sql, params)),
+    get: (sql, params) => timed('reads', () => db.get(sql, params)),
+    run: (sql, params = []) => {
+      const m = bulk.exec(sql);
+      if (!m) return timed('otherWrites', () => db.run(sql, params));
+      if (!rowByRow) return timed('payoutJournalInserts', () => db.run(sql, params));
+      return oneRowPerStatement(m[1]!, m[2]!, params);
+    },
+    tx: async (fn) => {
+      if (!rowByRow) return db.tx(() => fn(wrapped));
+      let out: Awaited<ReturnType<typeof fn>> | undefined;
+      await db
+        .tx(async () => {
+          out = await fn(wrapped);
+          throw ROLLBACK;
+        })
+        .catch((e: unknown) => {
+          if (e !== ROLLBACK) throw e;
+        });
+      return out!;
+    },
+    close: () => db.close(),
+  };
+  // BASELINE ONLY: the old loop, one INSERT statement per payout and per journal line.
+  const oneRowPerStatement = async (table: string, columns: string, params: SqlValue[]) => {
+    const n = columns.split(',').length;
+    const one = `INSERT INTO ${table} (${columns}) VALUES (${Array(n).fill('?').join(', ')})`;
+    for (let i = 0; i < params.length; i += n)
+      await timed('payoutJournalInserts', () => db.run(one, params.slice(i, i + n)));
+    return { changes: params.length / n };
+  };
+  return wrapped;
+}
+
+async function closeOnce(url: string, baseline: boolean): Promise<RunResult> {
+  const raw = await openDb(url);
+  const phases: Phases = { reads: 0, payoutJournalInserts: 0, otherWrites: 0, statements: 0 };
+  const db = instrumented(raw, phases, baseline);
+  const now = () => NOW;
+  globalThis.gc?.();
+  const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { summary, result } = await closeStoredPeriod(
+    { db, audit: createAudit(db, now), now },
+    PERIOD,
+    SYSTEM,
+  );
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (summary.alreadyClosed || !result) throw new Error(`period ${PERIOD} was closed before this run`);
+  await raw.close();
+  return {
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    rssBeforeMb,
+    phases,
+    payouts: result.outputs.payouts.length,
+    journalLines: result.outputs.journal.length,
+    outputsSha256: result.outputsSha256,
+  };
+}
+
+/** Runs this file again as `child <step> <url>`, in its own process; returns what it printed. */
+function child(step: 'seed' | 'baseline' | 'close', url: string): RunResult | null {
+  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, 'child', step, url], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`${step} on ${url.split(':')[0]}: exited with ${r.status}`);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  return line ? (JSON.parse(line.slice('RESULT '.length)) as RunResult) : null;
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const describeRun = (label: string, r: RunResult) => {
+  const p = r.phases;
+  const js = r.wallMs - p.reads - p.payoutJournalInserts - p.otherWrites;
+  console.log(
+    `${label}: ${s(r.wallMs)} wall, ${s(r.cpuMs)} CPU (this process), peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.rssBeforeMb.toFixed(0)} MB before the close)`,
+  );
+  console.log(
+    `  wall time: SQL reads ${s(p.reads)}, payout + journal inserts ${s(p.payoutJournalInserts)}, other statements ${s(p.otherWrites)}, JavaScript (pure close, hashing, completeness) ${s(js)}; ${p.statements} statements`,
+  );
+};
+
+async function pgAnswers(): Promise<boolean> {
+  try {
+    const db = await openDb(PG_URL);
+    try {
+      await pingDb(db);
+      return true;
+    } finally {
+      await db.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'hashfleet-close-db-'));
+  const targets: { name: 'sqlite' | 'postgres'; url: string; goal: boolean }[] = [
+    { name: 'sqlite', url: `sqlite:${join(dir, 'close.db')}`, goal: false },
+  ];
+  const schema = `bench_close_${randomBytes(4).toString('hex')}`;
+  if (await pgAnswers()) {
+    const u = new URL(PG_URL);
+    u.searchParams.set('schema', schema);
+    targets.push({ name: 'postgres', url: u.toString(), goal: true });
+  } else console.log(`PostgreSQL at ${PG_URL} does not answer: SQLite only`);
+  const atGoalSize = STAKERS >= 1_000_000;
+  console.log(`whole close of ${PERIOD}: ${STAKERS} stakers, ${NODES} shared nodes, 96,000 miner-hours`);
+  try {
+    for (const t of targets) {
+      let ts = performance.now();
+      child('seed', t.url);
+      console.log(`[${t.name}] seeded in ${s(performance.now() - ts)} (load ${loadavg()[0]!.toFixed(2)})`);
+      let base: RunResult | null = null;
+      if (process.env.BASELINE !== '0') {
+        ts = performance.now();
+        base = child('baseline', t.url)!;
+        describeRun(`[${t.name}] BASELINE, one INSERT per payout and journal line (rolled back)`, base);
+      }
+      const now = child('close', t.url)!;
+      describeRun(`[${t.name}] close as it is, multi-row INSERTs`, now);
+      if (base && base.outputsSha256 !== now.outputsSha256)
+        throw new Error(`outputs differ: baseline ${base.outputsSha256}, now ${now.outputsSha256}`);
+      console.log(
+        `[${t.name}] ${now.payouts} payouts, ${now.journalLines} journal lines, outputs sha256 ${now.outputsSha256}`,
+      );
+      const extra = { stakers: STAKERS, db: t.name, cpuS: Number((now.cpuMs / 1000).toFixed(2)) };
+      bench({
+        name: `accounting.close.whole.${t.name}`,
+        value: Math.round(now.wallMs),
+        unit: 'ms',
+        baseline: base ? Math.round(base.wallMs) : 0,
+        goal:
+          t.name === 'postgres'
+            ? '< 20000 ms for 1,000,000 stakers'
+            : '(none on SQLite; PostgreSQL < 20000 ms)',
+        met: t.goal && atGoalSize && now.wallMs < 20_000,
+        ...extra,
+        baselineCpuS: base ? Number((base.cpuMs / 1000).toFixed(2)) : null,
+      });
+      bench({
+        name: `accounting.close.payout_journal_inserts.${t.name}`,
+        value: Math.round(now.phases.payoutJournalInserts),
+        unit: 'ms',
+        baseline: base ? Math.round(base.phases.payoutJournalInserts) : 0,
+        goal: 'below the one-row-per-statement baseline',
+        met: base !== null && now.phases.payoutJournalInserts < base.phases.payoutJournalInserts,
+        ...extra,
+      });
+      bench({
+        name: `accounting.close.whole.peak_rss.${t.name}`,
+        value: Math.round(now.peakRssMb),
+        unit: 'MB',
+        baseline: base ? Math.round(base.peakRssMb) : 0,
+        goal: '< 1024 MB for 1,000,000 stakers',
+        met: atGoalSize && now.peakRssMb < 1024,
+        ...extra,
+        rssBeforeCloseMb: Math.round(now.rssBeforeMb),
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    if (targets.some((t) => t.name === 'postgres')) {
+      const db = await openDb(PG_URL);
+      await db.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await db.close();
+    }
+  }
+}
+
+const [mode, step, url] = process.argv.slice(2);
+if (mode === 'child') {
+  if (step === 'seed') {
+    const db = await openDb(url!);
+    await seedDb(db);
+    await db.close();
+  } else {
+    console.log(`RESULT ${JSON.stringify(await closeOnce(url!, step === 'baseline'))}`);
+  }
+} else await main();

@@ -1,4 +1,5 @@
 import type { PowerMode } from '@hashfleet/contracts';
+import type { UpgradeAction } from '../firmware/index.js';
 import type { Effective, MinerPlace } from './resolve.js';
 import { workerFor } from './resolve.js';
 import type { DriftField, SleepWindow } from './schema.js';
@@ -18,8 +19,9 @@ export type Actual = {
 /** One field out of its desired state: what it should be and what the miner shows. */
 export type Drift = { field: DriftField; desired: string; actual: string | null; versionId: string };
 
-/** The fix a rollout sends for a drifted field (firmware goes through the upgrade transport). */
+/** The fix a rollout sends for a drifted field (firmware: the image through the profile's upgrade transport). */
 export type Fix =
+  | UpgradeAction
   | { op: 'pool.set'; url: string; user: string; password: string }
   | { op: 'power.target'; watts: number }
   | { op: 'power.mode'; mode: PowerMode }
@@ -132,14 +134,16 @@ export function driftOf(want: Effective, m: MinerPlace, a: Actual | null): Drift
 
 /**
  * The commands that bring the drifted fields back, in the order they are sent: wake first (a
- * sleeping miner takes no pool), then pool, power, and sleep last. Firmware has no fix here: its
- * upgrade transport is issue 20 item 4. Pure.
+ * sleeping miner takes no pool), then the firmware image (`upgrade`, resolved from the desired
+ * image's SHA-256 by the caller; an upgrade may reset settings, so they follow it), pool, power,
+ * and sleep last. Pure.
  */
-export function fixesFor(want: Effective, m: MinerPlace, drift: Drift[]): Fix[] {
+export function fixesFor(want: Effective, m: MinerPlace, drift: Drift[], upgrade?: UpgradeAction): Fix[] {
   const fields = new Set(drift.map((d) => d.field));
   const out: Fix[] = [];
   const sleep = drift.find((d) => d.field === 'sleep');
   if (sleep?.desired === 'awake') out.push({ op: 'wake' });
+  if (fields.has('firmware') && upgrade) out.push(upgrade);
   if ((fields.has('pool') || fields.has('worker')) && want.pool) {
     const p = want.pool.value;
     out.push({ op: 'pool.set', url: p.url, user: workerFor(p, m), password: p.password });

@@ -1,19 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { CommandActionSchema } from '@hashfleet/contracts';
-import { can, getProfile } from '@hashfleet/firmware-profiles';
+import { can, getProfile, upgradePath } from '@hashfleet/firmware-profiles';
 import { APPROVER_ROLES, CommandError, type Commands, DONE_STATES } from '../commands/index.js';
 import type { Audit } from '../core/audit.js';
 import type { Principal, Role } from '../core/auth/roles.js';
 import type { Db } from '../core/storage/db.js';
-import { type SelectedMiner, selectMiners } from '../operations/index.js';
+import {
+  type FirmwareImage,
+  type FirmwareStore,
+  type UpgradeAction,
+  upgradeAction,
+  upgradeRefusal,
+} from '../firmware/index.js';
+import { minerLabel, type SelectedMiner, selectMiners } from '../operations/index.js';
 import { type Drift, type Fix, fixesFor } from './drift.js';
-import { fleetDrift } from './drift-store.js';
-import { resolveDesired, scopeMatches } from './resolve.js';
+import { fleetDrift, type MinerDrift } from './drift-store.js';
+import { type Effective, resolveDesired, scopeMatches } from './resolve.js';
 import { admit, canarySize, gate, healthyAfter, isDisruptive, waveOf } from './rollout-plan.js';
 import type { Scope } from './schema.js';
-import { activeStates, getVersion } from './versions.js';
+import { activeStates, getVersion, type VersionRow } from './versions.js';
 
-export type RolloutDeps = { db: Db; audit: Audit; commands: Commands };
+/**
+ * Where a firmware rollout finds the desired image (by its SHA-256) and the base URL agents fetch
+ * it from; without it a rollout with firmware drift is refused up front.
+ */
+export type RolloutFirmware = { store: Pick<FirmwareStore, 'bySha256'>; baseUrl: string };
+
+export type RolloutDeps = { db: Db; audit: Audit; commands: Commands; firmware?: RolloutFirmware };
 
 export type RolloutOptions = {
   /** Miners per wave after the canary. */
@@ -86,20 +99,88 @@ const principalOf = (id: string, name: string, role: string): Principal => ({
 /** Whether the item's fixes put the miner to sleep (then asleep, not hashing, is healthy). */
 const wantsAsleep = (item: ItemRow) => (JSON.parse(item.actions_json) as Fix[]).some((f) => f.op === 'sleep');
 
-/** Why a miner's fixes cannot be sent, or null. */
+/**
+ * Why a miner's fixes cannot be sent, or null, naming the miner as a person finds it. Firmware:
+ * a firmware without an upgrade path is refused with its profile's reason, an image for another
+ * firmware with the upgrade path's (firmware/index.ts upgradeRefusal).
+ */
 function refusalOf(
   minerId: string,
-  drift: Drift[],
   fixes: Fix[],
   how: SelectedMiner | undefined,
+  image: FirmwareImage | null,
 ): string | null {
-  if (!how?.agentId || !how.minerKey) return `miner ${minerId}: no agent polls it`;
-  if (drift.some((d) => d.field === 'firmware'))
-    return `miner ${minerId}: firmware ${drift.find((d) => d.field === 'firmware')!.desired} needs the firmware upgrade transport, which this controller does not have yet`;
+  const label = how ? minerLabel(how) : `miner ${minerId}`;
+  if (!how?.agentId || !how.minerKey) return `${label}: no agent polls it`;
   const profile = how.profile ? getProfile(how.profile) : null;
-  if (!profile) return `miner ${minerId}: firmware ${how.profile ?? 'unknown'} is unknown to this controller`;
-  const missing = fixes.filter((f) => !can(profile, f.op)).map((f) => f.op);
-  return missing.length ? `miner ${minerId}: firmware ${profile.id} cannot do ${missing.join(', ')}` : null;
+  if (!profile) return `${label}: firmware ${how.profile ?? 'unknown'} is unknown to this controller`;
+  if (image) {
+    const own = upgradePath(profile, profile.id);
+    if (!own.ok) return `${label}: ${own.why}`;
+    const refused = upgradeRefusal(how, image, label);
+    if (refused) return refused;
+  }
+  const missing = fixes.filter((f) => f.op !== 'firmware.upgrade' && !can(profile, f.op)).map((f) => f.op);
+  return missing.length ? `${label}: firmware ${profile.id} cannot do ${missing.join(', ')}` : null;
+}
+
+/**
+ * The stored image of each desired firmware the drifted miners need, by SHA-256. A desired image
+ * that is not stored, or whose stored version is not the desired one, refuses the whole rollout
+ * up front (nothing is sent), naming it.
+ */
+async function imagesFor(
+  deps: RolloutDeps,
+  v: VersionRow,
+  wants: Effective[],
+): Promise<Map<string, { image: FirmwareImage; action: UpgradeAction }>> {
+  const out = new Map<string, { image: FirmwareImage; action: UpgradeAction }>();
+  for (const want of wants) {
+    const fw = want.firmware?.value;
+    if (!fw || out.has(fw.imageSha256)) continue;
+    const name = `firmware ${fw.family} ${fw.version} (image SHA-256 ${fw.imageSha256})`;
+    if (!deps.firmware)
+      throw new CommandError(409, `desired ${v.scope_key} v${v.version}: ${name}: no firmware image store`);
+    const image = await deps.firmware.store.bySha256(fw.imageSha256);
+    if (!image)
+      throw new CommandError(
+        409,
+        `desired ${v.scope_key} v${v.version}: ${name} is not stored; upload the image first`,
+      );
+    if (image.version !== fw.version || image.family !== fw.family)
+      throw new CommandError(
+        409,
+        `desired ${v.scope_key} v${v.version}: ${name} is stored as ${image.family} ${image.version}`,
+      );
+    out.set(fw.imageSha256, { image, action: upgradeAction(image, deps.firmware.baseUrl) });
+  }
+  return out;
+}
+
+/** Each drifted miner's fixes and, when they cannot be sent, why. */
+async function planFixes(
+  deps: RolloutDeps,
+  v: VersionRow,
+  states: Awaited<ReturnType<typeof activeStates>>,
+  drifted: MinerDrift[],
+  ways: Map<string, SelectedMiner>,
+) {
+  const wants = drifted.map((m) => resolveDesired(states, m.place));
+  const images = await imagesFor(
+    deps,
+    v,
+    wants.filter((_, i) => drifted[i]!.drift.some((d) => d.field === 'firmware')),
+  );
+  return drifted.map((m, i) => {
+    const fw = m.drift.some((d) => d.field === 'firmware') ? wants[i]!.firmware?.value : undefined;
+    const up = fw ? images.get(fw.imageSha256) : undefined;
+    const fixes = fixesFor(wants[i]!, m.place, m.drift, up?.action);
+    return {
+      m,
+      fixes,
+      refusal: refusalOf(m.place.minerId, fixes, ways.get(m.place.minerId), up?.image ?? null),
+    };
+  });
 }
 
 /**
@@ -137,16 +218,16 @@ export async function createRollout(
   drifted.sort(
     (a, b) => (ways.get(a.place.minerId)?.order ?? 1e9) - (ways.get(b.place.minerId)?.order ?? 1e9),
   );
-  const planned = drifted.map((m) => {
-    const fixes = fixesFor(resolveDesired(states, m.place), m.place, m.drift);
-    return { m, fixes, refusal: refusalOf(m.place.minerId, m.drift, fixes, ways.get(m.place.minerId)) };
-  });
+  const planned = await planFixes(deps, v, states, drifted, ways);
   const sendable = planned.filter((p) => !p.refusal).length;
   const canary = canarySize(sendable);
   const waves = sendable === 0 ? 0 : waveOf(sendable - 1, sendable, req.options.waveSize, canary) + 1;
-  const carriesPool = planned.some((p) => !p.refusal && p.fixes.some((f) => f.op === 'pool.set'));
+  // Pool changes and firmware images need a second person (commands/policy.ts), as the version did.
+  const guarded = planned.some(
+    (p) => !p.refusal && p.fixes.some((f) => f.op === 'pool.set' || f.op === 'firmware.upgrade'),
+  );
   const approver = v.approved_by && v.approved_by !== req.actor.tokenId ? v : null;
-  const state = sendable === 0 ? 'done' : carriesPool && !approver ? 'pending_approval' : 'running';
+  const state = sendable === 0 ? 'done' : guarded && !approver ? 'pending_approval' : 'running';
   const id = randomUUID();
   await deps.db.tx(async (tx) => {
     await tx.run(

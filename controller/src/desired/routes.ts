@@ -4,8 +4,10 @@ import { sendError } from '../commands/index.js';
 import type { CoreContext } from '../core/context.js';
 import { IdParams, notFound, READERS } from '../core/http/common.js';
 import { accepted, created, errors } from '../core/http/responses.js';
+import { firmwareStoreOf } from '../firmware/index.js';
 import { driftCounts, driftList } from './drift-view.js';
 import { rollbackRollout } from './rollback.js';
+import type { RolloutDeps } from './rollouts.js';
 import {
   abortRollout,
   approveRollout,
@@ -38,6 +40,17 @@ const DriftQuery = z.object({
 });
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
+/** What rollouts need: the command service, and the firmware images with the URL agents fetch them from. */
+const rolloutDeps = (ctx: CoreContext): RolloutDeps => ({
+  db: ctx.db,
+  audit: ctx.audit,
+  commands: ctx.commands,
+  firmware: {
+    store: firmwareStoreOf(ctx),
+    baseUrl: ctx.config.alerts.publicUrl ?? `http://${ctx.config.http.host}:${ctx.config.http.port}`,
+  },
+});
+
 /** Desired states, drift and rollouts under /api/v1 (issue 20). */
 export const desiredRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
   await app.register(stateRoutes, ctx);
@@ -46,7 +59,7 @@ export const desiredRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) =
 
 /** Desired states (versions, approval, apply) and drift. */
 const stateRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
-  const deps = { db: ctx.db, audit: ctx.audit, commands: ctx.commands };
+  const deps = rolloutDeps(ctx);
   const EDIT = app.authorize('admin', 'operator');
 
   app.get(
@@ -187,7 +200,7 @@ const stateRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
 
 /** Rollouts: their waves and per-miner outcome, and what a person may do with one. */
 const rolloutRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => {
-  const deps = { db: ctx.db, audit: ctx.audit, commands: ctx.commands };
+  const deps = rolloutDeps(ctx);
   const EDIT = app.authorize('admin', 'operator');
 
   app.get(

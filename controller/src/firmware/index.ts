@@ -31,5 +31,5 @@ export const firmwareFeature: Feature = {
   },
 };
 
-export { imageUrl, upgradeAction, upgradeRefusal } from './plan.js';
-export type { FirmwareImage } from './store.js';
+export { imageUrl, type UpgradeAction, upgradeAction, upgradeRefusal } from './plan.js';
+export type { FirmwareImage, FirmwareStore } from './store.js';

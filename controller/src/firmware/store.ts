@@ -155,6 +155,15 @@ export function firmwareStore(deps: { db: Db; audit: Audit; dataDir: string }) {
       return row ? view(row) : null;
     },
 
+    /** The image stored with these bytes (a desired state names its image by SHA-256); the oldest if kept twice. */
+    async bySha256(sha256: string): Promise<FirmwareImage | null> {
+      const row = await deps.db.get<Row>(
+        'SELECT * FROM firmware_images WHERE sha256 = ? ORDER BY created_at, id LIMIT 1',
+        [sha256],
+      );
+      return row ? view(row) : null;
+    },
+
     /**
      * The stored bytes of an image, checked against the recorded SHA-256 and size before a byte is
      * sent: a file changed on disk is refused (409) instead of handed to agents.

@@ -94,7 +94,7 @@ const post = (role: Role, url: string, payload?: object) =>
 const get = (url: string, role: Role = 'technician') =>
   t.app.inject({ method: 'GET', url: `/api/v1/relocation${url}`, headers: t.auth(role) });
 
-type Move = { id: string; minerId: string; state: string; fromContainer: string };
+type Move = { id: string; minerId: string; state: string; fromContainer: string; batchId: string };
 type Result = {
   advanced: { minerId: string; serial: string; state: string }[];
   refused: { minerId: string; serial: string; reason: string }[];
@@ -126,6 +126,16 @@ describe('a container moved in one action', () => {
     expect((await post('technician', `/moves/${m1.id}/advance`, { to: 'decommissioned' })).statusCode).toBe(
       200,
     );
+
+    // Limited to a batch (one departure), another batch's step moves nothing.
+    const none = await post('technician', '/moves/advance', {
+      planId,
+      containerId: 'sc-c1',
+      batchId: 'another-batch',
+      from: 'planned',
+      to: 'decommissioned',
+    });
+    expect(none.json()).toMatchObject({ batchId: 'another-batch', advanced: [], refused: [] });
 
     const r = await bulk('technician', planId, 'sc-c1', 'planned', 'decommissioned');
     expect(r.statusCode, r.body).toBe(200);

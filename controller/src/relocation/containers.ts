@@ -15,7 +15,12 @@ type Named = MoveRow & { serial: string | null; asset_code: string | null; model
 const nameOf = (r: { asset_code: string | null; serial: string | null; serial_expected?: string | null }) =>
   [r.asset_code, r.serial ?? r.serial_expected].filter(Boolean).join(' / ') || 'a miner with no serial';
 
-async function containerMoves(db: Db, planId: string, containerId: string, state?: MoveState) {
+async function containerMoves(
+  db: Db,
+  planId: string,
+  containerId: string,
+  only: { state?: MoveState; batchId?: string | undefined } = {},
+) {
   const plan = await db.get<{ id: string }>('SELECT id FROM relocation_plans WHERE id = ?', [planId]);
   if (!plan) throw new RelocationError(`plan ${planId}: not found`, 404);
   return db.all<Named & { from_slot_id: string | null }>(
@@ -24,21 +29,33 @@ async function containerMoves(db: Db, planId: string, containerId: string, state
          (SELECT l.slot_id FROM miner_locations l WHERE l.miner_id = mv.miner_id
             AND l.container_id = mv.from_container AND l.slot_id IS NOT NULL ORDER BY l.at DESC LIMIT 1)) AS from_slot_id
      FROM relocation_moves mv LEFT JOIN miners m ON m.id = mv.miner_id
-     WHERE mv.plan_id = ? AND mv.from_container = ? ${state ? 'AND mv.state = ?' : ''}
+     WHERE mv.plan_id = ? AND mv.from_container = ? ${only.state ? 'AND mv.state = ?' : ''}
+       ${only.batchId ? 'AND mv.batch_id = ?' : ''}
      ORDER BY mv.miner_id`,
-    state ? [planId, containerId, state] : [planId, containerId],
+    [planId, containerId, only.state, only.batchId].filter((p): p is string => p !== undefined),
   );
 }
 
-export type ContainerAdvance = { planId: string; containerId: string; from: MoveState; to: MoveState };
+export type ContainerAdvance = {
+  planId: string;
+  containerId: string;
+  /** Only the moves of this batch (one departure); all of the container's otherwise. */
+  batchId?: string | undefined;
+  from: MoveState;
+  to: MoveState;
+};
 
 /**
- * Every move of the plan leaving `containerId` that is in state `from` takes the step to `to`, one
+ * Every move of the plan leaving `containerId` (of batch `batchId` when given: miners of one container
+ * may leave in different months) that is in state `from` takes the step to `to`, one
  * by one through advanceMove (its checks, inventory update, move log and audit entry each). A move
  * that refuses is reported with its reason, naming the miner; the others go ahead.
  */
 export async function advanceContainer(deps: Deps, actor: Principal, req: ContainerAdvance) {
-  const rows = await containerMoves(deps.db, req.planId, req.containerId, req.from);
+  const rows = await containerMoves(deps.db, req.planId, req.containerId, {
+    state: req.from,
+    batchId: req.batchId,
+  });
   const advanced: {
     moveId: string;
     minerId: string;
@@ -70,7 +87,8 @@ export async function advanceContainer(deps: Deps, actor: Principal, req: Contai
       refused.push({ ...who, reason: `${nameOf(r)}: ${why}` });
     }
   }
-  return { planId: req.planId, containerId: req.containerId, from: req.from, to: req.to, advanced, refused };
+  const { planId, containerId, from, to } = req;
+  return { planId, containerId, batchId: req.batchId ?? null, from, to, advanced, refused };
 }
 
 type Place = { containerId: string; containerName: string; rack: string; slot: string };

@@ -38,10 +38,10 @@
  *   POST /relocation/moves/:id/advance { to, slot?, serialSeen? } -> the move after the step
  *        to: decommissioned | packed | in_transit | arrived | installed (slot: "<container>/<rack>/<slot>") | verified | cancelled
  *        a wrong serialSeen at installation, or a failed verification, leaves the move "flagged" with `flag` saying why.
- *   POST /relocation/moves/advance { planId, containerId, from: "planned", to: "decommissioned" }
- *     -> { planId, containerId, from, to, advanced: [{ moveId, minerId, assetCode, serial, state }],
+ *   POST /relocation/moves/advance { planId, containerId, batchId?, from: "planned", to: "decommissioned" }
+ *     -> { planId, containerId, batchId, from, to, advanced: [{ moveId, minerId, assetCode, serial, state }],
  *          refused: [{ moveId, minerId, assetCode, serial, reason: "KZ1-C2-R2-S09 / SN-9: cannot go from ... " }] }
- *        every move of the plan leaving that container in state `from` takes the step, each as the single advance
+ *        every move of the plan leaving that container (in that batch, if given) in state `from` takes the step, each as the single advance
  *        does (checked, logged, audited); one that refuses is reported, the others go ahead (containers.ts).
  *   GET  /relocation/plans/:id/containers/:containerId/sheet
  *     -> { planId, planName, containerId, containerName, fromSite,
@@ -105,6 +105,7 @@ const AdvanceBody = z.object({
 const ContainerAdvanceBody = z.object({
   planId: z.string().min(1).max(100),
   containerId: z.string().min(1).max(200),
+  batchId: z.string().min(1).max(200).optional(),
   from: z.enum(MOVE_STATES),
   to: z.enum(MOVE_STATES),
 });
@@ -192,6 +193,7 @@ const SheetMiner = z.object({ moveId: z.string(), minerId: z.string(), assetCode
 const ContainerAdvanced = z.object({
   planId: z.string(),
   containerId: z.string(),
+  batchId: S,
   from: z.string(),
   to: z.string(),
   advanced: z.array(SheetMiner.extend({ state: z.string() })),

@@ -13,6 +13,7 @@ import { AuditView } from './views/audit.js';
 import { ContainerView } from './views/container.js';
 import { Login } from './views/login.js';
 import { MinerView } from './views/miner.js';
+import { MoveSheetView } from './views/move-sheet.js';
 import { OperationsView } from './views/operations.js';
 import { OverviewView } from './views/overview.js';
 import { RelocationView } from './views/relocation.js';
@@ -56,7 +57,8 @@ export function App() {
   }
 
   const allowed = VIEWS_BY_ROLE[me.role];
-  const view = route.view === 'miner' ? 'container' : route.view;
+  // A miner's page belongs to the containers, a move sheet to relocation.
+  const view = route.view === 'miner' ? 'container' : route.view === 'moveSheet' ? 'relocation' : route.view;
   const logout = () => {
     forgetToken();
     setMe(null);
@@ -186,6 +188,8 @@ function Page({ me, home = false }: { me: Me; home?: boolean }) {
       return <TicketsView me={me} />;
     case 'relocation':
       return <RelocationView me={me} />;
+    case 'moveSheet':
+      return <MoveSheetView planId={route.planId} containerId={route.containerId} />;
     case 'accounting':
       return <AccountingView />;
     case 'operations':

@@ -8,6 +8,7 @@ export type Route =
   | { view: 'alerts' }
   | { view: 'tickets' }
   | { view: 'relocation' }
+  | { view: 'moveSheet'; planId: string; containerId: string }
   | { view: 'accounting' }
   | { view: 'operations' }
   | { view: 'approvals' }
@@ -28,6 +29,10 @@ const PATTERNS: [RegExp, (m: string[]) => Route][] = [
   [/^\/alerts$/, () => ({ view: 'alerts' })],
   [/^\/tickets$/, () => ({ view: 'tickets' })],
   [/^\/relocation$/, () => ({ view: 'relocation' })],
+  [
+    /^\/relocation\/([^/]+)\/sheet\/([^/]+)$/,
+    (m) => ({ view: 'moveSheet', planId: m[1]!, containerId: m[2]! }),
+  ],
   [/^\/accounting$/, () => ({ view: 'accounting' })],
   [/^\/operations$/, () => ({ view: 'operations' })],
   [/^\/approvals$/, () => ({ view: 'approvals' })],

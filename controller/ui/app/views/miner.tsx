@@ -2,6 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { alertMessage } from '../alert-message.js';
 import { Loading, Problem, Section, Tile } from '../components/bits.js';
 import { TimeChart } from '../components/chart.js';
+import { minerUrl, QrCode } from '../components/qr.js';
 import { Time } from '../components/time.js';
 import { describeEvent } from '../events.js';
 import { ago, hashrate, power, rpm, temp } from '../format.js';
@@ -62,6 +63,10 @@ export function MinerPanel({
             {m.serial ?? t('miner.noSerial')} · {s?.ip ?? '–'} · {m.profile ?? '–'} {m.firmwareVersion ?? ''}{' '}
             · {t('miner.lastSample', { ago: ago(m.lastSeenAt) })}
           </p>
+          <figure class="miner-qr" data-testid="miner-qr" style={{ margin: '0 0 0.5em', float: 'right' }}>
+            <QrCode text={minerUrl(minerId)} size={72} what={minerName(m)} />
+            <figcaption class="muted">{t('qr.openOnPhone')}</figcaption>
+          </figure>
           <div class="tiles">
             <Tile
               label={t('miner.state')}

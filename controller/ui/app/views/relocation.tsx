@@ -10,6 +10,7 @@ import { post } from '../session.js';
 import { minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 import { RelocationProposalForm } from './editors/relocation-proposal.js';
+import { ContainerGroups } from './move-sheet.js';
 
 /** Relocation replies (controller/src/relocation/routes.ts). Money in USD, planning figures. */
 interface PlanSummary {
@@ -245,6 +246,7 @@ function PlanMoves({ planId }: { planId: string }) {
           seconds: fixed(p.plan.solver.seconds, 2),
         })}
       </p>
+      {p.state === 'approved' && <ContainerGroups planId={p.id} />}
       {p.plan.batches && p.plan.batches.length > 0 && (
         <Table<MoveBatch>
           rows={p.plan.batches}

@@ -8,12 +8,14 @@
  * `miner_shares`), 100 samples per message. Then VictoriaMetrics starts, the spill replays, and
  * every `miner_hashrate_ths` and `miner_shares_accepted` sample is read back with /api/v1/export:
  * each miner must have each poll timestamp exactly once. Prints the spill size per minute of
- * outage beside its baseline (the bytes of line protocol the points make), and the writer's
- * counters. Per-container points (container, energy, agent: a few per message) are not included.
+ * outage (gzip-compressed segments on disk) beside its baseline (the bytes of line protocol the
+ * same points make, uncompressed, as the spill stored them before), the replay rate, the CPU
+ * seconds of this process (writer, spill, feed and check; VictoriaMetrics not included) and the
+ * load average, and the writer's counters. Per-container points (container, energy, agent: a few per message) are not included.
  * `npm run bench influx-outage`; OUTAGE_MIN=1 for a quick run. Needs /usr/bin/victoria-metrics.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleSample, exampleTelemetry, type Telemetry } from '@hashfleet/contracts';
 import pino from 'pino';
@@ -33,6 +35,11 @@ const CYCLES = Math.round((OUTAGE_MIN * 60) / POLL_S);
 const T0 = Date.UTC(2026, 11, 1, 0, 0, 0);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cpuS = (since?: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return Number(((u.user + u.system) / 1e6).toFixed(1));
+};
+const cpu0 = process.cpuUsage();
 const dir = mkdtempSync(join(tmpdir(), 'hashfleet-influx-outage-'));
 const vm = await victoriaMetrics(dir);
 await vm.start();
@@ -48,6 +55,9 @@ const cfg = loadControllerConfig(
 );
 const writer = createInfluxWriter(cfg.influx!, cfg.dataDir, pino({ level: 'silent' }));
 
+/** A repeatable pseudo-random number in [0, 1) for miner m, poll c, reading k. */
+const noise = (m: number, c: number, k: number) =>
+  (Math.imul(m * 7919 + c * 104_729 + k * 1_299_709, 2_654_435_761) >>> 0) / 2 ** 32;
 const minerId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 function messages(cycle: number): { msg: Telemetry; ids: string[] }[] {
   const at = T0 + cycle * POLL_S * 1000;
@@ -57,15 +67,33 @@ function messages(cycle: number): { msg: Telemetry; ids: string[] }[] {
     const samples = [];
     for (let m = first; m < Math.min(MINERS, first + PER_MESSAGE); m++) {
       ids.push(minerId(m));
+      // Readings that move from miner to miner and poll to poll as real ones do (a constant
+      // reading would compress far better than a fleet's telemetry).
+      const r = (k: number) => noise(m, cycle, k);
+      const boards = [0, 1, 2].map((index) => ({
+        ...exampleSample.boards[0]!,
+        index,
+        hashrateThs: Math.round((33 + 7 * r(index)) * 100) / 100,
+        chipTempC: 60 + Math.round(20 * r(3 + index)),
+        boardTempC: 48 + Math.round(15 * r(6 + index)),
+      }));
       samples.push({
         ...exampleSample,
         minerKey: `key-${m}`,
         serial: `SER-${m}`,
         at,
-        hashrate5sThs: 100 + (m % 50) + cycle / 1000,
-        sharesAccepted: 1000 + cycle,
+        hashrate5sThs: Math.round((95 + 20 * r(9)) * 100) / 100,
+        hashrateAvgThs: Math.round((100 + 10 * r(10)) * 100) / 100,
+        chipTempMaxC: Math.max(...boards.map((b) => b.chipTempC)),
+        boardTempMaxC: Math.max(...boards.map((b) => b.boardTempC)),
+        fansRpm: [11, 12, 13, 14].map((k) => 4800 + Math.round(1200 * r(k))),
+        powerW: 3000 + Math.round(400 * r(15)),
+        sharesAccepted: 1000 + m * 7 + cycle * (40 + (m % 9)),
+        sharesRejected: 3 + Math.floor(cycle * r(16)),
+        hardwareErrors: 12 + Math.floor(cycle * 3 * r(17)),
+        uptimeS: 86_400 + m + cycle * POLL_S,
         // Three hash boards, as on the common Antminer and Whatsminer models.
-        boards: [0, 1, 2].map((index) => ({ ...exampleSample.boards[0]!, index })),
+        boards,
       });
     }
     const msg: Telemetry = {
@@ -102,6 +130,7 @@ for (let cycle = 0; cycle < CYCLES; cycle++) {
   await new Promise((r) => setImmediate(r));
 }
 const feedS = (performance.now() - feedStart) / 1000;
+const feedCpuS = cpuS(cpu0);
 // Wait for the client to give up on everything it holds: all lines are then on disk.
 for (let i = 0; i < 600; i++) {
   const s = writer.stats();
@@ -117,6 +146,8 @@ console.log(
   down,
 );
 
+const cpuDown = process.cpuUsage();
+const loadDown = loadavg();
 await vm.start();
 const replayStart = performance.now();
 for (let i = 0; i < 3600; i++) {
@@ -126,6 +157,7 @@ for (let i = 0; i < 3600; i++) {
   await sleep(500);
 }
 const replayS = (performance.now() - replayStart) / 1000;
+const replayCpuS = cpuS(cpuDown);
 const after = writer.stats();
 console.log(`replayed in ${replayS.toFixed(1)} s`, after);
 
@@ -196,7 +228,18 @@ bench({
   replayed: after.linesReplayed,
   written: after.linesWritten,
   dropped: after.linesDropped,
+  spillBytes: spillPeak,
+  lineBytes,
   boundCoversMin: Number(((512 * 1024 ** 2) / perMin).toFixed(2)),
+  // The bound to set for a 10-minute outage at this rate, with a quarter to spare.
+  spillMaxBytesFor10Min: Math.ceil((perMin * 10 * 1.25) / 1024 ** 2) * 1024 ** 2,
+  feedS: Number(feedS.toFixed(1)),
   replayS: Number(replayS.toFixed(1)),
+  replayLinesPerS: Math.round(after.linesReplayed / replayS),
+  cpuS: cpuS(cpu0),
+  feedCpuS,
+  replayCpuS,
+  loadAtOutageEnd: loadDown.map((l) => Number(l.toFixed(2))),
+  loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))),
 });
 if (!exactlyOnce) process.exitCode = 1;

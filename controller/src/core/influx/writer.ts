@@ -110,7 +110,8 @@ export function createInfluxWriter(cfg: InfluxConfig, dataDir: string, log: Fast
         stats.linesReplayed += chunk.length;
         spill.advance(seg.file, offset, seg.lines.length);
       }
-      if (seg.lines.length === 0) spill.advance(seg.file, 0, 0);
+      // Removes an empty segment, or one whose saved position is already at its end.
+      spill.advance(seg.file, offset, seg.lines.length);
       stats.spillBytes = spill.bytes();
     }
   }

@@ -11,14 +11,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /**
  * A whole container moved in one action, in Debian's Chromium against the demo (issue 19 items 4
  * and 6): a plan proposed from the demo's inventory and approved by a second operator; the operator
- * opens it, advances every planned move of one container's departure with one button, opens that container's
- * move sheet and finds every move of it there, by rack and slot, each with a QR code of its miner's
- * page, and no internal id on screen; printed, the sheet has no navigation and reads black on
- * white. The miner view shows the same QR, and its URL opens that miner. Screenshots go to
- * artifacts/screenshots/.
+ * opens it, advances every planned move of one container's departure with one button, opens that
+ * container's move sheet and finds every move of it there, by rack and slot, each with a QR code of
+ * its miner's page, and no internal id on screen; printed, the sheet has no navigation and reads
+ * black on white; at 390 px wide, in Russian, it fits the screen. The miner view shows the same QR,
+ * and its URL opens that miner.
  */
 const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
-const SHOTS = join(import.meta.dirname, '..', 'artifacts', 'screenshots');
+/** To artifacts/, or to docs/screenshots/ with HASHFLEET_DOC_SCREENSHOTS=1 (as ui-languages-phone.test.ts). */
+const SHOTS = join(
+  import.meta.dirname,
+  '..',
+  ...(process.env.HASHFLEET_DOC_SCREENSHOTS ? ['docs'] : ['artifacts']),
+  'screenshots',
+);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const PLAN = 'Dry season e2e';
 
@@ -100,8 +106,8 @@ runOrSkip('move sheet and whole-container advance in Chromium', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  /** The first screenful, kept small. */
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
   const moves = () =>
     apiGet<Move[]>(demo.controller.url, demo.tokens.operator, `/relocation/moves?planId=${planId}`);
   const minerUrl = (id: string) => `${demo.controller.url}/#/miners/${id}`;
@@ -130,7 +136,9 @@ runOrSkip('move sheet and whole-container advance in Chromium', () => {
     );
     await row.waitFor();
     expect(await row.locator('[data-state=planned]').getAttribute('data-count')).toBe(String(n));
-    await shot(page, 'relocation-containers');
+    await page.locator('[data-testid=container-groups]').screenshot({
+      path: join(SHOTS, 'view-relocation-containers.png'),
+    });
 
     // One action for the whole group.
     await row.locator('button[data-action=advance-container][data-from=planned]').click();
@@ -162,7 +170,7 @@ runOrSkip('move sheet and whole-container advance in Chromium', () => {
     const text = await page.evaluate(() => document.body.innerText);
     expect(text.match(UUID)).toBeNull();
     expect(await page.locator('.error').count()).toBe(0);
-    await shot(page, 'move-sheet');
+    await shot(page, 'view-move-sheet');
 
     // On paper: no navigation, no buttons, black on white.
     await page.emulateMedia({ media: 'print', colorScheme: 'dark' });
@@ -173,8 +181,23 @@ runOrSkip('move sheet and whole-container advance in Chromium', () => {
       return { body: getComputedStyle(document.body).backgroundColor, cell: getComputedStyle(cell).color };
     });
     expect(colours).toEqual({ body: 'rgb(255, 255, 255)', cell: 'rgb(0, 0, 0)' });
-    await shot(page, 'move-sheet-print');
+    await page.screenshot({ path: join(SHOTS, 'move-sheet-print.png'), fullPage: true });
     await page.emulateMedia({ media: 'screen' });
+
+    // On a technician's phone: rows become cards, nothing pokes out sideways; in Russian too.
+    await page.selectOption('select[name=locale]', 'ru');
+    await page.locator('h1', { hasText: 'Лист перемещения' }).waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      screen: window.innerWidth,
+    }));
+    expect(widths.page).toBeLessThanOrEqual(widths.screen);
+    expect(await rows.first().locator('td').first().getAttribute('data-label')).toBe('Слот');
+    expect(await rows.locator('svg.qr').count()).toBe(mine.length);
+    await shot(page, 'phone-move-sheet-ru');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.selectOption('select[name=locale]', 'en');
 
     // The QR's URL opens that miner, whose view shows the same QR.
     const first = mine[0]!;
@@ -184,7 +207,7 @@ runOrSkip('move sheet and whole-container advance in Chromium', () => {
     expect(await panel.locator('[data-testid=miner-qr] svg.qr').getAttribute('data-url')).toBe(
       minerUrl(first.minerId),
     );
-    await shot(page, 'miner-qr');
+    await shot(page, 'view-miner-qr');
     await page.context().close();
   });
 });

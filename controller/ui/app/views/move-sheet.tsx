@@ -1,7 +1,8 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Loading, Problem, Section } from '../components/bits.js';
 import { minerUrl, QrCode } from '../components/qr.js';
-import { t } from '../i18n.js';
+import { k, t } from '../i18n.js';
 import { label } from '../labels.js';
 import { href } from '../router.js';
 import { get, post } from '../session.js';
@@ -198,7 +199,7 @@ export function ContainerGroups({ planId }: { planId: string }) {
                     </span>
                   ))}
                 </td>
-                <td class="actions">
+                <td data-label="">
                   {[...g.byState]
                     .filter(([s]) => NEXT_STEP[s])
                     .map(([s, n]) => (
@@ -243,11 +244,41 @@ const PRINT_CSS = `
   .move-sheet tr { break-inside: avoid; }
   .move-sheet a { text-decoration: none; }
   .move-sheet .qr { width: 24mm; height: 24mm; }
+  /* A table on paper, whatever the page's width: the phone's cards are for the screen. */
+  .move-sheet table.cards { display: table !important; }
+  .move-sheet table.cards thead { display: table-header-group !important; }
+  .move-sheet table.cards tbody { display: table-row-group !important; }
+  .move-sheet table.cards tr { display: table-row !important; }
+  .move-sheet table.cards td { display: table-cell !important; text-align: left !important; }
+  .move-sheet table.cards td::before { content: none !important; }
 }
-.move-sheet td.qr-cell { width: 1%; }
+@media print, (min-width: 721px) {
+  .move-sheet td.qr-cell { width: 1%; }
+}
 `;
 
 const place = (...parts: (string | null)[]) => parts.filter(Boolean).join(' / ');
+
+/** The sheet's columns, by their header's catalogue key: slot → names → destination, the QR last. */
+const SHEET_COLUMNS: [string, (r: SheetRow) => ComponentChildren][] = [
+  [k('sheet.slot'), (r) => place(r.fromRack, r.fromSlot) || '–'],
+  [k('sheet.assetCode'), (r) => <a href={href('miners', r.minerId)}>{r.assetCode ?? '–'}</a>],
+  [k('sheet.serial'), (r) => (r.serial ? <code>{r.serial}</code> : '–')],
+  [k('common.model'), (r) => r.model ?? '–'],
+  [k('relocation.departs'), (r) => r.departDate],
+  [
+    k('sheet.destination'),
+    (r) =>
+      r.toContainer
+        ? place(r.toSite, r.toContainer, r.toRack, r.toSlot)
+        : t('sheet.onArrival', { site: r.toSite }),
+  ],
+  [k('common.state'), (r) => label('moveState', r.state)],
+  [
+    k('sheet.phone'),
+    (r) => <QrCode text={minerUrl(r.minerId)} size={88} what={r.assetCode ?? r.serial ?? ''} />,
+  ],
+];
 
 /** One container's move sheet: slot → asset code / serial / model → destination, a QR per miner. */
 export function MoveSheetView({ planId, containerId }: { planId: string; containerId: string }) {
@@ -273,38 +304,22 @@ export function MoveSheetView({ planId, containerId }: { planId: string; contain
           {s.rows.length === 0 ? (
             <p class="muted empty">{t('sheet.empty')}</p>
           ) : (
-            <table data-testid="move-sheet">
+            <table class="cards" data-testid="move-sheet">
               <thead>
                 <tr>
-                  <th>{t('sheet.slot')}</th>
-                  <th>{t('sheet.assetCode')}</th>
-                  <th>{t('sheet.serial')}</th>
-                  <th>{t('common.model')}</th>
-                  <th>{t('relocation.departs')}</th>
-                  <th>{t('sheet.destination')}</th>
-                  <th>{t('common.state')}</th>
-                  <th>{t('sheet.phone')}</th>
+                  {SHEET_COLUMNS.map(([key]) => (
+                    <th key={key}>{t(key)}</th>
+                  ))}
                 </tr>
               </thead>
               <tbody>
                 {s.rows.map((r) => (
                   <tr key={r.minerId} data-serial={r.serial ?? ''}>
-                    <td>{place(r.fromRack, r.fromSlot) || '–'}</td>
-                    <td>
-                      <a href={href('miners', r.minerId)}>{r.assetCode ?? '–'}</a>
-                    </td>
-                    <td>{r.serial ? <code>{r.serial}</code> : '–'}</td>
-                    <td>{r.model ?? '–'}</td>
-                    <td>{r.departDate}</td>
-                    <td>
-                      {r.toContainer
-                        ? place(r.toSite, r.toContainer, r.toRack, r.toSlot)
-                        : t('sheet.onArrival', { site: r.toSite })}
-                    </td>
-                    <td>{label('moveState', r.state)}</td>
-                    <td class="qr-cell">
-                      <QrCode text={minerUrl(r.minerId)} size={88} what={r.assetCode ?? r.serial ?? ''} />
-                    </td>
+                    {SHEET_COLUMNS.map(([key, cell]) => (
+                      <td key={key} data-label={t(key)} class={key === k('sheet.phone') ? 'qr-cell' : ''}>
+                        {cell(r)}
+                      </td>
+                    ))}
                   </tr>
                 ))}
               </tbody>

@@ -21,6 +21,7 @@ interface Move {
   fromSite: string;
   fromContainer: string | null;
   toSite: string;
+  mode: string;
   state: string;
 }
 
@@ -51,14 +52,21 @@ interface Sheet {
   rows: SheetRow[];
 }
 
-/** The next physical step from each state a whole container can take together (workflow.ts). */
-export const NEXT_STEP: Record<string, string> = {
+/**
+ * The next physical step from each state a whole group can take together (workflow.ts). Installing
+ * needs each miner's slot, so only a group that moves as a whole container (its miners keep their
+ * slots) installs in one action.
+ */
+const NEXT_STEP: Record<string, string> = {
   planned: 'decommissioned',
   decommissioned: 'packed',
   packed: 'in_transit',
   in_transit: 'arrived',
+  arrived: 'installed',
   installed: 'verified',
 };
+const stepsFor = (g: Group, state: string) =>
+  NEXT_STEP[state] !== undefined && (state !== 'arrived' || g.wholeContainer);
 
 /** The moves of one container leaving together (one batch: the planner's departure). */
 type Group = {
@@ -67,6 +75,7 @@ type Group = {
   departDate: string;
   fromSite: string;
   toSites: string[];
+  wholeContainer: boolean;
   byState: Map<string, number>;
 };
 
@@ -81,6 +90,7 @@ function groupsOf(moves: Move[]): Group[] {
       departDate: m.departDate,
       fromSite: m.fromSite,
       toSites: [],
+      wholeContainer: m.mode === 'container',
       byState: new Map<string, number>(),
     };
     if (!g.toSites.includes(m.toSite)) g.toSites.push(m.toSite);
@@ -201,7 +211,7 @@ export function ContainerGroups({ planId }: { planId: string }) {
                 </td>
                 <td data-label="">
                   {[...g.byState]
-                    .filter(([s]) => NEXT_STEP[s])
+                    .filter(([s]) => stepsFor(g, s))
                     .map(([s, n]) => (
                       <button
                         key={s}

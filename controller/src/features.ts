@@ -7,6 +7,7 @@ import { desiredFeature } from './desired/index.js';
 import { firmwareFeature } from './firmware/index.js';
 import { expectedInventoryFeature } from './fleet/expected-feature.js';
 import { operationsFeature } from './operations/index.js';
+import { profitFeature } from './profit/index.js';
 import { relocationFeature } from './relocation/index.js';
 import { remediationFeature } from './remediation/index.js';
 import { safetyFeature } from './safety/index.js';
@@ -26,4 +27,5 @@ export const features: Feature[] = [
   approvalsFeature,
   desiredFeature,
   firmwareFeature,
+  profitFeature,
 ];

@@ -90,6 +90,7 @@ const features = [
   'firmware',
   'fleet',
   'operations',
+  'profit',
   'relocation',
   'remediation',
   'safety',

@@ -16,4 +16,5 @@ export const accountingFeature: Feature = {
 
 export { closePeriod } from './close.js';
 export { parseInputsDoc } from './close-inputs.js';
+export { latestBtcPrice, latestNetwork } from './market.js';
 export { seedDemoStakes } from './seed.js';

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { Empty, Loading, Problem } from '../components/bits.js';
 import { ContainerGrid, Legend } from '../components/grid.js';
 import { PduPhases } from '../components/phases.js';
+import { ProfitTable } from '../components/profit.js';
 import { ago } from '../format.js';
 import { t } from '../i18n.js';
 import type { Me } from '../roles.js';
@@ -123,6 +124,7 @@ function ContainerPanel({
           />
         )}
       </div>
+      <ProfitTable containerId={containerId} />
       <DriftTable containerId={containerId} />
     </div>
   );

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { alertMessage } from '../alert-message.js';
 import { Loading, Problem, Section, Tile } from '../components/bits.js';
 import { TimeChart } from '../components/chart.js';
+import { MinerProfitTile } from '../components/profit.js';
 import { minerUrl, QrCode } from '../components/qr.js';
 import { Time } from '../components/time.js';
 import { describeEvent } from '../events.js';
@@ -89,6 +90,7 @@ export function MinerPanel({
               value={power(m.powerW)}
               hint={m.powerProvenance ? label('provenance', m.powerProvenance) : undefined}
             />
+            <MinerProfitTile minerId={minerId} />
           </div>
           {s && (
             <>

@@ -1,4 +1,5 @@
 import { Loading, Problem, Tile } from '../components/bits.js';
+import { SiteProfitTile, useSiteProfit } from '../components/profit.js';
 import { Table } from '../components/table.js';
 import { SiteClock } from '../components/time.js';
 import { ago, count, efficiency, hashrate, pct, power, temp, usdPerKwh } from '../format.js';
@@ -15,6 +16,7 @@ export function OverviewView() {
   const sites = usePoll<SiteRollup[]>('/sites', 10_000);
   const containers = usePoll<ContainerSummary[]>('/containers', 10_000);
   const alerts = usePoll<AlertRow[]>('/alerts?state=open&limit=5000', 15_000);
+  const profit = useSiteProfit();
   const open = alerts.data ? openSubjects(alerts.data) : null;
   const openBySite = (siteId: string) => (open ? (open.bySite.get(siteId) ?? 0) : null);
   const rows = sites.data;
@@ -82,6 +84,7 @@ export function OverviewView() {
                   value={count(openBySite(s.id))}
                   hint={t('overview.openAlertsHint')}
                 />
+                <SiteProfitTile totals={profit.get(s.id)} />
               </div>
               <Table
                 rows={(containers.data ?? []).filter((c) => c.siteId === s.id)}

@@ -39,7 +39,9 @@ export function MinerPanel({
   const events = usePoll<MinerEvent[]>(`/miners/${id}/events`, 15_000);
   const alerts = usePoll<AlertRow[]>(`/alerts?state=open&miner=${id}&limit=50`, 15_000);
   const m = miner.data;
-  const s = m?.sample ?? null;
+  // A miner its agent never found has a placeholder row with no readings (fleet/inventory/not-found.ts):
+  // boards and fans are shown only from a sample that carries them.
+  const s = m?.sample && Array.isArray(m.sample.boards) ? m.sample : null;
   // Bumped when this panel sends a command, so the server history shows it at once.
   const [bump, setBump] = useState(0);
   return (

@@ -14,7 +14,7 @@ import { AccountingError } from './register.js';
 /**
  * The stored side of a close: runs the pure close on inputs gathered from SQL and appends the
  * close, the payouts and the journal in one transaction. Closing a closed period returns the
- * stored result untouched. On PostgreSQL the close holds an advisory lock, so of several
+ * stored result untouched. On PostgreSQL the close holds an advisory lock per schema, so of several
  * controller replicas exactly one closes a period (docs/architecture.md §7).
  */
 const PG_CLOSE_LOCK = 7_345_100;
@@ -97,7 +97,11 @@ export async function closeStoredPeriod(
     throw new AccountingError((e as Error).message);
   }
   return deps.db.tx(async (db) => {
-    if (db.dialect === 'postgres') await db.get('SELECT pg_advisory_xact_lock(?)', [PG_CLOSE_LOCK]);
+    // Keyed by the deployment's schema too (the first on its search_path, core/storage/postgres.ts):
+    // the replicas of one deployment share it, and deployments in other schemas of the same
+    // database close on their own instead of waiting for each other.
+    if (db.dialect === 'postgres')
+      await db.get('SELECT pg_advisory_xact_lock(hashtext(current_schema()), ?)', [PG_CLOSE_LOCK]);
     const existing = await getClose(db, periodId);
     if (existing) return { summary: existing, result: null };
     if (period.endMs > deps.now()) throw new AccountingError(`period ${periodId}: has not ended yet`, 409);

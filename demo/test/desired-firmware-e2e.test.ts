@@ -225,7 +225,9 @@ async function desire(version: string, imageSha256: string): Promise<string> {
   return put.body.id;
 }
 
-const OPTIONS = { waveSize: 50, powerBudget: 50, failureThresholdPct: 10, verifyTimeoutS: 30 };
+// The verify timeout is on the controller's clock, which the test moves past it for the bad unit;
+// long enough that a good unit on a loaded machine (the whole suite on 2 cores) is never failed by it.
+const OPTIONS = { waveSize: 50, powerBudget: 50, failureThresholdPct: 10, verifyTimeoutS: 600 };
 
 describe(`a firmware rollout across a container's ${MINERS} simulated miners`, () => {
   let rolloutId: string;
@@ -252,7 +254,7 @@ describe(`a firmware rollout across a container's ${MINERS} simulated miners`, (
       rolloutId,
       'the good canary miners verified',
       (x) => x.items.filter((i) => i.wave === 0 && i.state === 'verified').length === 4,
-      60_000,
+      180_000,
     );
     // The bad unit has not answered since; past the verify timeout on the controller's clock it fails.
     ahead += OPTIONS.verifyTimeoutS * 1000;
@@ -260,12 +262,12 @@ describe(`a firmware rollout across a container's ${MINERS} simulated miners`, (
     expect(paused).toMatchObject({ state: 'paused', reason: 'canary: 1 of 5 failed (20 % > 10 %)', wave: 1 });
     const bad = paused.items.find((i) => i.wave === 0 && i.state === 'failed')!;
     expect(`${bad.rack}/${bad.slot}`).toBe('R1/S3');
-    expect(bad.reason).toBe('no verdict on its commands within 30 s');
+    expect(bad.reason).toBe(`no verdict on its commands within ${OPTIONS.verifyTimeoutS} s`);
     expect(paused.items.filter((i) => i.wave > 0).every((i) => i.state === 'queued')).toBe(true);
     const onNew = sim.miners.filter((m) => sim.miner(m.id).firmwareVersion === NEW).map((m) => m.id);
     expect(onNew.sort()).toEqual(['m0001', 'm0002', 'm0003', 'm0004', 'm0005']);
     expect(sim.miner(BAD).apiUp).toBe(false);
-  }, 90_000);
+  }, 300_000);
 
   it('aborted, its queued waves are cancelled; a new rollout of the version, without the dead unit, goes wave by wave, each miner verified by the version it reports and its hashrate', async () => {
     const aborted = (await api('operator', 'POST', `/rollouts/${rolloutId}/abort`)).body as Rollout;
@@ -280,7 +282,7 @@ describe(`a firmware rollout across a container's ${MINERS} simulated miners`, (
     expect(r.body).toMatchObject({ state: 'running', canary: 5, waves: 3 });
     expect((r.body as Rollout).items.map((i) => `${i.rack}/${i.slot}`)).not.toContain('R1/S3');
     expect(r.body.items).toHaveLength(MINERS - 5);
-    const done = await drive(rolloutId, 'the rollout done', (x) => x.state !== 'running', 120_000);
+    const done = await drive(rolloutId, 'the rollout done', (x) => x.state !== 'running', 300_000);
     expect(done.state).toBe('done');
     expect(done.progress).toEqual([
       { wave: 0, counts: { verified: 5 } },
@@ -290,7 +292,7 @@ describe(`a firmware rollout across a container's ${MINERS} simulated miners`, (
     const latest = await readings();
     expect(done.items.filter((i) => !runs(latest.get(i.minerId)!, NEW))).toEqual([]);
     expect(sim.miners.filter((m) => sim.miner(m.id).firmwareVersion !== NEW)).toEqual([]);
-  }, 150_000);
+  }, 400_000);
 
   it('rolled back, the previous version goes out to every upgraded miner and each reports it again, hashing', async () => {
     const rb = await api('operator', 'POST', `/rollouts/${rolloutId}/rollback`, OPTIONS);
@@ -299,11 +301,11 @@ describe(`a firmware rollout across a container's ${MINERS} simulated miners`, (
     const back = rb.body.rollout as Rollout;
     // The bad unit answers no more: nothing to judge, so it is not in the rollback.
     expect(back.items).toHaveLength(MINERS - 1);
-    const done = await drive(back.id, 'the rollback done', (x) => x.state !== 'running', 150_000);
+    const done = await drive(back.id, 'the rollback done', (x) => x.state !== 'running', 300_000);
     expect(done.state).toBe('done');
     expect(done.items.filter((i) => i.state !== 'verified')).toEqual([]);
     const latest = await readings();
     expect(done.items.filter((i) => !runs(latest.get(i.minerId)!, old))).toEqual([]);
     expect(sim.miners.filter((m) => m.id !== BAD && sim.miner(m.id).firmwareVersion !== old)).toEqual([]);
-  }, 180_000);
+  }, 400_000);
 });

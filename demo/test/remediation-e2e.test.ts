@@ -138,7 +138,9 @@ beforeAll(async () => {
     },
     { startMs: Date.now() },
   );
-  controller = await startTestController(dataDir, { now });
+  // The test runs the alerts and remediation jobs itself; the controller's own alerts job (every
+  // 10 s, remediation right after it) would add a remediation pass between them (a throttled step).
+  controller = await startTestController(dataDir, { now, config: { alerts: { evaluateEveryS: 3_600 } } });
   technician = await createToken(controller.db, { role: 'technician', name: 'tech-1' });
   operator = await createToken(controller.db, { role: 'operator', name: 'op-1' });
   const container = sim.scenario.containers[0]!;

@@ -21,6 +21,16 @@ export const perMonth = (v: PerMonth, t: number, what: string): number => {
   return x;
 };
 
+/**
+ * Hashprice of horizon month t, BTC per PH/s per day: the month's own figure, or today's single
+ * figure divided by the difficulty grown since (market.difficultyGrowthPctPerMonth, compounded).
+ */
+export function hashpriceAt(input: PlannerInput, t: number): number {
+  const v = input.market.hashpriceBtcPerPhDay;
+  if (typeof v !== 'number') return perMonth(v, t, 'hashpriceBtcPerPhDay');
+  return v / (1 + (input.market.difficultyGrowthPctPerMonth ?? 0) / 100) ** t;
+}
+
 /** Share of hashrate left after the firmware underclocks for heat; liquid cooling does not derate. */
 export function derate(cooling: Cooling, ambientC: number, policies: Policies): number {
   if (cooling !== 'air') return 1;
@@ -34,8 +44,7 @@ export function monthlyMarginUsd(input: PlannerInput, m: MinerEconomics, site: S
   const cm = calendarMonth(input.start, t);
   const hours = 24 * daysInMonth(input.start, t) * (site.availability[cm] ?? 1);
   const usdPerThHour =
-    (perMonth(input.market.hashpriceBtcPerPhDay, t, 'hashpriceBtcPerPhDay') / 1000 / 24) *
-    perMonth(input.market.btcPriceUsd, t, 'btcPriceUsd');
+    (hashpriceAt(input, t) / 1000 / 24) * perMonth(input.market.btcPriceUsd, t, 'btcPriceUsd');
   const ths = m.nominalThs * m.condition * derate(m.cooling, site.ambientC[cm] ?? 20, input.policies);
   const revenue = ths * usdPerThHour * hours;
   const power = (powerW(m) / 1000) * hours * (site.tariffUsdPerKwh[cm] ?? 0);

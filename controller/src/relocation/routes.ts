@@ -5,7 +5,7 @@
  *
  *   POST /relocation/plans { name, input }                   the planner's full input (schema.ts), or
  *   POST /relocation/plans { name, assumptions }             miners, sites, slots from inventory + assumptions
- *        assumptions: { start: "2026-12", horizonMonths?: 12, market: { btcPriceUsd: 90000, hashpriceBtcPerPhDay: 0.0006 },
+ *        assumptions: { start: "2026-12", horizonMonths?: 12, market: { btcPriceUsd: 90000, hashpriceBtcPerPhDay: 0.0006, difficultyGrowthPctPerMonth?: 0 },
  *                       routes: [{ from, to, transitDays, costPerMinerUsd, costPerContainerUsd, customsPerMinerUsd }],
  *                       sites?: { kazakhstan: { ambientC: [..12], availability: [..12], repairSite: false } }, policies? }
  *     -> 201 { id, name, state: "proposed", proposedBy, proposedAt, approvedBy: null, approvedAt: null,

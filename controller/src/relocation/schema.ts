@@ -65,7 +65,17 @@ export const plannerInputSchema = z.object({
       }),
     )
     .default([]),
-  market: z.object({ btcPriceUsd: perMonth, hashpriceBtcPerPhDay: perMonth }),
+  market: z
+    .object({
+      btcPriceUsd: perMonth,
+      hashpriceBtcPerPhDay: perMonth,
+      difficultyGrowthPctPerMonth: z.number().min(-50).max(100).default(0),
+    })
+    .refine((m) => typeof m.hashpriceBtcPerPhDay === 'number' || m.difficultyGrowthPctPerMonth === 0, {
+      message:
+        'difficultyGrowthPctPerMonth applies to a single hashprice figure; a per-month hashpriceBtcPerPhDay already carries each month',
+      path: ['difficultyGrowthPctPerMonth'],
+    }),
   policies: policiesSchema.default(policiesSchema.parse({})),
 });
 

@@ -55,7 +55,17 @@ export type RouteInput = {
 /** A figure for the whole horizon, or one per horizon month. */
 export type PerMonth = number | readonly number[];
 
-export type MarketInput = { btcPriceUsd: PerMonth; hashpriceBtcPerPhDay: PerMonth };
+export type MarketInput = {
+  btcPriceUsd: PerMonth;
+  /** Hashprice in BTC per PH/s per day: today's figure, or one per horizon month. */
+  hashpriceBtcPerPhDay: PerMonth;
+  /**
+   * Network difficulty growth, percent per month (0 when absent): a single hashprice figure is
+   * today's, and month t earns it ÷ (1 + growth/100)^t, as the same work finds fewer coins. A
+   * hashprice given per month already carries each month's difficulty, so the two are not combined.
+   */
+  difficultyGrowthPctPerMonth?: number;
+};
 
 export type Policies = {
   /** `keep-near-repair`: a miner under warranty never moves to a site without the repair centre. */

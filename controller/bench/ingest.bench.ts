@@ -14,7 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type Telemetry, topics } from '@hashfleet/contracts';
+import { topics } from '@hashfleet/contracts';
 import mqtt from 'mqtt';
 import { buildApp } from '../src/core/app.js';
 import { createToken } from '../src/core/auth/tokens.js';
@@ -71,6 +71,19 @@ async function transactions(app: Awaited<ReturnType<typeof buildApp>>): Promise<
     (v) => (v as { metricName?: string }).metricName === 'hashfleet_ingest_batch_messages_count',
   );
   return count?.value ?? 0;
+}
+
+const SENT_AT = Buffer.from('"sentAt":');
+
+/**
+ * The payload's sentAt, read where it is written instead of parsing the whole payload again: the
+ * bench's own bookkeeping stays out of the controller's CPU seconds.
+ */
+function sentAt(payload: Uint8Array): number {
+  const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const at = buf.indexOf(SENT_AT);
+  if (at < 0) throw new Error('bench: a payload without sentAt');
+  return Number.parseInt(buf.toString('latin1', at + SENT_AT.length, at + SENT_AT.length + 20), 10);
 }
 
 /** How the controller takes messages: one at a time (the path before issue 15) or batched. */
@@ -143,7 +156,7 @@ async function run(storageUrl: string, label: string, dir: string, mode: Mode): 
   const ingest = {
     async handle(topic: string, payload: Uint8Array) {
       const outcome = await app.hashfleet.ingest.handle(topic, payload);
-      latencies.push(Date.now() - (JSON.parse(Buffer.from(payload).toString()) as Telemetry).sentAt);
+      latencies.push(Date.now() - sentAt(payload));
       applied++;
       return outcome;
     },

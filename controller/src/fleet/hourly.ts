@@ -1,6 +1,106 @@
 import { insertMany } from '../core/storage/bulk.js';
-import type { Db, SqlValue } from '../core/storage/db.js';
+import type { Db } from '../core/storage/db.js';
+import type { KeyedRow, Upsert } from './ingest/deferred.js';
 import type { HourlyIncrement, MinerEnergyIncrement } from './work.js';
+
+const HOURLY: Upsert = {
+  head: `INSERT INTO container_hourly (site_id, container_id, hour_start, diff1_shares, diff1_shares_estimated,
+       energy_wh_metered, energy_wh_reported, energy_wh_estimated, miner_uptime_s, samples)`,
+  columns: 10,
+  tail: `ON CONFLICT (site_id, container_id, hour_start) DO UPDATE SET
+       diff1_shares = container_hourly.diff1_shares + excluded.diff1_shares,
+       diff1_shares_estimated = container_hourly.diff1_shares_estimated + excluded.diff1_shares_estimated,
+       energy_wh_metered = container_hourly.energy_wh_metered + excluded.energy_wh_metered,
+       energy_wh_reported = container_hourly.energy_wh_reported + excluded.energy_wh_reported,
+       energy_wh_estimated = container_hourly.energy_wh_estimated + excluded.energy_wh_estimated,
+       miner_uptime_s = container_hourly.miner_uptime_s + excluded.miner_uptime_s,
+       samples = container_hourly.samples + excluded.samples`,
+};
+
+const MINER_ENERGY: Upsert = {
+  head: `INSERT INTO miner_hourly_energy (site_id, container_id, hour_start, unit, metered_wh, metered_n,
+       reported_wh, reported_n, estimated_wh, estimated_n, metered_s, telemetry_s)`,
+  columns: 12,
+  tail: `ON CONFLICT (site_id, container_id, hour_start, unit) DO UPDATE SET
+       metered_wh = miner_hourly_energy.metered_wh + excluded.metered_wh,
+       metered_n = miner_hourly_energy.metered_n + excluded.metered_n,
+       reported_wh = miner_hourly_energy.reported_wh + excluded.reported_wh,
+       reported_n = miner_hourly_energy.reported_n + excluded.reported_n,
+       estimated_wh = miner_hourly_energy.estimated_wh + excluded.estimated_wh,
+       estimated_n = miner_hourly_energy.estimated_n + excluded.estimated_n,
+       metered_s = miner_hourly_energy.metered_s + excluded.metered_s,
+       telemetry_s = miner_hourly_energy.telemetry_s + excluded.telemetry_s`,
+};
+
+/**
+ * One message's increments to `container_hourly`, summed per hour (the uptime rounded per message
+ * and hour, as stored), for `Deferred.add` (ingest/deferred.ts) or `addHourly`.
+ */
+export function hourlyRows(
+  siteId: string,
+  containerId: string,
+  increments: readonly HourlyIncrement[],
+): [Upsert, KeyedRow[]] {
+  const byHour = sumBy(
+    increments.map((i) => ({ ...i, minerUptimeS: Math.round(i.minerUptimeS) })),
+    (i) => String(i.hourStart),
+  );
+  return [
+    HOURLY,
+    byHour.map((i) => ({
+      key: `${siteId}\u0000${containerId}\u0000${i.hourStart}`,
+      values: [
+        siteId,
+        containerId,
+        i.hourStart,
+        i.diff1Shares,
+        i.diff1SharesEstimated,
+        i.energyWhMetered,
+        i.energyWhReported,
+        i.energyWhEstimated,
+        i.minerUptimeS,
+        i.samples,
+      ],
+    })),
+  ];
+}
+
+/** One message's per-miner energy for `miner_hourly_energy`, summed per hour and unit. */
+export function minerEnergyRows(
+  siteId: string,
+  containerId: string,
+  increments: readonly MinerEnergyIncrement[],
+): [Upsert, KeyedRow[]] {
+  return [
+    MINER_ENERGY,
+    sumBy(increments, (i) => `${i.hourStart}\u0000${i.unit}`).map((i) => ({
+      key: `${siteId}\u0000${containerId}\u0000${i.hourStart}\u0000${i.unit}`,
+      values: [
+        siteId,
+        containerId,
+        i.hourStart,
+        i.unit,
+        i.meteredWh,
+        i.meteredN,
+        i.reportedWh,
+        i.reportedN,
+        i.estimatedWh,
+        i.estimatedN,
+        i.meteredS,
+        i.telemetryS,
+      ],
+    })),
+  ];
+}
+
+const writeNow = async (db: Db, [upsert, rows]: [Upsert, KeyedRow[]]) =>
+  insertMany(
+    db,
+    upsert.head,
+    upsert.columns,
+    rows.map((r) => r.values),
+    upsert.tail,
+  );
 
 /**
  * Adds increments to `container_hourly`; call in the same transaction as the ingest dedupe.
@@ -13,36 +113,7 @@ export async function addHourly(
   containerId: string,
   increments: readonly HourlyIncrement[],
 ): Promise<void> {
-  const byHour = sumBy(
-    increments.map((i) => ({ ...i, minerUptimeS: Math.round(i.minerUptimeS) })),
-    (i) => String(i.hourStart),
-  );
-  await insertMany(
-    db,
-    `INSERT INTO container_hourly (site_id, container_id, hour_start, diff1_shares, diff1_shares_estimated,
-       energy_wh_metered, energy_wh_reported, energy_wh_estimated, miner_uptime_s, samples)`,
-    10,
-    byHour.map((i): SqlValue[] => [
-      siteId,
-      containerId,
-      i.hourStart,
-      i.diff1Shares,
-      i.diff1SharesEstimated,
-      i.energyWhMetered,
-      i.energyWhReported,
-      i.energyWhEstimated,
-      i.minerUptimeS,
-      i.samples,
-    ]),
-    `ON CONFLICT (site_id, container_id, hour_start) DO UPDATE SET
-       diff1_shares = container_hourly.diff1_shares + excluded.diff1_shares,
-       diff1_shares_estimated = container_hourly.diff1_shares_estimated + excluded.diff1_shares_estimated,
-       energy_wh_metered = container_hourly.energy_wh_metered + excluded.energy_wh_metered,
-       energy_wh_reported = container_hourly.energy_wh_reported + excluded.energy_wh_reported,
-       energy_wh_estimated = container_hourly.energy_wh_estimated + excluded.energy_wh_estimated,
-       miner_uptime_s = container_hourly.miner_uptime_s + excluded.miner_uptime_s,
-       samples = container_hourly.samples + excluded.samples`,
-  );
+  await writeNow(db, hourlyRows(siteId, containerId, increments));
 }
 
 /**
@@ -55,35 +126,7 @@ export async function addMinerEnergy(
   containerId: string,
   increments: readonly MinerEnergyIncrement[],
 ): Promise<void> {
-  await insertMany(
-    db,
-    `INSERT INTO miner_hourly_energy (site_id, container_id, hour_start, unit, metered_wh, metered_n,
-       reported_wh, reported_n, estimated_wh, estimated_n, metered_s, telemetry_s)`,
-    12,
-    sumBy(increments, (i) => `${i.hourStart}\u0000${i.unit}`).map((i): SqlValue[] => [
-      siteId,
-      containerId,
-      i.hourStart,
-      i.unit,
-      i.meteredWh,
-      i.meteredN,
-      i.reportedWh,
-      i.reportedN,
-      i.estimatedWh,
-      i.estimatedN,
-      i.meteredS,
-      i.telemetryS,
-    ]),
-    `ON CONFLICT (site_id, container_id, hour_start, unit) DO UPDATE SET
-       metered_wh = miner_hourly_energy.metered_wh + excluded.metered_wh,
-       metered_n = miner_hourly_energy.metered_n + excluded.metered_n,
-       reported_wh = miner_hourly_energy.reported_wh + excluded.reported_wh,
-       reported_n = miner_hourly_energy.reported_n + excluded.reported_n,
-       estimated_wh = miner_hourly_energy.estimated_wh + excluded.estimated_wh,
-       estimated_n = miner_hourly_energy.estimated_n + excluded.estimated_n,
-       metered_s = miner_hourly_energy.metered_s + excluded.metered_s,
-       telemetry_s = miner_hourly_energy.telemetry_s + excluded.telemetry_s`,
-  );
+  await writeNow(db, minerEnergyRows(siteId, containerId, increments));
 }
 
 /**

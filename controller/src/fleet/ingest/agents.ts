@@ -1,20 +1,12 @@
 import type { AgentMetrics, Envelope } from '@hashfleet/contracts';
 import type { Db } from '../../core/storage/db.js';
+import type { Deferred, Upsert } from './deferred.js';
 
-/** Notes that an agent spoke (and its self-metrics and clock skew); creates its row if new. */
-export async function touchAgent(
-  db: Db,
-  msg: Envelope & { siteId?: string; containerId?: string },
-  receivedAt: number,
-  metrics: AgentMetrics | null = null,
-): Promise<void> {
-  // Skew only means something for live messages; a spool replay is late by design.
-  const skew = msg.historical ? null : msg.sentAt - receivedAt;
-  await db.run(
-    `INSERT INTO agents (id, site_id, container_id, state, state_reason, state_at, boot_id, last_seen_at,
-       clock_skew_ms, metrics_json)
-     VALUES (?, ?, ?, 'online', 'message', ?, ?, ?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET
+const AGENT: Upsert = {
+  head: `INSERT INTO agents (id, site_id, container_id, state, state_reason, state_at, boot_id, last_seen_at,
+       clock_skew_ms, metrics_json)`,
+  columns: 10,
+  tail: `ON CONFLICT (id) DO UPDATE SET
        site_id = COALESCE(excluded.site_id, agents.site_id),
        container_id = COALESCE(excluded.container_id, agents.container_id),
        boot_id = excluded.boot_id,
@@ -22,15 +14,33 @@ export async function touchAgent(
          THEN excluded.last_seen_at ELSE agents.last_seen_at END,
        clock_skew_ms = COALESCE(excluded.clock_skew_ms, agents.clock_skew_ms),
        metrics_json = COALESCE(excluded.metrics_json, agents.metrics_json)`,
-    [
-      msg.agentId,
-      msg.siteId ?? null,
-      msg.containerId ?? null,
-      receivedAt,
-      msg.bootId,
-      receivedAt,
-      skew,
-      metrics ? JSON.stringify(metrics) : null,
-    ],
-  );
+};
+
+/**
+ * Notes that an agent spoke (and its self-metrics and clock skew); creates its row if new. With
+ * `deferred`, the row is held for the batch's multi-row write (deferred.ts) instead of written now.
+ */
+export async function touchAgent(
+  db: Db,
+  msg: Envelope & { siteId?: string; containerId?: string },
+  receivedAt: number,
+  metrics: AgentMetrics | null = null,
+  deferred?: Deferred,
+): Promise<void> {
+  // Skew only means something for live messages; a spool replay is late by design.
+  const skew = msg.historical ? null : msg.sentAt - receivedAt;
+  const values = [
+    msg.agentId,
+    msg.siteId ?? null,
+    msg.containerId ?? null,
+    'online',
+    'message',
+    receivedAt,
+    msg.bootId,
+    receivedAt,
+    skew,
+    metrics ? JSON.stringify(metrics) : null,
+  ];
+  if (deferred) deferred.add(AGENT, [{ key: msg.agentId, values }]);
+  else await db.run(`${AGENT.head} VALUES (${values.map(() => '?').join(', ')}) ${AGENT.tail}`, values);
 }

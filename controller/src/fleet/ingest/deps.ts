@@ -3,6 +3,7 @@ import type { ControllerConfig } from '../../core/config.js';
 import type { InfluxPoint } from '../../core/influx/sink.js';
 import type { Db } from '../../core/storage/db.js';
 import type { Reconciler } from '../inventory/reconcile.js';
+import type { Deferred } from './deferred.js';
 
 export type IngestDeps = {
   db: Db;
@@ -10,6 +11,8 @@ export type IngestDeps = {
   reconciler: Reconciler;
   log: FastifyBaseLogger;
   now(): number;
+  /** The batch's held bulk rows (deferred.ts); without it, telemetry writes them itself. */
+  deferred?: Deferred;
 };
 
 /** What applying one message produced besides SQL: points for the time-series sink. */

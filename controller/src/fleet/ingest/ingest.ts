@@ -14,6 +14,7 @@ import { ensurePlace } from '../inventory/sites.js';
 import { containerRollup } from '../queries.js';
 import { type BatchOptions, DEFAULT_BATCH, GroupCommit } from './batch.js';
 import { firstDelivery } from './dedupe.js';
+import { Deferred } from './deferred.js';
 import type { Applied, IngestDeps } from './deps.js';
 import { applyBirth, applyEvents, applyStatus } from './lifecycle.js';
 import { MalformedLog } from './malformed.js';
@@ -115,7 +116,7 @@ export function createIngest(
    * what to do once that transaction committed: the caches and counters must not see a batch that
    * is rolled back and applied again.
    */
-  async function apply(kind: string, whole: AgentMessage): Promise<Step> {
+  async function apply(kind: string, whole: AgentMessage, held?: Deferred): Promise<Step> {
     const pending: PendingCache = new Map();
     const newPlaces: string[] = [];
     let seq: SeqStep | null = null;
@@ -136,9 +137,11 @@ export function createIngest(
           newPlaces.push(key);
         }
       }
+      // Only telemetry holds rows back; anything else may read what they write.
+      if (held && msg.kind !== 'telemetry') await held.flush(tx);
       switch (msg.kind) {
         case 'telemetry':
-          return applyTelemetry(tx, msg, deps, pending);
+          return applyTelemetry(tx, msg, held ? { ...deps, deferred: held } : deps, pending);
         case 'power':
           return applyPower(tx, msg, deps);
         case 'birth':
@@ -234,18 +237,24 @@ export function createIngest(
     let live = batch;
     let waiting = 0;
     let races = 0;
+    // Bulk rows are held and written once per batch (deferred.ts); when that write fails for a
+    // reason of its own, the batch is applied again writing each message's rows with it, so the
+    // failure is tied to its message like any other.
+    let perMessage = false;
     try {
       for (let attempt = 1; live.length; attempt++) {
         const at: { item: Item | null } = { item: null };
+        const held = perMessage ? undefined : new Deferred();
         let steps: Step[];
         try {
-          steps = await ctx.db.tx(async () => {
+          steps = await ctx.db.tx(async (tx) => {
             const out: Step[] = [];
             for (const item of live) {
               at.item = item;
-              out.push(await apply(item.kind, item.msg));
+              out.push(await apply(item.kind, item.msg, held));
             }
             at.item = null;
+            await held?.flush(tx);
             return out;
           });
         } catch (err) {
@@ -257,6 +266,10 @@ export function createIngest(
           if (why === 'own' || (why === 'race' && ++races >= 5)) {
             // Not tied to one message (the commit itself failed): none of them is durable.
             const bad = at.item;
+            if (!bad && !perMessage && why === 'own') {
+              perMessage = true;
+              continue;
+            }
             if (!bad) {
               for (const item of live) item.settle({ ok: false, err });
               return;

@@ -6,13 +6,13 @@ import {
   withoutImplausible,
 } from '@hashfleet/firmware-profiles';
 import type { InfluxPoint } from '../../core/influx/sink.js';
-import { insertMany } from '../../core/storage/bulk.js';
-import type { Db, SqlValue } from '../../core/storage/db.js';
-import { addHourly, addMinerEnergy } from '../hourly.js';
+import type { Db } from '../../core/storage/db.js';
+import { hourlyRows, minerEnergyRows } from '../hourly.js';
 import { adoptSilent } from '../inventory/expected.js';
 import type { PendingCache } from '../inventory/reconcile.js';
 import { minerEnergyIncrements, workIncrements } from '../work.js';
 import { touchAgent } from './agents.js';
+import { Deferred, type Upsert } from './deferred.js';
 import type { Applied, IngestDeps } from './deps.js';
 
 const nominalW = (model: string | null) => findModel(model)?.nominalW ?? null;
@@ -26,6 +26,33 @@ async function meteredSlots(db: Db, containerId: string): Promise<Set<string>> {
 }
 
 const hashrate = (s: MinerSample) => s.hashrate5sThs ?? s.hashrateAvgThs;
+
+const MINER_LATEST: Upsert = {
+  head: `INSERT INTO miner_latest (miner_id, at, received_at, sample_json, hashrate_ths, expected_ths, power_w,
+       power_provenance, chip_temp_max_c, state, online, error)`,
+  columns: 12,
+  tail: `ON CONFLICT (miner_id) DO UPDATE SET at = excluded.at, received_at = excluded.received_at,
+       sample_json = excluded.sample_json, hashrate_ths = excluded.hashrate_ths, expected_ths = excluded.expected_ths,
+       power_w = excluded.power_w, power_provenance = excluded.power_provenance,
+       chip_temp_max_c = excluded.chip_temp_max_c, state = excluded.state, online = 1, error = NULL
+     WHERE excluded.at >= miner_latest.at`,
+};
+
+const MINER_HISTORY: Upsert = {
+  head: 'INSERT INTO miner_history (miner_id, minute, at, hashrate_ths, chip_temp_max_c, power_w)',
+  columns: 6,
+  tail: 'ON CONFLICT (miner_id, minute) DO NOTHING',
+};
+
+/**
+ * The stored sample: the sample's own fields, then the agent and the implausible list, as
+ * `JSON.stringify({ ...s, agentId, implausible })` writes it, without copying the sample (a
+ * sample carries neither key: contracts' schema strips keys it does not know).
+ */
+export function sampleJson(s: MinerSample, agentId: string, implausible: readonly Implausible[]): string {
+  const own = JSON.stringify(s);
+  return `${own.slice(0, -1)}${own.length > 2 ? ',' : ''}"agentId":${JSON.stringify(agentId)},"implausible":${JSON.stringify(implausible)}}`;
+}
 
 /**
  * Each sample judged against its model's envelope (firmware-profiles/src/plausibility.ts): the
@@ -52,7 +79,7 @@ export async function applyTelemetry(
   const { clean, found } = judgeSamples(raw.samples);
   const msg: Telemetry = { ...raw, samples: clean };
   const implausibleOf = new Map<MinerSample, Implausible[]>(clean.map((s, i) => [s, found[i]!]));
-  await touchAgent(db, msg, receivedAt, msg.agent);
+  await touchAgent(db, msg, receivedAt, msg.agent, deps.deferred);
   const minerIds: string[] = [];
   for (const s of msg.samples) {
     minerIds.push(
@@ -87,46 +114,44 @@ export async function applyTelemetry(
     if (!prev || s.at >= prev.at) latest.set(id, s);
     minute.set(`${id}\u0000${Math.floor(s.at / 60_000)}`, s);
   });
-  await insertMany(
-    db,
-    `INSERT INTO miner_latest (miner_id, at, received_at, sample_json, hashrate_ths, expected_ths, power_w,
-       power_provenance, chip_temp_max_c, state, online, error)`,
-    12,
-    [...latest].map(([id, s]): SqlValue[] => [
-      id,
-      s.at,
-      receivedAt,
-      JSON.stringify({ ...s, agentId: msg.agentId, implausible: implausibleOf.get(s) ?? [] }),
-      hashrate(s),
-      s.expectedHashrateThs,
-      s.powerW,
-      s.powerProvenance,
-      s.chipTempMaxC,
-      s.state,
-      1,
-      null,
-    ]),
-    `ON CONFLICT (miner_id) DO UPDATE SET at = excluded.at, received_at = excluded.received_at,
-       sample_json = excluded.sample_json, hashrate_ths = excluded.hashrate_ths, expected_ths = excluded.expected_ths,
-       power_w = excluded.power_w, power_provenance = excluded.power_provenance,
-       chip_temp_max_c = excluded.chip_temp_max_c, state = excluded.state, online = 1, error = NULL
-     WHERE excluded.at >= miner_latest.at`,
+  const out = deps.deferred ?? new Deferred();
+  out.add(
+    MINER_LATEST,
+    [...latest].map(([id, s]) => ({
+      key: id,
+      values: [
+        id,
+        s.at,
+        receivedAt,
+        sampleJson(s, msg.agentId, implausibleOf.get(s) ?? []),
+        hashrate(s),
+        s.expectedHashrateThs,
+        s.powerW,
+        s.powerProvenance,
+        s.chipTempMaxC,
+        s.state,
+        1,
+        null,
+      ],
+    })),
   );
-  await insertMany(
-    db,
-    'INSERT INTO miner_history (miner_id, minute, at, hashrate_ths, chip_temp_max_c, power_w)',
-    6,
-    [...minute].map(([key, s]): SqlValue[] => [
-      key.split('\u0000')[0]!,
-      Math.floor(s.at / 60_000) * 60_000,
-      s.at,
-      hashrate(s),
-      s.chipTempMaxC,
-      s.powerW,
-    ]),
-    'ON CONFLICT (miner_id, minute) DO NOTHING',
+  out.add(
+    MINER_HISTORY,
+    [...minute].map(([key, s]) => ({
+      key,
+      values: [
+        key.split('\u0000')[0]!,
+        Math.floor(s.at / 60_000) * 60_000,
+        s.at,
+        hashrate(s),
+        s.chipTempMaxC,
+        s.powerW,
+      ],
+    })),
   );
 
+  // What is held must be written before the unreachable entries read and update miner_latest.
+  if (msg.unreachable.length) await out.flush(db);
   for (const u of msg.unreachable) {
     // A miner never heard from is known only by its address: the expected asset there takes it.
     await adoptSilent(db, msg.agentId, msg.containerId, u, receivedAt);
@@ -142,13 +167,18 @@ export async function applyTelemetry(
     nominalW,
     maxIntervalS: deps.config.ingest.maxIntervalS,
   });
-  await addHourly(db, msg.siteId, msg.containerId, increments);
-  await addMinerEnergy(
-    db,
-    msg.siteId,
-    msg.containerId,
-    minerEnergyIncrements(msg.samples, minerIds, { nominalW, maxIntervalS: deps.config.ingest.maxIntervalS }),
+  out.add(...hourlyRows(msg.siteId, msg.containerId, increments));
+  out.add(
+    ...minerEnergyRows(
+      msg.siteId,
+      msg.containerId,
+      minerEnergyIncrements(msg.samples, minerIds, {
+        nominalW,
+        maxIntervalS: deps.config.ingest.maxIntervalS,
+      }),
+    ),
   );
+  if (!deps.deferred) await out.flush(db);
 
   const points = telemetryPoints(msg, minerIds);
   return { points, samples: msg.samples.length, implausible: found.flat().map((f) => f.field) };

@@ -1,0 +1,61 @@
+import { insertMany } from '../../core/storage/bulk.js';
+import type { Db, SqlValue } from '../../core/storage/db.js';
+
+/** One upsert written many rows at a time: `${head} VALUES (...), (...) ${tail}`. */
+export type Upsert = { head: string; columns: number; tail: string };
+
+/** A row for an upsert, with the conflict key it touches. */
+export type KeyedRow = { key: string; values: SqlValue[] };
+
+/**
+ * Rows of a batch's bulk upserts (miner_latest, miner_history, the hourly roll-ups, agents),
+ * held until the batch has been applied and then written with one multi-row statement per
+ * table and layer (issue 15 item 1) instead of a few statements per message.
+ *
+ * Exactly what writing them message by message does: a layer holds at most one row per conflict
+ * key, and the rows of one key go into successive layers in the order they were added, so each
+ * stored row sees the same upserts in the same order (the `WHERE excluded.at >= ...` guards and
+ * the `+ excluded.x` sums give the same result, float sums included). Rows of different keys
+ * never touch each other's row, so their order between them does not matter.
+ *
+ * A statement that reads what these tables hold must run after `flush` (ingest.ts flushes before
+ * any message that is not plain telemetry, and telemetry.ts before its unreachable entries).
+ */
+export class Deferred {
+  readonly #tables = new Map<Upsert, KeyedRow[]>();
+
+  add(upsert: Upsert, rows: readonly KeyedRow[]): void {
+    if (rows.length === 0) return;
+    const held = this.#tables.get(upsert);
+    if (held) for (const r of rows) held.push(r);
+    else this.#tables.set(upsert, [...rows]);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const rows of this.#tables.values()) n += rows.length;
+    return n;
+  }
+
+  /** Writes everything held, tables in the order first added, and forgets it. */
+  async flush(db: Db): Promise<void> {
+    const tables = [...this.#tables];
+    this.#tables.clear();
+    for (const [upsert, rows] of tables) {
+      for (const layer of layers(rows)) await insertMany(db, upsert.head, upsert.columns, layer, upsert.tail);
+    }
+  }
+}
+
+/** Rows split so no layer repeats a key; a key's rows land in successive layers in their order. */
+export function layers(rows: readonly KeyedRow[]): SqlValue[][][] {
+  const out: SqlValue[][][] = [];
+  const depth = new Map<string, number>();
+  for (const r of rows) {
+    const d = depth.get(r.key) ?? 0;
+    depth.set(r.key, d + 1);
+    if (d === out.length) out.push([]);
+    out[d]!.push(r.values);
+  }
+  return out;
+}

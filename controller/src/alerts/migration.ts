@@ -121,3 +121,41 @@ CREATE TABLE alert_worker_patterns (
 CREATE INDEX events_kind_at ON events(kind, at)
 `,
 };
+
+/**
+ * A change cursor on `miner_latest`, so the alert tick reads only the samples written since its
+ * last read (`latest-cache.ts`). Every write to the table, whoever makes it (ingest's upsert and
+ * its unreachable update, inventory's placeholders), stamps the row's `change_seq` in a trigger,
+ * so no writer has to know about it:
+ * - SQLite: one more than the table's highest stamp. Writers are serialised, so stamps grow in
+ *   commit order and "everything above the last highest" misses nothing.
+ * - PostgreSQL: the writing transaction's id. Ids are handed out when a transaction starts
+ *   writing, not when it commits, so a later id can commit first (two replicas ingesting). The
+ *   reader therefore resumes from the oldest transaction still running when it last looked
+ *   (`pg_snapshot_xmin`): whatever committed since was running then or began later, so its id is
+ *   at least that; rows read twice are recognised by their unchanged stamp.
+ */
+export const migrationChangeCursor: Migration = {
+  id: '0302_alerts_change_cursor',
+  up: `
+ALTER TABLE miner_latest ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX miner_latest_change ON miner_latest(change_seq, miner_id)
+`,
+  sqlite: ['INSERT', 'UPDATE'].map(
+    (op) => `CREATE TRIGGER miner_latest_change_${op.toLowerCase()} AFTER ${op} ON miner_latest
+    ${op === 'UPDATE' ? 'WHEN NEW.change_seq = OLD.change_seq' : ''}
+    BEGIN
+      UPDATE miner_latest SET change_seq = (SELECT MAX(change_seq) FROM miner_latest) + 1
+      WHERE rowid = NEW.rowid;
+    END`,
+  ),
+  postgres: [
+    `CREATE FUNCTION miner_latest_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      NEW.change_seq := pg_current_xact_id()::text::bigint;
+      RETURN NEW;
+    END $$`,
+    `CREATE TRIGGER miner_latest_change BEFORE INSERT OR UPDATE ON miner_latest
+     FOR EACH ROW EXECUTE FUNCTION miner_latest_change()`,
+  ],
+};

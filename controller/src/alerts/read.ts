@@ -50,7 +50,9 @@ function parseSample(json: string): Sample | null {
   }
 }
 
-export function latestFromRow(r: MinerRow): LatestSample | null {
+export function latestFromRow(
+  r: Pick<MinerRow, 'at' | 'received_at' | 'online' | 'error' | 'state' | 'sample_json'>,
+): LatestSample | null {
   if (r.at === null || r.sample_json === null) return null;
   const s = parseSample(r.sample_json);
   return {
@@ -79,8 +81,24 @@ export const MINERS_SQL = `SELECT m.id, m.model, m.status, m.site_id, m.containe
   l.at, l.received_at, l.online, l.error, l.state, l.sample_json
   FROM miners m LEFT JOIN slots s ON s.id = m.slot_id LEFT JOIN miner_latest l ON l.miner_id = m.id`;
 
+/** A miner's place and inventory status (the snapshot's miner fields other than its latest sample). */
+export type PlacementRow = Pick<
+  MinerRow,
+  'id' | 'model' | 'status' | 'site_id' | 'container_id' | 'slot_id' | 'rack' | 'slot'
+>;
+
+/** Each miner with its latest sample, parsed; the order is the fleet's miners in the source's order. */
+export type MinerSource = (db: Db) => Promise<{ rows: PlacementRow[]; latest: (LatestSample | null)[] }>;
+
+/** The whole fleet in one query, every stored sample parsed (the full read each tick). */
+export const fullMinerSource: MinerSource = async (db) => {
+  const rows = await db.all<MinerRow>(MINERS_SQL);
+  return { rows, latest: rows.map(latestFromRow) };
+};
+
 /**
- * Reads the fleet's latest state in bulk (one query per table, whatever the fleet size):
+ * Reads the fleet's latest state in bulk (one query per table, whatever the fleet size; the miners
+ * and their samples from `minerSource`, the whole table by default, the leader's cache in `latest-cache.ts`):
  * miners with slot and latest sample, outlet readings by slot, the last control command and
  * known-good worker per miner, PDUs and agents, and at `now` each miner's open commanded window. Hashrate history is read separately
  * (`readRecentHashrate`) for the miners that need it.
@@ -88,9 +106,13 @@ export const MINERS_SQL = `SELECT m.id, m.model, m.status, m.site_id, m.containe
  * Long because it issues one query per table at once and joins the rows in memory by miner; the joins
  * share the maps the queries fill.
  */
-export async function readSnapshot(db: Db, now?: number): Promise<FleetSnapshot> {
+export async function readSnapshot(
+  db: Db,
+  now?: number,
+  minerSource: MinerSource = fullMinerSource,
+): Promise<FleetSnapshot> {
   const [
-    minerRows,
+    minerSet,
     outletRows,
     controlRows,
     workerRows,
@@ -102,7 +124,7 @@ export async function readSnapshot(db: Db, now?: number): Promise<FleetSnapshot>
     windows,
     poolRows,
   ] = await Promise.all([
-    db.all<MinerRow>(MINERS_SQL),
+    minerSource(db),
     db.all<{ slot_id: string; pdu_id: string; outlet: number }>(
       'SELECT slot_id, pdu_id, outlet FROM pdu_outlets WHERE slot_id IS NOT NULL',
     ),
@@ -234,7 +256,7 @@ export async function readSnapshot(db: Db, now?: number): Promise<FleetSnapshot>
     workerPatterns.set(r.site_id, [...(workerPatterns.get(r.site_id) ?? []), workerPattern(r.pattern)]);
 
   const models = new Map<string, ReturnType<typeof findModel>>();
-  const miners: MinerSnapshot[] = minerRows.map((r) => {
+  const miners: MinerSnapshot[] = minerSet.rows.map((r, i) => {
     let info = r.model === null ? null : models.get(r.model);
     if (info === undefined && r.model !== null) {
       info = findModel(r.model);
@@ -250,7 +272,7 @@ export async function readSnapshot(db: Db, now?: number): Promise<FleetSnapshot>
       model: info?.model ?? r.model,
       modelInfo: info ?? null,
       status: r.status,
-      latest: latestFromRow(r),
+      latest: minerSet.latest[i] ?? null,
       recentThs: null,
       outlet: r.slot_id ? (outletBySlot.get(r.slot_id) ?? null) : null,
       lastControl: lastControl.get(r.id) ?? null,

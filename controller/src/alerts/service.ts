@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DONE_STATES, sqlStates } from '../commands/index.js';
 import { insertMany } from '../core/storage/bulk.js';
 import type { Db, SqlValue } from '../core/storage/db.js';
-import { evaluateAlerts, type Observation, trackingKey } from './evaluate.js';
+import { evaluateAlerts, evaluateAlertsChunked, type Observation, trackingKey } from './evaluate.js';
+import { createLatestCache, type LatestCacheOptions, type LatestCacheStats } from './latest-cache.js';
 import { step, type Tracking, type Transition } from './machine.js';
 import type { AlertMetrics } from './metrics.js';
 import { type AlertRecord, enqueue, loadWebhooks, notificationFor, webhookPayload } from './notify.js';
@@ -19,6 +20,15 @@ export type AlertServiceDeps = {
   linkBase: string;
   settings: AlertSettings;
   metrics?: AlertMetrics;
+  /**
+   * `incremental` (the default): the leader keeps every miner's parsed latest sample in memory and
+   * reads only the rows written since its last tick (latest-cache.ts), and evaluates in chunks with
+   * turns of the event loop between them. `full`: every tick reads and parses the whole fleet and
+   * evaluates in one go (the path before issue 15, kept as the reference the tests and the bench
+   * compare against).
+   */
+  read?: 'incremental' | 'full';
+  cache?: LatestCacheOptions;
 };
 
 export type TickReport = {
@@ -28,6 +38,8 @@ export type TickReport = {
   notifications: number;
   observations: number;
   ms: { read: number; evaluate: number; write: number };
+  /** What the incremental read read (absent on the full path). */
+  latest?: LatestCacheStats;
 };
 
 /** What a tick has to change, worked out purely from the tracked state and observations. */
@@ -104,6 +116,7 @@ function historyCandidates(snapshot: FleetSnapshot, rules: RuleIndex, tracked: S
 export function createAlertService(deps: AlertServiceDeps) {
   const { db } = deps;
   let seeded = false;
+  const cache = deps.read === 'full' ? null : createLatestCache(deps.cache);
 
   async function tick(now: number): Promise<TickReport> {
     const t0 = performance.now();
@@ -111,6 +124,7 @@ export function createAlertService(deps: AlertServiceDeps) {
       await seedDefaultRules(db, now);
       seeded = true;
     }
+    if (cache) await cache.refresh(db, now);
     const [rules, trackingRows, openRows, snapshot, poolSets] = await Promise.all([
       loadRules(db).then(indexRules),
       db.all<{
@@ -123,7 +137,7 @@ export function createAlertService(deps: AlertServiceDeps) {
       db.all<OpenRow>(
         `SELECT id, rule_id, kind, subject, details_json, opened_at FROM alerts WHERE state = 'open'`,
       ),
-      readSnapshot(db, now),
+      readSnapshot(db, now, cache?.source),
       db.all<{ miner_id: string; action_json: string; finished_at: number | null }>(
         `SELECT miner_id, action_json, finished_at FROM commands
          WHERE op = 'pool.set' AND state IN (${sqlStates(DONE_STATES)}) AND miner_id IS NOT NULL ORDER BY finished_at`,
@@ -148,11 +162,10 @@ export function createAlertService(deps: AlertServiceDeps) {
     await readRecentHashrate(db, candidates, now - windowMs);
     const t1 = performance.now();
 
-    const observations = evaluateAlerts(snapshot, rules, {
-      now,
-      offlineAfterMs: deps.offlineAfterMs,
-      tracked,
-    });
+    const evalOpts = { now, offlineAfterMs: deps.offlineAfterMs, tracked };
+    const observations = cache
+      ? await evaluateAlertsChunked(snapshot, rules, evalOpts)
+      : evaluateAlerts(snapshot, rules, evalOpts);
     const plan = planTick(observations, tracking, open, rules, now);
     const t2 = performance.now();
 
@@ -163,6 +176,7 @@ export function createAlertService(deps: AlertServiceDeps) {
       ...report,
       observations: observations.length,
       ms: { read: t1 - t0, evaluate: t2 - t1, write: t3 - t2 },
+      ...(cache ? { latest: cache.stats() } : {}),
     };
   }
 

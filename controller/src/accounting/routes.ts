@@ -56,6 +56,7 @@
  *   POST /costs { periodId, description, currency: "USD"|"BTC", amount? (decimal fiat), amountSats? }
  *   POST /btc-prices { currency, price (decimal), source, observedAt }
  *   POST /network { difficulty, blockHeight, feesPerBlockSats, source, observedAt }
+ *   GET  /credits?periodId=, GET /costs?periodId=, GET /stakes  -> what was entered, newest first (entry-list-routes.ts)
  *   GET  /rules, POST /rules { stakerBps, reinvestBps, operatorBps, lossRule, periodSeconds, minNodeCollateralHss, effectiveFrom }  (admin)
  *
  * How a staker verifies a payout: fetch /periods/:id/inputs, check sha256(body) == inputsSha256 of
@@ -70,6 +71,7 @@ import { Counter } from 'prom-client';
 import type { CoreContext } from '../core/context.js';
 import type { FeatureContext } from '../core/feature.js';
 import { completenessRoutes } from './routes/completeness-routes.js';
+import { entryListRoutes } from './routes/entry-list-routes.js';
 import { inputRoutes } from './routes/input-routes.js';
 import { periodRoutes } from './routes/period-routes.js';
 import { registerRoutes } from './routes/register-routes.js';
@@ -99,4 +101,5 @@ export const accountingRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
   await app.register(periodRoutes, ctx);
   await app.register(inputRoutes, ctx);
   await app.register(completenessRoutes, ctx);
+  await app.register(entryListRoutes, ctx);
 };

@@ -108,13 +108,39 @@ runOrSkip('relocation on PostgreSQL with two replicas', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = async (replica: 0 | 1, role: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+  const call = async (
+    replica: 0 | 1,
+    role: string,
+    method: 'GET' | 'POST' | 'PUT',
+    url: string,
+    payload?: object,
+  ) =>
     apps[replica]!.inject({
       method,
       url: `/api/v1/relocation${url}`,
       headers: { authorization: `Bearer ${tokens[role]}` },
-      ...(method === 'POST' ? { payload: payload ?? {} } : {}),
+      ...(method === 'GET' ? {} : { payload: payload ?? {} }),
     });
+
+  it("a site's planning facts: set on one replica, replaced on the other, read back as the last write", async () => {
+    const first = await call(0, 'operator', 'PUT', '/sites/sichuan', {
+      repairCentre: true,
+      ambientC: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      ambientSource: 'test figures, not a climate normal',
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    const second = await call(1, 'admin', 'PUT', '/sites/sichuan', { repairCentre: true });
+    expect(second.statusCode, second.body).toBe(200);
+    const list = await call(0, 'technician', 'GET', '/sites');
+    expect(list.json()).toEqual([
+      expect.objectContaining({
+        siteId: 'sichuan',
+        repairCentre: true,
+        ambientC: null,
+        updatedBy: 'admin-1',
+      }),
+    ]);
+  });
 
   it('proposes on one replica, approves once on two at the same time, walks a move to verified', async () => {
     const p = await call(0, 'operator', 'POST', '/plans', {

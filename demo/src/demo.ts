@@ -19,7 +19,7 @@ import { agentConfigFor, agentIdOf } from './agents.js';
 import type { BannerInput } from './banner.js';
 import type { DemoOptions } from './flags.js';
 import { ensurePortFree } from './ports.js';
-import { importAssets, seedAlertRules, seedInventory } from './seed.js';
+import { importAssets, seedAlertRules, seedInventory, setRelocationSites } from './seed.js';
 import { closeYesterday, seedStakes } from './stakes.js';
 
 export type Agent = Awaited<ReturnType<typeof startAgent>>;
@@ -109,6 +109,7 @@ export async function startDemo(opts: DemoOptions, hooks: DemoHooks = {}): Promi
     undo.push(() => simulation.stop());
     const running = simulation.scenario;
     await importAssets(controller.url, tokens.operator, running);
+    await setRelocationSites(controller.url, tokens.operator);
 
     const agents: Agent[] = [];
     for (const container of running.containers) {

@@ -146,10 +146,27 @@ export function purchaseOf(
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
- * What the demo's operator knows and inventory does not hold: the vendor's repair centre is near
- * the Sichuan site (Ya'an), so units under warranty stay there (the planner's `keep-near-repair`).
+ * What the demo's operator keeps with each site for planning (PUT /relocation/sites/:id): the
+ * vendor's repair centre is near the Sichuan site (Ya'an), so units under warranty stay there (the
+ * planner's `keep-near-repair`). No monthly temperatures: the repository holds no cited climate
+ * normal for Ya'an or Pavlodar (docs/reference.md §11), so plans say they assumed 20 °C.
  */
-export const DEMO_RELOCATION_SITES = { sichuan: { repairSite: true } } as const;
+export const DEMO_RELOCATION_SITES = {
+  sichuan: { repairCentre: true },
+  kazakhstan: { repairCentre: false },
+} as const;
+
+/** Stores DEMO_RELOCATION_SITES through the API, as an operator would. */
+export async function setRelocationSites(controllerUrl: string, token: string): Promise<void> {
+  for (const [siteId, facts] of Object.entries(DEMO_RELOCATION_SITES)) {
+    const res = await fetch(`${controllerUrl}/api/v1/relocation/sites/${siteId}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(facts),
+    });
+    if (!res.ok) throw new Error(`relocation site ${siteId}: ${res.status} ${await res.text()}`);
+  }
+}
 
 /** Imports `assetCsv` through the API, as an operator would (POST /inventory/miners.csv). */
 export async function importAssets(

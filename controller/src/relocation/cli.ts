@@ -69,11 +69,14 @@ export async function relocationCli(args: string[], ctx: FeatureContext): Promis
       case 'propose': {
         if (!a || !b) return usage();
         const raw = JSON.parse(readFileSync(b, 'utf8')) as Record<string, unknown>;
-        const { input } = Array.isArray(raw.miners)
-          ? { input: parsePlannerInput(raw) }
+        const { input, assumed } = Array.isArray(raw.miners)
+          ? { input: parsePlannerInput(raw), assumed: [] as string[] }
           : await inputFromInventory(ctx.db, raw as Assumptions);
         const proposed = await proposePlan(deps, await loadSolver(), cliActor(), a, input);
         print(proposed);
+        for (const line of assumed)
+          process.stderr.write(`relocation propose: ${line}
+`);
         // A time-out is said on stderr too, so a script that only keeps the JSON still sees it.
         if (proposed.plan?.solver.timedOut)
           process.stderr.write(`relocation propose: ${proposed.plan.solver.status}\n`);

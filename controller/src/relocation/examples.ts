@@ -3,7 +3,8 @@ import { plannerInputSchema } from './schema.js';
 import type { MinerInput, PlannerInput, SiteInput } from './types.js';
 
 // Sichuan: hydro ≈ ¥0.08/kWh May–Oct vs ≈ ¥0.28 in the dry season (docs/reference.md §11) at ¥7.2/USD;
-// Kazakhstan ≈ USD 0.03/kWh all year (docs/architecture.md §1). Ambient means are rough climate normals.
+// Kazakhstan ≈ USD 0.03/kWh all year (docs/architecture.md §1). The ambient figures are test fixtures,
+// not climate normals: none is bundled (docs/reference.md §11).
 export const sichuan = (over: Partial<SiteInput> = {}): SiteInput => ({
   id: 'sichuan',
   tariffUsdPerKwh: [0.039, 0.039, 0.039, 0.039, 0.011, 0.011, 0.011, 0.011, 0.011, 0.011, 0.039, 0.039],
@@ -47,21 +48,22 @@ export const miner = (id: string, kind: keyof typeof MODELS, over: Partial<Miner
   ...over,
 });
 
+/** The example route: 10 days, 20 USD a miner, 5,000 USD a container, no customs. */
+export const SICHUAN_KAZAKHSTAN = {
+  from: 'sichuan',
+  to: 'kazakhstan',
+  transitDays: 10,
+  costPerMinerUsd: 20,
+  costPerContainerUsd: 5000,
+  customsPerMinerUsd: 0,
+};
+
 export function scenario(over: Partial<PlannerInput>): PlannerInput {
   return plannerInputSchema.parse({
     start: '2026-12',
     horizonMonths: 4,
     sites: [sichuan(), kazakhstan()],
-    routes: [
-      {
-        from: 'sichuan',
-        to: 'kazakhstan',
-        transitDays: 10,
-        costPerMinerUsd: 20,
-        costPerContainerUsd: 5000,
-        customsPerMinerUsd: 0,
-      },
-    ],
+    routes: [SICHUAN_KAZAKHSTAN],
     market: { btcPriceUsd: 90_000, hashpriceBtcPerPhDay: 0.0006 },
     miners: [],
     ...over,

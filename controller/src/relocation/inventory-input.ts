@@ -2,14 +2,17 @@ import { findModel } from '@hashfleet/firmware-profiles';
 import type { Db } from '../core/storage/db.js';
 import { type Tariff, TariffSchema } from '../fleet/index.js';
 import { parsePlannerInput } from './schema.js';
+import { listSiteFacts } from './site-facts.js';
 import type { PlannerInput } from './types.js';
 
 /**
  * The planner's input from inventory: miners in service or asleep, with their model figures from
  * the model table and their condition from the latest sample (reported / expected hashrate);
- * sites with slots counted in their containers and the monthly mean of their tariff. What
- * inventory does not know (market, routes, climate, rationing, repair centres) comes as
- * assumptions in the request.
+ * sites with slots counted in their containers, the monthly mean of their tariff, and the facts
+ * kept with each site for planning (site-facts.ts: repair centre, monthly mean temperatures with
+ * their source). What inventory does not know (market, routes, rationing) comes as assumptions in
+ * the request, whose `sites` override the stored facts for that plan. A site planned without
+ * monthly temperatures is named in `assumed` (the schema's 20 °C all year stands in).
  */
 export type Assumptions = {
   start: string;
@@ -36,7 +39,7 @@ type MinerRow = {
 export async function inputFromInventory(
   db: Db,
   a: Assumptions,
-): Promise<{ input: PlannerInput; skipped: string[] }> {
+): Promise<{ input: PlannerInput; skipped: string[]; assumed: string[] }> {
   const rows = await db.all<MinerRow>(
     `SELECT m.id, m.serial, m.model, m.site_id, m.container_id, m.slot_id, m.warranty_end, l.hashrate_ths, l.expected_ths
      FROM miners m LEFT JOIN miner_latest l ON l.miner_id = m.id
@@ -82,6 +85,12 @@ export async function inputFromInventory(
   const containers = await db.all<{ id: string; site_id: string; slots: number }>(
     `SELECT c.id, c.site_id, (SELECT COUNT(*) FROM slots x WHERE x.container_id = c.id) AS slots FROM containers c ORDER BY c.id`,
   );
+  const facts = new Map((await listSiteFacts(db)).map((f) => [f.siteId, f]));
+  const stored = (id: string) => {
+    const f = facts.get(id);
+    if (!f) return {};
+    return { repairSite: f.repairCentre, ...(f.ambientC ? { ambientC: f.ambientC } : {}) };
+  };
   const input = parsePlannerInput({
     start: a.start,
     horizonMonths: a.horizonMonths,
@@ -95,10 +104,17 @@ export async function inputFromInventory(
       tariffUsdPerKwh: monthlyMeans(TariffSchema.parse(JSON.parse(s.tariff_json))),
       slots: Math.max(Number(s.capacity_slots ?? 0), Number(s.slots)),
       mw: s.capacity_mw === null ? 1000 : Number(s.capacity_mw),
+      ...stored(s.id),
       ...(a.sites?.[s.id] ?? {}),
     })),
   });
-  return { input, skipped };
+  const assumed = sites
+    .filter((s) => !facts.get(s.id)?.ambientC && a.sites?.[s.id]?.ambientC === undefined)
+    .map(
+      (s) =>
+        `site ${s.id}: no monthly mean temperatures (PUT /relocation/sites/${s.id} with their source); 20 °C assumed all year`,
+    );
+  return { input, skipped, assumed };
 }
 
 const monthlyMeans = (t: Tariff): number[] =>

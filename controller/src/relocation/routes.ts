@@ -24,7 +24,9 @@
  *                      solver: { status: "optimal", optimal: true, timedOut: false, incumbent: "solver"|"no-move plan", mipGap: 0,
  *                                bestBoundUsd, seconds: 0.36, classes, containers, columns, rows } },
  *        a solve cut by policies.timeLimitS has timedOut: true and a status saying the plan is the best found, not optimal
- *              assumptions: { start, horizonMonths, sites, containers, routes, market, policies, minerCount }, skipped: [] }
+ *              assumptions: { start, horizonMonths, sites, containers, routes, market, policies, minerCount }, skipped: [],
+ *              assumed: ["site kazakhstan: no monthly mean temperatures (...); 20 °C assumed all year"] }
+ *        from inventory, each site's stored facts (GET|PUT /relocation/sites, site-routes.ts) come first, assumptions.sites over them
  *   GET  /relocation/plans                                   -> [{ id, name, state, profitBeforeUsd, profitAfterUsd, gainUsd, moveCount, ... }]
  *   GET  /relocation/plans/:id                               -> one plan with `plan` and `assumptions` as above
  *   GET  /relocation/plans/compare?a=<id>&b=<id>
@@ -71,6 +73,7 @@ import {
   proposePlan,
   RelocationError,
 } from './service.js';
+import { siteFactRoutes } from './site-routes.js';
 import { loadSolver } from './solver.js';
 import { MOVE_STATES } from './workflow.js';
 
@@ -242,6 +245,7 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
   const planners = { preHandler: app.authorize(...PLANNERS) };
   const staff = { preHandler: app.authorize(...STAFF) };
   const tags = ['relocation'];
+  await app.register(siteFactRoutes, ctx);
 
   app.post(
     '/relocation/plans',
@@ -252,7 +256,14 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
         summary: 'Propose a plan',
         body: ProposeBody,
         response: {
-          201: created(PlanView.extend({ skipped: z.array(z.unknown()) })),
+          201: created(
+            PlanView.extend({
+              skipped: z.array(z.unknown()),
+              assumed: z
+                .array(z.string())
+                .describe('what the plan took as a default because nothing was given'),
+            }),
+          ),
           ...errors(400, 403, 404, 409),
         },
       },
@@ -260,11 +271,11 @@ export const relocationRoutes: FastifyPluginAsync<FeatureContext> = async (app, 
     async (req, reply) => {
       const body = req.body as z.infer<typeof ProposeBody>;
       try {
-        const { input, skipped } = body.input
-          ? { input: parsePlannerInput(body.input), skipped: [] as string[] }
+        const { input, skipped, assumed } = body.input
+          ? { input: parsePlannerInput(body.input), skipped: [] as string[], assumed: [] as string[] }
           : await inputFromInventory(ctx.db, body.assumptions!);
         const plan = await proposePlan(deps, highs, req.principal!, body.name, input);
-        return reply.code(201).send({ ...plan, skipped });
+        return reply.code(201).send({ ...plan, skipped, assumed });
       } catch (e) {
         return fail(reply, e);
       }

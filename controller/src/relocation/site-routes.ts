@@ -1,0 +1,56 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { FeatureContext } from '../core/feature.js';
+import { errors } from '../core/http/responses.js';
+import { RelocationError } from './service.js';
+import { listSiteFacts, putSiteFacts, SiteFactsBody } from './site-facts.js';
+
+/**
+ * A site's planning facts (site-facts.ts), under /api/v1/relocation:
+ *   GET /relocation/sites        -> [{ siteId, repairCentre, ambientC: [12 °C] | null, ambientSource, updatedBy, updatedAt }]
+ *   PUT /relocation/sites/:id { repairCentre, ambientC?, ambientSource? }  -> the site's facts (operator, admin; audited)
+ *       ambientC without ambientSource is 400; a site inventory does not know is 404.
+ */
+const SiteFactsView = z.object({
+  siteId: z.string(),
+  repairCentre: z.boolean(),
+  ambientC: z.array(z.number()).nullable(),
+  ambientSource: z.string().nullable(),
+  updatedBy: z.string(),
+  updatedAt: z.string(),
+});
+
+export const siteFactRoutes: FastifyPluginAsync<FeatureContext> = async (app, ctx) => {
+  const tags = ['relocation'];
+  app.get(
+    '/relocation/sites',
+    {
+      preHandler: app.authorize('operator', 'admin', 'technician'),
+      schema: { tags, summary: "Sites' planning facts", response: { 200: z.array(SiteFactsView) } },
+    },
+    async () => listSiteFacts(ctx.db),
+  );
+  app.put(
+    '/relocation/sites/:id',
+    {
+      preHandler: app.authorize('operator', 'admin'),
+      schema: {
+        tags,
+        summary: "Set a site's repair-centre flag and monthly mean temperatures (with their source)",
+        params: z.object({ id: z.string().min(1).max(100) }),
+        body: SiteFactsBody,
+        response: { 200: SiteFactsView, ...errors(404) },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      try {
+        return await putSiteFacts(ctx, req.principal!, id, req.body as z.infer<typeof SiteFactsBody>);
+      } catch (e) {
+        if (e instanceof RelocationError && e.status === 404)
+          return reply.code(404).send({ error: 'relocation', message: e.message });
+        throw e;
+      }
+    },
+  );
+};

@@ -257,8 +257,8 @@ async function closeOnce(url: string, baseline: boolean): Promise<RunResult> {
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     rssBeforeMb,
     phases,
-    payouts: result.outputs.payouts.length,
-    journalLines: result.outputs.journal.length,
+    payouts: result.payouts.length,
+    journalLines: result.journal.length,
     outputsSha256: result.outputsSha256,
   };
 }

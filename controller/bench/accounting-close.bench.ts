@@ -3,20 +3,30 @@
  * time-weighted weights, largest-remainder split, journal, energy priced per container-hour) plus
  * canonical JSON and SHA-256 of its inputs and outputs. The inputs are an @3 document: a day of
  * energy lines made by `containerEnergyLines` from miner-hours of mixed sources (metered,
- * reported, estimated), as a real close loads them. Baseline in the same process: summing one
- * bigint per stake entry. Prints times, peak RSS and, per goal of issue 15 (pure close of
- * 1,000,000 stakers < 3 s, peak RSS < 1 GB), one `BENCH {json}` line; `met` is false below
- * 1,000,000 stakers, since the goal is not shown by a smaller run. INPUTS_OUT=<file> writes the
- * inputs document, to check the standalone verifiers against the printed outputs hash.
+ * reported, estimated), as a real close loads them.
+ *
+ * Baseline in the same run: the close as it was before issue 15 item 3 (close-previous.ts: maps
+ * keyed by holder, an object per payout and journal line, documents copied and written by
+ * `canonicalize`, then hashed). Each close runs in its own child process on the same inputs, so
+ * each peak RSS is that close's; the parent checks that both give the same inputs and outputs
+ * hashes and prints, per goal of issue 15 (pure close of 1,000,000 stakers < 3 s, peak RSS
+ * < 1 GB), one `BENCH {json}` line; `met` is false below 1,000,000 stakers, since the goal is not
+ * shown by a smaller run. BASELINE=0 skips the previous close. INPUTS_OUT=<file> writes the inputs
+ * document, to check the standalone verifiers against the printed outputs hash.
  */
 
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { canonicalText, sha256Hex } from '../src/accounting/canonical.js';
-import { closePeriod, computeClose } from '../src/accounting/close.js';
+import { apportionSorted } from '../src/accounting/apportion.js';
+import { canonicalWithHash } from '../src/accounting/canonical.js';
+import { closePeriod, computeClose, splitNet } from '../src/accounting/close.js';
 import { type CloseInputs, INPUTS_SCHEMA } from '../src/accounting/close-inputs.js';
+import { previousClosePeriod } from '../src/accounting/close-previous.js';
 import { MIN_NODE_COLLATERAL_UNITS, UNITS_PER_HSS } from '../src/accounting/hss.js';
 import { parsePeriodId } from '../src/accounting/period.js';
+import { compactWeights } from '../src/accounting/stake-timeline.js';
 import type { StakeEntry } from '../src/accounting/types.js';
 import { containerEnergyLines, type MinerHour, type SiteTariff } from '../src/energy/index.js';
 import { bench } from './report.js';
@@ -28,7 +38,6 @@ const STAKERS = Number(process.env.STAKERS ?? 1_000_000);
 // was computed at all (the README's rule, not a rounding error).
 const NODES = Math.max(1, Math.min(2000, Math.floor(STAKERS / 10)));
 const day = parsePeriodId('2026-11-23');
-const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
 // Deterministic pseudo-random stakes (xorshift), 1..5000 HSS, a tenth of them changing mid-day.
 let seed = 0x9e3779b9;
@@ -129,86 +138,155 @@ const inputs: CloseInputs = {
   })),
   network: null,
 };
-const rssBefore = process.resourceUsage().maxRSS;
-
-// Baseline: the cheapest thing that touches one bigint per staker.
-const amounts = stakes.map((s) => s.amountUnits);
-let t0 = performance.now();
-let sum = 0n;
-for (const a of amounts) sum += a;
-const baselineMs = performance.now() - t0;
-
-const cpu0 = process.cpuUsage();
-t0 = performance.now();
-const r = closePeriod(inputs);
-const closeMs = performance.now() - t0;
-const cpu = process.cpuUsage(cpu0);
-const rssPeak = process.resourceUsage().maxRSS;
-
-// Every satoshi of the staker pool is paid or, for stake-time with no eligible node, unallocated.
-const paid = r.outputs.payouts.reduce((s, p) => s + p.sats, 0n);
-if (paid + r.outputs.unallocatedSats !== r.outputs.stakerPoolSats)
-  throw new Error(
-    `payouts ${paid} + unallocated ${r.outputs.unallocatedSats} do not sum to the staker pool ${r.outputs.stakerPoolSats}`,
-  );
-if (STAKERS >= 10 && r.outputs.unallocatedSats !== 0n)
-  throw new Error(`no eligible stake: the pool of ${r.outputs.stakerPoolSats} sats was not split`);
-
-// INPUTS_OUT=<file>: the inputs document, for the standalone verifiers (tools/verify-payout.*),
-// whose outputs hash must equal the one printed below.
-if (process.env.INPUTS_OUT) writeFileSync(process.env.INPUTS_OUT, r.inputsText);
-
-// Where the time goes (a second run, phase by phase).
-const phase = <T>(fn: () => T): [T, number] => {
-  const t = performance.now();
-  const v = fn();
-  return [v, performance.now() - t];
+type Run = {
+  mode: string;
+  wallMs: number;
+  cpuMs: number;
+  peakRssMb: number;
+  rssBeforeMb: number;
+  inputsSha256: string;
+  outputsSha256: string;
+  inputsMb: number;
+  outputsMb: number;
+  payouts: number;
+  paid: string;
+  pool: string;
+  unallocated: string;
+  costs: string[];
 };
-const [inText, inMs] = phase(() => canonicalText(inputs));
-const [, inHashMs] = phase(() => sha256Hex(inText));
-const [outputs, computeMs] = phase(() => computeClose(inputs, 'x'));
-const [, outMs] = phase(() => sha256Hex(canonicalText(outputs)));
 
-const energyCost = r.outputs.costs.filter((c) => c.account.startsWith('expense:energy:'));
-if (energyCost.length !== SITES.length)
-  throw new Error(`expected an energy cost per site, got ${energyCost.length}`);
-console.log(
-  `stakers ${STAKERS}, stake entries ${stakes.length}, nodes ${NODES} (${r.outputs.nodes.length} eligible), payouts ${paid} + unallocated ${r.outputs.unallocatedSats} = pool ${r.outputs.stakerPoolSats} sats`,
-);
-console.log(`energy lines ${energy.length} from ${minerHours.length} miner-hours (checksum ${sum % 1000n})`);
-for (const c of energyCost) console.log(`  ${c.account}: ${c.detail} = ${c.sats} sats`);
-console.log(`baseline: sum of ${amounts.length} bigints          ${baselineMs.toFixed(1)} ms`);
-console.log(
-  `close (split + journal + 2 x canonical JSON + SHA-256) ${closeMs.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU  (${(closeMs / baselineMs).toFixed(0)} x baseline)`,
-);
-console.log(
-  `  phases: canonical inputs ${inMs.toFixed(0)} ms, sha256 ${inHashMs.toFixed(0)} ms, weights+split+journal ${computeMs.toFixed(0)} ms, canonical outputs + sha256 ${outMs.toFixed(0)} ms`,
-);
-console.log(
-  `inputs document ${(r.inputsText.length / 1e6).toFixed(0)} MB, outputs document ${(r.outputsText.length / 1e6).toFixed(0)} MB, payouts ${r.outputs.payouts.length}`,
-);
-console.log(`inputs sha256 ${r.inputsSha256}, outputs sha256 ${r.outputsSha256}`);
-console.log(`peak RSS ${mb(rssPeak)} (after building the inputs: ${mb(rssBefore)})`);
-
-const atGoalSize = STAKERS >= 1_000_000;
-bench({
-  name: 'accounting.close.pure',
-  value: Math.round(closeMs),
-  unit: 'ms',
-  baseline: Number(baselineMs.toFixed(1)),
-  ratio: Number((closeMs / baselineMs).toFixed(1)),
-  goal: '< 3000 ms for 1,000,000 stakers',
-  met: atGoalSize && closeMs < 3000,
-  stakers: STAKERS,
-  cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-});
-bench({
-  name: 'accounting.close.peak_rss',
-  value: Math.round(rssPeak / 1024),
-  unit: 'MB',
-  baseline: Math.round(rssBefore / 1024),
-  ratio: Number((rssPeak / rssBefore).toFixed(2)),
-  goal: '< 1024 MB for 1,000,000 stakers',
-  met: atGoalSize && rssPeak / 1024 < 1024,
-  stakers: STAKERS,
-});
+const MODE = process.env.CLOSE_MODE;
+if (MODE === 'phases') {
+  // Child: where the streamed close's time goes, phase by phase (CPU ms of this process).
+  const phase = <T>(name: string, fn: () => T): T => {
+    const c = process.cpuUsage();
+    const v = fn();
+    const d = process.cpuUsage(c);
+    console.log(`PHASE ${name} ${((d.user + d.system) / 1000).toFixed(0)}`);
+    return v;
+  };
+  const { period, rule } = inputs;
+  const input = phase('canonical inputs + sha256', () => canonicalWithHash(inputs));
+  phase('costs, rule', () => splitNet(inputs));
+  const w = phase('weights', () =>
+    compactWeights(inputs.stakes, inputs.nodes, rule.minNodeCollateralUnits, period.startMs, period.endMs),
+  );
+  phase('largest-remainder split', () => apportionSorted(607_030_212n, w.weights, (i) => w.holders[i]!));
+  const o = phase('whole computeClose', () => computeClose(inputs, input.sha256));
+  phase('canonical outputs + sha256', () =>
+    canonicalWithHash({ ...o.summary, payouts: o.payouts, journal: o.journal }),
+  );
+} else if (MODE) {
+  // Child: one close, its figures as one JSON line.
+  const rssBefore = process.resourceUsage().maxRSS;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let r: { inputsText: string; inputsSha256: string; outputsText: string; outputsSha256: string };
+  let summary: {
+    stakerPoolSats: bigint;
+    unallocatedSats: bigint;
+    costs: { account: string; detail: string; sats: bigint }[];
+  };
+  let sats: readonly bigint[];
+  if (MODE === 'previous') {
+    const p = previousClosePeriod(inputs);
+    r = p;
+    summary = p.outputs;
+    sats = p.outputs.payouts.map((x) => x.sats);
+  } else {
+    const c = closePeriod(inputs);
+    r = c;
+    summary = c.summary;
+    sats = c.payouts.sats;
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const peak = process.resourceUsage().maxRSS;
+  const paid = sats.reduce((a, b) => a + b, 0n);
+  if (process.env.INPUTS_OUT) writeFileSync(process.env.INPUTS_OUT, r.inputsText);
+  const run: Run = {
+    mode: MODE,
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    peakRssMb: peak / 1024,
+    rssBeforeMb: rssBefore / 1024,
+    inputsSha256: r.inputsSha256,
+    outputsSha256: r.outputsSha256,
+    inputsMb: r.inputsText.length / 1e6,
+    outputsMb: r.outputsText.length / 1e6,
+    payouts: sats.length,
+    paid: paid.toString(),
+    pool: summary.stakerPoolSats.toString(),
+    unallocated: summary.unallocatedSats.toString(),
+    costs: summary.costs.map((c) => `${c.account}: ${c.detail} = ${c.sats} sats`),
+  };
+  console.log(`RUN ${JSON.stringify(run)}`);
+} else {
+  const loads: number[] = [loadavg()[0]!];
+  const child = (mode: string): Run => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', process.argv[1]!], {
+      env: { ...process.env, CLOSE_MODE: mode, ...(mode === 'previous' ? { INPUTS_OUT: '' } : {}) },
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
+    loads.push(loadavg()[0]!);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('RUN '));
+    if (r.status !== 0 || !line) throw new Error(`close (${mode}): exit ${r.status}: ${r.stderr}`);
+    return JSON.parse(line.slice(4)) as Run;
+  };
+  const now = child('streamed');
+  const before = process.env.BASELINE === '0' ? null : child('previous');
+  // Every satoshi of the staker pool is paid or, for stake-time with no eligible node, unallocated.
+  if (BigInt(now.paid) + BigInt(now.unallocated) !== BigInt(now.pool))
+    throw new Error(
+      `payouts ${now.paid} + unallocated ${now.unallocated} do not sum to the staker pool ${now.pool}`,
+    );
+  if (STAKERS >= 10 && now.unallocated !== '0')
+    throw new Error(`no eligible stake: the pool of ${now.pool} sats was not split`);
+  if (now.costs.filter((c) => c.startsWith('expense:energy:')).length !== SITES.length)
+    throw new Error(`expected an energy cost per site, got ${now.costs.join('; ')}`);
+  if (before && (before.inputsSha256 !== now.inputsSha256 || before.outputsSha256 !== now.outputsSha256))
+    throw new Error(`the close differs from the previous one: ${JSON.stringify({ before, now })}`);
+  console.log(
+    `stakers ${STAKERS}, stake entries ${stakes.length}, nodes ${NODES}, payouts ${now.payouts}: ${now.paid} + unallocated ${now.unallocated} = pool ${now.pool} sats`,
+  );
+  console.log(`energy lines ${energy.length} from ${minerHours.length} miner-hours`);
+  for (const c of now.costs) console.log(`  ${c}`);
+  console.log(
+    `inputs document ${now.inputsMb.toFixed(0)} MB, outputs document ${now.outputsMb.toFixed(0)} MB; inputs sha256 ${now.inputsSha256}, outputs sha256 ${now.outputsSha256}${before ? ' (the same from the previous close)' : ''}`,
+  );
+  for (const r of [now, before]) {
+    if (!r) continue;
+    console.log(
+      `${r.mode === 'previous' ? 'previous close (baseline)' : 'streamed close          '}: ${r.wallMs.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU, peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.rssBeforeMb.toFixed(0)} MB with the inputs built, before the close)`,
+    );
+  }
+  console.log(`load average (1 min) ${loads.map((l) => l.toFixed(2)).join(' -> ')}`);
+  const atGoalSize = STAKERS >= 1_000_000;
+  const baselineWhat = before
+    ? 'previous close (close-previous.ts), same inputs, same run'
+    : 'skipped (BASELINE=0)';
+  bench({
+    name: 'accounting.close.pure',
+    value: Math.round(now.wallMs),
+    unit: 'ms',
+    baseline: before ? Math.round(before.wallMs) : 0,
+    baselineWhat,
+    goal: '< 3000 ms for 1,000,000 stakers',
+    met: atGoalSize && now.wallMs < 3000,
+    stakers: STAKERS,
+    cpuMs: Math.round(now.cpuMs),
+    baselineCpuMs: before ? Math.round(before.cpuMs) : null,
+  });
+  bench({
+    name: 'accounting.close.peak_rss',
+    value: Math.round(now.peakRssMb),
+    unit: 'MB',
+    baseline: before ? Math.round(before.peakRssMb) : 0,
+    baselineWhat,
+    goal: '< 1024 MB for 1,000,000 stakers',
+    met: atGoalSize && now.peakRssMb < 1024,
+    stakers: STAKERS,
+    rssWithInputsMb: Math.round(now.rssBeforeMb),
+  });
+}

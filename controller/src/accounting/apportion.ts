@@ -5,54 +5,62 @@
  * depends only on the inputs. Parts always sum to `total`, and none is negative.
  */
 export function apportion(total: bigint, weights: ReadonlyMap<string, bigint>): Map<string, bigint> {
+  // Default sort is UTF-16 code-unit order, the order the ties are broken in.
+  const keys = [...weights.keys()].sort();
+  const parts = apportionSorted(
+    total,
+    keys.map((k) => weights.get(k)!),
+    (i) => keys[i]!,
+  );
+  return new Map(keys.map((k, i) => [k, parts[i]!]));
+}
+
+/**
+ * The same split over weights given in key order (the close's payouts, sorted by holder, issue 15
+ * item 3): a tie goes to the smaller index. `keyAt` names a part in an error.
+ */
+export function apportionSorted(
+  total: bigint,
+  weights: readonly bigint[],
+  keyAt: (i: number) => string,
+): bigint[] {
   if (total < 0n) throw new Error(`apportion: total ${total} is negative`);
+  const n = weights.length;
   let sum = 0n;
-  for (const [key, w] of weights) {
-    if (w < 0n) throw new Error(`apportion: weight of ${key} is negative`);
-    sum += w;
+  for (let i = 0; i < n; i++) {
+    if (weights[i]! < 0n) throw new Error(`apportion: weight of ${keyAt(i)} is negative`);
+    sum += weights[i]!;
   }
-  const parts = new Map<string, bigint>();
   if (sum === 0n) throw new Error('apportion: total weight is zero');
-  const keys: string[] = [];
-  const rems: bigint[] = [];
+  const parts = new Array<bigint>(n);
+  const rems = new Array<bigint>(n);
   // Number() is monotone, so float order never contradicts the exact order of the remainders
   // (which share one denominator); only equal floats need the exact bigint comparison.
-  const remF = new Float64Array(weights.size);
+  const remF = new Float64Array(n);
   let given = 0n;
-  for (const [key, w] of weights) {
-    const num = total * w;
+  for (let i = 0; i < n; i++) {
+    const num = total * weights[i]!;
     const q = num / sum;
     const rem = num - q * sum;
-    parts.set(key, q);
+    parts[i] = q;
     given += q;
-    remF[keys.length] = Number(rem);
-    keys.push(key);
-    rems.push(rem);
+    remF[i] = Number(rem);
+    rems[i] = rem;
   }
   const leftover = Number(total - given);
   if (leftover === 0) return parts;
   // leftover < number of parts, so at most one extra satoshi each, to the `leftover` largest.
-  const threshold = remF.slice().sort()[keys.length - leftover]!;
+  const threshold = remF.slice().sort()[n - leftover]!;
   let slots = leftover;
   const ties: number[] = [];
-  for (let i = 0; i < keys.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (remF[i]! > threshold) {
-      parts.set(keys[i]!, parts.get(keys[i]!)! + 1n);
+      parts[i] = parts[i]! + 1n;
       slots--;
     } else if (remF[i] === threshold) ties.push(i);
   }
-  ties.sort((a, b) =>
-    rems[a]! !== rems[b]!
-      ? rems[a]! > rems[b]!
-        ? -1
-        : 1
-      : keys[a]! < keys[b]!
-        ? -1
-        : keys[a]! > keys[b]!
-          ? 1
-          : 0,
-  );
-  for (let j = 0; j < slots; j++) parts.set(keys[ties[j]!]!, parts.get(keys[ties[j]!]!)! + 1n);
+  ties.sort((a, b) => (rems[a]! !== rems[b]! ? (rems[a]! > rems[b]! ? -1 : 1) : a - b));
+  for (let j = 0; j < slots; j++) parts[ties[j]!] = parts[ties[j]!]! + 1n;
   return parts;
 }
 

@@ -74,9 +74,10 @@ export function verifyInputsFile(file: string, holder: string | undefined): numb
   }
   try {
     const r = closePeriod(parseInputsDoc(text, file));
-    const payout = holder ? r.outputs.payouts.find((p) => p.holder === holder) : undefined;
+    const i = holder ? r.payouts.holders.indexOf(holder) : -1;
+    const payout = i >= 0 ? r.payouts.at(i) : undefined;
     print({
-      periodId: r.outputs.periodId,
+      periodId: r.summary.periodId,
       // Hash of the file as downloaded; equal to the statement's inputsSha256 when untouched.
       fileSha256: sha256Hex(text),
       inputsSha256: r.inputsSha256,

@@ -3,7 +3,7 @@ import type { Principal } from '../core/auth/roles.js';
 import { insertMany } from '../core/storage/bulk.js';
 import type { Db, SqlValue } from '../core/storage/db.js';
 import { canonicalText, sha256Hex } from './canonical.js';
-import { type CloseResult, closePeriod } from './close.js';
+import { type CloseResult, closePeriod, type PayoutColumns } from './close.js';
 import { type InputsSchema, inputsAsVersion, parseInputsDoc } from './close-inputs.js';
 import { assertNextInOrder, completenessOf, storeCompleteness } from './completeness.js';
 import { type AdjustmentLine, adjustmentErrors, type JournalLine } from './journal.js';
@@ -139,7 +139,7 @@ export async function closeStoredPeriod(
         details: { reason: override.reason, failures: report.failures, flags: report.flags },
       });
     }
-    const o = result.outputs;
+    const o = result.summary;
     const at = deps.now();
     await db.run(
       `INSERT INTO acct_closes (period_id, start_ms, end_ms, rule_version, inputs_json, inputs_sha256, outputs_json, outputs_sha256,
@@ -160,13 +160,12 @@ export async function closeStoredPeriod(
         at,
       ],
     );
-    await insertPayouts(db, periodId, o.payouts, stakerOf);
-    const { payouts: _p, journal: _j, ...summaryDoc } = o;
+    await insertPayouts(db, periodId, result.payouts, stakerOf);
     await db.run('INSERT INTO acct_close_summaries (period_id, summary_json) VALUES (?, ?)', [
       periodId,
-      canonicalText(summaryDoc),
+      canonicalText(result.summary),
     ]);
-    await appendJournal(db, periodId, 'close', o.journal, actor.name, at, null);
+    await appendJournal(db, periodId, 'close', result.journal, actor.name, at, null);
     await deps.audit.record({
       actor,
       action: 'accounting.period.close',
@@ -186,7 +185,7 @@ async function appendJournal(
   db: Db,
   periodId: string,
   kind: 'close' | 'adjustment',
-  lines: readonly JournalLine[],
+  lines: Iterable<JournalLine>,
   by: string,
   at: number,
   idempotencyKey: string | null,
@@ -224,28 +223,34 @@ async function insertChunked<T>(
   head: string,
   columns: number,
   chunk: number,
-  items: readonly T[],
+  items: Iterable<T>,
   row: (item: T) => SqlValue[],
 ): Promise<void> {
-  for (let i = 0; i < items.length; i += chunk) {
-    const rows = items.slice(i, i + chunk).map(row);
-    await insertMany(db, head, columns, rows, '', rows.length);
+  let rows: SqlValue[][] = [];
+  for (const item of items) {
+    rows.push(row(item));
+    if (rows.length === chunk) {
+      await insertMany(db, head, columns, rows, '', rows.length);
+      rows = [];
+    }
   }
+  if (rows.length) await insertMany(db, head, columns, rows, '', rows.length);
 }
 
 async function insertPayouts(
   db: Db,
   periodId: string,
-  payouts: CloseResult['outputs']['payouts'],
+  payouts: PayoutColumns,
   stakerOf: ReadonlyMap<string, string>,
 ): Promise<void> {
+  const { holders, weights, sats } = payouts;
   await insertChunked(
     db,
     'INSERT INTO acct_payouts (period_id, staker_id, holder, weight_units_s, amount_sats)',
     PAYOUT_COLUMNS,
     PAYOUT_CHUNK_ROWS,
-    payouts,
-    (p) => [periodId, stakerOf.get(p.holder)!, p.holder, p.weight.toString(), p.sats],
+    holders.keys(),
+    (i) => [periodId, stakerOf.get(holders[i]!)!, holders[i]!, weights[i]!.toString(), sats[i]!],
   );
 }
 

@@ -8,9 +8,9 @@ import {
   type SiteTariff,
   workByHour,
 } from '../energy/index.js';
+import { soloConflict } from './close.js';
 import { type CloseInputs, INPUTS_SCHEMA, type InputsSchema } from './close-inputs.js';
 import { AccountingError, ruleAt, type StoredRule, stakeEntriesUntil } from './register.js';
-import { buildTimeline, soloNodeConflict } from './stake-timeline.js';
 import type { Period, StakeEntry } from './types.js';
 
 /**
@@ -144,8 +144,7 @@ export async function loadCloseInputs(
 
 /** The close refuses this too (by holder); here the operator is told which stakers to fix. */
 function assertOneStakerPerSoloNode({ inputs, stakerOf }: LoadedInputs, where: string): void {
-  const timeline = buildTimeline(inputs.stakes, inputs.nodes, inputs.rule.minNodeCollateralUnits);
-  const c = soloNodeConflict(timeline, inputs.nodes, inputs.period.startMs, inputs.period.endMs);
+  const c = soloConflict(inputs);
   if (!c) return;
   const stakers = c.holders.map((h) => stakerOf.get(h) ?? h).sort();
   throw new AccountingError(

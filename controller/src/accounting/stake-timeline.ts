@@ -191,3 +191,172 @@ export function soloNodeConflict(
   }
   return null;
 }
+
+/**
+ * The close's weights (issue 15 item 3): what `weightsBetween(buildTimeline(...))` gives for
+ * byHolder, byNode and total, from parallel arrays indexed by entry, holder and node ordinal
+ * instead of a map and an object per holding; holders come back in string order, the order of the
+ * payouts. Entry indices are sorted by (holder, node, time, seq), which groups each holding with
+ * its levels in `buildTimeline`'s order; a node's collateral steps come from its holdings' level
+ * changes as there. Throws on an entry of an unknown node, naming the first.
+ */
+export interface CompactWeights {
+  /** Holders with eligible stake-time, in UTF-16 code-unit order. */
+  holders: string[];
+  /** units x seconds of each holder in `holders`. */
+  weights: bigint[];
+  /** Nodes with eligible stake-time, by id. */
+  nodes: { nodeId: string; weight: bigint }[];
+  total: bigint;
+}
+
+export function compactWeights(
+  entries: readonly StakeEntry[],
+  nodes: readonly StakingNode[],
+  minCollateralUnits: bigint,
+  fromMs: number,
+  toMs: number,
+): CompactWeights {
+  const nodeOrd = new Map<string, number>();
+  const nodeIds: string[] = [];
+  for (const n of nodes)
+    if (!nodeOrd.has(n.id)) {
+      nodeOrd.set(n.id, nodeIds.length);
+      nodeIds.push(n.id);
+    }
+  const count = entries.length;
+  const nodeOf = new Int32Array(count);
+  const atOf = new Float64Array(count);
+  const seqOf = new Float64Array(count);
+  const holderAt: string[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const e = entries[i]!;
+    const n = nodeOrd.get(e.nodeId);
+    if (n === undefined) throw new Error(`stake entry ${e.seq}: unknown node ${e.nodeId}`);
+    holderAt[i] = e.holder;
+    nodeOf[i] = n;
+    atOf[i] = e.effectiveAtMs;
+    seqOf[i] = e.seq;
+  }
+  // Entries in holder order (UTF-16 code units, as `<` compares), each holder's by (node, time,
+  // seq) as `buildTimeline` orders a holding's, then as given; no map keyed by holder.
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => {
+    const ha = holderAt[a]!;
+    const hb = holderAt[b]!;
+    if (ha !== hb) return ha < hb ? -1 : 1;
+    return nodeOf[a]! - nodeOf[b]! || atOf[a]! - atOf[b]! || seqOf[a]! - seqOf[b]! || a - b;
+  });
+  // Holder ordinals in that order: the payouts' order.
+  const holderOf = new Int32Array(count);
+  const holderNames: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const i = order[k]!;
+    if (k === 0 || holderAt[i] !== holderAt[order[k - 1]!]) holderNames.push(holderAt[i]!);
+    holderOf[i] = holderNames.length - 1;
+  }
+  const holderCount = holderNames.length;
+  /**
+   * Calls `step(holding's first position, node, fromMs, toMs, amount)` for each level of each
+   * holding in `order`: same-time entries merged (the last one wins), the last level open-ended.
+   */
+  const eachLevel = (step: (h: number, node: number, from: number, to: number, amount: bigint) => void) => {
+    let i = 0;
+    while (i < count) {
+      const h = holderOf[order[i]!]!;
+      const node = nodeOf[order[i]!]!;
+      let j = i;
+      while (j < count && holderOf[order[j]!] === h && nodeOf[order[j]!] === node) j++;
+      // [i, j) is one holding.
+      let k = i;
+      while (k < j) {
+        const at = atOf[order[k]!]!;
+        let last = k;
+        while (last + 1 < j && atOf[order[last + 1]!] === at) last++;
+        const to = last + 1 < j ? atOf[order[last + 1]!]! : Number.POSITIVE_INFINITY;
+        step(h, node, at, to, entries[order[last]!]!.amountUnits);
+        k = last + 1;
+      }
+      i = j;
+    }
+  };
+  // Each node's collateral: the holdings' level changes summed in time order.
+  const deltaAt: number[][] = nodeIds.map(() => []);
+  const delta: bigint[][] = nodeIds.map(() => []);
+  let previous = 0n;
+  let previousHolding = -1;
+  eachLevel((h, node, from, _to, amount) => {
+    const holding = h * nodeIds.length + node;
+    if (holding !== previousHolding) previous = 0n;
+    previousHolding = holding;
+    deltaAt[node]!.push(from);
+    delta[node]!.push(previous === 0n ? amount : amount - previous);
+    previous = amount;
+  });
+  // Eligible windows of each node within [fromMs, toMs), as flat [from, to, from, to, ...].
+  const windows: number[][] = nodeIds.map((_, node) => {
+    const at = deltaAt[node]!;
+    const d = delta[node]!;
+    const idx = Array.from(at.keys());
+    let sorted = true;
+    for (let k = 1; sorted && k < at.length; k++) sorted = at[k - 1]! <= at[k]!;
+    if (!sorted) idx.sort((a, b) => at[a]! - at[b]!);
+    const out: number[] = [];
+    let total = 0n;
+    for (let k = 0; k < idx.length; ) {
+      const t = at[idx[k]!]!;
+      while (k < idx.length && at[idx[k]!] === t) total += d[idx[k++]!]!;
+      const until = k < idx.length ? at[idx[k]!]! : Number.POSITIVE_INFINITY;
+      const a = Math.max(t, fromMs);
+      const b = Math.min(until, toMs);
+      if (total >= minCollateralUnits && b > a) out.push(a, b);
+    }
+    return out;
+  });
+  // Weight of each holding: its levels x eligible seconds, summed per holder and per node.
+  const byHolder = new Array<bigint>(holderCount).fill(0n);
+  const holderHas = new Uint8Array(holderCount);
+  const byNode = new Array<bigint>(nodeIds.length).fill(0n);
+  const nodeHas = new Uint8Array(nodeIds.length);
+  let total = 0n;
+  let sum = 0n;
+  let holdingH = -1;
+  let holdingNode = -1;
+  const endHolding = () => {
+    if (holdingH < 0 || sum === 0n) return;
+    byHolder[holdingH] = holderHas[holdingH] ? byHolder[holdingH]! + sum : sum;
+    holderHas[holdingH] = 1;
+    byNode[holdingNode] = byNode[holdingNode]! + sum;
+    nodeHas[holdingNode] = 1;
+    total += sum;
+  };
+  eachLevel((h, node, from, to, amount) => {
+    if (h !== holdingH || node !== holdingNode) {
+      endHolding();
+      holdingH = h;
+      holdingNode = node;
+      sum = 0n;
+    }
+    if (amount === 0n || to <= fromMs || from >= toMs) return;
+    const w = windows[node]!;
+    let seconds = 0;
+    for (let k = 0; k < w.length; k += 2) {
+      const a = Math.max(from, w[k]!);
+      const b = Math.min(to, w[k + 1]!);
+      if (b > a) seconds += Math.floor((b - a) / 1000);
+    }
+    if (seconds > 0) sum += amount * BigInt(seconds);
+  });
+  endHolding();
+  const holders: string[] = [];
+  const weights: bigint[] = [];
+  for (let h = 0; h < holderCount; h++)
+    if (holderHas[h]) {
+      holders.push(holderNames[h]!);
+      weights.push(byHolder[h]!);
+    }
+  const nodeList = nodeIds
+    .filter((_, n) => nodeHas[n])
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((nodeId) => ({ nodeId, weight: byNode[nodeOrd.get(nodeId)!]! }));
+  return { holders, weights, nodes: nodeList, total };
+}

@@ -5,7 +5,7 @@
  * payloads measured in the same run. Each database runs twice: unbatched (one message per
  * transaction, the link taking one at a time: the path before batching) and batched
  * (controller/src/fleet/ingest/batch.ts), so the gain is measured against its baseline in the same
- * run. The load comes from a separate process (ingest-load.ts), so CPU figures are the
+ * run. BENCH_PROFILE=1 adds where the throughput phase's time went. The load comes from a separate process (ingest-load.ts), so CPU figures are the
  * controller's own. `npm run bench ingest` (BENCH_PG=1 also runs it on PostgreSQL 127.0.0.1:5432).
  */
 import { spawn } from 'node:child_process';
@@ -22,11 +22,15 @@ import { loadControllerConfig } from '../src/core/config.js';
 import { connectLink } from '../src/core/mqtt/link.js';
 import { PG_URL, pgSchemaUrl } from '../test/helpers.js';
 import { startMosquitto } from '../test/servers.js';
+import { profiled } from './ingest-profile.js';
 import { bench } from './report.js';
 
 const CONTAINERS = 10;
 const MINERS_PER_CONTAINER = 100;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
+// BENCH_PROFILE=1: where the throughput phase's time goes (ingest-profile.ts); off by default so
+// the profiler's own cost stays out of the figures.
+const PROFILE = Boolean(process.env.BENCH_PROFILE);
 const agentId = (c: number) => `bench-c${c}`;
 
 const pct = (xs: number[], p: number) => {
@@ -99,6 +103,8 @@ type Figures = {
   stored: number;
   expected: number;
   batches: number;
+  /** Self time by part of the path over the throughput phase (BENCH_PROFILE=1). */
+  profile: [string, number][] | null;
 };
 
 // Issue 15: 100,000 miners polled every 10 s.
@@ -185,8 +191,12 @@ async function run(storageUrl: string, label: string, dir: string, mode: Mode): 
   const cpu0 = process.cpuUsage();
   const txBefore = await transactions(app);
   t0 = performance.now();
-  for (let r = 1; r <= ROUNDS; r++) await load.round(r, 1000 + r);
-  await until(CONTAINERS * (ROUNDS + 1));
+  const throughput = async () => {
+    for (let r = 1; r <= ROUNDS; r++) await load.round(r, 1000 + r);
+    await until(CONTAINERS * (ROUNDS + 1));
+  };
+  const profile = PROFILE ? (await profiled(throughput)).parts : null;
+  if (!PROFILE) await throughput();
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
@@ -221,6 +231,7 @@ async function run(storageUrl: string, label: string, dir: string, mode: Mode): 
     stored: Number(check?.n ?? 0),
     expected: (2 * ROUNDS + 1) * perRound,
     batches: busyBatches,
+    profile,
   };
 }
 
@@ -245,6 +256,14 @@ function report(label: string, before: Figures, after: Figures) {
       `    100,000 miners at 10 s need ${n(FLEET_RATE)} samples/s: headroom ${(f.perCpu / FLEET_RATE).toFixed(2)}x per CPU-second, ${(f.wallRate / FLEET_RATE).toFixed(2)}x wall`,
     );
     console.log(`    aggregates hold ${f.stored} samples (expected ${f.expected})`);
+    if (f.profile) {
+      const total = f.profile.reduce((a, [, ms]) => a + ms, 0);
+      console.log(`    profile of the throughput phase (${n(total)} ms sampled, self time):`);
+      for (const [part, ms] of f.profile)
+        console.log(
+          `      ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${n(ms).padStart(6)} ms  ${part}`,
+        );
+    }
   }
   // Issue 15's goals: 50,000 samples per CPU-second on SQLite (25,000 on PostgreSQL), and at least
   // half of the raw broker delivery rate measured in the same run.

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { exampleSample, exampleStatus, exampleTelemetry, type Telemetry, topics } from '@hashfleet/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { layers } from '../src/fleet/ingest/deferred.js';
@@ -213,3 +215,37 @@ for (const v of variants) {
     });
   });
 }
+
+describe('ingest and the time-series sink', () => {
+  it('builds the miner and board points only when a sink is configured, and writes them then', async () => {
+    // A real HTTP endpoint for the controller's own writer (core/influx/writer.ts): what it receives.
+    const lines: string[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const text =
+          req.headers['content-encoding'] === 'gzip' ? gunzipSync(body).toString() : body.toString();
+        lines.push(...text.split('\n').filter(Boolean));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const withSink = await testApp({ influx: { url: `http://127.0.0.1:${port}`, flushIntervalMs: 50 } });
+    const without = await testApp();
+    try {
+      for (const t of [withSink, without])
+        expect(await t.app.hashfleet.ingest.handle(TOPIC, enc(message(1, T0 + 1000)))).toBe('applied');
+      for (let i = 0; i < 200 && !lines.some((l) => l.startsWith('board,')); i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(lines.filter((l) => l.startsWith('miner,'))).toHaveLength(4);
+      expect(lines.filter((l) => l.startsWith('board,'))).toHaveLength(4);
+    } finally {
+      await withSink.close();
+      await without.close();
+      server.close();
+    }
+  });
+});

@@ -1,4 +1,3 @@
-import { insertMany } from '../../core/storage/bulk.js';
 import type { Db, SqlValue } from '../../core/storage/db.js';
 
 /** One upsert written many rows at a time: `${head} VALUES (...), (...) ${tail}`. */
@@ -23,6 +22,21 @@ export type KeyedRow = { key: string; values: SqlValue[] };
  */
 export class Deferred {
   readonly #tables = new Map<Upsert, KeyedRow[]>();
+  readonly #reads = new Map<string, Promise<unknown>>();
+
+  /**
+   * A read made once per batch and reused by its later telemetry messages, for tables that
+   * applying telemetry does not write (e.g. a container's metered slots); forgotten at each flush,
+   * that is before any other kind of message is applied.
+   */
+  read<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let held = this.#reads.get(key) as Promise<T> | undefined;
+    if (!held) {
+      held = load();
+      this.#reads.set(key, held);
+    }
+    return held;
+  }
 
   add(upsert: Upsert, rows: readonly KeyedRow[]): void {
     if (rows.length === 0) return;
@@ -41,9 +55,40 @@ export class Deferred {
   async flush(db: Db): Promise<void> {
     const tables = [...this.#tables];
     this.#tables.clear();
+    this.#reads.clear();
     for (const [upsert, rows] of tables) {
-      for (const layer of layers(rows)) await insertMany(db, upsert.head, upsert.columns, layer, upsert.tail);
+      for (const layer of layers(rows)) await writeRows(db, upsert, layer);
     }
+  }
+}
+
+const CHUNK = 200;
+const texts = new WeakMap<Upsert, Map<number, string>>();
+
+/** The statement for `n` rows, built once per upsert and row count (the drivers cache by text). */
+function statement(upsert: Upsert, n: number): string {
+  let byCount = texts.get(upsert);
+  if (!byCount) {
+    byCount = new Map();
+    texts.set(upsert, byCount);
+  }
+  let sql = byCount.get(n);
+  if (!sql) {
+    const tuple = `(${Array(upsert.columns).fill('?').join(', ')})`;
+    sql = `${upsert.head} VALUES ${Array(n).fill(tuple).join(', ')} ${upsert.tail}`;
+    byCount.set(n, sql);
+  }
+  return sql;
+}
+
+/** Rows with distinct keys, CHUNK rows per statement (as core/storage/bulk.ts insertMany writes them). */
+async function writeRows(db: Db, upsert: Upsert, rows: SqlValue[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const n = Math.min(CHUNK, rows.length - i);
+    const params: SqlValue[] = new Array(n * upsert.columns);
+    let k = 0;
+    for (let r = i; r < i + n; r++) for (const v of rows[r]!) params[k++] = v;
+    await db.run(statement(upsert, n), params);
   }
 }
 

@@ -13,6 +13,8 @@ export type IngestDeps = {
   now(): number;
   /** The batch's held bulk rows (deferred.ts); without it, telemetry writes them itself. */
   deferred?: Deferred;
+  /** False when no time-series sink takes the points: telemetry does not build them. */
+  points?: boolean;
 };
 
 /** What applying one message produced besides SQL: points for the time-series sink. */

@@ -141,7 +141,7 @@ export function createIngest(
       if (held && msg.kind !== 'telemetry') await held.flush(tx);
       switch (msg.kind) {
         case 'telemetry':
-          return applyTelemetry(tx, msg, held ? { ...deps, deferred: held } : deps, pending);
+          return applyTelemetry(tx, msg, { ...deps, deferred: held, points: Boolean(ctx.influx) }, pending);
         case 'power':
           return applyPower(tx, msg, deps);
         case 'birth':

@@ -3,6 +3,7 @@ import {
   checkPlausibility,
   findModel,
   type Implausible,
+  type ModelInfo,
   withoutImplausible,
 } from '@hashfleet/firmware-profiles';
 import type { InfluxPoint } from '../../core/influx/sink.js';
@@ -15,7 +16,20 @@ import { touchAgent } from './agents.js';
 import { Deferred, type Upsert } from './deferred.js';
 import type { Applied, IngestDeps } from './deps.js';
 
-const nominalW = (model: string | null) => findModel(model)?.nominalW ?? null;
+// A model name's entry, looked up once per name: findModel normalises the name on every call, and
+// ingest asks for each sample several times (plausibility, estimated energy, energy per miner).
+const models = new Map<string | null, ModelInfo | null>();
+function modelOf(name: string | null): ModelInfo | null {
+  let m = models.get(name);
+  if (m === undefined) {
+    m = findModel(name);
+    if (models.size > 10_000) models.clear();
+    models.set(name, m);
+  }
+  return m;
+}
+
+const nominalW = (model: string | null) => modelOf(model)?.nominalW ?? null;
 
 async function meteredSlots(db: Db, containerId: string): Promise<Set<string>> {
   const rows = await db.all<{ rack: string; slot: string }>(
@@ -64,7 +78,7 @@ export function judgeSamples(samples: readonly MinerSample[]): {
   clean: MinerSample[];
   found: Implausible[][];
 } {
-  const found = samples.map((s) => checkPlausibility(s, findModel(s.model)));
+  const found = samples.map((s) => checkPlausibility(s, modelOf(s.model)));
   return { clean: samples.map((s, i) => withoutImplausible(s, found[i]!)), found };
 }
 
@@ -163,7 +177,9 @@ export async function applyTelemetry(
   }
 
   const increments = workIncrements(msg.samples, {
-    meteredSlots: await meteredSlots(db, msg.containerId),
+    meteredSlots: await (deps.deferred
+      ? deps.deferred.read(`metered-slots\u0000${msg.containerId}`, () => meteredSlots(db, msg.containerId))
+      : meteredSlots(db, msg.containerId)),
     nominalW,
     maxIntervalS: deps.config.ingest.maxIntervalS,
   });
@@ -180,7 +196,8 @@ export async function applyTelemetry(
   );
   if (!deps.deferred) await out.flush(db);
 
-  const points = telemetryPoints(msg, minerIds);
+  // Without a time-series sink nobody writes the points (ingest.ts): not built.
+  const points = deps.points === false ? [] : telemetryPoints(msg, minerIds);
   return { points, samples: msg.samples.length, implausible: found.flat().map((f) => f.field) };
 }
 

@@ -148,6 +148,7 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
     [`#/stakers/${stakerId}`, '[data-testid=staker-ready]'],
     ['#/approvals', '[data-testid=approvals-ready]'],
     ['#/alert-rules', '[data-testid=alert-rules-ready]'],
+    ['#/pools', '[data-testid=pools-ready]'],
   ];
 
   it.each(Object.keys(LOCALES) as LocaleId[])(
@@ -168,6 +169,7 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
           'staker',
           'approvals',
           'alertRules',
+          'pools',
         ].map((v) => catalogue[`nav.${v}`]),
       );
       for (const [hash, ready] of allViews()) {

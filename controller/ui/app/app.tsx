@@ -16,9 +16,11 @@ import { MinerView } from './views/miner.js';
 import { MoveSheetView } from './views/move-sheet.js';
 import { OperationsView } from './views/operations.js';
 import { OverviewView } from './views/overview.js';
+import { PoolsView } from './views/pools.js';
 import { RelocationView } from './views/relocation.js';
 import { StakerView } from './views/staker.js';
 import { TicketsView } from './views/tickets.js';
+import { TokensView } from './views/tokens.js';
 
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
@@ -202,5 +204,9 @@ function Page({ me, home = false }: { me: Me; home?: boolean }) {
       return <AuditView />;
     case 'alertRules':
       return <AlertRulesView />;
+    case 'pools':
+      return <PoolsView />;
+    case 'tokens':
+      return <TokensView me={me} />;
   }
 }

@@ -13,7 +13,9 @@ export type ViewId =
   | 'staker'
   | 'approvals'
   | 'audit'
-  | 'alertRules';
+  | 'alertRules'
+  | 'pools'
+  | 'tokens';
 
 export interface Me {
   role: Role;
@@ -32,11 +34,13 @@ export const NAV: { view: ViewId; label: string; hash: string }[] = [
   { view: 'staker', label: k('nav.staker'), hash: '#/staker' },
   { view: 'approvals', label: k('nav.approvals'), hash: '#/approvals' },
   { view: 'alertRules', label: k('nav.alertRules'), hash: '#/alert-rules' },
+  { view: 'pools', label: k('nav.pools'), hash: '#/pools' },
+  { view: 'tokens', label: k('nav.tokens'), hash: '#/tokens' },
   { view: 'audit', label: k('nav.audit'), hash: '#/audit' },
 ];
 
 export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
-  // The audit log is the admin's (GET /audit is admin-only); approvals are for who may approve.
+  // The audit log and the tokens are the admin's (GET /audit and /tokens are admin-only); approvals are for who may approve.
   admin: [
     'overview',
     'container',
@@ -48,6 +52,8 @@ export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
     'staker',
     'approvals',
     'alertRules',
+    'pools',
+    'tokens',
     'audit',
   ],
   operator: [
@@ -61,6 +67,7 @@ export const VIEWS_BY_ROLE: Record<Role, ViewId[]> = {
     'staker',
     'approvals',
     'alertRules',
+    'pools',
   ],
   // Technicians do the physical steps of relocation moves, so they see and advance them.
   technician: ['overview', 'container', 'alerts', 'tickets', 'relocation'],

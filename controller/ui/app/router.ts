@@ -14,6 +14,8 @@ export type Route =
   | { view: 'approvals' }
   | { view: 'audit' }
   | { view: 'alertRules' }
+  | { view: 'pools' }
+  | { view: 'tokens' }
   | { view: 'staker'; stakerId: string | null };
 
 const PATTERNS: [RegExp, (m: string[]) => Route][] = [
@@ -38,6 +40,8 @@ const PATTERNS: [RegExp, (m: string[]) => Route][] = [
   [/^\/approvals$/, () => ({ view: 'approvals' })],
   [/^\/audit$/, () => ({ view: 'audit' })],
   [/^\/alert-rules$/, () => ({ view: 'alertRules' })],
+  [/^\/pools$/, () => ({ view: 'pools' })],
+  [/^\/tokens$/, () => ({ view: 'tokens' })],
   [/^\/staker$/, () => ({ view: 'staker', stakerId: null })],
   [/^\/stakers\/([^/]+)$/, (m) => ({ view: 'staker', stakerId: m[1]! })],
 ];

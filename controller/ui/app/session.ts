@@ -65,6 +65,7 @@ export async function getText(path: string): Promise<string> {
 }
 export const post = <T>(path: string, body: unknown) => call<T>('POST', path, body);
 export const put = <T>(path: string, body: unknown) => call<T>('PUT', path, body);
+export const del = <T>(path: string) => call<T>('DELETE', path);
 
 /** Plain-text download (CSV statements) with the bearer token, for a link the user clicks. */
 export async function download(path: string, filename: string): Promise<void> {

@@ -7,6 +7,37 @@ import { t } from '../i18n.js';
 import { post } from '../session.js';
 import { type PeriodClose, UUID_RE } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
+import { CostForm, CreditForm, StakeForm } from './editors/accounting-forms.js';
+import { useKept } from './kept.js';
+
+interface Credit {
+  periodId: string;
+  pool: string;
+  reference: string;
+  amountSats: string;
+  enteredBy: string;
+  enteredAt: string;
+}
+interface Cost {
+  periodId: string;
+  description: string;
+  currency: string;
+  amount: string | null;
+  amountSats: string | null;
+  enteredBy: string;
+  enteredAt: string;
+}
+interface StakeEntry {
+  seq: number;
+  stakerId: string;
+  stakerName: string;
+  nodeId: string;
+  nodeName: string;
+  amountHss: string;
+  effectiveAt: string;
+  enteredBy: string;
+  enteredAt: string;
+}
 
 interface Recompute {
   identical: boolean;
@@ -19,12 +50,33 @@ function yesterday(): string {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Closed periods with their hashes, a recompute check per period, and the stake register. */
+/**
+ * Closed periods with their hashes, a recompute check per period, the stake register, and the close
+ * inputs a person enters (pool credits, other costs, stake entries: forms with a preview, and what
+ * was entered, newest first; issue 19 item 6).
+ */
 export function AccountingView() {
+  const [version, setVersion] = useState(0);
+  const v = version ? `?v=${version}` : '';
   const periods = usePoll<PeriodClose[]>('/periods', 30_000);
   const stakers = usePoll<{ id: string; name: string }[]>('/stakers');
-  const nodes =
-    usePoll<{ id: string; name: string; kind: string; collateralHss: string; eligible: boolean }[]>('/nodes');
+  const nodes = usePoll<
+    { id: string; name: string; kind: string; collateralHss: string; eligible: boolean }[]
+  >(`/nodes${v}`);
+  // Entered lists stay on screen while they reload after an entry.
+  const credits = { ...usePoll<Credit[]>(`/credits${v}`) };
+  credits.data = useKept(credits.data);
+  const costs = { ...usePoll<Cost[]>(`/costs${v}`) };
+  costs.data = useKept(costs.data);
+  const stakes = { ...usePoll<StakeEntry[]>(`/stakes${v}`) };
+  stakes.data = useKept(stakes.data);
+  const refresh = () => setVersion((n) => n + 1);
+  // The stake form's choices stay while the lists reload after an entry, so the form is not remade.
+  const stakerList = useKept(stakers.data);
+  const nodeList = useKept(nodes.data);
+  // The last entry of a staker in a node (entries are newest first), for the stake form's preview.
+  const holding = (stakerId: string, nodeId: string) =>
+    stakes.data?.find((e) => e.stakerId === stakerId && e.nodeId === nodeId)?.amountHss ?? null;
   const [checks, setChecks] = useState<Record<string, string>>({});
   const recompute = async (periodId: string) => {
     setChecks((c) => ({ ...c, [periodId]: t('accounting.recomputing') }));
@@ -53,11 +105,13 @@ export function AccountingView() {
       setChecks((c) => ({ ...c, [periodId]: err instanceof Error ? err.message : String(err) }));
     }
   };
-  const ready = periods.data && stakers.data && nodes.data;
+  const ready = periods.data && stakers.data && nodes.data && credits.data && costs.data && stakes.data;
   return (
     <div class="page" data-testid={ready ? 'accounting-ready' : undefined}>
       <h1>{t('nav.accounting')}</h1>
-      <Problem error={periods.error ?? stakers.error ?? nodes.error} />
+      <Problem
+        error={periods.error ?? stakers.error ?? nodes.error ?? credits.error ?? costs.error ?? stakes.error}
+      />
       <Section
         title={t('accounting.periods')}
         aside={
@@ -153,6 +207,77 @@ export function AccountingView() {
           <Loading what={t('what.stakers')} />
         )}
       </Section>
+      <Section title={t('acctForm.credits')}>
+        <CreditForm periodId={periodId} onDone={refresh} />
+        {credits.data ? (
+          <Table<Credit>
+            rows={credits.data}
+            testid="credits"
+            empty={t('acctForm.noCredits')}
+            columns={[
+              { label: t('accounting.period'), cell: (c) => c.periodId },
+              { label: t('acctForm.pool'), cell: (c) => c.pool },
+              { label: t('acctForm.reference'), cell: (c) => c.reference },
+              { label: t('acctForm.amountBtc'), cell: (c) => btc(c.amountSats), num: true },
+              { label: t('acctForm.entered'), cell: (c) => <Entered at={c.enteredAt} by={c.enteredBy} /> },
+            ]}
+          />
+        ) : (
+          <Loading what={t('acctForm.credits')} />
+        )}
+      </Section>
+      <Section title={t('acctForm.costs')}>
+        <CostForm periodId={periodId} onDone={refresh} />
+        {costs.data ? (
+          <Table<Cost>
+            rows={costs.data}
+            testid="costs"
+            empty={t('acctForm.noCosts')}
+            columns={[
+              { label: t('accounting.period'), cell: (c) => c.periodId },
+              { label: t('acctForm.description'), cell: (c) => c.description },
+              {
+                label: t('acctForm.amount'),
+                cell: (c) => (c.amountSats !== null ? btc(c.amountSats) : `${c.amount} ${c.currency}`),
+                num: true,
+              },
+              { label: t('acctForm.entered'), cell: (c) => <Entered at={c.enteredAt} by={c.enteredBy} /> },
+            ]}
+          />
+        ) : (
+          <Loading what={t('acctForm.costs')} />
+        )}
+      </Section>
+      <Section title={t('acctForm.stakes')}>
+        {stakerList && nodeList && (
+          <StakeForm stakers={stakerList} nodes={nodeList} holding={holding} onDone={refresh} />
+        )}
+        {stakes.data ? (
+          <Table<StakeEntry>
+            rows={stakes.data}
+            testid="stakes"
+            empty={t('acctForm.noStakes')}
+            columns={[
+              { label: t('accounting.staker'), cell: (e) => e.stakerName },
+              { label: t('accounting.node'), cell: (e) => e.nodeName },
+              { label: t('acctForm.holdsHss'), cell: (e) => e.amountHss, num: true },
+              { label: t('acctForm.effectiveAt'), cell: (e) => <Time at={e.effectiveAt} /> },
+              { label: t('acctForm.entered'), cell: (e) => <Entered at={e.enteredAt} by={e.enteredBy} /> },
+            ]}
+          />
+        ) : (
+          <Loading what={t('acctForm.stakes')} />
+        )}
+      </Section>
     </div>
+  );
+}
+
+/** When and by whom an entry was made. */
+function Entered({ at, by }: { at: string; by: string }) {
+  return (
+    <>
+      <Time at={at} /> {t('common.byWho', { who: by })}
+    </>
   );
 }

@@ -1,6 +1,51 @@
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
-import type { FieldError } from './rules.js';
+import { type FieldError, type FieldErrors, hasErrors } from './rules.js';
+
+/**
+ * A form's save as every editor here does it: the fields' errors shown from the first try, nothing
+ * sent while any stands, busy while `store` runs, and its failure (the API's refusal) kept to show.
+ */
+export function useSave() {
+  const [shown, setShown] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  const save = async (e: Event, errors: FieldErrors, store: () => Promise<void>) => {
+    e.preventDefault();
+    setShown(true);
+    if (hasErrors(errors)) return;
+    setBusy(true);
+    setFailure(null);
+    try {
+      await store();
+      setShown(false);
+    } catch (err) {
+      setFailure(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { shown, busy, failure, setFailure, save };
+}
+
+/** Under a form: "correct the fields marked" once tried with errors, and the API's refusal. */
+export function FormProblems({ invalid, failure }: { invalid: boolean; failure: string | null }) {
+  return (
+    <>
+      {invalid && (
+        <p class="error" role="alert" data-testid="form-invalid">
+          {t('form.fix')}
+        </p>
+      )}
+      {failure && (
+        <p class="error" role="alert" data-testid="form-failure">
+          {failure}
+        </p>
+      )}
+    </>
+  );
+}
 
 /** A labelled input with its error written next to it (and tied to it for screen readers). */
 export function Field({

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { put } from '../../session.js';
-import { Field, WindowRows } from './fields.js';
+import { Field, FormProblems, useSave, WindowRows } from './fields.js';
 import {
   draftOf,
   emptyPreset,
@@ -38,29 +38,17 @@ export function ProfileEditor({
   onClose: () => void;
 }) {
   const [draft, setDraft] = useState<ProfileDraft>(() => draftOf(profile));
-  const [shown, setShown] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { shown, busy, failure, save: saveWith } = useSave();
   const errors = validateProfile(draft);
   const err = (name: string) => (shown ? errors[name] : undefined);
   const set = (patch: Partial<ProfileDraft>) => setDraft({ ...draft, ...patch });
   const setPreset = (i: number, patch: Partial<PresetRow>) =>
     set({ presets: draft.presets.map((p, j) => (j === i ? { ...p, ...patch } : p)) });
-  const save = async (e: Event) => {
-    e.preventDefault();
-    setShown(true);
-    if (hasErrors(errors)) return;
-    setBusy(true);
-    setFailure(null);
-    try {
+  const save = (e: Event) =>
+    saveWith(e, errors, async () => {
       await put(`/operating-profiles/${encodeURIComponent(draft.name)}`, profileBody(draft));
       onSaved(t('form.saveProfileWhat', { name: draft.name }));
-    } catch (err) {
-      setFailure(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <form class="editor actions-box" data-testid="profile-editor" onSubmit={save} noValidate>
       <div class="editor-row">
@@ -182,16 +170,7 @@ export function ProfileEditor({
         err={err}
         onChange={(sleepWindows) => set({ sleepWindows })}
       />
-      {shown && hasErrors(errors) && (
-        <p class="error" role="alert" data-testid="form-invalid">
-          {t('form.fix')}
-        </p>
-      )}
-      {failure && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormProblems invalid={shown && hasErrors(errors)} failure={failure} />
       <div>
         <button type="submit" disabled={busy}>
           {t('form.saveProfile')}

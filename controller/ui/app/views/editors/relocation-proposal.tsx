@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { get, post } from '../../session.js';
 import type { SiteRollup } from '../../shapes.js';
-import { Field } from './fields.js';
+import { Field, FormProblems, useSave } from './fields.js';
 import {
   assumptionsOf,
   type Draft,
@@ -26,9 +26,7 @@ import { hasErrors } from './rules.js';
  */
 export function RelocationProposalForm({ onProposed }: { onProposed: (message: string) => void }) {
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [shown, setShown] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { shown, busy, failure, setFailure, save } = useSave();
   useEffect(() => {
     get<SiteRollup[]>('/sites')
       .then((sites) => {
@@ -54,21 +52,11 @@ export function RelocationProposalForm({ onProposed }: { onProposed: (message: s
     set({ routes: draft.routes.map((r, j) => (j === i ? { ...r, ...patch } : r)) });
   const setSite = (i: number, patch: Partial<SiteRow>) =>
     set({ sites: draft.sites.map((s, j) => (j === i ? { ...s, ...patch } : s)) });
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setShown(true);
-    if (hasErrors(errors)) return;
-    setBusy(true);
-    setFailure(null);
-    try {
+  const submit = (e: Event) =>
+    save(e, errors, async () => {
       await post('/relocation/plans', assumptionsOf(draft));
       onProposed(t('common.doneRefresh', { what: t('relocation.proposeWhat') }));
-    } catch (err) {
-      setFailure(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const siteName = (id: string) => draft.sites.find((s) => s.id === id)?.name ?? id;
   return (
     <form class="editor" data-testid="proposal-form" onSubmit={submit} noValidate>
@@ -174,16 +162,7 @@ export function RelocationProposalForm({ onProposed }: { onProposed: (message: s
           </Field>
         </div>
       ))}
-      {shown && hasErrors(errors) && (
-        <p class="error" role="alert" data-testid="form-invalid">
-          {t('form.fix')}
-        </p>
-      )}
-      {failure && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormProblems invalid={shown && hasErrors(errors)} failure={failure} />
       <button type="submit" disabled={busy}>
         {t('relocation.propose')}
       </button>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { post } from '../../session.js';
 import { usePoll } from '../../use-poll.js';
-import { Field, WindowRows } from './fields.js';
+import { Field, FormProblems, useSave, WindowRows } from './fields.js';
 import { hasErrors } from './rules.js';
 import { emptySchedule, type ScheduleDraft, scheduleBody, validateSchedule } from './schedule-draft.js';
 
@@ -25,9 +25,7 @@ export function ScheduleEditor({
   onSaved: (what: string) => void;
 }) {
   const [draft, setDraft] = useState<ScheduleDraft | null>(null);
-  const [shown, setShown] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { shown, busy, failure, save: saveWith } = useSave();
   if (!draft)
     return (
       <button
@@ -41,23 +39,12 @@ export function ScheduleEditor({
   const errors = validateSchedule(draft);
   const err = (name: string) => (shown ? errors[name] : undefined);
   const set = (patch: Partial<ScheduleDraft>) => setDraft({ ...draft, ...patch });
-  const save = async (e: Event) => {
-    e.preventDefault();
-    setShown(true);
-    if (hasErrors(errors)) return;
-    setBusy(true);
-    setFailure(null);
-    try {
+  const save = (e: Event) =>
+    saveWith(e, errors, async () => {
       await post('/curtailment', scheduleBody(draft));
       setDraft(null);
-      setShown(false);
       onSaved(t('form.saveScheduleWhat', { name: draft.name.trim() }));
-    } catch (err) {
-      setFailure(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const containers = places.containers.filter((c) => !c.siteId || c.siteId === draft.siteId);
   return (
     <form class="editor actions-box" data-testid="schedule-editor" onSubmit={save} noValidate>
@@ -172,16 +159,7 @@ export function ScheduleEditor({
           />
         </>
       )}
-      {shown && hasErrors(errors) && (
-        <p class="error" role="alert" data-testid="form-invalid">
-          {t('form.fix')}
-        </p>
-      )}
-      {failure && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormProblems invalid={shown && hasErrors(errors)} failure={failure} />
       <div>
         <button type="submit" disabled={busy}>
           {t('form.saveSchedule')}

@@ -79,6 +79,40 @@ describe('background jobs (Feature.jobs)', () => {
     expect(maxConcurrent).toBe(1);
   });
 
+  // What the scale rehearsal (bench/scale.bench.ts) reads to say how long the alert tick took on
+  // the replica that ran it; failed runs are timed too (a tick that times out is the slow one).
+  it('times every run it makes, ok or failed, in hashfleet_job_seconds by job', async () => {
+    const registry = new Registry();
+    const runs = { fine: 0, broken: 0 };
+    const jobs = await startJobs({
+      jobs: [
+        { name: 'fine', everyMs: 2, singleton: false, run: async () => void runs.fine++ },
+        {
+          name: 'broken',
+          everyMs: 2,
+          singleton: false,
+          run: async () => {
+            runs.broken++;
+            throw new Error('down');
+          },
+        },
+      ],
+      storageUrl: 'sqlite::memory:',
+      logger: recordingLogger().logger,
+      registry,
+      now: Date.now,
+    });
+    await vi.waitFor(() => expect(Math.min(runs.fine, runs.broken)).toBeGreaterThanOrEqual(2));
+    await jobs.stop();
+    const text = await registry.metrics();
+    for (const job of ['fine', 'broken'] as const) {
+      const count = Number(
+        new RegExp(`hashfleet_job_seconds_count\\{job="${job}"\\} (\\d+)`).exec(text)?.[1],
+      );
+      expect(count).toBe(runs[job]);
+    }
+  });
+
   it('a failing job is counted on /metrics every time, logged once per state change, and other jobs keep running', async () => {
     const t = await testApp();
     const ctx = t.app.hashfleet;

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** A background duty a feature runs on a timer (see `Feature.jobs`). */
 export type Job = {
@@ -124,6 +124,15 @@ function jobMetrics(registry: Registry) {
         labelNames: ['job'],
         registers: [registry],
       }),
+    seconds:
+      existing<Histogram<'job'>>('hashfleet_job_seconds') ??
+      new Histogram({
+        name: 'hashfleet_job_seconds',
+        help: 'Wall time of the job runs this replica ran (ok or failed), by job',
+        labelNames: ['job'],
+        buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+        registers: [registry],
+      }),
   };
 }
 
@@ -177,7 +186,8 @@ export async function startJobs(opts: JobsOptions): Promise<RunningJobs> {
           return 'skipped';
         }
         if (stopped) return 'skipped';
-        await job.run(now);
+        const end = metrics.seconds.startTimer({ job: job.name });
+        await job.run(now).finally(() => end());
         metrics.runs.inc({ job: job.name, result: 'ok' });
         if (failing) logger.info(`job ${job.name}: recovered`);
         failing = false;

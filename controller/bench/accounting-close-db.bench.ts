@@ -303,11 +303,15 @@ async function pgAnswers(): Promise<boolean> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hashfleet-close-db-'));
-  const targets: { name: 'sqlite' | 'postgres'; url: string; goal: boolean }[] = [
-    { name: 'sqlite', url: `sqlite:${join(dir, 'close.db')}`, goal: false },
-  ];
+  // DBS=postgres (or sqlite) runs one database only.
+  const dbs = process.env.DBS ?? 'sqlite,postgres';
+  const targets: { name: 'sqlite' | 'postgres'; url: string; goal: boolean }[] = dbs.includes('sqlite')
+    ? [{ name: 'sqlite', url: `sqlite:${join(dir, 'close.db')}`, goal: false }]
+    : [];
   const schema = `bench_close_${randomBytes(4).toString('hex')}`;
-  if (await pgAnswers()) {
+  if (!dbs.includes('postgres')) {
+    // SQLite only, as asked.
+  } else if (await pgAnswers()) {
     const u = new URL(PG_URL);
     u.searchParams.set('schema', schema);
     targets.push({ name: 'postgres', url: u.toString(), goal: true });

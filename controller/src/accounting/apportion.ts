@@ -33,7 +33,6 @@ export function apportionSorted(
   }
   if (sum === 0n) throw new Error('apportion: total weight is zero');
   const parts = new Array<bigint>(n);
-  const rems = new Array<bigint>(n);
   // Number() is monotone, so float order never contradicts the exact order of the remainders
   // (which share one denominator); only equal floats need the exact bigint comparison.
   const remF = new Float64Array(n);
@@ -45,7 +44,6 @@ export function apportionSorted(
     parts[i] = q;
     given += q;
     remF[i] = Number(rem);
-    rems[i] = rem;
   }
   const leftover = Number(total - given);
   if (leftover === 0) return parts;
@@ -59,7 +57,9 @@ export function apportionSorted(
       slots--;
     } else if (remF[i] === threshold) ties.push(i);
   }
-  ties.sort((a, b) => (rems[a]! !== rems[b]! ? (rems[a]! > rems[b]! ? -1 : 1) : a - b));
+  // Exact remainders of the ties alone (a million kept for the few ties cost memory, issue 15).
+  const rem = new Map(ties.map((i) => [i, (total * weights[i]!) % sum]));
+  ties.sort((a, b) => (rem.get(a)! !== rem.get(b)! ? (rem.get(a)! > rem.get(b)! ? -1 : 1) : a - b));
   for (let j = 0; j < slots; j++) parts[ties[j]!] = parts[ties[j]!]! + 1n;
   return parts;
 }

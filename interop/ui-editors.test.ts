@@ -309,4 +309,35 @@ runOrSkip('operators’ editors in Chromium: pools and workers, accounting entri
     await page.context().close();
     await fitsPhone(demo.tokens.admin, '#/tokens', '[data-testid=tokens-ready]');
   });
+  it.each(['zh-CN', 'ru', 'kk'] as const)(
+    '%s: the tokens screen with its agent and staker forms asks for no key its catalogue lacks',
+    async (locale) => {
+      const context = await browser.newContext({ viewport: PHONE });
+      await context.addInitScript(
+        ([tok, lang]) => {
+          localStorage.setItem('hashfleet.token', tok);
+          localStorage.setItem('hashfleet.locale', lang);
+        },
+        [demo.tokens.admin, locale] as const,
+      );
+      const page = await context.newPage();
+      await page.goto(`${url()}/#/tokens`);
+      await page.waitForSelector('[data-testid=tokens-ready]');
+      const form = page.locator('[data-testid=token-form]');
+      await form.locator('input[name=name]').fill('x');
+      await form.locator('select[name=role]').selectOption('agent');
+      await form.locator('button[type=submit]').click();
+      await form.locator('[data-testid=field-error]').waitFor();
+      await form.locator('select[name=role]').selectOption('staker');
+      await form.locator('[data-testid=entry-preview], [data-testid=field-error]').first().waitFor();
+      const missing = await page.evaluate(
+        () => (window as { hashfleetMissingKeys?: () => string[] }).hashfleetMissingKeys?.() ?? null,
+      );
+      expect(missing).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        PHONE.width,
+      );
+      await context.close();
+    },
+  );
 });

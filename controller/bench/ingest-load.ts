@@ -1,34 +1,40 @@
 /**
  * Load generator for ingest.bench.ts, in its own process so the controller's CPU figures are its
  * own. Reads commands on stdin: `round <r> <seq>` publishes one telemetry batch per container
- * (sentAt = publish time) and answers `published <r>`; `end` disconnects.
+ * (sentAt = publish time) and answers `published <r>`; `end` disconnects. `batch` is also the
+ * message of the scale rehearsal's agents (scale/publisher.ts).
  */
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { exampleSample, exampleTelemetry, type Telemetry, topics } from '@hashfleet/contracts';
 import mqtt from 'mqtt';
 
-const [url, containersArg, minersArg, tokensJson] = process.argv.slice(2);
-const CONTAINERS = Number(containersArg);
-const MINERS = Number(minersArg);
-const tokens = JSON.parse(tokensJson!) as Record<string, string>;
-const agentId = (c: number) => `bench-c${c}`;
+export const agentId = (c: number) => `bench-c${c}`;
 
-function batch(c: number, round: number, seq: number): Telemetry {
+/** Telemetry of container `c`'s agent: `miners` samples from miner `first` on, taken now. */
+export function batch(
+  c: number,
+  round: number,
+  seq: number,
+  miners: number,
+  first = 0,
+  bootId = 'bench-boot-0001',
+): Telemetry {
   const at = Date.now();
   return {
     ...exampleTelemetry,
     agentId: agentId(c),
-    bootId: 'bench-boot-0001',
+    bootId,
     seq,
     sentAt: at,
     siteId: 'bench-site',
     containerId: `bench-c${c}`,
-    samples: Array.from({ length: MINERS }, (_, m) => ({
+    samples: Array.from({ length: miners }, (_, i) => first + i).map((m) => ({
       ...exampleSample,
       minerKey: `c${c}-m${m}`,
       serial: `BENCH-${c}-${m}`,
       mac: null,
-      ip: `10.${c}.0.${m}`,
+      ip: `10.${c}.${m >> 8}.${m & 255}`,
       slot: { rack: `R${Math.floor(m / 20) + 1}`, slot: String((m % 20) + 1) },
       at: at - 100 + round,
       work: { diff1Shares: 1000, sinceAt: at - 30_000, counterReset: false },
@@ -38,23 +44,35 @@ function batch(c: number, round: number, seq: number): Telemetry {
   };
 }
 
-const publishers = await Promise.all(
-  Array.from({ length: CONTAINERS }, (_, c) =>
-    mqtt.connectAsync(url!, { username: agentId(c), password: tokens[agentId(c)]!, clientId: agentId(c) }),
-  ),
-);
-console.log('ready');
-for await (const line of createInterface({ input: process.stdin })) {
-  const [cmd, r, seq] = line.split(' ');
-  if (cmd === 'end') break;
-  await Promise.all(
-    publishers.map((p, c) =>
-      p.publishAsync(topics.telemetry(agentId(c)), JSON.stringify(batch(c, Number(r), Number(seq))), {
-        qos: 1,
-      }),
+async function main() {
+  const [url, containersArg, minersArg, tokensJson] = process.argv.slice(2);
+  const CONTAINERS = Number(containersArg);
+  const MINERS = Number(minersArg);
+  const tokens = JSON.parse(tokensJson!) as Record<string, string>;
+  const publishers = await Promise.all(
+    Array.from({ length: CONTAINERS }, (_, c) =>
+      mqtt.connectAsync(url!, { username: agentId(c), password: tokens[agentId(c)]!, clientId: agentId(c) }),
     ),
   );
-  console.log(`published ${r}`);
+  console.log('ready');
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [cmd, r, seq] = line.split(' ');
+    if (cmd === 'end') break;
+    await Promise.all(
+      publishers.map((p, c) =>
+        p.publishAsync(
+          topics.telemetry(agentId(c)),
+          JSON.stringify(batch(c, Number(r), Number(seq), MINERS)),
+          {
+            qos: 1,
+          },
+        ),
+      ),
+    );
+    console.log(`published ${r}`);
+  }
+  for (const p of publishers) await p.endAsync();
+  process.exit(0);
 }
-for (const p of publishers) await p.endAsync();
-process.exit(0);
+
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) await main();

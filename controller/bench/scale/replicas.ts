@@ -1,0 +1,137 @@
+/**
+ * Controller replicas of the scale rehearsal as production runs them: the compiled CLI
+ * (`controller/dist/cli.mjs run`, tools/build.mjs) with a config of its own per replica, PostgreSQL
+ * and the broker's MQTT 5 shared subscription as in deploy/compose.yaml's HA pair. Their figures
+ * come from where an operator reads them: `/metrics` (prom-client's default process metrics and
+ * the controller's own, controller/src/core/metrics.ts) and /proc.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/servers.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+export const CONTROLLER_CLI = join(root, 'controller/dist/cli.mjs');
+
+/** Builds controller/dist/cli.mjs from the working tree (tools/build.mjs rewrites it only when it changed). */
+export function buildController(): void {
+  const r = spawnSync(process.execPath, [join(root, 'tools/build.mjs'), 'controller'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`tools/build.mjs controller: exited with ${r.status}`);
+}
+
+export type ReplicaSetup = { storageUrl: string; mqttUrl: string; password: string; dir: string };
+
+/** The environment without HASHFLEET_* variables, so only the bench's config file speaks. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HASHFLEET_')));
+}
+
+/** Writes a replica's config file (one per replica: data dir, HTTP port, MQTT client id). */
+export function replicaConfig(s: ReplicaSetup, index: number, httpPort: number): string {
+  const dataDir = join(s.dir, `replica-${index}`);
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'controller.json');
+  const config = {
+    dataDir,
+    http: { host: '127.0.0.1', port: httpPort },
+    storage: { url: s.storageUrl },
+    mqtt: {
+      url: s.mqttUrl,
+      username: 'controller',
+      password: s.password,
+      clientId: `hashfleet-controller-${index}`,
+      sharedGroup: 'hashfleet-controller',
+      protocolVersion: 5,
+    },
+    log: { level: 'warn' },
+  };
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+export type Replica = {
+  index: number;
+  url: string;
+  proc: ChildProcess;
+  log: string;
+  stop(): Promise<void>;
+};
+
+export async function startReplica(s: ReplicaSetup, index: number): Promise<Replica> {
+  const port = await freePort();
+  const config = replicaConfig(s, index, port);
+  const log = join(s.dir, `replica-${index}.log`);
+  const out = openSync(log, 'a');
+  const proc = spawn(process.execPath, [CONTROLLER_CLI, '--config', config, 'run'], {
+    env: cleanEnv(),
+    stdio: ['ignore', out, out],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (proc.exitCode !== null)
+      throw new Error(
+        `replica ${index} exited with ${proc.exitCode}: ${readFileSync(log, 'utf8').slice(-2000)}`,
+      );
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`replica ${index} not ready after 180 s (log ${log})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    index,
+    url,
+    proc,
+    log,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** `name{labels}` -> value of a Prometheus text exposition. */
+export async function scrape(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+/** Sum of every series of a metric, or of those whose labels hold each of `labels` (`job="alerts"`). */
+export function metricSum(m: Map<string, number>, name: string, ...labels: string[]): number {
+  let sum = 0;
+  for (const [k, v] of m)
+    if ((k === name || k.startsWith(`${name}{`)) && labels.every((l) => k.includes(l))) sum += v;
+  return sum;
+}
+
+const CLK_TCK = 100;
+
+/** A process's resident and peak resident memory (MB) and CPU seconds so far, from /proc. */
+export function procStats(pid: number): { rssMb: number; peakRssMb: number; cpuS: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    // Fields after the command name (which may hold spaces) start at ") ": utime, stime are 14, 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      rssMb: kb('VmRSS') / 1024,
+      peakRssMb: kb('VmHWM') / 1024,
+      cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK,
+    };
+  } catch {
+    return null;
+  }
+}

@@ -363,6 +363,26 @@ runOrSkip('dashboards: every panel query against a real InfluxDB 1.x holding a s
     expect(Math.abs(got! - truth) / truth).toBeLessThan(0.001);
   });
 
+  it("stakers: at a 6-hour zoom the attributed-hashrate panel still shows each hour's figure as the close wrote it", async () => {
+    // The definition (accounting/attribution.ts) is per window; a mean of hours over a wider
+    // Grafana interval is a different figure, so the panel keeps one-hour buckets at any zoom.
+    const written = points.filter((p) => p.measurement === 'staker_hashrate' && p.tags['staker'] === 'alice');
+    expect(written.length, 'hourly staker_hashrate points of alice').toBeGreaterThan(12);
+    const result = await run(
+      panelQuery('hashfleet-stakers', 'Attributed hashrate by staker (1-hour windows)'),
+      false,
+      undefined,
+      '6h',
+    );
+    const got = new Map((result.series?.[0]?.values ?? []).map((r) => [r[0] as number, r[1] as number]));
+    expect(got.size, JSON.stringify(result).slice(0, 300)).toBe(written.length);
+    for (const p of written) {
+      const value = got.get(p.at);
+      expect(value, `hour ${new Date(p.at).toISOString()}`).toBeDefined();
+      expect(Math.abs(value! - (p.fields['hashrate_ths'] as number))).toBeLessThan(1e-9);
+    }
+  });
+
   /** Each outlet's raw energy counter as the PDUs reported it, by time. */
   const counters = () => {
     const out = new Map<string, { at: number; wh: number }[]>();

@@ -20,12 +20,17 @@ export function stakers(): Dashboard {
     .withVariable(variable('node'))
     .withRow(new RowBuilder('Attributed hashrate'))
     .withPanel(
+      // One point per staker, node and hour, written by the close (accounting/service.ts): the
+      // attributed hashrate over a one-hour window. Summed over nodes per hour, never averaged over
+      // a wider interval: a mean of hours is not the definition (accounting/attribution.ts) when
+      // stake or work changes within the window, so the panel keeps 1-hour buckets at every zoom.
       series(
-        'Attributed hashrate by staker',
-        `SELECT sum("hashrate_ths") FROM (SELECT mean("hashrate_ths") AS "hashrate_ths" FROM "staker_hashrate" WHERE ${where} ` +
-          'GROUP BY time($__interval), "staker", "node") WHERE $timeFilter GROUP BY time($__interval), "staker" fill(none)',
+        'Attributed hashrate by staker (1-hour windows)',
+        `SELECT sum("hashrate_ths") FROM "staker_hashrate" WHERE ${where} GROUP BY time(1h), "staker" fill(none)`,
         units.hashrate,
         '$tag_staker',
+      ).description(
+        "Each point is one hour: the fleet's accepted work in the hour as a hashrate × the staker's share of eligible stake-time in the hour, summed over the staker's nodes. A period's figure is on the staker portal and in GET /stakers/{id}/statements, over the period's window.",
       ),
     )
     .withPanel(

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { exampleSample, exampleStatus, exampleTelemetry, type Telemetry, topics } from '@hashfleet/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bindAgentPlaces } from '../src/core/auth/agent-places.js';
 import { layers } from '../src/fleet/ingest/deferred.js';
 import { sampleJson } from '../src/fleet/ingest/telemetry.js';
 import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
@@ -41,13 +42,15 @@ const message = (seq: number, at: number, over: Partial<Telemetry> = {}, powerW 
  * Same miners again and again: an older sample after a newer one (must not replace it), two
  * samples in one minute (history keeps the first), a tie in time (the later message wins), a
  * miner reported unreachable between two samples (the update must see the samples before it),
- * a status message between telemetry, and a redelivery.
+ * a status message between telemetry, seqs 0, 3 and 6 skipped and 3 arriving late, a message
+ * refused for its place, and a redelivery. One message per transaction takes ingest's
+ * message-by-message path (the one before batching), so the batched path is held to it.
  */
 const stream = (): unknown[] => [
   message(1, T0 + 60_000),
   message(2, T0 + 30_000),
-  message(3, T0 + 61_000),
-  message(4, T0 + 120_000, {
+  message(4, T0 + 61_000),
+  message(5, T0 + 120_000, {
     unreachable: ['d-2', 'd-3'].map((minerKey, i) => ({
       minerKey,
       ip: `10.9.0.${i + 3}`,
@@ -57,10 +60,12 @@ const stream = (): unknown[] => [
     })),
   }),
   // d-2 again at the same time (the later message wins, back online); d-3 stays unreachable.
-  message(5, T0 + 120_000, { samples: message(5, T0 + 120_000, {}, 3300).samples.slice(0, 3) }),
+  message(7, T0 + 120_000, { samples: message(7, T0 + 120_000, {}, 3300).samples.slice(0, 3) }),
   { ...exampleStatus, seq: exampleStatus.seq },
-  // Only d-0 and d-1, so d-2 and d-3 keep what messages 4 and 5 left.
-  message(6, T0 + 180_000, { samples: message(6, T0 + 180_000).samples.slice(0, 2) }),
+  // Only d-0 and d-1, so d-2 and d-3 keep what the messages with seqs 5 and 7 left.
+  message(3, T0 + 180_000, { samples: message(3, T0 + 180_000).samples.slice(0, 2) }),
+  // A container bound to another agent: refused, nothing of it stored, its seq not counted.
+  message(8, T0 + 190_000, { containerId: 'sc-c02' }),
   message(1, T0 + 60_000),
 ];
 
@@ -99,7 +104,7 @@ async function dump(db: Awaited<ReturnType<typeof testApp>>['app']['hashfleet'][
       ),
     ),
     seen: named(await db.all('SELECT agent_id, boot_id, kind, seq FROM ingest_seen')),
-    seq: named(await db.all('SELECT agent_id, boot_id, max_seq, prev_max, received FROM agent_seq')),
+    seq: named(await db.all('SELECT agent_id, boot_id, max_seq, received FROM agent_seq')),
   };
 }
 
@@ -108,6 +113,7 @@ async function ingestAll(url: string, maxMessages: number) {
   try {
     const { ingest, db } = t.app.hashfleet;
     ingest.batching?.({ maxMessages });
+    await bindAgentPlaces(db, 'agent-b', [{ siteId: 'sichuan', containerId: 'sc-c02' }], T0);
     const msgs = stream();
     const outcomes = await Promise.all(
       msgs.map((m) =>
@@ -117,7 +123,10 @@ async function ingestAll(url: string, maxMessages: number) {
         ),
       ),
     );
-    return { outcomes, stored: await dump(db) };
+    const metrics = (await t.app.inject({ url: '/metrics' })).body
+      .split('\n')
+      .filter((l) => l.startsWith('hashfleet_ingest_seq_'));
+    return { outcomes, stored: await dump(db), metrics };
   } finally {
     await t.close();
   }
@@ -165,11 +174,14 @@ for (const v of variants) {
     it('stores exactly what one message per transaction stores, for the same messages', async () => {
       const one = await ingestAll(v.url(), 1);
       const batched = await ingestAll(v.url(), 64);
-      expect(one.outcomes).toEqual([...Array(5).fill('applied'), 'applied', 'applied', 'duplicate']);
+      expect(one.outcomes).toEqual([...Array(7).fill('applied'), 'rejected', 'duplicate']);
       expect(batched.outcomes).toEqual(one.outcomes);
       expect(batched.stored).toEqual(one.stored);
+      expect(batched.metrics).toEqual(one.metrics);
+      expect(one.metrics).toContain('hashfleet_ingest_seq_gaps_total{agent="sc-c01"} 3');
+      expect(one.metrics).toContain('hashfleet_ingest_seq_late_total{agent="sc-c01"} 1');
       // The cases that need the held rows written before the unreachable entries' update: d-2 is
-      // marked offline by message 4 and back online by message 5's sample of the same time; d-3
+      // marked offline by seq 5 and back online by seq 7's sample of the same time; d-3
       // stays offline.
       const d2 = one.stored.latest.find((r) => String(r).includes('"miner_id":"DEFER-2"'));
       expect(d2).toContain('"online":1');

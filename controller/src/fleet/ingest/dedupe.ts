@@ -18,3 +18,27 @@ export async function firstDelivery(db: Db, env: Envelope, kind: string, now: nu
 export async function pruneSeen(db: Db, olderThan: number): Promise<number> {
   return (await db.run('DELETE FROM ingest_seen WHERE received_at < ?', [olderThan])).changes;
 }
+
+/**
+ * `firstDelivery` for a batch's messages in one statement (issue 15 item 1), in the order given:
+ * the same message twice in one batch is first only where it comes first. Same transaction rule.
+ */
+export async function firstDeliveries(
+  db: Db,
+  items: readonly { env: Envelope; kind: string }[],
+  now: number,
+): Promise<boolean[]> {
+  if (items.length === 0) return [];
+  const rows = await db.all<{ agent_id: string; boot_id: string; kind: string; seq: number | string }>(
+    `INSERT INTO ingest_seen (agent_id, boot_id, kind, seq, received_at)
+     VALUES ${items.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+     ON CONFLICT (agent_id, boot_id, kind, seq) DO NOTHING
+     RETURNING agent_id, boot_id, kind, seq`,
+    items.flatMap(({ env, kind }) => [env.agentId, env.bootId, kind, env.seq, now]),
+  );
+  const inserted = new Set(rows.map((r) => seenKey(r.agent_id, r.boot_id, r.kind, Number(r.seq))));
+  return items.map(({ env, kind }) => inserted.delete(seenKey(env.agentId, env.bootId, kind, env.seq)));
+}
+
+const seenKey = (agentId: string, bootId: string, kind: string, seq: number) =>
+  `${agentId}\u0000${bootId}\u0000${kind}\u0000${seq}`;

@@ -38,24 +38,35 @@ export type Place = {
  * otherwise move that miner into this agent's container on its word alone. The miner stays where
  * it is; moving it is an operator's act (`POST /miners/:id/move`, or a relocation move).
  */
-export async function placeOf(db: Db, msg: AgentMessage, unbound: UnboundPolicy): Promise<Place> {
+export async function placeOf(
+  db: Db,
+  msg: AgentMessage,
+  unbound: UnboundPolicy,
+  bindings?: Bindings,
+): Promise<Place> {
   if (!('siteId' in msg && 'containerId' in msg)) return { verdict: 'own', msg, foreign: [] };
-  const rows = await db.all<{ agent_id: string; site_id: string; container_id: string }>(
-    'SELECT agent_id, site_id, container_id FROM agent_places WHERE agent_id = ? OR container_id = ?',
-    [msg.agentId, msg.containerId],
-  );
-  const verdict = placeVerdict(
-    msg.agentId,
-    rows.map((r) => ({ agentId: r.agent_id, siteId: r.site_id, containerId: r.container_id })),
-    { siteId: msg.siteId, containerId: msg.containerId },
-  );
+  const judged = judgePlace(msg, unbound, bindings ?? (await Bindings.read(db, [msg])));
+  if (judged.refused) return { ...judged, msg, foreign: [] };
+  const verdict = judged.verdict;
+  const foreign = await foreignMiners(db, msg, msg.containerId);
+  if (foreign.length === 0) return { verdict, msg, foreign };
+  return { verdict, msg: without(msg, new Set(foreign.map((f) => f.minerKey))), foreign };
+}
+
+/** The binding verdict on a message's claimed place, and why it is refused if it is. */
+export function judgePlace(
+  msg: AgentMessage,
+  unbound: UnboundPolicy,
+  bindings: Bindings,
+): Pick<Place, 'verdict' | 'refused'> {
+  if (!('siteId' in msg && 'containerId' in msg)) return { verdict: 'own' };
+  const claimed = { siteId: msg.siteId, containerId: msg.containerId };
+  const verdict = placeVerdict(msg.agentId, bindings.of(msg.agentId, msg.containerId), claimed);
   const where = `container ${msg.containerId} at site ${msg.siteId}`;
   if (verdict === 'foreign_place')
     return {
       verdict,
       refused: { reason: 'foreign_place', why: `claims ${where}, which this agent is not bound to` },
-      msg,
-      foreign: [],
     };
   if (verdict === 'unbound' && unbound === 'refuse')
     return {
@@ -64,12 +75,42 @@ export async function placeOf(db: Db, msg: AgentMessage, unbound: UnboundPolicy)
         reason: 'unbound',
         why: `bound to no container (claims ${where}); bind it with token create or broker add-agent --site --container, or set ingest.unboundAgents: accept`,
       },
-      msg,
-      foreign: [],
     };
-  const foreign = await foreignMiners(db, msg, msg.containerId);
-  if (foreign.length === 0) return { verdict, msg, foreign };
-  return { verdict, msg: without(msg, new Set(foreign.map((f) => f.minerKey))), foreign };
+  return { verdict };
+}
+
+type Binding = { agentId: string; siteId: string; containerId: string };
+
+/**
+ * The agent bindings of a whole batch, read in one query (issue 15 item 1): ingest never writes
+ * `agent_places`, so what a message's own query would return is the rows naming its agent or its
+ * container.
+ */
+export class Bindings {
+  private constructor(private readonly rows: Binding[]) {}
+
+  static async read(db: Db, msgs: readonly AgentMessage[]): Promise<Bindings> {
+    const agents = new Set<string>();
+    const containers = new Set<string>();
+    for (const m of msgs)
+      if ('siteId' in m && 'containerId' in m) {
+        agents.add(m.agentId);
+        containers.add(m.containerId);
+      }
+    if (agents.size === 0) return new Bindings([]);
+    const rows = await db.all<{ agent_id: string; site_id: string; container_id: string }>(
+      `SELECT agent_id, site_id, container_id FROM agent_places
+       WHERE agent_id IN (${placeholders(agents.size)}) OR container_id IN (${placeholders(containers.size)})`,
+      [...agents, ...containers],
+    );
+    return new Bindings(
+      rows.map((r) => ({ agentId: r.agent_id, siteId: r.site_id, containerId: r.container_id })),
+    );
+  }
+
+  of(agentId: string, containerId: string): Binding[] {
+    return this.rows.filter((r) => r.agentId === agentId || r.containerId === containerId);
+  }
 }
 
 type Named = { minerKey: string; serial: string | null; mac: string | null };

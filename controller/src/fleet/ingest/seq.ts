@@ -29,6 +29,51 @@ export async function noteSeq(db: Db, msg: AgentMessage, kind: string, now: numb
   return seqStep(row?.prev_max ?? -1, msg.seq);
 }
 
+/**
+ * `noteSeq` for a batch's first-delivered messages in one statement (issue 15 item 1): one upsert
+ * row per agent boot (its highest seq, its count), returning the highest seq before the batch;
+ * each message's step is then what `noteSeq` would have returned had they come one by one in
+ * the order given. The row's `prev_max` is left at the highest before the batch (it only carries
+ * the RETURNING value; nothing reads it).
+ */
+export async function noteSeqs(
+  db: Db,
+  items: readonly { msg: AgentMessage; kind: string }[],
+  now: number,
+): Promise<(SeqStep | null)[]> {
+  const counted = (i: { msg: AgentMessage; kind: string }) => isData(i.kind) && i.msg.seq < SESSION_SEQ_FROM;
+  const boots = new Map<string, { agentId: string; bootId: string; max: number; n: number }>();
+  for (const i of items) {
+    if (!counted(i)) continue;
+    const key = `${i.msg.agentId}\u0000${i.msg.bootId}`;
+    const b = boots.get(key);
+    if (b) {
+      b.max = Math.max(b.max, i.msg.seq);
+      b.n++;
+    } else boots.set(key, { agentId: i.msg.agentId, bootId: i.msg.bootId, max: i.msg.seq, n: 1 });
+  }
+  if (boots.size === 0) return items.map(() => null);
+  const rows = await db.all<{ agent_id: string; boot_id: string; prev_max: number | string }>(
+    `INSERT INTO agent_seq (agent_id, boot_id, max_seq, prev_max, received, updated_at)
+     VALUES ${[...boots.values()].map(() => '(?, ?, ?, -1, ?, ?)').join(', ')}
+     ON CONFLICT (agent_id, boot_id) DO UPDATE SET
+       prev_max = agent_seq.max_seq,
+       max_seq = CASE WHEN excluded.max_seq > agent_seq.max_seq THEN excluded.max_seq ELSE agent_seq.max_seq END,
+       received = agent_seq.received + excluded.received,
+       updated_at = excluded.updated_at
+     RETURNING agent_id, boot_id, prev_max`,
+    [...boots.values()].flatMap((b) => [b.agentId, b.bootId, b.max, b.n, now]),
+  );
+  const highest = new Map(rows.map((r) => [`${r.agent_id}\u0000${r.boot_id}`, Number(r.prev_max)]));
+  return items.map((i) => {
+    if (!counted(i)) return null;
+    const key = `${i.msg.agentId}\u0000${i.msg.bootId}`;
+    const prev = highest.get(key) ?? -1;
+    highest.set(key, Math.max(prev, i.msg.seq));
+    return seqStep(prev, i.msg.seq);
+  });
+}
+
 /** Pure: a seq after `prevMax` skips the seqs between; one below it arrived late (was counted as skipped). */
 export function seqStep(prevMax: number, seq: number): SeqStep {
   if (seq > prevMax) return { skipped: seq - prevMax - 1, late: false };

@@ -4,7 +4,7 @@ import {
   type MinerSample,
   type Telemetry,
   topics,
-  type UnreachableMiner,
+  type Unreachable,
 } from '@hashfleet/contracts';
 import { describe, expect, it } from 'vitest';
 import { createAlertService } from '../src/alerts/service.js';
@@ -116,7 +116,7 @@ async function replay(storage: (() => string) | null) {
         miner(Number(i), { at: clock, ...over }),
       );
       for (const i of state.replay ?? []) samples.push(miner(i, { at: clock - 10 * POLL, chipTempMaxC: 99 }));
-      const unreachable: UnreachableMiner[] = (state.unreachable ?? []).map((i) => ({
+      const unreachable: Unreachable[] = (state.unreachable ?? []).map((i) => ({
         minerKey: `SN-T${i}`,
         ip: `10.0.4.${100 + i}`,
         at: clock,

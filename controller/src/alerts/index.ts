@@ -1,6 +1,11 @@
 import type { Feature, FeatureContext } from '../core/feature.js';
 import { alertMetrics } from './metrics.js';
-import { migration, migrationChangeCursor, migrationSecretsAndWorkers } from './migration.js';
+import {
+  migration,
+  migrationChangeCursor,
+  migrationChangeStamps,
+  migrationSecretsAndWorkers,
+} from './migration.js';
 import { deliverDue } from './notify.js';
 import { alertRoutes } from './routes.js';
 import { createAlertService } from './service.js';
@@ -37,7 +42,7 @@ export function alertsFor(ctx: FeatureContext, settings: AlertSettings = DEFAULT
  */
 export const alertsFeature: Feature = {
   name: 'alerts',
-  migrations: [migration, migrationSecretsAndWorkers, migrationChangeCursor],
+  migrations: [migration, migrationSecretsAndWorkers, migrationChangeCursor, migrationChangeStamps],
   routes: alertRoutes,
   jobs: (ctx) => {
     const alerts = alertsFor(ctx);

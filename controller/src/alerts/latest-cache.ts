@@ -1,118 +1,170 @@
 import type { Db } from '../core/storage/db.js';
-import { latestFromRow, type MinerSource, type PlacementRow } from './read.js';
-import type { LatestSample } from './snapshot.js';
+import { STAMPED_TABLES } from './migration.js';
+import { yieldToLoop } from './pace.js';
+import {
+  latestFromRow,
+  type MinerSource,
+  type OutletRow,
+  type PlacementRow,
+  type SnapshotSource,
+  type WorkerRow,
+} from './read.js';
+import type { LatestSample, MinerSnapshot } from './snapshot.js';
 
 /**
- * The leader's copy of every miner's latest sample, parsed once and refreshed each tick with only
- * the rows written since the last read, by `miner_latest.change_seq` (the cursor of migration
- * 0302_alerts_change_cursor, which says why it misses no row on either database).
+ * The leader's copy of the rows the tick reads per miner (latest samples, parsed once; miners and
+ * their slots; PDU outlets; known-good workers), refreshed each tick with only the rows written
+ * since the last read, by their `change_seq` stamps (migrations 0302 and 0303 in migration.ts,
+ * which say why the cursor misses no row on either database).
  *
  * The first tick, and a tick after a gap longer than `rebuildAfterMs` (this replica was not the
- * leader, or the process just started), reads the whole table instead. Reads go in pages with a
+ * leader, or the process just started), reads the whole tables instead. Reads go in pages with a
  * yield between them, so a large read never holds the event loop for long.
  */
 export type LatestCacheOptions = {
-  /** A tick later than this after the previous one rebuilds the copy from the whole table. */
+  /** A tick later than this after the previous one rebuilds the copy from the whole tables. */
   rebuildAfterMs?: number;
   /** Rows per query; the event loop gets a turn between pages. */
   pageRows?: number;
 };
 
-type LatestRow = {
-  miner_id: string;
-  change_seq: number;
-  at: number;
-  received_at: number;
-  online: number;
-  error: string | null;
-  state: string;
-  sample_json: string;
+export type LatestCacheStats = {
+  /** Whether this refresh read the whole tables. */
+  full: boolean;
+  /** miner_latest rows read, and of them the ones whose stamp was new (parsed). */
+  rowsRead: number;
+  parsed: number;
+  /** Rows of the other tables taken in (new stamps). */
+  otherRows: number;
 };
 
-const LATEST_PAGE_SQL = `SELECT miner_id, change_seq, at, received_at, online, error, state, sample_json
-  FROM miner_latest WHERE change_seq >= ? AND (change_seq > ? OR (change_seq = ? AND miner_id > ?))
-  ORDER BY change_seq, miner_id LIMIT ?`;
-
-const PLACEMENT_PAGE_SQL = `SELECT m.id, m.model, m.status, m.site_id, m.container_id, m.slot_id, s.rack, s.slot
-  FROM miners m LEFT JOIN slots s ON s.id = m.slot_id WHERE m.id > ? ORDER BY m.id LIMIT ?`;
-
-export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+type Row = Record<string, unknown> & { change_seq: number | string };
 
 /**
- * Where the next read starts: a stamp no row committed from now on can be below. SQLite: above
- * the highest stamp. PostgreSQL: the oldest transaction id still running.
+ * Where the next read of `table` starts: a stamp no row committed from now on can be below.
+ * SQLite: above the table's highest stamp. PostgreSQL: the oldest transaction id still running.
  */
-async function nextCursor(db: Db): Promise<number> {
+async function nextCursor(db: Db, table: string): Promise<number> {
   const sql =
     db.dialect === 'postgres'
       ? 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS next'
-      : 'SELECT COALESCE(MAX(change_seq), 0) + 1 AS next FROM miner_latest';
+      : `SELECT COALESCE(MAX(change_seq), 0) + 1 AS next FROM ${table}`;
   const row = await db.get<{ next: number | string }>(sql);
   return Number(row?.next ?? 0);
 }
 
-export type LatestCacheStats = {
-  /** Whether this refresh read the whole table. */
-  full: boolean;
-  /** Rows read, and of them the ones whose stamp was new (parsed). */
-  rowsRead: number;
-  parsed: number;
+/** One stamped table held in memory by key, refreshed from its cursor page by page. */
+function stampedTable<V>(table: string, key: string[], select: string, value: (r: Row) => V) {
+  const held = new Map<string, { seq: number; value: V }>();
+  let from: number | null = null;
+  const order = ['change_seq', ...key].join(', ');
+  const firstPage = `SELECT change_seq, ${select} FROM ${table} WHERE change_seq >= ? ORDER BY ${order} LIMIT ?`;
+  const nextPage = `SELECT change_seq, ${select} FROM ${table} WHERE change_seq >= ? AND (${order}) > (${[
+    'change_seq',
+    ...key,
+  ]
+    .map(() => '?')
+    .join(', ')}) ORDER BY ${order} LIMIT ?`;
+  const keyOf = (r: Row) => (key.length === 1 ? String(r[key[0]!]) : key.map((k) => r[k]).join('\u0000'));
+
+  async function refresh(db: Db, full: boolean, pageRows: number) {
+    if (full) {
+      held.clear();
+      from = null;
+    }
+    const start = from ?? 0;
+    // Taken before reading: a row committed after this point carries a stamp at or above it.
+    const next = await nextCursor(db, table);
+    let rowsRead = 0;
+    let taken = 0;
+    let after: Row | null = null;
+    for (;;) {
+      const rows: Row[] = after
+        ? await db.all<Row>(nextPage, [
+            start,
+            after.change_seq,
+            ...key.map((k) => after![k] as string | number),
+            pageRows,
+          ])
+        : await db.all<Row>(firstPage, [start, pageRows]);
+      for (const r of rows) {
+        const seq = Number(r.change_seq);
+        const k = keyOf(r);
+        if (held.get(k)?.seq === seq) continue;
+        held.set(k, { seq, value: value(r) });
+        taken++;
+      }
+      rowsRead += rows.length;
+      if (rows.length < pageRows) break;
+      after = rows[rows.length - 1]!;
+      await yieldToLoop();
+    }
+    from = next;
+    return { rowsRead, taken };
+  }
+  return { held, refresh };
+}
+
+const stamped = <V>(table: keyof typeof STAMPED_TABLES, value: (r: Row) => V) => {
+  const { key, columns } = STAMPED_TABLES[table]!;
+  return stampedTable(table, key, [...key, ...columns].join(', '), value);
 };
 
 export function createLatestCache(opts: LatestCacheOptions = {}) {
   const rebuildAfterMs = opts.rebuildAfterMs ?? 300_000;
   const pageRows = opts.pageRows ?? 5_000;
-  const held = new Map<string, { seq: number; latest: LatestSample | null }>();
-  let from: number | null = null;
+  const latest = stampedTable<LatestSample | null>(
+    'miner_latest',
+    ['miner_id'],
+    'miner_id, at, received_at, online, error, state, sample_json',
+    (r) => latestFromRow(r as unknown as Parameters<typeof latestFromRow>[0]),
+  );
+  const miners = stamped('miners', (r) => r as unknown as Omit<PlacementRow, 'rack' | 'slot'>);
+  const slots = stamped('slots', (r) => ({ rack: r['rack'] as string, slot: r['slot'] as string }));
+  const outlets = stamped('pdu_outlets', (r) => r as unknown as OutletRow);
+  const workers = stamped('alert_known_workers', (r) => r as unknown as WorkerRow);
   let lastNow = Number.NEGATIVE_INFINITY;
-  let stats: LatestCacheStats = { full: true, rowsRead: 0, parsed: 0 };
+  let placements: PlacementRow[] | null = null;
+  /** Each miner's snapshot object, refilled in place every tick instead of made anew. */
+  const snapshots = new Map<string, MinerSnapshot>();
+  let stats: LatestCacheStats = { full: true, rowsRead: 0, parsed: 0, otherRows: 0 };
 
-  /** Brings the copy up to date: the rows stamped at or above the cursor, page by page. */
+  /** Brings the copy up to date: the rows stamped at or above each table's cursor. */
   async function refresh(db: Db, now: number): Promise<void> {
-    const full = from === null || now < lastNow || now - lastNow > rebuildAfterMs;
-    if (full) held.clear();
-    const start = full ? 0 : from!;
-    // Taken before reading: a row committed after this point carries a stamp at or above it.
-    const next = await nextCursor(db);
-    stats = { full, rowsRead: 0, parsed: 0 };
-    let after = { seq: start - 1, id: '' };
-    for (;;) {
-      const rows = await db.all<LatestRow>(LATEST_PAGE_SQL, [
-        start,
-        after.seq,
-        after.seq,
-        after.id,
-        pageRows,
-      ]);
-      for (const r of rows) {
-        const seq = Number(r.change_seq);
-        const had = held.get(r.miner_id);
-        if (had?.seq === seq) continue;
-        held.set(r.miner_id, { seq, latest: latestFromRow(r) });
-        stats.parsed++;
-      }
-      stats.rowsRead += rows.length;
-      if (rows.length < pageRows) break;
-      const last = rows[rows.length - 1]!;
-      after = { seq: Number(last.change_seq), id: last.miner_id };
-      await yieldToLoop();
-    }
-    from = next;
+    const full = now < lastNow || now - lastNow > rebuildAfterMs;
+    const l = await latest.refresh(db, full, pageRows);
+    const placed =
+      (await miners.refresh(db, full, pageRows)).taken + (await slots.refresh(db, full, pageRows)).taken;
+    // Miners joined with their slots again only when either changed (no 100,000 objects a tick).
+    if (placed > 0 || full) placements = null;
+    let otherRows = placed;
+    for (const t of [outlets, workers]) otherRows += (await t.refresh(db, full, pageRows)).taken;
+    stats = { full, rowsRead: l.rowsRead, parsed: l.taken, otherRows };
     lastNow = now;
   }
 
-  /** The fleet's miners in id order, each with its held sample (rows are read in pages). */
-  const source: MinerSource = async (db) => {
-    const rows: PlacementRow[] = [];
-    let afterId = '';
-    for (;;) {
-      const page = await db.all<PlacementRow>(PLACEMENT_PAGE_SQL, [afterId, pageRows * 4]);
-      for (const r of page) rows.push(r);
-      if (page.length < pageRows * 4) break;
-      afterId = page[page.length - 1]!.id;
-      await yieldToLoop();
+  /** The fleet's miners, each with its slot's rack and slot and its held sample. */
+  const minerSource: MinerSource = async () => {
+    if (!placements) {
+      placements = [];
+      for (const { value: m } of miners.held.values()) {
+        const s = m.slot_id === null ? undefined : slots.held.get(m.slot_id)?.value;
+        placements.push({ ...m, rack: s?.rack ?? null, slot: s?.slot ?? null });
+      }
     }
-    return { rows, latest: rows.map((r) => held.get(r.id)?.latest ?? null) };
+    const rows = placements;
+    return { rows, latest: rows.map((r) => latest.held.get(r.id)?.value ?? null), reuse: snapshots };
+  };
+
+  const source: SnapshotSource = {
+    miners: minerSource,
+    outlets: async () => {
+      const out: OutletRow[] = [];
+      for (const { value } of outlets.held.values()) if (value.slot_id !== null) out.push(value);
+      return out;
+    },
+    workers: async () => Array.from(workers.held.values(), (w) => w.value),
+    paced: true,
   };
 
   return {
@@ -120,10 +172,11 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
     source,
     /** What the last refresh read. */
     stats: () => stats,
-    /** Forget everything: the next refresh reads the whole table. */
+    /** Forget everything: the next refresh reads the whole tables. */
     reset() {
-      held.clear();
-      from = null;
+      lastNow = Number.NEGATIVE_INFINITY;
+      placements = null;
+      snapshots.clear();
     },
   };
 }

@@ -4,6 +4,7 @@ import { ACCEPTED_STATES, type CommandedWindow, commandedWindows, sqlStates } fr
 import type { Db } from '../core/storage/db.js';
 import { driftSince } from '../desired/index.js';
 import { workerPattern } from './evaluate.js';
+import { yieldToLoop } from './pace.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
 
 type MinerRow = {
@@ -88,7 +89,12 @@ export type PlacementRow = Pick<
 >;
 
 /** Each miner with its latest sample, parsed; the order is the fleet's miners in the source's order. */
-export type MinerSource = (db: Db) => Promise<{ rows: PlacementRow[]; latest: (LatestSample | null)[] }>;
+export type MinerSource = (db: Db) => Promise<{
+  rows: PlacementRow[];
+  latest: (LatestSample | null)[];
+  /** Snapshot objects of the previous read to refill in place (by miner id), when the source keeps them. */
+  reuse?: Map<string, MinerSnapshot>;
+}>;
 
 /** The whole fleet in one query, every stored sample parsed (the full read each tick). */
 export const fullMinerSource: MinerSource = async (db) => {
@@ -96,9 +102,47 @@ export const fullMinerSource: MinerSource = async (db) => {
   return { rows, latest: rows.map(latestFromRow) };
 };
 
+export type OutletRow = { slot_id: string | null; pdu_id: string; outlet: number };
+const OUTLETS_SQL = 'SELECT slot_id, pdu_id, outlet FROM pdu_outlets WHERE slot_id IS NOT NULL';
+export type WorkerRow = { miner_id: string; pool_url: string; worker: string; source: string; at: number };
+const WORKERS_SQL = 'SELECT miner_id, pool_url, worker, source, at FROM alert_known_workers';
+
+/**
+ * Where the per-miner rows of a snapshot come from (the miners with their samples, the outlet map,
+ * the known-good workers), and whether the reads are paced (a turn of the event loop between them).
+ */
+export type SnapshotSource = {
+  miners: MinerSource;
+  outlets: (db: Db) => Promise<OutletRow[]>;
+  workers: (db: Db) => Promise<WorkerRow[]>;
+  paced: boolean;
+};
+
+/** Every row read from the tables each tick, all at once (the full read). */
+export const FULL_SOURCE: SnapshotSource = {
+  miners: fullMinerSource,
+  outlets: (db) => db.all<OutletRow>(OUTLETS_SQL),
+  workers: (db) => db.all<WorkerRow>(WORKERS_SQL),
+  paced: false,
+};
+
+/** The snapshot's queries: all at once, or paced, one after another with a turn of the loop before each. */
+async function reads<T extends readonly (() => unknown)[]>(
+  paced: boolean,
+  thunks: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  if (!paced) return (await Promise.all(thunks.map((f) => f()))) as never;
+  const out: unknown[] = [];
+  for (const f of thunks) {
+    await yieldToLoop();
+    out.push(await f());
+  }
+  return out as never;
+}
+
 /**
  * Reads the fleet's latest state in bulk (one query per table, whatever the fleet size; the miners
- * and their samples from `minerSource`, the whole table by default, the leader's cache in `latest-cache.ts`):
+ * and the rows kept per miner from `source`: the whole tables by default, the leader's copy in `latest-cache.ts`):
  * miners with slot and latest sample, outlet readings by slot, the last control command and
  * known-good worker per miner, PDUs and agents, and at `now` each miner's open commanded window. Hashrate history is read separately
  * (`readRecentHashrate`) for the miners that need it.
@@ -109,8 +153,9 @@ export const fullMinerSource: MinerSource = async (db) => {
 export async function readSnapshot(
   db: Db,
   now?: number,
-  minerSource: MinerSource = fullMinerSource,
+  source: SnapshotSource = FULL_SOURCE,
 ): Promise<FleetSnapshot> {
+  const { paced } = source;
   const [
     minerSet,
     outletRows,
@@ -123,52 +168,53 @@ export async function readSnapshot(
     patternRows,
     windows,
     poolRows,
-  ] = await Promise.all([
-    minerSource(db),
-    db.all<{ slot_id: string; pdu_id: string; outlet: number }>(
-      'SELECT slot_id, pdu_id, outlet FROM pdu_outlets WHERE slot_id IS NOT NULL',
-    ),
-    db.all<{ miner_id: string; op: string; created_at: number }>(
-      `SELECT miner_id, op, created_at FROM commands
+  ] = await reads(paced, [
+    () => source.miners(db),
+    () => source.outlets(db),
+    () =>
+      db.all<{ miner_id: string; op: string; created_at: number }>(
+        `SELECT miner_id, op, created_at FROM commands
        WHERE miner_id IS NOT NULL AND op IN ('sleep', 'wake', 'poll.stop', 'poll.resume')
          AND state IN ('sent', ${sqlStates(ACCEPTED_STATES)}) ORDER BY created_at`,
-    ),
-    db.all<{ miner_id: string; pool_url: string; worker: string; source: string; at: number }>(
-      'SELECT miner_id, pool_url, worker, source, at FROM alert_known_workers',
-    ),
-    db.all<{
-      pdu_id: string;
-      container_id: string;
-      at: number;
-      sample_json: string;
-      site_id: string | null;
-    }>(
-      `SELECT p.pdu_id, p.container_id, p.at, p.sample_json, c.site_id
+      ),
+    () => source.workers(db),
+    () =>
+      db.all<{
+        pdu_id: string;
+        container_id: string;
+        at: number;
+        sample_json: string;
+        site_id: string | null;
+      }>(
+        `SELECT p.pdu_id, p.container_id, p.at, p.sample_json, c.site_id
        FROM pdu_latest p LEFT JOIN containers c ON c.id = p.container_id`,
-    ),
-    db.all<{
-      id: string;
-      site_id: string | null;
-      container_id: string | null;
-      state: string;
-      last_seen_at: number | null;
-      metrics_json: string | null;
-    }>('SELECT id, site_id, container_id, state, last_seen_at, metrics_json FROM agents'),
-    db.all<{ id: string; site_id: string }>('SELECT id, site_id FROM containers'),
+      ),
+    () =>
+      db.all<{
+        id: string;
+        site_id: string | null;
+        container_id: string | null;
+        state: string;
+        last_seen_at: number | null;
+        metrics_json: string | null;
+      }>('SELECT id, site_id, container_id, state, last_seen_at, metrics_json FROM agents'),
+    () => db.all<{ id: string; site_id: string }>('SELECT id, site_id FROM containers'),
     // Rare rows (index events_kind_at): a miner its agent slept on its own stays paused.
-    db.all<{ miner_id: string; at: number; details_json: string }>(
-      `SELECT miner_id, at, details_json FROM events
+    () =>
+      db.all<{ miner_id: string; at: number; details_json: string }>(
+        `SELECT miner_id, at, details_json FROM events
          WHERE kind = 'safety.action' AND miner_id IS NOT NULL ORDER BY at`,
-    ),
-    db.all<{ site_id: string; pattern: string }>('SELECT site_id, pattern FROM alert_worker_patterns'),
+      ),
+    () => db.all<{ site_id: string; pattern: string }>('SELECT site_id, pattern FROM alert_worker_patterns'),
     // Without the time there is no telling which commanded windows are open: none are read.
-    now === undefined ? new Map<string, CommandedWindow>() : commandedWindows(db, now),
+    () => (now === undefined ? new Map<string, CommandedWindow>() : commandedWindows(db, now)),
     // Pool changes on their way (sent, or accepted and not yet seen): the new worker is expected.
-    db.all<{ miner_id: string; action_json: string }>(
-      `SELECT miner_id, action_json FROM commands
+    () =>
+      db.all<{ miner_id: string; action_json: string }>(
+        `SELECT miner_id, action_json FROM commands
        WHERE op = 'pool.set' AND miner_id IS NOT NULL AND state IN ('sent', 'acknowledged') ORDER BY created_at`,
-    ),
-  ]);
+      ),
+  ] as const);
   const poolPending = new Map<string, { url: string; user: string }>();
   for (const r of poolRows) {
     try {
@@ -222,6 +268,7 @@ export async function readSnapshot(
   }
   const outletBySlot = new Map<string, MinerSnapshot['outlet']>();
   for (const r of outletRows) {
+    if (r.slot_id === null) continue;
     const p = outletPower.get(`${r.pdu_id}/${r.outlet}`);
     outletBySlot.set(r.slot_id, {
       pduId: r.pdu_id,
@@ -256,13 +303,16 @@ export async function readSnapshot(
     workerPatterns.set(r.site_id, [...(workerPatterns.get(r.site_id) ?? []), workerPattern(r.pattern)]);
 
   const models = new Map<string, ReturnType<typeof findModel>>();
-  const miners: MinerSnapshot[] = minerSet.rows.map((r, i) => {
+  const miners: MinerSnapshot[] = [];
+  for (const [i, r] of minerSet.rows.entries()) {
+    // Paced: a turn of the event loop every 10,000 miners.
+    if (paced && i > 0 && i % 10_000 === 0) await yieldToLoop();
     let info = r.model === null ? null : models.get(r.model);
     if (info === undefined && r.model !== null) {
       info = findModel(r.model);
       models.set(r.model, info);
     }
-    return {
+    const m: MinerSnapshot = {
       id: r.id,
       siteId: r.site_id,
       containerId: r.container_id,
@@ -282,7 +332,13 @@ export async function readSnapshot(
       poolPending: poolPending.get(r.id) ?? null,
       drift: drift.get(r.id) ?? null,
     };
-  });
+    const kept = minerSet.reuse?.get(r.id);
+    if (kept) miners.push(Object.assign(kept, m));
+    else {
+      minerSet.reuse?.set(r.id, m);
+      miners.push(m);
+    }
+  }
 
   const agents: AgentSnapshot[] = agentRows.map((r) => {
     let metrics: { spoolMessages?: number; spoolDropped?: number } | null = null;

@@ -101,7 +101,7 @@ function historyCandidates(snapshot: FleetSnapshot, rules: RuleIndex, tracked: S
   return snapshot.miners.filter((m) => {
     const l = m.latest;
     if (!l || l.hashrateThs === null) return false;
-    const rule = rules.resolve('hashrate_low', m);
+    const rule = rules.forPlace(m).hashrate_low;
     if (!rule?.enabled) return false;
     if (tracked.has(trackingKey(rule.id, `miner:${m.id}`))) return true;
     const expected = l.expectedThs ?? m.modelInfo?.nominalThs ?? null;

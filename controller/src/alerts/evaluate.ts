@@ -117,7 +117,7 @@ export async function evaluateAlertsChunked(
   snapshot: FleetSnapshot,
   rules: RuleIndex,
   opts: EvaluateOptions,
-  chunk = 10_000,
+  chunk = 5_000,
 ): Promise<Observation[]> {
   const run = evaluation(snapshot, rules, opts);
   for (let i = 0; i < snapshot.miners.length; i += chunk) {

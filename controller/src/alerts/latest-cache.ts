@@ -112,7 +112,7 @@ const stamped = <V>(table: keyof typeof STAMPED_TABLES, value: (r: Row) => V) =>
 
 export function createLatestCache(opts: LatestCacheOptions = {}) {
   const rebuildAfterMs = opts.rebuildAfterMs ?? 300_000;
-  const pageRows = opts.pageRows ?? 5_000;
+  const pageRows = opts.pageRows ?? 1_000;
   const latest = stampedTable<LatestSample | null>(
     'miner_latest',
     ['miner_id'],

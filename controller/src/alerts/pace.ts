@@ -5,3 +5,19 @@
  * these helpers give the loop a turn between bounded pieces of work.
  */
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Every row of a keyset-paged query, `size` rows per page with a turn of the event loop between
+ * pages. `fetch(after)` reads the page after the row `after` (null: the first page), in key order.
+ */
+export async function inPages<T>(fetch: (after: T | null) => Promise<T[]>, size: number): Promise<T[]> {
+  const all: T[] = [];
+  let after: T | null = null;
+  for (;;) {
+    const page = await fetch(after);
+    for (const r of page) all.push(r);
+    if (page.length < size) return all;
+    after = page[page.length - 1]!;
+    await yieldToLoop();
+  }
+}

@@ -4,7 +4,7 @@ import { ACCEPTED_STATES, type CommandedWindow, commandedWindows, sqlStates } fr
 import type { Db } from '../core/storage/db.js';
 import { driftSince } from '../desired/index.js';
 import { workerPattern } from './evaluate.js';
-import { yieldToLoop } from './pace.js';
+import { inPages, yieldToLoop } from './pace.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
 
 type MinerRow = {
@@ -102,6 +102,16 @@ export const fullMinerSource: MinerSource = async (db) => {
   return { rows, latest: rows.map(latestFromRow) };
 };
 
+type PduRow = {
+  pdu_id: string;
+  container_id: string;
+  at: number;
+  sample_json: string;
+  site_id: string | null;
+};
+const PDUS_SQL = `SELECT p.pdu_id, p.container_id, p.at, p.sample_json, c.site_id
+  FROM pdu_latest p LEFT JOIN containers c ON c.id = p.container_id`;
+
 export type OutletRow = { slot_id: string | null; pdu_id: string; outlet: number };
 const OUTLETS_SQL = 'SELECT slot_id, pdu_id, outlet FROM pdu_outlets WHERE slot_id IS NOT NULL';
 export type WorkerRow = { miner_id: string; pool_url: string; worker: string; source: string; at: number };
@@ -178,17 +188,17 @@ export async function readSnapshot(
          AND state IN ('sent', ${sqlStates(ACCEPTED_STATES)}) ORDER BY created_at`,
       ),
     () => source.workers(db),
+    // Paced: a page of 250 PDUs at a time (each stored sample holds every outlet's reading).
     () =>
-      db.all<{
-        pdu_id: string;
-        container_id: string;
-        at: number;
-        sample_json: string;
-        site_id: string | null;
-      }>(
-        `SELECT p.pdu_id, p.container_id, p.at, p.sample_json, c.site_id
-       FROM pdu_latest p LEFT JOIN containers c ON c.id = p.container_id`,
-      ),
+      paced
+        ? inPages<PduRow>(
+            (after) =>
+              db.all<PduRow>(`${PDUS_SQL} WHERE p.pdu_id > ? ORDER BY p.pdu_id LIMIT 250`, [
+                after?.pdu_id ?? '',
+              ]),
+            250,
+          )
+        : db.all<PduRow>(PDUS_SQL),
     () =>
       db.all<{
         id: string;
@@ -228,7 +238,8 @@ export async function readSnapshot(
 
   const pdus: PduSnapshot[] = [];
   const outletPower = new Map<string, { powerW: number | null; at: number }>();
-  for (const r of pduRows) {
+  for (const [i, r] of pduRows.entries()) {
+    if (paced && i > 0 && i % 250 === 0) await yieldToLoop();
     let sample: {
       totalPowerW?: number | null;
       outlets?: { outlet: number; powerW: number | null; currentA: number | null; state: string }[];
@@ -266,8 +277,10 @@ export async function readSnapshot(
         .map((s) => s.value),
     });
   }
+  if (paced) await yieldToLoop();
   const outletBySlot = new Map<string, MinerSnapshot['outlet']>();
-  for (const r of outletRows) {
+  for (const [i, r] of outletRows.entries()) {
+    if (paced && i > 0 && i % 20_000 === 0) await yieldToLoop();
     if (r.slot_id === null) continue;
     const p = outletPower.get(`${r.pdu_id}/${r.outlet}`);
     outletBySlot.set(r.slot_id, {
@@ -277,6 +290,7 @@ export async function readSnapshot(
       at: p?.at ?? 0,
     });
   }
+  if (paced) await yieldToLoop();
   const lastControl = new Map<string, { op: string; at: number }>();
   for (const r of controlRows) lastControl.set(r.miner_id, { op: r.op, at: r.created_at });
   const known = new Map(
@@ -297,6 +311,7 @@ export async function readSnapshot(
     if (d.status === 'succeeded' && typeof d.action === 'string')
       lastSafety.set(r.miner_id, { action: d.action, at: Number(r.at) });
   }
+  if (paced) await yieldToLoop();
   const drift = await driftSince(db);
   const workerPatterns = new Map<string, RegExp[]>();
   for (const r of patternRows)

@@ -7,6 +7,7 @@ import { createLatestCache, type LatestCacheOptions, type LatestCacheStats } fro
 import { step, type Tracking, type Transition } from './machine.js';
 import type { AlertMetrics } from './metrics.js';
 import { type AlertRecord, enqueue, loadWebhooks, notificationFor, webhookPayload } from './notify.js';
+import { yieldToLoop } from './pace.js';
 import { readRecentHashrate, readSnapshot } from './read.js';
 import { indexRules, type RuleIndex } from './rules.js';
 import type { AlertSettings } from './settings.js';
@@ -152,7 +153,9 @@ export function createAlertService(deps: AlertServiceDeps) {
     const open = new Map(openRows.map((r) => [trackingKey(r.rule_id, r.subject), r]));
     const tracked = new Set([...tracking.keys(), ...open.keys()]);
     const workers = knownWorkerChanges(snapshot, poolSets, now);
+    if (cache) await yieldToLoop();
     const candidates = historyCandidates(snapshot, rules, tracked);
+    if (cache) await yieldToLoop();
     const windowMs = Math.max(
       60_000,
       ...rules.rules
@@ -169,7 +172,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     const plan = planTick(observations, tracking, open, rules, now);
     const t2 = performance.now();
 
-    const report = await db.tx((tx) => writePlan(tx, plan, workers, snapshot, now));
+    const report = await db.tx((tx) => writePlan(tx, plan, workers, snapshot, now, !!cache));
     const t3 = performance.now();
     if (deps.metrics) await record(deps.metrics, plan, [t1 - t0, t2 - t1, t3 - t2]);
     return {
@@ -200,7 +203,14 @@ export function createAlertService(deps: AlertServiceDeps) {
     workers: SqlValue[][],
     snapshot: FleetSnapshot,
     now: number,
+    paced: boolean,
   ): Promise<Omit<TickReport, 'observations' | 'ms'>> {
+    // Paced: a turn of the event loop every 500 statements (an open alert is updated every tick);
+    // other writers wait for the transaction, the loop does not.
+    let statements = 0;
+    const pace = async () => {
+      if (paced && ++statements % 500 === 0) await yieldToLoop();
+    };
     await insertMany(
       tx,
       'INSERT INTO alert_known_workers (miner_id, pool_url, worker, source, at)',
@@ -211,6 +221,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     );
     const upserts: SqlValue[][] = [];
     for (const [key, t] of plan.tracking) {
+      await pace();
       const [ruleId, subject] = key.split('\u0000') as [string, string];
       if (t === null)
         await tx.run('DELETE FROM alert_tracking WHERE rule_id = ? AND subject = ?', [ruleId, subject]);
@@ -229,6 +240,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     const notices: { alert: AlertRecord; transition: 'open' | 'resolve'; notifiedOpen: boolean }[] = [];
     const inserts: SqlValue[][] = [];
     for (const t of plan.transitions) {
+      await pace();
       const o = t.obs;
       if (t.transition === 'open' && o) {
         const alert: AlertRecord = {

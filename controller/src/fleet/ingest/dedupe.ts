@@ -29,15 +29,22 @@ export async function firstDeliveries(
   now: number,
 ): Promise<boolean[]> {
   if (items.length === 0) return [];
+  // Written in key order, so two replicas' batches take the index entries in the same order.
+  const keyed = items.map(({ env, kind }) => ({
+    env,
+    kind,
+    key: seenKey(env.agentId, env.bootId, kind, env.seq),
+  }));
+  const sorted = [...keyed].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const rows = await db.all<{ agent_id: string; boot_id: string; kind: string; seq: number | string }>(
     `INSERT INTO ingest_seen (agent_id, boot_id, kind, seq, received_at)
-     VALUES ${items.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+     VALUES ${sorted.map(() => '(?, ?, ?, ?, ?)').join(', ')}
      ON CONFLICT (agent_id, boot_id, kind, seq) DO NOTHING
      RETURNING agent_id, boot_id, kind, seq`,
-    items.flatMap(({ env, kind }) => [env.agentId, env.bootId, kind, env.seq, now]),
+    sorted.flatMap(({ env, kind }) => [env.agentId, env.bootId, kind, env.seq, now]),
   );
   const inserted = new Set(rows.map((r) => seenKey(r.agent_id, r.boot_id, r.kind, Number(r.seq))));
-  return items.map(({ env, kind }) => inserted.delete(seenKey(env.agentId, env.bootId, kind, env.seq)));
+  return keyed.map(({ key }) => inserted.delete(key));
 }
 
 const seenKey = (agentId: string, bootId: string, kind: string, seq: number) =>

@@ -53,16 +53,18 @@ export async function noteSeqs(
     } else boots.set(key, { agentId: i.msg.agentId, bootId: i.msg.bootId, max: i.msg.seq, n: 1 });
   }
   if (boots.size === 0) return items.map(() => null);
+  // In key order, so two replicas' batches lock the same rows in the same order (no deadlock).
+  const upserts = [...boots].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, b]) => b);
   const rows = await db.all<{ agent_id: string; boot_id: string; prev_max: number | string }>(
     `INSERT INTO agent_seq (agent_id, boot_id, max_seq, prev_max, received, updated_at)
-     VALUES ${[...boots.values()].map(() => '(?, ?, ?, -1, ?, ?)').join(', ')}
+     VALUES ${upserts.map(() => '(?, ?, ?, -1, ?, ?)').join(', ')}
      ON CONFLICT (agent_id, boot_id) DO UPDATE SET
        prev_max = agent_seq.max_seq,
        max_seq = CASE WHEN excluded.max_seq > agent_seq.max_seq THEN excluded.max_seq ELSE agent_seq.max_seq END,
        received = agent_seq.received + excluded.received,
        updated_at = excluded.updated_at
      RETURNING agent_id, boot_id, prev_max`,
-    [...boots.values()].flatMap((b) => [b.agentId, b.bootId, b.max, b.n, now]),
+    upserts.flatMap((b) => [b.agentId, b.bootId, b.max, b.n, now]),
   );
   const highest = new Map(rows.map((r) => [`${r.agent_id}\u0000${r.boot_id}`, Number(r.prev_max)]));
   return items.map((i) => {

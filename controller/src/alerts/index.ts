@@ -22,6 +22,8 @@ export function alertsFor(ctx: FeatureContext, settings: AlertSettings = DEFAULT
     ).replace(/\/+$/, ''),
     settings,
     metrics,
+    // A leader's copy older than three of its ticks (it was not the leader meanwhile) is rebuilt.
+    cache: { rebuildAfterMs: Math.max(300_000, 3 * ctx.config.alerts.evaluateEveryS * 1000) },
   });
   return {
     tick: service.tick,

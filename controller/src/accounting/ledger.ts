@@ -9,7 +9,8 @@ import { assertNextInOrder, completenessOf, storeCompleteness } from './complete
 import { type AdjustmentLine, adjustmentErrors, type JournalLine } from './journal.js';
 import { loadCloseInputs } from './load-inputs.js';
 import { parsePeriodId } from './period.js';
-import { AccountingError } from './register.js';
+import { AccountingError, type StoredRule } from './register.js';
+import type { Period } from './types.js';
 
 /**
  * The stored side of a close: runs the pure close on inputs gathered from SQL and appends the
@@ -106,20 +107,7 @@ export async function closeStoredPeriod(
     if (existing) return { summary: existing, result: null };
     if (period.endMs > deps.now()) throw new AccountingError(`period ${periodId}: has not ended yet`, 409);
     await assertNextInOrder(db, period, 'close');
-    const { inputs, stakerOf, rule } = await loadCloseInputs(db, period).catch((e: Error) => {
-      throw e instanceof AccountingError ? e : new AccountingError(`period ${periodId}: ${e.message}`, 409);
-    });
-    if ((period.endMs - period.startMs) / 1000 !== rule.periodSeconds) {
-      throw new AccountingError(
-        `period ${periodId}: rule ${rule.version} closes periods of ${rule.periodSeconds} s`,
-      );
-    }
-    let result: CloseResult;
-    try {
-      result = closePeriod(inputs);
-    } catch (e) {
-      throw new AccountingError((e as Error).message, 409);
-    }
+    const { result, stakerOf, rule } = await loadAndClose(db, period);
     // Never closed blind: below the thresholds only an operator's override (audited) closes it.
     const report = await completenessOf(db, period);
     const reason = opts.override?.trim();
@@ -179,6 +167,29 @@ export async function closeStoredPeriod(
     const summary = (await getClose(db, periodId))!;
     return { summary: { ...summary, alreadyClosed: false }, result };
   });
+}
+
+/**
+ * Reads the inputs and runs the pure close. The inputs (an object per stake entry, 1,100,000 at
+ * 1,000,000 stakers) live only in here, so they are not kept alive while the close is written.
+ */
+async function loadAndClose(
+  db: Db,
+  period: Period,
+): Promise<{ result: CloseResult; stakerOf: Map<string, string>; rule: StoredRule }> {
+  const { inputs, stakerOf, rule } = await loadCloseInputs(db, period).catch((e: Error) => {
+    throw e instanceof AccountingError ? e : new AccountingError(`period ${period.id}: ${e.message}`, 409);
+  });
+  if ((period.endMs - period.startMs) / 1000 !== rule.periodSeconds) {
+    throw new AccountingError(
+      `period ${period.id}: rule ${rule.version} closes periods of ${rule.periodSeconds} s`,
+    );
+  }
+  try {
+    return { result: closePeriod(inputs), stakerOf, rule };
+  } catch (e) {
+    throw new AccountingError((e as Error).message, 409);
+  }
 }
 
 async function appendJournal(

@@ -322,7 +322,7 @@ const minerWhere = (m: MinerSnapshot, paused: string | null, agent: AgentSnapsho
  * `rules.forPlace` for a run of subjects: the previous placement's rules are reused while the
  * container, site and model stay the same (a container's miners come one after another).
  */
-function placeMemo(rules: RuleIndex) {
+export function placeMemo(rules: RuleIndex) {
   let last: Placement | null = null;
   let place: ReturnType<RuleIndex['forPlace']> | null = null;
   return (at: Placement) => {

@@ -391,6 +391,8 @@ export async function readRecentHashrate(db: Db, miners: MinerSnapshot[], since:
   for (const m of miners) m.recentThs = [];
   const ids = [...byId.keys()];
   for (let i = 0; i < ids.length; i += 500) {
+    // A turn of the event loop between chunks (the tick runs on the main thread).
+    if (i > 0) await yieldToLoop();
     const part = ids.slice(i, i + 500);
     const rows = await db.all<{ miner_id: string; at: number; hashrate_ths: number | null }>(
       `SELECT miner_id, at, hashrate_ths FROM miner_history

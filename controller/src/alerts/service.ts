@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DONE_STATES, sqlStates } from '../commands/index.js';
 import { insertMany } from '../core/storage/bulk.js';
 import type { Db, SqlValue } from '../core/storage/db.js';
-import { evaluateAlerts, evaluateAlertsChunked, type Observation, trackingKey } from './evaluate.js';
+import {
+  evaluateAlerts,
+  evaluateAlertsChunked,
+  type Observation,
+  placeMemo,
+  trackingKey,
+} from './evaluate.js';
 import { createLatestCache, type LatestCacheOptions, type LatestCacheStats } from './latest-cache.js';
 import { step, type Tracking, type Transition } from './machine.js';
 import type { AlertMetrics } from './metrics.js';
@@ -99,12 +105,24 @@ export function planTick(
 
 /** Miners whose hashrate history the hashrate_low rule needs this tick. */
 function historyCandidates(snapshot: FleetSnapshot, rules: RuleIndex, tracked: Set<string>) {
+  // Tracked miners by rule id, so that no key string is built per miner (100,000 a tick).
+  const trackedByRule = new Map<string, Set<string>>();
+  for (const key of tracked) {
+    const cut = key.indexOf('\u0000');
+    const subject = key.slice(cut + 1);
+    if (!subject.startsWith('miner:')) continue;
+    const ruleId = key.slice(0, cut);
+    const ids = trackedByRule.get(ruleId) ?? new Set<string>();
+    ids.add(subject.slice('miner:'.length));
+    trackedByRule.set(ruleId, ids);
+  }
+  const placeOf = placeMemo(rules);
   return snapshot.miners.filter((m) => {
     const l = m.latest;
     if (!l || l.hashrateThs === null) return false;
-    const rule = rules.forPlace(m).hashrate_low;
+    const rule = placeOf(m).hashrate_low;
     if (!rule?.enabled) return false;
-    if (tracked.has(trackingKey(rule.id, `miner:${m.id}`))) return true;
+    if (trackedByRule.get(rule.id)?.has(m.id)) return true;
     const expected = l.expectedThs ?? m.modelInfo?.nominalThs ?? null;
     return !!expected && l.hashrateThs / expected <= (rule.clearThreshold ?? rule.threshold ?? 0.8);
   });

@@ -87,11 +87,17 @@ export async function startReplica(s: ReplicaSetup, index: number): Promise<Repl
     url,
     proc,
     log,
+    /** SIGTERM, and SIGKILL after 30 s: says so, as a replica that does not stop is a finding. */
     async stop() {
       if (proc.exitCode !== null) return;
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        console.log(`replica ${index}: still running 30 s after SIGTERM; killed (log ${log})`);
+        proc.kill('SIGKILL');
+      }, 30_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

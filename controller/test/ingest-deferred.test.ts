@@ -38,18 +38,35 @@ const message = (seq: number, at: number, over: Partial<Telemetry> = {}, powerW 
   ...over,
 });
 
+/** The message with one more miner, d-9, sampled like its first. */
+const withD9 = (m: Telemetry): Telemetry => ({
+  ...m,
+  samples: [
+    ...m.samples,
+    {
+      ...m.samples[0]!,
+      minerKey: 'd-9',
+      serial: 'DEFER-9',
+      ip: '10.9.0.9',
+      slot: { rack: 'R01', slot: '9' },
+    },
+  ],
+});
+
 /**
  * Same miners again and again: an older sample after a newer one (must not replace it), two
  * samples in one minute (history keeps the first), a tie in time (the later message wins), a
  * miner reported unreachable between two samples (the update must see the samples before it),
- * a status message between telemetry, seqs 0, 3 and 6 skipped and 3 arriving late, a message
+ * a status message between telemetry, seqs 0, 2, 3 and 6 skipped and 2 and 3 arriving late, a message
  * refused for its place, and a redelivery. One message per transaction takes ingest's
  * message-by-message path (the one before batching), so the batched path is held to it.
  */
 const stream = (): unknown[] => [
-  message(1, T0 + 60_000),
-  message(2, T0 + 30_000),
-  message(4, T0 + 61_000),
+  withD9(message(1, T0 + 60_000)),
+  withD9(message(4, T0 + 61_000)),
+  // Older than both before it, in the same batch: must not replace what seq 4 left (d-9 is
+  // reported by these three only, so what they leave is what stays).
+  withD9(message(2, T0 + 30_000)),
   message(5, T0 + 120_000, {
     unreachable: ['d-2', 'd-3'].map((minerKey, i) => ({
       minerKey,
@@ -178,8 +195,8 @@ for (const v of variants) {
       expect(batched.outcomes).toEqual(one.outcomes);
       expect(batched.stored).toEqual(one.stored);
       expect(batched.metrics).toEqual(one.metrics);
-      expect(one.metrics).toContain('hashfleet_ingest_seq_gaps_total{agent="sc-c01"} 3');
-      expect(one.metrics).toContain('hashfleet_ingest_seq_late_total{agent="sc-c01"} 1');
+      expect(one.metrics).toContain('hashfleet_ingest_seq_gaps_total{agent="sc-c01"} 4');
+      expect(one.metrics).toContain('hashfleet_ingest_seq_late_total{agent="sc-c01"} 2');
       // The cases that need the held rows written before the unreachable entries' update: d-2 is
       // marked offline by seq 5 and back online by seq 7's sample of the same time; d-3
       // stays offline.
@@ -194,7 +211,8 @@ for (const v of variants) {
     it('leaves out only the message whose held rows the database refuses; the others are stored once', async () => {
       t = await testApp({ storage: { url: v.url() } });
       const { db, ingest } = t.app.hashfleet;
-      // A real refusal at the held write: miner_latest refuses the second message's rows (3333 W).
+      // A real refusal at the held write: miner_latest refuses the second message's rows (3333 W),
+      // the newest of the batch (an older row of a miner is not written when a newer one is held).
       if (db.dialect === 'sqlite')
         await db.run(
           `CREATE TRIGGER refuse_latest BEFORE INSERT ON miner_latest WHEN NEW.power_w = 3333
@@ -210,7 +228,7 @@ for (const v of variants) {
         );
       }
       const outcomes = await Promise.all(
-        [message(1, T0 + 1000), message(2, T0 + 2000, {}, 3333), message(3, T0 + 3000)].map((m) =>
+        [message(1, T0 + 1000), message(2, T0 + 3000, {}, 3333), message(3, T0 + 2000)].map((m) =>
           ingest.handle(TOPIC, enc(m)),
         ),
       );

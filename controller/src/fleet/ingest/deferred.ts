@@ -1,7 +1,17 @@
 import type { Db, SqlValue } from '../../core/storage/db.js';
 
 /** One upsert written many rows at a time: `${head} VALUES (...), (...) ${tail}`. */
-export type Upsert = { head: string; columns: number; tail: string };
+export type Upsert = {
+  head: string;
+  columns: number;
+  tail: string;
+  /**
+   * For an upsert whose stored row ends up as one of the rows written for its key, whichever the
+   * others were (a newest-wins guard, `DO NOTHING`): whether `next`, added after `held` for the
+   * same key, is the one that would be left. The batch then writes only that row per key.
+   */
+  supersedes?: (held: readonly SqlValue[], next: readonly SqlValue[]) => boolean;
+};
 
 /** A row for an upsert, with the conflict key it touches. */
 export type KeyedRow = { key: string; values: SqlValue[] };
@@ -11,7 +21,8 @@ export type KeyedRow = { key: string; values: SqlValue[] };
  * held until the batch has been applied and then written with one multi-row statement per
  * table and layer (issue 15 item 1) instead of a few statements per message.
  *
- * Exactly what writing them message by message does: a layer holds at most one row per conflict
+ * Exactly what writing them message by message does. An upsert with `supersedes` keeps one row
+ * per key, the one its guard would have left. Otherwise a layer holds at most one row per conflict
  * key, and the rows of one key go into successive layers in the order they were added, so each
  * stored row sees the same upserts in the same order (the `WHERE excluded.at >= ...` guards and
  * the `+ excluded.x` sums give the same result, float sums included). Rows of different keys
@@ -22,6 +33,8 @@ export type KeyedRow = { key: string; values: SqlValue[] };
  */
 export class Deferred {
   readonly #tables = new Map<Upsert, KeyedRow[]>();
+  // Per upsert with `supersedes`: where each key's row is in its list.
+  readonly #at = new Map<Upsert, Map<string, number>>();
   readonly #reads = new Map<string, Promise<unknown>>();
 
   /**
@@ -40,21 +53,35 @@ export class Deferred {
 
   add(upsert: Upsert, rows: readonly KeyedRow[]): void {
     if (rows.length === 0) return;
-    const held = this.#tables.get(upsert);
-    if (held) for (const r of rows) held.push(r);
-    else this.#tables.set(upsert, [...rows]);
-  }
-
-  get size(): number {
-    let n = 0;
-    for (const rows of this.#tables.values()) n += rows.length;
-    return n;
+    let held = this.#tables.get(upsert);
+    if (!held) {
+      held = [];
+      this.#tables.set(upsert, held);
+    }
+    const supersedes = upsert.supersedes;
+    if (!supersedes) {
+      for (const r of rows) held.push(r);
+      return;
+    }
+    let at = this.#at.get(upsert);
+    if (!at) {
+      at = new Map();
+      this.#at.set(upsert, at);
+    }
+    for (const r of rows) {
+      const i = at.get(r.key);
+      if (i === undefined) {
+        at.set(r.key, held.length);
+        held.push(r);
+      } else if (supersedes(held[i]!.values, r.values)) held[i] = r;
+    }
   }
 
   /** Writes everything held, tables in the order first added, and forgets it. */
   async flush(db: Db): Promise<void> {
     const tables = [...this.#tables];
     this.#tables.clear();
+    this.#at.clear();
     this.#reads.clear();
     for (const [upsert, rows] of tables) {
       for (const layer of layers(rows)) await writeRows(db, upsert, layer);

@@ -50,12 +50,16 @@ const MINER_LATEST: Upsert = {
        power_w = excluded.power_w, power_provenance = excluded.power_provenance,
        chip_temp_max_c = excluded.chip_temp_max_c, state = excluded.state, online = 1, error = NULL
      WHERE excluded.at >= miner_latest.at`,
+  // Newest wins, a tie to the later: of a miner's rows in one batch only that one can be left.
+  supersedes: (held, next) => (next[1] as number) >= (held[1] as number),
 };
 
 const MINER_HISTORY: Upsert = {
   head: 'INSERT INTO miner_history (miner_id, minute, at, hashrate_ths, chip_temp_max_c, power_w)',
   columns: 6,
   tail: 'ON CONFLICT (miner_id, minute) DO NOTHING',
+  // The first row of a miner's minute stays: later ones in the batch change nothing.
+  supersedes: () => false,
 };
 
 /**

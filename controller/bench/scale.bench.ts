@@ -287,6 +287,7 @@ async function main() {
     const warmCount = warm.length;
 
     const cpu0 = replicas.map((r) => procStats(r.proc.pid!)?.cpuS ?? 0);
+    const cpuFrom = performance.now();
     const atStart = await Promise.all(replicas.map((r) => scrape(r.url)));
     const watch = watchReplicas(replicas);
     const runStart = Date.now() + 2000;
@@ -304,6 +305,7 @@ async function main() {
     const final = await watch.stop();
     clearInterval(loadTimer);
     const cpuRun = replicas.map((r, i) => (procStats(r.proc.pid!)?.cpuS ?? 0) - cpu0[i]!);
+    const cpuWallS = (performance.now() - cpuFrom) / 1000;
     const stats = replicas.map((r) => procStats(r.proc.pid!));
     say('waiting for the close to end');
     const close = await closeDone;
@@ -336,6 +338,7 @@ async function main() {
       final,
       stats,
       cpuRun,
+      cpuWallS,
       close,
       exact,
       doubleAcks,
@@ -369,6 +372,8 @@ type Figures = {
   final: Map<string, number>[];
   stats: (ReturnType<typeof procStats> | null)[];
   cpuRun: number[];
+  /** Wall time over which cpuRun was taken: the run and the wait for its last acks. */
+  cpuWallS: number;
   close: Close;
   exact: Awaited<ReturnType<typeof exactness>>;
   doubleAcks: number;
@@ -402,7 +407,7 @@ function replicaFigures(f: Figures, r: Replica, i: number) {
     reconnects: readFileSync(r.log, 'utf8').split('offline, reconnecting').length - 1,
   };
   console.log(
-    `  replica ${r.index}: event-loop delay p99 ${fig.lagWorstP99.toFixed(0)} ms in its worst 10-s window, ${fig.lagMedianP99.toFixed(0)} ms in the median one (idle ${fig.idleP99.toFixed(1)} ms), max ${fig.lagMax.toFixed(0)} ms; RSS ${fig.rssMb.toFixed(0)} MB at the end, peak ${fig.peakRssMb.toFixed(0)} MB (idle ${fig.idleRssMb.toFixed(0)} MB); ${fig.cpuS.toFixed(1)} CPU-s (${((fig.cpuS / RUN_S) * 100).toFixed(0)} % of a core); ingested ${n0(fig.samples)} samples, ${fig.duplicates} duplicate messages; alert ticks run here ${fig.alertTicks} (mean ${fig.alertTickMeanS.toFixed(2)} s, ${fig.alertTicksOver1s} over 1 s, ${fig.alertOverlaps} ticks skipped while one ran); broker link reconnects since start ${fig.reconnects}`,
+    `  replica ${r.index}: event-loop delay p99 ${fig.lagWorstP99.toFixed(0)} ms in its worst 10-s window, ${fig.lagMedianP99.toFixed(0)} ms in the median one (idle ${fig.idleP99.toFixed(1)} ms), max ${fig.lagMax.toFixed(0)} ms; RSS ${fig.rssMb.toFixed(0)} MB at the end, peak ${fig.peakRssMb.toFixed(0)} MB (idle ${fig.idleRssMb.toFixed(0)} MB); ${fig.cpuS.toFixed(1)} CPU-s in ${f.cpuWallS.toFixed(0)} s (${((fig.cpuS / f.cpuWallS) * 100).toFixed(0)} % of a core); ingested ${n0(fig.samples)} samples (${n0(fig.samples / fig.cpuS)} per CPU-second), ${fig.duplicates} duplicate messages; alert ticks run here ${fig.alertTicks} (mean ${fig.alertTickMeanS.toFixed(2)} s, ${fig.alertTicksOver1s} over 1 s, ${fig.alertOverlaps} ticks skipped while one ran); broker link reconnects since start ${fig.reconnects}`,
   );
   return fig;
 }
@@ -477,6 +482,7 @@ function report(f: Figures) {
       endRssMb: Math.round(r.rssMb),
       cpuS: Number(r.cpuS.toFixed(1)),
       samples: r.samples,
+      samplesPerCpuS: Math.round(r.samples / r.cpuS),
       alertTicks: r.alertTicks,
       alertTickMeanS: Number(r.alertTickMeanS.toFixed(2)),
       ...common,

@@ -37,6 +37,7 @@ import {
   buildController,
   CONTROLLER_CLI,
   metricSum,
+  pgWaits,
   procStats,
   type Replica,
   scrape,
@@ -290,6 +291,8 @@ async function main() {
     const cpuFrom = performance.now();
     const atStart = await Promise.all(replicas.map((r) => scrape(r.url)));
     const watch = watchReplicas(replicas);
+    const waitsDb = await openDb(PG_URL);
+    const waits = pgWaits(waitsDb, REPLICAS);
     const runStart = Date.now() + 2000;
     const loadSeen: number[] = [];
     const loadTimer = setInterval(() => loadSeen.push(load1()), 10_000);
@@ -303,6 +306,8 @@ async function main() {
     const waitedUntil = Date.now();
     const lastAck = Math.max(...all.map((d) => d.ackAt ?? 0));
     const final = await watch.stop();
+    const pg = await waits.stop();
+    await waitsDb.close();
     clearInterval(loadTimer);
     const cpuRun = replicas.map((r, i) => (procStats(r.proc.pid!)?.cpuS ?? 0) - cpu0[i]!);
     const cpuWallS = (performance.now() - cpuFrom) / 1000;
@@ -339,6 +344,7 @@ async function main() {
       stats,
       cpuRun,
       cpuWallS,
+      pg,
       close,
       exact,
       doubleAcks,
@@ -374,6 +380,7 @@ type Figures = {
   cpuRun: number[];
   /** Wall time over which cpuRun was taken: the run and the wait for its last acks. */
   cpuWallS: number;
+  pg: { active: number; lock: number; idleInTx: number }[];
   close: Close;
   exact: Awaited<ReturnType<typeof exactness>>;
   doubleAcks: number;
@@ -408,6 +415,10 @@ function replicaFigures(f: Figures, r: Replica, i: number) {
   };
   console.log(
     `  replica ${r.index}: event-loop delay p99 ${fig.lagWorstP99.toFixed(0)} ms in its worst 10-s window, ${fig.lagMedianP99.toFixed(0)} ms in the median one (idle ${fig.idleP99.toFixed(1)} ms), max ${fig.lagMax.toFixed(0)} ms; RSS ${fig.rssMb.toFixed(0)} MB at the end, peak ${fig.peakRssMb.toFixed(0)} MB (idle ${fig.idleRssMb.toFixed(0)} MB); ${fig.cpuS.toFixed(1)} CPU-s in ${f.cpuWallS.toFixed(0)} s (${((fig.cpuS / f.cpuWallS) * 100).toFixed(0)} % of a core); ingested ${n0(fig.samples)} samples (${n0(fig.samples / fig.cpuS)} per CPU-second), ${fig.duplicates} duplicate messages; alert ticks run here ${fig.alertTicks} (mean ${fig.alertTickMeanS.toFixed(2)} s, ${fig.alertTicksOver1s} over 1 s, ${fig.alertOverlaps} ticks skipped while one ran); broker link reconnects since start ${fig.reconnects}`,
+  );
+  const pg = f.pg[i]!;
+  console.log(
+    `    its PostgreSQL connections, sampled each second: ${pg.active.toFixed(2)} running a statement, ${pg.lock.toFixed(2)} waiting on a lock, ${pg.idleInTx.toFixed(2)} holding a transaction open while the replica does something else (mean connections)`,
   );
   return fig;
 }
@@ -469,6 +480,8 @@ function report(f: Figures) {
       goal: '< 100 ms while ingesting, alert tick and close running',
       met: r.lagWorstP99 < 100,
       medianWindowMs: Math.round(r.lagMedianP99),
+      pgConnsLockWait: Number(f.pg[i]!.lock.toFixed(2)),
+      pgConnsIdleInTx: Number(f.pg[i]!.idleInTx.toFixed(2)),
       ...common,
       baselineIs: 'the same replica idle, same run; value is the worst 10-s window',
     });

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Db } from '../../src/core/storage/db.js';
 import { freePort } from '../../test/servers.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -50,6 +51,46 @@ export function replicaConfig(s: ReplicaSetup, index: number, httpPort: number):
   return file;
 }
 
+export const appName = (index: number) => `hashfleet-scale-replica-${index}`;
+
+/**
+ * Samples what each replica's PostgreSQL connections are doing, once a second: running a
+ * statement, waiting on a lock, or holding a transaction open while the replica does something
+ * else (idle in transaction). Says where a replica's time goes when it is neither busy nor fed.
+ */
+export function pgWaits(db: Db, replicas: number) {
+  const tally = Array.from({ length: replicas }, () => ({ samples: 0, active: 0, lock: 0, idleInTx: 0 }));
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const rows = await db.all<{ app: string; state: string | null; wait: string | null }>(
+        `SELECT application_name AS app, state, wait_event_type AS wait FROM pg_stat_activity
+          WHERE application_name LIKE 'hashfleet-scale-replica-%'`,
+      );
+      for (const [i, t] of tally.entries()) {
+        const mine = rows.filter((r) => r.app === appName(i + 1));
+        t.samples++;
+        t.active += mine.filter((r) => r.state === 'active' && r.wait !== 'Lock').length;
+        t.lock += mine.filter((r) => r.wait === 'Lock').length;
+        t.idleInTx += mine.filter((r) => r.state === 'idle in transaction').length;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  return {
+    /** Per replica: mean connections running, waiting on a lock, idle in a transaction. */
+    async stop() {
+      running = false;
+      await loop;
+      return tally.map((t) => ({
+        active: t.active / t.samples,
+        lock: t.lock / t.samples,
+        idleInTx: t.idleInTx / t.samples,
+      }));
+    },
+  };
+}
+
 export type Replica = {
   index: number;
   url: string;
@@ -64,7 +105,8 @@ export async function startReplica(s: ReplicaSetup, index: number): Promise<Repl
   const log = join(s.dir, `replica-${index}.log`);
   const out = openSync(log, 'a');
   const proc = spawn(process.execPath, [CONTROLLER_CLI, '--config', config, 'run'], {
-    env: cleanEnv(),
+    // node-postgres names its connections from PGAPPNAME: pgWaits tells the replicas apart by it.
+    env: { ...cleanEnv(), PGAPPNAME: appName(index) },
     stdio: ['ignore', out, out],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -74,7 +74,7 @@ describe('ServerTech Sentry4 through the agent reader and the simulated PDU', ()
     const pdu = pduConfig();
     const vendor = VENDORS[pdu.vendor];
     const [outlet, id] = Object.entries(sim.pdus[0]!.outletMiner).find(([, m]) => m)!;
-    const session = openSession(pdu, 'write');
+    const session = await openSession(pdu, 'write');
     try {
       await setInteger(session, vendor.control.oid(Number(outlet)), vendor.control.off);
       await sim.tick(0);

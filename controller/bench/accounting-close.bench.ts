@@ -11,11 +11,14 @@
  * each peak RSS is that close's; the parent checks that both give the same inputs and outputs
  * hashes and prints, per goal of issue 15 (pure close of 1,000,000 stakers < 3 s, peak RSS
  * < 1 GB), one `BENCH {json}` line; `met` is false below 1,000,000 stakers, since the goal is not
- * shown by a smaller run. BASELINE=0 skips the previous close. INPUTS_OUT=<file> writes the inputs
+ * shown by a smaller run. Holders are SHA-256 hex commitments as a real register has them;
+ * HOLDERS=short gives 9-character ids in order, as the runs before this one used (smaller
+ * documents, a cheap sort). BASELINE=0 skips the previous close. INPUTS_OUT=<file> writes the inputs
  * document, to check the standalone verifiers against the printed outputs hash.
  */
 
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -32,6 +35,7 @@ import { containerEnergyLines, type MinerHour, type SiteTariff } from '../src/en
 import { bench } from './report.js';
 
 const STAKERS = Number(process.env.STAKERS ?? 1_000_000);
+const HOLDERS = process.env.HOLDERS === 'short' ? 'short' : 'sha256';
 // About ten stakers of 1..5000 HSS per shared node (~25,000 HSS: eligible), at most 2,000 nodes.
 // A fixed 2,000 nodes left a small run (STAKERS=2000: one staker per node, under the 10,000 HSS
 // collateral) with no eligible stake, so its whole pool went to staker_unallocated and no payout
@@ -49,7 +53,12 @@ const rand = () => {
 };
 const stakes: StakeEntry[] = [];
 for (let i = 0; i < STAKERS; i++) {
-  const holder = `h${i.toString(16).padStart(8, '0')}`;
+  // A holder is a SHA-256 commitment in hex (holder.ts), in no particular order, as a real close
+  // reads them; HOLDERS=short gives the 9-character ids in order of the runs before (2026-12-07).
+  const holder =
+    HOLDERS === 'short'
+      ? `h${i.toString(16).padStart(8, '0')}`
+      : createHash('sha256').update(`staker ${i}`).digest('hex');
   const nodeId = `n${i % NODES}`;
   stakes.push({
     seq: stakes.length + 1,
@@ -248,7 +257,7 @@ if (MODE === 'phases') {
   if (before && (before.inputsSha256 !== now.inputsSha256 || before.outputsSha256 !== now.outputsSha256))
     throw new Error(`the close differs from the previous one: ${JSON.stringify({ before, now })}`);
   console.log(
-    `stakers ${STAKERS}, stake entries ${stakes.length}, nodes ${NODES}, payouts ${now.payouts}: ${now.paid} + unallocated ${now.unallocated} = pool ${now.pool} sats`,
+    `holders ${HOLDERS === 'short' ? '9-character ids in order (HOLDERS=short)' : 'SHA-256 hex, unordered'}, stakers ${STAKERS}, stake entries ${stakes.length}, nodes ${NODES}, payouts ${now.payouts}: ${now.paid} + unallocated ${now.unallocated} = pool ${now.pool} sats`,
   );
   console.log(`energy lines ${energy.length} from ${minerHours.length} miner-hours`);
   for (const c of now.costs) console.log(`  ${c}`);
@@ -275,6 +284,7 @@ if (MODE === 'phases') {
     goal: '< 3000 ms for 1,000,000 stakers',
     met: atGoalSize && now.wallMs < 3000,
     stakers: STAKERS,
+    holders: HOLDERS,
     cpuMs: Math.round(now.cpuMs),
     baselineCpuMs: before ? Math.round(before.cpuMs) : null,
   });
@@ -287,6 +297,7 @@ if (MODE === 'phases') {
     goal: '< 1024 MB for 1,000,000 stakers',
     met: atGoalSize && now.peakRssMb < 1024,
     stakers: STAKERS,
+    holders: HOLDERS,
     rssWithInputsMb: Math.round(now.rssBeforeMb),
   });
 }

@@ -246,7 +246,7 @@ async function outletCommand(
   if (!vendor)
     return refused('unsupported', `pdu ${pdu.id}: vendor ${pdu.vendor} is not known to this agent`);
   const oid = vendor.control.oid(action.target.outlet);
-  const session = openSession(pdu, 'write');
+  const session = await openSession(pdu, 'write');
   try {
     if (action.op === 'outlet.on') await setInteger(session, oid, vendor.control.on);
     else if (action.op === 'outlet.off') await setInteger(session, oid, vendor.control.off);

@@ -18,7 +18,7 @@ export class PduReader {
 
   async read(pdu: PduConfig, at: () => number): Promise<PduSample> {
     const vendor = VENDORS[pdu.vendor];
-    const session = openSession(pdu, 'read');
+    const session = await openSession(pdu, 'read');
     try {
       const values = await walkAll(session, vendor.walk, pdu.timeoutMs * (vendor.walk.length + 1));
       const raw = vendor.read(values);

@@ -1,10 +1,18 @@
 import type { Values } from '@hashfleet/firmware-profiles/pdus/types';
-import snmp, { type Session, type Varbind } from 'net-snmp';
+import type { default as NetSnmp, Session, Varbind } from 'net-snmp';
 import type { PduConfig } from '../config.js';
 import { TransportError } from '../transport/errors.js';
 
+/**
+ * net-snmp, loaded by the first session (issue 15: an agent without PDUs never loads it, which
+ * keeps it out of every start and out of the resident memory of most agents). Every other function
+ * here takes a session, so it runs after the load.
+ */
+let snmp: typeof NetSnmp;
+
 /** Opens a v2c or v3 session for reading (`write` selects the write community on v2c). */
-export function openSession(pdu: PduConfig, mode: 'read' | 'write'): Session {
+export async function openSession(pdu: PduConfig, mode: 'read' | 'write'): Promise<Session> {
+  snmp ??= (await import('net-snmp')).default;
   const options = { port: pdu.port, retries: 0, timeout: pdu.timeoutMs };
   if (pdu.snmp.version === '2c') {
     const community = mode === 'write' ? pdu.snmp.writeCommunity : pdu.snmp.community;

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { Client } from 'ssh2';
 import { fromSocketError, TransportError } from './errors.js';
 
 /** Host keys by host, from an OpenSSH known_hosts file (plain host patterns; hashed entries skipped). */
@@ -44,13 +43,15 @@ export type SshResult = { exitCode: number | null; stdout: string; closedEarly: 
  * refused before any credential is sent. `closedEarly` is true when the connection dropped before
  * an exit status (a reboot does that).
  */
-export function sshExec(
+export async function sshExec(
   target: SshTarget,
   command: string,
   deadlineMs: number,
   /** Bytes for the command's standard input, then end of file (a firmware image, commands/upgrade.ts). */
   input?: Buffer,
 ): Promise<SshResult> {
+  // Loaded by the first SSH command, not at start (issue 15): a fleet without SSH firmware never loads ssh2.
+  const { Client } = await import('ssh2');
   return new Promise((resolve, reject) => {
     const client = new Client();
     let done = false;

@@ -240,7 +240,20 @@ export function compactWeights(
   }
   // Entries in holder order (UTF-16 code units, as `<` compares), each holder's by (node, time,
   // seq) as `buildTimeline` orders a holding's, then as given; no map keyed by holder.
+  // The first six UTF-16 units of each holder as two exact numbers (unit + 1, 0 past the end, 17
+  // bits each) order most pairs without comparing strings: with hex holder commitments the sort
+  // took 2-3 s of a 1,000,000-staker close comparing strings alone.
+  const prefix1 = new Float64Array(count);
+  const prefix2 = new Float64Array(count);
+  const unit = (h: string, k: number) => (k < h.length ? h.charCodeAt(k) + 1 : 0);
+  for (let i = 0; i < count; i++) {
+    const h = holderAt[i]!;
+    prefix1[i] = unit(h, 0) * 2 ** 34 + unit(h, 1) * 2 ** 17 + unit(h, 2);
+    prefix2[i] = unit(h, 3) * 2 ** 34 + unit(h, 4) * 2 ** 17 + unit(h, 5);
+  }
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => {
+    const p = prefix1[a]! - prefix1[b]! || prefix2[a]! - prefix2[b]!;
+    if (p !== 0) return p;
     const ha = holderAt[a]!;
     const hb = holderAt[b]!;
     if (ha !== hb) return ha < hb ? -1 : 1;

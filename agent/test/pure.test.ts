@@ -106,7 +106,12 @@ describe('telemetry batches stay under the payload limit', () => {
 describe('transport errors', () => {
   it('carry kind and message but no stack frames; other errors keep theirs', () => {
     const e = new TransportError('auth', 'no web account');
-    expect([e.kind, e.message, e.name, failureKind(e)]).toEqual(['auth', 'no web account', 'TransportError', 'auth']);
+    expect([e.kind, e.message, e.name, failureKind(e)]).toEqual([
+      'auth',
+      'no web account',
+      'TransportError',
+      'auth',
+    ]);
     expect(e).toBeInstanceOf(Error);
     expect(e.stack ?? '').not.toMatch(/\n\s+at /);
     expect(new Error('x').stack).toMatch(/\n\s+at /);

@@ -129,7 +129,13 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     const agent = attachMetrics ? metrics.take(spool) : null;
     attachMetrics = false;
     const body = { kind: 'telemetry', ...where, samples: b.samples, unreachable: b.unreachable, agent };
-    for (const [i, part] of splitToFit(body, (x) => JSON.stringify(x).length).entries()) {
+    // Its lines bound the body's size, so a batch sealed under the limit is not serialised to measure it.
+    const atMost =
+      b.chars === undefined
+        ? undefined
+        : b.chars + JSON.stringify({ ...body, samples: [], unreachable: [] }).length;
+    const parts = splitToFit(body, (x) => JSON.stringify(x).length, undefined, atMost);
+    for (const [i, part] of parts.entries()) {
       if (!spool.hasOrigin(`${origin}:telemetry:${i}`))
         publisher.send('telemetry', part, `${origin}:telemetry:${i}`);
       // Right after the batch is on disk: the bases its samples measured work to.

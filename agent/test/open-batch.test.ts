@@ -34,6 +34,33 @@ describe('open batch', () => {
     b.stop();
   });
 
+  // What this proves (issue 15, agent CPU): a sealed batch tells an upper bound of its items' JSON
+  // (with a comma each), which agent.ts's seal uses instead of serialising the telemetry body once
+  // more just to measure it (splitToFit's atMost); a recovered batch tells none (fails before: no chars).
+  it('tells a sealed batch an upper bound of its items serialised', () => {
+    const sealed: BatchContent[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'batch-'));
+    const b = new OpenBatch(dir, {
+      maxItems: 3,
+      maxDelayMs: 60_000,
+      fsync: 'never',
+      seal: (c) => sealed.push(c),
+    });
+    b.event(lost);
+    b.sample({ minerKey: 'ключ-é', at: 1, note: 'a "quoted"\nline' } as unknown as MinerSample);
+    b.unreachable({ minerKey: 'k', ip: 'i', at: 1, error: 'e', since: 1 });
+    b.sample(sample('b'));
+    b.flush();
+    const [c] = sealed;
+    const items = JSON.stringify([...c!.samples, ...c!.unreachable]).length - 2;
+    expect(c!.chars).toBeGreaterThanOrEqual(items + 1);
+    b.sample(sample('c'));
+    b.stop();
+    const again = new OpenBatch(dir, { maxItems: 3, maxDelayMs: 60_000, fsync: 'never', seal: () => {} });
+    expect(again.recover().chars).toBeUndefined();
+    again.stop();
+  });
+
   it('seals the first batch of a process after firstDelayMs, the next ones after maxDelayMs', async () => {
     const out: number[] = [];
     const b = new OpenBatch(mkdtempSync(join(tmpdir(), 'batch-')), {

@@ -98,6 +98,16 @@ describe('telemetry batches stay under the payload limit', () => {
     const parts = splitToFit(batch, (x) => x.samples.length * 100, 300);
     expect(parts.map((p) => p.samples.length)).toEqual([3, 2, 3, 2]);
   });
+  // issue 15: a batch whose size is known to be under the limit is not serialised to measure it.
+  it('does not measure a batch known to fit, and measures one that may not', () => {
+    const batch = { samples: [{ i: 1 } as unknown as MinerSample], unreachable: [] };
+    let measured = 0;
+    const size = () => ++measured && 100;
+    expect(splitToFit(batch, size, 300, 300)).toEqual([batch]);
+    expect(measured).toBe(0);
+    expect(splitToFit(batch, size, 300, 301)).toEqual([batch]);
+    expect(measured).toBe(1);
+  });
 });
 
 // What this proves (issue 15, agent CPU): a device's failure is built without a stack trace, which

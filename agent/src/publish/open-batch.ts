@@ -14,7 +14,16 @@ import { join } from 'node:path';
 import { type AgentEvent, LIMITS, type MinerSample, type Unreachable } from '@hashfleet/contracts';
 
 /** One batch's content: what the sealed messages carry. */
-export type BatchContent = { samples: MinerSample[]; unreachable: Unreachable[]; events: AgentEvent[] };
+export type BatchContent = {
+  samples: MinerSample[];
+  unreachable: Unreachable[];
+  events: AgentEvent[];
+  /**
+   * Characters of the batch's lines in the file (each item's JSON plus 7), so at least the items'
+   * JSON with a comma each; set when the batch is sealed, not for one recovered after a kill.
+   */
+  chars?: number;
+};
 
 export type OpenBatchOptions = {
   /** Items (samples or unreachable) that seal a batch. */
@@ -167,7 +176,7 @@ export class OpenBatch {
     this.#timer = null;
     const origin = this.#origin;
     if (origin === null) return;
-    const content = this.#content;
+    const content = { ...this.#content, chars: this.#bytes };
     this.sync();
     this.#sealedOnce = true;
     this.#o.seal(content, origin);

@@ -6,8 +6,11 @@
 import pino from 'pino';
 import { startAgent } from '../src/agent.js';
 import { loadAgentConfig } from '../src/config.js';
+import { boundHeapGrowth } from '../src/heap.js';
 
 const config = loadAgentConfig(JSON.parse(process.argv[2]!) as Record<string, unknown>);
+// As `run` (cli.ts) does.
+boundHeapGrowth();
 const agent = await startAgent(config, { logger: pino({ level: 'error' }, pino.destination(2)) });
 process.stdout.write(`${JSON.stringify({ started: true })}\n`);
 const timer = setInterval(async () => {

@@ -4,6 +4,7 @@ import { startAgent } from './agent.js';
 import { bearerTokens } from './auth/vnish.js';
 import { type AgentConfig, AgentConfigError, configWarnings, loadAgentConfig } from './config.js';
 import { type ProbeResult, scan } from './discovery.js';
+import { boundHeapGrowth } from './heap.js';
 import { preflight } from './preflight.js';
 import { recordMiner } from './record.js';
 import { addresses } from './targets.js';
@@ -127,7 +128,9 @@ async function main(): Promise<void> {
       return;
     }
     case 'run': {
-      const agent = await startAgent(load(rest[0]));
+      const config = load(rest[0]);
+      boundHeapGrowth();
+      const agent = await startAgent(config);
       const stop = () => {
         agent.stop().then(
           () => process.exit(0),

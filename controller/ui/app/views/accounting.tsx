@@ -50,6 +50,9 @@ function yesterday(): string {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 }
 
+type NodeRow = { id: string; name: string; kind: string; collateralHss: string; eligible: boolean };
+type Named = { id: string; name: string };
+
 /**
  * Closed periods with their hashes, a recompute check per period, the stake register, and the close
  * inputs a person enters (pool credits, other costs, stake entries: forms with a preview, and what
@@ -59,10 +62,8 @@ export function AccountingView() {
   const [version, setVersion] = useState(0);
   const v = version ? `?v=${version}` : '';
   const periods = usePoll<PeriodClose[]>('/periods', 30_000);
-  const stakers = usePoll<{ id: string; name: string }[]>('/stakers');
-  const nodes = usePoll<
-    { id: string; name: string; kind: string; collateralHss: string; eligible: boolean }[]
-  >(`/nodes${v}`);
+  const stakers = usePoll<Named[]>('/stakers');
+  const nodes = usePoll<NodeRow[]>(`/nodes${v}`);
   // Entered lists stay on screen while they reload after an entry.
   const credits = { ...usePoll<Credit[]>(`/credits${v}`) };
   credits.data = useKept(credits.data);
@@ -169,10 +170,39 @@ export function AccountingView() {
           <Loading what={t('what.periods')} />
         )}
       </Section>
+      <RegisterSections nodes={nodes.data} stakers={stakers.data} />
+      <Section title={t('acctForm.credits')}>
+        <CreditForm periodId={periodId} onDone={refresh} />
+        {credits.data ? <CreditsTable rows={credits.data} /> : <Loading what={t('acctForm.credits')} />}
+      </Section>
+      <Section title={t('acctForm.costs')}>
+        <CostForm periodId={periodId} onDone={refresh} />
+        {costs.data ? <CostsTable rows={costs.data} /> : <Loading what={t('acctForm.costs')} />}
+      </Section>
+      <Section title={t('acctForm.stakes')}>
+        {stakerList && nodeList && (
+          <StakeForm stakers={stakerList} nodes={nodeList} holding={holding} onDone={refresh} />
+        )}
+        {stakes.data ? <StakesTable rows={stakes.data} /> : <Loading what={t('acctForm.stakes')} />}
+      </Section>
+    </div>
+  );
+}
+
+/** The staking nodes with their collateral and eligibility, and the stakers by name. */
+function RegisterSections({
+  nodes,
+  stakers,
+}: {
+  nodes: NodeRow[] | null | undefined;
+  stakers: Named[] | null | undefined;
+}) {
+  return (
+    <>
       <Section title={t('accounting.nodes')}>
-        {nodes.data ? (
+        {nodes ? (
           <Table
-            rows={nodes.data}
+            rows={nodes}
             empty={t('accounting.noNodes')}
             columns={[
               {
@@ -192,9 +222,9 @@ export function AccountingView() {
         )}
       </Section>
       <Section title={t('accounting.stakers')}>
-        {stakers.data ? (
+        {stakers ? (
           <Table
-            rows={stakers.data}
+            rows={stakers}
             empty={t('accounting.noStakers')}
             columns={[
               {
@@ -207,69 +237,64 @@ export function AccountingView() {
           <Loading what={t('what.stakers')} />
         )}
       </Section>
-      <Section title={t('acctForm.credits')}>
-        <CreditForm periodId={periodId} onDone={refresh} />
-        {credits.data ? (
-          <Table<Credit>
-            rows={credits.data}
-            testid="credits"
-            empty={t('acctForm.noCredits')}
-            columns={[
-              { label: t('accounting.period'), cell: (c) => c.periodId },
-              { label: t('acctForm.pool'), cell: (c) => c.pool },
-              { label: t('acctForm.reference'), cell: (c) => c.reference },
-              { label: t('acctForm.amountBtc'), cell: (c) => btc(c.amountSats), num: true },
-              { label: t('acctForm.entered'), cell: (c) => <Entered at={c.enteredAt} by={c.enteredBy} /> },
-            ]}
-          />
-        ) : (
-          <Loading what={t('acctForm.credits')} />
-        )}
-      </Section>
-      <Section title={t('acctForm.costs')}>
-        <CostForm periodId={periodId} onDone={refresh} />
-        {costs.data ? (
-          <Table<Cost>
-            rows={costs.data}
-            testid="costs"
-            empty={t('acctForm.noCosts')}
-            columns={[
-              { label: t('accounting.period'), cell: (c) => c.periodId },
-              { label: t('acctForm.description'), cell: (c) => c.description },
-              {
-                label: t('acctForm.amount'),
-                cell: (c) => (c.amountSats !== null ? btc(c.amountSats) : `${c.amount} ${c.currency}`),
-                num: true,
-              },
-              { label: t('acctForm.entered'), cell: (c) => <Entered at={c.enteredAt} by={c.enteredBy} /> },
-            ]}
-          />
-        ) : (
-          <Loading what={t('acctForm.costs')} />
-        )}
-      </Section>
-      <Section title={t('acctForm.stakes')}>
-        {stakerList && nodeList && (
-          <StakeForm stakers={stakerList} nodes={nodeList} holding={holding} onDone={refresh} />
-        )}
-        {stakes.data ? (
-          <Table<StakeEntry>
-            rows={stakes.data}
-            testid="stakes"
-            empty={t('acctForm.noStakes')}
-            columns={[
-              { label: t('accounting.staker'), cell: (e) => e.stakerName },
-              { label: t('accounting.node'), cell: (e) => e.nodeName },
-              { label: t('acctForm.holdsHss'), cell: (e) => e.amountHss, num: true },
-              { label: t('acctForm.effectiveAt'), cell: (e) => <Time at={e.effectiveAt} /> },
-              { label: t('acctForm.entered'), cell: (e) => <Entered at={e.enteredAt} by={e.enteredBy} /> },
-            ]}
-          />
-        ) : (
-          <Loading what={t('acctForm.stakes')} />
-        )}
-      </Section>
-    </div>
+    </>
+  );
+}
+
+/** Pool credits as entered, newest first. */
+function CreditsTable({ rows }: { rows: Credit[] }) {
+  return (
+    <Table<Credit>
+      rows={rows}
+      testid="credits"
+      empty={t('acctForm.noCredits')}
+      columns={[
+        { label: t('accounting.period'), cell: (c) => c.periodId },
+        { label: t('acctForm.pool'), cell: (c) => c.pool },
+        { label: t('acctForm.reference'), cell: (c) => c.reference },
+        { label: t('acctForm.amountBtc'), cell: (c) => btc(c.amountSats), num: true },
+        { label: t('acctForm.entered'), cell: (c) => <Entered at={c.enteredAt} by={c.enteredBy} /> },
+      ]}
+    />
+  );
+}
+
+/** Other costs as entered, newest first. */
+function CostsTable({ rows }: { rows: Cost[] }) {
+  return (
+    <Table<Cost>
+      rows={rows}
+      testid="costs"
+      empty={t('acctForm.noCosts')}
+      columns={[
+        { label: t('accounting.period'), cell: (c) => c.periodId },
+        { label: t('acctForm.description'), cell: (c) => c.description },
+        {
+          label: t('acctForm.amount'),
+          cell: (c) => (c.amountSats !== null ? btc(c.amountSats) : `${c.amount} ${c.currency}`),
+          num: true,
+        },
+        { label: t('acctForm.entered'), cell: (c) => <Entered at={c.enteredAt} by={c.enteredBy} /> },
+      ]}
+    />
+  );
+}
+
+/** Stake entries as entered, newest first. */
+function StakesTable({ rows }: { rows: StakeEntry[] }) {
+  return (
+    <Table<StakeEntry>
+      rows={rows}
+      testid="stakes"
+      empty={t('acctForm.noStakes')}
+      columns={[
+        { label: t('accounting.staker'), cell: (e) => e.stakerName },
+        { label: t('accounting.node'), cell: (e) => e.nodeName },
+        { label: t('acctForm.holdsHss'), cell: (e) => e.amountHss, num: true },
+        { label: t('acctForm.effectiveAt'), cell: (e) => <Time at={e.effectiveAt} /> },
+        { label: t('acctForm.entered'), cell: (e) => <Entered at={e.enteredAt} by={e.enteredBy} /> },
+      ]}
+    />
   );
 }
 

@@ -9,6 +9,7 @@ import type { ContainerSummary } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 import { EntryForm } from './editors/entry-form.js';
 import { Field } from './editors/fields.js';
+import type { FieldError } from './editors/rules.js';
 import {
   emptyToken,
   TOKEN_ROLES,
@@ -68,17 +69,7 @@ export function TokensView({ me }: { me: Me }) {
     <div class="page" data-testid={ready ? 'tokens-ready' : undefined}>
       <h1>{t('nav.tokens')}</h1>
       <Problem error={tokens.error ?? stakers.error ?? sites.error ?? containers.error ?? failure} />
-      {secret && (
-        <div class="actions-box" data-testid="token-secret">
-          <p>{t('tokens.shownOnce', { name: secret.name })}</p>
-          <p>
-            <code class="secret">{secret.token}</code>
-          </p>
-          <button type="button" onClick={() => setSecret(null)}>
-            {t('tokens.saved')}
-          </button>
-        </div>
-      )}
+      {secret && <SecretOnce secret={secret} onSaved={() => setSecret(null)} />}
       {ready ? (
         <>
           <EntryForm<TokenDraft>
@@ -113,35 +104,13 @@ export function TokensView({ me }: { me: Me }) {
                   </Field>
                 )}
                 {d.role === 'agent' && (
-                  <fieldset class="places" data-testid="token-places">
-                    <legend>{t('tokens.places')}</legend>
-                    {containers.data!.map((c) => {
-                      const place = `${c.siteId}/${c.id}`;
-                      return (
-                        <label key={place} class="check">
-                          <input
-                            type="checkbox"
-                            name="places"
-                            value={place}
-                            checked={d.places.includes(place)}
-                            onChange={(e) =>
-                              set({
-                                places: (e.target as HTMLInputElement).checked
-                                  ? [...d.places, place]
-                                  : d.places.filter((p) => p !== place),
-                              })
-                            }
-                          />{' '}
-                          {siteName(c.siteId)} · {c.name}
-                        </label>
-                      );
-                    })}
-                    {err('places') && (
-                      <span class="field-error" role="alert" data-testid="field-error">
-                        {t(err('places')!.key)}
-                      </span>
-                    )}
-                  </fieldset>
+                  <PlacesField
+                    places={d.places}
+                    set={(places) => set({ places })}
+                    error={err('places')}
+                    containers={containers.data!}
+                    siteName={siteName}
+                  />
                 )}
               </>
             )}
@@ -212,6 +181,68 @@ export function TokensView({ me }: { me: Me }) {
       ) : (
         <Loading what={t('nav.tokens')} />
       )}
+    </div>
+  );
+}
+
+/** The containers an agent token speaks for, each by its site's and its own name. */
+function PlacesField({
+  places,
+  set,
+  error,
+  containers,
+  siteName,
+}: {
+  places: string[];
+  set: (places: string[]) => void;
+  error: FieldError | undefined;
+  containers: ContainerSummary[];
+  siteName: (id: string) => string;
+}) {
+  return (
+    <fieldset class="places" data-testid="token-places">
+      <legend>{t('tokens.places')}</legend>
+      {containers.map((c) => {
+        const place = `${c.siteId}/${c.id}`;
+        return (
+          <label key={place} class="check">
+            <input
+              type="checkbox"
+              name="places"
+              value={place}
+              checked={places.includes(place)}
+              onChange={(e) =>
+                set(
+                  (e.target as HTMLInputElement).checked
+                    ? [...places, place]
+                    : places.filter((p) => p !== place),
+                )
+              }
+            />{' '}
+            {siteName(c.siteId)} · {c.name}
+          </label>
+        );
+      })}
+      {error && (
+        <span class="field-error" role="alert" data-testid="field-error">
+          {t(error.key)}
+        </span>
+      )}
+    </fieldset>
+  );
+}
+
+/** A new token's secret, shown this once until its holder says it is saved. */
+function SecretOnce({ secret, onSaved }: { secret: { name: string; token: string }; onSaved: () => void }) {
+  return (
+    <div class="actions-box" data-testid="token-secret">
+      <p>{t('tokens.shownOnce', { name: secret.name })}</p>
+      <p>
+        <code class="secret">{secret.token}</code>
+      </p>
+      <button type="button" onClick={onSaved}>
+        {t('tokens.saved')}
+      </button>
     </div>
   );
 }

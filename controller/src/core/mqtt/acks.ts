@@ -27,15 +27,19 @@ export function ackMessages(agentId: string, pending: Pending, sentAt: number): 
 
 /**
  * The controller's end-to-end acknowledgements: ingest reports each message it committed (or
- * recognised as a duplicate), and the queue publishes them per agent, batched every `intervalMs`
- * or once an agent has `maxPending` waiting. A publish that fails (link down) puts its seqs back,
- * so they go out with the next batch; an ack that never arrives only costs the agent a republish,
- * which dedupe absorbs.
+ * recognised as a duplicate), and the queue publishes them per agent on the event loop's next turn,
+ * so the acks of one committed batch go out together, one message per agent (more only past
+ * ACK_LIMITS), as soon as it is durable; or at once when an agent has `maxPending` waiting. Until
+ * 2026-12 they waited for a 1 s timer, which put up to a second into every publish-to-durable time
+ * (docs/operations.md, the scale rehearsal). A publish that fails (link down) puts its seqs back
+ * without scheduling a flush, so they go out on the `intervalMs` timer, never in a loop; an ack
+ * that never arrives only costs the agent a republish, which dedupe absorbs.
  */
 export class AckQueue {
   readonly #pending = new Map<string, Pending>();
   readonly #counts = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
+  #soon: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly publish: AckPublish,
@@ -49,6 +53,11 @@ export class AckQueue {
 
   add(agentId: string, bootId: string, seq: number): void {
     if (this.#put(agentId, bootId, seq) >= this.opts.maxPending) this.#flushAgent(agentId);
+    else
+      this.#soon ??= setImmediate(() => {
+        this.#soon = null;
+        this.flush();
+      });
   }
 
   /** Queues without flushing: a failed publish puts its seqs back this way, never in a loop. */
@@ -89,5 +98,7 @@ export class AckQueue {
 
   stop(): void {
     clearInterval(this.#timer);
+    if (this.#soon) clearImmediate(this.#soon);
+    this.#soon = null;
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
+import { yieldToLoop } from '../src/alerts/pace.js';
 import { type Job, lockKey, startJobs } from '../src/core/jobs.js';
 import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
@@ -187,6 +188,47 @@ describe('background jobs (Feature.jobs)', () => {
     expect(finished).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     expect(runs).toBe(1);
+  });
+
+  it('stop() ends a paced run at its next turn instead of waiting for all of it (the alert tick at scale)', async () => {
+    // A run as long as the alert tick's read of a fleet under backlog: it only ever yields
+    // (alerts/pace.ts). Before, stop() waited for it to finish and a replica outlived its SIGTERM.
+    let turns = 0;
+    let ended: unknown = null;
+    const registry = new Registry();
+    const { lines, logger } = recordingLogger();
+    const jobs = await startJobs({
+      jobs: [
+        {
+          name: 'endless',
+          everyMs: 2,
+          singleton: true,
+          async run() {
+            try {
+              for (;;) {
+                turns++;
+                await yieldToLoop();
+              }
+            } catch (err) {
+              ended = err;
+              throw err;
+            }
+          },
+        },
+      ],
+      storageUrl: 'sqlite::memory:',
+      logger,
+      registry,
+      now: Date.now,
+    });
+    await vi.waitFor(() => expect(turns).toBeGreaterThan(100));
+    await jobs.stop();
+    expect(String(ended)).toContain('jobs stopping');
+    expect(await registry.metrics()).toMatch(/hashfleet_job_runs_total\{job="endless",result="stopped"\} 1/);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(lines.map((l) => l.msg)).toContain('job endless: stopped mid-run by the shutdown');
+    // Outside a job's run the same yield never throws.
+    await yieldToLoop();
   });
 
   it('rejects a job without a positive interval, naming it', async () => {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -37,9 +38,25 @@ export type JobsOptions = {
 };
 
 export type RunningJobs = {
-  /** Stops timers, waits for runs in flight, releases locks. Call before storage closes. */
+  /**
+   * Stops timers, signals runs in flight to stop (throwIfStopping) and waits for them, releases
+   * locks. Call before storage closes.
+   */
   stop(): Promise<void>;
 };
+
+/** The stop signal of the jobs whose run this code is part of (none outside a job's run). */
+const runSignal = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * Throws once the jobs are stopping, when called inside a job's run: a long run (the alert tick at
+ * 100,000 miners) calls it between its pieces (alerts/pace.ts), so a shutdown does not wait for the
+ * rest of it. Its writes are transactions, rolled back when it throws; the next leader's run redoes
+ * the work. Outside a job's run it does nothing.
+ */
+export function throwIfStopping(): void {
+  runSignal.getStore()?.throwIfAborted();
+}
 
 /** Two 32-bit keys from a string (FNV-1a), as `pg_try_advisory_lock(int, int)` takes. */
 export function lockKey(text: string): number {
@@ -165,6 +182,7 @@ export async function startJobs(opts: JobsOptions): Promise<RunningJobs> {
   const timers: NodeJS.Timeout[] = [];
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
+  const stopping = new AbortController();
 
   const names = new Set(jobs.map((j) => j.name));
   const followers = (name: string) => jobs.filter((j) => j.after === name);
@@ -187,11 +205,16 @@ export async function startJobs(opts: JobsOptions): Promise<RunningJobs> {
         }
         if (stopped) return 'skipped';
         const end = metrics.seconds.startTimer({ job: job.name });
-        await job.run(now).finally(() => end());
+        await runSignal.run(stopping.signal, () => job.run(now)).finally(() => end());
         metrics.runs.inc({ job: job.name, result: 'ok' });
         if (failing) logger.info(`job ${job.name}: recovered`);
         failing = false;
       } catch (err) {
+        if (stopped && stopping.signal.aborted && err === stopping.signal.reason) {
+          metrics.runs.inc({ job: job.name, result: 'stopped' });
+          logger.info(`job ${job.name}: stopped mid-run by the shutdown`);
+          return 'skipped';
+        }
         metrics.runs.inc({ job: job.name, result: 'failed' });
         if (!failing) logger.error({ err }, `job ${job.name}: failed (logged again only after it recovers)`);
         failing = true;
@@ -238,6 +261,8 @@ export async function startJobs(opts: JobsOptions): Promise<RunningJobs> {
       if (stopped) return;
       stopped = true;
       for (const t of timers) clearInterval(t);
+      // Runs that check (throwIfStopping) end at their next piece; the others are waited for.
+      stopping.abort(new Error('jobs stopping'));
       await Promise.allSettled([...inFlight]);
       await locks.close();
     },

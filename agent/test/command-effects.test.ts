@@ -179,6 +179,38 @@ describe('each firmware: every operation verified by its effect, or unverified w
   });
 });
 
+describe('a miner its polls keep busy', () => {
+  it('the effect check still ends with its window: unverified, never read, instead of holding the command open', async () => {
+    // Before, a check that found the target busy skipped the window's end, so a miner polled
+    // back to back (fixed-rate cycles with jitter) left its command acknowledged for ever.
+    const i = profiles.findIndex((p) =>
+      p.controls.some((c) => c.op === 'power.target' && c.effect?.kind !== 'unobservable'),
+    );
+    expect(i, 'a profile whose power target a reading shows').toBeGreaterThanOrEqual(0);
+    const id = sim.miners[i]!.id;
+    const target = targets.get(id)!;
+    const started = sim.clock.now();
+    target.busy = true;
+    let r: Outcome;
+    try {
+      r = await execute(action('power.target', id), {
+        ...deps(config),
+        // The command's own request goes out; only the checks that follow find the miner busy.
+        sleep: async (ms) => {
+          target.busy = true;
+          await sim.tick(ms);
+        },
+      });
+    } finally {
+      target.busy = false;
+    }
+    expect(r.effect?.state, JSON.stringify(r)).toBe('unverified');
+    expect(r.effect?.observed).toContain('busy with polls throughout');
+    const windowS = profiles[i]!.controls.find((c) => c.op === 'power.target')!.effect!;
+    expect(sim.clock.now() - started).toBeLessThan(((windowS as { windowS: number }).windowS + 10) * 1000);
+  });
+});
+
 describe('refusals fail with the miner own words', () => {
   const refusal = (k: (typeof REFUSALS)[number]) => sim.miners[profiles.length + REFUSALS.indexOf(k)]!.id;
 

@@ -448,6 +448,7 @@ async function verifyEffect(
   const wallEndsAt = Date.now() + effect.windowS * 1000;
   const modelInfo = findModel(target.model);
   let last = 'no reading yet';
+  let reads = 0;
   for (;;) {
     await deps.sleep(v.intervalMs);
     if (v.signal?.aborted) {
@@ -458,30 +459,39 @@ async function verifyEffect(
         windowEndsAt,
       };
     }
-    // One request at a time per miner (Avalon's API is single-threaded): a poll in flight reads for us.
-    if (target.busy) continue;
-    target.busy = true;
-    const read = await pollMiner(
-      deps.ctx,
-      target.ip,
-      target.profile,
-      modelInfo,
-      deps.requestTimeoutMs,
-    ).finally(() => {
-      target.busy = false;
-    });
-    const at = v.now();
-    if (read.ok) {
-      const s = sighting(effect, action, read.reading, (at - sentAt) / 1000, modelInfo?.nominalThs ?? null);
-      last = s.observed;
-      if (s.seen) {
-        target.health = { ...target.health, nextAttemptAt: 0 };
-        return { state: 'verified', reply, observed: s.observed, windowEndsAt };
+    // One request at a time per miner (Avalon's API is single-threaded): while a poll is in
+    // flight this turn reads nothing, but the window still ends on time: a miner its polls keep
+    // busy must not hold the command open for ever.
+    if (!target.busy) {
+      target.busy = true;
+      const read = await pollMiner(
+        deps.ctx,
+        target.ip,
+        target.profile,
+        modelInfo,
+        deps.requestTimeoutMs,
+      ).finally(() => {
+        target.busy = false;
+      });
+      reads++;
+      if (read.ok) {
+        const s = sighting(
+          effect,
+          action,
+          read.reading,
+          (v.now() - sentAt) / 1000,
+          modelInfo?.nominalThs ?? null,
+        );
+        last = s.observed;
+        if (s.seen) {
+          target.health = { ...target.health, nextAttemptAt: 0 };
+          return { state: 'verified', reply, observed: s.observed, windowEndsAt };
+        }
+      } else {
+        last = `no answer (${read.message})`;
       }
-    } else {
-      last = `no answer (${read.message})`;
     }
-    if (at >= windowEndsAt) break;
+    if (v.now() >= windowEndsAt) break;
     if (Date.now() >= wallEndsAt) {
       return {
         state: 'unverified',
@@ -491,6 +501,14 @@ async function verifyEffect(
       };
     }
   }
+  // Never read (its polls held it the whole window): nothing was seen either way.
+  if (reads === 0)
+    return {
+      state: 'unverified',
+      reply,
+      observed: `not read within the ${effect.windowS} s window: the miner was busy with polls throughout`,
+      windowEndsAt,
+    };
   return {
     state: 'failed',
     reply,

@@ -134,11 +134,18 @@ export class Poller {
       if (!ok) skipped++;
       return ok;
     });
-    for (const t of due) t.busy = true;
     await Promise.all(
       due.map(async (t) => {
+        // Busy only while its poll waits for a slot or runs, not through its jitter: a target
+        // marked busy for its whole offset was busy most of the cycle, and a command's effect
+        // check (commands/execute.ts), which reads only a miner no poll holds, rarely got a turn.
+        if (opts.spread && t.offsetMs) await new Promise((r) => setTimeout(r, t.offsetMs));
+        if (t.busy) {
+          skipped++;
+          return;
+        }
+        t.busy = true;
         try {
-          if (opts.spread && t.offsetMs) await new Promise((r) => setTimeout(r, t.offsetMs));
           if (await this.#limit(() => this.#pollOne(t))) polled++;
           else failed++;
         } catch {

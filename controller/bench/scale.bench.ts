@@ -62,6 +62,9 @@ const SITE = 'bench-site';
 /** The day accounting-close-db.bench.ts seeds (its PERIOD). */
 const CLOSE_PERIOD = '2026-11-23';
 const OFFERED = (AGENTS * MINERS) / (POLL_MS / 1000);
+/** The issue 15 goals are for 100,000 miners at 10 s: a smaller run reports its figures, never `met`. */
+const GOAL_RATE = 10_000;
+const AT_SCALE = OFFERED >= GOAL_RATE;
 
 const load1 = () => Number(loadavg()[0]!.toFixed(2));
 const n0 = (x: number) => Math.round(x).toLocaleString('en');
@@ -454,8 +457,9 @@ function report(f: Figures) {
     value: Math.round(f.sustained),
     unit: 'samples/s',
     baseline: Math.round(f.raw.rate),
-    goal: `>= ${OFFERED} samples/s durable (100,000 miners at 10 s), nothing left unacked`,
-    met: f.sustained >= 0.99 * OFFERED && f.unacked === 0,
+    goal: `>= ${GOAL_RATE} samples/s durable (100,000 miners at 10 s), nothing left unacked`,
+    met: AT_SCALE && f.sustained >= 0.99 * OFFERED && f.unacked === 0,
+    offered: OFFERED,
     ...common,
     baselineIs: 'raw broker rate, publishers flat out into a plain subscriber, same run',
   });
@@ -465,7 +469,8 @@ function report(f: Figures) {
     unit: 'ms',
     baseline: f.raw.p99,
     goal: '< 1000 ms at 10,000 samples/s sustained',
-    met: f.p99 < 1000 && f.unacked === 0,
+    met: AT_SCALE && f.p99 < 1000 && f.unacked === 0,
+    offered: OFFERED,
     p50Ms: f.p50,
     baselineP50Ms: f.raw.p50,
     ...common,
@@ -478,7 +483,7 @@ function report(f: Figures) {
       unit: 'ms',
       baseline: Number(r.idleP99.toFixed(1)),
       goal: '< 100 ms while ingesting, alert tick and close running',
-      met: r.lagWorstP99 < 100,
+      met: AT_SCALE && r.lagWorstP99 < 100,
       medianWindowMs: Math.round(r.lagMedianP99),
       pgConnsLockWait: Number(f.pg[i]!.lock.toFixed(2)),
       pgConnsIdleInTx: Number(f.pg[i]!.idleInTx.toFixed(2)),

@@ -25,29 +25,18 @@ export const entryListRoutes: FastifyPluginAsync<FeatureContext> = async (app, c
   const money = { onRequest: app.authorize(...MONEY) };
   const tags = ['accounting'];
 
-  app.get(
-    '/credits',
-    {
-      ...money,
-      schema: { response: ok(Docs), tags, summary: 'Pool credits entered', querystring: ListQuery },
-    },
-    async (request, reply) => {
-      const q = request.query as z.infer<typeof ListQuery>;
-      return send(reply, 200, await listCredits(db, q.periodId, q.limit));
-    },
-  );
-
-  app.get(
-    '/costs',
-    {
-      ...money,
-      schema: { response: ok(Docs), tags, summary: 'Other costs entered', querystring: ListQuery },
-    },
-    async (request, reply) => {
-      const q = request.query as z.infer<typeof ListQuery>;
-      return send(reply, 200, await listCosts(db, q.periodId, q.limit));
-    },
-  );
+  // Credits and costs: the same query (of one period, or all), each read by its own list.
+  const byPeriod = (path: string, summary: string, list: typeof listCredits | typeof listCosts) =>
+    app.get(
+      path,
+      { ...money, schema: { response: ok(Docs), tags, summary, querystring: ListQuery } },
+      async (request, reply) => {
+        const q = request.query as z.infer<typeof ListQuery>;
+        return send(reply, 200, await list(db, q.periodId, q.limit));
+      },
+    );
+  byPeriod('/credits', 'Pool credits entered', listCredits);
+  byPeriod('/costs', 'Other costs entered', listCosts);
 
   app.get(
     '/stakes',

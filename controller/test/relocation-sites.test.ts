@@ -182,4 +182,71 @@ describe("relocation: a site's planning facts kept with the site", () => {
     );
     expect(audit).toEqual([{ action: 'relocation.site.set', subject: 'site kazakhstan' }]);
   });
+
+  /**
+   * The planning tariff and the salvage values kept with a site (issue 18 item 6: seasonal tariffs,
+   * a retire decision at a salvage value): at 0.05 USD/kWh the T17 in Kazakhstan loses money, and
+   * with 30 USD for a retired T17 there the plan retires it at once instead of idling it. The
+   * stored figures appear in the plan's assumptions. Fails before: the fields were not kept.
+   */
+  it('a stored planning tariff and salvage value retire the loss-making T17 where it stands', async () => {
+    const before = (await call('POST', 'operator', '/plans', { name: 'before', assumptions })).json() as {
+      plan: { retirements: unknown[] };
+    };
+    expect(before.plan.retirements).toEqual([]);
+    const dear = Array(12).fill(0.05);
+    const put = await call('PUT', 'operator', '/sites/kazakhstan', {
+      repairCentre: false,
+      tariffUsdPerKwh: dear,
+      tariffSource: 'test figures, not a contract',
+      salvageUsd: { 'Antminer T17': 30 },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({ tariffUsdPerKwh: dear, salvageUsd: { 'Antminer T17': 30 } });
+    const after = await call('POST', 'operator', '/plans', { name: 'after', assumptions });
+    expect(after.statusCode, after.body).toBe(201);
+    const a = after.json() as Proposed & {
+      plan: { retirements: { minerId: string; site: string; month: number; salvageUsd: number }[] };
+      assumptions: { sites: { id: string; tariffUsdPerKwh: number[]; salvageUsd: Record<string, number> }[] };
+    };
+    expect(a.plan.retirements).toEqual([
+      expect.objectContaining({ minerId: 'k1', site: 'kazakhstan', month: 0, salvageUsd: 30 }),
+    ]);
+    expect(a.assumptions.sites.find((x) => x.id === 'kazakhstan')).toMatchObject({
+      tariffUsdPerKwh: dear,
+      salvageUsd: { 'Antminer T17': 30 },
+    });
+  });
+
+  it('refuses a planning tariff without its source, and plans no site whose tariff is not in USD without one', async () => {
+    const noSource = await call('PUT', 'operator', '/sites/kazakhstan', {
+      repairCentre: false,
+      tariffUsdPerKwh: Array(12).fill(0.03),
+    });
+    expect(noSource.statusCode).toBe(400);
+    expect(noSource.body).toMatch(/tariffSource/);
+    const negative = await call('PUT', 'operator', '/sites/kazakhstan', {
+      repairCentre: false,
+      salvageUsd: { 'Antminer S9': -1 },
+    });
+    expect(negative.statusCode).toBe(400);
+
+    await upsertSite(
+      db,
+      { id: 'kazakhstan', name: 'Pavlodar', timezone: 'Asia/Almaty', tariff: flatTariff(14, 'KZT') },
+      SEEDED_AT,
+    );
+    const refused = await call('POST', 'operator', '/plans', { name: 'tenge', assumptions });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().message).toMatch(
+      /site kazakhstan: its tariff is in KZT; give its planning tariff in USD/,
+    );
+    const put = await call('PUT', 'operator', '/sites/kazakhstan', {
+      repairCentre: false,
+      tariffUsdPerKwh: Array(12).fill(0.03),
+      tariffSource: 'test figures, not a contract',
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect((await call('POST', 'operator', '/plans', { name: 'tenge', assumptions })).statusCode).toBe(201);
+  });
 });

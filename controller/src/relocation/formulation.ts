@@ -12,7 +12,8 @@ import type { PlannerInput } from './types.js';
  *               paying the per-container cost and carrying its miners *and its slots*;
  *   on[k,t,s]   miners of class k running at s in month t, earning their margin (idle ones earn 0);
  *   r[k,t,a]    loose miners of class k at a retired (sold or scrapped) at the start of month t,
- *               earning the model's salvage value once and leaving the flow (and their slot);
+ *               earning the model's salvage value there once (the site's figure, else the policy's)
+ *               and leaving the flow (and their slot);
  *               only with moves allowed and a salvage value above 0, so "idle" stays the default.
  *
  *   supply       Σ_b y[k,0,home,b] + r[k,0,home] + Σ_c n[c,k]·W_c = |k|   (a moved container's miners ride it)
@@ -88,11 +89,12 @@ export function formulate(input: PlannerInput, groups: Classes, allowMoves: bool
   // Retirement columns: out of the flow at (t, a) like an arc that arrives nowhere.
   const retires: Formulation['retires'] = classes.map(() => []);
   classes.forEach((k, ki) => {
-    const salvage = salvageUsd(input, k.model);
-    if (!allowMoves || salvage <= 0) return;
+    if (!allowMoves) return;
     for (let t = 0; t < T; t++) {
       for (let a = 0; a < S; a++) {
         if (t === 0 && a !== k.homeSite) continue;
+        const salvage = salvageUsd(input, k.model, a);
+        if (salvage <= 0) continue;
         const col = b.col(salvage, k.members.length);
         retires[ki]!.push([t, a, col]);
         if (t > 0) outOf[ki]![t - 1]![a]!.push(col);
@@ -203,9 +205,11 @@ export function formulate(input: PlannerInput, groups: Classes, allowMoves: bool
   return { builder: b, arcs, retires, containerMoves, on: onCols, margin };
 }
 
-/** What retiring one miner of the model brings (policies.salvageUsd, else the default). */
-export const salvageUsd = (input: PlannerInput, model: string): number =>
-  input.policies.salvageUsd[model] ?? input.policies.defaultSalvageUsd;
+/** What retiring one miner of the model at site `site` brings: the site's figure, else policies.salvageUsd, else the default. */
+export const salvageUsd = (input: PlannerInput, model: string, site: number): number =>
+  input.sites[site]?.salvageUsd?.[model] ??
+  input.policies.salvageUsd[model] ??
+  input.policies.defaultSalvageUsd;
 
 function* outOfStart(arcs: [number, number, number, number][]): Generator<number> {
   for (const [t, , , col] of arcs) if (t === 0) yield col;

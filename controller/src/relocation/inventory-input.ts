@@ -2,6 +2,7 @@ import { findModel } from '@hashfleet/firmware-profiles';
 import type { Db } from '../core/storage/db.js';
 import { type Tariff, TariffSchema } from '../fleet/index.js';
 import { parsePlannerInput } from './schema.js';
+import { RelocationError } from './service.js';
 import { listSiteFacts } from './site-facts.js';
 import type { PlannerInput } from './types.js';
 
@@ -9,8 +10,8 @@ import type { PlannerInput } from './types.js';
  * The planner's input from inventory: miners in service or asleep, with their model figures from
  * the model table and their condition from the latest sample (reported / expected hashrate);
  * sites with slots counted in their containers, the monthly mean of their tariff, and the facts
- * kept with each site for planning (site-facts.ts: repair centre, monthly mean temperatures with
- * their source). What inventory does not know (market, routes, rationing) comes as assumptions in
+ * kept with each site for planning (site-facts.ts: repair centre, monthly mean temperatures and a
+ * planning tariff with their sources, salvage values by model). What inventory does not know (market, routes, rationing) comes as assumptions in
  * the request, whose `sites` override the stored facts for that plan. A site planned without
  * monthly temperatures is named in `assumed` (the schema's 20 °C all year stands in).
  */
@@ -89,7 +90,22 @@ export async function inputFromInventory(
   const stored = (id: string) => {
     const f = facts.get(id);
     if (!f) return {};
-    return { repairSite: f.repairCentre, ...(f.ambientC ? { ambientC: f.ambientC } : {}) };
+    return {
+      repairSite: f.repairCentre,
+      salvageUsd: f.salvageUsd,
+      ...(f.ambientC ? { ambientC: f.ambientC } : {}),
+      ...(f.tariffUsdPerKwh ? { tariffUsdPerKwh: f.tariffUsdPerKwh } : {}),
+    };
+  };
+  const billing = (s: { id: string; tariff_json: string }) => {
+    const t = TariffSchema.parse(JSON.parse(s.tariff_json));
+    const given = facts.get(s.id)?.tariffUsdPerKwh ?? a.sites?.[s.id]?.tariffUsdPerKwh;
+    // The planner counts in USD: a tariff in another currency needs its USD planning figures.
+    if (t.currency !== 'USD' && given === undefined)
+      throw new RelocationError(
+        `relocation input: site ${s.id}: its tariff is in ${t.currency}; give its planning tariff in USD (PUT /relocation/sites/${s.id} tariffUsdPerKwh, or assumptions.sites.${s.id}.tariffUsdPerKwh)`,
+      );
+    return monthlyMeans(t);
   };
   const input = parsePlannerInput({
     start: a.start,
@@ -101,7 +117,7 @@ export async function inputFromInventory(
     containers: containers.map((c) => ({ id: c.id, siteId: c.site_id, slots: Number(c.slots) })),
     sites: sites.map((s) => ({
       id: s.id,
-      tariffUsdPerKwh: monthlyMeans(TariffSchema.parse(JSON.parse(s.tariff_json))),
+      tariffUsdPerKwh: billing(s),
       slots: Math.max(Number(s.capacity_slots ?? 0), Number(s.slots)),
       mw: s.capacity_mw === null ? 1000 : Number(s.capacity_mw),
       ...stored(s.id),

@@ -178,7 +178,7 @@ function retirements(
     const s = input.sites[site]!;
     let forgone = 0;
     for (let u = t; u < input.horizonMonths; u++) forgone += Math.max(0, monthlyMarginUsd(input, m, s, u));
-    const salvage = salvageUsd(input, m.model);
+    const salvage = salvageUsd(input, m.model, site);
     return {
       minerId: m.id,
       serial: m.serial,

@@ -47,6 +47,7 @@ export const plannerInputSchema = z.object({
         ambientC: twelve.default([20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20]),
         availability: twelve.default([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
         repairSite: z.boolean().default(false),
+        salvageUsd: z.record(z.string(), z.number().min(0)).default({}),
       }),
     )
     .min(1),

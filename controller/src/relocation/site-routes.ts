@@ -7,15 +7,21 @@ import { listSiteFacts, putSiteFacts, SiteFactsBody } from './site-facts.js';
 
 /**
  * A site's planning facts (site-facts.ts), under /api/v1/relocation:
- *   GET /relocation/sites        -> [{ siteId, repairCentre, ambientC: [12 °C] | null, ambientSource, updatedBy, updatedAt }]
- *   PUT /relocation/sites/:id { repairCentre, ambientC?, ambientSource? }  -> the site's facts (operator, admin; audited)
- *       ambientC without ambientSource is 400; a site inventory does not know is 404.
+ *   GET /relocation/sites        -> [{ siteId, repairCentre, ambientC: [12 °C] | null, ambientSource,
+ *                                      tariffUsdPerKwh: [12 USD/kWh] | null, tariffSource, salvageUsd: { "Antminer S9": 30 },
+ *                                      updatedBy, updatedAt }]
+ *   PUT /relocation/sites/:id { repairCentre, ambientC?, ambientSource?, tariffUsdPerKwh?, tariffSource?, salvageUsd? }
+ *       -> the site's facts (operator, admin; audited). All of them: a field left out is cleared.
+ *       ambientC without ambientSource, or tariffUsdPerKwh without tariffSource, is 400; a site inventory does not know is 404.
  */
 const SiteFactsView = z.object({
   siteId: z.string(),
   repairCentre: z.boolean(),
   ambientC: z.array(z.number()).nullable(),
   ambientSource: z.string().nullable(),
+  tariffUsdPerKwh: z.array(z.number()).nullable(),
+  tariffSource: z.string().nullable(),
+  salvageUsd: z.record(z.string(), z.number()),
   updatedBy: z.string(),
   updatedAt: z.string(),
 });
@@ -36,7 +42,8 @@ export const siteFactRoutes: FastifyPluginAsync<FeatureContext> = async (app, ct
       preHandler: app.authorize('operator', 'admin'),
       schema: {
         tags,
-        summary: "Set a site's repair-centre flag and monthly mean temperatures (with their source)",
+        summary:
+          "Set a site's repair-centre flag, monthly mean temperatures and planning tariff (each with its source) and salvage values by model",
         params: z.object({ id: z.string().min(1).max(100) }),
         body: SiteFactsBody,
         response: { 200: SiteFactsView, ...errors(404) },

@@ -38,6 +38,8 @@ export type SiteInput = {
   availability: ByCalendarMonth;
   /** The vendor's repair centre is near (miners under warranty stay at such sites). */
   repairSite: boolean;
+  /** What retiring a miner here brings, USD, by model; over `policies.salvageUsd` for this site. */
+  salvageUsd?: Readonly<Record<string, number>>;
 };
 
 export type ContainerInput = { id: string; siteId: string; slots: number };

@@ -148,12 +148,19 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 /**
  * What the demo's operator keeps with each site for planning (PUT /relocation/sites/:id): the
  * vendor's repair centre is near the Sichuan site (Ya'an), so units under warranty stay there (the
- * planner's `keep-near-repair`). No monthly temperatures: the repository holds no cited climate
- * normal for Ya'an or Pavlodar (docs/reference.md §11), so plans say they assumed 20 °C.
+ * planner's `keep-near-repair`). No monthly temperatures: no cited climate normal for Ya'an,
+ * Pavlodar or Oskemen was found (docs/reference.md §11), so plans say they assumed 20 °C. No
+ * planning tariff: the billing tariffs seeded above are already seasonal.
+ *
+ * Salvage: ASSUMPTION, not a quoted price. An Antminer S9 (about 98 J/TH) loses money on either
+ * site's power at the demo's hashprice, so it is worth what it fetches sold as a used unit or for
+ * scrap; 30 USD a unit is an assumed figure for that, the same at both sites. No other model of
+ * the demo is given one, so the planner retires nothing else.
  */
+export const DEMO_S9_SALVAGE_USD = 30;
 export const DEMO_RELOCATION_SITES = {
-  sichuan: { repairCentre: true },
-  kazakhstan: { repairCentre: false },
+  sichuan: { repairCentre: true, salvageUsd: { 'Antminer S9': DEMO_S9_SALVAGE_USD } },
+  kazakhstan: { repairCentre: false, salvageUsd: { 'Antminer S9': DEMO_S9_SALVAGE_USD } },
 } as const;
 
 /** Stores DEMO_RELOCATION_SITES through the API, as an operator would. */

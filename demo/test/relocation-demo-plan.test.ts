@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createToken, type RunningController } from '@hashfleet/controller';
 import { loadScenario } from '@hashfleet/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importAssets, seedInventory, setRelocationSites } from '../src/seed.js';
+import { DEMO_S9_SALVAGE_USD, importAssets, seedInventory, setRelocationSites } from '../src/seed.js';
 import { startTestController } from './harness.js';
 
 // The asset register's dates are taken as of 2026-11-15; the plan starts in December, the dry season.
@@ -55,7 +55,7 @@ const monthStart = (t: number) => {
 };
 
 /** Proposes a plan from the demo inventory over 12 months from START, with the demo's route. */
-async function propose(name: string, policies?: object): Promise<ProposedPlan> {
+async function propose(name: string, policies?: object, sites?: object): Promise<ProposedPlan> {
   const res = await fetch(`${controller.url}/api/v1/relocation/plans`, {
     method: 'POST',
     headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
@@ -76,6 +76,7 @@ async function propose(name: string, policies?: object): Promise<ProposedPlan> {
           },
         ],
         ...(policies ? { policies } : {}),
+        ...(sites ? { sites } : {}),
       },
     }),
   });
@@ -124,6 +125,8 @@ describe('relocation plan from the demo inventory', () => {
     const moved = new Set(out.map((m) => m.minerId));
     expect(underWarranty.filter((r) => moved.has(r.id) && r.warranty_end! >= monthStart(3))).toEqual([]);
 
+    // The same plan retires the idle S9s beside these moves (the demo's sites give them a salvage value).
+    expect(plan.retirements.length).toBeGreaterThan(0);
     for (const b of plan.batches) {
       expect(b.reason).toMatch(/gain .*USD/i);
       expect(b.reason).toMatch(/transport/i);
@@ -132,34 +135,46 @@ describe('relocation plan from the demo inventory', () => {
   }, 120_000);
 
   /**
-   * The retire decision on the demo inventory (issue 18 item 6): without a salvage value the plan
-   * ships idle, loss-making S9s from Kazakhstan back to Sichuan to free their slots; with 30 USD a
-   * unit for an S9 it retires them where they stand instead (month 0, the salvage and nothing
-   * forgone), ships no S9 back, and the plan's profit rises by more than the salvage paid in.
+   * The retire decision on the demo inventory (issue 18 item 6): the demo's sites carry a salvage
+   * value for the S9 (DEMO_RELOCATION_SITES, an assumed 30 USD a unit), so the demo's plan retires
+   * the idle, loss-making S9s where they stand (month 0, the salvage and nothing forgone) and ships
+   * no S9 anywhere; the same plan with the sites' salvage taken away (the control) ships idle S9s
+   * from Kazakhstan back to Sichuan to free their slots and retires nothing. Before the demo's
+   * sites carried a salvage value its plan never retired.
    */
-  it('with a salvage value the idle S9s in Kazakhstan are retired instead of shipped back to Sichuan', async () => {
+  it('the demo plan retires the idle S9s instead of shipping them back to Sichuan', async () => {
     const models = new Map(
       (await controller.db.all<{ id: string; model: string }>('SELECT id, model FROM miners')).map((r) => [
         r.id,
         r.model,
       ]),
     );
-    const s9sBack = (p: ProposedPlan) =>
-      p.plan.moves.filter((m) => m.fromSite === 'kazakhstan' && models.get(m.minerId) === 'Antminer S9');
+    const s9Moves = (p: ProposedPlan) => p.plan.moves.filter((m) => models.get(m.minerId) === 'Antminer S9');
 
-    const keep = await propose('no salvage');
-    const shippedBack = s9sBack(keep);
+    const keep = await propose('control: no salvage', undefined, {
+      sichuan: { salvageUsd: {} },
+      kazakhstan: { salvageUsd: {} },
+    });
+    const shippedBack = s9Moves(keep).filter((m) => m.fromSite === 'kazakhstan');
     expect(shippedBack.length).toBeGreaterThan(0);
     expect(keep.plan.retirements).toEqual([]);
 
-    const retire = await propose('S9 salvage 30 USD', { salvageUsd: { 'Antminer S9': 30 } });
-    expect(s9sBack(retire)).toEqual([]);
-    const retiredNow = retire.plan.retirements.filter((r) => r.site === 'kazakhstan' && r.month === 0);
+    const demo = await propose('the demo plan');
+    expect(s9Moves(demo)).toEqual([]);
+    const retiredNow = demo.plan.retirements.filter((r) => r.month === 0);
     expect(retiredNow.length).toBeGreaterThan(0);
-    for (const r of retiredNow)
-      expect(r).toMatchObject({ model: 'Antminer S9', salvageUsd: 30, gainUsd: 30 });
+    // Only S9s are retired, each at the salvage its site gives, and only where keeping it earns less.
+    for (const r of demo.plan.retirements) {
+      expect(r).toMatchObject({ model: 'Antminer S9', salvageUsd: DEMO_S9_SALVAGE_USD });
+      expect(r.gainUsd).toBeGreaterThanOrEqual(0);
+    }
+    // Those in Kazakhstan go at once: idle all year there, nothing is forgone.
+    for (const r of retiredNow.filter((x) => x.site === 'kazakhstan'))
+      expect(r.gainUsd).toBe(DEMO_S9_SALVAGE_USD);
     const retiredIds = new Set(retiredNow.map((r) => r.minerId));
     for (const m of shippedBack) expect(retiredIds.has(m.minerId), m.minerId).toBe(true);
-    expect(retire.plan.profitAfterUsd).toBeGreaterThan(keep.plan.profitAfterUsd + 30 * retiredNow.length);
+    expect(demo.plan.profitAfterUsd).toBeGreaterThan(
+      keep.plan.profitAfterUsd + DEMO_S9_SALVAGE_USD * retiredNow.length,
+    );
   }, 120_000);
 });

@@ -18,7 +18,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -360,8 +360,18 @@ async function main() {
       .run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
       .catch((e: Error) => console.error(`drop schema ${schema}: ${e.message}`));
     await db.close();
+    keepLogs(dir);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The replicas' logs outlive the run's folder (they hold why a replica was slow or did not stop). */
+function keepLogs(dir: string): void {
+  const logs = readdirSync(dir).filter((f) => f.endsWith('.log'));
+  if (!logs.length) return;
+  const kept = mkdtempSync(join(tmpdir(), 'hashfleet-scale-logs-'));
+  for (const f of logs) copyFileSync(join(dir, f), join(kept, f));
+  console.log(`replica logs kept in ${kept}`);
 }
 
 type Figures = {

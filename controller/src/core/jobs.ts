@@ -92,24 +92,38 @@ export async function pgLockSession(url: string, logger: FastifyBaseLogger): Pro
       if (client === c) client = null;
     });
     await c.connect();
+    if (closed) {
+      // close() came while this session was opening: it must not outlive the shutdown.
+      await c.end().catch(() => {});
+      throw new Error('jobs: lock session closed');
+    }
     client = c;
     return c;
   };
+  const tryHold = async (job: string): Promise<boolean> => {
+    if (closed) return false;
+    if (held.has(job) && client) return true;
+    const c = client ?? (await connect());
+    const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
+      scope,
+      lockKey(job),
+    ]);
+    if (r.rows[0]?.ok) {
+      held.add(job);
+      logger.info(`jobs: ${job}: this replica runs it (advisory lock held)`);
+      return true;
+    }
+    return false;
+  };
+  // One question at a time: jobs whose timers fire in the same turn would otherwise each open a
+  // session of their own (only the last kept, the others holding their locks until the process
+  // ends) and send queries on one client while another is running.
+  let queue: Promise<unknown> = Promise.resolve();
   return {
-    async hold(job) {
-      if (closed) return false;
-      if (held.has(job) && client) return true;
-      const c = client ?? (await connect());
-      const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
-        scope,
-        lockKey(job),
-      ]);
-      if (r.rows[0]?.ok) {
-        held.add(job);
-        logger.info(`jobs: ${job}: this replica runs it (advisory lock held)`);
-        return true;
-      }
-      return false;
+    hold(job) {
+      const answer = queue.then(() => tryHold(job));
+      queue = answer.catch(() => {});
+      return answer;
     },
     async close() {
       closed = true;

@@ -9,6 +9,9 @@ import { startJobs } from './jobs.js';
 import { connectLink, type MqttLink } from './mqtt/link.js';
 import type { Db } from './storage/db.js';
 
+/** A shutdown step at least this long is logged (at warn) with its name and duration. */
+const SLOW_STOP_STEP_MS = 2_000;
+
 export type RunningController = {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 */
   url: string;
@@ -46,10 +49,17 @@ export async function startController(
 ): Promise<RunningController> {
   const app = await buildApp(config, opts);
   const ctx = app.hashfleet;
-  const cleanups: (() => Promise<void>)[] = [async () => app.close()];
+  // Each step named, so a stop that takes long says which step held it (a replica that outlives
+  // its SIGTERM is a finding: deploy/ units give it a bounded stop time before SIGKILL).
+  const cleanups: [string, () => Promise<void>][] = [['http server', async () => app.close()]];
   const stop = async () => {
-    while (cleanups.length)
-      await cleanups.pop()!().catch((err: Error) => app.log.error({ err }, 'shutdown step failed'));
+    while (cleanups.length) {
+      const [name, step] = cleanups.pop()!;
+      const started = performance.now();
+      await step().catch((err: Error) => app.log.error({ err }, `shutdown step '${name}' failed`));
+      const ms = performance.now() - started;
+      if (ms >= SLOW_STOP_STEP_MS) app.log.warn(`shutdown step '${name}' took ${(ms / 1000).toFixed(1)} s`);
+    }
   };
   try {
     const password = controllerBrokerPassword(config.dataDir, config.mqtt.password);
@@ -70,7 +80,7 @@ export async function startController(
         );
       });
       const b = broker;
-      cleanups.push(() => b.close());
+      cleanups.push(['embedded broker', () => b.close()]);
     }
     const mqttUrl = broker?.url ?? config.mqtt.url!;
     const link: MqttLink = await connectLink({
@@ -88,12 +98,15 @@ export async function startController(
     ctx.commands.attach((topic, payload) => link.publish(topic, payload));
     ctx.publish = (topic, payload, opts) => link.publish(topic, payload, opts);
     ctx.readiness.set('mqtt', () => (link.connected() ? null : `not connected to ${mqttUrl}`));
-    cleanups.push(async () => {
-      ctx.commands.attach(null);
-      delete ctx.publish;
-      ctx.ingest.stop();
-      await link.close();
-    });
+    cleanups.push([
+      'mqtt link and ingest',
+      async () => {
+        ctx.commands.attach(null);
+        delete ctx.publish;
+        ctx.ingest.stop();
+        await link.close();
+      },
+    ]);
 
     const housekeeping = setInterval(() => {
       const now = ctx.now();
@@ -105,7 +118,7 @@ export async function startController(
         .catch(() => {});
     }, 60_000);
     housekeeping.unref();
-    cleanups.push(async () => clearInterval(housekeeping));
+    cleanups.push(['housekeeping', async () => clearInterval(housekeeping)]);
 
     // Features' background jobs; stopped (in-flight runs finished, locks released) before storage closes.
     const jobs = await startJobs({
@@ -115,7 +128,7 @@ export async function startController(
       registry: ctx.metrics.registry,
       now: ctx.now,
     });
-    cleanups.push(() => jobs.stop());
+    cleanups.push(['background jobs', () => jobs.stop()]);
 
     try {
       await app.listen({ host: config.http.host, port: config.http.port });
@@ -123,9 +136,12 @@ export async function startController(
       throw explainListenError(err, 'http', config.http.port, 'http.port (HASHFLEET_HTTP_PORT)');
     }
     // The HTTP server must stop before the link and storage it serves from.
-    cleanups.push(async () => {
-      app.server.closeIdleConnections?.();
-    });
+    cleanups.push([
+      'idle http connections',
+      async () => {
+        app.server.closeIdleConnections?.();
+      },
+    ]);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
     let stopped = false;

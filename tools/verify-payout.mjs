@@ -9,7 +9,9 @@
  * of the README's Accounting section and prints every payout and the outputs hash, which must
  * equal the `outputsSha256` on the statement. Node's standard library only, one file: read it.
  *
- *   (default)    a readable report per document: hashes, then one line per payout
+ *   (default)    a readable report per document: hashes; each energy line re-priced (kWh, the
+ *                miner-hours of each source, the rate, kWh x rate, checked against what the close
+ *                bills for it); each cost line in sats; then one line per payout
  *   --holder H   only holder H's payout (your holder id is on your statement)
  *   --json       the same facts as one line of canonical JSON per document
  *   --outputs    the whole outputs document in canonical form (its SHA-256 is the outputs hash)
@@ -558,6 +560,51 @@ function asDocument(v) {
   return v;
 }
 
+// ---------------------------------------------------------------- energy lines, re-priced by hand
+
+/** A non-negative integer scaled by 10^places, written with that many decimals. */
+function decimal(n, places) {
+  const t = n.toString().padStart(places + 1, '0');
+  return `${t.slice(0, -places)}.${t.slice(-places)}`;
+}
+
+/** An hour as YYYY-MM-DDTHH:MMZ (UTC); past the year 9999, its milliseconds. */
+function hourText(ms) {
+  return ms >= 253_402_300_800_000 ? `${ms} ms` : `${new Date(ms).toISOString().slice(0, 16)}Z`;
+}
+
+/** Priority order of the sources, as a line lists its miner-hours. */
+const SHOWN = ['metered', 'reported', 'estimated'];
+
+/**
+ * Each energy line as a staker re-prices it from what the line shows (README, Accounting): kWh
+ * (its Wh ÷ 1000, exact to 3 decimals) × its rate = its cost, in the line's currency. That must be
+ * what the close bills for the line, the Wh of its sources with miner-hours at the same rate; a
+ * line whose Wh the close would not bill (a source with Wh and no miner-hours) is refused, named.
+ */
+function energyLines(inputs) {
+  const v3 = inputs.schema === INPUTS_V3;
+  return inputs.energy.map((e) => {
+    const line = `${v3 ? `${e.siteId}/${e.containerId}` : e.siteId} ${hourText(e.hourStartMs)}`;
+    const shownWh = v3 ? SHOWN.reduce((n, p) => n + e[`${p}Wh`], 0) : e.energyWh;
+    const billedWh = v3
+      ? SHOWN.filter((p) => e[`${p}MinerHours`] > 0).reduce((n, p) => n + e[`${p}Wh`], 0)
+      : shownWh;
+    const kWh = decimal(BigInt(shownWh), 3);
+    const rate = decimal(e.ratePerKwhMicro, 6);
+    // From the printed figures, as by hand: kWh in Wh times the rate in micro-units = 10^-9 units.
+    const cost = decimal(BigInt(kWh.replace('.', '')) * BigInt(rate.replace('.', '')), 9);
+    const billed = decimal(BigInt(billedWh) * e.ratePerKwhMicro, 9);
+    if (cost !== billed) {
+      throw new Refused(
+        `energy line ${line}: ${kWh} kWh x ${rate} ${e.currency}/kWh = ${cost} ${e.currency}, but the close bills ${billed} ${e.currency}: ${shownWh - billedWh} Wh of a source with no miner-hours`,
+      );
+    }
+    const sources = v3 ? SHOWN.map((p) => `${p} ${e[`${p}MinerHours`]} h`).join(', ') : e.provenance;
+    return { line, kWh, sources, ratePerKwh: rate, currency: e.currency, cost };
+  });
+}
+
 // ---------------------------------------------------------------- command line
 
 /** Bytes of an inputs document -> { report, outputsText }. */
@@ -577,6 +624,8 @@ function verify(data) {
     fileSha256: sha256Hex(data),
     inputsSha256,
     outputsSha256: sha256Hex(outputsText),
+    energy: energyLines(inputs),
+    costs: outputs.costs,
     stakerPoolSats: outputs.stakerPoolSats,
     payouts: outputs.payouts,
   };
@@ -591,6 +640,11 @@ function readable(report, holder) {
     `file sha256     ${report.fileSha256}`,
     `inputs sha256   ${report.inputsSha256}${note}`,
     `outputs sha256  ${report.outputsSha256}`,
+    ...report.energy.map(
+      (e) =>
+        `energy ${e.line}  ${e.kWh} kWh (${e.sources}) x ${e.ratePerKwh} ${e.currency}/kWh = ${e.cost} ${e.currency}`,
+    ),
+    ...report.costs.map((c) => `cost ${c.account} ${c.sats} sats (${c.detail})`),
     `staker pool     ${report.stakerPoolSats} sats`,
     ...payouts.map((p) => `payout ${p.holder} ${p.sats} sats (weight ${p.weight} HSS units x s)`),
   ];

@@ -8,7 +8,9 @@ bytes its `inputsSha256` covers). The script re-hashes it, recomputes the close 
 of the README's Accounting section and prints every payout and the outputs hash, which must
 equal the `outputsSha256` on the statement. Standard library only, one file: read it.
 
-  (default)    a readable report per document: hashes, then one line per payout
+  (default)    a readable report per document: hashes; each energy line re-priced (kWh, the
+               miner-hours of each source, the rate, kWh x rate, checked against what the close
+               bills for it); each cost line in sats; then one line per payout
   --holder H   only holder H's payout (your holder id is on your statement)
   --json       the same facts as one line of canonical JSON per document
   --outputs    the whole outputs document in canonical form (its SHA-256 is the outputs hash)
@@ -22,6 +24,7 @@ program for Node. Exit codes: 0 verified, 1 a document is refused, 2 usage.
 """
 
 import argparse
+import datetime
 import hashlib
 import json
 import math
@@ -594,6 +597,59 @@ def as_document(v, name=None):
 # ---------------------------------------------------------------- command line
 
 
+# ---------------------------------------------------------------- energy lines, re-priced by hand
+
+
+def decimal(n, places):
+    """A non-negative integer scaled by 10^places, written with that many decimals."""
+    t = str(n).zfill(places + 1)
+    return f"{t[:-places]}.{t[-places:]}"
+
+
+def hour_text(ms):
+    """An hour as YYYY-MM-DDTHH:MMZ (UTC); past the year 9999, its milliseconds."""
+    if ms >= 253_402_300_800_000:
+        return f"{ms} ms"
+    d = datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=ms)
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}Z"
+
+
+# Priority order of the sources, as a line lists its miner-hours.
+SHOWN = ["metered", "reported", "estimated"]
+
+
+def energy_lines(inputs):
+    """Each energy line as a staker re-prices it from what the line shows (README, Accounting): kWh
+    (its Wh / 1000, exact to 3 decimals) x its rate = its cost, in the line's currency. That must be
+    what the close bills for the line, the Wh of its sources with miner-hours at the same rate; a
+    line whose Wh the close would not bill (a source with Wh and no miner-hours) is refused, named."""
+    v3 = inputs["schema"] == INPUTS_V3
+    out = []
+    for e in inputs["energy"]:
+        line = f"{e['siteId']}/{e['containerId']}" if v3 else e["siteId"]
+        line = f"{line} {hour_text(e['hourStartMs'])}"
+        if v3:
+            shown_wh = sum(e[f"{p}Wh"] for p in SHOWN)
+            billed_wh = sum(e[f"{p}Wh"] for p in SHOWN if e[f"{p}MinerHours"] > 0)
+        else:
+            shown_wh = billed_wh = e["energyWh"]
+        kwh = decimal(shown_wh, 3)
+        rate = decimal(e["ratePerKwhMicro"], 6)
+        # From the printed figures, as by hand: kWh in Wh times the rate in micro-units = 10^-9 units.
+        cost = decimal(int(kwh.replace(".", "")) * int(rate.replace(".", "")), 9)
+        billed = decimal(billed_wh * e["ratePerKwhMicro"], 9)
+        if cost != billed:
+            raise Refused(
+                f"energy line {line}: {kwh} kWh x {rate} {e['currency']}/kWh = {cost} {e['currency']}, "
+                f"but the close bills {billed} {e['currency']}: {shown_wh - billed_wh} Wh of a source with no miner-hours"
+            )
+        sources = ", ".join(f"{p} {e[f'{p}MinerHours']} h" for p in SHOWN) if v3 else e["provenance"]
+        out.append(
+            {"line": line, "kWh": kwh, "sources": sources, "ratePerKwh": rate, "currency": e["currency"], "cost": cost}
+        )
+    return out
+
+
 def no_constants(name):
     raise Refused(f"{name} is not JSON")
 
@@ -613,6 +669,8 @@ def verify(data):
         "fileSha256": hashlib.sha256(data).hexdigest(),
         "inputsSha256": inputs_sha256,
         "outputsSha256": sha256_hex(outputs_text),
+        "energy": energy_lines(inputs),
+        "costs": outputs["costs"],
         "stakerPoolSats": outputs["stakerPoolSats"],
         "payouts": outputs["payouts"],
     }
@@ -627,6 +685,13 @@ def readable(report, holder):
         f"file sha256     {report['fileSha256']}",
         f"inputs sha256   {report['inputsSha256']}{canonical_note}",
         f"outputs sha256  {report['outputsSha256']}",
+    ]
+    out += [
+        f"energy {e['line']}  {e['kWh']} kWh ({e['sources']}) x {e['ratePerKwh']} {e['currency']}/kWh = {e['cost']} {e['currency']}"
+        for e in report["energy"]
+    ]
+    out += [f"cost {c['account']} {c['sats']} sats ({c['detail']})" for c in report["costs"]]
+    out += [
         f"staker pool     {report['stakerPoolSats']} sats",
     ]
     out += [f"payout {p['holder']} {p['sats']} sats (weight {p['weight']} HSS units x s)" for p in payouts]

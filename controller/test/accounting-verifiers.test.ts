@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalText } from '../src/accounting/canonical.js';
 import { closePeriod } from '../src/accounting/close.js';
-import type { CloseInputs } from '../src/accounting/close-inputs.js';
+import { type CloseInputs, INPUTS_SCHEMA } from '../src/accounting/close-inputs.js';
 import { inputsArb } from './accounting-inputs-arbitrary.js';
 
 /**
@@ -41,10 +41,24 @@ type Expected =
   | { file: string; outputsText: string; outputsSha256: string }
   | { file: string; error: string };
 
+/** An @3 energy line with Wh of a source that has no miner-hours: Wh the close does not bill. */
+const unbilledWh = (inputs: CloseInputs) =>
+  inputs.schema === INPUTS_SCHEMA &&
+  inputs.energy.some(
+    (e) =>
+      !('provenance' in e) &&
+      (['metered', 'reported', 'estimated'] as const).some(
+        (p) => e[`${p}MinerHours`] === 0 && e[`${p}Wh`] > 0,
+      ),
+  );
+
 function controllerClose(inputs: CloseInputs, file: string): Expected {
   try {
     const r = closePeriod(inputs);
     writeFileSync(file, r.inputsText);
+    // The verifiers re-price each line as a staker would (Σ Wh ÷ 1000 × rate) and refuse a line
+    // the close bills differently; the controller's close bills it without saying so.
+    if (unbilledWh(inputs)) return { file, error: 'energy line: Wh of a source with no miner-hours' };
     return { file, outputsText: r.outputsText, outputsSha256: r.outputsSha256 };
   } catch (e) {
     writeFileSync(file, canonicalText(inputs));
@@ -69,9 +83,10 @@ describe('standalone verifiers agree with the controller', () => {
       expected.forEach((e, i) => {
         const where = `${name} verifier on ${e.file}`;
         if ('error' in e) {
-          expect(JSON.parse(outputs[i]!), `${where} (controller refused: ${e.error})`).toHaveProperty(
-            'error',
-          );
+          const refusal = JSON.parse(outputs[i]!);
+          expect(refusal, `${where} (controller refused: ${e.error})`).toHaveProperty('error');
+          if (e.error.startsWith('energy line:'))
+            expect(refusal.error, where).toMatch(/^energy line .* Wh of a source with no miner-hours$/);
           return;
         }
         expect(outputs[i], where).toBe(e.outputsText);
@@ -84,4 +99,92 @@ describe('standalone verifiers agree with the controller', () => {
     }
     // Four child processes over 1,000 documents: ~25 s on a loaded 2-core machine, so a wider bound.
   }, 240_000);
+});
+
+// ---------------------------------------------------------------- energy lines re-priced
+
+/** An @3 period the close accepts, with one energy line of our own in the currency of its first. */
+function periodWithLine(line: Record<string, number>): {
+  inputs: CloseInputs;
+  site: string;
+  currency: string;
+} {
+  const base = fc.sample(inputsArb, { numRuns: 400, seed: 18 }).find((x) => {
+    if (x.schema !== INPUTS_SCHEMA || x.energy.length === 0) return false;
+    try {
+      closePeriod(x);
+      return true;
+    } catch {
+      return false;
+    }
+  })!;
+  const first = base.energy[0]!;
+  const energy = [
+    {
+      siteId: first.siteId,
+      containerId: 'c-9',
+      hourStartMs: base.period.startMs,
+      // Every source absent (0 Wh, 0 miner-hours) unless the line gives it.
+      ...Object.fromEntries(
+        ['metered', 'reported', 'estimated'].flatMap((p) => [`${p}Wh`, `${p}MinerHours`]).map((k) => [k, 0]),
+      ),
+      ...line,
+      currency: first.currency,
+      ratePerKwhMicro: 30_000n,
+    },
+  ];
+  return { inputs: { ...base, energy } as CloseInputs, site: first.siteId, currency: first.currency };
+}
+
+const hour = (ms: number) => `${new Date(ms).toISOString().slice(0, 16)}Z`;
+
+/**
+ * Issue 18 item 1: a staker re-prices each energy line from the inputs document alone. Both
+ * verifiers print, per line, its kWh (Wh ÷ 1000 to 3 decimals), the miner-hours of each source,
+ * the rate and kWh × rate, the same text from both, with the outputs unchanged; a line whose Wh
+ * the close does not bill (a source with Wh and no miner-hours, which the controller's close
+ * drops without a word) is refused, named by site, container and hour. Fails before: the
+ * verifiers printed no energy line and verified such a period.
+ */
+describe('standalone verifiers re-price each energy line', () => {
+  it('print kWh, miner-hours per source, rate and cost per line, alike in both languages', () => {
+    const { inputs, site, currency } = periodWithLine({
+      meteredWh: 12_345,
+      estimatedWh: 1_000,
+      meteredMinerHours: 3,
+      estimatedMinerHours: 1,
+    });
+    const r = closePeriod(inputs);
+    const file = join(dir, 'priced.json');
+    writeFileSync(file, r.inputsText);
+    const expected = `energy ${site}/c-9 ${hour(inputs.period.startMs)}  13.345 kWh (metered 3 h, reported 0 h, estimated 1 h) x 0.030000 ${currency}/kWh = 0.400350000 ${currency}`;
+    const texts = VERIFIERS.map(([name, cmd]) => {
+      const out = runVerifier(cmd, [file]);
+      expect(out, name).toContain(expected);
+      expect(
+        out.find((l) => l.startsWith(`cost expense:energy:${site} `)),
+        name,
+      ).toBe(
+        `cost expense:energy:${site} ${r.outputs.costs.find((c) => c.account === `expense:energy:${site}`)!.sats} sats (${r.outputs.costs.find((c) => c.account === `expense:energy:${site}`)!.detail})`,
+      );
+      expect(runVerifier(cmd, ['--outputs', file]), name).toEqual([r.outputsText]);
+      return out.join('\n');
+    });
+    expect(texts[0]).toBe(texts[1]);
+  });
+
+  it('refuse a line whose Wh the close does not bill, naming it', () => {
+    const { inputs, site } = periodWithLine({ meteredWh: 12_345, reportedWh: 500, meteredMinerHours: 3 });
+    const r = closePeriod(inputs);
+    const file = join(dir, 'unbilled.json');
+    writeFileSync(file, r.inputsText);
+    for (const [name, cmd] of VERIFIERS) {
+      const run = spawnSync(cmd[0]!, [...cmd.slice(1), file], { encoding: 'utf8' });
+      expect(run.status, name).toBe(1);
+      expect(run.stderr, name).toContain(
+        `energy line ${site}/c-9 ${hour(inputs.period.startMs)}: 12.845 kWh x 0.030000`,
+      );
+      expect(run.stderr, name).toContain('500 Wh of a source with no miner-hours');
+    }
+  });
 });

@@ -5,7 +5,11 @@
  */
 import { Session } from 'node:inspector/promises';
 
-type Node = { id: number; callFrame: { functionName: string; url: string }; children?: number[] };
+type Node = {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber?: number };
+  children?: number[];
+};
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 
 // First match wins: the part of the path a function's own time is counted to.
@@ -29,7 +33,9 @@ const PARTS: [string, RegExp][] = [
   ['bench bookkeeping', /controller\/bench/],
 ];
 
-export async function profiled<T>(run: () => Promise<T>): Promise<{ result: T; parts: [string, number][] }> {
+export type Profiled<T> = { result: T; parts: [string, number][]; frames: [string, number][] };
+
+export async function profiled<T>(run: () => Promise<T>, frames = 10): Promise<Profiled<T>> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -37,7 +43,7 @@ export async function profiled<T>(run: () => Promise<T>): Promise<{ result: T; p
   try {
     const result = await run();
     const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
-    return { result, parts: summarise(profile) };
+    return { result, parts: summarise(profile), frames: topFrames(profile, frames) };
   } finally {
     session.disconnect();
   }
@@ -55,4 +61,19 @@ export function summarise(profile: Profile): [string, number][] {
     sums.set(part, (sums.get(part) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
   return [...sums].sort((a, b) => b[1] - a[1]);
+}
+
+/** The `n` functions with the most self time, in ms, largest first, named by file and line. */
+export function topFrames(profile: Profile, n = 10): [string, number][] {
+  const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+  const sums = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const f = byNode.get(id)!.callFrame;
+    const where = f.url
+      ? ` ${f.url.replace(/^.*\/(node_modules|src|bench)\//, '$1/')}:${(f.lineNumber ?? 0) + 1}`
+      : '';
+    const key = `${f.functionName || '(anonymous)'}${where}`;
+    sums.set(key, (sums.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...sums].sort((a, b) => b[1] - a[1]).slice(0, n);
 }

@@ -7,7 +7,7 @@
  * (controller/src/fleet/ingest/batch.ts), so the gain is measured against its baseline in the same
  * run. BENCH_PROFILE=1 adds where the throughput phase's time went. The load comes from a separate process (ingest-load.ts), so CPU figures are the
  * controller's own. `npm run bench ingest` runs SQLite, then PostgreSQL (127.0.0.1:5432, or
- * HASHFLEET_TEST_PG) when it answers, and says so when it does not; BENCH_PG=0 leaves it out.
+ * HASHFLEET_TEST_PG) when it answers, and says so when it does not; BENCH_PG=0 leaves it out, BENCH_SQLITE=0 leaves SQLite out.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -107,6 +107,8 @@ type Figures = {
   batches: number;
   /** Self time by part of the path over the throughput phase (BENCH_PROFILE=1). */
   profile: [string, number][] | null;
+  /** The ten functions with the most self time over the throughput phase (BENCH_PROFILE=1). */
+  frames: [string, number][] | null;
 };
 
 // Issue 15: 100,000 miners polled every 10 s.
@@ -197,7 +199,7 @@ async function run(storageUrl: string, label: string, dir: string, mode: Mode): 
     for (let r = 1; r <= ROUNDS; r++) await load.round(r, 1000 + r);
     await until(CONTAINERS * (ROUNDS + 1));
   };
-  const profile = PROFILE ? (await profiled(throughput)).parts : null;
+  const profile = PROFILE ? await profiled(throughput) : null;
   if (!PROFILE) await throughput();
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -233,7 +235,8 @@ async function run(storageUrl: string, label: string, dir: string, mode: Mode): 
     stored: Number(check?.n ?? 0),
     expected: (2 * ROUNDS + 1) * perRound,
     batches: busyBatches,
-    profile,
+    profile: profile?.parts ?? null,
+    frames: profile?.frames ?? null,
   };
 }
 
@@ -264,6 +267,11 @@ function report(label: string, before: Figures, after: Figures) {
       for (const [part, ms] of f.profile)
         console.log(
           `      ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${n(ms).padStart(6)} ms  ${part}`,
+        );
+      console.log('    top 10 functions by self time:');
+      for (const [frame, ms] of f.frames ?? [])
+        console.log(
+          `      ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${n(ms).padStart(6)} ms  ${frame}`,
         );
     }
   }
@@ -311,9 +319,9 @@ function report(label: string, before: Figures, after: Figures) {
 
 const dir = mkdtempSync(join(tmpdir(), 'hashfleet-bench-ingest-'));
 try {
-  const dbs: [string, () => string][] = [
-    ['sqlite', () => `sqlite:${join(dir, `bench-${Math.random()}.db`)}`],
-  ];
+  const dbs: [string, () => string][] = [];
+  if (process.env.BENCH_SQLITE !== '0')
+    dbs.push(['sqlite', () => `sqlite:${join(dir, `bench-${Math.random()}.db`)}`]);
   if (process.env.BENCH_PG !== '0') {
     if (await pgReachable(PG_URL)) dbs.push(['postgres', () => pgSchemaUrl(PG_URL)]);
     else

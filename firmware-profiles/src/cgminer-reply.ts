@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { decodeReply, splitMultiCommand } from './decoder.js';
 import type { FieldRow } from './reading.js';
-import type { RawReplies, RpcRequest } from './types.js';
+import type { DecodedReply, RawReplies, RpcRequest } from './types.js';
 
 /** One decoded reply object of the cgminer family (`{STATUS:[..], SUMMARY:[..], id}`). */
 /** The cgminer-family API port (cgminer API-README). */
@@ -46,14 +46,19 @@ export type DecodedCycle = {
 /**
  * Decodes every raw reply of a cycle through the tolerant decoder and the step's lenient schema.
  * A reply whose STATUS is E or F (e.g. Code 45 access denied) counts as absent: its fields end
- * up null and named in `missing`.
+ * up null and named in `missing`. A body the caller already decoded (`ParseContext.decoded`) is
+ * taken as decoded, not decoded twice.
  */
-export function decodeCycle(raw: RawReplies, schemas: Record<string, z.ZodType>): DecodedCycle {
+export function decodeCycle(
+  raw: RawReplies,
+  schemas: Record<string, z.ZodType>,
+  already?: ReadonlyMap<string, DecodedReply>,
+): DecodedCycle {
   const replies = new Map<string, Reply>();
   const repairs: string[] = [];
   for (const [step, body] of Object.entries(raw)) {
     if (body === null || body === undefined) continue;
-    const decoded = decodeReply(body);
+    const decoded = already?.get(step) ?? decodeReply(body);
     for (const r of decoded.repairs) repairs.push(`${step}:${r}`);
     if (decoded.value === null) {
       repairs.push(`${step}:undecodable`);

@@ -187,6 +187,13 @@ export type Capability = { op: MinerOp; transport: Transport };
 export type ParseContext = {
   /** Model row joined from the model table, when the model is known. */
   modelInfo: ModelInfo | null;
+  /**
+   * What `decodeReply` gave for some of these same bodies, by PollStep key, when the caller has
+   * already decoded them (the agent decodes each required reply to fail an unreadable poll early,
+   * agent/src/poll/poll-miner.ts): parse takes these instead of decoding those bodies again.
+   * Absent keys are decoded as usual; the result is the same either way.
+   */
+  decoded?: ReadonlyMap<string, DecodedReply>;
 };
 
 export type ParseResult = MinerReading;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeReply } from '../src/decoder.js';
 import { findModel } from '../src/models.js';
 import { detectFirmware, getProfile } from '../src/registry.js';
+import type { DecodedReply } from '../src/types.js';
 import { detectReplies, diff, loadTestcases, pollReplies, read, readJson } from './testcase-files.js';
 
 /** The generic runner: every folder under testcases/ is one recorded case (docs/style.md §6). */
@@ -24,6 +25,14 @@ describe.each(cases)('testcase $profile/$name', (tc) => {
       const { missing, ...rest } = expected!;
       expect(diff(reading, rest)).toEqual([]);
       if (missing) expect([...reading.missing].sort()).toEqual([...(missing as string[])].sort());
+    });
+    it('reads the same from replies decoded beforehand (ParseContext.decoded, as the agent hands them)', () => {
+      const profile = getProfile(tc.profile)!;
+      const raw = pollReplies(tc);
+      const modelInfo = findModel(profile.parse(raw, { modelInfo: null }).model);
+      const decoded = new Map<string, DecodedReply>();
+      for (const [key, body] of Object.entries(raw)) if (body !== null) decoded.set(key, decodeReply(body));
+      expect(profile.parse(raw, { modelInfo, decoded })).toEqual(profile.parse(raw, { modelInfo }));
     });
   }
   if (tc.manifest.detect) {

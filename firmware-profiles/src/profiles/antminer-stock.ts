@@ -97,7 +97,7 @@ const VERSION_BLOCK: readonly FieldRow[] = [
 const SLEEP_MODE = 254;
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
-  const { replies, repairs } = decodeCycle(raw, schemas);
+  const { replies, repairs } = decodeCycle(raw, schemas, ctx.decoded);
   const draft: Draft = {};
   const summary = firstRow(replies.get('summary'), 'SUMMARY');
   const stats = rows(replies.get('stats'), 'STATS');

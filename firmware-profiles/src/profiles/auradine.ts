@@ -60,7 +60,7 @@ function chipTempsByBoard(reply: Record<string, unknown> | undefined): Map<numbe
 }
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
-  const { replies, repairs } = decodeCycle(raw, schemas);
+  const { replies, repairs } = decodeCycle(raw, schemas, ctx.decoded);
   const draft: Draft = {};
   applyRows(draft, firstRow(replies.get('summary'), 'SUMMARY'), SUMMARY);
   applyRows(draft, firstRow(replies.get('psu'), 'PSU'), PSU);

@@ -80,7 +80,7 @@ const firmwareFromVer = (ver: string | undefined): string | null =>
 const SUMMARY: readonly FieldRow[] = [['MHS av', 'hashrateAvgThs', mhsToThs], ...CGMINER_COUNTERS];
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
-  const { replies, repairs } = decodeCycle(raw, schemas);
+  const { replies, repairs } = decodeCycle(raw, schemas, ctx.decoded);
   const draft: Draft = {};
   // `devs` (one ASC per controller) carries the same counters when `summary` is not at hand.
   const summary = firstRow(replies.get('summary'), 'SUMMARY') ?? firstRow(replies.get('devs'), 'DEVS');

@@ -72,7 +72,7 @@ function firmwareOf(replies: Map<string, Reply>): string | null {
 }
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
-  const { replies, repairs } = decodeCycle(raw, schemas);
+  const { replies, repairs } = decodeCycle(raw, schemas, ctx.decoded);
   const draft: Draft = {};
   applyRows(draft, firstRow(replies.get('summary'), 'SUMMARY'), SUMMARY);
   applyRows(draft, firstRow(replies.get('tunerstatus'), 'TUNERSTATUS'), TUNER);

@@ -87,7 +87,7 @@ function sensorsLabelled(temps: Reply | undefined, word: RegExp): number[] {
 }
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
-  const { replies, repairs } = decodeCycle(raw, schemas);
+  const { replies, repairs } = decodeCycle(raw, schemas, ctx.decoded);
   const draft: Draft = {};
   applyRows(draft, firstRow(replies.get('config'), 'CONFIG'), CONFIG);
   applyRows(draft, firstRow(replies.get('summary'), 'SUMMARY'), SUMMARY);

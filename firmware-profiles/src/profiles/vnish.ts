@@ -73,7 +73,7 @@ const vnishVersion = (type: unknown, build: unknown): string | null =>
   /\(vnish\s+([^)]+)\)/i.exec(String(type ?? ''))?.[1]?.trim() ?? str(build);
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
-  const { replies, repairs } = decodeCycle(raw, schemas);
+  const { replies, repairs } = decodeCycle(raw, schemas, ctx.decoded);
   const draft: Draft = {};
   applyRows(draft, firstRow(replies.get('summary'), 'SUMMARY'), SUMMARY);
   const stats = rows(replies.get('stats'), 'STATS');

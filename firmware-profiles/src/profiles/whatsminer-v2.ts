@@ -73,7 +73,7 @@ const SUMMARY: readonly FieldRow[] = [
 ];
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
-  const { replies, repairs } = decodeCycle(raw, schemas);
+  const { replies, repairs } = decodeCycle(raw, schemas, ctx.decoded);
   const draft: Draft = {};
   const summary = firstRow(replies.get('summary'), 'SUMMARY');
   applyRows(draft, summary, SUMMARY);

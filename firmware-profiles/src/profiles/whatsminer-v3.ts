@@ -61,7 +61,7 @@ function mergedMsg(replies: Map<string, Row>): Row {
 }
 
 function parse(raw: Parameters<FirmwareProfile['parse']>[0], ctx: Parameters<FirmwareProfile['parse']>[1]) {
-  const { replies, repairs } = decodeCycle(raw, schemas);
+  const { replies, repairs } = decodeCycle(raw, schemas, ctx.decoded);
   const msg = mergedMsg(replies);
   const draft: Draft = {};
   const summary = isObject(msg['summary']) ? msg['summary'] : null;

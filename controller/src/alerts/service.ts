@@ -190,7 +190,8 @@ export function createAlertService(deps: AlertServiceDeps) {
     const plan = planTick(observations, tracking, open, rules, now);
     const t2 = performance.now();
 
-    const report = await db.tx((tx) => writePlan(tx, plan, workers, snapshot, now, !!cache));
+    const writes = await planWrites(plan, tracking, workers, now, !!cache);
+    const report = await db.tx((tx) => writePlan(tx, writes, snapshot, now));
     const t3 = performance.now();
     if (deps.metrics) await record(deps.metrics, plan, [t1 - t0, t2 - t1, t3 - t2]);
     return {
@@ -215,140 +216,63 @@ export function createAlertService(deps: AlertServiceDeps) {
     for (const r of open) m.open.set({ kind: r.kind, severity: r.severity }, Number(r.n));
   }
 
+  /**
+   * The tick's writes, in one transaction that never waits for a turn of the event loop (the rows
+   * were built before it opened, `planWrites`): on PostgreSQL an open transaction holds its row
+   * locks and the oldest running transaction id that every replica's change cursor starts from
+   * (latest-cache.ts); on SQLite every other writer waits for it.
+   */
   async function writePlan(
     tx: Db,
-    plan: TickPlan,
-    workers: SqlValue[][],
+    w: Writes,
     snapshot: FleetSnapshot,
     now: number,
-    paced: boolean,
   ): Promise<Omit<TickReport, 'observations' | 'ms'>> {
-    // Paced: a turn of the event loop every 500 statements (an open alert is updated every tick);
-    // other writers wait for the transaction, the loop does not.
-    let statements = 0;
-    const pace = async () => {
-      if (paced && ++statements % 500 === 0) await yieldToLoop();
-    };
     await insertMany(
       tx,
       'INSERT INTO alert_known_workers (miner_id, pool_url, worker, source, at)',
       5,
-      workers,
+      w.workers,
       `ON CONFLICT (miner_id) DO UPDATE SET pool_url = excluded.pool_url, worker = excluded.worker,
          source = excluded.source, at = excluded.at`,
     );
-    const upserts: SqlValue[][] = [];
-    for (const [key, t] of plan.tracking) {
-      await pace();
-      const [ruleId, subject] = key.split('\u0000') as [string, string];
-      if (t === null)
-        await tx.run('DELETE FROM alert_tracking WHERE rule_id = ? AND subject = ?', [ruleId, subject]);
-      else upserts.push([ruleId, subject, t.breaches, t.breachSince, t.clears]);
-    }
+    for (const [ruleId, subject] of w.deletes)
+      await tx.run('DELETE FROM alert_tracking WHERE rule_id = ? AND subject = ?', [ruleId, subject]);
     await insertMany(
       tx,
       'INSERT INTO alert_tracking (rule_id, subject, breaches, breach_since, clears)',
       5,
-      upserts,
+      w.upserts,
       `ON CONFLICT (rule_id, subject) DO UPDATE SET breaches = excluded.breaches,
          breach_since = excluded.breach_since, clears = excluded.clears`,
     );
-
-    const counts = { opened: 0, updated: 0, resolved: 0, notifications: 0 };
+    await updateOpenAlerts(tx, w.updates, now);
     const notices: { alert: AlertRecord; transition: 'open' | 'resolve'; notifiedOpen: boolean }[] = [];
-    const inserts: SqlValue[][] = [];
-    for (const t of plan.transitions) {
-      await pace();
-      const o = t.obs;
-      if (t.transition === 'open' && o) {
-        const alert: AlertRecord = {
-          id: randomUUID(),
-          ruleId: o.rule.id,
-          kind: o.kind,
-          subject: o.subject,
-          minerId: o.minerId,
-          containerId: o.containerId,
-          siteId: o.siteId,
-          agentId: o.agentId,
-          severity: o.severity,
-          state: 'open',
-          openedAt: now,
-          updatedAt: now,
-          resolvedAt: null,
-          value: o.value,
-          threshold: o.threshold,
-          message: o.message,
-          details: { ...o.details, rack: o.rack, slot: o.slot },
-        };
-        inserts.push([
-          alert.id,
-          alert.ruleId,
-          alert.kind,
-          alert.subject,
-          alert.minerId,
-          alert.containerId,
-          alert.siteId,
-          alert.agentId,
-          alert.severity,
-          'open',
-          now,
-          now,
-          null,
-          alert.value,
-          alert.threshold,
-          alert.message,
-          JSON.stringify(alert.details),
-        ]);
-        notices.push({ alert, transition: 'open', notifiedOpen: true });
-        counts.opened++;
-      } else if (t.transition === 'update' && o && t.open) {
-        await tx.run(
-          'UPDATE alerts SET value = ?, threshold = ?, message = ?, updated_at = ?, details_json = ? WHERE id = ?',
-          [
-            o.value,
-            o.threshold,
-            o.message,
-            now,
-            JSON.stringify({ ...prevDetails(t.open), ...o.details }),
-            t.open.id,
-          ],
-        );
-        counts.updated++;
-      } else if (t.transition === 'resolve' && t.open) {
-        const reason = o
-          ? o.status === 'suppressed'
-            ? o.message
-            : 'back to normal'
-          : 'rule no longer applies';
-        // `resolvedBy` tells remediation whether the figure came back (a fix worked) or the miner
-        // was paused, switched off or the rule went away (nothing was proven).
-        const resolvedBy = o ? (o.status === 'suppressed' ? 'suppressed' : 'clear') : 'rule_gone';
-        const details: Record<string, unknown> = {
-          ...prevDetails(t.open),
-          resolvedBecause: reason,
-          resolvedBy,
-        };
-        await tx.run(
-          `UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ?, details_json = ? WHERE id = ?`,
-          [now, now, JSON.stringify(details), t.open.id],
-        );
-        const row = await tx.get<AlertRow>('SELECT * FROM alerts WHERE id = ?', [t.open.id]);
-        if (row)
-          notices.push({
-            alert: alertFromRow(row),
-            transition: 'resolve',
-            notifiedOpen: details['notified'] !== false,
-          });
-        counts.resolved++;
+    for (const n of w.notices) {
+      if (n.transition === 'open') {
+        notices.push({ alert: n.alert, transition: 'open', notifiedOpen: true });
+        continue;
       }
+      await tx.run(
+        `UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ?, details_json = ? WHERE id = ?`,
+        [now, now, JSON.stringify(n.details), n.id],
+      );
+      const row = await tx.get<AlertRow>('SELECT * FROM alerts WHERE id = ?', [n.id]);
+      if (row)
+        notices.push({
+          alert: alertFromRow(row),
+          transition: 'resolve',
+          notifiedOpen: n.details['notified'] !== false,
+        });
     }
     await insertMany(
       tx,
       `INSERT INTO alerts (id, rule_id, kind, subject, miner_id, container_id, site_id, agent_id, severity, state,
          opened_at, updated_at, resolved_at, value, threshold, message, details_json)`,
       17,
-      inserts,
+      w.inserts,
     );
+    const counts = { ...w.counts, notifications: 0 };
     if (notices.length) counts.notifications = await notify(tx, notices, snapshot, now);
     return counts;
   }
@@ -407,6 +331,150 @@ export function createAlertService(deps: AlertServiceDeps) {
 
 const prevDetails = (r: OpenRow): Record<string, unknown> =>
   JSON.parse(r.details_json) as Record<string, unknown>;
+
+/** What a tick writes, built before its transaction opens. */
+type Writes = {
+  workers: SqlValue[][];
+  /** Tracking rows to delete, as [rule_id, subject]. */
+  deletes: [string, string][];
+  /** Tracking rows whose counters changed (an unchanged row is not written again). */
+  upserts: SqlValue[][];
+  /** Open alerts' new figures: [id, value, threshold, message, details_json]. */
+  updates: SqlValue[][];
+  inserts: SqlValue[][];
+  /** Opened alerts and resolved ones, in the plan's order (the order their notices go out). */
+  notices: (
+    | { transition: 'open'; alert: AlertRecord }
+    | { transition: 'resolve'; id: string; details: Record<string, unknown> }
+  )[];
+  counts: { opened: number; updated: number; resolved: number };
+};
+
+/**
+ * The rows of a plan: pure, and paced when `paced` (a turn of the event loop every 500 items,
+ * outside any transaction).
+ *
+ * Long because each transition kind builds its own row; the branches share the counters.
+ */
+async function planWrites(
+  plan: TickPlan,
+  tracking: Map<string, Tracking>,
+  workers: SqlValue[][],
+  now: number,
+  paced: boolean,
+): Promise<Writes> {
+  const w: Writes = {
+    workers,
+    deletes: [],
+    upserts: [],
+    updates: [],
+    inserts: [],
+    notices: [],
+    counts: { opened: 0, updated: 0, resolved: 0 },
+  };
+  let items = 0;
+  const pace = async () => {
+    if (paced && ++items % 500 === 0) await yieldToLoop();
+  };
+  for (const [key, t] of plan.tracking) {
+    await pace();
+    const [ruleId, subject] = key.split('\u0000') as [string, string];
+    const prev = tracking.get(key);
+    if (t === null) w.deletes.push([ruleId, subject]);
+    else if (
+      !prev ||
+      prev.breaches !== t.breaches ||
+      prev.breachSince !== t.breachSince ||
+      prev.clears !== t.clears
+    )
+      w.upserts.push([ruleId, subject, t.breaches, t.breachSince, t.clears]);
+  }
+  for (const t of plan.transitions) {
+    await pace();
+    const o = t.obs;
+    if (t.transition === 'open' && o) {
+      const alert: AlertRecord = {
+        id: randomUUID(),
+        ruleId: o.rule.id,
+        kind: o.kind,
+        subject: o.subject,
+        minerId: o.minerId,
+        containerId: o.containerId,
+        siteId: o.siteId,
+        agentId: o.agentId,
+        severity: o.severity,
+        state: 'open',
+        openedAt: now,
+        updatedAt: now,
+        resolvedAt: null,
+        value: o.value,
+        threshold: o.threshold,
+        message: o.message,
+        details: { ...o.details, rack: o.rack, slot: o.slot },
+      };
+      w.inserts.push([
+        alert.id,
+        alert.ruleId,
+        alert.kind,
+        alert.subject,
+        alert.minerId,
+        alert.containerId,
+        alert.siteId,
+        alert.agentId,
+        alert.severity,
+        'open',
+        now,
+        now,
+        null,
+        alert.value,
+        alert.threshold,
+        alert.message,
+        JSON.stringify(alert.details),
+      ]);
+      w.notices.push({ transition: 'open', alert });
+      w.counts.opened++;
+    } else if (t.transition === 'update' && o && t.open) {
+      const details = JSON.stringify({ ...prevDetails(t.open), ...o.details });
+      w.updates.push([t.open.id, o.value, o.threshold, o.message, details]);
+      w.counts.updated++;
+    } else if (t.transition === 'resolve' && t.open) {
+      const reason = o
+        ? o.status === 'suppressed'
+          ? o.message
+          : 'back to normal'
+        : 'rule no longer applies';
+      // `resolvedBy` tells remediation whether the figure came back (a fix worked) or the miner
+      // was paused, switched off or the rule went away (nothing was proven).
+      const resolvedBy = o ? (o.status === 'suppressed' ? 'suppressed' : 'clear') : 'rule_gone';
+      const details = { ...prevDetails(t.open), resolvedBecause: reason, resolvedBy };
+      w.notices.push({ transition: 'resolve', id: t.open.id, details });
+      w.counts.resolved++;
+    }
+  }
+  return w;
+}
+
+/** Open alerts per multi-row statement (5 parameters a row). */
+const UPDATE_ROWS = 500;
+const UPDATE_TUPLE =
+  '(CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT), CAST(? AS TEXT))';
+
+/**
+ * Every open alert's new figures, UPDATE_ROWS a statement (`UPDATE ... FROM (VALUES ...)`, which
+ * SQLite 3.33+ and PostgreSQL both run; a VALUES list's columns are column1.. on both), instead of
+ * one statement per alert: at 100,000 miners a tick updates thousands of open alerts.
+ */
+async function updateOpenAlerts(tx: Db, rows: SqlValue[][], now: number): Promise<void> {
+  for (let i = 0; i < rows.length; i += UPDATE_ROWS) {
+    const part = rows.slice(i, i + UPDATE_ROWS);
+    await tx.run(
+      `UPDATE alerts SET value = v.column2, threshold = v.column3, message = v.column4, updated_at = ?,
+         details_json = v.column5
+       FROM (VALUES ${part.map(() => UPDATE_TUPLE).join(', ')}) AS v WHERE alerts.id = v.column1`,
+      [now, ...part.flat()],
+    );
+  }
+}
 
 /**
  * A first sighting may be recorded as known-good only at a site without worker patterns (trust on

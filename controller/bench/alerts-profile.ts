@@ -1,0 +1,70 @@
+/**
+ * A CPU profile of one incremental alert tick over the bench's fleet (alerts-fleet.ts) with 10 % of
+ * the miners written since the previous tick: `node --import tsx controller/bench/alerts-profile.ts
+ * [out.cpuprofile]`. The fleet, the ticks before it and the writes are outside the profile; the
+ * tick's stages are printed beside it. Not a `.bench.ts`: `npm run bench alerts` does not run it.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAlertService } from '../src/alerts/service.js';
+import { DEFAULT_ALERT_SETTINGS } from '../src/alerts/settings.js';
+import { allMigrations } from '../src/core/app.js';
+import { insertMany } from '../src/core/storage/bulk.js';
+import { openDb, type SqlValue } from '../src/core/storage/db.js';
+import { migrate } from '../src/core/storage/migrate.js';
+import { BENCH_NOW, benchSample, buildFleet, PER_CONTAINER } from './alerts-fleet.js';
+
+const MINERS = Number(process.env.ALERTS_BENCH_MINERS ?? 100_000);
+const out = process.argv[2] ?? 'alerts-tick.cpuprofile';
+const dir = mkdtempSync(join(tmpdir(), 'hashfleet-alerts-profile-'));
+const db = await openDb(`sqlite:${join(dir, 'bench.db')}`);
+await migrate(db, allMigrations(), () => BENCH_NOW);
+await buildFleet(db, MINERS);
+
+const service = createAlertService({
+  db,
+  offlineAfterMs: 180_000,
+  linkBase: 'http://bench',
+  settings: DEFAULT_ALERT_SETTINGS,
+});
+let at = BENCH_NOW;
+for (let i = 0; i < 3; i++) {
+  at += 10_000;
+  await service.tick(at);
+}
+const rows: SqlValue[][] = [];
+for (let n = 0; n < MINERS / 10; n++) {
+  const c = Math.floor(n / PER_CONTAINER);
+  const s = benchSample(n, c, 'R1', 'S1', 110, 70, [5400, 5460, 5380, 5420], 3250, at);
+  rows.push([`m${n}`, at, at, JSON.stringify(s), 110, 110, 3250, 'reported', 70, 'hashing', 1, null]);
+}
+await db.tx((tx) =>
+  insertMany(
+    tx,
+    `INSERT INTO miner_latest (miner_id, at, received_at, sample_json, hashrate_ths, expected_ths,
+      power_w, power_provenance, chip_temp_max_c, state, online, error)`,
+    12,
+    rows,
+    `ON CONFLICT (miner_id) DO UPDATE SET at = excluded.at, received_at = excluded.received_at,
+      sample_json = excluded.sample_json, online = 1, error = NULL`,
+  ),
+);
+
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 200 });
+await session.post('Profiler.start');
+at += 10_000;
+const cpu = process.cpuUsage();
+const r = await service.tick(at);
+const used = process.cpuUsage(cpu);
+const { profile } = await session.post('Profiler.stop');
+writeFileSync(out, JSON.stringify(profile));
+console.log(
+  `tick: ${((used.user + used.system) / 1000).toFixed(0)} ms CPU; stages ${JSON.stringify(r.ms)}; opened ${r.opened}, updated ${r.updated}, resolved ${r.resolved}; ${JSON.stringify(r.latest)}; profile in ${out}`,
+);
+await db.close();
+rmSync(dir, { recursive: true, force: true });

@@ -22,9 +22,15 @@ export class GroupCommit<T> {
   #writing = false;
   private opts: BatchOptions = DEFAULT_BATCH;
 
+  /**
+   * `alone`: an item that is written in a batch of its own (a birth reconciles every miner of its
+   * agent: hundreds of statements whose row locks, held to the end of a batch of many births, kept
+   * the other replica waiting for minutes in the scale rehearsal).
+   */
   constructor(
     opts: BatchOptions,
     private readonly write: (batch: T[]) => Promise<void>,
+    private readonly alone: (item: T) => boolean = () => false,
   ) {
     this.configure(opts);
   }
@@ -52,6 +58,15 @@ export class GroupCommit<T> {
     }
   }
 
+  /** How many queued items the next batch takes: up to maxMessages, an `alone` item by itself. */
+  #next(): number {
+    const q = this.#queue;
+    if (this.alone(q[0]!)) return 1;
+    let n = 1;
+    while (n < this.opts.maxMessages && n < q.length && !this.alone(q[n]!)) n++;
+    return n;
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length) {
@@ -64,7 +79,7 @@ export class GroupCommit<T> {
               : setImmediate(r),
           );
         }
-        await this.write(this.#queue.splice(0, this.opts.maxMessages));
+        await this.write(this.#queue.splice(0, this.#next()));
       }
     } finally {
       this.#writing = false;

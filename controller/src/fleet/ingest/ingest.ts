@@ -71,6 +71,13 @@ function failure(err: unknown, attempt = 0): 'transient' | 'race' | 'own' | 'gon
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A batch ended by stop(): not applied and not acknowledged end to end, so the agent sends it again. */
+class IngestStopping extends Error {
+  constructor() {
+    super('the controller is stopping: not applied; the agent sends it again');
+  }
+}
+
 /**
  * Long because it is a factory: its methods share the reconciler, the dedupe window and the metrics
  * through the closure; each message kind is applied by its own module.
@@ -286,6 +293,11 @@ export function createIngest(
             const out: Step[] = [];
             const known = held ? await knownOf(tx, live) : null;
             for (const [k, item] of live.entries()) {
+              // A stopping controller ends the batch here: rolled back, none of it acknowledged end to
+              // end, so its agents send it again (docs/architecture.md §3.3). A batch of births held
+              // minutes of work in the scale rehearsal; finishing it outlived the stop timeout.
+              at.item = null;
+              if (stopped) throw new IngestStopping();
               at.item = item;
               out.push(await apply(item.kind, item.msg, held, known?.[k]));
             }
@@ -351,12 +363,16 @@ export function createIngest(
     buckets: [1, 2, 4, 8, 16, 32, 64, 128],
     registers: [ctx.metrics.registry],
   });
-  const queue = new GroupCommit<Item>(batching, (batch) => {
-    batchSize.observe(batch.length);
-    return writeBatch(batch).catch((err: unknown) => {
-      for (const item of batch) item.settle({ ok: false, err });
-    });
-  });
+  const queue = new GroupCommit<Item>(
+    batching,
+    (batch) => {
+      batchSize.observe(batch.length);
+      return writeBatch(batch).catch((err: unknown) => {
+        for (const item of batch) item.settle({ ok: false, err });
+      });
+    },
+    (item) => item.kind === 'birth',
+  );
   const submit = (kind: string, msg: AgentMessage) =>
     new Promise<Applied | Refused | null>((resolve, reject) =>
       queue.push({ kind, msg, settle: (r) => (r.ok ? resolve(r.result) : reject(r.err)) }),
@@ -399,6 +415,10 @@ export function createIngest(
       try {
         result = await submit(kind, msg);
       } catch (err) {
+        if (err instanceof IngestStopping) {
+          ctx.metrics.ingestMessages.inc({ kind, result: 'stopped' });
+          return 'failed';
+        }
         ctx.metrics.ingestErrors.inc({ kind });
         ctx.metrics.ingestMessages.inc({ kind, result: 'failed' });
         ctx.logger.error(

@@ -10,6 +10,7 @@ import { post } from '../session.js';
 import { minerName } from '../shapes.js';
 import { usePoll } from '../use-poll.js';
 import { RelocationProposalForm } from './editors/relocation-proposal.js';
+import { SiteFactsForm } from './editors/relocation-site-facts.js';
 import { ContainerGroups } from './move-sheet.js';
 
 /** Relocation replies (controller/src/relocation/routes.ts). Money in USD, planning figures. */
@@ -58,13 +59,44 @@ interface MoveBatch {
   } | null;
 }
 
+/** A miner the plan sells or scraps instead of running or idling it (controller/src/relocation/types.ts). */
+interface Retirement {
+  minerId: string;
+  serial: string | null;
+  model: string;
+  date: string;
+  site: string;
+  salvageUsd: number;
+  forgoneMarginUsd: number;
+  gainUsd: number;
+}
+
+/** What the plan was made on (the planner's input without its miners). */
+interface PlanAssumptions {
+  market: {
+    btcPriceUsd: number | number[];
+    hashpriceBtcPerPhDay: number | number[];
+    difficultyGrowthPctPerMonth?: number;
+  };
+  sites: {
+    id: string;
+    repairSite: boolean;
+    ambientC: number[];
+    tariffUsdPerKwh: number[];
+    salvageUsd?: Record<string, number>;
+  }[];
+}
+
 interface PlanDetail extends PlanSummary {
   plan: {
     moves: PlannedMove[];
     /** Absent on plans stored before batches were kept. */
     batches?: MoveBatch[];
+    /** Absent on plans stored before the retire decision. */
+    retirements?: Retirement[];
     solver: { status: string; seconds: number; mipGap: number };
   };
+  assumptions: PlanAssumptions;
 }
 
 interface Move {
@@ -105,6 +137,8 @@ export function RelocationView({ me }: { me: Me }) {
   const moves = usePoll<Move[]>('/relocation/moves', 15_000);
   const [open, setOpen] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  // A save of a site's facts reloads the proposal form, which starts from them.
+  const [factsSaved, setFactsSaved] = useState(0);
   const act = async (what: string, f: () => Promise<unknown>) => {
     setMessage(`${what}…`);
     try {
@@ -224,8 +258,18 @@ export function RelocationView({ me }: { me: Me }) {
         )}
       </Section>
       {planner && (
+        <Section title={t('relocation.factsTitle')}>
+          <SiteFactsForm
+            onSaved={(m) => {
+              setMessage(m);
+              setFactsSaved(factsSaved + 1);
+            }}
+          />
+        </Section>
+      )}
+      {planner && (
         <Section title={t('relocation.proposeTitle')}>
-          <RelocationProposalForm onProposed={setMessage} />
+          <RelocationProposalForm key={factsSaved} onProposed={setMessage} />
         </Section>
       )}
     </div>
@@ -275,6 +319,23 @@ function PlanMoves({ planId }: { planId: string }) {
           ]}
         />
       )}
+      {p.plan.retirements && p.plan.retirements.length > 0 && (
+        <Table<Retirement>
+          rows={p.plan.retirements}
+          testid="plan-retirements"
+          empty=""
+          columns={[
+            { label: t('common.miner'), cell: (r) => r.serial ?? r.model },
+            { label: t('common.model'), cell: (r) => r.model },
+            { label: t('common.site'), cell: (r) => r.site },
+            { label: t('relocation.retireOn'), cell: (r) => r.date },
+            { label: t('form.salvageUsd'), cell: (r) => usd(r.salvageUsd), num: true },
+            { label: t('relocation.forgone'), cell: (r) => usd(r.forgoneMarginUsd), num: true },
+            { label: t('relocation.gain'), cell: (r) => usd(r.gainUsd), num: true },
+          ]}
+        />
+      )}
+      <PlanInputs a={p.assumptions} />
       <Table<PlannedMove>
         rows={p.plan.moves}
         empty={t('relocation.keepsAll')}
@@ -289,5 +350,43 @@ function PlanMoves({ planId }: { planId: string }) {
         ]}
       />
     </Section>
+  );
+}
+
+const series = (v: number | number[]) => (Array.isArray(v) ? v.join(' ') : String(v));
+
+/** The inputs the plan was made on: the market with its difficulty growth, and each site's facts. */
+function PlanInputs({ a }: { a: PlanAssumptions }) {
+  return (
+    <div data-testid="plan-inputs">
+      <p class="muted" data-testid="plan-market">
+        {t('relocation.marketLine', {
+          btc: series(a.market.btcPriceUsd),
+          hashprice: series(a.market.hashpriceBtcPerPhDay),
+          growth: a.market.difficultyGrowthPctPerMonth ?? 0,
+        })}
+      </p>
+      <Table<PlanAssumptions['sites'][number]>
+        rows={a.sites}
+        testid="plan-sites"
+        empty=""
+        columns={[
+          { label: t('common.site'), cell: (s) => s.id },
+          { label: t('form.repairSite'), cell: (s) => (s.repairSite ? t('common.yes') : t('form.no')) },
+          { label: t('form.meanTempC'), cell: (s) => series(s.ambientC) },
+          {
+            label: t('form.tariffUsdPerKwh'),
+            cell: (s) => s.tariffUsdPerKwh.map((x) => fixed(x, 4)).join(' '),
+          },
+          {
+            label: t('form.salvage'),
+            cell: (s) =>
+              Object.entries(s.salvageUsd ?? {})
+                .map(([model, v]) => `${model} ${usd(v)}`)
+                .join(', '),
+          },
+        ]}
+      />
+    </div>
   );
 }

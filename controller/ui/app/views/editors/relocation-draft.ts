@@ -25,6 +25,8 @@ export interface Draft {
   horizonMonths: string;
   btcPriceUsd: string;
   hashpriceBtcPerPhDay: string;
+  /** Network difficulty growth, % per month (the planner lowers today's hashprice by it month by month). */
+  difficultyGrowthPct?: string;
   routes: RouteRow[];
   sites: SiteRow[];
 }
@@ -44,11 +46,16 @@ export const route = (from: string, to: string): RouteRow => ({
   customsPerMinerUsd: '15',
 });
 
-export const siteRow = (s: { id: string; name?: string }): SiteRow => ({
+/**
+ * A site's row, from its stored planning facts (GET /relocation/sites): the repair-centre flag as
+ * stored, and the ambient blank, so the plan takes the stored monthly temperatures; a figure typed
+ * here stands for every month of this plan only.
+ */
+export const siteRow = (s: { id: string; name?: string }, stored?: { repairCentre: boolean }): SiteRow => ({
   id: s.id,
   name: s.name ?? s.id,
-  repairSite: false,
-  ambientC: '20',
+  repairSite: stored?.repairCentre ?? false,
+  ambientC: '',
   availabilityPct: '100',
 });
 
@@ -60,6 +67,8 @@ export function validateDraft(d: Draft): FieldErrors {
   numberIn(e, 'horizonMonths', d.horizonMonths, 1, 36, true);
   numberIn(e, 'btcPriceUsd', d.btcPriceUsd, 1, 10_000_000);
   numberIn(e, 'hashpriceBtcPerPhDay', d.hashpriceBtcPerPhDay, 0.000001, 1);
+  if (d.difficultyGrowthPct !== undefined)
+    numberIn(e, 'difficultyGrowthPct', d.difficultyGrowthPct, -50, 100);
   d.routes.forEach((r, i) => {
     if (r.from === r.to) e[`routes.${i}.to`] = { key: k('form.sameSite') };
     numberIn(e, `routes.${i}.transitDays`, r.transitDays, 0, 365, true);
@@ -68,7 +77,7 @@ export function validateDraft(d: Draft): FieldErrors {
     numberIn(e, `routes.${i}.customsPerMinerUsd`, r.customsPerMinerUsd, 0, 100_000);
   });
   d.sites.forEach((s, i) => {
-    numberIn(e, `sites.${i}.ambientC`, s.ambientC, -50, 60);
+    if (s.ambientC.trim() !== '') numberIn(e, `sites.${i}.ambientC`, s.ambientC, -60, 60);
     numberIn(e, `sites.${i}.availabilityPct`, s.availabilityPct, 0, 100);
   });
   return e;
@@ -82,7 +91,13 @@ export function assumptionsOf(d: Draft) {
     assumptions: {
       start: d.start,
       horizonMonths: num(d.horizonMonths),
-      market: { btcPriceUsd: num(d.btcPriceUsd), hashpriceBtcPerPhDay: num(d.hashpriceBtcPerPhDay) },
+      market: {
+        btcPriceUsd: num(d.btcPriceUsd),
+        hashpriceBtcPerPhDay: num(d.hashpriceBtcPerPhDay),
+        ...(d.difficultyGrowthPct === undefined
+          ? {}
+          : { difficultyGrowthPctPerMonth: num(d.difficultyGrowthPct) }),
+      },
       routes: d.routes.map((r) => ({
         from: r.from,
         to: r.to,
@@ -96,7 +111,7 @@ export function assumptionsOf(d: Draft) {
           s.id,
           {
             repairSite: s.repairSite,
-            ambientC: twelve(num(s.ambientC)),
+            ...(s.ambientC.trim() === '' ? {} : { ambientC: twelve(num(s.ambientC)) }),
             availability: twelve(num(s.availabilityPct) / 100),
           },
         ]),

@@ -13,12 +13,15 @@ import {
   siteRow,
   validateDraft,
 } from './relocation-draft.js';
+import type { StoredFacts } from './relocation-site-draft.js';
 import { hasErrors } from './rules.js';
 
 /**
  * The relocation proposal as a form (issue 19 item 6): what inventory cannot know — the month to
- * start, the horizon, the market, the routes between sites and each site's climate, power
- * availability and whether it repairs — each field checked where it is typed, then
+ * start, the horizon, the market with its difficulty growth, the routes between sites and, for
+ * this plan only, each site's power availability, whether it repairs (the stored flag to start
+ * with) and a flat ambient (blank: the site's stored monthly figures, relocation-site-facts.tsx)
+ * — each field checked where it is typed, then
  * `POST /relocation/plans { name, assumptions }` (controller/src/relocation/routes.ts).
  *
  * Long because a form is mostly markup: every field with its label and its error in one place,
@@ -28,8 +31,8 @@ export function RelocationProposalForm({ onProposed }: { onProposed: (message: s
   const [draft, setDraft] = useState<Draft | null>(null);
   const { shown, busy, failure, setFailure, save } = useSave();
   useEffect(() => {
-    get<SiteRollup[]>('/sites')
-      .then((sites) => {
+    Promise.all([get<SiteRollup[]>('/sites'), get<StoredFacts[]>('/relocation/sites')])
+      .then(([sites, facts]) => {
         const ids = sites.map((s) => s.id);
         setDraft({
           name: t('relocation.planName', { at: `${new Date().toISOString().slice(0, 16)}Z` }),
@@ -37,9 +40,15 @@ export function RelocationProposalForm({ onProposed }: { onProposed: (message: s
           horizonMonths: '12',
           btcPriceUsd: '90000',
           hashpriceBtcPerPhDay: '0.0006',
+          difficultyGrowthPct: '0',
           // Every ordered pair of sites, so any move the planner finds has its costs.
           routes: ids.flatMap((a) => ids.filter((b) => b !== a).map((b) => route(a, b))),
-          sites: sites.map(siteRow),
+          sites: sites.map((s) =>
+            siteRow(
+              s,
+              facts.find((f) => f.siteId === s.id),
+            ),
+          ),
         });
       })
       .catch((err) => setFailure(err instanceof Error ? err.message : String(err)));
@@ -77,30 +86,23 @@ export function RelocationProposalForm({ onProposed }: { onProposed: (message: s
             onInput={(e) => set({ start: (e.target as HTMLInputElement).value })}
           />
         </Field>
-        <Field label={t('form.horizonMonths')} error={err('horizonMonths')}>
-          <input
-            name="horizonMonths"
-            inputMode="numeric"
-            value={draft.horizonMonths}
-            onInput={(e) => set({ horizonMonths: (e.target as HTMLInputElement).value })}
-          />
-        </Field>
-        <Field label={t('form.btcPriceUsd')} error={err('btcPriceUsd')}>
-          <input
-            name="btcPriceUsd"
-            inputMode="decimal"
-            value={draft.btcPriceUsd}
-            onInput={(e) => set({ btcPriceUsd: (e.target as HTMLInputElement).value })}
-          />
-        </Field>
-        <Field label={t('form.hashprice')} error={err('hashpriceBtcPerPhDay')}>
-          <input
-            name="hashpriceBtcPerPhDay"
-            inputMode="decimal"
-            value={draft.hashpriceBtcPerPhDay}
-            onInput={(e) => set({ hashpriceBtcPerPhDay: (e.target as HTMLInputElement).value })}
-          />
-        </Field>
+        {(
+          [
+            ['horizonMonths', t('form.horizonMonths'), 'numeric'],
+            ['btcPriceUsd', t('form.btcPriceUsd'), 'decimal'],
+            ['hashpriceBtcPerPhDay', t('form.hashprice'), 'decimal'],
+            ['difficultyGrowthPct', t('form.difficultyGrowthPct'), 'decimal'],
+          ] as const
+        ).map(([key, text, mode]) => (
+          <Field key={key} label={text} error={err(key)}>
+            <input
+              name={key}
+              inputMode={mode}
+              value={draft[key]}
+              onInput={(e) => set({ [key]: (e.target as HTMLInputElement).value })}
+            />
+          </Field>
+        ))}
       </div>
       <h3>{t('form.routes')}</h3>
       {draft.routes.map((r, i) => (
@@ -148,6 +150,7 @@ export function RelocationProposalForm({ onProposed }: { onProposed: (message: s
             <input
               name={`sites.${i}.ambientC`}
               inputMode="decimal"
+              placeholder={t('form.storedMonthly')}
               value={s.ambientC}
               onInput={(e) => setSite(i, { ambientC: (e.target as HTMLInputElement).value })}
             />

@@ -1,12 +1,13 @@
 import type { Audit } from '../core/audit.js';
 import type { Principal } from '../core/auth/roles.js';
-import type { Db, SqlValue } from '../core/storage/db.js';
+import { insertColumns } from '../core/storage/bulk.js';
+import type { Db } from '../core/storage/db.js';
 import { canonicalText, sha256Hex } from './canonical.js';
 import { type CloseResult, closePeriod, type PayoutColumns } from './close.js';
 import { type InputsSchema, inputsAsVersion, parseInputsDoc } from './close-inputs.js';
 import { assertNextInOrder, completenessOf, storeCompleteness } from './completeness.js';
 import { type AdjustmentLine, adjustmentErrors, type JournalLine } from './journal.js';
-import { loadCloseInputs } from './load-inputs.js';
+import { closableUnderRule, loadCloseInputs, noCreditError } from './load-inputs.js';
 import { parsePeriodId } from './period.js';
 import { AccountingError, type StoredRule } from './register.js';
 import type { Period } from './types.js';
@@ -106,16 +107,20 @@ export async function closeStoredPeriod(
     if (existing) return { summary: existing, result: null };
     if (period.endMs > deps.now()) throw new AccountingError(`period ${periodId}: has not ended yet`, 409);
     await assertNextInOrder(db, period, 'close');
-    const { result, stakerOf, rule } = await loadAndClose(db, period);
+    await closableUnderRule(db, period);
     // Never closed blind: below the thresholds only an operator's override (audited) closes it.
+    // The report reads the period's container-hours alone, so it refuses before the register is
+    // read and the close computed (a million stakers' worth of work for a period that may not close).
     const report = await completenessOf(db, period);
     const reason = opts.override?.trim();
+    if (!report.summary.creditPresent) throw noCreditError(`period ${periodId}`);
     if (!report.complete && !reason) {
       throw new AccountingError(
         `period ${periodId}: incomplete (${report.failures.join('; ')}); see GET /periods/${periodId}/completeness, then close with an override reason if it is to be booked as it is`,
         409,
       );
     }
+    const { result, stakerOf, rule } = await loadAndClose(db, period);
     const override = !report.complete && reason ? { reason, by: actor.name } : null;
     await storeCompleteness(db, report, override, deps.now());
     if (override) {
@@ -179,11 +184,6 @@ async function loadAndClose(
   const { inputs, stakerOf, rule } = await loadCloseInputs(db, period).catch((e: Error) => {
     throw e instanceof AccountingError ? e : new AccountingError(`period ${period.id}: ${e.message}`, 409);
   });
-  if ((period.endMs - period.startMs) / 1000 !== rule.periodSeconds) {
-    throw new AccountingError(
-      `period ${period.id}: rule ${rule.version} closes periods of ${rule.periodSeconds} s`,
-    );
-  }
   try {
     return { result: closePeriod(inputs), stakerOf, rule };
   } catch (e) {
@@ -199,75 +199,78 @@ async function appendJournal(
   by: string,
   at: number,
   idempotencyKey: string | null,
-): Promise<void> {
+): Promise<number> {
   const lineNo = new Map<string, number>();
-  await insertChunked(
+  return insertColumns(
     db,
-    'INSERT INTO acct_journal (period_id, tx, line_no, kind, account, debit_sats, credit_sats, memo, idempotency_key, created_by, created_at)',
-    JOURNAL_COLUMNS,
-    JOURNAL_CHUNK_ROWS,
-    lines,
-    (l) => {
-      const n = lineNo.get(l.tx) ?? 0;
-      lineNo.set(l.tx, n + 1);
-      return [periodId, l.tx, n, kind, l.account, l.debitSats, l.creditSats, l.memo, idempotencyKey, by, at];
+    {
+      table: 'acct_journal',
+      columns: JOURNAL_COLUMNS,
+      types: ['text', 'text', 'bigint', 'text', 'text', 'bigint', 'bigint', 'text', 'text', 'text', 'bigint'],
+      row: (l: JournalLine, out) => {
+        const n = lineNo.get(l.tx) ?? 0;
+        lineNo.set(l.tx, n + 1);
+        out[0] = periodId;
+        out[1] = l.tx;
+        out[2] = n;
+        out[3] = kind;
+        out[4] = l.account;
+        out[5] = l.debitSats;
+        out[6] = l.creditSats;
+        out[7] = l.memo;
+        out[8] = idempotencyKey;
+        out[9] = by;
+        out[10] = at;
+      },
     },
+    lines,
   );
 }
 
 /**
  * A close of 1,000,000 stakers stores 1,000,000 payouts and as many journal lines: written one
  * statement per row that was 2,000,000 round trips on PostgreSQL (issue 15 item 3). They go in
- * multi-row INSERTs of at most MAX_INSERT_PARAMS parameters (SQLite allows 32,766 per statement,
- * PostgreSQL 65,535), in the caller's transaction, in the order of `items`.
+ * bulk (core/storage/bulk.ts `insertColumns`: arrays through `unnest` on PostgreSQL, multi-row
+ * INSERTs on SQLite), in the caller's transaction, in the order of the close.
  */
-export const MAX_INSERT_PARAMS = 30_000;
-const PAYOUT_COLUMNS = 5;
-const JOURNAL_COLUMNS = 11;
-/** Rows per statement (the last statement takes the remainder). */
-export const PAYOUT_CHUNK_ROWS = Math.floor(MAX_INSERT_PARAMS / PAYOUT_COLUMNS);
-export const JOURNAL_CHUNK_ROWS = Math.floor(MAX_INSERT_PARAMS / JOURNAL_COLUMNS);
-
-async function insertChunked<T>(
-  db: Db,
-  head: string,
-  columns: number,
-  chunk: number,
-  items: Iterable<T>,
-  row: (item: T) => SqlValue[],
-): Promise<void> {
-  // The statement of a full chunk is the same every time: written once, not per chunk (with
-  // 2,000,000 rows, building each statement and flattening its rows cost seconds of CPU).
-  const tuple = `(${Array(columns).fill('?').join(', ')})`;
-  const statement = (rows: number) => `${head} VALUES ${Array(rows).fill(tuple).join(', ')}`;
-  const full = statement(chunk);
-  let params: SqlValue[] = [];
-  let rows = 0;
-  for (const item of items) {
-    for (const v of row(item)) params.push(v);
-    if (++rows === chunk) {
-      await db.run(full, params);
-      params = [];
-      rows = 0;
-    }
-  }
-  if (rows) await db.run(statement(rows), params);
-}
+export const JOURNAL_COLUMNS = [
+  'period_id',
+  'tx',
+  'line_no',
+  'kind',
+  'account',
+  'debit_sats',
+  'credit_sats',
+  'memo',
+  'idempotency_key',
+  'created_by',
+  'created_at',
+] as const;
+export const PAYOUT_COLUMNS = ['period_id', 'staker_id', 'holder', 'weight_units_s', 'amount_sats'] as const;
 
 async function insertPayouts(
   db: Db,
   periodId: string,
   payouts: PayoutColumns,
   stakerOf: ReadonlyMap<string, string>,
-): Promise<void> {
+): Promise<number> {
   const { holders, weights, sats } = payouts;
-  await insertChunked(
+  return insertColumns(
     db,
-    'INSERT INTO acct_payouts (period_id, staker_id, holder, weight_units_s, amount_sats)',
-    PAYOUT_COLUMNS,
-    PAYOUT_CHUNK_ROWS,
+    {
+      table: 'acct_payouts',
+      columns: PAYOUT_COLUMNS,
+      types: ['text', 'text', 'text', 'text', 'bigint'],
+      row: (i: number, out) => {
+        const holder = holders[i]!;
+        out[0] = periodId;
+        out[1] = stakerOf.get(holder)!;
+        out[2] = holder;
+        out[3] = weights[i]!.toString();
+        out[4] = sats[i]!;
+      },
+    },
     holders.keys(),
-    (i) => [periodId, stakerOf.get(holders[i]!)!, holders[i]!, weights[i]!.toString(), sats[i]!],
   );
 }
 

@@ -120,6 +120,13 @@ export function pruneEntries(entries: StakeEntry[], startMs: number): StakeEntry
   return [...lastBefore.values(), ...inside].sort((a, b) => a.seq - b.seq);
 }
 
+/** Closing without the pool's credit would book a loss and lock the period: refused instead. */
+export const noCreditError = (where: string): AccountingError =>
+  new AccountingError(
+    `${where}: no pool credit entered; POST /credits first (amountSats 0 if the pool paid nothing)`,
+    409,
+  );
+
 /**
  * `close` checks that the period may be closed now; `drift` re-reads the sources of a closed
  * period as they are today, to compare with what its close froze.
@@ -151,6 +158,21 @@ function assertOneStakerPerSoloNode({ inputs, stakerOf }: LoadedInputs, where: s
     `${where}: solo node ${c.nodeId} has more than one staker at ${new Date(c.atMs).toISOString()} (stakers ${stakers.join(', ')}); a solo node belongs to one staker: end all but one holding or make the node shared`,
     409,
   );
+}
+
+/**
+ * The refusals of a close that read a few rows (the rule in force and its period length, a later
+ * or overlapping closed period); the close runs them before its completeness report.
+ */
+export async function closableUnderRule(db: Db, period: Period): Promise<StoredRule> {
+  const rule = await ruleAt(db, period.startMs);
+  if ((period.endMs - period.startMs) / 1000 !== rule.periodSeconds) {
+    throw new AccountingError(
+      `period ${period.id}: rule ${rule.version} closes periods of ${rule.periodSeconds} s`,
+    );
+  }
+  await assertClosable(db, period, `period ${period.id}`);
+  return rule;
 }
 
 async function assertClosable(db: Db, period: Period, where: string): Promise<void> {
@@ -193,13 +215,7 @@ async function readInputs(
       [period.id],
     )
   ).map((c) => ({ id: c.id, pool: c.pool, reference: c.reference, amountSats: c.amount_sats }));
-  if (credits.length === 0) {
-    // Closing without the pool's credit would book a loss and lock the period: refuse instead.
-    throw new AccountingError(
-      `${where}: no pool credit entered; POST /credits first (amountSats 0 if the pool paid nothing)`,
-      409,
-    );
-  }
+  if (credits.length === 0) throw noCreditError(where);
   const otherCosts = (
     await db.all<{
       id: string;

@@ -2,6 +2,8 @@ import type { Db } from '../core/storage/db.js';
 import { STAMPED_TABLES } from './migration.js';
 import { yieldToLoop } from './pace.js';
 import {
+  type KnownWorker,
+  knownWorkerOfRow,
   latestFromRow,
   type MinerSource,
   type OutletRow,
@@ -122,7 +124,9 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
   const miners = stamped('miners', (r) => r as unknown as Omit<PlacementRow, 'rack' | 'slot'>);
   const slots = stamped('slots', (r) => ({ rack: r['rack'] as string, slot: r['slot'] as string }));
   const outlets = stamped('pdu_outlets', (r) => r as unknown as OutletRow);
-  const workers = stamped('alert_known_workers', (r) => r as unknown as WorkerRow);
+  const workers = stamped('alert_known_workers', (r) => knownWorkerOfRow(r as unknown as WorkerRow));
+  /** The outlet of each slot, made again only when pdu_outlets changed. */
+  let outletBySlot: Map<string, OutletRow> | null = null;
   let lastNow = Number.NEGATIVE_INFINITY;
   let placements: PlacementRow[] | null = null;
   /** Each miner's snapshot object, refilled in place every tick instead of made anew. */
@@ -137,8 +141,9 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
       (await miners.refresh(db, full, pageRows)).taken + (await slots.refresh(db, full, pageRows)).taken;
     // Miners joined with their slots again only when either changed (no 100,000 objects a tick).
     if (placed > 0 || full) placements = null;
-    let otherRows = placed;
-    for (const t of [outlets, workers]) otherRows += (await t.refresh(db, full, pageRows)).taken;
+    const outletRows = (await outlets.refresh(db, full, pageRows)).taken;
+    if (outletRows > 0 || full) outletBySlot = null;
+    const otherRows = placed + outletRows + (await workers.refresh(db, full, pageRows)).taken;
     stats = { full, rowsRead: l.rowsRead, parsed: l.taken, otherRows };
     lastNow = now;
   }
@@ -159,11 +164,16 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
   const source: SnapshotSource = {
     miners: minerSource,
     outlets: async () => {
-      const out: OutletRow[] = [];
-      for (const { value } of outlets.held.values()) if (value.slot_id !== null) out.push(value);
-      return out;
+      if (!outletBySlot) {
+        outletBySlot = new Map();
+        for (const { value } of outlets.held.values())
+          if (value.slot_id !== null) outletBySlot.set(value.slot_id, value);
+      }
+      return outletBySlot;
     },
-    workers: async () => Array.from(workers.held.values(), (w) => w.value),
+    workers: async () => ({
+      get: (minerId: string): KnownWorker | undefined => workers.held.get(minerId)?.value,
+    }),
     paced: true,
   };
 
@@ -176,6 +186,7 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
     reset() {
       lastNow = Number.NEGATIVE_INFINITY;
       placements = null;
+      outletBySlot = null;
       snapshots.clear();
     },
   };

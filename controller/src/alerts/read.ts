@@ -117,22 +117,38 @@ const OUTLETS_SQL = 'SELECT slot_id, pdu_id, outlet FROM pdu_outlets WHERE slot_
 export type WorkerRow = { miner_id: string; pool_url: string; worker: string; source: string; at: number };
 const WORKERS_SQL = 'SELECT miner_id, pool_url, worker, source, at FROM alert_known_workers';
 
+export type KnownWorker = NonNullable<MinerSnapshot['knownWorker']>;
+export const knownWorkerOfRow = (r: WorkerRow): KnownWorker => ({
+  poolUrl: r.pool_url,
+  worker: r.worker,
+  source: r.source,
+  at: Number(r.at),
+});
+/** A lookup by key (a Map, or a view of one the source keeps). */
+export type Lookup<V> = { get(key: string): V | undefined };
+
 /**
- * Where the per-miner rows of a snapshot come from (the miners with their samples, the outlet map,
- * the known-good workers), and whether the reads are paced (a turn of the event loop between them).
+ * Where the per-miner rows of a snapshot come from (the miners with their samples, the outlet of
+ * each slot, the known-good worker of each miner), and whether the reads are paced (a turn of the
+ * event loop between them).
  */
 export type SnapshotSource = {
   miners: MinerSource;
-  outlets: (db: Db) => Promise<OutletRow[]>;
-  workers: (db: Db) => Promise<WorkerRow[]>;
+  outlets: (db: Db) => Promise<Lookup<OutletRow>>;
+  workers: (db: Db) => Promise<Lookup<KnownWorker>>;
   paced: boolean;
 };
 
 /** Every row read from the tables each tick, all at once (the full read). */
 export const FULL_SOURCE: SnapshotSource = {
   miners: fullMinerSource,
-  outlets: (db) => db.all<OutletRow>(OUTLETS_SQL),
-  workers: (db) => db.all<WorkerRow>(WORKERS_SQL),
+  outlets: async (db) => {
+    const bySlot = new Map<string, OutletRow>();
+    for (const r of await db.all<OutletRow>(OUTLETS_SQL)) if (r.slot_id !== null) bySlot.set(r.slot_id, r);
+    return bySlot;
+  },
+  workers: async (db) =>
+    new Map((await db.all<WorkerRow>(WORKERS_SQL)).map((r) => [r.miner_id, knownWorkerOfRow(r)])),
   paced: false,
 };
 
@@ -168,9 +184,9 @@ export async function readSnapshot(
   const { paced } = source;
   const [
     minerSet,
-    outletRows,
+    outletOf,
     controlRows,
-    workerRows,
+    known,
     pduRows,
     agentRows,
     containerRows,
@@ -237,7 +253,8 @@ export async function readSnapshot(
   }
 
   const pdus: PduSnapshot[] = [];
-  const outletPower = new Map<string, { powerW: number | null; at: number }>();
+  /** Each PDU's outlets' readings by outlet number. */
+  const outletPower = new Map<string, Map<number, { powerW: number | null; at: number }>>();
   for (const [i, r] of pduRows.entries()) {
     if (paced && i > 0 && i % 250 === 0) await yieldToLoop();
     let sample: {
@@ -257,7 +274,9 @@ export async function readSnapshot(
       currentA: o.currentA ?? null,
       state: o.state,
     }));
-    for (const o of outlets) outletPower.set(`${r.pdu_id}/${o.outlet}`, { powerW: o.powerW, at: r.at });
+    const readings = new Map<number, { powerW: number | null; at: number }>();
+    for (const o of outlets) readings.set(o.outlet, { powerW: o.powerW, at: r.at });
+    outletPower.set(r.pdu_id, readings);
     pdus.push({
       id: r.pdu_id,
       containerId: r.container_id,
@@ -277,28 +296,8 @@ export async function readSnapshot(
         .map((s) => s.value),
     });
   }
-  if (paced) await yieldToLoop();
-  const outletBySlot = new Map<string, MinerSnapshot['outlet']>();
-  for (const [i, r] of outletRows.entries()) {
-    if (paced && i > 0 && i % 20_000 === 0) await yieldToLoop();
-    if (r.slot_id === null) continue;
-    const p = outletPower.get(`${r.pdu_id}/${r.outlet}`);
-    outletBySlot.set(r.slot_id, {
-      pduId: r.pdu_id,
-      outlet: r.outlet,
-      powerW: p?.powerW ?? null,
-      at: p?.at ?? 0,
-    });
-  }
-  if (paced) await yieldToLoop();
   const lastControl = new Map<string, { op: string; at: number }>();
   for (const r of controlRows) lastControl.set(r.miner_id, { op: r.op, at: r.created_at });
-  const known = new Map(
-    workerRows.map((r) => [
-      r.miner_id,
-      { poolUrl: r.pool_url, worker: r.worker, source: r.source, at: Number(r.at) },
-    ]),
-  );
   const lastSafety = new Map<string, { action: string; at: number }>();
   for (const r of safetyRows) {
     let d: { action?: unknown; status?: unknown } = {};
@@ -327,32 +326,30 @@ export async function readSnapshot(
       info = findModel(r.model);
       models.set(r.model, info);
     }
-    const m: MinerSnapshot = {
-      id: r.id,
-      siteId: r.site_id,
-      containerId: r.container_id,
-      slotId: r.slot_id,
-      rack: r.rack,
-      slot: r.slot,
-      model: info?.model ?? r.model,
-      modelInfo: info ?? null,
-      status: r.status,
-      latest: minerSet.latest[i] ?? null,
-      recentThs: null,
-      outlet: r.slot_id ? (outletBySlot.get(r.slot_id) ?? null) : null,
-      lastControl: lastControl.get(r.id) ?? null,
-      lastSafety: lastSafety.get(r.id) ?? null,
-      knownWorker: known.get(r.id) ?? null,
-      commanded: windows.get(r.id) ?? null,
-      poolPending: poolPending.get(r.id) ?? null,
-      drift: drift.get(r.id) ?? null,
-    };
+    // A kept snapshot object (the leader's copy) is refilled field by field: no object a miner a tick.
     const kept = minerSet.reuse?.get(r.id);
-    if (kept) miners.push(Object.assign(kept, m));
-    else {
-      minerSet.reuse?.set(r.id, m);
-      miners.push(m);
-    }
+    const m = kept ?? emptyMiner(r.id);
+    if (!kept) minerSet.reuse?.set(r.id, m);
+    const o = r.slot_id === null ? undefined : outletOf.get(r.slot_id);
+    const p = o ? outletPower.get(o.pdu_id)?.get(o.outlet) : undefined;
+    m.siteId = r.site_id;
+    m.containerId = r.container_id;
+    m.slotId = r.slot_id;
+    m.rack = r.rack;
+    m.slot = r.slot;
+    m.model = info?.model ?? r.model;
+    m.modelInfo = info ?? null;
+    m.status = r.status;
+    m.latest = minerSet.latest[i] ?? null;
+    m.recentThs = null;
+    m.outlet = o ? sameOutlet(m.outlet, o, p?.powerW ?? null, p?.at ?? 0) : null;
+    m.lastControl = lastControl.get(r.id) ?? null;
+    m.lastSafety = lastSafety.get(r.id) ?? null;
+    m.knownWorker = known.get(r.id) ?? null;
+    m.commanded = windows.get(r.id) ?? null;
+    m.poolPending = poolPending.get(r.id) ?? null;
+    m.drift = drift.get(r.id) ?? null;
+    miners.push(m);
   }
 
   const agents: AgentSnapshot[] = agentRows.map((r) => {
@@ -379,6 +376,35 @@ export async function readSnapshot(
     containerSites: new Map(containerRows.map((r) => [r.id, r.site_id])),
     workerPatterns,
   };
+}
+
+/** A miner's snapshot object before its fields are filled (one shape for every miner). */
+const emptyMiner = (id: string): MinerSnapshot => ({
+  id,
+  siteId: null,
+  containerId: null,
+  slotId: null,
+  rack: null,
+  slot: null,
+  model: null,
+  modelInfo: null,
+  status: '',
+  latest: null,
+  recentThs: null,
+  outlet: null,
+  lastControl: null,
+  lastSafety: null,
+  knownWorker: null,
+  commanded: null,
+  poolPending: null,
+  drift: null,
+});
+
+/** The miner's outlet as read now: the previous tick's object when nothing in it changed. */
+function sameOutlet(prev: MinerSnapshot['outlet'], o: OutletRow, powerW: number | null, at: number) {
+  if (prev && prev.pduId === o.pdu_id && prev.outlet === o.outlet && prev.powerW === powerW && prev.at === at)
+    return prev;
+  return { pduId: o.pdu_id, outlet: o.outlet, powerW, at };
 }
 
 /**

@@ -153,4 +153,37 @@ runOrSkip('relocation site facts and difficulty growth in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'phone-relocation-facts-plan.png'), fullPage: true });
     await context.close();
   }, 240_000);
+
+  it.each(['zh-CN', 'ru', 'kk'])(
+    '%s: the site facts and the proposal fit the phone, every string from the catalogue',
+    async (locale) => {
+      const context = await browser.newContext({ viewport: PHONE });
+      await context.addInitScript(
+        ([tok, loc]) => {
+          localStorage.setItem('hashfleet.token', tok!);
+          localStorage.setItem('hashfleet.locale', loc!);
+        },
+        [demo.tokens.operator, locale],
+      );
+      const page = await context.newPage();
+      await page.goto(`${url()}/#/relocation`);
+      await page.locator('[data-testid=site-facts-form] select[name=site]').waitFor();
+      await page.locator('[data-testid=proposal-form] input[name=difficultyGrowthPct]').waitFor();
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        screen: window.innerWidth,
+        out: [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+          .slice(0, 5),
+      }));
+      expect(widths.page, `wider than the phone: ${widths.out.join(', ')}`).toBeLessThanOrEqual(
+        widths.screen,
+      );
+      // No English left in the new form (its month column header is the catalogue's).
+      expect(await page.locator('[data-testid=site-months] thead').textContent()).not.toContain('Month');
+      await page.screenshot({ path: join(SHOTS, `phone-relocation-facts-${locale}.png`), fullPage: true });
+      await context.close();
+    },
+  );
 });

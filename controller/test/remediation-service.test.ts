@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Command, CommandResult } from '@hashfleet/contracts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startJobs } from '../src/core/jobs.js';
 import type { Db } from '../src/core/storage/db.js';
 import {
   createMiner,
@@ -351,6 +353,32 @@ for (const [name, url, available] of drivers) {
         await rem.tick(clock + 2 * MIN);
         expect(await summary('m1')).toEqual(['restart throttled/technician', 'restart pending']);
         expect(sent.map((c) => c.action.op)).toEqual(['restart']);
+      });
+
+      it('a shutdown during the tick ends it between miners: the miners after the stop are left for the next leader', async () => {
+        // Run as a background job, as the controller does (remediation/index.ts); the jobs stop
+        // when the first miner's first step is being recorded. Before, the stop waited for every
+        // miner of the tick (minutes at 100,000 miners, past the units' stop timeout).
+        for (const m of ['m1', 'm2', 'm3']) await openAlert(m, 'offline');
+        let jobs: Awaited<ReturnType<typeof startJobs>> | null = null;
+        let stopping: Promise<void> | null = null;
+        const run = db.run.bind(db);
+        vi.spyOn(db, 'run').mockImplementation((sql, params) => {
+          if (!stopping && jobs && sql.includes('INSERT INTO remediation_steps')) stopping = jobs.stop();
+          return run(sql, params);
+        });
+        jobs = await startJobs({
+          jobs: [{ name: 'remediation', everyMs: 20, singleton: true, run: (now) => rem.tick(now) }],
+          storageUrl: url(),
+          logger: t.app.log,
+          registry: new Registry(),
+          now: () => clock,
+        });
+        await vi.waitFor(() => expect(stopping).not.toBeNull(), { timeout: 10_000 });
+        await stopping;
+        const acted = [];
+        for (const m of ['m1', 'm2', 'm3']) if ((await steps(m)).length) acted.push(m);
+        expect(acted).toEqual(['m1']);
       });
 
       it('a miner its agent slept on its own (local safety) gets a ticket, once', async () => {

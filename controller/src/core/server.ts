@@ -22,6 +22,8 @@ export type RunningController = {
   /** Ed25519 public key (PEM, SPKI) agents verify commands with. */
   commandPublicKey: string;
   stop(): Promise<void>;
+  /** The shutdown step running now (null before stop() and after it ended). */
+  stopStep(): string | null;
 };
 
 /** Turns EADDRINUSE into an error naming the port and the setting that changes it. */
@@ -52,14 +54,17 @@ export async function startController(
   // Each step named, so a stop that takes long says which step held it (a replica that outlives
   // its SIGTERM is a finding: deploy/ units give it a bounded stop time before SIGKILL).
   const cleanups: [string, () => Promise<void>][] = [['http server', async () => app.close()]];
+  let step: string | null = null;
   const stop = async () => {
     while (cleanups.length) {
-      const [name, step] = cleanups.pop()!;
+      const [name, run] = cleanups.pop()!;
+      step = name;
       const started = performance.now();
-      await step().catch((err: Error) => app.log.error({ err }, `shutdown step '${name}' failed`));
+      await run().catch((err: Error) => app.log.error({ err }, `shutdown step '${name}' failed`));
       const ms = performance.now() - started;
       if (ms >= SLOW_STOP_STEP_MS) app.log.warn(`shutdown step '${name}' took ${(ms / 1000).toFixed(1)} s`);
     }
+    step = null;
   };
   try {
     const password = controllerBrokerPassword(config.dataDir, config.mqtt.password);
@@ -129,6 +134,9 @@ export async function startController(
       now: ctx.now,
     });
     cleanups.push(['background jobs', () => jobs.stop()]);
+    // Ingest stops taking batches before the jobs are waited for: the batch being written ends at
+    // its next message (rolled back, sent again by its agent) instead of running on meanwhile.
+    cleanups.push(['ingest', async () => ctx.ingest.stop()]);
 
     try {
       await app.listen({ host: config.http.host, port: config.http.port });
@@ -156,6 +164,7 @@ export async function startController(
         stopped = true;
         await stop();
       },
+      stopStep: () => step,
     };
   } catch (err) {
     await stop();

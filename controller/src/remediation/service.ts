@@ -2,6 +2,7 @@ import type { CommandAction } from '@hashfleet/contracts';
 import { commandedReason, commandedWindows } from '../commands/index.js';
 import { SYSTEM } from '../core/auth/roles.js';
 import type { FeatureContext } from '../core/feature.js';
+import { throwIfStopping } from '../core/jobs.js';
 import { ticketForMiner } from '../tickets/index.js';
 import { blockedRungs, type MinerReach, transportsFor } from './capabilities.js';
 import { decide, type OpenAlert, type PlannedStep, settle } from './ladder.js';
@@ -64,6 +65,7 @@ export function createRemediation(ctx: FeatureContext) {
        WHERE s.outcome = 'pending'`,
     );
     for (const r of rows) {
+      throwIfStopping();
       let message: string | null = null;
       try {
         message = r.result_json
@@ -319,6 +321,7 @@ export function createRemediation(ctx: FeatureContext) {
       [now - DAY_MS],
     );
     for (const r of rows) {
+      throwIfStopping();
       let d: { action?: string; metric?: string; value?: number; limit?: number; status?: string } = {};
       try {
         d = JSON.parse(r.details_json) as typeof d;
@@ -376,6 +379,9 @@ export function createRemediation(ctx: FeatureContext) {
     );
     const [windows, latest] = await Promise.all([commandedWindows(db, now), latestOnline(minerIds)]);
     for (const minerId of minerIds) {
+      // A shutdown ends the tick between miners (each miner's steps are its own writes); the next
+      // leader's tick picks up where it stopped.
+      throwIfStopping();
       const m = facts.get(minerId);
       // Miners not in service (asleep on purpose, in repair, in transit) are left alone.
       if (m?.status !== 'in_service') continue;

@@ -31,6 +31,9 @@ ${features
   .join('\n')}
 Config: --config <file> (YAML/JSON) and HASHFLEET_* environment variables (see controller/README.md).`;
 
+/** How long `run` waits for its shutdown after SIGTERM/SIGINT. */
+const STOP_GRACE_MS = 25_000;
+
 async function withApp<T>(
   config: ControllerConfig,
   fn: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<T>,
@@ -59,15 +62,28 @@ export async function main(argv: string[]): Promise<number> {
     case 'run': {
       const running = await startController(config);
       running.app.log.info(`hashfleet controller: API ${running.url}, broker ${running.mqttUrl}`);
-      await new Promise<void>((resolve) => {
+      return await new Promise<number>((resolve) => {
         const shutdown = (signal: string) => {
           running.app.log.info(`${signal}: shutting down`);
-          running.stop().then(resolve, resolve);
+          // Bounded, below the units' TimeoutStopSec (deploy/hashfleet-controller.service), so a
+          // stop that hangs says where before the service manager kills it without a word.
+          const late = setTimeout(() => {
+            running.app.log.error(
+              `${signal}: shutdown step '${running.stopStep()}' still running after ${STOP_GRACE_MS / 1000} s; exiting without it (open transactions roll back)`,
+            );
+            resolve(1);
+          }, STOP_GRACE_MS);
+          running
+            .stop()
+            .then(
+              () => resolve(0),
+              () => resolve(1),
+            )
+            .finally(() => clearTimeout(late));
         };
         process.once('SIGINT', () => shutdown('SIGINT'));
         process.once('SIGTERM', () => shutdown('SIGTERM'));
       });
-      return 0;
     }
     case 'migrate': {
       const db = await openDb(config.storage.url!);

@@ -43,14 +43,17 @@ const handleRound = (msgs: { topic: string; payload: Buffer }[]) =>
 // DIRECT_SQL=1: time per statement text: CPU on SQLite (statements run synchronously), wall on PostgreSQL (its first 70 characters), largest first.
 const sqlTime = new Map<string, [number, number]>();
 if (process.env.DIRECT_SQL) {
-  const db = app.hashfleet.db as unknown as Record<string, (sql: string, p?: unknown[]) => Promise<unknown>>;
-  for (const m of ['run', 'all', 'get']) {
+  const db = app.hashfleet.db as unknown as Record<
+    string,
+    (sql: string, ...rest: unknown[]) => Promise<unknown>
+  >;
+  for (const m of ['run', 'all', 'get', 'insertRows']) {
     const orig = db[m]!;
-    db[m] = async (sql: string, params?: unknown[]) => {
+    db[m] = async (sql: string, ...rest: unknown[]) => {
       const t = process.cpuUsage();
       const w = performance.now();
       try {
-        return await orig(sql, params);
+        return await orig(sql, ...rest);
       } finally {
         const k = sql.replace(/\s+/g, ' ').slice(0, 70);
         const e = sqlTime.get(k) ?? [0, 0];

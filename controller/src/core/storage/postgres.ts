@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { type Db, isSatsColumn, type SqlValue } from './db.js';
+import { checkRows, type Db, insertHead, isSatsColumn, type SqlValue } from './db.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -10,21 +10,37 @@ const INT8_TEXT = (v: string) => v;
 export function toPgPlaceholders(sql: string): string {
   let out = '';
   let n = 0;
-  let quote: string | null = null;
-  for (const ch of sql) {
+  let from = 0;
+  let quote = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql.charCodeAt(i);
     if (quote) {
-      if (ch === quote) quote = null;
-      out += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      out += ch;
-    } else if (ch === '?') {
-      out += `$${++n}`;
-    } else {
-      out += ch;
+      if (c === quote) quote = 0;
+    } else if (c === 39 || c === 34) {
+      quote = c; // ' or "
+    } else if (c === 63) {
+      // ?
+      out += `${sql.slice(from, i)}$${++n}`;
+      from = i + 1;
     }
   }
-  return out;
+  return from === 0 ? sql : out + sql.slice(from);
+}
+
+// Statement texts converted once: ingest's multi-row statements carry thousands of `?` and run
+// with every batch (issue 15 item 1). The texts come from code, not from data, so they are few;
+// the bound only guards against a caller building texts without end.
+const converted = new Map<string, string>();
+
+/** `toPgPlaceholders`, remembered per statement text. */
+export function pgText(sql: string): string {
+  let text = converted.get(sql);
+  if (text === undefined) {
+    text = toPgPlaceholders(sql);
+    if (converted.size >= 5000) converted.clear();
+    converted.set(sql, text);
+  }
+  return text;
 }
 
 type Queryable = { query: pg.Pool['query'] };
@@ -114,8 +130,46 @@ export async function openPostgres(url: string): Promise<PostgresDb> {
 
   const target = (): Queryable => inTx.getStore() ?? pool;
 
-  const query = async (sql: string, params?: SqlValue[]) =>
-    target().query(toPgPlaceholders(sql), bind(params));
+  const query = async (sql: string, params?: SqlValue[]) => target().query(pgText(sql), bind(params));
+
+  // insertRows: each table's column types, read once (a failed read is read again next time), and
+  // one name per statement text, so every connection parses and plans it once.
+  const columnTypes = new Map<string, Promise<Map<string, string>>>();
+  const typesOf = (table: string): Promise<Map<string, string>> => {
+    let types = columnTypes.get(table);
+    if (!types) {
+      types = target()
+        .query(
+          `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
+          [table],
+        )
+        .then((r: pg.QueryResult<{ name: string; type: string }>) => {
+          if (r.rows.length === 0) throw new Error(`insertRows: no table ${table}`);
+          return new Map(r.rows.map((c) => [c.name, c.type]));
+        });
+      types.catch(() => columnTypes.delete(table));
+      columnTypes.set(table, types);
+    }
+    return types;
+  };
+  const statementNames = new Map<string, string>();
+  const rowsStatement = async (head: string, tail: string) => {
+    const { table, columns } = insertHead(head);
+    const types = await typesOf(table);
+    const arrays = columns.map((c, i) => {
+      const type = types.get(c);
+      if (!type) throw new Error(`insertRows: table ${table} has no column ${c}`);
+      return `$${i + 1}::${type}[]`;
+    });
+    const text = `${head} SELECT * FROM unnest(${arrays.join(', ')}) ${tail}`;
+    let name = statementNames.get(text);
+    if (!name) {
+      name = `hashfleet_rows_${statementNames.size + 1}`;
+      statementNames.set(text, name);
+    }
+    return { name, text, columns: columns.length };
+  };
 
   const db: PostgresDb = {
     dialect: 'postgres',
@@ -128,6 +182,13 @@ export async function openPostgres(url: string): Promise<PostgresDb> {
     async run(sql: string, params?: SqlValue[]) {
       const r = await query(sql, params);
       return { changes: r.rowCount ?? 0 };
+    },
+    async insertRows(head: string, rows: readonly (readonly SqlValue[])[], tail = '') {
+      if (rows.length === 0) return;
+      const { name, text, columns } = await rowsStatement(head, tail);
+      checkRows(head, columns, rows, tail);
+      const arrays = Array.from({ length: columns }, (_, j) => bind(rows.map((r) => r[j] as SqlValue)));
+      await target().query({ name, text, values: arrays });
     },
     async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
       if (inTx.getStore()) return fn(db);

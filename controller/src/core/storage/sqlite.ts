@@ -2,9 +2,25 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type Db, isSatsColumn, type SqlValue } from './db.js';
+import { checkRows, type Db, insertHead, isSatsColumn, type SqlValue } from './db.js';
 
 type Statement = Database.Statement<unknown[], Record<string, unknown>>;
+
+const ROWS_PER_STATEMENT = 200;
+const rowTexts = new Map<string, string>();
+
+/** `${head} VALUES (?, ...), ... ${tail}` for `n` rows, built once per head, row count and tail. */
+function rowsStatement(head: string, columns: number, n: number, tail: string): string {
+  const key = `${n}\u0000${head}\u0000${tail}`;
+  let sql = rowTexts.get(key);
+  if (!sql) {
+    const tuple = `(${Array(columns).fill('?').join(', ')})`;
+    sql = `${head} VALUES ${Array(n).fill(tuple).join(', ')} ${tail}`;
+    if (rowTexts.size >= 2000) rowTexts.clear();
+    rowTexts.set(key, sql);
+  }
+  return sql;
+}
 
 /**
  * SQLite through better-sqlite3. The driver is synchronous, so transactions are serialised with
@@ -31,7 +47,9 @@ export function openSqlite(path: string): Db {
       const sats = reader && stmt.columns().some((c) => isSatsColumn(c.name));
       if (sats) stmt.safeIntegers(true);
       entry = { stmt, reader, sats };
-      if (cache.size > 500) cache.clear();
+      // The oldest prepared statement goes, not all of them: ingest's multi-row statements (one
+      // text per row count) would otherwise clear the hot ones with them every few batches.
+      if (cache.size >= 2000) cache.delete(cache.keys().next().value!);
       cache.set(sql, entry);
     }
     return entry;
@@ -77,6 +95,20 @@ export function openSqlite(path: string): Db {
         return { changes: 0 };
       }
       return { changes: stmt.run(...bind(params)).changes };
+    },
+    async insertRows(head: string, rows: readonly (readonly SqlValue[])[], tail = '') {
+      if (rows.length === 0) return;
+      const columns = insertHead(head).columns.length;
+      checkRows(head, columns, rows, tail);
+      await waitTurn();
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+        const n = Math.min(ROWS_PER_STATEMENT, rows.length - i);
+        const params: unknown[] = new Array(n * columns);
+        let k = 0;
+        for (let r = i; r < i + n; r++)
+          for (const v of rows[r]!) params[k++] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+        prepare(rowsStatement(head, columns, n, tail)).stmt.run(...params);
+      }
     },
     async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
       if (inTx.getStore()) return fn(db);

@@ -1,4 +1,4 @@
-import type { Db, SqlValue } from '../../core/storage/db.js';
+import { type Db, insertRows, type SqlValue } from '../../core/storage/db.js';
 
 /** One upsert written many rows at a time: `${head} VALUES (...), (...) ${tail}`. */
 export type Upsert = {
@@ -84,38 +84,9 @@ export class Deferred {
     this.#at.clear();
     this.#reads.clear();
     for (const [upsert, rows] of tables) {
-      for (const layer of layers(rows)) await writeRows(db, upsert, layer);
+      // One statement per layer on PostgreSQL (unnest, prepared once), 200 rows a statement on SQLite.
+      for (const layer of layers(rows)) await insertRows(db, upsert.head, layer, upsert.tail);
     }
-  }
-}
-
-const CHUNK = 200;
-const texts = new WeakMap<Upsert, Map<number, string>>();
-
-/** The statement for `n` rows, built once per upsert and row count (the drivers cache by text). */
-function statement(upsert: Upsert, n: number): string {
-  let byCount = texts.get(upsert);
-  if (!byCount) {
-    byCount = new Map();
-    texts.set(upsert, byCount);
-  }
-  let sql = byCount.get(n);
-  if (!sql) {
-    const tuple = `(${Array(upsert.columns).fill('?').join(', ')})`;
-    sql = `${upsert.head} VALUES ${Array(n).fill(tuple).join(', ')} ${upsert.tail}`;
-    byCount.set(n, sql);
-  }
-  return sql;
-}
-
-/** Rows with distinct keys, CHUNK rows per statement (as core/storage/bulk.ts insertMany writes them). */
-async function writeRows(db: Db, upsert: Upsert, rows: SqlValue[][]): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const n = Math.min(CHUNK, rows.length - i);
-    const params: SqlValue[] = new Array(n * upsert.columns);
-    let k = 0;
-    for (let r = i; r < i + n; r++) for (const v of rows[r]!) params[k++] = v;
-    await db.run(statement(upsert, n), params);
   }
 }
 

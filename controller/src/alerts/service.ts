@@ -187,7 +187,9 @@ export function createAlertService(deps: AlertServiceDeps) {
     const observations = cache
       ? await evaluateAlertsChunked(snapshot, rules, evalOpts)
       : evaluateAlerts(snapshot, rules, evalOpts);
+    if (cache) await yieldToLoop();
     const plan = planTick(observations, tracking, open, rules, now);
+    if (cache) await yieldToLoop();
     const t2 = performance.now();
 
     const writes = await planWrites(plan, tracking, workers, now, !!cache);
@@ -454,17 +456,28 @@ async function planWrites(
   return w;
 }
 
-/** Open alerts per multi-row statement (5 parameters a row). */
+/** Open alerts per multi-row statement on PostgreSQL (5 parameters a row). */
 const UPDATE_ROWS = 500;
 const UPDATE_TUPLE =
   '(CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT), CAST(? AS TEXT))';
 
 /**
- * Every open alert's new figures, UPDATE_ROWS a statement (`UPDATE ... FROM (VALUES ...)`, which
- * SQLite 3.33+ and PostgreSQL both run; a VALUES list's columns are column1.. on both), instead of
- * one statement per alert: at 100,000 miners a tick updates thousands of open alerts.
+ * Every open alert's new figures. PostgreSQL: UPDATE_ROWS a statement (`UPDATE ... FROM (VALUES
+ * ...)`; a VALUES list's columns are column1..), one round trip instead of one per alert: at
+ * 100,000 miners a tick updates thousands of open alerts. SQLite: one prepared statement per alert,
+ * which costs no round trip; its planner runs the multi-row form as a scan of the whole alerts
+ * table per statement (resolved alerts included), 285 ms against 51 ms for 6,000 updates of a
+ * 50,000-row table.
  */
 async function updateOpenAlerts(tx: Db, rows: SqlValue[][], now: number): Promise<void> {
+  if (tx.dialect !== 'postgres') {
+    for (const [id, value, threshold, message, details] of rows)
+      await tx.run(
+        'UPDATE alerts SET value = ?, threshold = ?, message = ?, updated_at = ?, details_json = ? WHERE id = ?',
+        [value!, threshold!, message!, now, details!, id!],
+      );
+    return;
+  }
   for (let i = 0; i < rows.length; i += UPDATE_ROWS) {
     const part = rows.slice(i, i + UPDATE_ROWS);
     await tx.run(

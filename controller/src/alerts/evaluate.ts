@@ -105,6 +105,8 @@ export function evaluateAlerts(
 ): Observation[] {
   const run = evaluation(snapshot, rules, opts);
   run.miners(0, snapshot.miners.length);
+  const pdus = run.pdus();
+  while (!pdus.next().done);
   return run.finish();
 }
 
@@ -124,6 +126,8 @@ export async function evaluateAlertsChunked(
     run.miners(i, Math.min(snapshot.miners.length, i + chunk));
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  const pdus = run.pdus();
+  while (!pdus.next().done) await new Promise<void>((resolve) => setImmediate(resolve));
   return run.finish();
 }
 
@@ -252,13 +256,18 @@ function evaluation(snapshot: FleetSnapshot, rules: RuleIndex, opts: EvaluateOpt
     }
   }
 
-  function finish(): Observation[] {
-    evaluatePdus(snapshot.pdus, snapshot.containerSites, opts, emit, (where, pduId) => {
+  /** The PDUs, in steps of PDU_STEP PDUs (the chunked evaluation gives the loop a turn after each). */
+  function pdus(): Generator<void> {
+    return evaluatePdus(snapshot.pdus, snapshot.containerSites, opts, emit, (where, pduId) => {
       // Untracked outlets of a PDU can only open: those below the line need no subject or verdict.
       if (trackedOutletPdus.has(pduId)) return null;
       const rule = placeOf(where).outlet_overload;
       return rule?.enabled ? rule : 'none';
     });
+  }
+
+  /** The agents, after the miners and the PDUs; the observations of the whole evaluation. */
+  function finish(): Observation[] {
     for (const a of snapshot.agents) {
       const where: Where = {
         siteId: a.siteId,
@@ -303,7 +312,7 @@ function evaluation(snapshot: FleetSnapshot, rules: RuleIndex, opts: EvaluateOpt
     return out;
   }
 
-  return { miners, finish };
+  return { miners, pdus, finish };
 }
 
 /** Where a miner's observation sits; built only for what is emitted. */
@@ -633,20 +642,23 @@ function phaseVerdict(pduId: string, phases: NonNullable<PduSnapshot['phases']>,
   };
 }
 
-function evaluatePdus(
+const PDU_STEP = 250;
+
+function* evaluatePdus(
   pdus: PduSnapshot[],
   containerSites: Map<string, string>,
   opts: EvaluateOptions,
   emit: (kind: AlertKind, subject: string, where: Where, verdict: (rule: Rule) => Verdict) => void,
   /** The PDU's outlet rule when none of its outlets is tracked ('none': no enabled rule), else null. */
   untrackedOutletRule: (where: Where, pduId: string) => Rule | 'none' | null,
-): void {
+): Generator<void> {
   const inlets = new Map<string, { temps: number[]; siteId: string | null; fresh: boolean }>();
   const limits = (rule: Rule, fallback: number) => {
     const threshold = rule.threshold ?? fallback;
     return { threshold, clear: rule.clearThreshold ?? threshold };
   };
-  for (const p of pdus) {
+  for (const [i, p] of pdus.entries()) {
+    if (i > 0 && i % PDU_STEP === 0) yield;
     const fresh = opts.now - p.at < opts.offlineAfterMs;
     const siteId = p.siteId ?? containerSites.get(p.containerId) ?? null;
     const c = inlets.get(p.containerId) ?? { temps: [], siteId, fresh: false };

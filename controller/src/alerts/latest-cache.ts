@@ -158,7 +158,7 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
       }
     }
     const rows = placements;
-    return { rows, latest: rows.map((r) => latest.held.get(r.id)?.value ?? null), reuse: snapshots };
+    return { rows, latest: (r) => latest.held.get(r.id)?.value ?? null, reuse: snapshots };
   };
 
   const source: SnapshotSource = {

@@ -91,7 +91,8 @@ export type PlacementRow = Pick<
 /** Each miner with its latest sample, parsed; the order is the fleet's miners in the source's order. */
 export type MinerSource = (db: Db) => Promise<{
   rows: PlacementRow[];
-  latest: (LatestSample | null)[];
+  /** The latest sample of `rows[i]`. */
+  latest: (row: PlacementRow, i: number) => LatestSample | null;
   /** Snapshot objects of the previous read to refill in place (by miner id), when the source keeps them. */
   reuse?: Map<string, MinerSnapshot>;
 }>;
@@ -99,7 +100,8 @@ export type MinerSource = (db: Db) => Promise<{
 /** The whole fleet in one query, every stored sample parsed (the full read each tick). */
 export const fullMinerSource: MinerSource = async (db) => {
   const rows = await db.all<MinerRow>(MINERS_SQL);
-  return { rows, latest: rows.map(latestFromRow) };
+  const parsed = rows.map(latestFromRow);
+  return { rows, latest: (_, i) => parsed[i] ?? null };
 };
 
 type PduRow = {
@@ -319,8 +321,8 @@ export async function readSnapshot(
   const models = new Map<string, ReturnType<typeof findModel>>();
   const miners: MinerSnapshot[] = [];
   for (const [i, r] of minerSet.rows.entries()) {
-    // Paced: a turn of the event loop every 10,000 miners.
-    if (paced && i > 0 && i % 10_000 === 0) await yieldToLoop();
+    // Paced: a turn of the event loop every 5,000 miners.
+    if (paced && i > 0 && i % 5_000 === 0) await yieldToLoop();
     let info = r.model === null ? null : models.get(r.model);
     if (info === undefined && r.model !== null) {
       info = findModel(r.model);
@@ -340,7 +342,7 @@ export async function readSnapshot(
     m.model = info?.model ?? r.model;
     m.modelInfo = info ?? null;
     m.status = r.status;
-    m.latest = minerSet.latest[i] ?? null;
+    m.latest = minerSet.latest(r, i);
     m.recentThs = null;
     m.outlet = o ? sameOutlet(m.outlet, o, p?.powerW ?? null, p?.at ?? 0) : null;
     m.lastControl = lastControl.get(r.id) ?? null;

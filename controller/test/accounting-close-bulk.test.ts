@@ -9,7 +9,9 @@ import {
   PAYOUT_COLUMNS,
   recomputeStored,
 } from '../src/accounting/ledger.js';
+import { loadCloseInputs, pruneEntries } from '../src/accounting/load-inputs.js';
 import { parsePeriodId } from '../src/accounting/period.js';
+import { STAKERS_PER_PAGE, stakeEntriesUntil } from '../src/accounting/register.js';
 import { allMigrations } from '../src/core/app.js';
 import { createAudit } from '../src/core/audit.js';
 import { SYSTEM } from '../src/core/auth/roles.js';
@@ -213,6 +215,27 @@ for (const v of variants) {
       expect(counts.get('acct_payouts')).toBe(Math.ceil(STAKERS / payoutChunk));
       expect(counts.get('acct_journal')).toBe(Math.ceil(o.journal.length / journalChunk));
       expect((await recomputeStored(db, PERIOD)).identical).toBe(true);
+    }, 120_000);
+
+    it('reads the stake entries a page of stakers at a time, as one read of them all gives them', async () => {
+      expect(STAKERS).toBeGreaterThan(2 * STAKERS_PER_PAGE);
+      const all = await stakeEntriesUntil(db, day.endMs);
+      const expected = pruneEntries(all.entries, day.startMs);
+      const counts = new Map<string, number>();
+      const pages: string[] = [];
+      const counted = countingInserts(db, counts);
+      const reading: Db = {
+        ...counted,
+        all: (sql, params) => {
+          if (sql.includes('FROM acct_stakers')) pages.push(sql);
+          return db.all(sql, params);
+        },
+      };
+      const { inputs, stakerOf } = await loadCloseInputs(reading, day, 'drift');
+      expect(pages.length).toBe(Math.ceil(STAKERS / STAKERS_PER_PAGE));
+      expect(inputs.stakes.length).toBe(expected.length);
+      expect(inputs.stakes).toEqual(expected);
+      expect(stakerOf).toEqual(all.holderOf);
     }, 120_000);
   });
 }

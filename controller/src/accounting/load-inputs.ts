@@ -10,7 +10,7 @@ import {
 } from '../energy/index.js';
 import { soloConflict } from './close.js';
 import { type CloseInputs, INPUTS_SCHEMA, type InputsSchema } from './close-inputs.js';
-import { AccountingError, ruleAt, type StoredRule, stakeEntriesUntil } from './register.js';
+import { AccountingError, ruleAt, type StoredRule, stakeEntriesPaged } from './register.js';
 import type { Period, StakeEntry } from './types.js';
 
 /**
@@ -262,8 +262,14 @@ async function readInputs(
     );
   }
 
-  const { entries, holderOf } = await stakeEntriesUntil(db, period.endMs);
-  const stakes = pruneEntries(entries, period.startMs);
+  // A page holds every entry of its stakers, so pruning page by page keeps what pruning all does.
+  const kept: StakeEntry[][] = [];
+  const holderOf = new Map<string, string>();
+  await stakeEntriesPaged(db, period.endMs, (entries, holders) => {
+    kept.push(pruneEntries(entries, period.startMs));
+    for (const [h, id] of holders) holderOf.set(h, id);
+  });
+  const stakes = kept.flat().sort((a, b) => a.seq - b.seq);
   const nodeIds = new Set(stakes.map((s) => s.nodeId));
   const nodes = (
     await db.all<{ id: string; kind: 'solo' | 'shared' }>('SELECT id, kind FROM acct_nodes ORDER BY id')

@@ -255,8 +255,11 @@ export async function readSnapshot(
   }
 
   const pdus: PduSnapshot[] = [];
-  /** Each PDU's outlets' readings by outlet number. */
-  const outletPower = new Map<string, Map<number, { powerW: number | null; at: number }>>();
+  /** Each PDU's time and its outlets' readings by outlet number. */
+  const outletPower = new Map<
+    string,
+    { at: number; byOutlet: Map<number, PduSnapshot['outlets'][number]> }
+  >();
   for (const [i, r] of pduRows.entries()) {
     if (paced && i > 0 && i % 250 === 0) await yieldToLoop();
     let sample: {
@@ -276,9 +279,9 @@ export async function readSnapshot(
       currentA: o.currentA ?? null,
       state: o.state,
     }));
-    const readings = new Map<number, { powerW: number | null; at: number }>();
-    for (const o of outlets) readings.set(o.outlet, { powerW: o.powerW, at: r.at });
-    outletPower.set(r.pdu_id, readings);
+    const byOutlet = new Map<number, PduSnapshot['outlets'][number]>();
+    for (const o of outlets) byOutlet.set(o.outlet, o);
+    outletPower.set(r.pdu_id, { at: r.at, byOutlet });
     pdus.push({
       id: r.pdu_id,
       containerId: r.container_id,
@@ -320,7 +323,9 @@ export async function readSnapshot(
 
   const models = new Map<string, ReturnType<typeof findModel>>();
   const miners: MinerSnapshot[] = [];
-  for (const [i, r] of minerSet.rows.entries()) {
+  const rows = minerSet.rows;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     // Paced: a turn of the event loop every 5,000 miners.
     if (paced && i > 0 && i % 5_000 === 0) await yieldToLoop();
     let info = r.model === null ? null : models.get(r.model);
@@ -333,7 +338,8 @@ export async function readSnapshot(
     const m = kept ?? emptyMiner(r.id);
     if (!kept) minerSet.reuse?.set(r.id, m);
     const o = r.slot_id === null ? undefined : outletOf.get(r.slot_id);
-    const p = o ? outletPower.get(o.pdu_id)?.get(o.outlet) : undefined;
+    const pdu = o ? outletPower.get(o.pdu_id) : undefined;
+    const reading = o ? pdu?.byOutlet.get(o.outlet) : undefined;
     m.siteId = r.site_id;
     m.containerId = r.container_id;
     m.slotId = r.slot_id;
@@ -344,7 +350,7 @@ export async function readSnapshot(
     m.status = r.status;
     m.latest = minerSet.latest(r, i);
     m.recentThs = null;
-    m.outlet = o ? sameOutlet(m.outlet, o, p?.powerW ?? null, p?.at ?? 0) : null;
+    m.outlet = o ? sameOutlet(m.outlet, o, reading?.powerW ?? null, reading ? pdu!.at : 0) : null;
     m.lastControl = lastControl.get(r.id) ?? null;
     m.lastSafety = lastSafety.get(r.id) ?? null;
     m.knownWorker = known.get(r.id) ?? null;

@@ -22,6 +22,7 @@ import {
   Bindings,
   claimOf,
   type ForeignMiner,
+  HeldPlaces,
   judgePlace,
   placeOf,
   type RefusalReason,
@@ -31,7 +32,7 @@ import { extraPoints } from './points-extra.js';
 import { applyPower } from './power.js';
 import { noteSeq, noteSeqs, type SeqStep } from './seq.js';
 import { storageHealth } from './storage-health.js';
-import { applyTelemetry } from './telemetry.js';
+import { applyTelemetry, readMeteredSlots } from './telemetry.js';
 import { trustMetrics } from './trust-metrics.js';
 
 export type Outcome = 'applied' | 'duplicate' | 'malformed' | 'rejected' | 'ignored' | 'failed';
@@ -124,17 +125,20 @@ export function createIngest(
   };
   type Refused = { refused: string; reason: RefusalReason };
   const isRefused = (r: Applied | Refused | null): r is Refused => r !== null && 'refused' in r;
-  type Step = { result: Applied | Refused | null; after: () => Promise<void> };
+  /** `wrote`: the message may have written miners or their identities (HeldPlaces is stale after it). */
+  type Step = { result: Applied | Refused | null; after: () => Promise<void>; wrote: boolean };
 
-  type Known = { bindings: Bindings; first: boolean; seq: SeqStep | null };
+  type Known = { bindings: Bindings; first: boolean; seq: SeqStep | null; places: HeldPlaces };
 
   /**
    * What a batch's messages need from tables ingest reads before applying (issue 15 item 1), in
-   * three statements for the whole batch instead of three round trips per message: the agent
+   * a few statements for the whole batch instead of a few round trips per message: the agent
    * bindings, then the dedupe rows of the messages not refused, then the seq steps of the first
-   * deliveries (dedupe.ts, seq.ts: the same answers as asking message by message in order).
+   * deliveries (dedupe.ts, seq.ts: the same answers as asking message by message in order), where
+   * the miners the messages name sit (place.ts HeldPlaces) and the metered slots of their
+   * containers (telemetry.ts readMeteredSlots, held in `held`).
    */
-  async function knownOf(tx: Db, items: readonly Item[]): Promise<Known[]> {
+  async function knownOf(tx: Db, items: readonly Item[], held: Deferred): Promise<Known[]> {
     const bindings = await Bindings.read(
       tx,
       items.map((i) => i.msg),
@@ -149,7 +153,16 @@ export function createIngest(
     const delivered = placed.filter((_, k) => firsts[k]);
     const steps = await noteSeqs(tx, delivered, now);
     const seqOf = new Map(delivered.map((i, k) => [i, steps[k]!]));
-    return items.map((i) => ({ bindings, first: seqOf.has(i), seq: seqOf.get(i) ?? null }));
+    const places = await HeldPlaces.read(
+      tx,
+      placed.map((i) => i.msg),
+    );
+    await readMeteredSlots(
+      tx,
+      held,
+      delivered.map((i) => i.msg),
+    );
+    return items.map((i) => ({ bindings, first: seqOf.has(i), seq: seqOf.get(i) ?? null, places }));
   }
 
   /**
@@ -157,14 +170,26 @@ export function createIngest(
    * what to do once that transaction committed: the caches and counters must not see a batch that
    * is rolled back and applied again.
    */
-  async function apply(kind: string, whole: AgentMessage, held?: Deferred, known?: Known): Promise<Step> {
+  async function apply(
+    kind: string,
+    whole: AgentMessage,
+    held?: Deferred,
+    known?: Known,
+    placesFresh = false,
+  ): Promise<Step> {
     const pending: PendingCache = new Map();
     const newPlaces: string[] = [];
     let seq: SeqStep | null = null;
     let unbound = false;
     let foreign: ForeignMiner[] = [];
     const applied = await ctx.db.tx(async (tx) => {
-      const place = await placeOf(tx, whole, ctx.config.ingest.unboundAgents, known?.bindings);
+      const place = await placeOf(
+        tx,
+        whole,
+        ctx.config.ingest.unboundAgents,
+        known?.bindings,
+        placesFresh ? known?.places : undefined,
+      );
       if (place.refused) return { refused: place.refused.why, reason: place.refused.reason };
       unbound = place.verdict === 'unbound';
       foreign = place.foreign;
@@ -196,9 +221,11 @@ export function createIngest(
           return { points: [], samples: 0 };
       }
     });
-    if (isRefused(applied)) return { result: applied, after: async () => {} };
+    if (isRefused(applied)) return { result: applied, after: async () => {}, wrote: false };
     return {
       result: applied,
+      // The reconciler ran (a miner new, moved or changed), or a kind that writes inventory.
+      wrote: pending.size > 0 || whole.kind !== 'telemetry' || whole.unreachable.length > 0,
       after: async () => {
         reconciler.commit(pending);
         for (const p of newPlaces) places.add(p);
@@ -291,7 +318,9 @@ export function createIngest(
         try {
           steps = await ctx.db.tx(async (tx) => {
             const out: Step[] = [];
-            const known = held ? await knownOf(tx, live) : null;
+            const known = held ? await knownOf(tx, live, held) : null;
+            // The batch-wide read of where named miners sit holds until a message may have moved one.
+            let placesFresh = true;
             for (const [k, item] of live.entries()) {
               // A stopping controller ends the batch here: rolled back, none of it acknowledged end to
               // end, so its agents send it again (docs/architecture.md §3.3). A batch of births held
@@ -299,7 +328,9 @@ export function createIngest(
               at.item = null;
               if (stopped) throw new IngestStopping();
               at.item = item;
-              out.push(await apply(item.kind, item.msg, held, known?.[k]));
+              const step = await apply(item.kind, item.msg, held, known?.[k], placesFresh);
+              if (step.wrote) placesFresh = false;
+              out.push(step);
             }
             at.item = null;
             await held?.flush(tx);

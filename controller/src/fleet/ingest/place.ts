@@ -43,12 +43,13 @@ export async function placeOf(
   msg: AgentMessage,
   unbound: UnboundPolicy,
   bindings?: Bindings,
+  held?: HeldPlaces,
 ): Promise<Place> {
   if (!('siteId' in msg && 'containerId' in msg)) return { verdict: 'own', msg, foreign: [] };
   const judged = judgePlace(msg, unbound, bindings ?? (await Bindings.read(db, [msg])));
   if (judged.refused) return { ...judged, msg, foreign: [] };
   const verdict = judged.verdict;
-  const foreign = await foreignMiners(db, msg, msg.containerId);
+  const foreign = held ? held.foreign(msg, msg.containerId) : await foreignMiners(db, msg, msg.containerId);
   if (foreign.length === 0) return { verdict, msg, foreign };
   return { verdict, msg: without(msg, new Set(foreign.map((f) => f.minerKey))), foreign };
 }
@@ -170,6 +171,67 @@ async function foreignMiners(db: Db, msg: AgentMessage, containerId: string): Pr
     const held = (n.serial && bySerial.get(n.serial)) || (n.mac && byMac.get(n.mac));
     return held ? [{ ...n, containerId: held }] : [];
   });
+}
+
+type Held = { containerId: string; agents: Set<string> };
+
+/**
+ * Where a whole batch's named miners sit (issue 15 item 1): the containers bound to some agent
+ * that hold a miner named by serial or MAC, with the agents bound to each, read in two statements
+ * instead of two per message. `foreign` then answers as `foreignMiners` would have, as long as
+ * nothing wrote `miners` or `miner_identities` since the read (ingest.ts reads per message again
+ * after a message that may have: one the reconciler wrote for, or any but plain telemetry).
+ */
+export class HeldPlaces {
+  private constructor(
+    private readonly bySerial: Map<string, Held[]>,
+    private readonly byMac: Map<string, Held[]>,
+  ) {}
+
+  static async read(db: Db, msgs: readonly AgentMessage[]): Promise<HeldPlaces> {
+    const named = msgs.flatMap(namedIn);
+    const serials = [...new Set(named.flatMap((n) => (n.serial ? [n.serial] : [])))];
+    const macs = [...new Set(named.flatMap((n) => (n.mac ? [n.mac] : [])))];
+    const group = (rows: { v: string; container_id: string; agent_id: string }[]) => {
+      const out = new Map<string, Held[]>();
+      for (const r of rows) {
+        const held = out.get(r.v) ?? [];
+        out.set(r.v, held);
+        const place = held.find((h) => h.containerId === r.container_id);
+        if (place) place.agents.add(r.agent_id);
+        else held.push({ containerId: r.container_id, agents: new Set([r.agent_id]) });
+      }
+      return out;
+    };
+    const bySerial = serials.length
+      ? await db.all<{ v: string; container_id: string; agent_id: string }>(
+          `SELECT m.serial AS v, m.container_id, p.agent_id FROM miners m
+           JOIN agent_places p ON p.container_id = m.container_id
+           WHERE m.serial IN (${placeholders(serials.length)})`,
+          serials,
+        )
+      : [];
+    const byMac = macs.length
+      ? await db.all<{ v: string; container_id: string; agent_id: string }>(
+          `SELECT i.value AS v, m.container_id, p.agent_id FROM miner_identities i
+           JOIN miners m ON m.id = i.miner_id JOIN agent_places p ON p.container_id = m.container_id
+           WHERE i.kind = 'mac' AND i.value IN (${placeholders(macs.length)})`,
+          macs,
+        )
+      : [];
+    return new HeldPlaces(group(bySerial), group(byMac));
+  }
+
+  /** `foreignMiners(db, msg, containerId)` from what was read. */
+  foreign(msg: AgentMessage, containerId: string): ForeignMiner[] {
+    const elsewhere = (held: Held[] | undefined) =>
+      held?.find((h) => h.containerId !== containerId && !h.agents.has(msg.agentId))?.containerId;
+    return namedIn(msg).flatMap((n) => {
+      const held =
+        (n.serial && elsewhere(this.bySerial.get(n.serial))) || (n.mac && elsewhere(this.byMac.get(n.mac)));
+      return held ? [{ ...n, containerId: held }] : [];
+    });
+  }
 }
 
 /** The message without the entries for `keys` (samples, birth entries, appeared events). */

@@ -1,4 +1,4 @@
-import type { MinerSample, Telemetry } from '@hashfleet/contracts';
+import type { AgentMessage, MinerSample, Telemetry } from '@hashfleet/contracts';
 import {
   checkPlausibility,
   findModel,
@@ -37,6 +37,31 @@ async function meteredSlots(db: Db, containerId: string): Promise<Set<string>> {
     [containerId],
   );
   return new Set(rows.map((r) => `${r.rack}/${r.slot}`));
+}
+
+/** The key of a container's metered slots among a batch's reads (Deferred.read). */
+const meteredKey = (containerId: string) => `metered-slots\u0000${containerId}`;
+
+/**
+ * The metered slots of every container a batch's telemetry names, read in one statement and held
+ * as the batch's reads (issue 15 item 1): what each message's own read would return until the
+ * batch applies a message other than telemetry, which forgets them (Deferred.flush).
+ */
+export async function readMeteredSlots(
+  db: Db,
+  deferred: Deferred,
+  msgs: readonly AgentMessage[],
+): Promise<void> {
+  const containers = [...new Set(msgs.flatMap((m) => (m.kind === 'telemetry' ? [m.containerId] : [])))];
+  if (containers.length === 0) return;
+  const rows = await db.all<{ container_id: string; rack: string; slot: string }>(
+    `SELECT s.container_id, s.rack, s.slot FROM pdu_outlets o JOIN slots s ON s.id = o.slot_id
+     WHERE s.container_id IN (${containers.map(() => '?').join(', ')})`,
+    containers,
+  );
+  const sets = new Map(containers.map((c) => [c, new Set<string>()]));
+  for (const r of rows) sets.get(r.container_id)?.add(`${r.rack}/${r.slot}`);
+  for (const [c, set] of sets) void deferred.read(meteredKey(c), () => Promise.resolve(set));
 }
 
 const hashrate = (s: MinerSample) => s.hashrate5sThs ?? s.hashrateAvgThs;
@@ -182,7 +207,7 @@ export async function applyTelemetry(
 
   const increments = workIncrements(msg.samples, {
     meteredSlots: await (deps.deferred
-      ? deps.deferred.read(`metered-slots\u0000${msg.containerId}`, () => meteredSlots(db, msg.containerId))
+      ? deps.deferred.read(meteredKey(msg.containerId), () => meteredSlots(db, msg.containerId))
       : meteredSlots(db, msg.containerId)),
     nominalW,
     maxIntervalS: deps.config.ingest.maxIntervalS,

@@ -37,7 +37,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -69,6 +69,7 @@ type Phases = {
   otherWrites: number;
   statements: number;
   decodeMs: number;
+  serverCpuMs: number;
 };
 type RunResult = {
   wallMs: number;
@@ -250,11 +251,24 @@ function instrumented(db: Db, phases: Phases, previous: boolean, rollback: boole
       return asMultiRowValues(m[1]!, m[2]!, params as string[]);
     },
     tx: async (fn) => {
-      if (!rollback) return db.tx(() => fn(wrapped));
+      // PostgreSQL: the CPU time of the server process that runs the close's transaction.
+      const measured = async () => {
+        const pid =
+          db.dialect === 'postgres'
+            ? (await db.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid
+            : 0;
+        const cpu0 = pid ? processCpuMs(pid) : 0;
+        try {
+          return await fn(wrapped);
+        } finally {
+          if (pid) phases.serverCpuMs += processCpuMs(pid) - cpu0;
+        }
+      };
+      if (!rollback) return db.tx(measured);
       let out: Awaited<ReturnType<typeof fn>> | undefined;
       await db
         .tx(async () => {
-          out = await fn(wrapped);
+          out = await measured();
           throw ROLLBACK;
         })
         .catch((e: unknown) => {
@@ -289,6 +303,14 @@ function instrumented(db: Db, phases: Phases, previous: boolean, rollback: boole
   return wrapped;
 }
 
+/** User + system CPU ms of a process on this machine (/proc/<pid>/stat, clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of the line (utime, stime) are the 12th and 13th after the command name.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** A PostgreSQL array literal as `insertColumns` writes it, back into its elements. */
 function decodeArray(literal: string): (string | null)[] {
   const out: (string | null)[] = [];
@@ -317,7 +339,14 @@ function decodeArray(literal: string): (string | null)[] {
 
 async function closeOnce(url: string, baseline: boolean): Promise<RunResult> {
   const raw = await openDb(url);
-  const phases: Phases = { reads: 0, payoutJournalInserts: 0, otherWrites: 0, statements: 0, decodeMs: 0 };
+  const phases: Phases = {
+    reads: 0,
+    payoutJournalInserts: 0,
+    otherWrites: 0,
+    statements: 0,
+    decodeMs: 0,
+    serverCpuMs: 0,
+  };
   // KEEP_SCHEMA: every close is rolled back, so the seeded schema can be closed again next run.
   const db = instrumented(raw, phases, baseline, baseline || KEEP !== undefined);
   const now = () => NOW;
@@ -350,11 +379,18 @@ async function closeOnce(url: string, baseline: boolean): Promise<RunResult> {
 
 /** Runs this file again as `child <step> <url>`, in its own process; returns what it printed. */
 function child(step: 'seed' | 'baseline' | 'close', url: string): RunResult | null {
-  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, 'child', step, url], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  // CPU_PROF=dir: a V8 CPU profile of each close in that folder (node --cpu-prof).
+  const prof =
+    process.env.CPU_PROF && step !== 'seed' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...prof, import.meta.filename, 'child', step, url],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0) throw new Error(`${step} on ${url.split(':')[0]}: exited with ${r.status}`);
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   return line ? (JSON.parse(line.slice('RESULT '.length)) as RunResult) : null;
@@ -365,7 +401,7 @@ const describeRun = (label: string, r: RunResult) => {
   const p = r.phases;
   const js = r.wallMs - p.reads - p.payoutJournalInserts - p.otherWrites;
   console.log(
-    `${label}: ${s(r.wallMs)} wall, ${s(r.cpuMs)} CPU (this process), peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.rssBeforeMb.toFixed(0)} MB before the close)`,
+    `${label}: ${s(r.wallMs)} wall, ${s(r.cpuMs)} CPU (this process)${p.serverCpuMs ? `, ${s(p.serverCpuMs)} CPU (the PostgreSQL server process of its transaction)` : ''}, peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.rssBeforeMb.toFixed(0)} MB before the close)`,
   );
   console.log(
     `  wall time: SQL reads ${s(p.reads)}, payout + journal inserts ${s(p.payoutJournalInserts)}, other statements ${s(p.otherWrites)}, JavaScript (pure close, hashing, completeness) ${s(js)}; ${p.statements} statements`,
@@ -428,6 +464,7 @@ async function main(): Promise<void> {
         stakers: STAKERS,
         db: t.name,
         cpuS: Number((now.cpuMs / 1000).toFixed(2)),
+        serverCpuS: Number((now.phases.serverCpuMs / 1000).toFixed(2)),
         baselineWhat: base
           ? 'the same close with payouts and journal lines in multi-row INSERTs of <= 30,000 parameters as before insertColumns, rolled back, same run'
           : 'skipped (BASELINE=0); for comparison the figures of f66c2e9 (before the streamed close, 1,000,000 stakers, PostgreSQL, load 2.4-10.5): 140,700 ms wall, 82.8 CPU-s, inserts 50,300 ms, peak RSS 2,741 MB',

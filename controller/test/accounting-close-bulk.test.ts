@@ -188,6 +188,8 @@ for (const v of variants) {
         };
       });
 
+      // Payouts are written in staker id order (ledger.ts insertPayouts says why).
+      expectedPayouts.sort((a, b) => (a.staker_id! < b.staker_id! ? -1 : 1));
       const payouts = await db.all(
         `SELECT period_id, staker_id, holder, weight_units_s, amount_sats FROM acct_payouts ORDER BY ${writtenOrder(db)}`,
       );

@@ -1,7 +1,7 @@
 import type { Audit } from '../core/audit.js';
 import type { Principal } from '../core/auth/roles.js';
 import type { Db } from '../core/storage/db.js';
-import { pickMinerHour } from '../energy/index.js';
+import { type MinerHour, pickMinerHour } from '../energy/index.js';
 import { readMinerHours } from './load-inputs.js';
 import { parsePeriodId, periodContaining } from './period.js';
 import { AccountingError } from './register.js';
@@ -63,7 +63,12 @@ const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
 
-export async function completenessOf(db: Db, period: Period): Promise<CompletenessReport> {
+/** `minerHours`: the period's, when the caller has read them already (the close reads them once). */
+export async function completenessOf(
+  db: Db,
+  period: Period,
+  minerHours?: readonly MinerHour[],
+): Promise<CompletenessReport> {
   const expected = await db.all<{ site_id: string; container_id: string; n: number }>(
     `SELECT c.site_id, c.id AS container_id, COUNT(*) AS n FROM containers c JOIN miners m ON m.container_id = c.id
      WHERE m.status IN ('in_service', 'sleeping') GROUP BY c.site_id, c.id`,
@@ -79,7 +84,7 @@ export async function completenessOf(db: Db, period: Period): Promise<Completene
      WHERE hour_start >= ? AND hour_start < ?`,
     [period.startMs, period.endMs],
   );
-  const minerHours = await readMinerHours(db, period.startMs, period.endMs);
+  const perMiner = minerHours ?? (await readMinerHours(db, period.startMs, period.endMs));
   const credit = await db.get<{ n: number; sats: bigint | null }>(
     'SELECT COUNT(*) AS n, SUM(amount_sats) AS sats FROM acct_credits WHERE period_id = ?',
     [period.id],
@@ -118,7 +123,7 @@ export async function completenessOf(db: Db, period: Period): Promise<Completene
     r.diff1Shares = Number(w.d);
     r.samples = Number(w.samples);
   }
-  for (const m of minerHours) {
+  for (const m of perMiner) {
     const r = row(m.siteId, m.containerId, m.hourStartMs);
     if (m.reportedN + m.estimatedN > 0) r.minersSeen += 1;
     if (pickMinerHour(m)) r.units += 1;

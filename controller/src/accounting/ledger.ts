@@ -2,12 +2,13 @@ import type { Audit } from '../core/audit.js';
 import type { Principal } from '../core/auth/roles.js';
 import { insertColumns } from '../core/storage/bulk.js';
 import type { Db } from '../core/storage/db.js';
+import type { MinerHour } from '../energy/index.js';
 import { canonicalText, sha256Hex } from './canonical.js';
-import { type CloseResult, closePeriod, type PayoutColumns } from './close.js';
-import { type InputsSchema, inputsAsVersion, parseInputsDoc } from './close-inputs.js';
+import { byText, type CloseResult, closePeriod, type PayoutColumns } from './close.js';
+import { INPUTS_SCHEMA, type InputsSchema, inputsAsVersion, parseInputsDoc } from './close-inputs.js';
 import { assertNextInOrder, completenessOf, storeCompleteness } from './completeness.js';
 import { type AdjustmentLine, adjustmentErrors, type JournalLine } from './journal.js';
-import { closableUnderRule, loadCloseInputs, noCreditError } from './load-inputs.js';
+import { closableUnderRule, loadCloseInputs, noCreditError, readMinerHours } from './load-inputs.js';
 import { parsePeriodId } from './period.js';
 import { AccountingError, type StoredRule } from './register.js';
 import type { Period } from './types.js';
@@ -111,7 +112,9 @@ export async function closeStoredPeriod(
     // Never closed blind: below the thresholds only an operator's override (audited) closes it.
     // The report reads the period's container-hours alone, so it refuses before the register is
     // read and the close computed (a million stakers' worth of work for a period that may not close).
-    const report = await completenessOf(db, period);
+    // The period's miner-hours, read once for the report and the close's energy lines.
+    const minerHours = await readMinerHours(db, period.startMs, period.endMs);
+    const report = await completenessOf(db, period, minerHours);
     const reason = opts.override?.trim();
     if (!report.summary.creditPresent) throw noCreditError(`period ${periodId}`);
     if (!report.complete && !reason) {
@@ -120,7 +123,7 @@ export async function closeStoredPeriod(
         409,
       );
     }
-    const { result, stakerOf, rule } = await loadAndClose(db, period);
+    const { result, stakerOf, rule } = await loadAndClose(db, period, minerHours);
     const override = !report.complete && reason ? { reason, by: actor.name } : null;
     await storeCompleteness(db, report, override, deps.now());
     if (override) {
@@ -180,8 +183,15 @@ export async function closeStoredPeriod(
 async function loadAndClose(
   db: Db,
   period: Period,
+  minerHours: readonly MinerHour[],
 ): Promise<{ result: CloseResult; stakerOf: Map<string, string>; rule: StoredRule }> {
-  const { inputs, stakerOf, rule } = await loadCloseInputs(db, period).catch((e: Error) => {
+  const { inputs, stakerOf, rule } = await loadCloseInputs(
+    db,
+    period,
+    'close',
+    INPUTS_SCHEMA,
+    minerHours,
+  ).catch((e: Error) => {
     throw e instanceof AccountingError ? e : new AccountingError(`period ${period.id}: ${e.message}`, 409);
   });
   try {
@@ -248,6 +258,13 @@ export const JOURNAL_COLUMNS = [
 ] as const;
 export const PAYOUT_COLUMNS = ['period_id', 'staker_id', 'holder', 'weight_units_s', 'amount_sats'] as const;
 
+/**
+ * Payouts go in in staker id order, not the payouts' holder order: both of acct_payouts' indexes
+ * lead with the staker id ((period_id, staker_id) and (staker_id, period_id)), and in holder order
+ * each row went to a random place in each. On PostgreSQL, 1,000,000 payouts of one period took
+ * 78.9 s of the server's time in holder order and 28.1 s in staker order (INSERT ... SELECT of the
+ * same rows, load 10-13 on the 2 shared cores).
+ */
 async function insertPayouts(
   db: Db,
   periodId: string,
@@ -255,6 +272,8 @@ async function insertPayouts(
   stakerOf: ReadonlyMap<string, string>,
 ): Promise<number> {
   const { holders, weights, sats } = payouts;
+  const ids = holders.map((h) => stakerOf.get(h)!);
+  const order = Uint32Array.from(ids.keys()).sort((a, b) => byText(ids[a]!, ids[b]!));
   return insertColumns(
     db,
     {
@@ -262,15 +281,14 @@ async function insertPayouts(
       columns: PAYOUT_COLUMNS,
       types: ['text', 'text', 'text', 'text', 'bigint'],
       row: (i: number, out) => {
-        const holder = holders[i]!;
         out[0] = periodId;
-        out[1] = stakerOf.get(holder)!;
-        out[2] = holder;
+        out[1] = ids[i]!;
+        out[2] = holders[i]!;
         out[3] = weights[i]!.toString();
         out[4] = sats[i]!;
       },
     },
-    holders.keys(),
+    order,
   );
 }
 

@@ -136,6 +136,7 @@ export async function loadCloseInputs(
   period: Period,
   mode: 'close' | 'drift' = 'close',
   schema: InputsSchema = INPUTS_SCHEMA,
+  minerHours?: readonly MinerHour[],
 ): Promise<LoadedInputs> {
   const rule = await ruleAt(db, period.startMs);
   const where = `period ${period.id}`;
@@ -144,7 +145,15 @@ export async function loadCloseInputs(
     'SELECT loss_carried_out_sats FROM acct_closes WHERE end_ms <= ? ORDER BY end_ms DESC LIMIT 1',
     [period.startMs],
   );
-  const loaded = await readInputs(db, period, rule, prev?.loss_carried_out_sats ?? 0n, where, schema);
+  const loaded = await readInputs(
+    db,
+    period,
+    rule,
+    prev?.loss_carried_out_sats ?? 0n,
+    where,
+    schema,
+    minerHours,
+  );
   if (mode === 'close') assertOneStakerPerSoloNode(loaded, where);
   return loaded;
 }
@@ -200,11 +209,13 @@ async function readInputs(
   lossCarriedInSats: bigint,
   where: string,
   schema: InputsSchema,
+  read?: readonly MinerHour[],
 ): Promise<LoadedInputs> {
   const hours = await readHours(db, period.startMs, period.endMs);
   // @3 prices the best source of each miner-hour; @1/@2 (a drift check of an older period) one
   // source per container-hour, as they were closed.
-  const minerHours = schema === INPUTS_SCHEMA ? await readMinerHours(db, period.startMs, period.endMs) : [];
+  const minerHours =
+    schema === INPUTS_SCHEMA ? (read ?? (await readMinerHours(db, period.startMs, period.endMs))) : [];
   const tariffs = await readTariffs(db, new Set([...hours, ...minerHours].map((h) => h.siteId)));
   const energy =
     schema === INPUTS_SCHEMA ? containerEnergyLines(minerHours, tariffs) : energyLines(hours, tariffs);

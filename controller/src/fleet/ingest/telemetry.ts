@@ -66,17 +66,30 @@ export async function readMeteredSlots(
 
 const hashrate = (s: MinerSample) => s.hashrate5sThs ?? s.hashrateAvgThs;
 
-const MINER_LATEST: Upsert = {
+const latestUpsert = (stamp: string): Upsert => ({
   head: `INSERT INTO miner_latest (miner_id, at, received_at, sample_json, hashrate_ths, expected_ths, power_w,
        power_provenance, chip_temp_max_c, state, online, error)`,
   columns: 12,
   tail: `ON CONFLICT (miner_id) DO UPDATE SET at = excluded.at, received_at = excluded.received_at,
        sample_json = excluded.sample_json, hashrate_ths = excluded.hashrate_ths, expected_ths = excluded.expected_ths,
        power_w = excluded.power_w, power_provenance = excluded.power_provenance,
-       chip_temp_max_c = excluded.chip_temp_max_c, state = excluded.state, online = 1, error = NULL
+       chip_temp_max_c = excluded.chip_temp_max_c, state = excluded.state, online = 1, error = NULL${stamp}
      WHERE excluded.at >= miner_latest.at`,
   // Newest wins, a tie to the later: of a miner's rows in one batch only that one can be left.
   supersedes: (held, next) => (next[1] as number) >= (held[1] as number),
+});
+
+/**
+ * The upsert of the latest samples per dialect. On SQLite the row's change stamp for the alert
+ * tick (alerts/migration.ts 0302: one above the table's highest) is set by the upsert itself, so
+ * the trigger, which stamps only rows whose stamp did not change, does not write each row a
+ * second time (issue 15 item 1); the subquery is evaluated once per statement, so the rows of one
+ * statement share a stamp, as the rows of one PostgreSQL transaction share theirs, and the tick
+ * pages by (change_seq, miner_id). PostgreSQL stamps in a BEFORE trigger, which writes nothing more.
+ */
+const MINER_LATEST: Record<Db['dialect'], Upsert> = {
+  sqlite: latestUpsert(',\n       change_seq = (SELECT MAX(change_seq) FROM miner_latest) + 1'),
+  postgres: latestUpsert(''),
 };
 
 const MINER_HISTORY: Upsert = {
@@ -159,7 +172,7 @@ export async function applyTelemetry(
   });
   const out = deps.deferred ?? new Deferred();
   out.add(
-    MINER_LATEST,
+    MINER_LATEST[db.dialect],
     [...latest].map(([id, s]) => ({
       key: id,
       values: [

@@ -22,6 +22,9 @@ export type Observation = {
   at: number;
 };
 
+/** A `PendingCache` key prefix marking an agent whose stored fingerprints were read. */
+const READ = '\u0001read\u0000';
+
 // Identity last-seen times are refreshed at most this often per miner (not on every sample).
 const REFRESH_MS = 10 * 60_000;
 
@@ -52,14 +55,23 @@ export type PendingCache = Map<string, { minerId: string; fp: string; refreshedA
 
 export class Reconciler {
   readonly #cache = new Map<string, { minerId: string; fp: string; refreshedAt: number }>();
+  /** Agents whose stored fingerprints this process has read (they are in the cache since). */
+  readonly #read = new Set<string>();
 
   commit(pending: PendingCache): void {
-    for (const [k, v] of pending) this.#cache.set(k, v);
-    if (this.#cache.size > 500_000) this.#cache.clear();
+    for (const [k, v] of pending) {
+      if (k.startsWith(READ)) this.#read.add(k.slice(READ.length));
+      else this.#cache.set(k, v);
+    }
+    if (this.#cache.size > 500_000) {
+      this.#cache.clear();
+      this.#read.clear();
+    }
   }
 
   forget(agentId: string): void {
     for (const k of this.#cache.keys()) if (k.startsWith(`${agentId}\u0000`)) this.#cache.delete(k);
+    this.#read.delete(agentId);
   }
 
   async resolve(db: Db, observed: Observation, pending: PendingCache): Promise<string> {
@@ -68,14 +80,40 @@ export class Reconciler {
     const o = observed.mac ? { ...observed, mac: normaliseMac(observed.mac) } : observed;
     const key = `${o.agentId}\u0000${o.minerKey}`;
     const fp = fingerprint(o);
-    const hit = pending.get(key) ?? this.#cache.get(key);
-    if (hit && hit.fp === fp && o.at - hit.refreshedAt < REFRESH_MS) return hit.minerId;
-    const minerId = await this.#reconcile(db, o);
+    const fresh = (hit?: { fp: string; refreshedAt: number }) =>
+      hit !== undefined && hit.fp === fp && o.at - hit.refreshedAt < REFRESH_MS;
+    let hit = pending.get(key) ?? this.#cache.get(key);
+    if (fresh(hit)) return hit!.minerId;
+    // Cold for this agent (a restart, a failover, the other replica reconciled it): what any
+    // replica last reconciled for its miners, read once, in place of a reconcile per miner.
+    if (!this.#read.has(o.agentId) && !pending.has(READ + o.agentId)) {
+      await this.#readStored(db, o.agentId, pending);
+      hit = pending.get(key) ?? hit;
+      if (fresh(hit)) return hit!.minerId;
+    }
+    const minerId = await this.#reconcile(db, o, fp);
     pending.set(key, { minerId, fp, refreshedAt: o.at });
     return minerId;
   }
 
-  async #reconcile(db: Db, o: Observation): Promise<string> {
+  /**
+   * The agent's stored fingerprints into `pending` (so into the cache only once the caller's
+   * transaction commits: a row this transaction wrote and then rolled back never gets there).
+   */
+  async #readStored(db: Db, agentId: string, pending: PendingCache): Promise<void> {
+    const rows = await db.all<{ miner_key: string; miner_id: string; fp: string; fp_at: number | string }>(
+      'SELECT miner_key, miner_id, fp, fp_at FROM agent_miners WHERE agent_id = ? AND fp IS NOT NULL',
+      [agentId],
+    );
+    for (const r of rows) {
+      const key = `${agentId}\u0000${r.miner_key}`;
+      if (!pending.has(key))
+        pending.set(key, { minerId: r.miner_id, fp: r.fp, refreshedAt: Number(r.fp_at) });
+    }
+    pending.set(READ + agentId, { minerId: '', fp: '', refreshedAt: 0 });
+  }
+
+  async #reconcile(db: Db, o: Observation, fp: string): Promise<string> {
     const bySerial = o.serial ? await findByIdentity(db, 'serial', o.serial) : null;
     const byMac = o.mac ? await findByIdentity(db, 'mac', o.mac) : null;
     const mapped = await db.get<{ miner_id: string }>(
@@ -123,12 +161,14 @@ export class Reconciler {
     ] as const) {
       if (value) await observeIdentity(db, minerId, kind, value, o.at);
     }
-    await db.run(
-      `INSERT INTO agent_miners (agent_id, miner_key, miner_id, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (agent_id, miner_key) DO UPDATE SET miner_id = excluded.miner_id, updated_at = excluded.updated_at`,
-      [o.agentId, o.minerKey, minerId, o.at],
-    );
     await this.#place(db, minerId, o);
+    // Last, so the stored fingerprint stands for a reconcile done to the end.
+    await db.run(
+      `INSERT INTO agent_miners (agent_id, miner_key, miner_id, updated_at, fp, fp_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (agent_id, miner_key) DO UPDATE SET miner_id = excluded.miner_id, updated_at = excluded.updated_at,
+         fp = excluded.fp, fp_at = excluded.fp_at`,
+      [o.agentId, o.minerKey, minerId, o.at, fp, o.at],
+    );
     return minerId;
   }
 

@@ -9,20 +9,21 @@ import { testApp } from './helpers.js';
  * the stamps still grow with every batch.
  */
 const enc = (m: Telemetry) => new TextEncoder().encode(JSON.stringify(m));
-const message = (seq: number): Telemetry => ({
-  ...exampleTelemetry,
-  seq,
-  samples: ['A', 'B', 'C'].map((k, i) => ({
-    ...exampleSample,
-    minerKey: `stamp-${k}`,
-    serial: `STAMP-${k}`,
-    mac: null,
-    slot: { rack: 'R01', slot: String(i + 1) },
-    at: exampleSample.at + seq * 1000,
-  })),
-  unreachable: [],
-  agent: null,
-});
+// Three miners, each in its own slot of rack R01.
+const sampleOf = (k: string, slot: number, at: number) =>
+  Object.assign(
+    {},
+    exampleSample,
+    { minerKey: `stamp-${k}`, serial: `STAMP-${k}`, mac: null, at },
+    {
+      slot: { rack: 'R01', slot: String(slot) },
+    },
+  );
+const message = (seq: number): Telemetry => {
+  const at = exampleSample.at + seq * 1000;
+  const samples = [sampleOf('A', 1, at), sampleOf('B', 2, at), sampleOf('C', 3, at)];
+  return { ...exampleTelemetry, seq, samples, unreachable: [], agent: null };
+};
 
 describe('latest samples stamped by the upsert (SQLite)', () => {
   let t: Awaited<ReturnType<typeof testApp>> | undefined;

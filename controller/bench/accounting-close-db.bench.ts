@@ -248,7 +248,7 @@ function instrumented(db: Db, phases: Phases, previous: boolean, rollback: boole
       if (!m) return timed('otherWrites', () => db.run(sql, params));
       if (!previous || db.dialect !== 'postgres')
         return timed('payoutJournalInserts', () => db.run(sql, params));
-      return asMultiRowValues(m[1]!, m[2]!, params as string[]);
+      return asMultiRowValues(m[1]!, m[2]!, sql, params);
     },
     tx: async (fn) => {
       // PostgreSQL: the CPU time of the server process that runs the close's transaction.
@@ -279,13 +279,26 @@ function instrumented(db: Db, phases: Phases, previous: boolean, rollback: boole
     close: () => db.close(),
   };
   // BASELINE ONLY: the rows of one unnest statement as the multi-row VALUES the close sent before.
-  const asMultiRowValues = async (table: string, columns: string, arrays: string[]) => {
+  const asMultiRowValues = async (table: string, columns: string, sql: string, params: SqlValue[]) => {
     const t = performance.now();
-    const cols = arrays.map(decodeArray);
+    // `SELECT $1::text, u.c1, ... FROM unnest($2::text[], ...) AS u(c1, ...)`: a column is one
+    // parameter (the same in every row) or the n-th array.
+    const m = /SELECT (.*) FROM unnest\((.*)\) AS u/.exec(sql)!;
+    const arrays = [...m[2]!.matchAll(/\$(\d+)/g)].map((a) =>
+      decodeArray(params[Number(a[1]) - 1] as string),
+    );
+    const count = arrays[0]!.length;
+    const cols = m[1]!
+      .split(', ')
+      .map((e) =>
+        e.startsWith('u.c')
+          ? arrays[Number(e.slice(3)) - 1]!
+          : new Array<SqlValue>(count).fill(params[Number(/\$(\d+)/.exec(e)![1]) - 1]!),
+      );
     const n = cols.length;
     const rows = cols[0]!.length;
-    const params: SqlValue[] = new Array(rows * n);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < n; c++) params[r * n + c] = cols[c]![r]!;
+    const flat: SqlValue[] = new Array(rows * n);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < n; c++) flat[r * n + c] = cols[c]![r]!;
     phases.decodeMs += performance.now() - t;
     const chunk = Math.floor(30_000 / n);
     const tuple = `(${Array(n).fill('?').join(', ')})`;
@@ -294,7 +307,7 @@ function instrumented(db: Db, phases: Phases, previous: boolean, rollback: boole
       await timed('payoutJournalInserts', () =>
         db.run(
           `INSERT INTO ${table} (${columns}) VALUES ${Array(k).fill(tuple).join(', ')}`,
-          params.slice(i * n, (i + k) * n),
+          flat.slice(i * n, (i + k) * n),
         ),
       );
     }

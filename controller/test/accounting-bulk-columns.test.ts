@@ -98,6 +98,54 @@ for (const v of variants) {
       expect(stored.map((r) => Object.values(r))).toEqual(rows);
     }, 60_000);
 
+    it('columns with one value in every row of a statement, an all-NULL column, rows all alike', async () => {
+      const perStatement =
+        db.dialect === 'postgres' ? PG_ROWS_PER_STATEMENT : Math.floor(SQLITE_MAX_PARAMS / COLUMNS.length);
+      // The first statement's rows differ in t; the next ones' share every column but k and at.
+      const rows: Row[] = Array.from({ length: 2 * perStatement + 5 }, (_, i) => [
+        `k${i}`,
+        i < perStatement ? `t${i % 3}` : 'shared "value", {x}',
+        9_007_199_254_740_993n,
+        i,
+        i < 10 ? 'Иванов' : '',
+      ]);
+      const alike = 'bulk_alike';
+      await db.run(TABLE.replace('bulk_check', 'bulk_fixed'));
+      await db.run(`CREATE TABLE ${alike} (t TEXT, amount_sats BIGINT, n BIGINT)`);
+      await insertColumns(
+        db,
+        {
+          table: 'bulk_fixed',
+          columns: COLUMNS,
+          types: ['text', 'text', 'bigint', 'bigint', 'text'],
+          row: (r: Row, out) => {
+            for (let c = 0; c < r.length; c++) out[c] = r[c]!;
+          },
+        },
+        rows,
+      );
+      const stored = await db.all(`SELECT ${COLUMNS.join(', ')} FROM bulk_fixed ORDER BY at`);
+      expect(stored.map((r) => Object.values(r))).toEqual(rows);
+      // Three rows with every column the same, NULL included: still three rows.
+      await insertColumns(
+        db,
+        {
+          table: alike,
+          columns: ['t', 'amount_sats', 'n'],
+          types: ['text', 'bigint', 'bigint'],
+          row: (_: number, out) => {
+            out[0] = null;
+            out[1] = 5n;
+            out[2] = null;
+          },
+        },
+        [1, 2, 3],
+      );
+      expect(await db.all(`SELECT t, amount_sats, n FROM ${alike}`)).toEqual(
+        Array(3).fill({ t: null, amount_sats: 5n, n: null }),
+      );
+    }, 60_000);
+
     it('an empty list sends nothing', async () => {
       const statements = await insertColumns(
         db,

@@ -55,8 +55,17 @@ async function nextCursor(db: Db, table: string): Promise<number> {
   return Number(row?.next ?? 0);
 }
 
-/** One stamped table held in memory by key, refreshed from its cursor page by page. */
-function stampedTable<V>(table: string, key: string[], select: string, value: (r: Row) => V) {
+/**
+ * One stamped table held in memory by key, refreshed from its cursor page by page; `onSet` hears
+ * every row taken in.
+ */
+function stampedTable<V>(
+  table: string,
+  key: string[],
+  select: string,
+  value: (r: Row) => V,
+  onSet?: (key: string, value: V) => void,
+) {
   const held = new Map<string, { seq: number; value: V }>();
   let from: number | null = null;
   const order = ['change_seq', ...key].join(', ');
@@ -93,7 +102,9 @@ function stampedTable<V>(table: string, key: string[], select: string, value: (r
         const seq = Number(r.change_seq);
         const k = keyOf(r);
         if (held.get(k)?.seq === seq) continue;
-        held.set(k, { seq, value: value(r) });
+        const v = value(r);
+        held.set(k, { seq, value: v });
+        onSet?.(k, v);
         taken++;
       }
       rowsRead += rows.length;
@@ -107,70 +118,124 @@ function stampedTable<V>(table: string, key: string[], select: string, value: (r
   return { held, refresh };
 }
 
-const stamped = <V>(table: keyof typeof STAMPED_TABLES, value: (r: Row) => V) => {
+const stamped = <V>(
+  table: keyof typeof STAMPED_TABLES,
+  value: (r: Row) => V,
+  onSet?: (key: string, value: V) => void,
+) => {
   const { key, columns } = STAMPED_TABLES[table]!;
-  return stampedTable(table, key, [...key, ...columns].join(', '), value);
+  return stampedTable(table, key, [...key, ...columns].join(', '), value, onSet);
 };
+
+/** What the leader holds per miner, reached from its placement row without a lookup by id. */
+type Entry = {
+  latest: LatestSample | null;
+  known: KnownWorker | undefined;
+  snapshot: MinerSnapshot | undefined;
+};
+type Placed = PlacementRow & { entry: Entry; outletRow: OutletRow | undefined };
 
 export function createLatestCache(opts: LatestCacheOptions = {}) {
   const rebuildAfterMs = opts.rebuildAfterMs ?? 300_000;
   const pageRows = opts.pageRows ?? 1_000;
+  /** Per miner id: its held sample, known-good worker and snapshot object (emptied by a full read). */
+  const entries = new Map<string, Entry>();
+  const entryOf = (id: string): Entry => {
+    let e = entries.get(id);
+    if (!e) {
+      e = { latest: null, known: undefined, snapshot: undefined };
+      entries.set(id, e);
+    }
+    return e;
+  };
   const latest = stampedTable<LatestSample | null>(
     'miner_latest',
     ['miner_id'],
     'miner_id, at, received_at, online, error, state, sample_json',
     (r) => latestFromRow(r as unknown as Parameters<typeof latestFromRow>[0]),
+    (id, v) => {
+      entryOf(id).latest = v;
+    },
   );
   const miners = stamped('miners', (r) => r as unknown as Omit<PlacementRow, 'rack' | 'slot'>);
   const slots = stamped('slots', (r) => ({ rack: r['rack'] as string, slot: r['slot'] as string }));
   const outlets = stamped('pdu_outlets', (r) => r as unknown as OutletRow);
-  const workers = stamped('alert_known_workers', (r) => knownWorkerOfRow(r as unknown as WorkerRow));
+  const workers = stamped(
+    'alert_known_workers',
+    (r) => knownWorkerOfRow(r as unknown as WorkerRow),
+    (id, v) => {
+      entryOf(id).known = v;
+    },
+  );
   /** The outlet of each slot, made again only when pdu_outlets changed. */
   let outletBySlot: Map<string, OutletRow> | null = null;
   let lastNow = Number.NEGATIVE_INFINITY;
-  let placements: PlacementRow[] | null = null;
-  /** Each miner's snapshot object, refilled in place every tick instead of made anew. */
-  const snapshots = new Map<string, MinerSnapshot>();
+  let placements: Placed[] | null = null;
   let stats: LatestCacheStats = { full: true, rowsRead: 0, parsed: 0, otherRows: 0 };
 
   /** Brings the copy up to date: the rows stamped at or above each table's cursor. */
   async function refresh(db: Db, now: number): Promise<void> {
     const full = now < lastNow || now - lastNow > rebuildAfterMs;
+    if (full) entries.clear();
     const l = await latest.refresh(db, full, pageRows);
     const placed =
       (await miners.refresh(db, full, pageRows)).taken + (await slots.refresh(db, full, pageRows)).taken;
     // Miners joined with their slots again only when either changed (no 100,000 objects a tick).
     if (placed > 0 || full) placements = null;
     const outletRows = (await outlets.refresh(db, full, pageRows)).taken;
-    if (outletRows > 0 || full) outletBySlot = null;
+    if (outletRows > 0 || full) {
+      outletBySlot = null;
+      placements = null;
+    }
     const otherRows = placed + outletRows + (await workers.refresh(db, full, pageRows)).taken;
     stats = { full, rowsRead: l.rowsRead, parsed: l.taken, otherRows };
     lastNow = now;
   }
 
-  /** The fleet's miners, each with its slot's rack and slot and its held sample. */
+  /** The outlet of each slot. */
+  const outletMap = () => {
+    if (!outletBySlot) {
+      outletBySlot = new Map();
+      for (const { value } of outlets.held.values())
+        if (value.slot_id !== null) outletBySlot.set(value.slot_id, value);
+    }
+    return outletBySlot;
+  };
+
+  /**
+   * The fleet's miners, each with its slot's rack and slot, its outlet and its entry (held sample,
+   * known-good worker, snapshot object), joined again only when a placement or an outlet changed.
+   */
   const minerSource: MinerSource = async () => {
     if (!placements) {
       placements = [];
+      const bySlot = outletMap();
       for (const { value: m } of miners.held.values()) {
         const s = m.slot_id === null ? undefined : slots.held.get(m.slot_id)?.value;
-        placements.push({ ...m, rack: s?.rack ?? null, slot: s?.slot ?? null });
+        placements.push({
+          ...m,
+          rack: s?.rack ?? null,
+          slot: s?.slot ?? null,
+          entry: entryOf(m.id),
+          outletRow: m.slot_id === null ? undefined : bySlot.get(m.slot_id),
+        });
       }
     }
-    const rows = placements;
-    return { rows, latest: (r) => latest.held.get(r.id)?.value ?? null, reuse: snapshots };
+    return {
+      rows: placements,
+      latest: (r) => (r as Placed).entry.latest,
+      outlet: (r) => (r as Placed).outletRow,
+      known: (r) => (r as Placed).entry.known,
+      kept: (r) => (r as Placed).entry.snapshot,
+      keep: (r, m) => {
+        (r as Placed).entry.snapshot = m;
+      },
+    };
   };
 
   const source: SnapshotSource = {
     miners: minerSource,
-    outlets: async () => {
-      if (!outletBySlot) {
-        outletBySlot = new Map();
-        for (const { value } of outlets.held.values())
-          if (value.slot_id !== null) outletBySlot.set(value.slot_id, value);
-      }
-      return outletBySlot;
-    },
+    outlets: async () => outletMap(),
     workers: async () => ({
       get: (minerId: string): KnownWorker | undefined => workers.held.get(minerId)?.value,
     }),
@@ -187,7 +252,7 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
       lastNow = Number.NEGATIVE_INFINITY;
       placements = null;
       outletBySlot = null;
-      snapshots.clear();
+      entries.clear();
     },
   };
 }

@@ -128,6 +128,24 @@ export const noCreditError = (where: string): AccountingError =>
   );
 
 /**
+ * `pruneEntries` of entries that come each holding together in time and seq order (a page of
+ * `stakeEntriesPaged`): one pass, no map keyed by holding; the same entries, not yet in seq order.
+ */
+export function pruneHoldings(entries: readonly StakeEntry[], startMs: number, into: StakeEntry[]): void {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.effectiveAtMs > startMs) {
+      into.push(e);
+      continue;
+    }
+    // The last level at the start is the holding's last entry at or before it.
+    const next = entries[i + 1];
+    if (!next || next.holder !== e.holder || next.nodeId !== e.nodeId || next.effectiveAtMs > startMs)
+      into.push(e);
+  }
+}
+
+/**
  * `close` checks that the period may be closed now; `drift` re-reads the sources of a closed
  * period as they are today, to compare with what its close froze.
  */
@@ -274,13 +292,13 @@ async function readInputs(
   }
 
   // A page holds every entry of its stakers, so pruning page by page keeps what pruning all does.
-  const kept: StakeEntry[][] = [];
+  const stakes: StakeEntry[] = [];
   const holderOf = new Map<string, string>();
   await stakeEntriesPaged(db, period.endMs, (entries, holders) => {
-    kept.push(pruneEntries(entries, period.startMs));
+    pruneHoldings(entries, period.startMs, stakes);
     for (const [h, id] of holders) holderOf.set(h, id);
   });
-  const stakes = kept.flat().sort((a, b) => a.seq - b.seq);
+  stakes.sort((a, b) => a.seq - b.seq);
   const nodeIds = new Set(stakes.map((s) => s.nodeId));
   const nodes = (
     await db.all<{ id: string; kind: 'solo' | 'shared' }>('SELECT id, kind FROM acct_nodes ORDER BY id')

@@ -229,7 +229,8 @@ export const STAKERS_PER_PAGE = 20_000;
  * The same entries as `stakeEntriesUntil`, read a page of stakers at a time (keyset on the staker
  * id, their entries by the acct_stake_entries_staker index) and handed to `page` with the page's
  * holder -> staker id: every entry of a staker comes in one page, so a page can be pruned on its
- * own. At 1,000,000 stakers the driver's rows of one read of all 1,100,000 entries were held at
+ * own; a page's entries come by staker, node, time and seq, each holding's together in its order.
+ * At 1,000,000 stakers the driver's rows of one read of all 1,100,000 entries were held at
  * once beside the entries made of them (issue 15 item 3); a page's rows are dropped after it.
  */
 export async function stakeEntriesPaged(
@@ -249,7 +250,7 @@ export async function stakeEntriesPaged(
     const holderOfStaker = new Map(stakers.map((s) => [s.id, s.holder]));
     const rows = await db.all<StakeEntryRow>(
       `SELECT seq, staker_id, node_id, amount_units, effective_at, entered_at FROM acct_stake_entries
-       WHERE staker_id >= ? AND staker_id <= ? AND effective_at < ?`,
+       WHERE staker_id >= ? AND staker_id <= ? AND effective_at < ? ORDER BY staker_id, node_id, effective_at, seq`,
       [stakers[0]!.id, stakers[stakers.length - 1]!.id, untilMs],
     );
     const holders = new Map<string, string>();

@@ -38,7 +38,7 @@ async function waitForPort(port: number, proc: ChildProcess, what: string, log: 
   throw new Error(`${what} 127.0.0.1:${port}: not listening after 10 s: ${log()}`);
 }
 
-export type Mosquitto = { url: string; port: number; stop(): Promise<void> };
+export type Mosquitto = { url: string; port: number; pid: number; stop(): Promise<void> };
 
 /**
  * Mosquitto with the project's ACL (deploy/mosquitto/acl, the model the embedded broker copies)
@@ -78,6 +78,7 @@ export async function startMosquitto(dir: string, users: Record<string, string>)
   return {
     url: `mqtt://127.0.0.1:${port}`,
     port,
+    pid: proc.pid!,
     async stop() {
       if (proc.exitCode !== null) return;
       const exited = new Promise((r) => proc.once('exit', r));

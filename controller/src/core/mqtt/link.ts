@@ -108,6 +108,9 @@ function receiveInOrder(
   };
 }
 
+/** How long close() waits for a graceful end before it ends the connection at once. */
+const CLOSE_WAIT_MS = 5_000;
+
 /** Tells MQTT.js not to PUBACK: the link sends it after commit (receiveInOrder). */
 const ACK_LATER = Object.assign(new Error('acknowledged after commit'), { ackLater: true });
 
@@ -197,7 +200,28 @@ export async function connectLink(o: LinkOptions): Promise<MqttLink> {
       o.ingest.onDurable?.(null);
       acks.flush();
       acks.stop();
-      await client.endAsync();
+      // A graceful end sends what is queued (PUBACKs of applied messages, acks) and waits for the
+      // broker to take it, with no limit in MQTT.js: for ever when the broker does not answer (a
+      // replica stuck there past its stop timeout in the scale rehearsal). After CLOSE_WAIT_MS the
+      // connection is dropped: a message not PUBACKed is delivered again, an ack not delivered
+      // leaves its message with the agent, which sends it again (duplicates, recognised).
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = await Promise.race([
+        client.endAsync().then(
+          () => true,
+          () => true,
+        ),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!graceful) {
+        o.log.warn(
+          `mqtt ${o.url}: the broker did not take the last packets within ${CLOSE_WAIT_MS / 1000} s; connection dropped`,
+        );
+        client.stream?.destroy();
+      }
     },
   };
 }

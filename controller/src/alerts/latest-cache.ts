@@ -7,7 +7,11 @@ import {
   latestFromRow,
   type MinerSource,
   type OutletRow,
+  PDUS_SQL,
+  type PduRead,
+  type PduRow,
   type PlacementRow,
+  pduFromRow,
   type SnapshotSource,
   type WorkerRow,
 } from './read.js';
@@ -38,6 +42,8 @@ export type LatestCacheStats = {
   parsed: number;
   /** Rows of the other tables taken in (new stamps). */
   otherRows: number;
+  /** PDU samples parsed (new readings). */
+  pdusParsed: number;
 };
 
 type Row = Record<string, unknown> & { change_seq: number | string };
@@ -169,14 +175,23 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
   );
   /** The outlet of each slot, made again only when pdu_outlets changed. */
   let outletBySlot: Map<string, OutletRow> | null = null;
+  /**
+   * Each PDU's parsed reading with what it was read at. pdu_latest carries no change stamp; a
+   * PDU's reading is named by its time (ingest stores a sample only when its time is not older, so
+   * an equal time is the same sample delivered again) and its container and site.
+   */
+  const heldPdus = new Map<string, { at: number; container: string; site: string | null; read: PduRead }>();
   let lastNow = Number.NEGATIVE_INFINITY;
   let placements: Placed[] | null = null;
-  let stats: LatestCacheStats = { full: true, rowsRead: 0, parsed: 0, otherRows: 0 };
+  let stats: LatestCacheStats = { full: true, rowsRead: 0, parsed: 0, otherRows: 0, pdusParsed: 0 };
 
   /** Brings the copy up to date: the rows stamped at or above each table's cursor. */
   async function refresh(db: Db, now: number): Promise<void> {
     const full = now < lastNow || now - lastNow > rebuildAfterMs;
-    if (full) entries.clear();
+    if (full) {
+      entries.clear();
+      heldPdus.clear();
+    }
     const l = await latest.refresh(db, full, pageRows);
     const placed =
       (await miners.refresh(db, full, pageRows)).taken + (await slots.refresh(db, full, pageRows)).taken;
@@ -188,7 +203,7 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
       placements = null;
     }
     const otherRows = placed + outletRows + (await workers.refresh(db, full, pageRows)).taken;
-    stats = { full, rowsRead: l.rowsRead, parsed: l.taken, otherRows };
+    stats = { full, rowsRead: l.rowsRead, parsed: l.taken, otherRows, pdusParsed: 0 };
     lastNow = now;
   }
 
@@ -233,8 +248,47 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
     };
   };
 
+  /** Every PDU, parsed again only when its time, container or site changed since the last read. */
+  async function pdus(db: Db): Promise<PduRead[]> {
+    const rows = await db.all<Omit<PduRow, 'sample_json'>>(
+      `SELECT p.pdu_id, p.container_id, p.at, c.site_id
+       FROM pdu_latest p LEFT JOIN containers c ON c.id = p.container_id ORDER BY p.pdu_id`,
+    );
+    const stale = rows.filter((r) => {
+      const h = heldPdus.get(r.pdu_id);
+      return !h || h.at !== Number(r.at) || h.container !== r.container_id || h.site !== r.site_id;
+    });
+    for (let i = 0; i < stale.length; i += 250) {
+      if (i > 0) await yieldToLoop();
+      const part = stale.slice(i, i + 250);
+      const read = await db.all<PduRow>(
+        `${PDUS_SQL} WHERE p.pdu_id IN (${part.map(() => '?').join(', ')})`,
+        part.map((r) => r.pdu_id),
+      );
+      stats.pdusParsed += read.length;
+      for (const r of read)
+        heldPdus.set(r.pdu_id, {
+          at: Number(r.at),
+          container: r.container_id,
+          site: r.site_id,
+          read: pduFromRow(r),
+        });
+    }
+    if (heldPdus.size > rows.length) {
+      const present = new Set(rows.map((r) => r.pdu_id));
+      for (const id of heldPdus.keys()) if (!present.has(id)) heldPdus.delete(id);
+    }
+    const out: PduRead[] = [];
+    for (const r of rows) {
+      const h = heldPdus.get(r.pdu_id);
+      if (h) out.push(h.read);
+    }
+    return out;
+  }
+
   const source: SnapshotSource = {
     miners: minerSource,
+    pdus,
     outlets: async () => outletMap(),
     workers: async () => ({
       get: (minerId: string): KnownWorker | undefined => workers.held.get(minerId)?.value,
@@ -253,6 +307,7 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
       placements = null;
       outletBySlot = null;
       entries.clear();
+      heldPdus.clear();
     },
   };
 }

@@ -112,14 +112,14 @@ export const fullMinerSource: MinerSource = async (db) => {
   return { rows, latest: (_, i) => parsed[i] ?? null };
 };
 
-type PduRow = {
+export type PduRow = {
   pdu_id: string;
   container_id: string;
   at: number;
   sample_json: string;
   site_id: string | null;
 };
-const PDUS_SQL = `SELECT p.pdu_id, p.container_id, p.at, p.sample_json, c.site_id
+export const PDUS_SQL = `SELECT p.pdu_id, p.container_id, p.at, p.sample_json, c.site_id
   FROM pdu_latest p LEFT JOIN containers c ON c.id = p.container_id`;
 
 export type OutletRow = { slot_id: string | null; pdu_id: string; outlet: number };
@@ -146,6 +146,8 @@ export type SnapshotSource = {
   miners: MinerSource;
   outlets: (db: Db) => Promise<Lookup<OutletRow>>;
   workers: (db: Db) => Promise<Lookup<KnownWorker>>;
+  /** The PDUs parsed, when the source keeps them (else every stored sample is read and parsed). */
+  pdus?: (db: Db) => Promise<PduRead[]>;
   paced: boolean;
 };
 
@@ -197,7 +199,7 @@ export async function readSnapshot(
     outletOf,
     controlRows,
     known,
-    pduRows,
+    pduReads,
     agentRows,
     containerRows,
     safetyRows,
@@ -214,17 +216,20 @@ export async function readSnapshot(
          AND state IN ('sent', ${sqlStates(ACCEPTED_STATES)}) ORDER BY created_at`,
       ),
     () => source.workers(db),
-    // Paced: a page of 250 PDUs at a time (each stored sample holds every outlet's reading).
-    () =>
-      paced
-        ? inPages<PduRow>(
-            (after) =>
-              db.all<PduRow>(`${PDUS_SQL} WHERE p.pdu_id > ? ORDER BY p.pdu_id LIMIT 250`, [
-                after?.pdu_id ?? '',
-              ]),
-            250,
-          )
-        : db.all<PduRow>(PDUS_SQL),
+    // The source's parsed PDUs, or every stored sample (paced: a page of 250 PDUs at a time, each
+    // stored sample holds every outlet's reading).
+    (): Promise<(PduRow | PduRead)[]> =>
+      source.pdus
+        ? source.pdus(db)
+        : paced
+          ? inPages<PduRow>(
+              (after) =>
+                db.all<PduRow>(`${PDUS_SQL} WHERE p.pdu_id > ? ORDER BY p.pdu_id LIMIT 250`, [
+                  after?.pdu_id ?? '',
+                ]),
+              250,
+            )
+          : db.all<PduRow>(PDUS_SQL),
     () =>
       db.all<{
         id: string;
@@ -264,50 +269,12 @@ export async function readSnapshot(
 
   const pdus: PduSnapshot[] = [];
   /** Each PDU's time and its outlets' readings by outlet number. */
-  const outletPower = new Map<
-    string,
-    { at: number; byOutlet: Map<number, PduSnapshot['outlets'][number]> }
-  >();
-  for (const [i, r] of pduRows.entries()) {
+  const outletPower = new Map<string, PduRead>();
+  for (const [i, r] of pduReads.entries()) {
     if (paced && i > 0 && i % 250 === 0) await yieldToLoop();
-    let sample: {
-      totalPowerW?: number | null;
-      outlets?: { outlet: number; powerW: number | null; currentA: number | null; state: string }[];
-      sensors?: { kind: string; location: string; value: number }[];
-      phases?: { phase: number; currentA: number | null; ratedCurrentA?: number | null }[] | null;
-    } = {};
-    try {
-      sample = JSON.parse(r.sample_json);
-    } catch {
-      // Unreadable stored sample: the PDU is judged as having no figures.
-    }
-    const outlets = (sample.outlets ?? []).map((o) => ({
-      outlet: o.outlet,
-      powerW: o.powerW ?? null,
-      currentA: o.currentA ?? null,
-      state: o.state,
-    }));
-    const byOutlet = new Map<number, PduSnapshot['outlets'][number]>();
-    for (const o of outlets) byOutlet.set(o.outlet, o);
-    outletPower.set(r.pdu_id, { at: r.at, byOutlet });
-    pdus.push({
-      id: r.pdu_id,
-      containerId: r.container_id,
-      siteId: r.site_id,
-      at: r.at,
-      totalPowerW: sample.totalPowerW ?? null,
-      outlets,
-      phases: sample.phases?.length
-        ? sample.phases.map((p) => ({
-            phase: p.phase,
-            currentA: p.currentA ?? null,
-            ratedCurrentA: p.ratedCurrentA ?? null,
-          }))
-        : null,
-      inletTempsC: (sample.sensors ?? [])
-        .filter((s) => s.kind === 'temperature' && s.location === 'inlet')
-        .map((s) => s.value),
-    });
+    const read = 'pdu' in r ? r : pduFromRow(r);
+    outletPower.set(read.pdu.id, read);
+    pdus.push(read.pdu);
   }
   const lastControl = new Map<string, { op: string; at: number }>();
   for (const r of controlRows) lastControl.set(r.miner_id, { op: r.op, at: r.created_at });
@@ -392,6 +359,51 @@ export async function readSnapshot(
     containerSites: new Map(containerRows.map((r) => [r.id, r.site_id])),
     workerPatterns,
   };
+}
+
+/** A PDU's parsed reading: its snapshot and its outlets by number. */
+export type PduRead = { pdu: PduSnapshot; at: number; byOutlet: Map<number, PduSnapshot['outlets'][number]> };
+
+/** Parses a stored PDU sample (one that does not parse gives a PDU without figures). */
+export function pduFromRow(r: PduRow): PduRead {
+  let sample: {
+    totalPowerW?: number | null;
+    outlets?: { outlet: number; powerW: number | null; currentA: number | null; state: string }[];
+    sensors?: { kind: string; location: string; value: number }[];
+    phases?: { phase: number; currentA: number | null; ratedCurrentA?: number | null }[] | null;
+  } = {};
+  try {
+    sample = JSON.parse(r.sample_json);
+  } catch {
+    // Unreadable stored sample: the PDU is judged as having no figures.
+  }
+  const outlets = (sample.outlets ?? []).map((o) => ({
+    outlet: o.outlet,
+    powerW: o.powerW ?? null,
+    currentA: o.currentA ?? null,
+    state: o.state,
+  }));
+  const byOutlet = new Map<number, PduSnapshot['outlets'][number]>();
+  for (const o of outlets) byOutlet.set(o.outlet, o);
+  const pdu: PduSnapshot = {
+    id: r.pdu_id,
+    containerId: r.container_id,
+    siteId: r.site_id,
+    at: r.at,
+    totalPowerW: sample.totalPowerW ?? null,
+    outlets,
+    phases: sample.phases?.length
+      ? sample.phases.map((p) => ({
+          phase: p.phase,
+          currentA: p.currentA ?? null,
+          ratedCurrentA: p.ratedCurrentA ?? null,
+        }))
+      : null,
+    inletTempsC: (sample.sensors ?? [])
+      .filter((s) => s.kind === 'temperature' && s.location === 'inlet')
+      .map((s) => s.value),
+  };
+  return { pdu, at: r.at, byOutlet };
 }
 
 /** A miner's snapshot object before its fields are filled (one shape for every miner). */

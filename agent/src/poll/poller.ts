@@ -5,7 +5,7 @@ import {
   type SlotRef,
   type Unreachable,
 } from '@hashfleet/contracts';
-import { type FirmwareProfile, findModel } from '@hashfleet/firmware-profiles';
+import { type FirmwareProfile, findModel, type ModelInfo } from '@hashfleet/firmware-profiles';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config.js';
@@ -31,6 +31,8 @@ export type Target = {
   busy: boolean;
   /** Where in each cycle this miner is polled: drawn once in [0, jitterMs), so polls spread out. */
   offsetMs?: number;
+  /** The model table's row for `model`, looked up when `model` last changed (not on every poll). */
+  modelInfo?: { for: string | null; row: ModelInfo | null };
 };
 
 export type PollSink = {
@@ -195,7 +197,8 @@ export class Poller {
         return false;
       }
     }
-    const modelInfo = findModel(t.model);
+    if (t.modelInfo?.for !== t.model) t.modelInfo = { for: t.model, row: findModel(t.model) };
+    const modelInfo = t.modelInfo.row;
     const outcome = await pollMiner(ctx, t.ip, t.profile, modelInfo, deadline);
     const pollMs = performance.now() - started;
     if (!outcome.ok) {

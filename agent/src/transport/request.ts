@@ -31,8 +31,24 @@ export function realPort(
   return port;
 }
 
-/** The bytes of an RPC request: JSON `{"command":..}` (or btminer's `cmd`), or text `cmd|param`. */
+/** Bodies of requests already sent: a profile's poll steps are the same objects every cycle. */
+const rpcBodies = new WeakMap<Extract<MinerRequest, { transport: 'rpc' }>, string>();
+
+/**
+ * The bytes of an RPC request: JSON `{"command":..}` (or btminer's `cmd`), or text `cmd|param`.
+ * Requests are data that nothing changes once made (profiles' poll steps, filled command steps),
+ * so each one's body is built once.
+ */
 export function rpcBody(req: Extract<MinerRequest, { transport: 'rpc' }>): string {
+  let body = rpcBodies.get(req);
+  if (body === undefined) {
+    body = buildRpcBody(req);
+    rpcBodies.set(req, body);
+  }
+  return body;
+}
+
+function buildRpcBody(req: Extract<MinerRequest, { transport: 'rpc' }>): string {
   if (req.format === 'text')
     return req.parameter === undefined ? req.command : `${req.command}|${req.parameter}`;
   const body: Record<string, unknown> = { [req.key ?? 'command']: req.command, ...req.fields };

@@ -1,13 +1,15 @@
 /**
  * Polling 1,000 and 5,000 simulated miners (Antminer stock and Whatsminer v2 profiles) with the
- * whole agent: scan, poll cycles, spool (fsync), publish to a broker. The simulator and broker run
+ * whole agent, built to JavaScript as it ships: scan, poll cycles, spool (fsync), publish to a broker. The simulator and broker run
  * in a child process, so CPU and RSS below are the agent's. The baseline, in this same process, does
  * the same exchanges bare: per miner and step a plain socket, one write, read to close,
  * JSON.parse (and a connect for each HTTP step, as the agent's optional CGI steps get refused).
  * Overhead = agent / baseline.
  *
  * At 5,000 miners the agent is also launched as a process of its own on its timers (fixed-rate
- * cycles every 10 s), as it runs in a container: launch to its first sample at the broker, then
+ * cycles every 10 s), as it runs in a container: built to JavaScript as tools/build.mjs builds it
+ * (no TypeScript loader) and started with the Node options its systemd unit gives it
+ * (AGENT_NODE_OPTIONS, src/heap.ts); launch to its first sample at the broker, then
  * after a first pass over the fleet (and its scan) two passes' CPU, RSS and cycle time, each beside a bare Node process doing the same exchange
  * (launch, one miner's reply parsed, RSS) in the same run. Each goal of issue 15 is printed as one
  * `BENCH {json}` line.
@@ -20,10 +22,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { topics } from '@hashfleet/contracts';
 import { getProfile } from '@hashfleet/firmware-profiles/registry';
+import { build } from 'esbuild';
 import mqtt from 'mqtt';
 import pino from 'pino';
-import { startAgent } from '../src/agent.js';
-import { loadAgentConfig } from '../src/config.js';
+import type { startAgent as StartAgent } from '../src/agent.js';
+import type { loadAgentConfig as LoadAgentConfig } from '../src/config.js';
+import { AGENT_NODE_OPTIONS } from '../src/heap.js';
 import { forEachBounded } from '../src/poll/pool.js';
 import { rpcBody } from '../src/transport/request.js';
 
@@ -85,6 +89,14 @@ function measure() {
 }
 
 const fmt = (n: number, d = 1) => n.toFixed(d).padStart(8);
+
+// The agent measured in this process is the JavaScript that ships, as the launched one is.
+const { startAgent, loadAgentConfig } = (await import(
+  await bundle(
+    'agent',
+    "export { startAgent } from '../src/agent.ts'; export { loadAgentConfig } from '../src/config.ts';",
+  )
+)) as { startAgent: typeof StartAgent; loadAgentConfig: typeof LoadAgentConfig };
 
 for (const n of [1000, 5000]) {
   const { fleet, stop } = await startChild(n);
@@ -180,13 +192,46 @@ function round(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
-/** CPU seconds (user + system) and RSS in MB of a process, from /proc. */
-function procStats(pid: number): { cpuS: number; rssMb: number } {
+/**
+ * CPU seconds (user + system) and RSS in MB of a process, from /proc, with the RSS split into
+ * file-backed pages (Node's and the libraries' code) and anonymous memory (heaps, stacks).
+ */
+function procStats(pid: number): { cpuS: number; rssMb: number; fileMb: number; anonMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuS: ticks / 100, rssMb: Number(rss?.[1] ?? 0) / 1024 };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  return {
+    cpuS: ticks / 100,
+    rssMb: mb('VmRSS'),
+    fileMb: mb('RssFile') + mb('RssShmem'),
+    anonMb: mb('RssAnon'),
+  };
+}
+
+type ChildMemory = {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  spaces: Record<string, number>;
+};
+
+/** Where the launched agent's RSS is: code pages, V8's heap by space, buffers, the rest. */
+function memoryBreakdown(p: ReturnType<typeof procStats>, m: ChildMemory | null): string {
+  if (!m) return `RSS ${p.rssMb.toFixed(1)} MB: no memory report from the agent`;
+  const mb = (b: number) => (b / 1048576).toFixed(1);
+  const heap = Object.values(m.spaces).reduce((a, b) => a + b, 0);
+  const spaces = Object.entries(m.spaces)
+    .filter(([, b]) => b >= 1048576 / 10)
+    .map(([name, b]) => `${name} ${mb(b)}`)
+    .join(', ');
+  const rest = p.anonMb - (heap + m.external) / 1048576;
+  return [
+    `RSS ${p.rssMb.toFixed(1)} MB = file-backed (code of node and its libraries) ${p.fileMb.toFixed(1)}`,
+    `+ anonymous ${p.anonMb.toFixed(1)}: V8 heap committed ${mb(heap)} (${spaces}; live ${mb(m.heapUsed)}),`,
+    `external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}), other (malloc, stacks) ${rest.toFixed(1)}`,
+  ].join(' ');
 }
 
 /** A bare Node process: launch, one miner's summary over a socket, parsed; prints its RSS. */
@@ -198,6 +243,40 @@ async function bareLaunch(m: { ip: string; port: number }): Promise<{ ms: number
   const ms = performance.now() - started;
   await new Promise((r) => child.once('exit', r));
   return { ms, rssMb: Number(line) / 1024 / 1024 };
+}
+
+/**
+ * `source` (TypeScript, resolved from this folder) as one JavaScript file in bench/dist, bundled as
+ * tools/build.mjs bundles the agent: this repository's workspaces inside, every other package
+ * imported from node_modules.
+ */
+async function bundle(name: string, source: string): Promise<string> {
+  const outfile = join(import.meta.dirname, 'dist', `${name}.mjs`);
+  await build({
+    stdin: {
+      contents: source,
+      resolveDir: import.meta.dirname,
+      sourcefile: `${name}.entry.ts`,
+      loader: 'ts',
+    },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'external-packages',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) =>
+            args.path.startsWith('@hashfleet/') ? undefined : { external: true },
+          );
+        },
+      },
+    ],
+  });
+  return outfile;
 }
 
 /** The agent launched on its own timers against the same fleet: first sample, then two passes. */
@@ -221,23 +300,32 @@ async function launched(fleet: Fleet, cpuPer1kBase: number, cycleBase: number): 
     spool: { dir },
     mqtt: { url, delivery: 'brokerAck' },
   };
+  const script = await bundle('agent-child', "import './agent-child.ts';");
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'agent-child.ts'), JSON.stringify(input)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  const { NODE_OPTIONS: _loader, ...env } = process.env;
+  const child = spawn(process.execPath, [...AGENT_NODE_OPTIONS, script, JSON.stringify(input)], {
+    env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const cycles: number[] = [];
   let polled = 0;
   let skippedBusy = 0;
   let startedMs = Number.NaN;
+  let memory: ChildMemory | null = null;
   lines.on('line', (l) => {
-    const m = JSON.parse(l) as { polled: number; skippedBusy: number; cycleS: number | null; started?: true };
+    const m = JSON.parse(l) as {
+      polled: number;
+      skippedBusy: number;
+      cycleS: number | null;
+      started?: true;
+      memory: ChildMemory;
+    };
     if (m.started) {
       startedMs = performance.now() - started;
       return;
     }
+    memory = m.memory;
     polled = m.polled;
     skippedBusy = m.skippedBusy;
     if (m.cycleS !== null && m.cycleS !== cycles.at(-1)) cycles.push(m.cycleS);
@@ -249,10 +337,13 @@ async function launched(fleet: Fleet, cpuPer1kBase: number, cycleBase: number): 
   const until = performance.now() + 240_000;
   while (polled < fleet.miners.length && performance.now() < until)
     await new Promise((r) => setTimeout(r, 200));
+  if (child.exitCode !== null)
+    throw new Error(`the launched agent exited (${child.exitCode}) in its first pass`);
   const from = { ...procStats(child.pid!), polled };
   while (polled - from.polled < 2 * fleet.miners.length && performance.now() < until)
     await new Promise((r) => setTimeout(r, 200));
   const to = procStats(child.pid!);
+  const breakdown = memoryBreakdown(to, memory);
   const cpuPer1k = ((to.cpuS - from.cpuS) / Math.max(1, polled - from.polled)) * 1000;
   child.stdin!.end();
   await new Promise((r) => child.once('exit', r));
@@ -261,8 +352,9 @@ async function launched(fleet: Fleet, cpuPer1kBase: number, cycleBase: number): 
   const bare = await bareLaunch(fleet.miners[0]!);
   const cycleMs = cycles.length ? (cycles.reduce((a, b) => a + b, 0) / cycles.length) * 1000 : Number.NaN;
   console.log(
-    `\nlaunched agent, fixed-rate 10 s cycles: started (modules loaded, startAgent resolved) ${Math.round(startedMs)} ms and first sample ${Math.round(launchMs)} ms after launch, ${polled - from.polled} polls measured, ${skippedBusy} skipped busy, cycles ${cycles.map((c) => c.toFixed(1)).join(' ')} s`,
+    `\nlaunched agent (built, ${AGENT_NODE_OPTIONS.join(' ')}), fixed-rate 10 s cycles: started (modules loaded, startAgent resolved) ${Math.round(startedMs)} ms and first sample ${Math.round(launchMs)} ms after launch, ${polled - from.polled} polls measured, ${skippedBusy} skipped busy, cycles ${cycles.map((c) => c.toFixed(1)).join(' ')} s`,
   );
+  console.log(`after two passes: ${breakdown}`);
   report('agent_launch_to_first_sample', launchMs, 'ms', bare.ms, '< 2000 ms', (v) => v < 2000);
   report('agent_rss_5000', to.rssMb, 'MB', bare.rssMb, '< 150 MB', (v) => v < 150);
   report(

@@ -60,6 +60,49 @@ function connectionFailure(err: unknown): boolean {
   );
 }
 
+/**
+ * insertRows' statements: each table's column types, read once (a failed read is read again next
+ * time), and one name per statement text, so every connection parses and plans it once.
+ */
+function rowsStatements(target: () => Queryable) {
+  const columnTypes = new Map<string, Promise<Map<string, string>>>();
+  const typesOf = (table: string): Promise<Map<string, string>> => {
+    let types = columnTypes.get(table);
+    if (!types) {
+      types = target()
+        .query(
+          `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
+          [table],
+        )
+        .then((r: pg.QueryResult<{ name: string; type: string }>) => {
+          if (r.rows.length === 0) throw new Error(`insertRows: no table ${table}`);
+          return new Map(r.rows.map((c) => [c.name, c.type]));
+        });
+      types.catch(() => columnTypes.delete(table));
+      columnTypes.set(table, types);
+    }
+    return types;
+  };
+  const statementNames = new Map<string, string>();
+  return async (head: string, tail: string) => {
+    const { table, columns } = insertHead(head);
+    const types = await typesOf(table);
+    const arrays = columns.map((c, i) => {
+      const type = types.get(c);
+      if (!type) throw new Error(`insertRows: table ${table} has no column ${c}`);
+      return `$${i + 1}::${type}[]`;
+    });
+    const text = `${head} SELECT * FROM unnest(${arrays.join(', ')}) ${tail}`;
+    let name = statementNames.get(text);
+    if (!name) {
+      name = `hashfleet_rows_${statementNames.size + 1}`;
+      statementNames.set(text, name);
+    }
+    return { name, text, columns: columns.length };
+  };
+}
+
 /** PostgreSQL through a pg pool; a `?schema=` URL option selects (and creates) a schema. */
 export async function openPostgres(url: string): Promise<PostgresDb> {
   const parsed = new URL(url);
@@ -132,44 +175,7 @@ export async function openPostgres(url: string): Promise<PostgresDb> {
 
   const query = async (sql: string, params?: SqlValue[]) => target().query(pgText(sql), bind(params));
 
-  // insertRows: each table's column types, read once (a failed read is read again next time), and
-  // one name per statement text, so every connection parses and plans it once.
-  const columnTypes = new Map<string, Promise<Map<string, string>>>();
-  const typesOf = (table: string): Promise<Map<string, string>> => {
-    let types = columnTypes.get(table);
-    if (!types) {
-      types = target()
-        .query(
-          `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
-           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
-          [table],
-        )
-        .then((r: pg.QueryResult<{ name: string; type: string }>) => {
-          if (r.rows.length === 0) throw new Error(`insertRows: no table ${table}`);
-          return new Map(r.rows.map((c) => [c.name, c.type]));
-        });
-      types.catch(() => columnTypes.delete(table));
-      columnTypes.set(table, types);
-    }
-    return types;
-  };
-  const statementNames = new Map<string, string>();
-  const rowsStatement = async (head: string, tail: string) => {
-    const { table, columns } = insertHead(head);
-    const types = await typesOf(table);
-    const arrays = columns.map((c, i) => {
-      const type = types.get(c);
-      if (!type) throw new Error(`insertRows: table ${table} has no column ${c}`);
-      return `$${i + 1}::${type}[]`;
-    });
-    const text = `${head} SELECT * FROM unnest(${arrays.join(', ')}) ${tail}`;
-    let name = statementNames.get(text);
-    if (!name) {
-      name = `hashfleet_rows_${statementNames.size + 1}`;
-      statementNames.set(text, name);
-    }
-    return { name, text, columns: columns.length };
-  };
+  const rowsStatement = rowsStatements(target);
 
   const db: PostgresDb = {
     dialect: 'postgres',

@@ -119,7 +119,7 @@ export async function evaluateAlertsChunked(
   snapshot: FleetSnapshot,
   rules: RuleIndex,
   opts: EvaluateOptions,
-  chunk = 5_000,
+  chunk = 2_500,
 ): Promise<Observation[]> {
   const run = evaluation(snapshot, rules, opts);
   for (let i = 0; i < snapshot.miners.length; i += chunk) {

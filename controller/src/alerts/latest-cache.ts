@@ -143,7 +143,7 @@ type Placed = PlacementRow & { entry: Entry; outletRow: OutletRow | undefined };
 
 export function createLatestCache(opts: LatestCacheOptions = {}) {
   const rebuildAfterMs = opts.rebuildAfterMs ?? 300_000;
-  const pageRows = opts.pageRows ?? 1_000;
+  const pageRows = opts.pageRows ?? 500;
   /** Per miner id: its held sample, known-good worker and snapshot object (emptied by a full read). */
   const entries = new Map<string, Entry>();
   const entryOf = (id: string): Entry => {

@@ -301,8 +301,8 @@ export async function readSnapshot(
   const rows = minerSet.rows;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    // Paced: a turn of the event loop every 5,000 miners.
-    if (paced && i > 0 && i % 5_000 === 0) await yieldToLoop();
+    // Paced: a turn of the event loop every 2,500 miners.
+    if (paced && i > 0 && i % 2_500 === 0) await yieldToLoop();
     let info = r.model === null ? null : models.get(r.model);
     if (info === undefined && r.model !== null) {
       info = findModel(r.model);

@@ -146,6 +146,36 @@ for (const v of variants) {
       );
     }, 60_000);
 
+    it('a statement that fails makes the call fail, in whichever statement it is', async () => {
+      const perStatement =
+        db.dialect === 'postgres' ? PG_ROWS_PER_STATEMENT : Math.floor(SQLITE_MAX_PARAMS / COLUMNS.length);
+      for (const [name, at] of [
+        ['bulk_dup_first', 5],
+        ['bulk_dup_middle', perStatement + 5],
+        ['bulk_dup_last', 2 * perStatement + 5],
+      ] as const) {
+        await db.run(TABLE.replace('bulk_check', name));
+        // Row `at` repeats the key of the row before it.
+        const rows = rowsOf(2 * perStatement + 10).map(
+          (r, i): Row => (i === at ? ([`k${i - 1}`, ...r.slice(1)] as Row) : r),
+        );
+        await expect(
+          insertColumns(
+            db,
+            {
+              table: name,
+              columns: COLUMNS,
+              types: ['text', 'text', 'bigint', 'bigint', 'text'],
+              row: (r: Row, out) => {
+                for (let c = 0; c < r.length; c++) out[c] = r[c]!;
+              },
+            },
+            rows,
+          ),
+        ).rejects.toThrow(/unique|UNIQUE|duplicate/);
+      }
+    }, 60_000);
+
     it('an empty list sends nothing', async () => {
       const statements = await insertColumns(
         db,

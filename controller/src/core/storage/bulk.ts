@@ -96,10 +96,17 @@ export async function insertColumns<T>(db: Db, spec: ColumnInsert<T>, items: Ite
   if (db.dialect === 'postgres') {
     const values: SqlValue[][] = spec.columns.map(() => new Array<SqlValue>(PG_ROWS_PER_STATEMENT));
     let rows = 0;
+    // One statement in flight while the next is built, so the server's work on one chunk and
+    // ours on the next overlap; in order on the transaction's connection. A failed statement
+    // stops the next (its error comes out of the await before it, or the last one).
+    let pending: Promise<unknown> = Promise.resolve();
     const send = async () => {
-      await db.run(...unnestStatement(head, spec.types, values, rows));
+      const [sql, params] = unnestStatement(head, spec.types, values, rows);
       rows = 0;
       statements++;
+      await pending;
+      pending = db.run(sql, params);
+      pending.catch(() => {});
     };
     for (const item of items) {
       spec.row(item, out);
@@ -107,6 +114,7 @@ export async function insertColumns<T>(db: Db, spec: ColumnInsert<T>, items: Ite
       if (++rows === PG_ROWS_PER_STATEMENT) await send();
     }
     if (rows) await send();
+    await pending;
     return statements;
   }
   const chunk = Math.floor(SQLITE_MAX_PARAMS / n);

@@ -8,8 +8,7 @@
  *
  * At 5,000 miners the agent is also launched as a process of its own on its timers (fixed-rate
  * cycles every 10 s), as it runs in a container: built to JavaScript as tools/build.mjs builds it
- * (no TypeScript loader) and started with the Node options its systemd unit gives it
- * (AGENT_NODE_OPTIONS, src/heap.ts); launch to its first sample at the broker, then
+ * (no TypeScript loader), started as its systemd unit starts it; launch to its first sample at the broker, then
  * after a first pass over the fleet (and its scan) two passes' CPU, RSS and cycle time, each beside a bare Node process doing the same exchange
  * (launch, one miner's reply parsed, RSS) in the same run. Each goal of issue 15 is printed as one
  * `BENCH {json}` line.
@@ -27,7 +26,6 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import type { startAgent as StartAgent } from '../src/agent.js';
 import type { loadAgentConfig as LoadAgentConfig } from '../src/config.js';
-import { AGENT_NODE_OPTIONS } from '../src/heap.js';
 import { forEachBounded } from '../src/poll/pool.js';
 import { rpcBody } from '../src/transport/request.js';
 
@@ -303,7 +301,7 @@ async function launched(fleet: Fleet, cpuPer1kBase: number, cycleBase: number): 
   const script = await bundle('agent-child', "import './agent-child.ts';");
   const started = performance.now();
   const { NODE_OPTIONS: _loader, ...env } = process.env;
-  const child = spawn(process.execPath, [...AGENT_NODE_OPTIONS, script, JSON.stringify(input)], {
+  const child = spawn(process.execPath, [script, JSON.stringify(input)], {
     env,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -352,7 +350,7 @@ async function launched(fleet: Fleet, cpuPer1kBase: number, cycleBase: number): 
   const bare = await bareLaunch(fleet.miners[0]!);
   const cycleMs = cycles.length ? (cycles.reduce((a, b) => a + b, 0) / cycles.length) * 1000 : Number.NaN;
   console.log(
-    `\nlaunched agent (built, ${AGENT_NODE_OPTIONS.join(' ')}), fixed-rate 10 s cycles: started (modules loaded, startAgent resolved) ${Math.round(startedMs)} ms and first sample ${Math.round(launchMs)} ms after launch, ${polled - from.polled} polls measured, ${skippedBusy} skipped busy, cycles ${cycles.map((c) => c.toFixed(1)).join(' ')} s`,
+    `\nlaunched agent (built), fixed-rate 10 s cycles: started (modules loaded, startAgent resolved) ${Math.round(startedMs)} ms and first sample ${Math.round(launchMs)} ms after launch, ${polled - from.polled} polls measured, ${skippedBusy} skipped busy, cycles ${cycles.map((c) => c.toFixed(1)).join(' ')} s`,
   );
   console.log(`after two passes: ${breakdown}`);
   report('agent_launch_to_first_sample', launchMs, 'ms', bare.ms, '< 2000 ms', (v) => v < 2000);

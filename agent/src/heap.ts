@@ -18,15 +18,15 @@ export function boundHeapGrowth(percent: number = HEAP_GROWING_PERCENT): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
-/**
- * Node options the shipped agent runs with: deploy/agent/hashfleet-agent.service sets them as
- * NODE_OPTIONS (V8 sizes its young generation when the process starts, so, unlike the bound above,
- * they cannot be set from inside), and the agent bench launches its agent with them
- * (agent/bench/poll.bench.ts).
- *
- * `--max-semi-space-size`: V8's young generation on 64-bit Node 20 grows to two 16 MB semi-spaces
- * plus room for large objects when a process allocates as fast as the agent does (every reply,
- * reading and sample is short-lived), about 32 MB of RSS that holds only garbage between
- * scavenges. 4 MB semi-spaces scavenge more often, each scavenge cheaper.
+/*
+ * Not set: a smaller young generation (`--max-semi-space-size`, a Node option, as V8 sizes it at
+ * start; setFlagsFromString has no effect on it). V8's young generation on 64-bit Node 20 grows to
+ * two 16 MB semi-spaces when a process allocates as fast as the agent does, about 32 MB of RSS
+ * that holds only garbage between scavenges; but smaller semi-spaces cost CPU (likely because
+ * replies and samples live across the awaits of 128 polls in flight and get promoted; not profiled).
+ * Built agent at 5,000 simulated miners, two passes after the first, runs alternated (2026-12-07):
+ * 4 MB: RSS median 138.0-138.2 MB against 158.5-163.7 MB, CPU per 1,000 samples 1.272-1.295
+ * against 0.921-0.965 CPU-s (load 3.6-4.4), and in the agent bench at load 6 fixed-rate cycles
+ * of 13.1-14.3 s for a 10 s interval; 8 MB: 151.9 MB against 162.1, 1.897 against 1.384 CPU-s (load 6-8); 2 MB: 132.4-132.7 MB,
+ * CPU 1.15-1.6x. RSS bought with a third more CPU and late cycles: V8's default stays.
  */
-export const AGENT_NODE_OPTIONS = ['--max-semi-space-size=4'] as const;

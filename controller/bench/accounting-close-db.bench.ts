@@ -40,7 +40,13 @@
  * on the 2 shared cores (the close's process had about a quarter of a core), KEEP_SCHEMA, same run:
  * 188.5 s wall (baseline, the multi-row INSERTs before, 290.9 s), 53.1 CPU-s here (84.5), 32.1
  * CPU-s in the server process of its transaction (62.3), inserts 54.8 s wall (176.9), peak RSS
- * 1,971 MB (2,255); same outputs hash. Measured apart on that database: 1,000,000 payouts by
+ * 1,971 MB (2,255); same outputs hash. At load 7 -> 4.5 (19:41-19:46): 73.5 s wall (baseline 122.6 s),
+ * 31.0 CPU-s (35.5), server 24.8 CPU-s (41.9), inserts 16.0 s (64.0 s), peak RSS 1,961 MB (2,951).
+ * Alone at load 1.9-4.1, with one statement in flight while the next is built: 60.9-63.1 s wall,
+ * 30.4 CPU-s here and 25.2-25.8 in the server process, one after the other more than beside each
+ * other; a profile at load 5-7 (busy 57 s with the profiler): garbage collection 13.7 s, the pure
+ * close 13.0 s (compactWeights 6.8 s, canonical documents 5.5 s), pg's bind 6.7 s, building the
+ * bulk rows 6.3 s, reading the register 6.2 s. Measured apart on that database: 1,000,000 payouts by
  * INSERT ... SELECT took the server 78.9 s in holder order, 28.1 s in staker order, 1,000,000
  * journal lines 27.8 s; parsing one 1,000,000-element text array 5.4 s (load 10-13). Its CPU
  * profile (--cpu-prof, CPU_PROF=dir): 88 s busy of 195 s, garbage collection 19.6 s, the pure

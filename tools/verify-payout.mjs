@@ -595,7 +595,8 @@ function energyLines(inputs) {
     // From the printed figures, as by hand: kWh in Wh times the rate in micro-units = 10^-9 units.
     const cost = decimal(BigInt(kWh.replace('.', '')) * BigInt(rate.replace('.', '')), 9);
     const billed = decimal(BigInt(billedWh) * e.ratePerKwhMicro, 9);
-    if (cost !== billed) {
+    // Refused even where the costs agree (a rate of 0): the close refuses the line (close.ts).
+    if (cost !== billed || shownWh !== billedWh) {
       throw new Refused(
         `energy line ${line}: ${kWh} kWh x ${rate} ${e.currency}/kWh = ${cost} ${e.currency}, but the close bills ${billed} ${e.currency}: ${shownWh - billedWh} Wh of a source with no miner-hours`,
       );

@@ -638,7 +638,8 @@ def energy_lines(inputs):
         # From the printed figures, as by hand: kWh in Wh times the rate in micro-units = 10^-9 units.
         cost = decimal(int(kwh.replace(".", "")) * int(rate.replace(".", "")), 9)
         billed = decimal(billed_wh * e["ratePerKwhMicro"], 9)
-        if cost != billed:
+        # Refused even where the costs agree (a rate of 0): the close refuses the line (close.ts).
+        if cost != billed or shown_wh != billed_wh:
             raise Refused(
                 f"energy line {line}: {kwh} kWh x {rate} {e['currency']}/kWh = {cost} {e['currency']}, "
                 f"but the close bills {billed} {e['currency']}: {shown_wh - billed_wh} Wh of a source with no miner-hours"

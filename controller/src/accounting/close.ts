@@ -1,4 +1,5 @@
 import {
+  type ContainerEnergyLine,
   energyParts,
   expectedSats,
   expectedSatsFloat,
@@ -96,6 +97,25 @@ function priceFor(inputs: CloseInputs, currency: string): bigint {
   return p.priceMicro;
 }
 
+/**
+ * A line's Wh of a source with no miner-hours would be shown and not billed (energyParts bills
+ * the sources with miner-hours): the ingest never writes one, so it is bad input, refused by name
+ * as the standalone verifiers (tools/verify-payout.*) refuse it.
+ */
+function refuseUnbilled(e: ContainerEnergyLine): void {
+  const unbilled = (['metered', 'reported', 'estimated'] as const)
+    .filter((p) => e[`${p}MinerHours`] === 0)
+    .reduce((n, p) => n + e[`${p}Wh`], 0);
+  if (unbilled === 0) return;
+  const hour =
+    e.hourStartMs >= 253_402_300_800_000
+      ? `${e.hourStartMs} ms`
+      : `${new Date(e.hourStartMs).toISOString().slice(0, 16)}Z`;
+  throw new Error(
+    `energy line ${e.siteId}/${e.containerId} ${hour}: ${unbilled} Wh of a source with no miner-hours`,
+  );
+}
+
 export function costLines(inputs: CloseInputs): CostLine[] {
   const bySite = new Map<string, { milliMicro: bigint; currency: string; wh: Map<string, number> }>();
   const perContainer = inputs.schema === INPUTS_SCHEMA;
@@ -111,6 +131,7 @@ export function costLines(inputs: CloseInputs): CostLine[] {
     }
     if (s.currency !== e.currency)
       throw new Error(`site ${e.siteId}: tariff currency changed within the period`);
+    if (perContainer) refuseUnbilled(e as ContainerEnergyLine);
     for (const p of energyParts(e)) {
       s.milliMicro += BigInt(p.wh) * e.ratePerKwhMicro;
       s.wh.set(p.provenance, (s.wh.get(p.provenance) ?? 0) + p.wh);

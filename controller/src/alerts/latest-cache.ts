@@ -141,6 +141,11 @@ type Entry = {
 };
 type Placed = PlacementRow & { entry: Entry; outletRow: OutletRow | undefined };
 
+/**
+ * The leader's copy of the fleet for the alert tick (docs/architecture.md §4 step 10). Long because
+ * it is a factory: the per-miner entries, the stamped tables and the cursors are shared by its
+ * methods through the closure.
+ */
 export function createLatestCache(opts: LatestCacheOptions = {}) {
   const rebuildAfterMs = opts.rebuildAfterMs ?? 300_000;
   const pageRows = opts.pageRows ?? 500;

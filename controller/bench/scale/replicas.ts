@@ -104,7 +104,12 @@ export async function startReplica(s: ReplicaSetup, index: number): Promise<Repl
   const config = replicaConfig(s, index, port);
   const log = join(s.dir, `replica-${index}.log`);
   const out = openSync(log, 'a');
-  const proc = spawn(process.execPath, [CONTROLLER_CLI, '--config', config, 'run'], {
+  // SCALE_CPU_PROF=dir: each replica writes a V8 CPU profile there when it exits (node --cpu-prof).
+  const prof = process.env['SCALE_CPU_PROF'];
+  const flags = prof
+    ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `replica-${index}.cpuprofile`]
+    : [];
+  const proc = spawn(process.execPath, [...flags, CONTROLLER_CLI, '--config', config, 'run'], {
     // node-postgres names its connections from PGAPPNAME: pgWaits tells the replicas apart by it.
     env: { ...cleanEnv(), PGAPPNAME: appName(index) },
     stdio: ['ignore', out, out],

@@ -58,6 +58,14 @@ export function throwIfStopping(): void {
   runSignal.getStore()?.throwIfAborted();
 }
 
+/**
+ * A turn of the event loop, then `throwIfStopping`: a run that works through the whole fleet
+ * (100,000 miners) calls it between bounded pieces, so timers, I/O and other transactions go on
+ * meanwhile. Awaiting a query alone does not give that turn on SQLite (better-sqlite3 answers
+ * synchronously and the await resolves as a microtask).
+ */
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve)).then(throwIfStopping);
+
 /** Two 32-bit keys from a string (FNV-1a), as `pg_try_advisory_lock(int, int)` takes. */
 export function lockKey(text: string): number {
   let h = 0x811c9dc5;

@@ -1,4 +1,5 @@
-import type { Db } from '../core/storage/db.js';
+import { yieldToLoop } from '../core/jobs.js';
+import { type Db, insertRows, type SqlValue } from '../core/storage/db.js';
 import { type Actual, type Drift, driftOf, localMinute } from './drift.js';
 import { type ActiveState, type MinerPlace, resolveDesired } from './resolve.js';
 import { activeStates } from './versions.js';
@@ -34,7 +35,7 @@ const FLEET_SQL = `SELECT m.id, m.site_id, m.container_id, m.model, s.rack, s.sl
   LEFT JOIN miner_latest l ON l.miner_id = m.id
   WHERE m.status IN ('in_service', 'sleeping')`;
 
-function actualOf(r: Row, now: number): Actual | null {
+function actualOf(r: Row, minute: number): Actual | null {
   if (r.sample_json === null) return null;
   let s: { pool?: Actual['pool']; powerLimitW?: number | null; firmwareVersion?: string | null } = {};
   try {
@@ -49,15 +50,34 @@ function actualOf(r: Row, now: number): Actual | null {
     powerW: r.power_w,
     powerLimitW: s.powerLimitW ?? null,
     firmwareVersion: s.firmwareVersion ?? null,
-    localMinute: localMinute(now, r.timezone || 'UTC'),
+    localMinute: minute,
   };
 }
 
-/** Every operable miner's drift from its latest reading, judged at `now` (sleep windows need it). */
+/** Miners judged between turns of the event loop (core/jobs.ts yieldToLoop). */
+const PIECE = 2_000;
+
+/**
+ * Every operable miner's drift from its latest reading, judged at `now` (sleep windows need it).
+ * Only a miner some desired state applies to has its stored sample parsed, each site's local
+ * minute is worked out once (a formatter per miner was most of this at 100,000 miners), and the
+ * event loop gets a turn every 2,000 miners: the whole pass held it for about a second at 20,000
+ * miners in the scale rehearsal (controller/bench/scale.bench.ts), every 15 s.
+ */
 export async function fleetDrift(db: Db, now: number, states?: ActiveState[]): Promise<MinerDrift[]> {
   const active = states ?? (await activeStates(db));
   const rows = await db.all<Row>(FLEET_SQL);
-  return rows.map((r) => {
+  const minutes = new Map<string, number>();
+  const minuteAt = (tz: string) => {
+    const known = minutes.get(tz);
+    if (known !== undefined) return known;
+    const m = localMinute(now, tz);
+    minutes.set(tz, m);
+    return m;
+  };
+  const out: MinerDrift[] = [];
+  for (const [i, r] of rows.entries()) {
+    if (i > 0 && i % PIECE === 0) await yieldToLoop();
     const place: MinerPlace = {
       minerId: r.id,
       siteId: r.site_id,
@@ -67,48 +87,56 @@ export async function fleetDrift(db: Db, now: number, states?: ActiveState[]): P
       slot: r.slot,
     };
     const want = resolveDesired(active, place);
-    return {
+    const managed = Object.keys(want).length > 0;
+    out.push({
       place,
       serial: r.serial,
-      managed: Object.keys(want).length > 0,
-      drift: driftOf(want, place, actualOf(r, now)),
-    };
-  });
+      managed,
+      // A miner no desired state names has no field to drift (driftOf of nothing is nothing).
+      drift: managed ? driftOf(want, place, actualOf(r, minuteAt(r.timezone || 'UTC'))) : [],
+    });
+  }
+  return out;
 }
 
 /**
  * Stores each drifted field with the time it was first seen drifted, so the grace period before a
- * `drift` alert counts from then; a field back in its desired state loses its row.
+ * `drift` alert counts from then; a field back in its desired state loses its row. Written many
+ * rows a statement (core/storage/db.ts insertRows), where each field was a statement of its own.
  */
 export async function refreshDrift(db: Db, now: number): Promise<{ drifted: number }> {
   const fleet = await fleetDrift(db, now);
-  const existing = new Map(
+  const existing = new Set(
     (await db.all<{ miner_id: string; field: string }>('SELECT miner_id, field FROM desired_drift')).map(
-      (r) => [`${r.miner_id}\u0000${r.field}`, true],
+      (r) => `${r.miner_id}\u0000${r.field}`,
     ),
   );
-  await db.tx(async (tx) => {
-    for (const m of fleet) {
-      for (const d of m.drift) {
-        const key = `${m.place.minerId}\u0000${d.field}`;
-        if (existing.delete(key)) {
-          await tx.run(
-            'UPDATE desired_drift SET desired = ?, actual = ?, version_id = ?, seen_at = ? WHERE miner_id = ? AND field = ?',
-            [d.desired, d.actual, d.versionId, now, m.place.minerId, d.field],
-          );
-        } else {
-          await tx.run(
-            `INSERT INTO desired_drift (miner_id, field, desired, actual, version_id, since, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-            [m.place.minerId, d.field, d.desired, d.actual, d.versionId, now, now],
-          );
-        }
+  const rows: SqlValue[][] = [];
+  for (const m of fleet)
+    for (const d of m.drift) {
+      existing.delete(`${m.place.minerId}\u0000${d.field}`);
+      rows.push([m.place.minerId, d.field, d.desired, d.actual, d.versionId, now, now]);
+    }
+  const gone = [...existing].map((key) => key.split('\u0000') as [string, string]);
+  if (rows.length || gone.length)
+    await db.tx(async (tx) => {
+      // `since` stays as first stored: the conflict clause leaves it alone.
+      if (rows.length)
+        await insertRows(
+          tx,
+          'INSERT INTO desired_drift (miner_id, field, desired, actual, version_id, since, seen_at)',
+          rows,
+          `ON CONFLICT (miner_id, field) DO UPDATE SET desired = excluded.desired, actual = excluded.actual,
+           version_id = excluded.version_id, seen_at = excluded.seen_at`,
+        );
+      for (let i = 0; i < gone.length; i += 250) {
+        const part = gone.slice(i, i + 250);
+        await tx.run(
+          `DELETE FROM desired_drift WHERE (miner_id, field) IN (VALUES ${part.map(() => '(?, ?)').join(', ')})`,
+          part.flat(),
+        );
       }
-    }
-    for (const key of existing.keys()) {
-      const [minerId, field] = key.split('\u0000') as [string, string];
-      await tx.run('DELETE FROM desired_drift WHERE miner_id = ? AND field = ?', [minerId, field]);
-    }
-  });
+    });
   return { drifted: fleet.filter((m) => m.drift.length > 0).length };
 }
 

@@ -2,7 +2,7 @@ import { exampleSample, exampleTelemetry, type Telemetry, topics } from '@hashfl
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Db, insertRows, openDb, type SqlValue } from '../src/core/storage/db.js';
-import { pgText, toPgPlaceholders } from '../src/core/storage/postgres.js';
+import { arrayLiteral, pgText, toPgPlaceholders } from '../src/core/storage/postgres.js';
 import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
 /**
@@ -79,6 +79,38 @@ for (const v of variants) {
       );
     });
 
+    it('stores exactly what is given whether a column goes as one JSON text or value by value', async () => {
+      db = await openDb(v.url());
+      await db.run(TABLE);
+      const sample = JSON.stringify({
+        pool: { url: 'stratum+tcp://p:3333', user: 'a\\b "c"' },
+        note: 'x\ny',
+      });
+      // Plain columns: strings JSON escapes only by \" and \\ (a stored sample's JSON among them).
+      const plain: SqlValue[][] = [
+        ['p1', 0, -0.5, sample, 1],
+        ['p2', -1, 1e21, '{a,b} "q" \\ NULL', 1],
+        ['p3', null, null, 'NULL', 1],
+        ['p4', 2 ** 53 - 1, 1e-300, '', 1],
+        ['p5', 7, 1 / 3, 'Ащ 中文 ✓ ,', 1],
+      ];
+      // Each of these makes its column go value by value: line break, tab, a control character, an emoji.
+      const other: SqlValue[][] = [
+        ['o1', 1, 2, 'line\nbreak', 1],
+        ['o2', 2, 3, 'tab\there', 1],
+        ['o3', 3, 4, 'bell\u0007', 1],
+        ['o4', 4, 5, 'emoji 😀 "q"', 1],
+      ];
+      await insertRows(db, HEAD, plain, TAIL);
+      await insertRows(db, HEAD, other, TAIL);
+      const got = await db.all<{ id: string; n: number | null; x: number | null; label: string }>(
+        'SELECT id, n, x, label FROM rows_t ORDER BY id',
+      );
+      expect(got.map((r) => [r.id, r.n === null ? null : Number(r.n), r.x, r.label])).toEqual(
+        [...other, ...plain].map((r) => [r[0], r[1], r[2], r[3]]),
+      );
+    });
+
     it('writes more rows than one VALUES statement holds, and nothing for no rows', async () => {
       db = await openDb(v.url());
       await db.run(TABLE);
@@ -105,6 +137,16 @@ for (const v of variants) {
     });
   });
 }
+
+describe('PostgreSQL array literals (insertRows)', () => {
+  it('is one JSON text for finite numbers, null and plain strings, and the values otherwise', () => {
+    expect(arrayLiteral(['a"b', 'c\\d', null, 1.5, -2, ''])).toBe('{"a\\"b","c\\\\d",null,1.5,-2,""}');
+    for (const odd of ['x\ny', 'x\u0000', '😀', '\ud800'])
+      expect(arrayLiteral(['ok', odd])).toEqual(['ok', odd]);
+    for (const odd of [Number.NaN, Number.POSITIVE_INFINITY])
+      expect(arrayLiteral([1, odd])).toEqual([1, odd]);
+  });
+});
 
 describe('PostgreSQL statement texts', () => {
   it('numbers placeholders outside quotes, doubled quotes included, and remembers the text', () => {

@@ -104,11 +104,13 @@ export async function startReplica(s: ReplicaSetup, index: number): Promise<Repl
   const config = replicaConfig(s, index, port);
   const log = join(s.dir, `replica-${index}.log`);
   const out = openSync(log, 'a');
-  // SCALE_CPU_PROF=dir: each replica writes a V8 CPU profile there when it exits (node --cpu-prof).
+  // SCALE_CPU_PROF=dir: each replica writes a V8 CPU profile there when it exits (node --cpu-prof);
+  // SCALE_NODE_FLAGS: more node flags for the replicas (--trace-gc, --max-semi-space-size=...).
   const prof = process.env['SCALE_CPU_PROF'];
-  const flags = prof
-    ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `replica-${index}.cpuprofile`]
-    : [];
+  const flags = [
+    ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `replica-${index}.cpuprofile`] : []),
+    ...(process.env['SCALE_NODE_FLAGS']?.split(' ').filter(Boolean) ?? []),
+  ];
   const proc = spawn(process.execPath, [...flags, CONTROLLER_CLI, '--config', config, 'run'], {
     // node-postgres names its connections from PGAPPNAME: pgWaits tells the replicas apart by it.
     env: { ...cleanEnv(), PGAPPNAME: appName(index) },

@@ -381,6 +381,28 @@ for (const [name, url, available] of drivers) {
         expect(acted).toEqual(['m1']);
       });
 
+      it('a run takes steps for at most its share of miners, the longest-waiting alert first; the rest come in the next run', async () => {
+        // Three miners with a dead hash board (ladder: a ticket at once), opened m3, m1, m2. With
+        // two miners a run, the first run tickets m3 and m1 and leaves m2 (all three before), so a
+        // fleet-wide alert cannot hold the alert tick behind one long run.
+        rem = createRemediation(t.app.hashfleet, { actPerRun: 2 });
+        for (const m of ['m3', 'm1', 'm2']) {
+          await openAlert(m, 'board_missing');
+          clock += MIN;
+        }
+        await rem.tick(clock);
+        const ticketed = async () =>
+          (
+            await db.all<{ miner_id: string }>('SELECT miner_id FROM tickets ORDER BY created_at, miner_id')
+          ).map((r) => r.miner_id);
+        expect(await ticketed()).toEqual(['m1', 'm3']);
+        expect(rem.stats().deferred).toBe(1);
+        clock += MIN;
+        await rem.tick(clock);
+        expect((await ticketed()).sort()).toEqual(['m1', 'm2', 'm3']);
+        expect(rem.stats().deferred).toBe(1);
+      });
+
       it('a miner its agent slept on its own (local safety) gets a ticket, once', async () => {
         await db.run(
           `INSERT INTO events (id, at, kind, miner_id, agent_id, details_json) VALUES ('ev-1', ?, 'safety.action', 'm3', 'agent-c1', ?)`,

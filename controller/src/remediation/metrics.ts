@@ -19,6 +19,13 @@ export function remediationMetrics(registry: Registry) {
         help: "Miners whose ladder could not be run in a tick (logged; the other miners' ladders go on)",
         registers: [registry],
       }),
+    deferred:
+      existing<Counter>('hashfleet_remediation_deferred_total') ??
+      new Counter({
+        name: 'hashfleet_remediation_deferred_total',
+        help: 'Miners with open alerts a run left for the next one, having taken steps for as many miners as a run may (remediation/service.ts ACT_PER_RUN)',
+        registers: [registry],
+      }),
   };
 }
 export type RemediationMetrics = ReturnType<typeof remediationMetrics>;

@@ -28,6 +28,15 @@ type MinerFacts = MinerReach & {
 };
 
 /**
+ * Miners a run takes steps for, at the most; the others wait for the next run (remediation runs
+ * after each alert tick, remediation/index.ts), the oldest alert first. A run's steps are a few
+ * transactions per miner, and the alert tick waits for the run (one chain, core/jobs.ts): in the
+ * 100,000-miner scale rehearsal a fleet-wide `board_missing` ticketed 32,500 miners in one run,
+ * and for its minutes no alert tick ran.
+ */
+export const ACT_PER_RUN = 250;
+
+/**
  * The remediation job: settles steps waiting for verification, then runs each alerting miner's
  * ladder (`decide`) and carries the steps out: commands through `issueCommand` as SYSTEM with
  * issuer `remediation:<alert kind>`, tickets through the tickets service. Every step is stored
@@ -36,9 +45,11 @@ type MinerFacts = MinerReach & {
  * Long because it is a factory: settling, deciding and acting share the ladder state, the clock and
  * the issuing of commands and tickets through the closure; each step is its own inner function.
  */
-export function createRemediation(ctx: FeatureContext) {
+
+export function createRemediation(ctx: FeatureContext, opts: { actPerRun?: number } = {}) {
   const { db, audit, logger } = ctx;
-  const stats = { ticks: 0, steps: 0, errors: 0 };
+  const actPerRun = opts.actPerRun ?? ACT_PER_RUN;
+  const stats = { ticks: 0, steps: 0, errors: 0, deferred: 0 };
   const metrics = ctx.metrics ? remediationMetrics(ctx.metrics.registry) : undefined;
   const failedMiner = () => {
     stats.errors++;
@@ -365,7 +376,13 @@ export function createRemediation(ctx: FeatureContext) {
       list.push({ id: a.id, kind: a.kind, openedAt: Number(a.opened_at) });
       byMiner.set(a.miner_id, list);
     }
-    const minerIds = [...byMiner.keys()];
+    // The miner whose alert has waited longest first, so a run cut short at `actPerRun` leaves
+    // the newest for the next.
+    const oldest = (id: string) => Math.min(...byMiner.get(id)!.map((a) => a.openedAt));
+    const minerIds = [...byMiner.keys()]
+      .map((id) => ({ id, at: oldest(id) }))
+      .sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((x) => x.id);
     if (!minerIds.length) return;
     const facts = await loadFacts(minerIds);
     const steps = await ladderSteps(db, minerIds, now - DAY_MS);
@@ -378,10 +395,16 @@ export function createRemediation(ctx: FeatureContext) {
       ).map((r) => r.miner_id),
     );
     const [windows, latest] = await Promise.all([commandedWindows(db, now), latestOnline(minerIds)]);
-    for (const minerId of minerIds) {
+    let acted = 0;
+    for (const [i, minerId] of minerIds.entries()) {
       // A shutdown ends the tick between miners (each miner's steps are its own writes); the next
       // leader's tick picks up where it stopped.
       throwIfStopping();
+      if (acted >= actPerRun) {
+        stats.deferred += minerIds.length - i;
+        metrics?.deferred.inc(minerIds.length - i);
+        break;
+      }
       const m = facts.get(minerId);
       // Miners not in service (asleep on purpose, in repair, in transit) are left alone.
       if (m?.status !== 'in_service') continue;
@@ -398,6 +421,7 @@ export function createRemediation(ctx: FeatureContext) {
           technicianOnIt: attended.has(minerId),
           settings,
         });
+        if (decision.steps.length) acted++;
         for (const step of decision.steps) await carryOut(now, m, decision.alert!, step, settings);
         if (
           decision.steps.some(

@@ -230,6 +230,15 @@ describe('deploy/hashfleet-controller.service', () => {
     expect(one('StateDirectory')).toBe('hashfleet-controller');
   });
 
+  it('gives the controller the same node options in the unit and the image', () => {
+    // The scale rehearsal runs its replicas with the unit's (controller/bench/scale/replicas.ts).
+    const options = (service.get('Environment') ?? [])
+      .filter((e) => e.startsWith('NODE_OPTIONS='))
+      .map((e) => e.slice('NODE_OPTIONS='.length));
+    expect(options).toEqual(['--max-semi-space-size=64']);
+    expect(read('Dockerfile')).toContain(`ENV NODE_OPTIONS=${options[0]}`);
+  });
+
   it('points the data directory at its StateDirectory and runs the config path compose mounts', () => {
     const env = (service.get('Environment') ?? []).map((e) => e.split('='));
     const dataDir = env.find(([k]) => k === 'HASHFLEET_DATA_DIR')?.[1];

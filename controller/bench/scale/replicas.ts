@@ -1,6 +1,7 @@
 /**
  * Controller replicas of the scale rehearsal as production runs them: the compiled CLI
- * (`controller/dist/cli.mjs run`, tools/build.mjs) with a config of its own per replica, PostgreSQL
+ * (`controller/dist/cli.mjs run`, tools/build.mjs) with the systemd unit's NODE_OPTIONS and a
+ * config of its own per replica, PostgreSQL
  * and the broker's MQTT 5 shared subscription as in deploy/compose.yaml's HA pair. Their figures
  * come from where an operator reads them: `/metrics` (prom-client's default process metrics and
  * the controller's own, controller/src/core/metrics.ts) and /proc.
@@ -26,6 +27,12 @@ export type ReplicaSetup = { storageUrl: string; mqttUrl: string; password: stri
 /** The environment without HASHFLEET_* variables, so only the bench's config file speaks. */
 function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HASHFLEET_')));
+}
+
+/** The NODE_OPTIONS the systemd unit gives the controller (deploy/hashfleet-controller.service). */
+export function unitNodeOptions(): string {
+  const unit = readFileSync(join(root, 'deploy/hashfleet-controller.service'), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
 }
 
 /** Writes a replica's config file (one per replica: data dir, HTTP port, MQTT client id). */
@@ -113,7 +120,7 @@ export async function startReplica(s: ReplicaSetup, index: number): Promise<Repl
   ];
   const proc = spawn(process.execPath, [...flags, CONTROLLER_CLI, '--config', config, 'run'], {
     // node-postgres names its connections from PGAPPNAME: pgWaits tells the replicas apart by it.
-    env: { ...cleanEnv(), PGAPPNAME: appName(index) },
+    env: { ...cleanEnv(), NODE_OPTIONS: unitNodeOptions(), PGAPPNAME: appName(index) },
     stdio: ['ignore', out, out],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -6,10 +6,34 @@
  */
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { exampleSample, exampleTelemetry, type Telemetry, topics } from '@hashfleet/contracts';
+import {
+  exampleSample,
+  exampleTelemetry,
+  type MinerSample,
+  type Telemetry,
+  topics,
+} from '@hashfleet/contracts';
 import mqtt from 'mqtt';
 
 export const agentId = (c: number) => `bench-c${c}`;
+
+/**
+ * An Antminer S19 Pro's three hash boards (firmware-profiles/src/models.ts), as a healthy miner
+ * reports them; one miner in 200 has its third board dead (0 chips, 0 TH/s), so the alert tick
+ * and remediation see the few faults a fleet has, not one on every miner (contracts' example
+ * sample lists one board, which the tick reads as two boards missing on every miner).
+ */
+function boardsOf(c: number, m: number): MinerSample['boards'] {
+  const dead = (c * 500 + m) % 200 === 7;
+  return [1, 2, 3].map((index) => ({
+    index,
+    hashrateThs: dead && index === 3 ? 0 : 36.7,
+    expectedHashrateThs: 36.6,
+    chips: dead && index === 3 ? 0 : 114,
+    chipTempC: 72,
+    boardTempC: 58,
+  }));
+}
 
 /** Telemetry of container `c`'s agent: `miners` samples from miner `first` on, taken now. */
 export function batch(
@@ -36,6 +60,7 @@ export function batch(
       mac: null,
       ip: `10.${c}.${m >> 8}.${m & 255}`,
       slot: { rack: `R${Math.floor(m / 20) + 1}`, slot: String((m % 20) + 1) },
+      boards: boardsOf(c, m),
       at: at - 100 + round,
       work: { diff1Shares: 1000, sinceAt: at - 30_000, counterReset: false },
     })),

@@ -26,9 +26,11 @@ export async function touchAgent(
   receivedAt: number,
   metrics: AgentMetrics | null = null,
   deferred?: Deferred,
+  skewOf?: (agentId: string) => number | null,
 ): Promise<void> {
-  // Skew only means something for live messages; a spool replay is late by design.
-  const skew = msg.historical ? null : msg.sentAt - receivedAt;
+  // Skew only means something for live messages; a spool replay is late by design. Ingest's
+  // estimate (skew.ts) is not misled by a message that waited in a queue.
+  const skew = msg.historical ? null : (skewOf?.(msg.agentId) ?? msg.sentAt - receivedAt);
   const values = [
     msg.agentId,
     msg.siteId ?? null,

@@ -11,6 +11,8 @@ export type IngestDeps = {
   reconciler: Reconciler;
   log: FastifyBaseLogger;
   now(): number;
+  /** Ingest's estimate of an agent's clock skew in ms (skew.ts), null before its first live message. */
+  skewOf?(agentId: string): number | null;
   /** The batch's held bulk rows (deferred.ts); without it, telemetry writes them itself. */
   deferred?: Deferred;
   /** False when no time-series sink takes the points: telemetry does not build them. */

@@ -31,6 +31,7 @@ import {
 import { extraPoints } from './points-extra.js';
 import { applyPower } from './power.js';
 import { noteSeq, noteSeqs, type SeqStep } from './seq.js';
+import { SkewTracker } from './skew.js';
 import { storageHealth } from './storage-health.js';
 import { applyTelemetry, readMeteredSlots } from './telemetry.js';
 import { trustMetrics } from './trust-metrics.js';
@@ -79,6 +80,9 @@ class IngestStopping extends Error {
   }
 }
 
+/** How long an agent's live messages must span before its clock skew is logged (skew.ts). */
+const SKEW_EVIDENCE_MS = 300_000;
+
 /**
  * Long because it is a factory: its methods share the reconciler, the dedupe window and the metrics
  * through the closure; each message kind is applied by its own module.
@@ -89,22 +93,36 @@ export function createIngest(
   batching: BatchOptions = DEFAULT_BATCH,
 ): Ingest {
   const reconciler = new Reconciler();
-  const deps: IngestDeps = { db: ctx.db, config: ctx.config, reconciler, log: ctx.logger, now: ctx.now };
+  const skews = new SkewTracker();
+  const deps: IngestDeps = {
+    db: ctx.db,
+    config: ctx.config,
+    reconciler,
+    log: ctx.logger,
+    now: ctx.now,
+    skewOf: (agentId) => skews.estimate(agentId)?.ms ?? null,
+  };
   const malformed = new MalformedLog((fields, msg) => ctx.logger.warn(fields, msg));
   const places = new Set<string>();
   const skewLoggedAt = new Map<string, number>();
 
-  // The agent's clock against ours (docs/architecture.md §3.2: keep receipt time, flag skew); logged at most every 10 min.
+  // The agent's clock against ours (docs/architecture.md §3.2: keep receipt time, flag skew), from
+  // skew.ts's estimate once its messages span 5 minutes (a queue's wait cannot pass for skew unless
+  // every message of those minutes waited as long); logged at most every 10 min.
   function noteSkew(msg: AgentMessage) {
     if (msg.historical) return;
     const now = ctx.now();
-    const skew = msg.sentAt - now;
-    if (Math.abs(skew) <= ctx.config.ingest.clockSkewWarnMs) return;
+    const est = skews.estimate(msg.agentId);
+    if (!est || est.spanMs < SKEW_EVIDENCE_MS) return;
+    if (Math.abs(est.ms) <= ctx.config.ingest.clockSkewWarnMs) return;
     if (now - (skewLoggedAt.get(msg.agentId) ?? 0) < 600_000) return;
     skewLoggedAt.set(msg.agentId, now);
+    const s = Math.round(est.ms / 1000);
     ctx.logger.warn(
-      { agentId: msg.agentId, skewMs: skew },
-      `agent ${msg.agentId}: clock is ${Math.round(skew / 1000)} s off the controller's`,
+      { agentId: msg.agentId, skewMs: est.ms },
+      est.ms > 0
+        ? `agent ${msg.agentId}: clock is ${s} s ahead of the controller's`
+        : `agent ${msg.agentId}: clock is ${-s} s behind the controller's, or every message of the last 5 minutes waited that long before ingest (broker queue)`,
     );
   }
   let stopped = false;
@@ -430,6 +448,7 @@ export function createIngest(
 
   return {
     async handle(topic, payload) {
+      const arrivedAt = ctx.now();
       const parsed = parseAgentTopic(topic);
       if (!parsed || parsed.kind === 'commands') return 'ignored';
       const { agentId, kind } = parsed;
@@ -441,6 +460,7 @@ export function createIngest(
         return 'malformed';
       }
       const msg = decoded.value as AgentMessage;
+      if (!msg.historical) skews.note(msg.agentId, msg.sentAt, arrivedAt);
       const timer = ctx.metrics.ingestLatency.startTimer({ kind });
       let result: Applied | Refused | null;
       try {

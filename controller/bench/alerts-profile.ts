@@ -1,6 +1,6 @@
 /**
  * A CPU profile of one incremental alert tick over the bench's fleet (alerts-fleet.ts) with 10 % of
- * the miners written since the previous tick: `node --import tsx controller/bench/alerts-profile.ts
+ * the miners written since the previous tick (ALERTS_CHANGED_PCT): `node --import tsx controller/bench/alerts-profile.ts
  * [out.cpuprofile]`. The fleet, the ticks before it and the writes are outside the profile; the
  * tick's stages are printed beside it. Not a `.bench.ts`: `npm run bench alerts` does not run it.
  */
@@ -17,6 +17,8 @@ import { migrate } from '../src/core/storage/migrate.js';
 import { BENCH_NOW, benchSample, buildFleet, PER_CONTAINER } from './alerts-fleet.js';
 
 const MINERS = Number(process.env.ALERTS_BENCH_MINERS ?? 100_000);
+/** Percent of the miners written since the previous tick: 100 is a fleet polled as often as the tick runs. */
+const CHANGED_PCT = Number(process.env.ALERTS_CHANGED_PCT ?? 10);
 const out = process.argv[2] ?? 'alerts-tick.cpuprofile';
 const dir = mkdtempSync(join(tmpdir(), 'hashfleet-alerts-profile-'));
 const db = await openDb(`sqlite:${join(dir, 'bench.db')}`);
@@ -35,7 +37,7 @@ for (let i = 0; i < 3; i++) {
   await service.tick(at);
 }
 const rows: SqlValue[][] = [];
-for (let n = 0; n < MINERS / 10; n++) {
+for (let n = 0; n < (MINERS * CHANGED_PCT) / 100; n++) {
   const c = Math.floor(n / PER_CONTAINER);
   const s = benchSample(n, c, 'R1', 'S1', 110, 70, [5400, 5460, 5380, 5420], 3250, at);
   rows.push([`m${n}`, at, at, JSON.stringify(s), 110, 110, 3250, 'reported', 70, 'hashing', 1, null]);

@@ -82,10 +82,12 @@ export function seqStep(prevMax: number, seq: number): SeqStep {
   return { skipped: 0, late: true };
 }
 
-/** Data seqs still missing per agent (over all its boots): the highest seq + 1 minus those that arrived. */
-export async function missingSeqs(db: Db): Promise<{ agentId: string; missing: number }[]> {
+/** Data seqs still missing per agent (over all its boots): the highest seq + 1 minus those that arrived; one agent's with `agentId`. */
+export async function missingSeqs(db: Db, agentId?: string): Promise<{ agentId: string; missing: number }[]> {
   const rows = await db.all<{ agent_id: string; missing: number }>(
-    'SELECT agent_id, SUM(max_seq + 1 - received) AS missing FROM agent_seq GROUP BY agent_id',
+    `SELECT agent_id, SUM(max_seq + 1 - received) AS missing FROM agent_seq
+     ${agentId === undefined ? '' : 'WHERE agent_id = ?'} GROUP BY agent_id`,
+    agentId === undefined ? [] : [agentId],
   );
   return rows.map((r) => ({ agentId: r.agent_id, missing: Number(r.missing) }));
 }

@@ -2,7 +2,7 @@
  * A CPU profile of one incremental alert tick over the bench's fleet (alerts-fleet.ts) with 10 % of
  * the miners written since the previous tick (ALERTS_CHANGED_PCT): `node --import tsx controller/bench/alerts-profile.ts
  * [out.cpuprofile]`. The fleet, the ticks before it and the writes are outside the profile; the
- * tick's stages are printed beside it. Not a `.bench.ts`: `npm run bench alerts` does not run it.
+ * tick's stages are printed beside it. ALERTS_DB=postgres runs it on PostgreSQL. Not a `.bench.ts`: `npm run bench alerts` does not run it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -14,6 +14,7 @@ import { allMigrations } from '../src/core/app.js';
 import { insertMany } from '../src/core/storage/bulk.js';
 import { openDb, type SqlValue } from '../src/core/storage/db.js';
 import { migrate } from '../src/core/storage/migrate.js';
+import { PG_URL, pgSchemaUrl } from '../test/helpers.js';
 import { BENCH_NOW, benchSample, buildFleet, PER_CONTAINER } from './alerts-fleet.js';
 
 const MINERS = Number(process.env.ALERTS_BENCH_MINERS ?? 100_000);
@@ -21,7 +22,9 @@ const MINERS = Number(process.env.ALERTS_BENCH_MINERS ?? 100_000);
 const CHANGED_PCT = Number(process.env.ALERTS_CHANGED_PCT ?? 10);
 const out = process.argv[2] ?? 'alerts-tick.cpuprofile';
 const dir = mkdtempSync(join(tmpdir(), 'hashfleet-alerts-profile-'));
-const db = await openDb(`sqlite:${join(dir, 'bench.db')}`);
+// ALERTS_DB=postgres: a schema of its own on HASHFLEET_TEST_PG (dropped afterwards), as on the HA path.
+const pgUrl = process.env.ALERTS_DB === 'postgres' ? pgSchemaUrl(PG_URL) : null;
+const db = await openDb(pgUrl ?? `sqlite:${join(dir, 'bench.db')}`);
 await migrate(db, allMigrations(), () => BENCH_NOW);
 await buildFleet(db, MINERS);
 
@@ -68,5 +71,6 @@ writeFileSync(out, JSON.stringify(profile));
 console.log(
   `tick: ${((used.user + used.system) / 1000).toFixed(0)} ms CPU; stages ${JSON.stringify(r.ms)}; opened ${r.opened}, updated ${r.updated}, resolved ${r.resolved}; ${JSON.stringify(r.latest)}; profile in ${out}`,
 );
+if (pgUrl) await db.run(`DROP SCHEMA ${new URL(pgUrl).searchParams.get('schema')} CASCADE`);
 await db.close();
 rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
+import { logIn } from '@hashfleet/demo/browser';
 import type { RunningDemo } from '@hashfleet/demo/demo';
-import { startDemoForTest } from '@hashfleet/demo/test-demo';
-import { apiGet, waitFor, waitForFleet } from '@hashfleet/demo/wait';
+import { apiGet, waitFor } from '@hashfleet/demo/wait';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { demoInChromium, describeWithChromium, missingKeys, screenshotDir, UUID } from './lib/chromium.js';
 
 /**
  * Two-person approval in Debian's Chromium against the demo (issue 19 item 6): an operator
@@ -16,44 +14,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * people's names and the plan's name, with no internal id on screen. Screenshots go to
  * artifacts/screenshots/.
  */
-const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
-const SHOTS = join(import.meta.dirname, '..', 'artifacts', 'screenshots');
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const SHOTS = screenshotDir();
 const PLAN = 'Winter move e2e';
 
 type Plan = { id: string; name: string; state: string; proposedBy: string; approvedBy: string | null };
 type Item = { kind: string; id: string; title: string | null; approvePath: string };
 
-runOrSkip('approvals inbox and audit screen in Chromium', () => {
+describeWithChromium('approvals inbox and audit screen in Chromium', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let dataDir: string;
   let second: string;
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-approvals-'));
-    demo = await startDemoForTest(
-      dataDir,
-      { logLevel: 'silent', minersPerContainer: 10, addressing: 'free-block', pdus: 'off' },
-      ['--poll-s', '2'],
-    );
-    await waitForFleet(demo, 240_000);
-    browser = await launchChromium();
-    const res = await fetch(`${demo.controller.url}/api/v1/tokens`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${demo.tokens.admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ role: 'operator', name: 'Bolat Seitkali' }),
-    });
-    expect(res.status, await res.clone().text()).toBe(201);
-    second = ((await res.json()) as { token: string }).token;
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  demoInChromium(
+    {
+      name: 'ui-approvals',
+      hooks: { minersPerContainer: 10, addressing: 'free-block', pdus: 'off' },
+      shots: SHOTS,
+    },
+    async (started) => {
+      ({ demo, browser } = started);
+      const res = await fetch(`${demo.controller.url}/api/v1/tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo.tokens.admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'operator', name: 'Bolat Seitkali' }),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      second = ((await res.json()) as { token: string }).token;
+    },
+  );
 
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -203,11 +191,7 @@ runOrSkip('approvals inbox and audit screen in Chromium', () => {
       '';
     expect(ru).toMatch(/[а-яё]/i);
     await page.click('[data-testid=schedule-editors] button[data-action=new-schedule]');
-    expect(
-      await page.evaluate(() =>
-        (window as unknown as { hashfleetMissingKeys: () => string[] }).hashfleetMissingKeys(),
-      ),
-    ).toEqual([]);
+    expect(await missingKeys(page)).toEqual([]);
     await page.context().close();
   });
 });

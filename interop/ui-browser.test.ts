@@ -1,12 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
+import { logIn } from '@hashfleet/demo/browser';
 import type { RunningDemo } from '@hashfleet/demo/demo';
-import { startDemoForTest } from '@hashfleet/demo/test-demo';
-import { apiGet, waitForFleet } from '@hashfleet/demo/wait';
+import { apiGet } from '@hashfleet/demo/wait';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { demoInChromium, describeWithChromium, screenshotDir } from './lib/chromium.js';
 
 /**
  * The web UI in Debian's Chromium against the whole demo (controller, simulated fleet, agents,
@@ -14,36 +12,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * the values the API returns, a hot slot opens its miner, a staker sees only their own data.
  * Screenshots of the main views go to artifacts/screenshots/.
  */
-const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
-const SHOTS = join(import.meta.dirname, '..', 'artifacts', 'screenshots');
+const SHOTS = screenshotDir();
 
-runOrSkip('web UI in Chromium', () => {
+describeWithChromium('web UI in Chromium', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let dataDir: string;
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-'));
-    demo = await startDemoForTest(
-      dataDir,
-      {
-        logLevel: 'silent',
-        minersPerContainer: 40,
-        addressing: 'free-block',
-      },
-      ['--poll-s', '2'],
-    );
-    // Generous: on a shared two-core machine under load the first discovery and poll cycles are slow.
-    await waitForFleet(demo, 240_000);
-    browser = await launchChromium();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  demoInChromium(
+    {
+      name: 'ui',
+      hooks: { minersPerContainer: 40, addressing: 'free-block' },
+      shots: SHOTS,
+    },
+    (started) => {
+      ({ demo, browser } = started);
+    },
+  );
 
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

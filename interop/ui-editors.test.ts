@@ -1,13 +1,20 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
+import { logIn } from '@hashfleet/demo/browser';
 import type { RunningDemo } from '@hashfleet/demo/demo';
-import { startDemoForTest } from '@hashfleet/demo/test-demo';
-import { apiGet, waitForFleet } from '@hashfleet/demo/wait';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiGet } from '@hashfleet/demo/wait';
+import type { Browser } from 'playwright-core';
+import { expect, it } from 'vitest';
+import {
+  demoInChromium,
+  describeWithChromium as describeUi,
+  missingKeys,
+  openSeeded,
+  PHONE,
+  screenshotDir,
+  uuidsOnScreen,
+  widths,
+} from './lib/chromium.js';
 
 /**
  * The operators' editors that had no screen (issue 19 item 6), each job done in Debian's Chromium
@@ -21,77 +28,46 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * fits 390 px without sideways overflow. Screenshots go to artifacts/screenshots/, or to
  * docs/screenshots/ with HASHFLEET_DOC_SCREENSHOTS=1.
  */
-const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
-const SHOTS = join(
-  import.meta.dirname,
-  '..',
-  ...(process.env.HASHFLEET_DOC_SCREENSHOTS ? ['docs'] : ['artifacts']),
-  'screenshots',
-);
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
-const PHONE = { width: 390, height: 844 };
+const SHOTS = screenshotDir(true);
 const POOL = 'stratum+tcp://pool.kz1.example:3333';
 
 type Rule = { kind: string; scope: string; scopeId: string | null; params: { allowedPools?: string[] } };
 type AuditEntry = { action: string; actorName?: string; actor?: string };
 
-runOrSkip('operators’ editors in Chromium: pools and workers, accounting entries, users and tokens', () => {
+describeUi('operators’ editors in Chromium: pools and workers, accounting entries, users and tokens', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let dataDir: string;
   let siteId: string;
   let containerId: string;
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-editors-'));
-    demo = await startDemoForTest(
-      dataDir,
-      { logLevel: 'silent', minersPerContainer: 10, addressing: 'free-block', pdus: 'off' },
-      ['--poll-s', '2'],
-    );
-    await waitForFleet(demo, 240_000);
-    browser = await launchChromium();
-    containerId = demo.scenario.containers[0]!.id;
-    siteId = demo.scenario.containers[0]!.siteId;
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  demoInChromium(
+    {
+      name: 'ui-editors',
+      hooks: { minersPerContainer: 10, addressing: 'free-block', pdus: 'off' },
+      shots: SHOTS,
+    },
+    (started) => {
+      ({ demo, browser } = started);
+      containerId = demo.scenario.containers[0]!.id;
+      siteId = demo.scenario.containers[0]!.siteId;
+    },
+  );
 
   const url = () => demo.controller.url;
-  const uuids = (page: Page) =>
-    page.evaluate((re) => document.body.innerText.match(new RegExp(re, 'gi')) ?? [], UUID.source);
 
   /** The view at 390 × 844: the page no wider than the screen, nothing poking past its right edge. */
   async function fitsPhone(token: string, hash: string, ready: string, focus?: string): Promise<void> {
-    const context = await browser.newContext({ viewport: PHONE });
-    await context.addInitScript((tok) => {
-      localStorage.setItem('hashfleet.token', tok);
-      localStorage.setItem('hashfleet.locale', 'en');
-    }, token);
-    const page = await context.newPage();
-    await page.goto(`${url()}/${hash}`);
+    const page = await openSeeded(browser, url(), token, hash);
     await page.waitForSelector(ready);
-    const widths = await page.evaluate(() => ({
-      page: document.documentElement.scrollWidth,
-      screen: window.innerWidth,
-      out: [...document.querySelectorAll('body *')]
-        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
-        .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
-        .slice(0, 5),
-    }));
-    expect(widths.page, `${hash}: wider than the screen (${widths.out.join(', ')})`).toBeLessThanOrEqual(
-      widths.screen,
+    const wide = await widths(page);
+    expect(wide.page, `${hash}: wider than the screen (${wide.out.join(', ')})`).toBeLessThanOrEqual(
+      wide.screen,
     );
-    expect(widths.out, hash).toEqual([]);
-    expect(await uuids(page), `${hash} on a phone`).toEqual([]);
+    expect(wide.out, hash).toEqual([]);
+    expect(await uuidsOnScreen(page), `${hash} on a phone`).toEqual([]);
     if (focus) await page.locator(focus).evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: join(SHOTS, `phone-${hash.slice(2)}-en.png`) });
-    await context.close();
+    await page.context().close();
   }
 
   const audit = () => apiGet<AuditEntry[]>(url(), demo.tokens.admin, '/audit?limit=200');
@@ -126,7 +102,7 @@ runOrSkip('operators’ editors in Chromium: pools and workers, accounting entri
     const pattern = site.locator('[data-testid=worker-patterns] li[data-pattern="kz1.*"]');
     await pattern.waitFor();
     expect(await pattern.textContent()).toContain('demo-operator');
-    expect(await uuids(page)).toEqual([]);
+    expect(await uuidsOnScreen(page)).toEqual([]);
     await site.screenshot({ path: join(SHOTS, 'view-pools.png') });
 
     await pattern.locator('button[data-action=remove-pattern]').click();
@@ -228,7 +204,7 @@ runOrSkip('operators’ editors in Chromium: pools and workers, accounting entri
       enteredBy: 'demo-operator',
     });
 
-    expect(await uuids(page)).toEqual([]);
+    expect(await uuidsOnScreen(page)).toEqual([]);
     const actions = (await audit()).map((a) => a.action);
     expect(actions).toEqual(
       expect.arrayContaining(['accounting.credit.add', 'accounting.cost.add', 'accounting.stake.add']),
@@ -296,7 +272,7 @@ runOrSkip('operators’ editors in Chromium: pools and workers, accounting entri
       (await fetch(`${url()}/api/v1/me`, { headers: { authorization: `Bearer ${agentSecret}` } })).status,
     ).toBe(401);
     // No token is shown by its id; the admin's own has no Revoke.
-    expect(await uuids(page)).toEqual([]);
+    expect(await uuidsOnScreen(page)).toEqual([]);
     expect(
       await page
         .locator('[data-testid=tokens] tbody tr', { hasText: 'demo-admin' })
@@ -312,16 +288,7 @@ runOrSkip('operators’ editors in Chromium: pools and workers, accounting entri
   it.each(['zh-CN', 'ru', 'kk'] as const)(
     '%s: the tokens screen with its agent and staker forms asks for no key its catalogue lacks',
     async (locale) => {
-      const context = await browser.newContext({ viewport: PHONE });
-      await context.addInitScript(
-        ([tok, lang]) => {
-          localStorage.setItem('hashfleet.token', tok);
-          localStorage.setItem('hashfleet.locale', lang);
-        },
-        [demo.tokens.admin, locale] as const,
-      );
-      const page = await context.newPage();
-      await page.goto(`${url()}/#/tokens`);
+      const page = await openSeeded(browser, url(), demo.tokens.admin, '#/tokens', locale);
       await page.waitForSelector('[data-testid=tokens-ready]');
       const form = page.locator('[data-testid=token-form]');
       await form.locator('input[name=name]').fill('x');
@@ -330,14 +297,11 @@ runOrSkip('operators’ editors in Chromium: pools and workers, accounting entri
       await form.locator('[data-testid=field-error]').waitFor();
       await form.locator('select[name=role]').selectOption('staker');
       await form.locator('[data-testid=entry-preview], [data-testid=field-error]').first().waitFor();
-      const missing = await page.evaluate(
-        () => (window as { hashfleetMissingKeys?: () => string[] }).hashfleetMissingKeys?.() ?? null,
-      );
-      expect(missing).toEqual([]);
+      expect(await missingKeys(page)).toEqual([]);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
         PHONE.width,
       );
-      await context.close();
+      await page.context().close();
     },
   );
 });

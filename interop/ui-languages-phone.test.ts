@@ -1,18 +1,23 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, launchChromium } from '@hashfleet/demo/browser';
 import type { RunningDemo } from '@hashfleet/demo/demo';
-import { startDemoForTest } from '@hashfleet/demo/test-demo';
-import { apiGet, waitFor, waitForFleet } from '@hashfleet/demo/wait';
+import { apiGet, waitFor } from '@hashfleet/demo/wait';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import en from '../controller/ui/locales/en.json' with { type: 'json' };
 import kk from '../controller/ui/locales/kk.json' with { type: 'json' };
 import ru from '../controller/ui/locales/ru.json' with { type: 'json' };
 import zhCN from '../controller/ui/locales/zh-CN.json' with { type: 'json' };
+import {
+  demoInChromium,
+  describeWithChromium,
+  missingKeys,
+  PHONE,
+  screenshotDir,
+  uuidsOnScreen,
+  widths,
+} from './lib/chromium.js';
 
 /**
  * The web UI in Debian's Chromium against the whole demo, as people in Sichuan, Pavlodar and a NOC
@@ -23,17 +28,9 @@ import zhCN from '../controller/ui/locales/zh-CN.json' with { type: 'json' };
  * remembered and follows the system's preference by default. Screenshots go to artifacts/screenshots/,
  * or to docs/screenshots/ with HASHFLEET_DOC_SCREENSHOTS=1 (so a test run leaves the tree clean).
  */
-const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
-const SHOTS = join(
-  import.meta.dirname,
-  '..',
-  ...(process.env.HASHFLEET_DOC_SCREENSHOTS ? ['docs'] : ['artifacts']),
-  'screenshots',
-);
+const SHOTS = screenshotDir(true);
 const LOCALES = { en, 'zh-CN': zhCN, ru, kk } as const;
 type LocaleId = keyof typeof LOCALES;
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
-const PHONE = { width: 390, height: 844 };
 /** `#/containers/sc-c1/miners/<id>` → `miner`, `#/alerts` → `alerts`: screenshot names without ids. */
 const viewName = (hash: string) =>
   hash.includes('/miners/') ? 'miner' : hash.includes('/stakers/') ? 'staker' : hash.split('/')[1]!;
@@ -48,55 +45,49 @@ const VIEWS = [
   ['#/operations', '[data-testid=operations-ready]'],
 ] as const;
 
-runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)', () => {
+describeWithChromium('web UI in four languages, on a phone and on a wall screen (Chromium)', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let dataDir: string;
   let containerId: string;
   let minerId: string;
   let stakerId: string;
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-lang-'));
-    demo = await startDemoForTest(
-      dataDir,
-      { logLevel: 'silent', minersPerContainer: 20, addressing: 'free-block' },
-      ['--poll-s', '2'],
-    );
-    await waitForFleet(demo, 240_000);
-    browser = await launchChromium();
-    containerId = demo.scenario.containers[0]!.id;
-    const detail = await apiGet<{
-      racks: { slots: { minerId: string | null; chipTempMaxC: number | null }[] }[];
-    }>(demo.controller.url, demo.tokens.operator, `/containers/${containerId}`);
-    const slots = detail.racks.flatMap((r) => r.slots).filter((s) => s.minerId && s.chipTempMaxC !== null);
-    minerId = slots[0]!.minerId!;
-    const stakers = await apiGet<{ id: string }[]>(demo.controller.url, demo.tokens.operator, '/stakers');
-    stakerId = stakers[0]!.id;
-    // Rows that refer to miners by internal id in the API: an open alert (a miner killed in the
-    // simulator goes offline) and a ticket, so the UUID scan of those tables has something to scan.
-    const victim = demo.scenario.miners.find((m) => m.containerId === demo.scenario.containers[1]!.id)!;
-    await demo.simulation.setFault(victim.id, { kind: 'dead' });
-    const opened = await fetch(`${demo.controller.url}/api/v1/tickets`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${demo.tokens.operator}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'check the fans', minerId }),
-    });
-    expect(opened.status).toBe(201);
-    await waitFor(
-      'an open alert',
-      async () =>
-        (await apiGet<unknown[]>(demo.controller.url, demo.tokens.operator, '/alerts?state=open')).length > 0,
-      { timeoutMs: 180_000, everyMs: 1000 },
-    );
-  }, 500_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  demoInChromium(
+    {
+      name: 'ui-lang',
+      hooks: { minersPerContainer: 20, addressing: 'free-block' },
+      shots: SHOTS,
+      timeoutMs: 500_000,
+    },
+    async (started) => {
+      ({ demo, browser } = started);
+      containerId = demo.scenario.containers[0]!.id;
+      const detail = await apiGet<{
+        racks: { slots: { minerId: string | null; chipTempMaxC: number | null }[] }[];
+      }>(demo.controller.url, demo.tokens.operator, `/containers/${containerId}`);
+      const slots = detail.racks.flatMap((r) => r.slots).filter((s) => s.minerId && s.chipTempMaxC !== null);
+      minerId = slots[0]!.minerId!;
+      const stakers = await apiGet<{ id: string }[]>(demo.controller.url, demo.tokens.operator, '/stakers');
+      stakerId = stakers[0]!.id;
+      // Rows that refer to miners by internal id in the API: an open alert (a miner killed in the
+      // simulator goes offline) and a ticket, so the UUID scan of those tables has something to scan.
+      const victim = demo.scenario.miners.find((m) => m.containerId === demo.scenario.containers[1]!.id)!;
+      await demo.simulation.setFault(victim.id, { kind: 'dead' });
+      const opened = await fetch(`${demo.controller.url}/api/v1/tickets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo.tokens.operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'check the fans', minerId }),
+      });
+      expect(opened.status).toBe(201);
+      await waitFor(
+        'an open alert',
+        async () =>
+          (await apiGet<unknown[]>(demo.controller.url, demo.tokens.operator, '/alerts?state=open')).length >
+          0,
+        { timeoutMs: 180_000, everyMs: 1000 },
+      );
+    },
+  );
 
   /** A logged-in operator page whose saved language (and theme) are set before the app starts. */
   async function open(
@@ -131,14 +122,6 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
     await page.goto(`${demo.controller.url}/${hash}`);
     await page.waitForSelector(ready);
   };
-
-  const missingKeys = (page: Page) =>
-    page.evaluate(
-      () => (window as { hashfleetMissingKeys?: () => string[] }).hashfleetMissingKeys?.() ?? null,
-    );
-
-  const uuidsOnScreen = (page: Page) =>
-    page.evaluate((re) => document.body.innerText.match(new RegExp(re, 'gi')) ?? [], UUID.source);
 
   /** Every view of the operator, the container and the miner panel, and a staker's portal. */
   const allViews = (): (readonly [string, string])[] => [
@@ -244,24 +227,16 @@ runOrSkip('web UI in four languages, on a phone and on a wall screen (Chromium)'
       const { context, page } = await open(locale, PHONE);
       for (const [hash, ready] of allViews()) {
         await go(page, hash, ready);
-        const widths = await page.evaluate(() => ({
-          page: document.documentElement.scrollWidth,
-          screen: window.innerWidth,
-          // Elements poking past the right edge, outside the scrolling grid and tables.
-          out: [...document.querySelectorAll('body *')]
-            .filter(
-              (e) =>
-                !e.closest('.racks, .container-list ul, table.boards, table[data-testid=job-items], .u-wrap'),
-            )
-            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
-            .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
-            .slice(0, 5),
-        }));
+        // Elements poking past the right edge, outside the scrolling grid and tables.
+        const wide = await widths(
+          page,
+          '.racks, .container-list ul, table.boards, table[data-testid=job-items], .u-wrap',
+        );
         expect(
-          widths.page,
-          `${locale} ${hash}: page wider than the screen (${widths.out.join(', ')})`,
-        ).toBeLessThanOrEqual(widths.screen);
-        expect(widths.out, `${locale} ${hash}`).toEqual([]);
+          wide.page,
+          `${locale} ${hash}: page wider than the screen (${wide.out.join(', ')})`,
+        ).toBeLessThanOrEqual(wide.screen);
+        expect(wide.out, `${locale} ${hash}`).toEqual([]);
       }
       if (locale === 'en' || locale === 'ru') {
         // The navigation is folded away until the menu button opens it.

@@ -1,12 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
+import { logIn } from '@hashfleet/demo/browser';
 import type { RunningDemo } from '@hashfleet/demo/demo';
-import { startDemoForTest } from '@hashfleet/demo/test-demo';
-import { apiGet, waitForFleet } from '@hashfleet/demo/wait';
+import { apiGet } from '@hashfleet/demo/wait';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { demoInChromium, describeWithChromium, screenshotDir, UUID, widths } from './lib/chromium.js';
 
 /**
  * A whole container moved in one action, in Debian's Chromium against the demo (issue 19 items 4
@@ -17,15 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * black on white; at 390 px wide, in Russian, it fits the screen. The miner view shows the same QR,
  * and its URL opens that miner.
  */
-const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
 /** To artifacts/, or to docs/screenshots/ with HASHFLEET_DOC_SCREENSHOTS=1 (as ui-languages-phone.test.ts). */
-const SHOTS = join(
-  import.meta.dirname,
-  '..',
-  ...(process.env.HASHFLEET_DOC_SCREENSHOTS ? ['docs'] : ['artifacts']),
-  'screenshots',
-);
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const SHOTS = screenshotDir(true);
 const PLAN = 'Dry season e2e';
 
 type Move = {
@@ -38,10 +29,9 @@ type Move = {
   serialExpected: string | null;
 };
 
-runOrSkip('move sheet and whole-container advance in Chromium', () => {
+describeWithChromium('move sheet and whole-container advance in Chromium', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let dataDir: string;
   let planId: string;
 
   const call = async (token: string, path: string, body: unknown) => {
@@ -55,56 +45,49 @@ runOrSkip('move sheet and whole-container advance in Chromium', () => {
     return JSON.parse(text) as Record<string, unknown>;
   };
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-move-sheet-'));
-    demo = await startDemoForTest(
-      dataDir,
-      { logLevel: 'silent', minersPerContainer: 10, addressing: 'free-block', pdus: 'off' },
-      ['--poll-s', '2'],
-    );
-    await waitForFleet(demo, 240_000);
-    browser = await launchChromium();
-    // The plan as the proposal form makes it (its default assumptions), approved by a second operator.
-    const sites = (await apiGet<{ id: string }[]>(demo.controller.url, demo.tokens.admin, '/sites')).map(
-      (s) => s.id,
-    );
-    const routes = sites.flatMap((a) =>
-      sites
-        .filter((b) => b !== a)
-        .map((b) => ({
-          from: a,
-          to: b,
-          transitDays: 10,
-          costPerMinerUsd: 20,
-          costPerContainerUsd: 4000,
-          customsPerMinerUsd: 15,
-        })),
-    );
-    const start = new Date();
-    start.setUTCMonth(start.getUTCMonth() + 1);
-    const plan = await call(demo.tokens.operator, '/relocation/plans', {
-      name: PLAN,
-      assumptions: {
-        start: start.toISOString().slice(0, 7),
-        horizonMonths: 12,
-        market: { btcPriceUsd: 90_000, hashpriceBtcPerPhDay: 0.0006 },
-        routes,
-      },
-    });
-    expect(plan['moveCount'] as number).toBeGreaterThan(0);
-    planId = plan['id'] as string;
-    const second = (await call(demo.tokens.admin, '/tokens', { role: 'operator', name: 'Bolat Seitkali' }))[
-      'token'
-    ] as string;
-    await call(second, `/relocation/plans/${planId}/approve`, {});
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  demoInChromium(
+    {
+      name: 'ui-move-sheet',
+      hooks: { minersPerContainer: 10, addressing: 'free-block', pdus: 'off' },
+      shots: SHOTS,
+    },
+    async (started) => {
+      ({ demo, browser } = started);
+      // The plan as the proposal form makes it (its default assumptions), approved by a second operator.
+      const sites = (await apiGet<{ id: string }[]>(demo.controller.url, demo.tokens.admin, '/sites')).map(
+        (s) => s.id,
+      );
+      const routes = sites.flatMap((a) =>
+        sites
+          .filter((b) => b !== a)
+          .map((b) => ({
+            from: a,
+            to: b,
+            transitDays: 10,
+            costPerMinerUsd: 20,
+            costPerContainerUsd: 4000,
+            customsPerMinerUsd: 15,
+          })),
+      );
+      const start = new Date();
+      start.setUTCMonth(start.getUTCMonth() + 1);
+      const plan = await call(demo.tokens.operator, '/relocation/plans', {
+        name: PLAN,
+        assumptions: {
+          start: start.toISOString().slice(0, 7),
+          horizonMonths: 12,
+          market: { btcPriceUsd: 90_000, hashpriceBtcPerPhDay: 0.0006 },
+          routes,
+        },
+      });
+      expect(plan['moveCount'] as number).toBeGreaterThan(0);
+      planId = plan['id'] as string;
+      const second = (await call(demo.tokens.admin, '/tokens', { role: 'operator', name: 'Bolat Seitkali' }))[
+        'token'
+      ] as string;
+      await call(second, `/relocation/plans/${planId}/approve`, {});
+    },
+  );
 
   /** The first screenful, kept small. */
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
@@ -188,11 +171,8 @@ runOrSkip('move sheet and whole-container advance in Chromium', () => {
     await page.selectOption('select[name=locale]', 'ru');
     await page.locator('h1', { hasText: 'Лист перемещения' }).waitFor();
     await page.setViewportSize({ width: 390, height: 844 });
-    const widths = await page.evaluate(() => ({
-      page: document.documentElement.scrollWidth,
-      screen: window.innerWidth,
-    }));
-    expect(widths.page).toBeLessThanOrEqual(widths.screen);
+    const wide = await widths(page);
+    expect(wide.page).toBeLessThanOrEqual(wide.screen);
     expect(await rows.first().locator('td').first().getAttribute('data-label')).toBe('Слот');
     expect(await rows.locator('svg.qr').count()).toBe(mine.length);
     await shot(page, 'phone-move-sheet-ru');

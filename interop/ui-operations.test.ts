@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
+import { logIn } from '@hashfleet/demo/browser';
 import type { RunningDemo } from '@hashfleet/demo/demo';
-import { startDemoForTest } from '@hashfleet/demo/test-demo';
-import { apiGet, waitForFleet } from '@hashfleet/demo/wait';
+import { apiGet } from '@hashfleet/demo/wait';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { demoInChromium, describeWithChromium, screenshotDir } from './lib/chromium.js';
 
 /**
  * The Operations view in Debian's Chromium against the demo started in this process: an operator
@@ -15,14 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * screenshot goes to artifacts/screenshots/operations.png, or with HASHFLEET_DOC_SCREENSHOTS=1 to
  * docs/screenshots/operations.png (the README shows it), so a test run leaves the tree clean.
  */
-const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
-const SHOT = join(
-  import.meta.dirname,
-  '..',
-  ...(process.env.HASHFLEET_DOC_SCREENSHOTS ? ['docs'] : ['artifacts']),
-  'screenshots',
-  'operations.png',
-);
+const SHOT = join(screenshotDir(true), 'operations.png');
 // kz-c2 starts with 40 Whatsminer M50S (whatsminer-v2: power target) then stock Antminer S9s
 // (no power target): 41 per container keeps exactly one incapable miner there.
 const CONTAINER = 'kz-c2';
@@ -35,32 +27,16 @@ type Job = {
   items: { minerId: string; state: string; reason: string | null }[];
 };
 
-runOrSkip('Operations view in Chromium', () => {
+describeWithChromium('Operations view in Chromium', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let dataDir: string;
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-ops-'));
-    demo = await startDemoForTest(
-      dataDir,
-      {
-        logLevel: 'silent',
-        minersPerContainer: 41,
-        addressing: 'free-block',
-        pdus: 'off',
-      },
-      ['--poll-s', '2'],
-    );
-    await waitForFleet(demo, 240_000);
-    browser = await launchChromium();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  demoInChromium(
+    { name: 'ui-ops', hooks: { minersPerContainer: 41, addressing: 'free-block', pdus: 'off' } },
+    (started) => {
+      ({ demo, browser } = started);
+    },
+  );
 
   it('operator: a profile applied to a container from the UI shows the stock Antminer refused before confirming, then the job runs to done', async () => {
     const incapable = demo.scenario.miners.filter(

@@ -1,12 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
+import { logIn } from '@hashfleet/demo/browser';
 import type { RunningDemo } from '@hashfleet/demo/demo';
-import { startDemoForTest } from '@hashfleet/demo/test-demo';
-import { apiGet, waitForFleet } from '@hashfleet/demo/wait';
+import { apiGet } from '@hashfleet/demo/wait';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { demoInChromium, describeWithChromium, screenshotDir, UUID } from './lib/chromium.js';
 
 /**
  * Profit per day on screen (issue 19 item 8), in Debian's Chromium against the demo: a technician
@@ -15,9 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * difficulty rises tenfold (an operator's entry), every hashing unit of it is marked as losing
  * money. The miner view shows its profit a day, the overview each site's; no internal id on screen.
  */
-const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
-const SHOTS = join(import.meta.dirname, '..', 'artifacts', 'screenshots');
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const SHOTS = screenshotDir();
 
 type Totals = { miners: number; incomplete: number; losing: number; profitSatsPerDay: string };
 type Report = {
@@ -26,27 +22,16 @@ type Report = {
   sites: (Totals & { siteId: string })[];
 };
 
-runOrSkip('profit per day in Chromium', () => {
+describeWithChromium('profit per day in Chromium', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let dataDir: string;
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-profit-'));
-    demo = await startDemoForTest(dataDir, { logLevel: 'silent', minersPerContainer: 10, pdus: 'off' }, [
-      '--poll-s',
-      '2',
-    ]);
-    await waitForFleet(demo, 240_000);
-    browser = await launchChromium();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  demoInChromium(
+    { name: 'ui-profit', hooks: { minersPerContainer: 10, pdus: 'off' }, shots: SHOTS },
+    (started) => {
+      ({ demo, browser } = started);
+    },
+  );
 
   const profit = (q: string) => apiGet<Report>(demo.controller.url, demo.tokens.technician, `/profit${q}`);
 

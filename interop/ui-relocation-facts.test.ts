@@ -1,13 +1,9 @@
-/// <reference lib="dom" />
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, launchChromium } from '@hashfleet/demo/browser';
 import type { RunningDemo } from '@hashfleet/demo/demo';
-import { startDemoForTest } from '@hashfleet/demo/test-demo';
-import { apiGet, waitFor, waitForFleet } from '@hashfleet/demo/wait';
+import { apiGet, waitFor } from '@hashfleet/demo/wait';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { demoInChromium, describeWithChromium, openSeeded, screenshotDir, widths } from './lib/chromium.js';
 
 /**
  * A site's planning facts and the difficulty-growth assumption through the relocation screen, in
@@ -20,9 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * override with its own default. The page never grows wider than the phone. Screenshots go to
  * artifacts/screenshots/.
  */
-const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
-const SHOTS = join(import.meta.dirname, '..', 'artifacts', 'screenshots');
-const PHONE = { width: 390, height: 844 };
+const SHOTS = screenshotDir();
 // Test figures typed as an operator would, not a climate normal.
 const CLIMATE = [-15, -13, -6, 6, 14, 20, 21, 19, 12, 5, -5, -12];
 const PLAN = 'Facts from the screen';
@@ -42,41 +36,27 @@ type Plan = {
 };
 type AuditEntry = { action: string; subject: string; actor: { name: string } };
 
-runOrSkip('relocation site facts and difficulty growth in Chromium', () => {
+describeWithChromium('relocation site facts and difficulty growth in Chromium', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let dataDir: string;
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-reloc-facts-'));
-    demo = await startDemoForTest(
-      dataDir,
-      { logLevel: 'silent', minersPerContainer: 10, addressing: 'free-block', pdus: 'off' },
-      ['--poll-s', '2'],
-    );
-    await waitForFleet(demo, 240_000);
-    browser = await launchChromium();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  demoInChromium(
+    {
+      name: 'ui-reloc-facts',
+      hooks: { minersPerContainer: 10, addressing: 'free-block', pdus: 'off' },
+      shots: SHOTS,
+    },
+    (started) => {
+      ({ demo, browser } = started);
+    },
+  );
 
   const url = () => demo.controller.url;
   const facts = async (site: string) =>
     (await apiGet<Facts[]>(url(), demo.tokens.operator, '/relocation/sites')).find((f) => f.siteId === site)!;
 
   it("an operator on a phone edits Kazakhstan's facts and the difficulty growth; the next plan's inputs carry them", async () => {
-    const context = await browser.newContext({ viewport: PHONE });
-    await context.addInitScript((tok) => {
-      localStorage.setItem('hashfleet.token', tok);
-      localStorage.setItem('hashfleet.locale', 'en');
-    }, demo.tokens.operator);
-    const page = await context.newPage();
-    await page.goto(`${url()}/#/relocation`);
+    const page = await openSeeded(browser, url(), demo.tokens.operator, '#/relocation');
     const form = page.locator('[data-testid=site-facts-form]');
     await form.locator('select[name=site]').waitFor();
     await form.locator('select[name=site]').selectOption('kazakhstan');
@@ -145,45 +125,24 @@ runOrSkip('relocation site facts and difficulty growth in Chromium', () => {
     expect(await market.textContent()).toContain('difficulty growth 1.5 % per month');
     expect(await page.locator('[data-testid=plan-sites]').textContent()).toContain(CLIMATE.join(' '));
 
-    const widths = await page.evaluate(() => ({
-      page: document.documentElement.scrollWidth,
-      screen: window.innerWidth,
-    }));
-    expect(widths.page).toBeLessThanOrEqual(widths.screen);
+    const wide = await widths(page);
+    expect(wide.page).toBeLessThanOrEqual(wide.screen);
     await page.screenshot({ path: join(SHOTS, 'phone-relocation-facts-plan.png'), fullPage: true });
-    await context.close();
+    await page.context().close();
   }, 240_000);
 
   it.each(['zh-CN', 'ru', 'kk'])(
     '%s: the site facts and the proposal fit the phone, every string from the catalogue',
     async (locale) => {
-      const context = await browser.newContext({ viewport: PHONE });
-      await context.addInitScript(
-        ([tok, loc]) => {
-          localStorage.setItem('hashfleet.token', tok!);
-          localStorage.setItem('hashfleet.locale', loc!);
-        },
-        [demo.tokens.operator, locale],
-      );
-      const page = await context.newPage();
-      await page.goto(`${url()}/#/relocation`);
+      const page = await openSeeded(browser, url(), demo.tokens.operator, '#/relocation', locale);
       await page.locator('[data-testid=site-facts-form] select[name=site]').waitFor();
       await page.locator('[data-testid=proposal-form] input[name=difficultyGrowthPct]').waitFor();
-      const widths = await page.evaluate(() => ({
-        page: document.documentElement.scrollWidth,
-        screen: window.innerWidth,
-        out: [...document.querySelectorAll('body *')]
-          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
-          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
-          .slice(0, 5),
-      }));
-      expect(widths.page, `wider than the phone: ${widths.out.join(', ')}`).toBeLessThanOrEqual(
-        widths.screen,
-      );
+      const wide = await widths(page);
+      expect(wide.page, `wider than the phone: ${wide.out.join(', ')}`).toBeLessThanOrEqual(wide.screen);
       // No English left in the new form (its month column header is the catalogue's).
       expect(await page.locator('[data-testid=site-months] thead').textContent()).not.toContain('Month');
       await page.screenshot({ path: join(SHOTS, `phone-relocation-facts-${locale}.png`), fullPage: true });
-      await context.close();
+      await page.context().close();
     },
   );
 });

@@ -1,12 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CHROMIUM, launchChromium, logIn } from '@hashfleet/demo/browser';
+import { logIn } from '@hashfleet/demo/browser';
 import type { RunningDemo } from '@hashfleet/demo/demo';
-import { startDemoForTest } from '@hashfleet/demo/test-demo';
 import { apiGet } from '@hashfleet/demo/wait';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { demoInChromium, describeWithChromium } from './lib/chromium.js';
 
 /**
  * The staker portal in Debian's Chromium against the demo (which closes yesterday's period at
@@ -16,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * here from the stake-time figures; the attributed hashrate tile carries its window, and the page
  * names the standalone verifiers.
  */
-const runOrSkip = !existsSync(CHROMIUM) && !process.env.CI ? describe.skip : describe;
 
 interface Statement {
   periodId: string;
@@ -32,22 +28,16 @@ interface Breakdown {
   payoutSats: string;
 }
 
-runOrSkip('staker portal breakdown in Chromium', () => {
+describeWithChromium('staker portal breakdown in Chromium', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let dataDir: string;
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'hashfleet-ui-bd-'));
-    demo = await startDemoForTest(dataDir, { logLevel: 'silent', minersPerContainer: 4 }, ['--poll-s', '5']);
-    browser = await launchChromium();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  demoInChromium(
+    { name: 'ui-bd', hooks: { minersPerContainer: 4 }, flags: ['--poll-s', '5'], fleet: false },
+    (started) => {
+      ({ demo, browser } = started);
+    },
+  );
 
   it("each demo staker's breakdown adds up to their payout to the satoshi", async () => {
     expect(demo.tokens.stakers.length).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { yieldToLoop } from '../src/alerts/pace.js';
 import { type Job, lockKey, startJobs } from '../src/core/jobs.js';
-import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
+import { metric, PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
 const pgUp = await pgAvailable(PG_URL);
 
@@ -107,10 +107,7 @@ describe('background jobs (Feature.jobs)', () => {
     await jobs.stop();
     const text = await registry.metrics();
     for (const job of ['fine', 'broken'] as const) {
-      const count = Number(
-        new RegExp(`hashfleet_job_seconds_count\\{job="${job}"\\} (\\d+)`).exec(text)?.[1],
-      );
-      expect(count).toBe(runs[job]);
+      expect(metric(text, `hashfleet_job_seconds_count{job="${job}"} `)).toBe(runs[job]);
     }
   });
 

@@ -127,3 +127,13 @@ export async function embeddedController(agentName: string, overrides: Controlle
     },
   };
 }
+
+/** The value on the first line of a /metrics text starting with `line` (name, maybe labels); `absent` if none. */
+export const metric = (text: string, line: string, absent = Number.NaN): number =>
+  Number(
+    text
+      .split('\n')
+      .find((l) => l.startsWith(line))
+      ?.split(' ')
+      .at(-1) ?? absent,
+  );

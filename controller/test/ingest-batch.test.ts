@@ -1,6 +1,6 @@
 import { exampleSample, exampleTelemetry, type Telemetry, topics } from '@hashfleet/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
+import { metric, PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
 /**
  * Ingest's group commit (controller/src/fleet/ingest/batch.ts, issue 15 item 1): messages handed
@@ -41,15 +41,6 @@ async function poison(db: Awaited<ReturnType<typeof testApp>>['app']['hashfleet'
   );
   await db.run('CREATE TRIGGER poison BEFORE INSERT ON ingest_seen FOR EACH ROW EXECUTE FUNCTION poison()');
 }
-
-const metric = (text: string, name: string) =>
-  Number(
-    text
-      .split('\n')
-      .find((l) => l.startsWith(name))
-      ?.split(' ')
-      .at(-1) ?? Number.NaN,
-  );
 
 const variants = [
   { name: 'SQLite', url: () => 'sqlite::memory:', run: true },

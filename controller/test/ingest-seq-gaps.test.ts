@@ -10,7 +10,7 @@ import {
 } from '@hashfleet/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seqStep } from '../src/fleet/ingest/seq.js';
-import { tempDir, testApp } from './helpers.js';
+import { metric, tempDir, testApp } from './helpers.js';
 
 /**
  * Issue 17 item 4 (controller side): every gap in an agent's data seq is counted as a loss, once,
@@ -31,10 +31,8 @@ const telemetry = (seq: number, bootId = exampleTelemetry.bootId) => ({
 const power = (seq: number) => ({ ...examplePower, seq, sentAt: T0 + seq * 1000 });
 const agent = exampleTelemetry.agentId;
 
-function metric(text: string, name: string): number {
-  const m = new RegExp(`^${name}\\{agent="${agent}"\\} (\\d+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
+/** The agent's series of `name`, 0 before it has one. */
+const agentMetric = (text: string, name: string) => metric(text, `${name}{agent="${agent}"} `, 0);
 
 describe('seqStep', () => {
   it.each([
@@ -77,29 +75,29 @@ describe('data seq gaps', () => {
     });
     expect(await r.ingest(topics.telemetry(agent), telemetry(4))).toBe('applied');
     let m = await r.metrics();
-    expect(metric(m, 'hashfleet_ingest_seq_gaps_total')).toBe(0);
-    expect(metric(m, 'hashfleet_ingest_seq_missing')).toBe(0);
+    expect(agentMetric(m, 'hashfleet_ingest_seq_gaps_total')).toBe(0);
+    expect(agentMetric(m, 'hashfleet_ingest_seq_missing')).toBe(0);
 
     // 5 and 6 lost, 7 arrives: two skipped.
     expect(await r.ingest(topics.telemetry(agent), telemetry(7))).toBe('applied');
     m = await r.metrics();
-    expect(metric(m, 'hashfleet_ingest_seq_gaps_total')).toBe(2);
-    expect(metric(m, 'hashfleet_ingest_seq_missing')).toBe(2);
+    expect(agentMetric(m, 'hashfleet_ingest_seq_gaps_total')).toBe(2);
+    expect(agentMetric(m, 'hashfleet_ingest_seq_missing')).toBe(2);
 
     // 6 arrives late (a spool replay), 7 again (a redelivery): one still missing.
     expect(await r.ingest(topics.telemetry(agent), telemetry(6))).toBe('applied');
     expect(await r.ingest(topics.telemetry(agent), telemetry(7))).toBe('duplicate');
     m = await r.metrics();
-    expect(metric(m, 'hashfleet_ingest_seq_gaps_total')).toBe(2);
-    expect(metric(m, 'hashfleet_ingest_seq_late_total')).toBe(1);
-    expect(metric(m, 'hashfleet_ingest_seq_missing')).toBe(1);
+    expect(agentMetric(m, 'hashfleet_ingest_seq_gaps_total')).toBe(2);
+    expect(agentMetric(m, 'hashfleet_ingest_seq_late_total')).toBe(1);
+    expect(agentMetric(m, 'hashfleet_ingest_seq_missing')).toBe(1);
 
     // The agent restarts: a new boot numbers from 0 again, which is no gap.
     expect(await r.ingest(topics.telemetry(agent), telemetry(0, 'b7e1c0de-0002'))).toBe('applied');
     expect(await r.ingest(topics.telemetry(agent), telemetry(1, 'b7e1c0de-0002'))).toBe('applied');
     m = await r.metrics();
-    expect(metric(m, 'hashfleet_ingest_seq_gaps_total')).toBe(2);
-    expect(metric(m, 'hashfleet_ingest_seq_missing')).toBe(1);
+    expect(agentMetric(m, 'hashfleet_ingest_seq_gaps_total')).toBe(2);
+    expect(agentMetric(m, 'hashfleet_ingest_seq_missing')).toBe(1);
   });
 
   it('two replicas on one database count one gap once between them', async () => {
@@ -112,9 +110,9 @@ describe('data seq gaps', () => {
     await b.ingest(topics.telemetry(agent), telemetry(4));
     const [ma, mb] = [await a.metrics(), await b.metrics()];
     expect(
-      metric(ma, 'hashfleet_ingest_seq_gaps_total') + metric(mb, 'hashfleet_ingest_seq_gaps_total'),
+      agentMetric(ma, 'hashfleet_ingest_seq_gaps_total') + agentMetric(mb, 'hashfleet_ingest_seq_gaps_total'),
     ).toBe(1);
-    expect(metric(ma, 'hashfleet_ingest_seq_missing')).toBe(1);
-    expect(metric(mb, 'hashfleet_ingest_seq_missing')).toBe(1);
+    expect(agentMetric(ma, 'hashfleet_ingest_seq_missing')).toBe(1);
+    expect(agentMetric(mb, 'hashfleet_ingest_seq_missing')).toBe(1);
   });
 });

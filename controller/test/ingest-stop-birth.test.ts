@@ -1,6 +1,6 @@
 import { exampleBirth, exampleSample, exampleTelemetry, type Telemetry, topics } from '@hashfleet/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
+import { metric, PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
 /**
  * Two findings of the scale rehearsal (controller/bench/scale.bench.ts), where one replica held a
@@ -27,15 +27,6 @@ const telemetry = (seq: number): Telemetry => ({
   unreachable: [],
   agent: null,
 });
-
-const metric = (text: string, line: string) =>
-  Number(
-    text
-      .split('\n')
-      .find((l) => l.startsWith(line))
-      ?.split(' ')
-      .at(-1) ?? Number.NaN,
-  );
 
 const variants = [
   { name: 'SQLite', url: () => 'sqlite::memory:', run: true },

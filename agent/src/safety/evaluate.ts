@@ -1,10 +1,29 @@
 import {
   type MinerSample,
   resolveLimit,
+  type SafetyMetric,
   type SafetyRule,
   type SafetyRuleSet,
   type SlotRef,
 } from '@hashfleet/contracts';
+
+/** What of a sample the rules read: a whole sample is one too. */
+export type SafetyReading = Pick<MinerSample, 'minerKey' | 'ip' | 'slot' | 'model' | 'state' | SafetyMetric>;
+
+/** The fields of `s` the rules read, without the rest (boards, pools, work ...). */
+export function safetyReading(s: SafetyReading): SafetyReading {
+  return {
+    minerKey: s.minerKey,
+    ip: s.ip,
+    slot: s.slot,
+    model: s.model,
+    state: s.state,
+    chipTempMaxC: s.chipTempMaxC,
+    boardTempMaxC: s.boardTempMaxC,
+    outletTempC: s.outletTempC,
+    powerW: s.powerW,
+  };
+}
 
 /** Per (miner, rule): consecutive polls over the limit, and whether the agent already acted. */
 export type Streak = { over: number; acted: boolean };
@@ -31,7 +50,7 @@ export const streakKey = (minerKey: string, ruleId: string): string => `${minerK
  */
 export function evaluate(
   set: Pick<SafetyRuleSet, 'rules' | 'modelLimits' | 'defaultLimits'>,
-  samples: readonly MinerSample[],
+  samples: readonly SafetyReading[],
   previous: Streaks,
   canonicalModel: (reported: string | null) => string | null,
 ): { streaks: Map<string, Streak>; decisions: Decision[] } {

@@ -403,6 +403,47 @@ for (const [name, url, available] of drivers) {
         expect(rem.stats().deferred).toBe(1);
       });
 
+      it('holds the ladder for a kind open on a site-wide share of miners, says so, and never holds overheating', async () => {
+        // Half of a site's miners and at least 2 (MASS_SHARE and MASS_MIN made small for 3 miners):
+        // m1 and m2 offline at once is a switch, not two miners to restart (both restarted before).
+        rem = createRemediation(t.app.hashfleet, { massShare: 0.5, massMin: 2 });
+        const warn = vi.spyOn(t.app.log, 'warn');
+        const a1 = await openAlert('m1', 'offline');
+        const a2 = await openAlert('m2', 'offline');
+        await rem.tick(clock);
+        expect(sent).toEqual([]);
+        expect(rem.stats().held).toBe(2);
+        expect((await t.app.inject({ url: '/metrics' })).body).toContain(
+          'hashfleet_remediation_held_miners{site="kz",kind="offline"} 2',
+        );
+        const said = warn.mock.calls
+          .map((c) => String(c[1] ?? c[0]))
+          .filter((m) => m.startsWith('remediation:'));
+        expect(said).toEqual([
+          'remediation: offline is open on 2 of 3 miners in service at site kz: a common cause is likelier than 2 faults, so the ladder holds for them until fewer than 50 % are affected; a person decides',
+        ]);
+        await rem.tick(clock + MIN); // still held, not said again within the hour
+        expect(sent).toEqual([]);
+        expect(warn.mock.calls.filter((c) => String(c[1] ?? c[0]).startsWith('remediation:'))).toHaveLength(
+          1,
+        );
+
+        // One of them back: the other is one miner's trouble again, and its ladder starts.
+        await resolveAlert(a2);
+        clock += 2 * MIN;
+        await rem.tick(clock);
+        expect(sent.map((c) => [c.action.op, c.action.target])).toEqual([
+          ['restart', expect.objectContaining({ minerKey: '10.0.0.1' })],
+        ]);
+        await resolveAlert(a1);
+
+        // Overheating on both: slept, whatever the cause.
+        for (const m of ['m1', 'm3']) await openAlert(m, 'chip_overtemp');
+        clock += MIN;
+        await rem.tick(clock);
+        expect(sent.filter((c) => c.action.op === 'sleep')).toHaveLength(2);
+      });
+
       it('a miner its agent slept on its own (local safety) gets a ticket, once', async () => {
         await db.run(
           `INSERT INTO events (id, at, kind, miner_id, agent_id, details_json) VALUES ('ev-1', ?, 'safety.action', 'm3', 'agent-c1', ?)`,

@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** The ladder's figures on /metrics (one set per registry, so several apps can share a process). */
 export function remediationMetrics(registry: Registry) {
@@ -17,6 +17,14 @@ export function remediationMetrics(registry: Registry) {
       new Counter({
         name: 'hashfleet_remediation_errors_total',
         help: "Miners whose ladder could not be run in a tick (logged; the other miners' ladders go on)",
+        registers: [registry],
+      }),
+    held:
+      existing<Gauge<'site' | 'kind'>>('hashfleet_remediation_held_miners') ??
+      new Gauge({
+        name: 'hashfleet_remediation_held_miners',
+        help: 'Miners whose ladder holds because their alert kind is open on a site-wide share of miners (remediation/service.ts MASS_SHARE), by site and kind, as of the last run',
+        labelNames: ['site', 'kind'],
         registers: [registry],
       }),
     deferred:

@@ -37,6 +37,19 @@ type MinerFacts = MinerReach & {
 export const ACT_PER_RUN = 250;
 
 /**
+ * One alert kind open on at least this share of a site's miners in service (and on at least
+ * MASS_MIN of them) has a common cause likelier than as many faults: a switch or a feed down, a
+ * firmware or profile reporting wrongly. The ladder holds for that kind at that site until fewer
+ * are affected, and says so once an hour; restarting, power-cycling or ticketing thousands of
+ * miners one by one would not cure it (the 100,000-miner rehearsal's fleet-wide `board_missing`
+ * ticketed 32,500 miners). Overheating is never held: sleeping a hot miner protects it whatever
+ * the cause.
+ */
+export const MASS_SHARE = 0.2;
+export const MASS_MIN = 50;
+const NEVER_HELD = new Set(['chip_overtemp', 'board_overtemp']);
+
+/**
  * The remediation job: settles steps waiting for verification, then runs each alerting miner's
  * ladder (`decide`) and carries the steps out: commands through `issueCommand` as SYSTEM with
  * issuer `remediation:<alert kind>`, tickets through the tickets service. Every step is stored
@@ -46,10 +59,16 @@ export const ACT_PER_RUN = 250;
  * the issuing of commands and tickets through the closure; each step is its own inner function.
  */
 
-export function createRemediation(ctx: FeatureContext, opts: { actPerRun?: number } = {}) {
+export function createRemediation(
+  ctx: FeatureContext,
+  opts: { actPerRun?: number; massShare?: number; massMin?: number } = {},
+) {
   const { db, audit, logger } = ctx;
   const actPerRun = opts.actPerRun ?? ACT_PER_RUN;
-  const stats = { ticks: 0, steps: 0, errors: 0, deferred: 0 };
+  const massShare = opts.massShare ?? MASS_SHARE;
+  const massMin = opts.massMin ?? MASS_MIN;
+  const stats = { ticks: 0, steps: 0, errors: 0, deferred: 0, held: 0 };
+  const heldLoggedAt = new Map<string, number>();
   const metrics = ctx.metrics ? remediationMetrics(ctx.metrics.registry) : undefined;
   const failedMiner = () => {
     stats.errors++;
@@ -360,6 +379,56 @@ export function createRemediation(ctx: FeatureContext, opts: { actPerRun?: numbe
     }
   }
 
+  /**
+   * Leaves out of the ladders the alerts of a kind open on a site-wide share of miners (MASS_SHARE):
+   * counted in hashfleet_remediation_held_miners, logged once an hour per site and kind.
+   */
+  async function holdMassEvents(
+    byMiner: Map<string, OpenAlert[]>,
+    facts: Map<string, MinerFacts>,
+    now: number,
+  ): Promise<void> {
+    const affected = new Map<string, number>();
+    for (const [minerId, alerts] of byMiner) {
+      const m = facts.get(minerId);
+      if (m?.status !== 'in_service' || m.siteId === null) continue;
+      for (const kind of new Set(alerts.map((a) => a.kind)))
+        if (!NEVER_HELD.has(kind))
+          affected.set(`${m.siteId}\u0000${kind}`, (affected.get(`${m.siteId}\u0000${kind}`) ?? 0) + 1);
+    }
+    metrics?.held.reset();
+    if (!affected.size) return;
+    const inService = new Map(
+      (
+        await db.all<{ site_id: string; n: number | string }>(
+          `SELECT site_id, COUNT(*) AS n FROM miners WHERE status = 'in_service' AND site_id IS NOT NULL GROUP BY site_id`,
+        )
+      ).map((r) => [r.site_id, Number(r.n)]),
+    );
+    const held = new Set<string>();
+    for (const [key, n] of affected) {
+      const [siteId, kind] = key.split('\u0000') as [string, string];
+      const total = inService.get(siteId) ?? n;
+      if (n < massMin || n < massShare * total) continue;
+      held.add(key);
+      stats.held += n;
+      metrics?.held.set({ site: siteId, kind }, n);
+      if (now - (heldLoggedAt.get(key) ?? Number.NEGATIVE_INFINITY) < 3_600_000) continue;
+      heldLoggedAt.set(key, now);
+      logger.warn(
+        { siteId, kind, miners: n, inService: total },
+        `remediation: ${kind} is open on ${n} of ${total} miners in service at site ${siteId}: a common cause is likelier than ${n} faults, so the ladder holds for them until fewer than ${Math.round(massShare * 100)} % are affected; a person decides`,
+      );
+    }
+    if (!held.size) return;
+    for (const [minerId, alerts] of byMiner) {
+      const siteId = facts.get(minerId)?.siteId;
+      const kept = alerts.filter((a) => !held.has(`${siteId}\u0000${a.kind}`));
+      if (kept.length) byMiner.set(minerId, kept);
+      else byMiner.delete(minerId);
+    }
+  }
+
   async function tickOnce(now: number): Promise<void> {
     stats.ticks++;
     const settingsOf = await siteSettings(db);
@@ -379,12 +448,15 @@ export function createRemediation(ctx: FeatureContext, opts: { actPerRun?: numbe
     // The miner whose alert has waited longest first, so a run cut short at `actPerRun` leaves
     // the newest for the next.
     const oldest = (id: string) => Math.min(...byMiner.get(id)!.map((a) => a.openedAt));
+    const alerting = [...byMiner.keys()];
+    if (!alerting.length) return;
+    const facts = await loadFacts(alerting);
+    await holdMassEvents(byMiner, facts, now);
     const minerIds = [...byMiner.keys()]
       .map((id) => ({ id, at: oldest(id) }))
       .sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((x) => x.id);
     if (!minerIds.length) return;
-    const facts = await loadFacts(minerIds);
     const steps = await ladderSteps(db, minerIds, now - DAY_MS);
     const busy = await containerBusy();
     const attended = new Set(

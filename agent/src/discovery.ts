@@ -67,6 +67,14 @@ function describeReplies(r: DetectReplies): string {
   return `version: ${size(r.version)}, devdetails: ${size(r.devdetails)}, deviceInfo: ${size(r.deviceInfo)}`;
 }
 
+/**
+ * A scan starts with this many probes at once and grows to its concurrency (forEachBounded's ramp):
+ * at full concurrency from the start, a starting agent's first miner answered 170-250 ms after the
+ * scan began and its first poll took 400-500 ms more, both behind 512 connects (issue 15, launch ->
+ * first sample < 2 s; launched agent, 5,000 simulated miners, load 5.5-6.7).
+ */
+export const SCAN_RAMP = { from: 16, everyMs: 100 };
+
 /** Probes every address with bounded concurrency, reporting each result as it completes. */
 export async function scan(
   ctx: RequestContext,
@@ -74,7 +82,12 @@ export async function scan(
   opts: { concurrency: number; timeoutMs: number },
   onResult: (r: ProbeResult) => void,
 ): Promise<void> {
-  await forEachBounded(ips, opts.concurrency, async (ip) => {
-    onResult(await probeAddress(ctx, ip, opts.timeoutMs));
-  });
+  await forEachBounded(
+    ips,
+    opts.concurrency,
+    async (ip) => {
+      onResult(await probeAddress(ctx, ip, opts.timeoutMs));
+    },
+    SCAN_RAMP,
+  );
 }

@@ -30,3 +30,19 @@ export function boundHeapGrowth(percent: number = HEAP_GROWING_PERCENT): void {
  * of 13.1-14.3 s for a 10 s interval; 8 MB: 151.9 MB against 162.1, 1.897 against 1.384 CPU-s (load 6-8); 2 MB: 132.4-132.7 MB,
  * CPU 1.15-1.6x. RSS bought with a third more CPU and late cycles: V8's default stays.
  */
+
+/*
+ * Measured again after the MQTT client's packet-id table and the safety guard's whole samples went
+ * (2026-12-07, built agent launched at 5,000 simulated miners, two passes after the first, runs
+ * alternated in one run at load 1.5-4.2), to see whether the young generation had become cheap to
+ * shrink: V8's default 144.0-144.8 MB median RSS, 0.606-0.717 CPU-s per 1,000 polls; 8 MB
+ * semi-spaces 128.2-129.6 MB, 0.841-0.884; 4 MB 116.3-120.0 MB, 0.944-0.998. Still a quarter to a
+ * half more CPU: not set.
+ * Also tried, no change beyond the noise of the same run (load 4.6-7.8): --heap-growing-percent
+ * 15 and 5 instead of 30 (RSS median 143.9-146.7 and 143.5-145.9 MB against 139.0-144.3; the old
+ * generation is now close to what it keeps); a spread poll cycle that waits out its targets' offsets
+ * with one timer at a time instead of a timer and a pending promise per target from the cycle's
+ * start (140.6-146.4 MB and 0.722-0.727 CPU-s against 143.3-144.4 and 0.680-0.753; reverted);
+ * MALLOC_ARENA_MAX=2 in the environment (137.8-139.5 MB against 141.8-144.1, load 3.3-3.5; it
+ * would go in the systemd unit, outside this folder).
+ */

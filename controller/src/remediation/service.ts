@@ -392,9 +392,11 @@ export function createRemediation(
     for (const [minerId, alerts] of byMiner) {
       const m = facts.get(minerId);
       if (m?.status !== 'in_service' || m.siteId === null) continue;
-      for (const kind of new Set(alerts.map((a) => a.kind)))
-        if (!NEVER_HELD.has(kind))
-          affected.set(`${m.siteId}\u0000${kind}`, (affected.get(`${m.siteId}\u0000${kind}`) ?? 0) + 1);
+      for (const kind of new Set(alerts.map((a) => a.kind))) {
+        if (NEVER_HELD.has(kind)) continue;
+        const key = `${m.siteId}\u0000${kind}`;
+        affected.set(key, (affected.get(key) ?? 0) + 1);
+      }
     }
     metrics?.held.reset();
     if (!affected.size) return;

@@ -1,4 +1,5 @@
 import type { Db, SqlValue } from './db.js';
+import { arrayLiteral } from './postgres.js';
 
 /**
  * Multi-row `INSERT ... VALUES (...), (...) <tail>` in chunks: one round trip per chunk instead
@@ -68,9 +69,15 @@ function unnestStatement(
       params.push(col[0]!);
       return `$${params.length}::${type}`;
     }
-    let literal = '{';
-    for (let r = 0; r < rows; r++) literal += (r ? ',' : '') + arrayElement(col[r]!);
-    params.push(`${literal}}`);
+    // The one JSON text insertRows sends when the column allows it (postgres.ts arrayLiteral),
+    // else quoted element by element.
+    const fast = arrayLiteral(rows === col.length ? col : col.slice(0, rows));
+    if (typeof fast === 'string') params.push(fast);
+    else {
+      let literal = '{';
+      for (let r = 0; r < rows; r++) literal += (r ? ',' : '') + arrayElement(col[r]!);
+      params.push(`${literal}}`);
+    }
     arrays.push(`$${params.length}::${type}[]`);
     return `u.c${arrays.length}`;
   });

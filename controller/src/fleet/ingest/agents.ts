@@ -24,13 +24,16 @@ export async function touchAgent(
   db: Db,
   msg: Envelope & { siteId?: string; containerId?: string },
   receivedAt: number,
-  metrics: AgentMetrics | null = null,
-  deferred?: Deferred,
-  skewOf?: (agentId: string) => number | null,
+  opts: {
+    metrics?: AgentMetrics | null;
+    deferred?: Deferred;
+    /** Ingest's skew estimate (skew.ts); without it, sentAt minus receivedAt. */
+    skewOf?: (agentId: string) => number | null;
+  } = {},
 ): Promise<void> {
   // Skew only means something for live messages; a spool replay is late by design. Ingest's
   // estimate (skew.ts) is not misled by a message that waited in a queue.
-  const skew = msg.historical ? null : (skewOf?.(msg.agentId) ?? msg.sentAt - receivedAt);
+  const skew = msg.historical ? null : (opts.skewOf?.(msg.agentId) ?? msg.sentAt - receivedAt);
   const values = [
     msg.agentId,
     msg.siteId ?? null,
@@ -41,8 +44,8 @@ export async function touchAgent(
     msg.bootId,
     receivedAt,
     skew,
-    metrics ? JSON.stringify(metrics) : null,
+    opts.metrics ? JSON.stringify(opts.metrics) : null,
   ];
-  if (deferred) deferred.add(AGENT, [{ key: msg.agentId, values }]);
+  if (opts.deferred) opts.deferred.add(AGENT, [{ key: msg.agentId, values }]);
   else await db.run(`${AGENT.head} VALUES (${values.map(() => '?').join(', ')}) ${AGENT.tail}`, values);
 }

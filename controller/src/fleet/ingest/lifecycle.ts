@@ -17,7 +17,7 @@ export async function applyBirth(
   pending: PendingCache,
 ): Promise<Applied> {
   const now = deps.now();
-  await touchAgent(db, msg, now, null, undefined, deps.skewOf);
+  await touchAgent(db, msg, now, { skewOf: deps.skewOf });
   await db.run(
     `UPDATE agents SET state = 'online', state_reason = 'birth', state_at = ?, agent_version = ?,
        poll_interval_ms = ?, last_birth_at = ?, birth_json = ? WHERE id = ?`,
@@ -109,7 +109,7 @@ export async function applyEvents(
   deps: IngestDeps,
   pending: PendingCache,
 ): Promise<Applied> {
-  await touchAgent(db, msg, deps.now(), null, undefined, deps.skewOf);
+  await touchAgent(db, msg, deps.now(), { skewOf: deps.skewOf });
   for (const e of msg.events) {
     const mapped = await db.get<{ miner_id: string }>(
       'SELECT miner_id FROM agent_miners WHERE agent_id = ? AND miner_key = ?',

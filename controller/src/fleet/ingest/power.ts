@@ -11,7 +11,7 @@ import type { Applied, IngestDeps } from './deps.js';
 /** Applies a PDU message: latest values, outlet -> slot map, metered energy per hour. */
 export async function applyPower(db: Db, msg: Power, deps: IngestDeps): Promise<Applied> {
   const now = deps.now();
-  await touchAgent(db, msg, now, null, undefined, deps.skewOf);
+  await touchAgent(db, msg, now, { skewOf: deps.skewOf });
   // Each PDU's reading before this message: the interval its energy deltas cover.
   const previousAt = new Map<string, number>();
   for (const pdu of msg.pdus) {

@@ -135,7 +135,7 @@ export async function applyTelemetry(
   const { clean, found } = judgeSamples(raw.samples);
   const msg: Telemetry = { ...raw, samples: clean };
   const implausibleOf = new Map<MinerSample, Implausible[]>(clean.map((s, i) => [s, found[i]!]));
-  await touchAgent(db, msg, receivedAt, msg.agent, deps.deferred, deps.skewOf);
+  await touchAgent(db, msg, receivedAt, { metrics: msg.agent, deferred: deps.deferred, skewOf: deps.skewOf });
   const minerIds: string[] = [];
   for (const s of msg.samples) {
     minerIds.push(

@@ -3,13 +3,34 @@
  * history, and a realistic share of trouble (1 % hot, 1 % slow, 0.5 % a failed fan, 0.5 %
  * unreachable). Deterministic (a fixed-seed generator), so two runs evaluate the same fleet.
  */
-import { exampleSample } from '@hashfleet/contracts';
+import { exampleSample, type MinerSample } from '@hashfleet/contracts';
 import { insertMany } from '../src/core/storage/bulk.js';
 import type { Db, SqlValue } from '../src/core/storage/db.js';
+import { LATEST_INSERT_COLUMNS, LATEST_UPDATE, latestRowValues } from '../src/fleet/latest-row.js';
 
 export const PER_CONTAINER = 300;
 export const HISTORY_MIN = 10;
 export const BENCH_NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+
+/** The head of ingest's insert into miner_latest, and how many columns it names. */
+export const LATEST_HEAD = `INSERT INTO miner_latest (${LATEST_INSERT_COLUMNS.join(', ')})`;
+export const LATEST_WIDTH = LATEST_INSERT_COLUMNS.length;
+/** Its upsert, newest sample winning (the change stamp is left to the table's trigger). */
+export const LATEST_TAIL = `ON CONFLICT (miner_id) DO UPDATE SET ${LATEST_UPDATE} WHERE excluded.at >= miner_latest.at`;
+
+/** The miner_latest row ingest writes for a bench sample (fleet/latest-row.ts), online or not. */
+export function benchLatestRow(
+  id: string,
+  sample: MinerSample & { agentId: string },
+  receivedAt: number,
+  error: string | null = null,
+): SqlValue[] {
+  const { agentId, ...own } = sample;
+  const row = latestRowValues(id, own, receivedAt, agentId, []);
+  row[LATEST_INSERT_COLUMNS.indexOf('online')] = error === null ? 1 : 0;
+  row[LATEST_INSERT_COLUMNS.indexOf('error')] = error;
+  return row;
+}
 
 /** One miner's stored sample as ingest writes it (`miner_latest.sample_json`). */
 export function benchSample(
@@ -34,7 +55,7 @@ export function benchSample(
     chipTempMaxC: chipC,
     fansRpm,
     powerW,
-    powerProvenance: 'reported',
+    powerProvenance: 'reported' as const,
     agentId: `agent-${c}`,
   };
 }
@@ -132,23 +153,10 @@ export async function buildFleet(
         chipTempMaxC: hot ? 96 : 65 + rand() * 10,
         fansRpm: fan ? [5400, 5400, 5400] : [5400, 5460, 5380, 5420],
         powerW: 3250 * (1 + 0.02 * (rand() - 0.5)),
-        powerProvenance: 'reported',
+        powerProvenance: 'reported' as const,
         agentId: `agent-${c}`,
       };
-      latest.push([
-        id,
-        NOW - 5_000,
-        NOW - 4_000,
-        JSON.stringify(sample),
-        ths,
-        110,
-        sample.powerW,
-        'reported',
-        sample.chipTempMaxC,
-        'hashing',
-        offline ? 0 : 1,
-        offline ? 'connect ECONNREFUSED' : null,
-      ]);
+      latest.push(benchLatestRow(id, sample, NOW - 4_000, offline ? 'connect ECONNREFUSED' : null));
       for (let k = 0; k < HISTORY_MIN; k++) {
         const minute = Math.floor((NOW - k * 60_000) / 60_000) * 60_000;
         history.push([id, minute, minute + 1_000, ths, sample.chipTempMaxC, sample.powerW]);
@@ -188,12 +196,7 @@ export async function buildFleet(
       10,
       rows.miners,
     );
-    await insertMany(
-      tx,
-      'INSERT INTO miner_latest (miner_id, at, received_at, sample_json, hashrate_ths, expected_ths, power_w, power_provenance, chip_temp_max_c, state, online, error)',
-      12,
-      latest,
-    );
+    await insertMany(tx, LATEST_HEAD, LATEST_WIDTH, latest);
     await insertMany(
       tx,
       'INSERT INTO miner_history (miner_id, minute, at, hashrate_ths, chip_temp_max_c, power_w)',

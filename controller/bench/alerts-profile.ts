@@ -15,7 +15,16 @@ import { insertMany } from '../src/core/storage/bulk.js';
 import { openDb, type SqlValue } from '../src/core/storage/db.js';
 import { migrate } from '../src/core/storage/migrate.js';
 import { PG_URL, pgSchemaUrl } from '../test/helpers.js';
-import { BENCH_NOW, benchSample, buildFleet, PER_CONTAINER } from './alerts-fleet.js';
+import {
+  BENCH_NOW,
+  benchLatestRow,
+  benchSample,
+  buildFleet,
+  LATEST_HEAD,
+  LATEST_TAIL,
+  LATEST_WIDTH,
+  PER_CONTAINER,
+} from './alerts-fleet.js';
 
 const MINERS = Number(process.env.ALERTS_BENCH_MINERS ?? 100_000);
 /** Percent of the miners written since the previous tick: 100 is a fleet polled as often as the tick runs. */
@@ -43,19 +52,9 @@ const rows: SqlValue[][] = [];
 for (let n = 0; n < (MINERS * CHANGED_PCT) / 100; n++) {
   const c = Math.floor(n / PER_CONTAINER);
   const s = benchSample(n, c, 'R1', 'S1', 110, 70, [5400, 5460, 5380, 5420], 3250, at);
-  rows.push([`m${n}`, at, at, JSON.stringify(s), 110, 110, 3250, 'reported', 70, 'hashing', 1, null]);
+  rows.push(benchLatestRow(`m${n}`, s, at));
 }
-await db.tx((tx) =>
-  insertMany(
-    tx,
-    `INSERT INTO miner_latest (miner_id, at, received_at, sample_json, hashrate_ths, expected_ths,
-      power_w, power_provenance, chip_temp_max_c, state, online, error)`,
-    12,
-    rows,
-    `ON CONFLICT (miner_id) DO UPDATE SET at = excluded.at, received_at = excluded.received_at,
-      sample_json = excluded.sample_json, online = 1, error = NULL`,
-  ),
-);
+await db.tx((tx) => insertMany(tx, LATEST_HEAD, LATEST_WIDTH, rows, LATEST_TAIL));
 
 const session = new Session();
 session.connect();

@@ -23,7 +23,17 @@ import { allMigrations } from '../src/core/app.js';
 import { insertMany } from '../src/core/storage/bulk.js';
 import { openDb, type SqlValue } from '../src/core/storage/db.js';
 import { migrate } from '../src/core/storage/migrate.js';
-import { benchSample, buildFleet, HISTORY_MIN, BENCH_NOW as NOW, PER_CONTAINER } from './alerts-fleet.js';
+import {
+  benchLatestRow,
+  benchSample,
+  buildFleet,
+  HISTORY_MIN,
+  LATEST_HEAD,
+  LATEST_TAIL,
+  LATEST_WIDTH,
+  BENCH_NOW as NOW,
+  PER_CONTAINER,
+} from './alerts-fleet.js';
 import { bench } from './report.js';
 
 const MINERS = Number(process.env.ALERTS_BENCH_MINERS ?? 100_000);
@@ -92,13 +102,6 @@ async function pureFigures() {
 await seedDefaultRules(db, NOW);
 await pureFigures();
 
-// What ingest writes for a sample (fleet/ingest/telemetry.ts's upsert, the columns the tick reads).
-const UPSERT_HEAD = `INSERT INTO miner_latest (miner_id, at, received_at, sample_json, hashrate_ths, expected_ths,
-  power_w, power_provenance, chip_temp_max_c, state, online, error)`;
-const UPSERT_TAIL = `ON CONFLICT (miner_id) DO UPDATE SET at = excluded.at, received_at = excluded.received_at,
-  sample_json = excluded.sample_json, hashrate_ths = excluded.hashrate_ths, power_w = excluded.power_w,
-  chip_temp_max_c = excluded.chip_temp_max_c, state = excluded.state, online = 1, error = NULL
-  WHERE excluded.at >= miner_latest.at`;
 let nextMiner = 0;
 const pduIds = (await db.all<{ pdu_id: string }>('SELECT pdu_id FROM pdu_latest ORDER BY pdu_id')).map(
   (r) => r.pdu_id,
@@ -126,9 +129,9 @@ async function ingest(count: number, at: number): Promise<void> {
     const rack = `R${Math.floor(i / 50) + 1}`;
     const slot = `S${(i % 50) + 1}`;
     const s = benchSample(n, c, rack, slot, 110, 70, [5400, 5460, 5380, 5420], 3250, at);
-    rows.push([`m${n}`, at, at, JSON.stringify(s), 110, 110, 3250, 'reported', 70, 'hashing', 1, null]);
+    rows.push(benchLatestRow(`m${n}`, s, at));
   }
-  await db.tx((tx) => insertMany(tx, UPSERT_HEAD, 12, rows, UPSERT_TAIL));
+  await db.tx((tx) => insertMany(tx, LATEST_HEAD, LATEST_WIDTH, rows, LATEST_TAIL));
 }
 
 const service = (read: 'full' | 'incremental') =>

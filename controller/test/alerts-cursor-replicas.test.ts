@@ -2,6 +2,7 @@ import { exampleSample, exampleTelemetry, type MinerSample, topics } from '@hash
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertService } from '../src/alerts/service.js';
 import { DEFAULT_ALERT_SETTINGS } from '../src/alerts/settings.js';
+import { LATEST_INSERT_COLUMNS, latestRowValues } from '../src/fleet/latest-row.js';
 import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
 /**
@@ -68,11 +69,9 @@ describe.skipIf(!pgUp)('the alert cursor across replicas (PostgreSQL)', () => {
     // What each replica's ingest writes for one sample (the columns the tick reads).
     const write = (db: typeof a.app.hashfleet.db, n: number, over: Partial<MinerSample>) =>
       db.run(
-        'UPDATE miner_latest SET at = ?, received_at = ?, sample_json = ?, online = 1, error = NULL WHERE miner_id = ?',
+        `UPDATE miner_latest SET ${LATEST_INSERT_COLUMNS.slice(1).map((c) => `${c} = ?`)} WHERE miner_id = ?`,
         [
-          clock,
-          clock,
-          JSON.stringify({ ...sample(n, { at: clock, ...over }), agentId: 'sc-c01' }),
+          ...latestRowValues(id(`SN-R${n}`), sample(n, { at: clock, ...over }), clock, 'sc-c01', []).slice(1),
           id(`SN-R${n}`),
         ],
       );

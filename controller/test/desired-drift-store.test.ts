@@ -65,12 +65,13 @@ for (const v of variants) {
         T0,
         JSON.stringify({ ...exampleSample, minerKey: `SN${i}`, powerLimitW: limit }),
         3000,
+        limit,
         'hashing',
         1,
       ];
       await insertRows(
         db,
-        'INSERT INTO miner_latest (miner_id, at, received_at, sample_json, power_w, state, online)',
+        'INSERT INTO miner_latest (miner_id, at, received_at, sample_json, power_w, power_limit_w, state, online)',
         Array.from({ length: N }, (_, i) => latest(i, i % 3 === 0 ? 2500 : 3000)),
       );
       for (const siteId of ['kz', 'sc']) {
@@ -118,11 +119,11 @@ for (const v of variants) {
       // Later: the capped miners are put right, the Kazakh ones still drift, first seen at T0.
       await insertRows(
         db,
-        'INSERT INTO miner_latest (miner_id, at, received_at, sample_json, power_w, state, online)',
+        'INSERT INTO miner_latest (miner_id, at, received_at, sample_json, power_w, power_limit_w, state, online)',
         Array.from({ length: N }, (_, i) => i)
           .filter((i) => i % 3 === 0)
           .map((i) => latest(i, 3000)),
-        `ON CONFLICT (miner_id) DO UPDATE SET sample_json = excluded.sample_json`,
+        `ON CONFLICT (miner_id) DO UPDATE SET sample_json = excluded.sample_json, power_limit_w = excluded.power_limit_w`,
       );
       await refreshDrift(db, T0 + 60_000);
       const later = await rows();

@@ -1,4 +1,5 @@
 import type { Db } from '../core/storage/db.js';
+import { latestSelect } from '../fleet/index.js';
 import { STAMPED_TABLES } from './migration.js';
 import { yieldToLoop } from './pace.js';
 import {
@@ -162,7 +163,7 @@ export function createLatestCache(opts: LatestCacheOptions = {}) {
   const latest = stampedTable<LatestSample | null>(
     'miner_latest',
     ['miner_id'],
-    'miner_id, at, received_at, online, error, state, sample_json',
+    `miner_id, ${latestSelect()}`,
     (r) => latestFromRow(r as unknown as Parameters<typeof latestFromRow>[0]),
     (id, v) => {
       entryOf(id).latest = v;

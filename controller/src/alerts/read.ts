@@ -1,8 +1,8 @@
-import type { MinerSample } from '@hashfleet/contracts';
 import { findModel } from '@hashfleet/firmware-profiles';
 import { ACCEPTED_STATES, type CommandedWindow, commandedWindows, sqlStates } from '../commands/index.js';
 import type { Db } from '../core/storage/db.js';
 import { driftSince } from '../desired/index.js';
+import { type LatestColumns, latestSelect, listColumn } from '../fleet/index.js';
 import { workerPattern } from './evaluate.js';
 import { inPages, yieldToLoop } from './pace.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
@@ -16,70 +16,41 @@ type MinerRow = {
   slot_id: string | null;
   rack: string | null;
   slot: string | null;
-  at: number | null;
-  received_at: number | null;
-  online: number | null;
-  error: string | null;
-  state: string | null;
-  sample_json: string | null;
-};
+} & Nullable<LatestColumns>;
 
-/** The stored sample (`miner_latest.sample_json`): the agent's sample plus the agent that sent it. */
-type Sample = Pick<
-  MinerSample,
-  | 'hashrate5sThs'
-  | 'hashrateAvgThs'
-  | 'expectedHashrateThs'
-  | 'chipTempMaxC'
-  | 'boardTempMaxC'
-  | 'fansRpm'
-  | 'boards'
-  | 'powerW'
-  | 'powerProvenance'
-  | 'hardwareErrors'
-  | 'uptimeS'
-  | 'pool'
-> & { agentId?: string; implausible?: LatestSample['implausible'] };
+type Nullable<T> = { [K in keyof T]: T[K] | null };
 
-/** A stored sample that does not parse is a miner with no usable sample, not a failed tick. */
-function parseSample(json: string): Sample | null {
-  try {
-    const s = JSON.parse(json) as Sample;
-    return s && typeof s === 'object' ? s : null;
-  } catch {
-    return null;
-  }
-}
-
-export function latestFromRow(
-  r: Pick<MinerRow, 'at' | 'received_at' | 'online' | 'error' | 'state' | 'sample_json'>,
-): LatestSample | null {
-  if (r.at === null || r.sample_json === null) return null;
-  const s = parseSample(r.sample_json);
+/**
+ * A miner's latest sample from its miner_latest columns (fleet/latest-row.ts); null for a miner
+ * with no row. Only the boards and fans lists are parsed.
+ */
+export function latestFromRow(r: Nullable<LatestColumns>): LatestSample | null {
+  if (r.at === null) return null;
+  const implausible = listColumn<NonNullable<LatestSample['implausible']>[number]>(r.implausible);
   return {
-    at: r.at,
-    receivedAt: r.received_at ?? r.at,
-    online: r.online === 1,
+    at: Number(r.at),
+    receivedAt: Number(r.received_at ?? r.at),
+    online: Number(r.online) === 1,
     error: r.error,
     state: r.state ?? 'error',
-    agentId: s?.agentId ?? null,
-    hashrateThs: s ? (s.hashrate5sThs ?? s.hashrateAvgThs ?? null) : null,
-    expectedThs: s?.expectedHashrateThs ?? null,
-    chipTempMaxC: s?.chipTempMaxC ?? null,
-    boardTempMaxC: s?.boardTempMaxC ?? null,
-    fansRpm: Array.isArray(s?.fansRpm) ? s.fansRpm : [],
-    boards: Array.isArray(s?.boards) ? s.boards : [],
-    powerW: s?.powerW ?? null,
-    powerProvenance: s?.powerProvenance ?? null,
-    hardwareErrors: s?.hardwareErrors ?? null,
-    uptimeS: s?.uptimeS ?? null,
-    pool: s?.pool ?? null,
-    implausible: Array.isArray(s?.implausible) ? s.implausible : [],
+    agentId: r.agent_id,
+    hashrateThs: r.hashrate_ths,
+    expectedThs: r.expected_ths,
+    chipTempMaxC: r.chip_temp_max_c,
+    boardTempMaxC: r.board_temp_max_c,
+    fansRpm: listColumn<number>(r.fans_rpm),
+    boards: listColumn<LatestSample['boards'][number]>(r.boards),
+    powerW: r.power_w,
+    powerProvenance: r.power_provenance,
+    hardwareErrors: r.hardware_errors === null ? null : Number(r.hardware_errors),
+    uptimeS: r.uptime_s === null ? null : Number(r.uptime_s),
+    pool: r.pool_url === null || r.pool_user === null ? null : { url: r.pool_url, user: r.pool_user },
+    implausible,
   };
 }
 
 export const MINERS_SQL = `SELECT m.id, m.model, m.status, m.site_id, m.container_id, m.slot_id, s.rack, s.slot,
-  l.at, l.received_at, l.online, l.error, l.state, l.sample_json
+  ${latestSelect('l')}
   FROM miners m LEFT JOIN slots s ON s.id = m.slot_id LEFT JOIN miner_latest l ON l.miner_id = m.id`;
 
 /** A miner's place and inventory status (the snapshot's miner fields other than its latest sample). */

@@ -16,7 +16,10 @@ type Row = {
   online: number | null;
   state: string | null;
   power_w: number | null;
-  sample_json: string | null;
+  power_limit_w: number | null;
+  pool_url: string | null;
+  pool_user: string | null;
+  firmware_version: string | null;
 };
 
 /** A miner with its place, what it should be and which of its fields are not. */
@@ -30,26 +33,21 @@ export type MinerDrift = {
 
 // Miners being moved, stored or retired are not held to a desired state.
 const FLEET_SQL = `SELECT m.id, m.site_id, m.container_id, m.model, s.rack, s.slot, m.serial, st.timezone,
-  l.online, l.state, l.power_w, l.sample_json
+  l.online, l.state, l.power_w, l.power_limit_w, l.pool_url, l.pool_user, l.firmware_version
   FROM miners m LEFT JOIN slots s ON s.id = m.slot_id LEFT JOIN sites st ON st.id = m.site_id
   LEFT JOIN miner_latest l ON l.miner_id = m.id
   WHERE m.status IN ('in_service', 'sleeping')`;
 
+/** What a miner shows, from its latest sample's columns (fleet/latest-row.ts); null without one. */
 function actualOf(r: Row, minute: number): Actual | null {
-  if (r.sample_json === null) return null;
-  let s: { pool?: Actual['pool']; powerLimitW?: number | null; firmwareVersion?: string | null } = {};
-  try {
-    s = JSON.parse(r.sample_json) as typeof s;
-  } catch {
-    // a corrupt stored sample judges nothing but the state
-  }
+  if (r.state === null) return null;
   return {
     online: r.online === 1,
-    state: r.state ?? 'error',
-    pool: s.pool ?? null,
+    state: r.state,
+    pool: r.pool_url === null || r.pool_user === null ? null : { url: r.pool_url, user: r.pool_user },
     powerW: r.power_w,
-    powerLimitW: s.powerLimitW ?? null,
-    firmwareVersion: s.firmwareVersion ?? null,
+    powerLimitW: r.power_limit_w,
+    firmwareVersion: r.firmware_version,
     localMinute: minute,
   };
 }
@@ -59,8 +57,8 @@ const PIECE = 2_000;
 
 /**
  * Every operable miner's drift from its latest reading, judged at `now` (sleep windows need it).
- * Only a miner some desired state applies to has its stored sample parsed, each site's local
- * minute is worked out once (a formatter per miner was most of this at 100,000 miners), and the
+ * The latest sample's figures are read from their columns (fleet/latest-row.ts), only a miner
+ * some desired state applies to is judged, each site's local minute is worked out once (a formatter per miner was most of this at 100,000 miners), and the
  * event loop gets a turn every 2,000 miners: the whole pass held it for about a second at 20,000
  * miners in the scale rehearsal (controller/bench/scale.bench.ts), every 15 s.
  */

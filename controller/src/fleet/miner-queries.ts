@@ -100,10 +100,13 @@ export async function getMinerRow(db: Db, id: string) {
 
 /** A miner's last sample, its identities (newest first per kind) and its last 100 locations. */
 export async function minerDetail(db: Db, id: string) {
-  const latest = await db.get<{ sample_json: string; error: string | null; received_at: number }>(
-    'SELECT sample_json, error, received_at FROM miner_latest WHERE miner_id = ?',
-    [id],
-  );
+  const latest = await db.get<{
+    sample_json: string;
+    boards: string | null;
+    fans_rpm: string | null;
+    error: string | null;
+    received_at: number;
+  }>('SELECT sample_json, boards, fans_rpm, error, received_at FROM miner_latest WHERE miner_id = ?', [id]);
   const identities = await db.all<{
     kind: string;
     value: string;

@@ -11,6 +11,7 @@ import type { Db } from '../../core/storage/db.js';
 import { hourlyRows, minerEnergyRows } from '../hourly.js';
 import { adoptSilent } from '../inventory/expected.js';
 import type { PendingCache } from '../inventory/reconcile.js';
+import { LATEST_INSERT_COLUMNS, LATEST_UPDATE, latestRowValues } from '../latest-row.js';
 import { minerEnergyIncrements, workIncrements } from '../work.js';
 import { touchAgent } from './agents.js';
 import { Deferred, type Upsert } from './deferred.js';
@@ -67,13 +68,9 @@ export async function readMeteredSlots(
 const hashrate = (s: MinerSample) => s.hashrate5sThs ?? s.hashrateAvgThs;
 
 const latestUpsert = (stamp: string): Upsert => ({
-  head: `INSERT INTO miner_latest (miner_id, at, received_at, sample_json, hashrate_ths, expected_ths, power_w,
-       power_provenance, chip_temp_max_c, state, online, error)`,
-  columns: 12,
-  tail: `ON CONFLICT (miner_id) DO UPDATE SET at = excluded.at, received_at = excluded.received_at,
-       sample_json = excluded.sample_json, hashrate_ths = excluded.hashrate_ths, expected_ths = excluded.expected_ths,
-       power_w = excluded.power_w, power_provenance = excluded.power_provenance,
-       chip_temp_max_c = excluded.chip_temp_max_c, state = excluded.state, online = 1, error = NULL${stamp}
+  head: `INSERT INTO miner_latest (${LATEST_INSERT_COLUMNS.join(', ')})`,
+  columns: LATEST_INSERT_COLUMNS.length,
+  tail: `ON CONFLICT (miner_id) DO UPDATE SET ${LATEST_UPDATE}${stamp}
      WHERE excluded.at >= miner_latest.at`,
   // Newest wins, a tie to the later: of a miner's rows in one batch only that one can be left.
   supersedes: (held, next) => (next[1] as number) >= (held[1] as number),
@@ -99,16 +96,6 @@ const MINER_HISTORY: Upsert = {
   // The first row of a miner's minute stays: later ones in the batch change nothing.
   supersedes: () => false,
 };
-
-/**
- * The stored sample: the sample's own fields, then the agent and the implausible list, as
- * `JSON.stringify({ ...s, agentId, implausible })` writes it, without copying the sample (a
- * sample carries neither key: contracts' schema strips keys it does not know).
- */
-export function sampleJson(s: MinerSample, agentId: string, implausible: readonly Implausible[]): string {
-  const own = JSON.stringify(s);
-  return `${own.slice(0, -1)}${own.length > 2 ? ',' : ''}"agentId":${JSON.stringify(agentId)},"implausible":${JSON.stringify(implausible)}}`;
-}
 
 /**
  * Each sample judged against its model's envelope (firmware-profiles/src/plausibility.ts): the
@@ -175,20 +162,7 @@ export async function applyTelemetry(
     MINER_LATEST[db.dialect],
     [...latest].map(([id, s]) => ({
       key: id,
-      values: [
-        id,
-        s.at,
-        receivedAt,
-        sampleJson(s, msg.agentId, implausibleOf.get(s) ?? []),
-        hashrate(s),
-        s.expectedHashrateThs,
-        s.powerW,
-        s.powerProvenance,
-        s.chipTempMaxC,
-        s.state,
-        1,
-        null,
-      ],
+      values: latestRowValues(id, s, receivedAt, msg.agentId, implausibleOf.get(s) ?? []),
     })),
   );
   out.add(

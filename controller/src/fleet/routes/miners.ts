@@ -5,6 +5,7 @@ import { EDITORS, IdParams, notFound, parseJson, READERS } from '../../core/http
 import { errors, JsonObject } from '../../core/http/responses.js';
 import { moveMiner } from '../inventory/miners.js';
 import { MinerStatusSchema } from '../inventory/types.js';
+import { storedSample } from '../latest-row.js';
 import {
   getMinerRow,
   listMiners,
@@ -169,7 +170,7 @@ export const minerRoutes: FastifyPluginAsync<CoreContext> = async (app, ctx) => 
         ...view(m, ctx.now()),
         purchaseDate: m.purchase_date,
         warrantyEnd: m.warranty_end,
-        sample: parseJson(latest?.sample_json),
+        sample: latest ? storedSample(latest) : null,
         error: latest?.error ?? null,
         receivedAt: latest?.received_at ?? null,
         identities: identities.map((i) => ({

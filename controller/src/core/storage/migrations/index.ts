@@ -5,6 +5,7 @@ import { migration as commandEffects } from './0003_command_effects.js';
 import { migration as agentPlacesSeq } from './0017_agent_places_seq.js';
 import { migration as assetCodes } from './0019_asset_codes.js';
 import { migration as agentMinersFingerprint } from './0021_agent_miners_fingerprint.js';
+import { migration as minerLatestColumns } from './0022_miner_latest_columns.js';
 
 /** Core migrations (0001-0099). Features contribute theirs through features.ts. */
 export const coreMigrations: Migration[] = [
@@ -14,4 +15,5 @@ export const coreMigrations: Migration[] = [
   agentPlacesSeq,
   assetCodes,
   agentMinersFingerprint,
+  minerLatestColumns,
 ];

@@ -4,7 +4,6 @@ import { exampleSample, exampleStatus, exampleTelemetry, type Telemetry, topics 
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindAgentPlaces } from '../src/core/auth/agent-places.js';
 import { layers } from '../src/fleet/ingest/deferred.js';
-import { sampleJson } from '../src/fleet/latest-row.js';
 import { PG_URL, pgAvailable, pgSchemaUrl, testApp } from './helpers.js';
 
 /**
@@ -169,16 +168,6 @@ describe('held bulk rows', () => {
       ],
       [['a', 3]],
     ]);
-  });
-
-  it('store a sample as JSON.stringify({ ...sample, agentId, implausible }) without its lists (columns of their own) would', () => {
-    const implausible = [{ field: 'powerW', value: 99_999, why: 'above the model envelope' }];
-    for (const s of [exampleSample, { ...exampleSample, serial: null, boards: [] }]) {
-      const { boards: _b, fansRpm: _f, ...rest } = s;
-      expect(sampleJson(s, 'agent "x"', implausible as never)).toBe(
-        JSON.stringify({ ...rest, agentId: 'agent "x"', implausible }),
-      );
-    }
   });
 });
 

@@ -69,11 +69,16 @@ describe('a lying miner (SQLite, manual clock)', () => {
     await poll({});
     const r = await poll(lies);
 
-    const stored = await db.get<{ sample_json: string; hashrate_ths: number | null; power_w: number | null }>(
-      `SELECT l.sample_json, l.hashrate_ths, l.power_w FROM miner_latest l JOIN miners m ON m.id = l.miner_id
-       WHERE m.serial = 'LIAR0001'`,
+    const stored = await db.get<{
+      implausible: string;
+      hashrate_ths: number | null;
+      power_w: number | null;
+      chip_temp_max_c: number | null;
+    }>(
+      `SELECT l.implausible, l.hashrate_ths, l.power_w, l.chip_temp_max_c FROM miner_latest l
+       JOIN miners m ON m.id = l.miner_id WHERE m.serial = 'LIAR0001'`,
     );
-    const sample = JSON.parse(stored!.sample_json);
+    const sample = { implausible: JSON.parse(stored!.implausible), chipTempMaxC: stored!.chip_temp_max_c };
     expect(sample.implausible.map((f: { field: string; value: number }) => [f.field, f.value])).toEqual([
       ['hashrate5sThs', 110_200],
       ['hashrateAvgThs', 109_800],

@@ -236,11 +236,11 @@ describe('commands verified by their effect, through the controller', () => {
       await observe();
       await evaluate();
     }
-    const latest = await controller.db.get<{ sample_json: string }>(
-      'SELECT sample_json FROM miner_latest WHERE miner_id = ?',
+    const latest = await controller.db.get<{ pool_url: string; pool_user: string }>(
+      'SELECT pool_url, pool_user FROM miner_latest WHERE miner_id = ?',
       [minerId],
     );
-    expect(JSON.parse(latest!.sample_json).pool).toMatchObject({ url: NEW_POOL.url, user: NEW_POOL.user });
+    expect(latest).toMatchObject({ pool_url: NEW_POOL.url, pool_user: NEW_POOL.user });
     expect(await openAlerts(minerId)).toEqual([]);
   }, 60_000);
 });

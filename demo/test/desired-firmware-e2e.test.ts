@@ -117,18 +117,12 @@ const readings = async () =>
     (
       await controller.db.all<{
         miner_id: string;
-        sample_json: string;
+        firmware_version: string | null;
         state: string;
         hashrate_ths: number | null;
         expected_ths: number | null;
-      }>('SELECT miner_id, sample_json, state, hashrate_ths, expected_ths FROM miner_latest')
-    ).map((r) => [
-      r.miner_id,
-      {
-        ...r,
-        firmware_version: (JSON.parse(r.sample_json) as { firmwareVersion: string | null }).firmwareVersion,
-      },
-    ]),
+      }>('SELECT miner_id, firmware_version, state, hashrate_ths, expected_ths FROM miner_latest')
+    ).map((r) => [r.miner_id, r]),
   );
 /** A reading that shows `version` and the miner hashing at 90 % of expected or more. */
 const runs = (

@@ -45,12 +45,12 @@ describe('the demo hijack guard', () => {
     const db = demo.controller.db;
     // The one poll's sample reaches the controller (ingest is asynchronous to the poll).
     const minerId = await waitFor('the hijacked miner sampled', async () => {
-      const r = await db.get<{ id: string; sample_json: string | null }>(
-        `SELECT m.id, l.sample_json FROM miners m JOIN slots s ON s.id = m.slot_id
+      const r = await db.get<{ id: string; pool_url: string | null }>(
+        `SELECT m.id, l.pool_url FROM miners m JOIN slots s ON s.id = m.slot_id
          LEFT JOIN miner_latest l ON l.miner_id = m.id
          WHERE s.container_id = 'kz-c1' AND s.rack = 'R5' AND s.slot = 'S1'`,
       );
-      return r?.sample_json && JSON.parse(r.sample_json).pool ? r.id : null;
+      return r?.pool_url ? r.id : null;
     });
     await alertsFor(demo.controller.app.hashfleet).tick(Date.now());
     const open = await db.all<{ kind: string; message: string }>(

@@ -196,10 +196,10 @@ export async function deleteWebhook(db: Db, id: string): Promise<boolean> {
   return r.changes !== 0;
 }
 
-/** A miner's id and last sample (JSON); undefined for an unknown miner. */
-export async function minerSample(db: Db, minerId: string) {
-  return db.get<{ id: string; sample_json: string | null }>(
-    'SELECT m.id, l.sample_json FROM miners m LEFT JOIN miner_latest l ON l.miner_id = m.id WHERE m.id = ?',
+/** A miner's id and the pool and worker of its last sample; undefined for an unknown miner. */
+export async function minerPool(db: Db, minerId: string) {
+  return db.get<{ id: string; pool_url: string | null; pool_user: string | null }>(
+    'SELECT m.id, l.pool_url, l.pool_user FROM miners m LEFT JOIN miner_latest l ON l.miner_id = m.id WHERE m.id = ?',
     [minerId],
   );
 }

@@ -20,7 +20,7 @@ import {
   addWorkerPattern,
   knownWorkerOf,
   listWorkerPatterns,
-  minerSample,
+  minerPool,
   putKnownWorker,
   removeWorkerPattern,
 } from './store.js';
@@ -53,9 +53,10 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     },
     async (req, reply) => {
       const { minerId } = req.body as z.infer<typeof MarkBody>;
-      const row = await minerSample(db, minerId);
+      const row = await minerPool(db, minerId);
       if (!row) return fail(reply, 404, `miner ${minerId}: not found`);
-      const pool = reportedPool(row.sample_json);
+      const pool =
+        row.pool_url === null || row.pool_user === null ? null : { url: row.pool_url, user: row.pool_user };
       if (!pool) return fail(reply, 409, `miner ${minerId}: no pool worker reported yet; nothing to mark`);
       const known = { minerId, poolUrl: pool.url, worker: pool.user, source: 'operator', at: ctx.now() };
       await db.tx(async (tx) => {
@@ -148,13 +149,3 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
     },
   );
 };
-
-/** The pool and worker of a stored sample, or null when it has none (or does not parse). */
-function reportedPool(sampleJson: string | null): { url: string; user: string } | null {
-  try {
-    const p = (JSON.parse(sampleJson ?? 'null') as { pool?: { url?: unknown; user?: unknown } } | null)?.pool;
-    return p && typeof p.url === 'string' && typeof p.user === 'string' ? { url: p.url, user: p.user } : null;
-  } catch {
-    return null;
-  }
-}

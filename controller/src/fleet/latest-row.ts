@@ -7,7 +7,8 @@ import type { SqlValue } from '../core/storage/db.js';
  * need as columns of their own, so the alert tick (alerts/read.ts, alerts/latest-cache.ts), the
  * desired-state pass (desired/drift-store.ts) and the known-worker route read a few hundred bytes
  * a miner and parse only the short boards and fans lists, instead of the whole stored sample
- * (~1.4 KB of JSON at three boards) that the miner's own page still reads from `sample_json`.
+ * (~1.2 KB of JSON at three boards); `sample_json` keeps only the fields no reader but the
+ * miner's own page needs (`storedSample`).
  * The list arrays are JSON text; an empty `implausible` list is NULL, as it is on most rows.
  */
 export type LatestColumns = {
@@ -72,28 +73,44 @@ export const LATEST_UPDATE = LATEST_INSERT_COLUMNS.filter((c) => c !== 'miner_id
   .join(', ');
 
 /**
- * The stored sample (`sample_json`): the sample's own fields but the boards and fans lists, which
- * have columns of their own (read back into it by `storedSample`), then the agent and the
- * implausible list, as `JSON.stringify({ ...rest, agentId, implausible })` writes it (a sample
- * carries neither key: contracts' schema strips keys it does not know). The lists are serialised
- * once a sample, for their columns, as they were once for the stored sample before 0022.
+ * The stored sample (`sample_json`): the sample's fields that have no column of their own (the
+ * miner's identity, raw hashrates, shares, work, the poll's own fields). `storedSample` puts the
+ * columns' figures back for the miner's page. The lists and figures that are columns are
+ * serialised once a sample, for their columns, as they were once in the whole stored sample
+ * before 0022. The state stays in it: the columns' `state` becomes `error` when the agent reports
+ * the miner unreachable, the sample's is what the miner last said.
  */
-export function sampleJson(s: MinerSample, agentId: string, implausible: readonly Implausible[]): string {
-  const { boards: _boards, fansRpm: _fans, ...rest } = s;
-  const own = JSON.stringify(rest);
-  return `${own.slice(0, -1)}${own.length > 2 ? ',' : ''}"agentId":${JSON.stringify(agentId)},"implausible":${JSON.stringify(implausible)}}`;
+export function sampleJson(s: MinerSample): string {
+  const {
+    expectedHashrateThs: _expected,
+    chipTempMaxC: _chip,
+    boardTempMaxC: _board,
+    fansRpm: _fans,
+    boards: _boards,
+    powerW: _power,
+    powerProvenance: _provenance,
+    powerLimitW: _limit,
+    hardwareErrors: _errors,
+    uptimeS: _uptime,
+    pool: _pool,
+    firmwareVersion: _firmware,
+    ...rest
+  } = s;
+  return JSON.stringify(rest);
 }
 
+/** A row's columns, any of which is NULL when the row is missing (a LEFT JOIN) or not filled. */
+export type Nullable<T> = { [K in keyof T]: T[K] | null };
+
 /**
- * A miner's whole stored sample from its row: `sample_json` with the boards and fans lists of
- * their columns (a row stored before 0022 has them in both, the same); null when it does not parse
- * or is not an object.
+ * A miner's whole stored sample from its row, as ingest stored it before 0022: `sample_json` with
+ * the figures of the columns, the agent and the implausible list; null when it does not parse or
+ * is not an object. A row without a boards column is a placeholder (a miner not heard from) or was
+ * never filled: its `sample_json` is all there is. Long because it lists each column's field.
  */
-export function storedSample(row: {
-  sample_json: string | null;
-  boards: string | null;
-  fans_rpm: string | null;
-}): Record<string, unknown> | null {
+export function storedSample(
+  row: Nullable<LatestColumns> & { sample_json: string | null },
+): Record<string, unknown> | null {
   if (row.sample_json === null) return null;
   let s: unknown;
   try {
@@ -102,11 +119,25 @@ export function storedSample(row: {
     return null;
   }
   if (!s || typeof s !== 'object' || Array.isArray(s)) return null;
-  const out = { ...(s as Record<string, unknown>) };
-  // A placeholder's empty sample has neither column, and stays empty.
-  if (row.boards !== null) out['boards'] = listColumn(row.boards);
-  if (row.fans_rpm !== null) out['fansRpm'] = listColumn(row.fans_rpm);
-  return out;
+  if (row.boards === null) return s as Record<string, unknown>;
+  const num = (v: number | string | null) => (v === null ? null : Number(v));
+  return {
+    ...(s as Record<string, unknown>),
+    firmwareVersion: row.firmware_version,
+    expectedHashrateThs: row.expected_ths,
+    boards: listColumn(row.boards),
+    chipTempMaxC: row.chip_temp_max_c,
+    boardTempMaxC: row.board_temp_max_c,
+    fansRpm: listColumn(row.fans_rpm),
+    powerW: row.power_w,
+    powerProvenance: row.power_provenance,
+    powerLimitW: row.power_limit_w,
+    hardwareErrors: num(row.hardware_errors),
+    uptimeS: num(row.uptime_s),
+    pool: row.pool_url === null || row.pool_user === null ? null : { url: row.pool_url, user: row.pool_user },
+    agentId: row.agent_id,
+    implausible: listColumn(row.implausible),
+  };
 }
 
 /** One miner_latest row of a judged sample, in `LATEST_INSERT_COLUMNS` order. */
@@ -140,7 +171,7 @@ export function latestRowValues(
     s.pool?.user ?? null,
     s.firmwareVersion,
     implausible.length ? JSON.stringify(implausible) : null,
-    sampleJson(s, agentId, implausible),
+    sampleJson(s),
   ];
 }
 

@@ -1,5 +1,6 @@
 import type { Db, SqlValue } from '../core/storage/db.js';
 import type { MinerStatus } from './inventory/types.js';
+import { type LatestColumns, latestSelect, type Nullable } from './latest-row.js';
 
 /** The miner queries of the fleet routes (`routes/miners.ts`): rows as stored, the routes shape them. */
 export type MinerListRow = {
@@ -100,13 +101,10 @@ export async function getMinerRow(db: Db, id: string) {
 
 /** A miner's last sample, its identities (newest first per kind) and its last 100 locations. */
 export async function minerDetail(db: Db, id: string) {
-  const latest = await db.get<{
-    sample_json: string;
-    boards: string | null;
-    fans_rpm: string | null;
-    error: string | null;
-    received_at: number;
-  }>('SELECT sample_json, boards, fans_rpm, error, received_at FROM miner_latest WHERE miner_id = ?', [id]);
+  const latest = await db.get<Nullable<LatestColumns> & { sample_json: string; received_at: number }>(
+    `SELECT sample_json, ${latestSelect()} FROM miner_latest WHERE miner_id = ?`,
+    [id],
+  );
   const identities = await db.all<{
     kind: string;
     value: string;

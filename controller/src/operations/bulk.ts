@@ -316,17 +316,12 @@ async function dispatchBatch(deps: BulkDeps, job: BulkJobRow, now: number): Prom
 }
 
 async function latestPower(db: Db, minerId: string): Promise<LatestPower | null> {
-  const r = await db.get<{ at: number; power_w: number | null; state: string; sample_json: string }>(
-    'SELECT at, power_w, state, sample_json FROM miner_latest WHERE miner_id = ?',
+  const r = await db.get<{ at: number; power_w: number | null; state: string; power_limit_w: number | null }>(
+    'SELECT at, power_w, state, power_limit_w FROM miner_latest WHERE miner_id = ?',
     [minerId],
   );
   if (!r) return null;
-  let powerLimitW: number | null = null;
-  try {
-    powerLimitW = (JSON.parse(r.sample_json) as { powerLimitW?: number | null }).powerLimitW ?? null;
-  } catch {
-    // a corrupt sample has no limit to compare
-  }
+  const powerLimitW = r.power_limit_w;
   return { at: r.at, powerW: r.power_w, powerLimitW, state: r.state };
 }
 

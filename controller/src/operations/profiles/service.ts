@@ -45,18 +45,11 @@ export async function listProfiles(db: Db): Promise<OperatingProfile[]> {
 async function previousSettings(db: Db, minerIds: string[]): Promise<Map<string, PreviousSettings>> {
   const out = new Map<string, PreviousSettings>();
   for (const id of minerIds) {
-    const latest = await db.get<{ sample_json: string }>(
-      'SELECT sample_json FROM miner_latest WHERE miner_id = ?',
+    const latest = await db.get<{ power_limit_w: number | null }>(
+      'SELECT power_limit_w FROM miner_latest WHERE miner_id = ?',
       [id],
     );
-    let powerLimitW: number | null = null;
-    try {
-      powerLimitW = latest
-        ? ((JSON.parse(latest.sample_json) as { powerLimitW?: number | null }).powerLimitW ?? null)
-        : null;
-    } catch {
-      // nothing known
-    }
+    const powerLimitW = latest?.power_limit_w ?? null;
     const mode = await db.get<{ action_json: string }>(
       `SELECT action_json FROM commands WHERE miner_id = ? AND op = 'power.mode' AND state IN (${sqlStates(DONE_STATES)})
        ORDER BY finished_at DESC LIMIT 1`,

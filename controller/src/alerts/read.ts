@@ -2,7 +2,7 @@ import { findModel } from '@hashfleet/firmware-profiles';
 import { ACCEPTED_STATES, type CommandedWindow, commandedWindows, sqlStates } from '../commands/index.js';
 import type { Db } from '../core/storage/db.js';
 import { driftSince } from '../desired/index.js';
-import { type LatestColumns, latestSelect, listColumn } from '../fleet/index.js';
+import { type LatestColumns, latestSelect, listColumn, type Nullable, poolOf } from '../fleet/index.js';
 import { workerPattern } from './evaluate.js';
 import { inPages, yieldToLoop } from './pace.js';
 import type { AgentSnapshot, FleetSnapshot, LatestSample, MinerSnapshot, PduSnapshot } from './snapshot.js';
@@ -17,8 +17,6 @@ type MinerRow = {
   rack: string | null;
   slot: string | null;
 } & Nullable<LatestColumns>;
-
-type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /**
  * A miner's latest sample from its miner_latest columns (fleet/latest-row.ts); null for a miner
@@ -44,7 +42,7 @@ export function latestFromRow(r: Nullable<LatestColumns>): LatestSample | null {
     powerProvenance: r.power_provenance,
     hardwareErrors: r.hardware_errors === null ? null : Number(r.hardware_errors),
     uptimeS: r.uptime_s === null ? null : Number(r.uptime_s),
-    pool: r.pool_url === null || r.pool_user === null ? null : { url: r.pool_url, user: r.pool_user },
+    pool: poolOf(r),
     implausible,
   };
 }

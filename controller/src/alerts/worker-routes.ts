@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { WorkerPatternSchema } from '../core/config.js';
 import type { FeatureContext } from '../core/feature.js';
 import { created as createdStatus, errors, JsonObject, NoContent } from '../core/http/responses.js';
-import { getSite } from '../fleet/index.js';
+import { getSite, poolOf } from '../fleet/index.js';
 import { fail } from './http.js';
 import {
   addWorkerPattern,
@@ -55,8 +55,7 @@ export const knownWorkerRoutes: FastifyPluginAsync<FeatureContext> = async (app,
       const { minerId } = req.body as z.infer<typeof MarkBody>;
       const row = await minerPool(db, minerId);
       if (!row) return fail(reply, 404, `miner ${minerId}: not found`);
-      const pool =
-        row.pool_url === null || row.pool_user === null ? null : { url: row.pool_url, user: row.pool_user };
+      const pool = poolOf(row);
       if (!pool) return fail(reply, 409, `miner ${minerId}: no pool worker reported yet; nothing to mark`);
       const known = { minerId, poolUrl: pool.url, worker: pool.user, source: 'operator', at: ctx.now() };
       await db.tx(async (tx) => {

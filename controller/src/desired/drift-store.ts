@@ -1,5 +1,6 @@
 import { yieldToLoop } from '../core/jobs.js';
 import { type Db, insertRows, type SqlValue } from '../core/storage/db.js';
+import { poolOf } from '../fleet/index.js';
 import { type Actual, type Drift, driftOf, localMinute } from './drift.js';
 import { type ActiveState, type MinerPlace, resolveDesired } from './resolve.js';
 import { activeStates } from './versions.js';
@@ -44,7 +45,7 @@ function actualOf(r: Row, minute: number): Actual | null {
   return {
     online: r.online === 1,
     state: r.state,
-    pool: r.pool_url === null || r.pool_user === null ? null : { url: r.pool_url, user: r.pool_user },
+    pool: poolOf(r),
     powerW: r.power_w,
     powerLimitW: r.power_limit_w,
     firmwareVersion: r.firmware_version,

@@ -8,7 +8,7 @@ export { importMinersCsv } from './inventory/import.js';
 export { getMiner, moveMiner } from './inventory/miners.js';
 export { upsertContainer } from './inventory/sites.js';
 export { type Location, type MinerStatus, type Tariff, TariffSchema } from './inventory/types.js';
-export { LATEST_COLUMNS, type LatestColumns, latestSelect, listColumn } from './latest-row.js';
+export { type LatestColumns, latestSelect, listColumn, type Nullable, poolOf } from './latest-row.js';
 export { minerNames, NO_NAME, resolveMinerRef, withMinerNames } from './names.js';
 export { getSite } from './queries.js';
 export { agentRoutes } from './routes/agents.js';

@@ -1,5 +1,6 @@
 import type { MinerSample } from '@hashfleet/contracts';
 import type { Implausible } from '@hashfleet/firmware-profiles';
+import { parseJson } from '../core/http/common.js';
 import type { SqlValue } from '../core/storage/db.js';
 
 /**
@@ -102,6 +103,13 @@ export function sampleJson(s: MinerSample): string {
 /** A row's columns, any of which is NULL when the row is missing (a LEFT JOIN) or not filled. */
 export type Nullable<T> = { [K in keyof T]: T[K] | null };
 
+/** The hashrate a sample is judged and rolled up by: the 5-second figure, else the average. */
+export const sampleHashrate = (s: MinerSample): number | null => s.hashrate5sThs ?? s.hashrateAvgThs;
+
+/** The pool and worker of a row's columns; null when the sample named none. */
+export const poolOf = (r: { pool_url: string | null; pool_user: string | null }) =>
+  r.pool_url === null || r.pool_user === null ? null : { url: r.pool_url, user: r.pool_user };
+
 /**
  * A miner's whole stored sample from its row, as ingest stored it before 0022: `sample_json` with
  * the figures of the columns, the agent and the implausible list; null when it does not parse or
@@ -111,13 +119,7 @@ export type Nullable<T> = { [K in keyof T]: T[K] | null };
 export function storedSample(
   row: Nullable<LatestColumns> & { sample_json: string | null },
 ): Record<string, unknown> | null {
-  if (row.sample_json === null) return null;
-  let s: unknown;
-  try {
-    s = JSON.parse(row.sample_json);
-  } catch {
-    return null;
-  }
+  const s = parseJson(row.sample_json);
   if (!s || typeof s !== 'object' || Array.isArray(s)) return null;
   if (row.boards === null) return s as Record<string, unknown>;
   const num = (v: number | string | null) => (v === null ? null : Number(v));
@@ -134,7 +136,7 @@ export function storedSample(
     powerLimitW: row.power_limit_w,
     hardwareErrors: num(row.hardware_errors),
     uptimeS: num(row.uptime_s),
-    pool: row.pool_url === null || row.pool_user === null ? null : { url: row.pool_url, user: row.pool_user },
+    pool: poolOf(row),
     agentId: row.agent_id,
     implausible: listColumn(row.implausible),
   };
@@ -156,7 +158,7 @@ export function latestRowValues(
     null,
     s.state,
     agentId,
-    s.hashrate5sThs ?? s.hashrateAvgThs,
+    sampleHashrate(s),
     s.expectedHashrateThs,
     s.chipTempMaxC,
     s.boardTempMaxC,

@@ -11,7 +11,7 @@ import type { Db } from '../../core/storage/db.js';
 import { hourlyRows, minerEnergyRows } from '../hourly.js';
 import { adoptSilent } from '../inventory/expected.js';
 import type { PendingCache } from '../inventory/reconcile.js';
-import { LATEST_INSERT_COLUMNS, LATEST_UPDATE, latestRowValues } from '../latest-row.js';
+import { LATEST_INSERT_COLUMNS, LATEST_UPDATE, latestRowValues, sampleHashrate } from '../latest-row.js';
 import { minerEnergyIncrements, workIncrements } from '../work.js';
 import { touchAgent } from './agents.js';
 import { Deferred, type Upsert } from './deferred.js';
@@ -64,8 +64,6 @@ export async function readMeteredSlots(
   for (const r of rows) sets.get(r.container_id)?.add(`${r.rack}/${r.slot}`);
   for (const [c, set] of sets) void deferred.read(meteredKey(c), () => Promise.resolve(set));
 }
-
-const hashrate = (s: MinerSample) => s.hashrate5sThs ?? s.hashrateAvgThs;
 
 const latestUpsert = (stamp: string): Upsert => ({
   head: `INSERT INTO miner_latest (${LATEST_INSERT_COLUMNS.join(', ')})`,
@@ -173,7 +171,7 @@ export async function applyTelemetry(
         key.split('\u0000')[0]!,
         Math.floor(s.at / 60_000) * 60_000,
         s.at,
-        hashrate(s),
+        sampleHashrate(s),
         s.chipTempMaxC,
         s.powerW,
       ],
